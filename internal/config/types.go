@@ -1,0 +1,243 @@
+package config
+
+import (
+	"net/netip"
+	"time"
+
+	"outlast/internal/model"
+)
+
+// Config is the whole of one outlast node's configuration file.
+type Config struct {
+	// Node describes this outlast node as a vantage point.
+	Node Node `yaml:"node"`
+	// DNS configures the authoritative DNS listener.
+	DNS DNSListener `yaml:"dns"`
+	// HTTP configures the listener for /healthz and /metrics.
+	HTTP HTTPListener `yaml:"http"`
+	// Health tunes how probe results become verdicts.
+	Health HealthPolicy `yaml:"health"`
+	// Zones are the DNS zones this node is authoritative for. At least one is required.
+	Zones []Zone `yaml:"zones"`
+	// Services are the names outlast steers. Each must sit inside one of the zones.
+	Services []Service `yaml:"services"`
+}
+
+// Node identifies this outlast node.
+type Node struct {
+	// Name of this node as a vantage point in evidence and metrics (default: the host name).
+	Name string `yaml:"name"`
+	// Location of this node, "provider/region" (default: "local/local").
+	Location model.Location `yaml:"location"`
+}
+
+// DNSListener is where the authoritative DNS server listens.
+type DNSListener struct {
+	// Listen is the host:port for both UDP and TCP (default "127.0.0.1:53").
+	Listen string `yaml:"listen"`
+}
+
+// HTTPListener is where /healthz and /metrics are served.
+type HTTPListener struct {
+	// Listen is the host:port (default "127.0.0.1:8080").
+	Listen string `yaml:"listen"`
+}
+
+// HealthPolicy tunes the health engine.
+type HealthPolicy struct {
+	// StaleAfter is how many check intervals a vantage point's view may age
+	// before it stops voting (default 3).
+	StaleAfter int `yaml:"stale_after"`
+}
+
+// Zone is one DNS zone served authoritatively.
+type Zone struct {
+	// Apex is the zone's name, such as "example.test". Required.
+	Apex string `yaml:"apex"`
+	// SOA holds the zone's start-of-authority fields.
+	SOA SOA `yaml:"soa"`
+	// NS lists the zone's nameservers. At least one is required.
+	NS []NameServer `yaml:"ns"`
+}
+
+// SOA holds a zone's start-of-authority record fields.
+type SOA struct {
+	// MName is the primary nameserver (default: the first NS name).
+	MName string `yaml:"mname"`
+	// RName is the responsible mailbox in DNS form (default "hostmaster.<apex>").
+	RName string `yaml:"rname"`
+	// Serial is the zone serial (default 1).
+	Serial uint32 `yaml:"serial"`
+	// Refresh for secondaries (default 1h).
+	Refresh time.Duration `yaml:"refresh"`
+	// Retry for secondaries (default 10m).
+	Retry time.Duration `yaml:"retry"`
+	// Expire for secondaries (default 168h).
+	Expire time.Duration `yaml:"expire"`
+	// Minimum is the negative-caching TTL of RFC 2308 (default 5s, so a
+	// name that comes back is seen again quickly).
+	Minimum time.Duration `yaml:"minimum"`
+	// TTL of the SOA and NS records themselves (default 1h).
+	TTL time.Duration `yaml:"ttl"`
+}
+
+// NameServer is one NS record of a zone, with glue addresses when it sits inside the zone.
+type NameServer struct {
+	// Name is the nameserver's host name. Required.
+	Name string `yaml:"name"`
+	// Addresses are glue A/AAAA records; required when Name is inside the zone.
+	Addresses []netip.Addr `yaml:"addresses"`
+}
+
+// Policy names a steering policy.
+type Policy string
+
+// Steering policies.
+const (
+	PolicyFailover Policy = "failover" // lowest priority number with healthy endpoints
+	PolicyWeighted Policy = "weighted" // one healthy endpoint per query, in proportion to weight
+	PolicyAll      Policy = "all"      // every healthy address, up to max_answers
+)
+
+// AllDown names what a service answers when every endpoint is down.
+type AllDown string
+
+// All-down behaviours.
+const (
+	AllDownServeAll AllDown = "serve-all" // answer with every non-drained endpoint
+	AllDownEmpty    AllDown = "empty"     // answer NODATA (fail closed)
+	AllDownFallback AllDown = "fallback"  // answer with the fixed fallback addresses
+)
+
+// Service is one steered DNS name.
+type Service struct {
+	// Name is the fully qualified DNS name, inside one of the zones. Required.
+	Name string `yaml:"name"`
+	// Type is the record type answered: A or AAAA (default A).
+	Type model.RecordType `yaml:"type"`
+	// TTL of the answers (default 30s; whole seconds).
+	TTL time.Duration `yaml:"ttl"`
+	// Policy is failover, weighted or all (default failover).
+	Policy Policy `yaml:"policy"`
+	// MaxAnswers caps the addresses in one answer (default 8).
+	MaxAnswers int `yaml:"max_answers"`
+	// WhenAllDown is serve-all, empty or fallback (default serve-all).
+	WhenAllDown AllDown `yaml:"when_all_down"`
+	// Fallback addresses answered when every endpoint is down and
+	// WhenAllDown is fallback. Required then, forbidden otherwise.
+	Fallback []netip.Addr `yaml:"fallback"`
+	// PanicThreshold is a percentage (0-100). When fewer than this share of
+	// the non-drained endpoints are up, answer with all of them rather than
+	// crush the survivors (default 0: off).
+	PanicThreshold int `yaml:"panic_threshold"`
+	// Check is how every endpoint of the service is probed. Required.
+	Check Check `yaml:"check"`
+	// Endpoints serving the name. At least one is required.
+	Endpoints []Endpoint `yaml:"endpoints"`
+}
+
+// Endpoint is one place a service runs.
+type Endpoint struct {
+	// Name is unique across the whole configuration. Required.
+	Name string `yaml:"name"`
+	// Location is "provider/region". Required.
+	Location model.Location `yaml:"location"`
+	// Addresses answered for this endpoint; their family must match the service type. Required.
+	Addresses []netip.Addr `yaml:"addresses"`
+	// ProbeAddress is the address probed (default: the first of Addresses).
+	ProbeAddress netip.Addr `yaml:"probe_address"`
+	// Priority for the failover policy; lower is preferred (default 1).
+	Priority int `yaml:"priority"`
+	// Weight for the weighted policy (default 1; 0 takes no traffic while others are up).
+	Weight *uint32 `yaml:"weight"`
+	// Drained endpoints are probed but never answered (default false).
+	Drained bool `yaml:"drained"`
+}
+
+// CheckType names a probe type.
+type CheckType string
+
+// Probe types.
+const (
+	CheckHTTP  CheckType = "http"
+	CheckHTTPS CheckType = "https"
+	CheckTCP   CheckType = "tcp"
+	CheckDNS   CheckType = "dns"
+	CheckGRPC  CheckType = "grpc"
+)
+
+// Check says how to probe a service's endpoints.
+type Check struct {
+	// Type is http, https, tcp, dns or grpc. Required.
+	Type CheckType `yaml:"type"`
+	// Port probed on the endpoint's probe address (default: 80 for http,
+	// 443 for https, 53 for dns; required for tcp and grpc).
+	Port int `yaml:"port"`
+	// Interval between probes from one vantage point (default 1s).
+	Interval time.Duration `yaml:"interval"`
+	// Timeout of one probe; at most Interval (default: 1s or Interval, whichever is smaller).
+	Timeout time.Duration `yaml:"timeout"`
+	// Fall is how many consecutive failures mark an endpoint down (default 3).
+	Fall int `yaml:"fall"`
+	// Rise is how many consecutive successes mark it up again (default 2).
+	Rise int `yaml:"rise"`
+	// HTTP options, for types http and https.
+	HTTP HTTPCheck `yaml:"http"`
+	// DNS options, for type dns.
+	DNS DNSCheck `yaml:"dns"`
+	// GRPC options, for type grpc.
+	GRPC GRPCCheck `yaml:"grpc"`
+	// TLS options, for https and grpc (grpc uses TLS only when Enabled).
+	TLS TLSCheck `yaml:"tls"`
+}
+
+// HTTPCheck holds the HTTP probe's request and what a good response is.
+type HTTPCheck struct {
+	// Method of the request (default GET).
+	Method string `yaml:"method"`
+	// Path requested (default "/").
+	Path string `yaml:"path"`
+	// Host header (default: the probed address and port).
+	Host string `yaml:"host"`
+	// ExpectStatus is the accepted status range, "200-399" or a single "204" (default "200-399").
+	ExpectStatus StatusRange `yaml:"expect_status"`
+	// BodyContains must appear in the first 64 KiB of the body (default: not checked).
+	BodyContains string `yaml:"body_contains"`
+}
+
+// StatusRange is an inclusive range of HTTP status codes.
+type StatusRange struct {
+	Min, Max int
+}
+
+// DNSCheck holds the DNS probe's query and what a good response is.
+type DNSCheck struct {
+	// Query is the name asked for. Required for type dns.
+	Query string `yaml:"query"`
+	// QType is the record type asked for (default A).
+	QType string `yaml:"qtype"`
+	// ExpectRcode is the rcode a healthy server gives (default NOERROR).
+	ExpectRcode string `yaml:"expect_rcode"`
+	// ExpectAnswer, when set, must equal the data of one answer record,
+	// such as "192.0.2.1" for A (default: not checked).
+	ExpectAnswer string `yaml:"expect_answer"`
+}
+
+// GRPCCheck holds the gRPC health probe's options.
+type GRPCCheck struct {
+	// Service is the grpc.health.v1 service name (default "": the whole server).
+	Service string `yaml:"service"`
+}
+
+// TLSCheck holds TLS options for probes that use TLS.
+type TLSCheck struct {
+	// Enabled turns TLS on for grpc checks; https always uses TLS (default false).
+	Enabled bool `yaml:"enabled"`
+	// ServerName for SNI and verification (default: the HTTP Host, else the probed address).
+	ServerName string `yaml:"server_name"`
+	// InsecureSkipVerify accepts any certificate (default false).
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
+	// ExpiryWarning: a certificate expiring sooner than this is reported as a
+	// warning on an otherwise passing probe (default 336h, 14 days).
+	ExpiryWarning time.Duration `yaml:"expiry_warning"`
+}
