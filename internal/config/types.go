@@ -47,7 +47,7 @@ type HTTPListener struct {
 type HealthPolicy struct {
 	// StaleAfter is how many check intervals a vantage point's view may age
 	// before it stops voting (default 3).
-	StaleAfter int `yaml:"stale_after"`
+	StaleAfter int `yaml:"stale_after,nonzero"`
 }
 
 // Zone is one DNS zone served authoritatively.
@@ -67,18 +67,18 @@ type SOA struct {
 	// RName is the responsible mailbox in DNS form (default "hostmaster.<apex>").
 	RName string `yaml:"rname"`
 	// Serial is the zone serial (default 1).
-	Serial uint32 `yaml:"serial"`
+	Serial uint32 `yaml:"serial,nonzero"`
 	// Refresh for secondaries (default 1h).
-	Refresh time.Duration `yaml:"refresh"`
+	Refresh time.Duration `yaml:"refresh,nonzero"`
 	// Retry for secondaries (default 10m).
-	Retry time.Duration `yaml:"retry"`
+	Retry time.Duration `yaml:"retry,nonzero"`
 	// Expire for secondaries (default 168h).
-	Expire time.Duration `yaml:"expire"`
+	Expire time.Duration `yaml:"expire,nonzero"`
 	// Minimum is the negative-caching TTL of RFC 2308 (default 5s, so a
 	// name that comes back is seen again quickly).
-	Minimum time.Duration `yaml:"minimum"`
+	Minimum time.Duration `yaml:"minimum,nonzero"`
 	// TTL of the SOA and NS records themselves (default 1h).
-	TTL time.Duration `yaml:"ttl"`
+	TTL time.Duration `yaml:"ttl,nonzero"`
 }
 
 // NameServer is one NS record of a zone, with glue addresses when it sits inside the zone.
@@ -116,11 +116,11 @@ type Service struct {
 	// Type is the record type answered: A or AAAA (default A).
 	Type model.RecordType `yaml:"type"`
 	// TTL of the answers (default 30s; whole seconds).
-	TTL time.Duration `yaml:"ttl"`
+	TTL time.Duration `yaml:"ttl,nonzero"`
 	// Policy is failover, weighted or all (default failover).
 	Policy Policy `yaml:"policy"`
 	// MaxAnswers caps the addresses in one answer (default 8).
-	MaxAnswers int `yaml:"max_answers"`
+	MaxAnswers int `yaml:"max_answers,nonzero"`
 	// WhenAllDown is serve-all, empty or fallback (default serve-all).
 	WhenAllDown AllDown `yaml:"when_all_down"`
 	// Fallback addresses answered when every endpoint is down and
@@ -172,15 +172,15 @@ type Check struct {
 	Type CheckType `yaml:"type"`
 	// Port probed on the endpoint's probe address (default: 80 for http,
 	// 443 for https, 53 for dns; required for tcp and grpc).
-	Port int `yaml:"port"`
+	Port int `yaml:"port,nonzero"`
 	// Interval between probes from one vantage point (default 1s).
-	Interval time.Duration `yaml:"interval"`
+	Interval time.Duration `yaml:"interval,nonzero"`
 	// Timeout of one probe; at most Interval (default: 1s or Interval, whichever is smaller).
-	Timeout time.Duration `yaml:"timeout"`
+	Timeout time.Duration `yaml:"timeout,nonzero"`
 	// Fall is how many consecutive failures mark an endpoint down (default 3).
-	Fall int `yaml:"fall"`
+	Fall int `yaml:"fall,nonzero"`
 	// Rise is how many consecutive successes mark it up again (default 2).
-	Rise int `yaml:"rise"`
+	Rise int `yaml:"rise,nonzero"`
 	// HTTP options, for types http and https.
 	HTTP HTTPCheck `yaml:"http"`
 	// DNS options, for type dns.
@@ -239,5 +239,5 @@ type TLSCheck struct {
 	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
 	// ExpiryWarning: a certificate expiring sooner than this is reported as a
 	// warning on an otherwise passing probe (default 336h, 14 days).
-	ExpiryWarning time.Duration `yaml:"expiry_warning"`
+	ExpiryWarning time.Duration `yaml:"expiry_warning,nonzero"`
 }

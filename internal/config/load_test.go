@@ -1,0 +1,178 @@
+package config
+
+import (
+	"errors"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"outlast/internal/model"
+)
+
+// base is a small valid configuration; cases below replace one line of it.
+const base = `node:
+  name: n1
+  location: aws/us-east-1
+dns:
+  listen: 127.0.0.1:8053
+zones:
+  - apex: Example.Test
+    ns:
+      - name: ns1.example.test
+        addresses: [127.0.0.1]
+services:
+  - name: api.example.test
+    ttl: 5s
+    check:
+      type: http
+      port: 8081
+      fall: 2
+    endpoints:
+      - name: primary
+        location: aws/us-east-1
+        addresses: [127.0.0.11]
+      - name: secondary
+        location: gcp/us-central1
+        addresses: [127.0.0.12]
+        priority: 2
+`
+
+func TestLoadExample(t *testing.T) {
+	cfg, err := Load("../../examples/single-node.yaml")
+	if err != nil {
+		t.Fatalf("examples/single-node.yaml must load: %v", err)
+	}
+	svc := cfg.Services[0]
+	if svc.Name != "api.example.test." || svc.TTL != 5*time.Second || svc.Check.Fall != 2 || svc.Check.Rise != 3 {
+		t.Errorf("service decoded wrongly: %+v", svc)
+	}
+	if got := svc.Endpoints[0].ProbeAddress; got != netip.MustParseAddr("127.0.0.11") {
+		t.Errorf("probe address defaults to the first address, got %v", got)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	cfg, err := Parse("base.yaml", []byte(base))
+	if err != nil {
+		t.Fatalf("base config must be valid: %v", err)
+	}
+	z := cfg.Zones[0]
+	if z.Apex != "example.test." || z.SOA.MName != "ns1.example.test." || z.SOA.RName != "hostmaster.example.test." {
+		t.Errorf("zone names not canonical or defaulted: %+v", z)
+	}
+	if z.SOA.Minimum != DefaultSOAMinimum || z.SOA.Serial != DefaultSOASerial {
+		t.Errorf("SOA defaults not applied: %+v", z.SOA)
+	}
+	s := cfg.Services[0]
+	c := s.Check
+	if s.Type != model.TypeA || s.Policy != PolicyFailover || s.WhenAllDown != AllDownServeAll || s.MaxAnswers != DefaultMaxAnswers {
+		t.Errorf("service defaults not applied: %+v", s)
+	}
+	if c.Interval != time.Second || c.Timeout != time.Second || c.Fall != 2 || c.Rise != DefaultRise {
+		t.Errorf("check timing defaults wrong: %+v", c)
+	}
+	if c.HTTP.Method != "GET" || c.HTTP.Path != "/" || c.HTTP.ExpectStatus != (StatusRange{200, 399}) {
+		t.Errorf("http defaults wrong: %+v", c.HTTP)
+	}
+	if *s.Endpoints[0].Weight != 1 || s.Endpoints[0].Priority != 1 {
+		t.Errorf("endpoint defaults wrong: %+v", s.Endpoints[0])
+	}
+	if cfg.HTTP.Listen != DefaultHTTPListen || cfg.Health.StaleAfter != DefaultStaleAfter {
+		t.Errorf("listener/health defaults wrong: %+v %+v", cfg.HTTP, cfg.Health)
+	}
+}
+
+func TestTimeoutDefaultsToShortInterval(t *testing.T) {
+	cfg, err := Parse("c.yaml", []byte(strings.Replace(base, "      fall: 2", "      interval: 500ms", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Services[0].Check.Timeout; got != 500*time.Millisecond {
+		t.Errorf("timeout should default to the interval when it is under 1s, got %s", got)
+	}
+}
+
+// TestProblems holds the exact message for each kind of mistake: an operator
+// reads these at 3 a.m., so a change to them must be deliberate.
+func TestProblems(t *testing.T) {
+	cases := []struct {
+		name     string
+		old, new string
+		want     []string
+	}{
+		{"unknown field", "      fall: 2", "      fal: 2",
+			[]string{`c.yaml:17:7: services[0].check.fal: unknown field "fal" (known fields: dns, fall, grpc, http, interval, port, rise, timeout, tls, type)`}},
+		{"bad duration", "    ttl: 5s", "    ttl: 5",
+			[]string{`c.yaml:13:10: services[0].ttl: "5" is not a duration; write it with a unit, such as 500ms, 5s or 1m`}},
+		{"TTL not whole seconds", "    ttl: 5s", "    ttl: 1500ms",
+			[]string{`c.yaml:13:10: services[0].ttl: 1.5s must be a positive whole number of seconds, such as 30s`}},
+		{"bad IP", "        addresses: [127.0.0.11]", "        addresses: [127.0.0.300]",
+			[]string{`c.yaml:21:21: services[0].endpoints[0].addresses[0]: "127.0.0.300" is not an IP address`}},
+		{"wrong family", "        addresses: [127.0.0.11]", "        addresses: ['2001:db8::1']",
+			[]string{`c.yaml:21:21: services[0].endpoints[0].addresses[0]: 2001:db8::1 is not an IPv4 address, but the service type is A`}},
+		{"bad location", "        location: gcp/us-central1", "        location: us-central1",
+			[]string{`c.yaml:23:19: services[0].endpoints[1].location: location "us-central1" is not of the form provider/region (for example aws/us-east-1)`}},
+		{"missing location", "        location: gcp/us-central1\n", "",
+			[]string{`c.yaml:22:9: services[0].endpoints[1].location: is required: where the endpoint runs, as provider/region (for example aws/us-east-1)`}},
+		{"name outside zones", "  - name: api.example.test", "  - name: api.example.com",
+			[]string{`c.yaml:12:11: services[0].name: api.example.com. is not inside any configured zone (zones: example.test.)`}},
+		{"timeout over interval", "      fall: 2", "      timeout: 2s",
+			[]string{`c.yaml:17:16: services[0].check.timeout: 2s is longer than the interval 1s; a probe must finish before the next one starts`}},
+		{"unknown policy", "    ttl: 5s", "    ttl: 5s\n    policy: roundrobin",
+			[]string{`c.yaml:14:13: services[0].policy: "roundrobin" is not a policy; use failover, weighted or all`}},
+		{"fallback without addresses", "    ttl: 5s", "    ttl: 5s\n    when_all_down: fallback",
+			[]string{`c.yaml:12:5: services[0].fallback: when_all_down is fallback, so at least one fallback address is required`}},
+		{"duplicate endpoint", "      - name: secondary", "      - name: primary",
+			[]string{`c.yaml:22:15: services[0].endpoints[1].name: endpoint name "primary" is already used in services[0].endpoints[0].name; endpoint names must be unique across the configuration`}},
+		{"unknown check type", "      type: http", "      type: icmp",
+			[]string{`c.yaml:15:13: services[0].check.type: "icmp" is not a check type; use http, https, tcp, dns or grpc`}},
+		{"port out of range", "      port: 8081", "      port: 80810",
+			[]string{`c.yaml:16:13: services[0].check.port: 80810 is not a port number (1-65535)`}},
+		{"negative fall", "      fall: 2", "      fall: -1",
+			[]string{`c.yaml:17:13: services[0].check.fall: must be at least 1, got -1`}},
+		{"not a number", "      fall: 2", "      fall: two",
+			[]string{`c.yaml:17:13: services[0].check.fall: "two" is not a valid whole number`}},
+		{"glue missing", "        addresses: [127.0.0.1]\n", "",
+			[]string{`c.yaml:9:9: zones[0].ns[0].addresses: nameserver ns1.example.test. is inside zone example.test., so it needs glue addresses`}},
+		{"bad listener", "  listen: 127.0.0.1:8053", "  listen: localhost:8053",
+			[]string{`c.yaml:5:11: dns.listen: "localhost:8053" must be an IP address and port, such as 127.0.0.1:8053 or [::1]:8053`}},
+		{"list expected", "        addresses: [127.0.0.11]", "        addresses: 127.0.0.11",
+			[]string{`c.yaml:21:20: services[0].endpoints[0].addresses: expected a list, found "127.0.0.11"`}},
+		{"bad status range", "      fall: 2", "      http:\n        expect_status: 500-200",
+			[]string{`c.yaml:18:24: services[0].check.http.expect_status: status range "500-200" must be a code or an inclusive range of codes between 100 and 599, such as 200-399`}},
+		{"syntax error", "      fall: 2", "      fall: [2",
+			// yaml.v3 reports the line of the enclosing block, not of the bracket.
+			[]string{`c.yaml:16:1: YAML syntax: did not find expected ',' or ']'`}},
+		{"decode and validation problems together", "    ttl: 5s", "    ttl: five\n    policy: random",
+			[]string{
+				`c.yaml:13:10: services[0].ttl: "five" is not a duration; write it with a unit, such as 500ms, 5s or 1m`,
+				`c.yaml:14:13: services[0].policy: "random" is not a policy; use failover, weighted or all`,
+			}},
+		{"empty file", base, "",
+			[]string{`c.yaml: the file is empty; it needs at least zones and services`}},
+		{"several at once", "      fall: 2", "      fall: 0\n      rise: -2\n      interval: 10ms",
+			[]string{
+				`c.yaml:17:13: services[0].check.fall: must not be zero; leave the field out to get the default`,
+				`c.yaml:19:17: services[0].check.interval: 10ms is shorter than the minimum of 100ms`,
+				`c.yaml:18:13: services[0].check.rise: must be at least 1, got -2`,
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			text := strings.Replace(base, tc.old, tc.new, 1)
+			if text == base {
+				t.Fatalf("test case does not change the base config: %q not found", tc.old)
+			}
+			_, err := Parse("c.yaml", []byte(text))
+			var cerr *Error
+			if !errors.As(err, &cerr) {
+				t.Fatalf("want *config.Error, got %v", err)
+			}
+			got := strings.Split(cerr.Error(), "\n")
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("problems differ\n got: %q\nwant: %q", got, tc.want)
+			}
+		})
+	}
+}

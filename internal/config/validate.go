@@ -1,0 +1,252 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"outlast/internal/model"
+)
+
+// MinInterval is the shortest check interval accepted: below it a thousand
+// endpoints would cost more in probing than they are worth.
+const MinInterval = 100 * time.Millisecond
+
+// validator collects problems with their field paths; positions are added by Parse.
+type validator struct {
+	problems []Problem
+}
+
+func (v *validator) add(path, format string, args ...any) {
+	v.problems = append(v.problems, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+func validate(c *Config) []Problem {
+	v := &validator{}
+	v.listener("dns.listen", c.DNS.Listen)
+	v.listener("http.listen", c.HTTP.Listen)
+	if c.Health.StaleAfter < 1 {
+		v.add("health.stale_after", "must be at least 1 interval, got %d", c.Health.StaleAfter)
+	}
+	if len(c.Zones) == 0 {
+		v.add("zones", "at least one zone is required: outlast answers only inside its zones")
+	}
+	apexes := map[string]int{}
+	for i := range c.Zones {
+		path := fmt.Sprintf("zones[%d]", i)
+		v.zone(path, &c.Zones[i])
+		if prev, dup := apexes[c.Zones[i].Apex]; dup && c.Zones[i].Apex != "" {
+			v.add(path+".apex", "zone %s is already defined at zones[%d]", c.Zones[i].Apex, prev)
+		}
+		apexes[c.Zones[i].Apex] = i
+	}
+	v.services(c)
+	return v.problems
+}
+
+func (v *validator) listener(path, addr string) {
+	if _, err := netip.ParseAddrPort(addr); err != nil {
+		v.add(path, "%q must be an IP address and port, such as 127.0.0.1:8053 or [::1]:8053", addr)
+	}
+}
+
+func (v *validator) zone(path string, z *Zone) {
+	if z.Apex == "" {
+		v.add(path+".apex", "is required: the zone's name, such as example.com")
+		return
+	}
+	v.name(path+".apex", z.Apex)
+	if len(z.NS) == 0 {
+		v.add(path+".ns", "at least one nameserver is required for the zone's NS records")
+	}
+	for i, ns := range z.NS {
+		p := fmt.Sprintf("%s.ns[%d]", path, i)
+		if ns.Name == "" {
+			v.add(p+".name", "is required: the nameserver's host name")
+			continue
+		}
+		v.name(p+".name", ns.Name)
+		if inZone(ns.Name, z.Apex) && len(ns.Addresses) == 0 {
+			v.add(p+".addresses", "nameserver %s is inside zone %s, so it needs glue addresses", ns.Name, z.Apex)
+		}
+	}
+	v.name(path+".soa.rname", z.SOA.RName)
+	v.seconds(path+".soa.refresh", z.SOA.Refresh)
+	v.seconds(path+".soa.retry", z.SOA.Retry)
+	v.seconds(path+".soa.expire", z.SOA.Expire)
+	v.seconds(path+".soa.minimum", z.SOA.Minimum)
+	v.seconds(path+".soa.ttl", z.SOA.TTL)
+}
+
+func (v *validator) services(c *Config) {
+	if len(c.Services) == 0 {
+		v.add("services", "at least one service is required: a name for outlast to steer")
+	}
+	seen := map[string]int{}
+	endpoints := map[string]string{}
+	for i := range c.Services {
+		s := &c.Services[i]
+		path := fmt.Sprintf("services[%d]", i)
+		v.service(path, s, c.Zones)
+		key := s.Name + " " + string(s.Type)
+		if prev, dup := seen[key]; dup {
+			v.add(path+".name", "service %s %s is already defined at services[%d]", s.Name, s.Type, prev)
+		}
+		seen[key] = i
+		for j, e := range s.Endpoints {
+			p := fmt.Sprintf("%s.endpoints[%d].name", path, j)
+			if owner, dup := endpoints[e.Name]; dup && e.Name != "" {
+				v.add(p, "endpoint name %q is already used in %s; endpoint names must be unique across the configuration", e.Name, owner)
+			}
+			endpoints[e.Name] = p
+		}
+	}
+}
+
+func (v *validator) service(path string, s *Service, zones []Zone) {
+	switch {
+	case s.Name == "":
+		v.add(path+".name", "is required: the DNS name to steer, such as api.example.com")
+	case v.name(path+".name", s.Name) && zoneOf(s.Name, zones) == nil:
+		v.add(path+".name", "%s is not inside any configured zone (%s)", s.Name, apexList(zones))
+	}
+	if s.Type != model.TypeA && s.Type != model.TypeAAAA {
+		v.add(path+".type", "%q is not supported; use A or AAAA", s.Type)
+	}
+	v.seconds(path+".ttl", s.TTL)
+	v.policy(path, s)
+	if s.PanicThreshold < 0 || s.PanicThreshold > 100 {
+		v.add(path+".panic_threshold", "must be a percentage from 0 (off) to 100, got %d", s.PanicThreshold)
+	}
+	v.check(path+".check", &s.Check)
+	if len(s.Endpoints) == 0 {
+		v.add(path+".endpoints", "at least one endpoint is required")
+	}
+	for i := range s.Endpoints {
+		v.endpoint(fmt.Sprintf("%s.endpoints[%d]", path, i), &s.Endpoints[i], s.Type)
+	}
+	for i, a := range s.Fallback {
+		v.family(fmt.Sprintf("%s.fallback[%d]", path, i), a, s.Type)
+	}
+}
+
+func (v *validator) policy(path string, s *Service) {
+	switch s.Policy {
+	case PolicyFailover, PolicyWeighted, PolicyAll:
+	default:
+		v.add(path+".policy", "%q is not a policy; use failover, weighted or all", s.Policy)
+	}
+	if s.MaxAnswers < 1 {
+		v.add(path+".max_answers", "must be at least 1, got %d", s.MaxAnswers)
+	}
+	switch s.WhenAllDown {
+	case AllDownServeAll, AllDownEmpty:
+		if len(s.Fallback) > 0 {
+			v.add(path+".fallback", "is set but when_all_down is %s; set when_all_down: fallback to use it", s.WhenAllDown)
+		}
+	case AllDownFallback:
+		if len(s.Fallback) == 0 {
+			v.add(path+".fallback", "when_all_down is fallback, so at least one fallback address is required")
+		}
+	default:
+		v.add(path+".when_all_down", "%q is not valid; use serve-all, empty or fallback", s.WhenAllDown)
+	}
+}
+
+func (v *validator) endpoint(path string, e *Endpoint, t model.RecordType) {
+	if e.Name == "" {
+		v.add(path+".name", "is required: a name unique across the configuration")
+	}
+	if e.Location == (model.Location{}) {
+		v.add(path+".location", "is required: where the endpoint runs, as provider/region (for example aws/us-east-1)")
+	}
+	if len(e.Addresses) == 0 {
+		v.add(path+".addresses", "at least one address is required")
+	}
+	for i, a := range e.Addresses {
+		v.family(fmt.Sprintf("%s.addresses[%d]", path, i), a, t)
+	}
+	if e.Priority < 0 {
+		v.add(path+".priority", "must not be negative, got %d", e.Priority)
+	}
+}
+
+func (v *validator) family(path string, a netip.Addr, t model.RecordType) {
+	switch {
+	case !a.IsValid():
+		v.add(path, "is not an IP address")
+	case t == model.TypeA && !a.Is4():
+		v.add(path, "%s is not an IPv4 address, but the service type is A", a)
+	case t == model.TypeAAAA && !a.Is6():
+		v.add(path, "%s is not an IPv6 address, but the service type is AAAA", a)
+	}
+}
+
+// seconds checks a duration that becomes a DNS TTL-like field of whole seconds.
+func (v *validator) seconds(path string, d time.Duration) {
+	if d <= 0 || d%time.Second != 0 || d > 1<<31*time.Second {
+		v.add(path, "%s must be a positive whole number of seconds, such as 30s", d)
+	}
+}
+
+// name checks the syntax of a canonical (lower-case, trailing dot) DNS name.
+func (v *validator) name(path, name string) bool {
+	if msg := nameProblem(name); msg != "" {
+		v.add(path, "%q is not a valid DNS name: %s", strings.TrimSuffix(name, "."), msg)
+		return false
+	}
+	return true
+}
+
+func nameProblem(name string) string {
+	trimmed := strings.TrimSuffix(name, ".")
+	if trimmed == "" {
+		return "it is empty"
+	}
+	if len(trimmed) > 253 {
+		return "it is longer than 253 characters"
+	}
+	for _, label := range strings.Split(trimmed, ".") {
+		if label == "" {
+			return "it has an empty label (two dots in a row)"
+		}
+		if len(label) > 63 {
+			return "label " + strconv.Quote(label) + " is longer than 63 characters"
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+				return "label " + strconv.Quote(label) + " has the character " + strconv.QuoteRune(r)
+			}
+		}
+	}
+	return ""
+}
+
+// inZone reports whether name is apex or below it (both canonical).
+func inZone(name, apex string) bool {
+	return name == apex || strings.HasSuffix(name, "."+apex)
+}
+
+// zoneOf returns the most specific zone holding name, or nil.
+func zoneOf(name string, zones []Zone) *Zone {
+	var best *Zone
+	for i := range zones {
+		if inZone(name, zones[i].Apex) && (best == nil || len(zones[i].Apex) > len(best.Apex)) {
+			best = &zones[i]
+		}
+	}
+	return best
+}
+
+func apexList(zones []Zone) string {
+	if len(zones) == 0 {
+		return "no zones are configured"
+	}
+	names := make([]string, len(zones))
+	for i, z := range zones {
+		names[i] = z.Apex
+	}
+	return "zones: " + strings.Join(names, ", ")
+}
