@@ -3,7 +3,9 @@ module outlast
 go 1.26.8
 
 require (
+	github.com/cockroachdb/datadriven v1.0.3 // indirect
 	github.com/miekg/dns v1.1.73 // indirect
+	github.com/pmezard/go-difflib v1.0.0 // indirect
 	github.com/prometheus/client_golang v1.25.0 // indirect
 	go.uber.org/goleak v1.3.0 // indirect
 	golang.org/x/net v0.60.0 // indirect

@@ -1,0 +1,75 @@
+package health
+
+import "outlast/internal/model"
+
+// VoteResult is the outcome of the vote on "this endpoint is up", in the
+// manner of etcd's quorum package.
+type VoteResult uint8
+
+// The outcomes. Pending means there is no decision, and the verdict keeps
+// what it was.
+const (
+	VotePending VoteResult = 1 + iota // a tie, or no fresh votes at all
+	VoteLost                          // a strict majority of fresh votes says down
+	VoteWon                           // a strict majority of fresh votes says up
+)
+
+func (r VoteResult) String() string {
+	switch r {
+	case VoteWon:
+		return "won"
+	case VoteLost:
+		return "lost"
+	default:
+		return "pending"
+	}
+}
+
+// Tally counts the fresh votes of one endpoint. Stale and Unknown views are
+// never added: they abstain, so they cannot make a majority harder to reach.
+//
+// Each vote today comes from one vantage point. To count a failure domain
+// (a Location) once however many nodes run there, merge the views of one
+// domain into a single vote before calling Add; Result stays as it is.
+type Tally struct {
+	Up, Down int
+}
+
+// Add counts one vote. Votes other than Up and Down are ignored.
+func (t *Tally) Add(h model.Health) {
+	switch h {
+	case model.Up:
+		t.Up++
+	case model.Down:
+		t.Down++
+	}
+}
+
+// Fresh is the number of votes counted.
+func (t Tally) Fresh() int { return t.Up + t.Down }
+
+// Result reports the vote. Up wins when up votes are a strict majority of
+// the votes cast, and loses when down votes are; since every vote is one or
+// the other, that is the same as comparing the two counts.
+func (t Tally) Result() VoteResult {
+	switch {
+	case t.Up > t.Down:
+		return VoteWon
+	case t.Down > t.Up:
+		return VoteLost
+	default:
+		return VotePending
+	}
+}
+
+// decide applies a vote to the current verdict: a pending vote keeps it.
+func decide(current model.Health, r VoteResult) model.Health {
+	switch r {
+	case VoteWon:
+		return model.Up
+	case VoteLost:
+		return model.Down
+	default:
+		return current
+	}
+}
