@@ -21,6 +21,10 @@ type Config struct {
 	Zones []Zone `yaml:"zones"`
 	// Services are the names outlast steers. Each must sit inside one of the zones.
 	Services []Service `yaml:"services"`
+
+	// Hash identifies the file's content (first 16 hex digits of its
+	// SHA-256), so operators can tell which configuration a node runs.
+	Hash string `yaml:"-"`
 }
 
 // Node identifies this outlast node.
