@@ -1,0 +1,58 @@
+package metrics
+
+import (
+	"github.com/miekg/dns"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// dnsCounters keeps one pre-resolved counter per (query type, rcode) so the
+// query path pays an array index and an atomic add, not a label lookup.
+type dnsCounters struct {
+	vec      *prometheus.CounterVec
+	counters [len(countedTypes) + 1][len(countedRcodes) + 1]prometheus.Counter
+}
+
+// The query types and rcodes with their own label; the rest count as "other".
+var (
+	countedTypes  = [...]uint16{dns.TypeA, dns.TypeAAAA, dns.TypeNS, dns.TypeSOA, dns.TypeANY, dns.TypeCNAME, dns.TypeMX, dns.TypeTXT, dns.TypeHTTPS}
+	countedRcodes = [...]int{dns.RcodeSuccess, dns.RcodeFormatError, dns.RcodeServerFailure, dns.RcodeNameError, dns.RcodeNotImplemented, dns.RcodeRefused}
+)
+
+func newDNSCounters() *dnsCounters {
+	c := &dnsCounters{vec: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "outlast_dns_queries_total",
+		Help: "DNS queries answered, by query type and response code.",
+	}, []string{"qtype", "rcode"})}
+	for i := range c.counters {
+		qtype := "other"
+		if i < len(countedTypes) {
+			qtype = dns.TypeToString[countedTypes[i]]
+		}
+		for j := range c.counters[i] {
+			rcode := "other"
+			if j < len(countedRcodes) {
+				rcode = dns.RcodeToString[countedRcodes[j]]
+			}
+			c.counters[i][j] = c.vec.WithLabelValues(qtype, rcode)
+		}
+	}
+	return c
+}
+
+func (c *dnsCounters) inc(qtype uint16, rcode int) {
+	i := len(countedTypes)
+	for k, t := range countedTypes {
+		if t == qtype {
+			i = k
+			break
+		}
+	}
+	j := len(countedRcodes)
+	for k, r := range countedRcodes {
+		if r == rcode {
+			j = k
+			break
+		}
+	}
+	c.counters[i][j].Inc()
+}
