@@ -11,7 +11,7 @@ import (
 	"outlast/internal/model"
 )
 
-// TestScenarios runs the scripts in testdata. Each script builds an engine
+// TestScenarios runs the scripts in testdata/scenarios. Each script builds an engine
 // and drives it with commands a reader can follow without knowing Go:
 //
 //	options stale-after=3                        staleness window in intervals
@@ -25,7 +25,7 @@ import (
 // Times are offsets from the start of the scenario. Regenerate the expected
 // output with: go test ./internal/health -run TestScenarios -rewrite
 func TestScenarios(t *testing.T) {
-	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+	datadriven.Walk(t, "testdata/scenarios", func(t *testing.T, path string) {
 		s := &scenario{}
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			return s.run(t, d)
