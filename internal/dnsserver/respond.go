@@ -1,0 +1,230 @@
+package dnsserver
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+
+	"github.com/miekg/dns"
+)
+
+// Response size limits.
+const (
+	// maxUDPSize caps the UDP payload we send whatever the client offers:
+	// 1232 bytes fits the IPv6 minimum MTU (1280) less IPv6 and UDP headers,
+	// so answers are never IP-fragmented (DNS Flag Day 2020). Fragments are
+	// dropped by middleboxes and enable cache-poisoning; anything bigger goes
+	// over TCP after TC.
+	maxUDPSize = 1232
+	// optLen is our OPT record: root owner, type, class, TTL, empty rdata.
+	optLen = 11
+)
+
+// Header flag bits (RFC 1035 4.1.1).
+const (
+	flagQR = 1 << 15
+	flagAA = 1 << 10
+	flagTC = 1 << 9
+	flagRD = 1 << 8
+	flagCD = 1 << 4
+)
+
+// reply is what a query resolves to, before it is written out. Its slices
+// belong to the snapshot and are only read.
+type reply struct {
+	rcode     int
+	aa        bool
+	answer    []wireRR
+	rotate    int // index of the answer record written first
+	authority []wireRR
+	extra     []wireRR
+}
+
+// respond writes the response to r into out (which it may grow) and returns
+// it with the question type and rcode for metrics. udp selects the UDP size
+// rules. It takes no lock and allocates only if out is too small.
+func (s *Snapshot) respond(out []byte, r *dns.Msg, udp bool) ([]byte, uint16, int) {
+	if r.Opcode != dns.OpcodeQuery {
+		return appendBare(out, r, dns.RcodeNotImplemented), 0, dns.RcodeNotImplemented
+	}
+	if len(r.Question) != 1 {
+		return appendBare(out, r, dns.RcodeFormatError), 0, dns.RcodeFormatError
+	}
+	q := &r.Question[0]
+	if cap(out) < headerLen+maxNameLen+4 {
+		out = make([]byte, 0, 4096)
+	}
+	// The question is echoed byte for byte as asked, 0x20 case included.
+	end, err := dns.PackDomainName(q.Name, out[:headerLen+maxNameLen], headerLen, nil, false)
+	if err != nil {
+		return appendBare(out[:0], r, dns.RcodeFormatError), q.Qtype, dns.RcodeFormatError
+	}
+	out = binary.BigEndian.AppendUint16(out[:end], q.Qtype)
+	out = binary.BigEndian.AppendUint16(out, q.Qclass)
+
+	opt := r.IsEdns0()
+	var rep reply
+	if opt != nil && opt.Version() != 0 {
+		rep.rcode = dns.RcodeBadVers // RFC 6891 6.1.3
+	} else {
+		rep = s.lookup(out[headerLen:end], q.Qtype, q.Qclass)
+	}
+	return finish(out, r, &rep, end-headerLen, opt, sizeLimit(opt, udp)), q.Qtype, rep.rcode
+}
+
+// lookup resolves a question given its wire-form name in the asked case.
+func (s *Snapshot) lookup(qname []byte, qtype, qclass uint16) reply {
+	if qclass != dns.ClassINET {
+		// We hold no data in any other class, so for them we are no
+		// authority at all: REFUSED, as for names outside our zones.
+		return reply{rcode: dns.RcodeRefused}
+	}
+	var buf [maxNameLen]byte
+	lower := buf[:len(qname)]
+	lowerASCII(lower, qname)
+	n := s.names[string(lower)]
+	if n == nil {
+		z := s.zoneFor(lower)
+		if z == nil {
+			return reply{rcode: dns.RcodeRefused}
+		}
+		return reply{rcode: dns.RcodeNameError, aa: true, authority: z.negSOA}
+	}
+	return n.answer(qtype)
+}
+
+func (n *node) answer(qtype uint16) reply {
+	switch {
+	case qtype == dns.TypeA:
+		return n.addrs(n.a)
+	case qtype == dns.TypeAAAA:
+		return n.addrs(n.aaaa)
+	case qtype == dns.TypeSOA && n.apex:
+		return reply{aa: true, answer: n.zone.soa}
+	case qtype == dns.TypeNS && n.apex:
+		return reply{aa: true, answer: n.zone.ns, extra: n.zone.glue}
+	case qtype == dns.TypeANY:
+		return n.any()
+	case qtype == dns.TypeAXFR || qtype == dns.TypeIXFR:
+		return reply{rcode: dns.RcodeRefused} // no zone transfers
+	}
+	return n.nodata()
+}
+
+// any answers qtype ANY minimally (RFC 8482): one RRset that exists here,
+// else the synthesized HINFO.
+func (n *node) any() reply {
+	if rep := n.addrs(n.a); len(rep.answer) > 0 {
+		return rep
+	}
+	if rep := n.addrs(n.aaaa); len(rep.answer) > 0 {
+		return rep
+	}
+	if n.apex {
+		return reply{aa: true, answer: n.zone.soa}
+	}
+	return reply{aa: true, answer: n.hinfo}
+}
+
+func (n *node) addrs(set *addrSet) reply {
+	if set == nil {
+		return n.nodata()
+	}
+	rrs := set.pick(rand.Uint64())
+	if len(rrs) == 0 {
+		return n.nodata()
+	}
+	rep := reply{aa: true, answer: rrs}
+	if len(rrs) > 1 {
+		rep.rotate = rand.IntN(len(rrs))
+	}
+	return rep
+}
+
+func (n *node) nodata() reply {
+	return reply{aa: true, authority: n.zone.negSOA}
+}
+
+// sizeLimit is the largest response allowed: 64 KiB over TCP; over UDP the
+// client's EDNS buffer size within [512, maxUDPSize], or 512 without EDNS.
+func sizeLimit(opt *dns.OPT, udp bool) int {
+	switch {
+	case !udp:
+		return dns.MaxMsgSize
+	case opt == nil:
+		return dns.MinMsgSize
+	}
+	return min(max(int(opt.UDPSize()), dns.MinMsgSize), maxUDPSize)
+}
+
+// finish appends the sections after the question, truncating to limit, and
+// fills in the header. RRsets are never split: what does not fit whole is
+// left out and TC is set, so the client retries over TCP.
+func finish(out []byte, r *dns.Msg, rep *reply, qlen int, opt *dns.OPT, limit int) []byte {
+	fixed := len(out)
+	if opt != nil {
+		fixed += optLen
+	}
+	tc := false
+	main := fixed + setSize(rep.answer) + setSize(rep.authority)
+	if main > limit {
+		tc = true
+		rep.answer, rep.authority, rep.extra = nil, nil, nil
+	}
+	if len(rep.extra) > 0 && main+setSize(rep.extra) > limit {
+		// Glue for our own nameservers is not optional (RFC 9471).
+		tc = true
+		rep.extra = nil
+	}
+	out = appendRotated(out, rep.answer, rep.rotate, qlen)
+	out = appendRotated(out, rep.authority, 0, qlen)
+	out = appendRotated(out, rep.extra, 0, qlen)
+	arcount := len(rep.extra)
+	if opt != nil {
+		out = appendOPT(out, rep.rcode, opt.Do())
+		arcount++
+	}
+	flags := flagQR | uint16(r.Opcode&0xF)<<11 | uint16(rep.rcode&0xF)
+	flags |= flagIf(rep.aa, flagAA) | flagIf(tc, flagTC) | flagIf(r.RecursionDesired, flagRD) | flagIf(r.CheckingDisabled, flagCD)
+	putHeader(out, r.Id, flags, 1, len(rep.answer), len(rep.authority), arcount)
+	return out
+}
+
+// appendBare appends a header-only response, for requests we cannot or will
+// not parse a question from.
+func appendBare(out []byte, r *dns.Msg, rcode int) []byte {
+	out = append(out[:0], make([]byte, headerLen)...)
+	flags := flagQR | uint16(r.Opcode&0xF)<<11 | uint16(rcode&0xF) | flagIf(r.RecursionDesired, flagRD)
+	putHeader(out, r.Id, flags, 0, 0, 0, 0)
+	return out
+}
+
+// appendOPT appends our OPT record (RFC 6891 6.1): our UDP size, the upper
+// bits of the rcode, version 0, and the DO bit copied from the query
+// (RFC 3225 3).
+func appendOPT(out []byte, rcode int, do bool) []byte {
+	out = append(out, 0) // root owner
+	out = binary.BigEndian.AppendUint16(out, dns.TypeOPT)
+	out = binary.BigEndian.AppendUint16(out, maxUDPSize)
+	ttl := uint32(rcode>>4) << 24
+	if do {
+		ttl |= 1 << 15
+	}
+	out = binary.BigEndian.AppendUint32(out, ttl)
+	return binary.BigEndian.AppendUint16(out, 0)
+}
+
+func putHeader(out []byte, id, flags uint16, qd, an, ns, ar int) {
+	binary.BigEndian.PutUint16(out[0:], id)
+	binary.BigEndian.PutUint16(out[2:], flags)
+	binary.BigEndian.PutUint16(out[4:], uint16(qd))
+	binary.BigEndian.PutUint16(out[6:], uint16(an))
+	binary.BigEndian.PutUint16(out[8:], uint16(ns))
+	binary.BigEndian.PutUint16(out[10:], uint16(ar))
+}
+
+func flagIf(on bool, bit uint16) uint16 {
+	if on {
+		return bit
+	}
+	return 0
+}

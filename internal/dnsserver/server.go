@@ -1,0 +1,191 @@
+package dnsserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Sentinel errors.
+var (
+	// ErrStarted is returned by Start when the server is already listening.
+	ErrStarted = errors.New("dnsserver: already started")
+)
+
+// Options configure a Server.
+type Options struct {
+	// Logger receives start, stop and write-failure messages; nothing is
+	// logged per answered query (default: discard).
+	Logger *slog.Logger
+	// OnQuery, when set, is called after every response is written with the
+	// question type (0 when there was no single question) and the rcode,
+	// including extended rcodes such as BADVERS (16). It runs on the query
+	// path, so it must be cheap and safe for concurrent use.
+	OnQuery func(qtype uint16, rcode int)
+}
+
+// Server answers DNS queries from the current Snapshot. ServeDNS is safe for
+// concurrent use and never blocks on Swap.
+type Server struct {
+	log     *slog.Logger
+	onQuery func(uint16, int)
+	snap    atomic.Pointer[Snapshot]
+
+	mu      sync.Mutex // guards servers and done; only Start and Shutdown take it
+	servers []*dns.Server
+	done    chan struct{} // closed when every serving goroutine has returned
+}
+
+// New returns a Server answering from initial; a nil initial refuses every query.
+func New(opts Options, initial *Snapshot) *Server {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{log: log.With("component", "dns"), onQuery: opts.OnQuery}
+	s.Swap(initial)
+	return s
+}
+
+// Swap makes snap the answer source for every query that starts after it
+// returns; queries in flight finish on the snapshot they began with.
+func (s *Server) Swap(snap *Snapshot) {
+	if snap == nil {
+		snap = &Snapshot{}
+	}
+	s.snap.Store(snap)
+}
+
+// bufPool recycles response buffers. sync.Pool's fast path is per-P and
+// lock-free, so it keeps the query path free of locks.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxPooledBuf keeps the odd 64 KiB TCP answer from pinning memory in the pool.
+const maxPooledBuf = 16 << 10
+
+// ServeDNS implements dns.Handler.
+func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
+	if r.Response {
+		return // never answer a response: that is how reflection loops start
+	}
+	udp := w.RemoteAddr().Network() != "tcp"
+	bp := bufPool.Get().(*[]byte)
+	out, qtype, rcode := s.snap.Load().respond((*bp)[:0], r, udp)
+	if _, err := w.Write(out); err != nil {
+		s.log.Debug("writing response", "remote", w.RemoteAddr(), "err", err)
+	}
+	if cap(out) <= maxPooledBuf {
+		*bp = out[:0]
+		bufPool.Put(bp)
+	}
+	if s.onQuery != nil {
+		s.onQuery(qtype, rcode)
+	}
+}
+
+// acceptAll lets every request but a response reach ServeDNS, so opcode and
+// question-count errors are answered (and counted) in one place. The section
+// bounds of miekg's default stay, so no huge update message is unpacked.
+func acceptAll(h dns.Header) dns.MsgAcceptAction {
+	switch {
+	case h.Bits&(1<<15) != 0:
+		return dns.MsgIgnore
+	case h.Ancount > 1 || h.Nscount > 1 || h.Arcount > 2:
+		return dns.MsgReject
+	}
+	return dns.MsgAccept
+}
+
+// Start listens on addr over UDP and TCP on the same port and serves until
+// Shutdown. With port 0 the UDP port is chosen first and TCP binds the same
+// port, retrying with a new port a few times if TCP finds it taken.
+func (s *Server) Start(addr string) (udp, tcp net.Addr, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.servers != nil {
+		return nil, nil, ErrStarted
+	}
+	pc, ln, err := listenBoth(addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	udpSrv := &dns.Server{PacketConn: pc, Handler: s, UDPSize: 4096, MsgAcceptFunc: acceptAll}
+	tcpSrv := &dns.Server{Listener: ln, Handler: s, MsgAcceptFunc: acceptAll,
+		ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second, IdleTimeout: func() time.Duration { return 8 * time.Second }}
+	s.servers = []*dns.Server{udpSrv, tcpSrv}
+	s.done = make(chan struct{})
+	var started, stopped sync.WaitGroup
+	for _, srv := range s.servers {
+		started.Add(1)
+		stopped.Add(1)
+		srv.NotifyStartedFunc = started.Done
+		go func() {
+			defer stopped.Done()
+			if err := srv.ActivateAndServe(); err != nil {
+				s.log.Error("dns server stopped", "err", err)
+			}
+		}()
+	}
+	go func() { stopped.Wait(); close(s.done) }()
+	// Shutdown on a miekg server that has not started yet fails, so wait.
+	started.Wait()
+	s.log.Info("dns listening", "udp", pc.LocalAddr(), "tcp", ln.Addr())
+	return pc.LocalAddr(), ln.Addr(), nil
+}
+
+// listenBoth binds UDP then TCP on the port UDP got.
+func listenBoth(addr string) (net.PacketConn, net.Listener, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("dnsserver: listen address %q: %w", addr, err)
+	}
+	const tries = 5
+	for i := 0; ; i++ {
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return nil, nil, fmt.Errorf("dnsserver: listening on udp %s: %w", addr, err)
+		}
+		_, got, _ := net.SplitHostPort(pc.LocalAddr().String())
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, got))
+		if err == nil {
+			return pc, ln, nil
+		}
+		pc.Close()
+		if port != "0" || i == tries-1 || !errors.Is(err, syscall.EADDRINUSE) {
+			return nil, nil, fmt.Errorf("dnsserver: listening on tcp %s: %w", net.JoinHostPort(host, got), err)
+		}
+	}
+}
+
+// Shutdown stops both listeners and waits for the serving goroutines to
+// return, or for ctx to end.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	servers, done := s.servers, s.done
+	s.servers = nil
+	s.mu.Unlock()
+	if servers == nil {
+		return nil
+	}
+	var errs []error
+	for _, srv := range servers {
+		if err := srv.ShutdownContext(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("dnsserver: shutdown: %w", err))
+		}
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		errs = append(errs, fmt.Errorf("dnsserver: shutdown: %w", ctx.Err()))
+	}
+	s.log.Info("dns stopped")
+	return errors.Join(errs...)
+}

@@ -1,0 +1,330 @@
+package dnsserver
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"outlast/internal/config"
+	"outlast/internal/model"
+)
+
+// Snapshot is an immutable, precomputed view of everything the server can
+// answer. Build it with NewSnapshot off the query path and hand it to
+// Server.Swap; it is shared by every in-flight query and never changes.
+type Snapshot struct {
+	// zones and names are keyed by lower-case wire-form names, so a query
+	// looks them up with the bytes it already has, without allocating.
+	zones map[string]*zone
+	// names holds every name that exists: apexes, service names, in-zone
+	// nameserver names and the empty non-terminals between them and their apex.
+	names map[string]*node
+}
+
+// zone is one served zone's precomputed records; all are owned by the apex.
+type zone struct {
+	apexLen int
+	soa     []wireRR // the SOA as answered (TTL: the SOA's own TTL)
+	negSOA  []wireRR // the SOA for NXDOMAIN/NODATA, TTL min(TTL, minimum) per RFC 2308
+	ns      []wireRR
+	glue    []wireRR // A/AAAA for nameserver names inside the zone
+	ttl     uint32   // SOA/NS TTL, also used for glue and the RFC 8482 HINFO
+}
+
+// node is one existing name.
+type node struct {
+	zone    *zone
+	apex    bool
+	a, aaaa *addrSet
+	hinfo   []wireRR // the RFC 8482 answer to ANY when nothing else exists here
+}
+
+// addrSet is the A or AAAA answer of one name.
+type addrSet struct {
+	fixed []wireRR
+	// answer is a private deep copy, kept for Answer.Pick on weighted
+	// answers; pools[i] holds the records of answer.Pools[i].
+	answer model.Answer
+	pools  [][]wireRR
+	glue   bool // came from a zone's nameserver glue, not a service
+}
+
+// NewSnapshot precomputes the answers for zones and the steered answers. It
+// fails when an answer lies outside every zone, has an unsupported type or
+// an address of the wrong family, or when two sources define the same name
+// and type.
+func NewSnapshot(zones []config.Zone, answers []model.Answer) (*Snapshot, error) {
+	s := &Snapshot{zones: make(map[string]*zone), names: make(map[string]*node)}
+	for i := range zones {
+		if err := s.addZone(&zones[i]); err != nil {
+			return nil, err
+		}
+	}
+	// Names are placed after every zone is known, so each lands in its
+	// longest-matching zone.
+	for i := range zones {
+		if err := s.addGlueNames(&zones[i]); err != nil {
+			return nil, err
+		}
+	}
+	for i := range answers {
+		if err := s.addAnswer(&answers[i]); err != nil {
+			return nil, err
+		}
+	}
+	s.addEmptyNonTerminals()
+	return s, s.addHINFO()
+}
+
+func (s *Snapshot) addZone(cz *config.Zone) error {
+	apex, err := wireName(cz.Apex)
+	if err != nil {
+		return err
+	}
+	if _, dup := s.zones[string(apex)]; dup {
+		return fmt.Errorf("dnsserver: zone %q defined twice", cz.Apex)
+	}
+	if len(cz.NS) == 0 {
+		return fmt.Errorf("dnsserver: zone %q has no nameservers", cz.Apex)
+	}
+	z := &zone{apexLen: len(apex), ttl: seconds(cz.SOA.TTL)}
+	if z.soa, err = soaRecord(cz, z.ttl, len(apex)); err != nil {
+		return err
+	}
+	negTTL := min(z.ttl, seconds(cz.SOA.Minimum))
+	if z.negSOA, err = soaRecord(cz, negTTL, len(apex)); err != nil {
+		return err
+	}
+	for _, ns := range cz.NS {
+		rr, err := ownedBy(&dns.NS{Hdr: header(dns.TypeNS, z.ttl), Ns: ns.Name}, len(apex))
+		if err != nil {
+			return err
+		}
+		z.ns = append(z.ns, rr)
+		if !dns.IsSubDomain(cz.Apex, ns.Name) {
+			continue // out-of-zone glue is not ours to vouch for
+		}
+		for _, addr := range ns.Addresses {
+			g, err := literal(addrRecord(ns.Name, addr, z.ttl))
+			if err != nil {
+				return err
+			}
+			z.glue = append(z.glue, g)
+		}
+	}
+	s.zones[string(apex)] = z
+	s.names[string(apex)] = &node{zone: z, apex: true}
+	return nil
+}
+
+func soaRecord(cz *config.Zone, ttl uint32, apexLen int) ([]wireRR, error) {
+	mname := cz.SOA.MName
+	if mname == "" {
+		mname = cz.NS[0].Name
+	}
+	rname := cz.SOA.RName
+	if rname == "" {
+		rname = "hostmaster." + dns.Fqdn(cz.Apex)
+	}
+	soa := &dns.SOA{
+		Hdr: header(dns.TypeSOA, ttl), Ns: dns.Fqdn(mname), Mbox: dns.Fqdn(rname),
+		Serial: cz.SOA.Serial, Refresh: seconds(cz.SOA.Refresh), Retry: seconds(cz.SOA.Retry),
+		Expire: seconds(cz.SOA.Expire), Minttl: seconds(cz.SOA.Minimum),
+	}
+	rr, err := ownedBy(soa, apexLen)
+	return []wireRR{rr}, err
+}
+
+// addGlueNames makes in-zone nameserver names answerable for A and AAAA, so
+// a resolver can resolve the nameservers from the zone itself.
+func (s *Snapshot) addGlueNames(cz *config.Zone) error {
+	for _, ns := range cz.NS {
+		if !dns.IsSubDomain(cz.Apex, ns.Name) || len(ns.Addresses) == 0 {
+			continue
+		}
+		var v4, v6 []netip.Addr
+		for _, a := range ns.Addresses {
+			if a.Unmap().Is4() {
+				v4 = append(v4, a)
+			} else {
+				v6 = append(v6, a)
+			}
+		}
+		for _, fam := range []struct {
+			t     model.RecordType
+			addrs []netip.Addr
+		}{{model.TypeA, v4}, {model.TypeAAAA, v6}} {
+			if len(fam.addrs) == 0 {
+				continue
+			}
+			ans := model.Answer{Name: ns.Name, Type: fam.t, TTL: seconds(cz.SOA.TTL), Addrs: fam.addrs}
+			if err := s.addAddrSet(&ans, true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Snapshot) addAnswer(a *model.Answer) error {
+	if a.Type != model.TypeA && a.Type != model.TypeAAAA {
+		return fmt.Errorf("dnsserver: answer %s: unsupported type %q", a.Name, a.Type)
+	}
+	return s.addAddrSet(a, false)
+}
+
+// addAddrSet precomputes one name's A or AAAA records.
+func (s *Snapshot) addAddrSet(a *model.Answer, glue bool) error {
+	wire, err := wireName(a.Name)
+	if err != nil {
+		return err
+	}
+	n, err := s.nodeFor(wire, a.Name)
+	if err != nil {
+		return err
+	}
+	slot := &n.a
+	if a.Type == model.TypeAAAA {
+		slot = &n.aaaa
+	}
+	if *slot != nil {
+		if glue && (*slot).glue {
+			return nil // the same nameserver listed by two zones
+		}
+		return fmt.Errorf("dnsserver: %s %s is defined twice (by a service and by nameserver glue, or by two services)", a.Name, a.Type)
+	}
+	set, err := buildAddrSet(a, len(wire))
+	if err != nil {
+		return err
+	}
+	set.glue = glue
+	*slot = set
+	return nil
+}
+
+// nodeFor returns the node of an existing or new name inside some zone.
+func (s *Snapshot) nodeFor(wire []byte, name string) (*node, error) {
+	if n := s.names[string(wire)]; n != nil {
+		return n, nil
+	}
+	z := s.zoneFor(wire)
+	if z == nil {
+		return nil, fmt.Errorf("dnsserver: %s is outside every zone", name)
+	}
+	n := &node{zone: z}
+	s.names[string(wire)] = n
+	return n, nil
+}
+
+func buildAddrSet(a *model.Answer, nameLen int) (*addrSet, error) {
+	set := &addrSet{answer: model.Answer{Name: a.Name, Type: a.Type, TTL: a.TTL, Mode: a.Mode}}
+	if a.Mode == model.ModeEmpty {
+		return set, nil // fail-closed: NODATA whatever addresses came along
+	}
+	var err error
+	if set.fixed, err = addrRecords(a, a.Addrs, nameLen); err != nil {
+		return nil, err
+	}
+	for _, p := range a.Pools {
+		addrs := append([]netip.Addr(nil), p.Addrs...)
+		set.answer.Pools = append(set.answer.Pools, model.WeightedPool{Endpoint: p.Endpoint, Weight: p.Weight, Addrs: addrs})
+		rrs, err := addrRecords(a, addrs, nameLen)
+		if err != nil {
+			return nil, err
+		}
+		set.pools = append(set.pools, rrs)
+	}
+	return set, nil
+}
+
+func addrRecords(a *model.Answer, addrs []netip.Addr, nameLen int) ([]wireRR, error) {
+	var rrs []wireRR
+	for _, addr := range addrs {
+		if (a.Type == model.TypeA) != addr.Unmap().Is4() {
+			return nil, fmt.Errorf("dnsserver: answer %s %s: address %s is of the wrong family", a.Name, a.Type, addr)
+		}
+		rr, err := ownedBy(addrRecord(a.Name, addr, a.TTL), nameLen)
+		if err != nil {
+			return nil, err
+		}
+		rrs = append(rrs, rr)
+	}
+	return rrs, nil
+}
+
+// pick returns the records for one query; r is a random value.
+func (set *addrSet) pick(r uint64) []wireRR {
+	if len(set.pools) == 0 {
+		return set.fixed
+	}
+	// Answer.Pick returns one of our pools' own slices; find which by
+	// identity, so weighting follows the model's definition exactly.
+	addrs := set.answer.Pick(r)
+	for i, p := range set.answer.Pools {
+		if len(p.Addrs) == len(addrs) && (len(addrs) == 0 || &p.Addrs[0] == &addrs[0]) {
+			return set.pools[i]
+		}
+	}
+	return nil
+}
+
+// addEmptyNonTerminals adds every name between an existing name and its
+// zone apex, so such names answer NODATA rather than NXDOMAIN (RFC 8020).
+func (s *Snapshot) addEmptyNonTerminals() {
+	existing := make([][]byte, 0, len(s.names))
+	for k := range s.names {
+		existing = append(existing, []byte(k))
+	}
+	for _, w := range existing {
+		for p := parentOf(w); p != nil; p = parentOf(p) {
+			z := s.zoneFor(p)
+			if z == nil {
+				break
+			}
+			if s.names[string(p)] == nil {
+				s.names[string(p)] = &node{zone: z}
+			}
+		}
+	}
+}
+
+// addHINFO precomputes the RFC 8482 answer to ANY for every name.
+func (s *Snapshot) addHINFO() error {
+	var errs []error
+	for k, n := range s.names {
+		rr, err := ownedBy(&dns.HINFO{Hdr: header(dns.TypeHINFO, n.zone.ttl), Cpu: "RFC8482"}, len(k))
+		errs = append(errs, err)
+		n.hinfo = []wireRR{rr}
+	}
+	return errors.Join(errs...)
+}
+
+// zoneFor returns the longest zone that contains the lower-case wire name,
+// or nil. It does not allocate.
+func (s *Snapshot) zoneFor(wire []byte) *zone {
+	for off := 0; off < len(wire); off += 1 + int(wire[off]) {
+		if z := s.zones[string(wire[off:])]; z != nil {
+			return z
+		}
+	}
+	return nil
+}
+
+func header(rrtype uint16, ttl uint32) dns.RR_Header {
+	// The owner is cut off after packing (see packTail), so the root will do.
+	return dns.RR_Header{Name: ".", Rrtype: rrtype, Class: dns.ClassINET, Ttl: ttl}
+}
+
+func addrRecord(name string, addr netip.Addr, ttl uint32) dns.RR {
+	if addr.Unmap().Is4() {
+		a := addr.Unmap().As4()
+		return &dns.A{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: ttl}, A: a[:]}
+	}
+	a := addr.As16()
+	return &dns.AAAA{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeAAAA, Class: dns.ClassINET, Ttl: ttl}, AAAA: a[:]}
+}
+
+func seconds(d time.Duration) uint32 { return uint32(d / time.Second) }
