@@ -1,0 +1,153 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+
+	"outlast/internal/config"
+	"outlast/internal/model"
+)
+
+// GRPC probes t with one grpc.health.v1 Health/Check call for
+// c.GRPC.Service on a fresh connection, over TLS when c.TLS.Enabled. The
+// endpoint is up only when the answer is SERVING.
+//
+// The probe dials (and does the TLS handshake) itself instead of leaving it
+// to grpc-go, because grpc-go folds dial and handshake errors into an
+// Unavailable status with only a message; dialing here keeps the real error
+// for classification and the peer's certificates for the expiry check.
+func GRPC(ctx context.Context, t Target, c config.Check) model.Result {
+	ctx, cancel := withTimeout(ctx, c)
+	defer cancel()
+	start := time.Now()
+
+	d := &grpcDialer{}
+	d.deadline, _ = ctx.Deadline()
+	opts := []grpc.DialOption{
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithContextDialer(d.dial),
+		grpc.WithDisableRetry(),
+	}
+	if c.TLS.Enabled {
+		name := serverName(t, c)
+		d.tls = tlsConfig(name, c, "h2")
+		opts = append(opts, grpc.WithAuthority(name))
+	}
+	conn, err := grpc.NewClient("passthrough:///"+t.AddrPort().String(), opts...)
+	if err != nil {
+		return failed(start, model.ReasonError, fmt.Sprintf("probe: grpc: %v", err))
+	}
+	defer conn.Close()
+
+	resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{Service: c.GRPC.Service})
+	state, dialErr := d.result()
+	res := judgeGRPC(start, resp, err, dialErr, ctx.Err(), c)
+	if state != nil {
+		addCertInfo(&res, state.PeerCertificates, c, time.Now())
+	} else if dialErr != nil {
+		addFailedCertInfo(&res, dialErr)
+	}
+	return res
+}
+
+// grpcDialer dials for grpc-go and remembers how the last attempt went.
+type grpcDialer struct {
+	deadline time.Time
+	tls      *tls.Config // nil for plaintext
+
+	mu    sync.Mutex
+	err   error
+	state *tls.ConnectionState
+}
+
+func (d *grpcDialer) dial(ctx context.Context, addr string) (net.Conn, error) {
+	// grpc-go's own connect timeout is 20 s; the probe's deadline is shorter.
+	ctx, cancel := context.WithDeadline(ctx, d.deadline)
+	defer cancel()
+	var nd net.Dialer
+	conn, err := nd.DialContext(ctx, "tcp", addr)
+	var state *tls.ConnectionState
+	if err == nil {
+		conn.SetDeadline(d.deadline)
+		conn, state, err = d.handshake(ctx, conn)
+	}
+	d.mu.Lock()
+	d.err, d.state = err, state
+	d.mu.Unlock()
+	return conn, err
+}
+
+func (d *grpcDialer) handshake(ctx context.Context, raw net.Conn) (net.Conn, *tls.ConnectionState, error) {
+	if d.tls == nil {
+		return raw, nil, nil
+	}
+	conn := tls.Client(raw, d.tls)
+	if err := conn.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		return nil, nil, err
+	}
+	state := conn.ConnectionState()
+	return conn, &state, nil
+}
+
+func (d *grpcDialer) result() (*tls.ConnectionState, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.state, d.err
+}
+
+// judgeGRPC classifies the health call's outcome. A failed dial explains
+// the call's failure better than the call's status does.
+func judgeGRPC(start time.Time, resp *healthpb.HealthCheckResponse, err, dialErr, ctxErr error, c config.Check) model.Result {
+	switch {
+	case err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING:
+		return passed(start)
+	case err == nil:
+		return failed(start, model.ReasonNotServing, "status "+resp.GetStatus().String())
+	case dialErr != nil:
+		return failedErr(start, dialErr, c)
+	case errors.Is(ctxErr, context.DeadlineExceeded):
+		return failedErr(start, ctxErr, c)
+	}
+	st := status.Convert(err)
+	reason, detail := grpcReason(st), fmt.Sprintf("%s: %s", st.Code(), st.Message())
+	if reason == model.ReasonTimeout {
+		return failedErr(start, context.DeadlineExceeded, c)
+	}
+	return failed(start, reason, detail)
+}
+
+func grpcReason(st *status.Status) model.Reason {
+	msg := st.Message()
+	switch st.Code() {
+	case codes.DeadlineExceeded:
+		return model.ReasonTimeout
+	case codes.NotFound:
+		return model.ReasonNotServing // the health server does not know the service
+	case codes.Unimplemented:
+		return model.ReasonProtocol // no grpc.health.v1 service at all
+	case codes.Unavailable:
+		// The dial worked, so the peer spoke but not gRPC, or went away.
+		if strings.Contains(msg, "timeout") {
+			return model.ReasonTimeout
+		}
+		if strings.Contains(msg, "EOF") || strings.Contains(msg, "reset") || strings.Contains(msg, "closed") {
+			return model.ReasonReset
+		}
+		return model.ReasonProtocol
+	default:
+		return model.ReasonError
+	}
+}
