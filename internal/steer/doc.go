@@ -12,10 +12,11 @@
 //     has just started answers before its first verdict.
 //   - Panic threshold (off unless set): when fewer than that share of the
 //     candidates is usable, answer every candidate rather than crush the
-//     survivors with all the traffic (as Envoy does). It is off by default
-//     because the point of outlast is that losing two of three regions still
-//     steers everything to the third; a panic threshold above 34% would
-//     instead send two thirds of the clients to dead regions.
+//     survivors with all the traffic (as Envoy does). Unknown counts as
+//     usable here too, so a starting node does not panic. It is off by
+//     default because the point of outlast is that losing two of three
+//     regions still steers everything to the third; any threshold above 33%
+//     would instead hand out the two dead regions' addresses as well.
 //   - When no candidate is usable the service's WhenAllDown decides: serve
 //     every candidate (every endpoint, if all are drained), serve the fixed
 //     fallback addresses, or answer nothing (fail closed). Only the last
