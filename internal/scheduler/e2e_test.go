@@ -1,0 +1,123 @@
+package scheduler
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"outlast/internal/clock"
+	"outlast/internal/config"
+	"outlast/internal/model"
+	"outlast/internal/probe"
+)
+
+func httpJob(t *testing.T, name, addr, path string, interval time.Duration) Job {
+	t.Helper()
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Job{
+		Endpoint: name,
+		Target:   probe.Target{Endpoint: name, Addr: ap.Addr(), Port: int(ap.Port())},
+		Check: config.Check{
+			Type: config.CheckHTTP, Port: int(ap.Port()), Interval: interval, Timeout: interval,
+			HTTP: config.HTTPCheck{Method: "GET", Path: path, ExpectStatus: config.StatusRange{Min: 200, Max: 399}},
+		},
+	}
+}
+
+// Real clock, real probes, real server: observations flow end to end.
+func TestEndToEndRealProbes(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/ok" {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+
+	const iv = 50 * time.Millisecond
+	addr := srv.Listener.Addr().String()
+	jobs := []Job{httpJob(t, "up", addr, "/ok", iv), httpJob(t, "503", addr, "/fail", iv), httpJob(t, "dead", closed, "/", iv)}
+	want := map[string]model.Reason{"up": model.ReasonOK, "503": model.ReasonStatus, "dead": model.ReasonRefused}
+
+	const perEndpoint = 3
+	var mu sync.Mutex
+	seen := map[string][]model.Observation{}
+	enough, signalled := make(chan struct{}), false
+	emit := func(o model.Observation) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen[o.Endpoint] = append(seen[o.Endpoint], o)
+		if len(seen["up"]) >= perEndpoint && len(seen["503"]) >= perEndpoint && len(seen["dead"]) >= perEndpoint && !signalled {
+			close(enough)
+			signalled = true
+		}
+	}
+	stop := running(t, New(Options{Clock: clock.Real{}, Vantage: "local", Emit: emit}, jobs))
+	waitFor := 10 * time.Second
+	select {
+	case <-enough:
+	case <-time.After(waitFor):
+	}
+	stop()
+
+	mu.Lock()
+	defer mu.Unlock()
+	for name, reason := range want {
+		obs := seen[name]
+		if len(obs) < perEndpoint {
+			t.Errorf("endpoint %s: %d observations within %s, want at least %d", name, len(obs), waitFor, perEndpoint)
+		}
+		for _, o := range obs {
+			if o.Vantage != "local" || o.Result.Reason != reason || o.At.IsZero() {
+				t.Errorf("endpoint %s: observation %+v, want vantage local, reason %s, a time", name, o, reason)
+			}
+		}
+	}
+}
+
+// With the real clock and a probe slower than the interval, one job's
+// probes still never overlap.
+func TestProbesOfOneJobNeverOverlap(t *testing.T) {
+	const iv = 5 * time.Millisecond
+	var mu sync.Mutex
+	inFlight := map[string]int{}
+	overlaps, probes := 0, 0
+	slowProbe := func(ctx context.Context, j Job) model.Result {
+		mu.Lock()
+		inFlight[j.Endpoint]++
+		if inFlight[j.Endpoint] > 1 {
+			overlaps++
+		}
+		probes++
+		mu.Unlock()
+		select {
+		case <-time.After(3 * iv):
+		case <-ctx.Done():
+		}
+		mu.Lock()
+		inFlight[j.Endpoint]--
+		mu.Unlock()
+		return model.Result{Up: true, Reason: model.ReasonOK}
+	}
+	stop := running(t, New(Options{Probe: slowProbe}, []Job{job("a", iv), job("b", iv)}))
+	time.Sleep(100 * time.Millisecond) // let a few slots pass; the count is not asserted
+	stop()
+	mu.Lock()
+	defer mu.Unlock()
+	if overlaps != 0 {
+		t.Errorf("%d of %d probes started while the same job's previous probe ran, want 0", overlaps, probes)
+	}
+}
