@@ -3,10 +3,10 @@ package dnsserver
 import (
 	"fmt"
 	"net"
-	"time"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -49,7 +49,7 @@ func check(t *testing.T, r *dns.Msg, w want) {
 func TestOutsideZonesRefused(t *testing.T) {
 	ts := startServer(t, testSnapshot(t), Options{})
 	for _, network := range networks {
-		for _, name := range []string{"www.elsewhere.test.", "test.", ".", "xexample.test."} {
+		for _, name := range []string{"www.elsewhere.test.", "test.", ".", "xexample.test.", `foo\.example.test.`} {
 			t.Run(network+"/"+name, func(t *testing.T) {
 				m := question(name, dns.TypeA)
 				m.RecursionDesired = true
@@ -124,10 +124,11 @@ func TestNegativeAnswers(t *testing.T) {
 	}{
 		{"nope.example.test.", dns.TypeA, dns.RcodeNameError, "example.test."},
 		{"x.www.example.test.", dns.TypeA, dns.RcodeNameError, "example.test."},
+		{`a\.b.example.test.`, dns.TypeA, dns.RcodeNameError, "example.test."}, // one label, unlike the ENT a.b
 		{"nope.sub.example.test.", dns.TypeA, dns.RcodeNameError, "sub.example.test."},
 		{"www.example.test.", dns.TypeTXT, dns.RcodeSuccess, "example.test."},
 		{"www.example.test.", dns.TypeNS, dns.RcodeSuccess, "example.test."}, // NS only at the apex
-		{"b.example.test.", dns.TypeA, dns.RcodeSuccess, "example.test."},     // empty non-terminal
+		{"b.example.test.", dns.TypeA, dns.RcodeSuccess, "example.test."},    // empty non-terminal
 		{"a.b.example.test.", dns.TypeAAAA, dns.RcodeSuccess, "example.test."},
 		{"example.test.", dns.TypeA, dns.RcodeSuccess, "example.test."},
 		{"sub.example.test.", dns.TypeMX, dns.RcodeSuccess, "sub.example.test."},
