@@ -41,7 +41,7 @@ func dnsHandler(w dns.ResponseWriter, req *dns.Msg) {
 }
 
 // dnsServer starts real miekg servers for UDP and TCP on one loopback port.
-func dnsServer(t *testing.T) Target {
+func dnsServer(t testing.TB) Target {
 	t.Helper()
 	for range 10 {
 		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
@@ -61,7 +61,7 @@ func dnsServer(t *testing.T) Target {
 	return Target{}
 }
 
-func startDNS(t *testing.T, srv *dns.Server) {
+func startDNS(t testing.TB, srv *dns.Server) {
 	t.Helper()
 	started := make(chan struct{})
 	srv.NotifyStartedFunc = func() { close(started) }

@@ -17,7 +17,7 @@ import (
 
 // grpcServer starts a real gRPC server. With withHealth it serves
 // grpc.health.v1 with "" and "up" SERVING and "down" NOT_SERVING.
-func grpcServer(t *testing.T, withHealth bool, opts ...grpc.ServerOption) Target {
+func grpcServer(t testing.TB, withHealth bool, opts ...grpc.ServerOption) Target {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

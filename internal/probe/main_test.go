@@ -79,7 +79,7 @@ var serial = struct {
 
 // leaf issues a certificate for 127.0.0.1 and probe.test valid from
 // notBefore to notAfter. A nil ca makes it self-signed (an unknown authority).
-func (ca *certAuthority) leaf(t *testing.T, notBefore, notAfter time.Time) tls.Certificate {
+func (ca *certAuthority) leaf(t testing.TB, notBefore, notAfter time.Time) tls.Certificate {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -115,12 +115,12 @@ func (ca *certAuthority) leaf(t *testing.T, notBefore, notAfter time.Time) tls.C
 }
 
 // validLeaf is trusted and far from expiry.
-func validLeaf(t *testing.T) tls.Certificate {
+func validLeaf(t testing.TB) tls.Certificate {
 	return testCA.leaf(t, time.Now().Add(-time.Hour), time.Now().Add(90*24*time.Hour))
 }
 
 // targetOf turns a listener address ("127.0.0.1:1234") into a Target.
-func targetOf(t *testing.T, addr string) Target {
+func targetOf(t testing.TB, addr string) Target {
 	t.Helper()
 	ap, err := netip.ParseAddrPort(addr)
 	if err != nil {
