@@ -1,0 +1,158 @@
+// Command outlast keeps a service reachable when a cloud region or provider
+// fails: it probes endpoints, judges them by quorum and answers
+// authoritative DNS steered by their health. This file only parses flags and
+// wires packages together; the work lives under internal/.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"outlast/internal/backend"
+	"outlast/internal/config"
+	"outlast/internal/node"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Exit codes scripts can rely on.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the command ran and found a problem (bad config, server error)
+	exitUsage   = 2 // the command line itself was wrong
+)
+
+const usage = `outlast keeps a service reachable when a cloud region or provider fails.
+
+Usage:
+  outlast serve --config FILE          run a node: probe, decide, answer DNS
+  outlast config check FILE...         validate configuration files
+  outlast backend --listen ADDR        run the sample HTTP service (200 "ok" on / and /healthz)
+  outlast version                      print the version
+`
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stderr)
+	case "config":
+		return configCmd(args[1:], stdout, stderr)
+	case "backend":
+		return backendCmd(args[1:], stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "outlast", versionString())
+		return exitOK
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "outlast: unknown command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+}
+
+func versionString() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return version
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			return version + " (" + s.Value[:12] + ")"
+		}
+	}
+	return version
+}
+
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("outlast "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+func serve(args []string, stderr io.Writer) int {
+	fs := newFlags("serve", stderr)
+	path := fs.String("config", "outlast.yaml", "configuration `file`")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	if fs.Parse(args) != nil || fs.NArg() > 0 {
+		return exitUsage
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(stderr, "outlast serve: --log-level: %v\n", err)
+		return exitUsage
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	cfg, err := config.Load(*path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailure
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	n, err := node.New(cfg, node.Options{Logger: logger, ConfigFile: *path, Version: versionString()})
+	if err != nil {
+		logger.Error("cannot start", "err", err)
+		return exitFailure
+	}
+	if err := n.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		logger.Error("stopped", "err", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+func configCmd(args []string, stdout, stderr io.Writer) int {
+	if len(args) < 2 || args[0] != "check" {
+		fmt.Fprint(stderr, "usage: outlast config check FILE...\n")
+		return exitUsage
+	}
+	code := exitOK
+	for _, path := range args[1:] {
+		if _, err := config.Load(path); err != nil {
+			fmt.Fprintln(stdout, err)
+			code = exitFailure
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok\n", path)
+	}
+	return code
+}
+
+func backendCmd(args []string, stderr io.Writer) int {
+	fs := newFlags("backend", stderr)
+	listen := fs.String("listen", "127.0.0.1:8081", "`host:port` to listen on")
+	name := fs.String("name", "", "instance name sent in X-Outlast-Backend (default: the listen address)")
+	if fs.Parse(args) != nil || fs.NArg() > 0 {
+		return exitUsage
+	}
+	if *name == "" {
+		*name = *listen
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	if err := backend.Serve(ctx, *listen, *name); err != nil {
+		fmt.Fprintf(stderr, "outlast backend: %v\n", err)
+		return exitFailure
+	}
+	return exitOK
+}

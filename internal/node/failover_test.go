@@ -1,0 +1,312 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"go.uber.org/goleak"
+
+	"outlast/internal/backend"
+	"outlast/internal/config"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const (
+	primaryAddr   = "127.0.0.11"
+	secondaryAddr = "127.0.0.12"
+	// The example's check timing: interval 1s, fall 2, rise 3, timeout 1s.
+	interval = time.Second
+	fall     = 2
+	rise     = 3
+	timeout  = time.Second
+)
+
+// testConfig is examples/single-node.yaml with the listeners on free ports.
+func testConfig(t *testing.T, port int) *config.Config {
+	t.Helper()
+	text := fmt.Sprintf(`
+node: {name: local, location: local/lab}
+dns: {listen: "127.0.0.1:0"}
+http: {listen: "127.0.0.1:0"}
+zones:
+  - apex: example.test
+    ns: [{name: ns1.example.test, addresses: [127.0.0.1]}]
+services:
+  - name: api.example.test
+    type: A
+    ttl: 5s
+    policy: failover
+    check: {type: http, port: %d, interval: 1s, timeout: 1s, fall: 2, rise: 3, http: {path: /healthz}}
+    endpoints:
+      - {name: primary, location: aws/us-east-1, addresses: [%s], priority: 1}
+      - {name: secondary, location: gcp/us-central1, addresses: [%s], priority: 2}
+`, port, primaryAddr, secondaryAddr)
+	cfg, err := config.Parse("test.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// sampleBackend is a real `outlast backend` that can be stopped, hung and restarted on one address.
+type sampleBackend struct {
+	t      *testing.T
+	addr   string
+	stop   func()
+	wg     sync.WaitGroup
+	hungMu sync.Mutex
+	hung   []net.Conn
+}
+
+func startBackend(t *testing.T, addr string) *sampleBackend {
+	b := &sampleBackend{t: t, addr: addr}
+	b.serve()
+	t.Cleanup(b.close)
+	return b
+}
+
+func (b *sampleBackend) listen() net.Listener {
+	// The address was just released; give the kernel a moment if it is still held.
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		ln, err := net.Listen("tcp", b.addr)
+		if err == nil {
+			return ln
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("cannot listen on %s again: %v", b.addr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// serve runs the sample service.
+func (b *sampleBackend) serve() {
+	ln := b.listen()
+	ctx, cancel := context.WithCancel(context.Background())
+	b.wg.Add(1)
+	go func() { defer b.wg.Done(); _ = backend.ServeListener(ctx, ln, b.addr) }()
+	b.stop = func() { cancel(); b.wg.Wait() }
+}
+
+// hang accepts connections and never answers, as a region in trouble does.
+func (b *sampleBackend) hang() {
+	ln := b.listen()
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			b.hungMu.Lock()
+			b.hung = append(b.hung, c)
+			b.hungMu.Unlock()
+		}
+	}()
+	b.stop = func() {
+		ln.Close()
+		b.wg.Wait()
+		b.hungMu.Lock()
+		for _, c := range b.hung {
+			c.Close()
+		}
+		b.hung = nil
+		b.hungMu.Unlock()
+	}
+}
+
+func (b *sampleBackend) close() {
+	if b.stop != nil {
+		b.stop()
+		b.stop = nil
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	for range 20 {
+		ln, err := net.Listen("tcp", primaryAddr+":0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		if other, err := net.Listen("tcp", fmt.Sprintf("%s:%d", secondaryAddr, port)); err == nil {
+			other.Close()
+			return port
+		}
+	}
+	t.Fatal("no port free on both backend addresses")
+	return 0
+}
+
+func startNode(t *testing.T, cfg *config.Config) *Node {
+	t.Helper()
+	n, err := New(cfg, Options{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := n.Stop(ctx); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
+	return n
+}
+
+// answer asks the node for api.example.test A and returns the addresses, joined.
+func answer(t *testing.T, n *Node) string {
+	t.Helper()
+	q := new(dns.Msg)
+	q.SetQuestion("api.example.test.", dns.TypeA)
+	c := &dns.Client{Timeout: 2 * time.Second}
+	r, _, err := c.Exchange(q, n.DNSAddr().String())
+	if err != nil {
+		t.Fatalf("DNS query failed: %v", err)
+	}
+	var addrs []string
+	for _, rr := range r.Answer {
+		if a, ok := rr.(*dns.A); ok {
+			addrs = append(addrs, a.A.String())
+		}
+	}
+	return strings.Join(addrs, ",")
+}
+
+// waitForAnswer polls DNS every 50 ms until the answer is want, and returns how long that took.
+func waitForAnswer(t *testing.T, n *Node, want string, limit time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	var got string
+	for time.Since(start) < limit {
+		if got = answer(t, n); got == want {
+			return time.Since(start)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("after %s the answer is %q, want %q", limit, got, want)
+	return 0
+}
+
+// TestFailoverAndBack is the single-node promise: when the primary dies
+// (refused) or hangs (accepts, never answers), answers move to the secondary
+// within interval × fall + timeout + 1 s, and return only after rise good probes.
+func TestFailoverAndBack(t *testing.T) {
+	port := freePort(t)
+	primary := startBackend(t, fmt.Sprintf("%s:%d", primaryAddr, port))
+	startBackend(t, fmt.Sprintf("%s:%d", secondaryAddr, port))
+	n := startNode(t, testConfig(t, port))
+
+	waitForAnswer(t, n, primaryAddr, 5*time.Second)
+	// Let the primary be judged up by probes, not merely unknown.
+	waitForVerdict(t, n, "primary", "up", 5*time.Second)
+
+	bound := interval*fall + timeout + time.Second
+	faults := []struct {
+		name    string
+		breakIt func()
+	}{
+		{"refused", func() { primary.close() }},
+		{"hang", func() { primary.close(); primary.hang() }},
+	}
+	for _, f := range faults {
+		t.Run(f.name, func(t *testing.T) {
+			f.breakIt()
+			took := waitForAnswer(t, n, secondaryAddr, 3*bound)
+			t.Logf("%s: answers moved to the secondary after %s (bound %s)", f.name, took.Round(time.Millisecond), bound)
+			if took > bound {
+				t.Errorf("%s: failover took %s, want at most interval × fall + timeout + 1s = %s", f.name, took, bound)
+			}
+
+			primary.close()
+			primary.serve()
+			back := waitForAnswer(t, n, primaryAddr, 10*time.Second)
+			t.Logf("%s: answers returned to the primary after %s", f.name, back.Round(time.Millisecond))
+			// rise good probes, spaced by the interval, cannot happen faster than (rise-1) intervals.
+			if min := interval * (rise - 1); back < min {
+				t.Errorf("%s: returned after %s, before %d good probes could have happened (%s)", f.name, back, rise, min)
+			}
+		})
+	}
+	checkMetrics(t, n)
+}
+
+// waitForVerdict polls /healthz until the endpoint has the given health.
+func waitForVerdict(t *testing.T, n *Node, endpoint, want string, limit time.Duration) {
+	t.Helper()
+	var got string
+	for start := time.Now(); time.Since(start) < limit; time.Sleep(50 * time.Millisecond) {
+		h := fetchHealthz(t, n)
+		for _, e := range h.Endpoints {
+			if e.Name == endpoint {
+				got = e.Health
+			}
+		}
+		if got == want {
+			return
+		}
+	}
+	t.Fatalf("after %s endpoint %s is %q in /healthz, want %q", limit, endpoint, got, want)
+}
+
+func fetchHealthz(t *testing.T, n *Node) healthz {
+	t.Helper()
+	resp, err := http.Get("http://" + n.HTTPAddr().String() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var h healthz
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("/healthz: status %d, decode error %v", resp.StatusCode, err)
+	}
+	return h
+}
+
+// checkMetrics scrapes /metrics and checks the failovers above were counted.
+func checkMetrics(t *testing.T, n *Node) {
+	t.Helper()
+	resp, err := http.Get("http://" + n.HTTPAddr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("/metrics does not parse: %v", err)
+	}
+	downs := 0.0
+	for _, m := range families["outlast_verdict_changes_total"].GetMetric() {
+		labels := map[string]string{}
+		for _, l := range m.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		if labels["endpoint"] == "primary" && labels["to"] == "down" {
+			downs = m.GetCounter().GetValue()
+		}
+	}
+	if downs != 2 {
+		t.Errorf("outlast_verdict_changes_total{endpoint=primary,to=down} = %v, want 2 (refused, then hang)", downs)
+	}
+	if families["outlast_dns_queries_total"] == nil || families["outlast_probe_duration_seconds"] == nil {
+		t.Errorf("DNS query and probe latency metrics missing")
+	}
+}
