@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"outlast/internal/config"
@@ -50,7 +51,9 @@ func newHTTPRequest(ctx context.Context, t Target, c config.Check) (*http.Reques
 	if c.Type == config.CheckHTTPS {
 		scheme = "https"
 	}
-	url := scheme + "://" + t.AddrPort().String() + c.HTTP.Path
+	// A zone ("fe80::1%eth0") must be escaped to survive URL parsing.
+	host := strings.Replace(t.AddrPort().String(), "%", "%25", 1)
+	url := scheme + "://" + host + c.HTTP.Path
 	req, err := http.NewRequestWithContext(ctx, c.HTTP.Method, url, nil)
 	if err != nil {
 		return nil, err

@@ -219,3 +219,18 @@ func TestHTTPSHangIsTimeout(t *testing.T) {
 	c := httpsCheck(func(c *config.Check) { c.Timeout = 300 * time.Millisecond })
 	wantResult(t, probeTimed(t, HTTP, hangListener(t), c), false, model.ReasonTimeout)
 }
+
+func TestHTTPOverIPv6(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	srv := httptest.NewUnstartedServer(testMux(t))
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	defer srv.Close()
+	c := check(config.CheckHTTP)
+	c.HTTP.Path = "/ok?from=probe"
+	wantResult(t, probeTimed(t, HTTP, targetOf(t, ln.Addr().String()), c), true, model.ReasonOK)
+}
