@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// TestQuickstart runs the README's quickstart with the real binary: two
+// `outlast backend` processes, `outlast serve --config examples/single-node.yaml`,
+// and dig (or, where dig is not installed, a DNS client) against 127.0.0.1:8053.
+func TestQuickstart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	for _, addr := range []string{"127.0.0.1:8053", "127.0.0.1:8080", "127.0.0.11:8081", "127.0.0.12:8081"} {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatalf("the quickstart needs %s free: %v", addr, err)
+		}
+		ln.Close()
+	}
+	bin := filepath.Join(t.TempDir(), "outlast")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	primary := startProcess(t, bin, "backend", "--listen", "127.0.0.11:8081")
+	startProcess(t, bin, "backend", "--listen", "127.0.0.12:8081")
+	startProcess(t, bin, "serve", "--config", "../../examples/single-node.yaml")
+
+	waitDig(t, "127.0.0.11", 10*time.Second)
+	time.Sleep(2 * time.Second) // let the primary be probed up, not merely unknown
+	stopProcess(t, primary)
+	took := waitDig(t, "127.0.0.12", 10*time.Second)
+	t.Logf("after the primary backend stopped, dig answered 127.0.0.12 within %s", took.Round(10*time.Millisecond))
+	if bound := 4 * time.Second; took > bound {
+		t.Errorf("failover took %s, want at most interval × fall + timeout + 1s = %s", took, bound)
+	}
+}
+
+func startProcess(t *testing.T, bin string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stopProcess(t, cmd)
+		if t.Failed() {
+			t.Logf("outlast %s output:\n%s", strings.Join(args, " "), logs.String())
+		}
+	})
+	return cmd
+}
+
+func stopProcess(t *testing.T, cmd *exec.Cmd) {
+	if cmd.ProcessState != nil {
+		return
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Errorf("%s did not stop within 10s of SIGTERM", cmd.Args)
+	}
+}
+
+// waitDig asks for api.example.test A every 100 ms until the answer is want.
+func waitDig(t *testing.T, want string, limit time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	var got string
+	for time.Since(start) < limit {
+		if got = dig(t); got == want {
+			return time.Since(start)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("after %s dig answers %q, want %q", limit, got, want)
+	return 0
+}
+
+func dig(t *testing.T) string {
+	if path, err := exec.LookPath("dig"); err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		out, _ := exec.CommandContext(ctx, path, "+short", "+tries=1", "+time=1", "@127.0.0.1", "-p", "8053", "api.example.test", "A").Output()
+		return strings.TrimSpace(string(out))
+	}
+	q := new(dns.Msg)
+	q.SetQuestion("api.example.test.", dns.TypeA)
+	r, _, err := (&dns.Client{Timeout: time.Second}).Exchange(q, "127.0.0.1:8053")
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	var addrs []string
+	for _, rr := range r.Answer {
+		if a, ok := rr.(*dns.A); ok {
+			addrs = append(addrs, a.A.String())
+		}
+	}
+	return strings.Join(addrs, "\n")
+}
+
