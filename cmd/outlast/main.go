@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"outlast/internal/backend"
 	"outlast/internal/config"
@@ -34,7 +34,7 @@ const (
 const usage = `outlast keeps a service reachable when a cloud region or provider fails.
 
 Usage:
-  outlast serve --config FILE          run a node: probe, decide, answer DNS
+  outlast serve --config FILE          run a node: probe, decide, answer DNS (SIGHUP reloads FILE)
   outlast config check FILE...         validate configuration files
   outlast backend --listen ADDR        run the sample HTTP service (200 "ok" on / and /healthz)
   outlast version                      print the version
@@ -107,18 +107,36 @@ func serve(args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitFailure
 	}
-	ctx, stop := signalContext()
-	defer stop()
 	n, err := node.New(cfg, node.Options{Logger: logger, ConfigFile: *path, Version: versionString()})
 	if err != nil {
 		logger.Error("cannot start", "err", err)
 		return exitFailure
 	}
-	if err := n.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		logger.Error("stopped", "err", err)
+	if err := n.Start(); err != nil {
+		logger.Error("cannot start", "err", err)
+		return exitFailure
+	}
+	waitForSignals(func() { _ = n.ReloadFile(*path) })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := n.Stop(ctx); err != nil {
+		logger.Error("stopped uncleanly", "err", err)
 		return exitFailure
 	}
 	return exitOK
+}
+
+// waitForSignals calls reload on each SIGHUP and returns on SIGINT or SIGTERM.
+func waitForSignals(reload func()) {
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(signals)
+	for sig := range signals {
+		if sig != syscall.SIGHUP {
+			return
+		}
+		reload()
+	}
 }
 
 func configCmd(args []string, stdout, stderr io.Writer) int {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -34,16 +35,39 @@ func TestQuickstart(t *testing.T) {
 	}
 	primary := startProcess(t, bin, "backend", "--listen", "127.0.0.11:8081")
 	startProcess(t, bin, "backend", "--listen", "127.0.0.12:8081")
-	startProcess(t, bin, "serve", "--config", "../../examples/single-node.yaml")
+	example, err := os.ReadFile("../../examples/single-node.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	configFile := filepath.Join(t.TempDir(), "single-node.yaml")
+	if err := os.WriteFile(configFile, example, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	serve := startProcess(t, bin, "serve", "--config", configFile)
 
-	waitDig(t, "127.0.0.11", 10*time.Second)
+	waitDig(t, "api.example.test", "127.0.0.11", 10*time.Second)
 	time.Sleep(2 * time.Second) // let the primary be probed up, not merely unknown
 	stopProcess(t, primary)
-	took := waitDig(t, "127.0.0.12", 10*time.Second)
+	took := waitDig(t, "api.example.test", "127.0.0.12", 10*time.Second)
 	t.Logf("after the primary backend stopped, dig answered 127.0.0.12 within %s", took.Round(10*time.Millisecond))
 	if bound := 4 * time.Second; took > bound {
 		t.Errorf("failover took %s, want at most interval × fall + timeout + 1s = %s", took, bound)
 	}
+
+	// SIGHUP reloads the file: a service added to it answers without a restart.
+	added := string(example) + `
+  - name: www.example.test
+    check: {type: tcp, port: 8081}
+    endpoints:
+      - {name: www1, location: gcp/us-central1, addresses: [127.0.0.12]}
+`
+	if err := os.WriteFile(configFile, []byte(added), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := serve.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitDig(t, "www.example.test", "127.0.0.12", 10*time.Second)
 }
 
 func startProcess(t *testing.T, bin string, args ...string) *exec.Cmd {
@@ -79,30 +103,30 @@ func stopProcess(t *testing.T, cmd *exec.Cmd) {
 	}
 }
 
-// waitDig asks for api.example.test A every 100 ms until the answer is want.
-func waitDig(t *testing.T, want string, limit time.Duration) time.Duration {
+// waitDig asks for name A every 100 ms until the answer is want.
+func waitDig(t *testing.T, name, want string, limit time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
 	var got string
 	for time.Since(start) < limit {
-		if got = dig(t); got == want {
+		if got = dig(name); got == want {
 			return time.Since(start)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("after %s dig answers %q, want %q", limit, got, want)
+	t.Fatalf("after %s dig %s answers %q, want %q", limit, name, got, want)
 	return 0
 }
 
-func dig(t *testing.T) string {
+func dig(name string) string {
 	if path, err := exec.LookPath("dig"); err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
-		out, _ := exec.CommandContext(ctx, path, "+short", "+tries=1", "+time=1", "@127.0.0.1", "-p", "8053", "api.example.test", "A").Output()
+		out, _ := exec.CommandContext(ctx, path, "+short", "+tries=1", "+time=1", "@127.0.0.1", "-p", "8053", name, "A").Output()
 		return strings.TrimSpace(string(out))
 	}
 	q := new(dns.Msg)
-	q.SetQuestion("api.example.test.", dns.TypeA)
+	q.SetQuestion(dns.Fqdn(name), dns.TypeA)
 	r, _, err := (&dns.Client{Timeout: time.Second}).Exchange(q, "127.0.0.1:8053")
 	if err != nil {
 		return "error: " + err.Error()
@@ -115,4 +139,3 @@ func dig(t *testing.T) string {
 	}
 	return strings.Join(addrs, "\n")
 }
-

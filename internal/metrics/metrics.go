@@ -101,6 +101,10 @@ func (m *Metrics) Verdict(service, endpoint string, loc model.Location, h model.
 	}
 }
 
+// ResetVerdicts forgets every endpoint's verdict series, so endpoints removed
+// by a reload do not linger; the caller sets the current ones again.
+func (m *Metrics) ResetVerdicts() { m.verdict.Reset() }
+
 // Answers records what each steered name answers now.
 func (m *Metrics) Answers(answers []model.Answer) {
 	m.answerAddrs.Reset()

@@ -1,8 +1,8 @@
 package node
 
 import (
-	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"outlast/internal/config"
@@ -16,16 +16,18 @@ import (
 
 // decideLoop is the only goroutine that touches the health engine: it folds
 // observations in as they come and, on each tick, turns verdict changes into
-// a new DNS snapshot.
-func (n *Node) decideLoop(ctx context.Context) {
+// a new DNS snapshot. Reloads run here too, so they need no lock.
+func (n *Node) decideLoop() {
 	tick := n.opts.Clock.NewTimer(evaluateEvery)
 	defer tick.Stop()
 	for {
 		select {
-		case <-ctx.Done():
+		case <-n.ctx.Done():
 			return
 		case o := <-n.obs:
 			n.observe(o)
+		case r := <-n.reloads:
+			r.reply <- n.applyReload(r.cfg)
 		case <-tick.C():
 			n.evaluate(n.opts.Clock.Now())
 			tick.Reset(evaluateEvery)
@@ -34,26 +36,31 @@ func (n *Node) decideLoop(ctx context.Context) {
 }
 
 func (n *Node) observe(o model.Observation) {
+	if _, ok := n.gen.endpoints[o.Endpoint]; !ok {
+		return // probed under a configuration that has since been replaced
+	}
 	n.metrics.Observation(o)
-	n.status.observe(o)
-	if err := n.engine.Observe(o); err != nil {
+	n.gen.status.observe(o)
+	if err := n.gen.engine.Observe(o); err != nil {
 		n.log.Warn("observation dropped", "err", err)
 	}
 }
 
 func (n *Node) evaluate(now time.Time) {
-	changes := n.engine.Evaluate(now)
+	gen := n.gen
+	changes := gen.engine.Evaluate(now)
 	if len(changes) == 0 {
 		return
 	}
 	for _, v := range changes {
-		ep := n.status.endpoint(v.Endpoint)
-		n.metrics.Verdict(ep.service, v.Endpoint, ep.location, v.Health, true)
-		n.status.verdict(v)
-		n.log.Info("verdict changed", "endpoint", v.Endpoint, "health", v.Health.String(),
+		info := gen.endpoints[v.Endpoint]
+		from := gen.status.verdict(v)
+		n.metrics.Verdict(info.service, v.Endpoint, info.location, v.Health, true)
+		n.log.Info("verdict changed", "endpoint", v.Endpoint, "service", info.service,
+			"from", from.String(), "to", v.Health.String(),
 			"up_votes", v.UpVotes, "down_votes", v.DownVotes, "voters", v.Voters, "evidence", evidenceSummary(v))
 	}
-	snap, err := n.steer()
+	snap, err := n.steer(gen)
 	if err != nil {
 		// The previous snapshot keeps answering: a node never goes silent
 		// because a new answer could not be built.
@@ -63,34 +70,33 @@ func (n *Node) evaluate(now time.Time) {
 	n.dns.Swap(snap)
 }
 
-// steer computes every service's answer from the current verdicts and builds the DNS snapshot.
-func (n *Node) steer() (*dnsserver.Snapshot, error) {
-	answers := steer.Answers(n.cfg.Services, n.engine.Current)
-	snap, err := dnsserver.NewSnapshot(n.cfg.Zones, answers)
+// steer computes every service's answer from gen's verdicts and builds the DNS snapshot.
+func (n *Node) steer(gen *generation) (*dnsserver.Snapshot, error) {
+	answers := steer.Answers(gen.cfg.Services, gen.engine.Current)
+	snap, err := dnsserver.NewSnapshot(gen.cfg.Zones, answers)
 	if err != nil {
 		return nil, fmt.Errorf("node: build answers: %w", err)
 	}
 	n.metrics.Answers(answers)
-	n.status.setAnswers(answers)
+	gen.status.setAnswers(answers)
 	return snap, nil
 }
 
+// evidenceSummary renders a verdict's evidence for one log line:
+// "n1=down (timeout: ...); n2=up (ok)".
 func evidenceSummary(v model.Verdict) string {
-	s := ""
+	parts := make([]string, len(v.Evidence))
 	for i, e := range v.Evidence {
-		if i > 0 {
-			s += "; "
-		}
-		s += fmt.Sprintf("%s=%s (%s", e.Vantage, e.State, e.Last.Reason)
+		s := fmt.Sprintf("%s=%s (%s", e.Vantage, e.State, e.Last.Reason)
 		if e.Last.Detail != "" {
 			s += ": " + e.Last.Detail
 		}
 		if !e.Fresh {
 			s += ", stale"
 		}
-		s += ")"
+		parts[i] = s + ")"
 	}
-	return s
+	return strings.Join(parts, "; ")
 }
 
 func endpointSpecs(cfg *config.Config) []health.EndpointSpec {

@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/miekg/dns"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"go.uber.org/goleak"
@@ -35,7 +34,15 @@ const (
 // testConfig is examples/single-node.yaml with the listeners on free ports.
 func testConfig(t *testing.T, port int) *config.Config {
 	t.Helper()
-	text := fmt.Sprintf(`
+	cfg, err := config.Parse("test.yaml", []byte(configText(port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func configText(port int) string {
+	return fmt.Sprintf(`
 node: {name: local, location: local/lab}
 dns: {listen: "127.0.0.1:0"}
 http: {listen: "127.0.0.1:0"}
@@ -52,11 +59,6 @@ services:
       - {name: primary, location: aws/us-east-1, addresses: [%s], priority: 1}
       - {name: secondary, location: gcp/us-central1, addresses: [%s], priority: 2}
 `, port, primaryAddr, secondaryAddr)
-	cfg, err := config.Parse("test.yaml", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
 }
 
 // sampleBackend is a real `outlast backend` that can be stopped, hung and restarted on one address.
@@ -174,20 +176,7 @@ func startNode(t *testing.T, cfg *config.Config) *Node {
 // answer asks the node for api.example.test A and returns the addresses, joined.
 func answer(t *testing.T, n *Node) string {
 	t.Helper()
-	q := new(dns.Msg)
-	q.SetQuestion("api.example.test.", dns.TypeA)
-	c := &dns.Client{Timeout: 2 * time.Second}
-	r, _, err := c.Exchange(q, n.DNSAddr().String())
-	if err != nil {
-		t.Fatalf("DNS query failed: %v", err)
-	}
-	var addrs []string
-	for _, rr := range r.Answer {
-		if a, ok := rr.(*dns.A); ok {
-			addrs = append(addrs, a.A.String())
-		}
-	}
-	return strings.Join(addrs, ",")
+	return query(t, n, "api.example.test.")
 }
 
 // waitForAnswer polls DNS every 50 ms until the answer is want, and returns how long that took.
@@ -280,8 +269,8 @@ func fetchHealthz(t *testing.T, n *Node) healthz {
 	return h
 }
 
-// checkMetrics scrapes /metrics and checks the failovers above were counted.
-func checkMetrics(t *testing.T, n *Node) {
+// scrape fetches /metrics and parses it with the Prometheus text parser.
+func scrape(t *testing.T, n *Node) map[string]*dto.MetricFamily {
 	t.Helper()
 	resp, err := http.Get("http://" + n.HTTPAddr().String() + "/metrics")
 	if err != nil {
@@ -293,6 +282,24 @@ func checkMetrics(t *testing.T, n *Node) {
 	if err != nil {
 		t.Fatalf("/metrics does not parse: %v", err)
 	}
+	return families
+}
+
+// metricValue is the value of a metric without labels.
+func metricValue(t *testing.T, n *Node, name string) float64 {
+	t.Helper()
+	f := scrape(t, n)[name]
+	if f == nil || len(f.GetMetric()) != 1 {
+		t.Fatalf("metric %s missing or labelled", name)
+	}
+	m := f.GetMetric()[0]
+	return m.GetGauge().GetValue() + m.GetCounter().GetValue()
+}
+
+// checkMetrics scrapes /metrics and checks the failovers above were counted.
+func checkMetrics(t *testing.T, n *Node) {
+	t.Helper()
+	families := scrape(t, n)
 	downs := 0.0
 	for _, m := range families["outlast_verdict_changes_total"].GetMetric() {
 		labels := map[string]string{}

@@ -13,12 +13,12 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"outlast/internal/clock"
 	"outlast/internal/config"
 	"outlast/internal/dnsserver"
-	"outlast/internal/health"
 	"outlast/internal/metrics"
 	"outlast/internal/model"
 	"outlast/internal/scheduler"
@@ -41,15 +41,19 @@ type Options struct {
 
 // Node is one running outlast node. Build it with New, then Start and Stop it (or Run).
 type Node struct {
-	cfg     *config.Config
 	opts    Options
 	log     *slog.Logger
 	metrics *metrics.Metrics
-	engine  *health.Engine // owned by the decide loop once started
 	dns     *dnsserver.Server
-	status  *statusBoard
+	status  atomic.Pointer[statusBoard] // what HTTP handlers read
 	obs     chan model.Observation
+	reloads chan reload
 
+	// gen is the configuration being served; only the decide loop touches it once started.
+	gen       *generation
+	listeners [2]string // dns.listen and http.listen, fixed for the node's life
+
+	started  time.Time
 	httpSrv  *http.Server
 	httpAddr net.Addr
 	dnsAddr  net.Addr
@@ -66,29 +70,25 @@ func New(cfg *config.Config, opts Options) (*Node, error) {
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}
 	}
-	engine, err := health.New(health.Options{StaleAfter: cfg.Health.StaleAfter}, endpointSpecs(cfg), []health.Vantage{
-		{Name: cfg.Node.Name, Location: cfg.Node.Location},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("node: %w", err)
-	}
 	n := &Node{
-		cfg:     cfg,
-		opts:    opts,
-		log:     opts.Logger.With("component", "node", "node", cfg.Node.Name),
-		metrics: metrics.New(opts.Version),
-		engine:  engine,
-		status:  newStatusBoard(cfg, opts.Version),
-		obs:     make(chan model.Observation, 1024),
+		opts:      opts,
+		log:       opts.Logger.With("component", "node", "node", cfg.Node.Name),
+		metrics:   metrics.New(opts.Version),
+		obs:       make(chan model.Observation, 1024),
+		reloads:   make(chan reload),
+		listeners: [2]string{cfg.DNS.Listen, cfg.HTTP.Listen},
 	}
-	snap, err := n.steer()
+	gen, err := n.newGeneration(cfg, nil)
 	if err != nil {
 		return nil, err
 	}
-	n.dns = dnsserver.New(dnsserver.Options{
-		Logger:  opts.Logger.With("component", "dns"),
-		OnQuery: n.metrics.DNSQuery,
-	}, snap)
+	snap, err := n.steer(gen)
+	if err != nil {
+		return nil, err
+	}
+	n.gen = gen
+	n.status.Store(gen.status)
+	n.dns = dnsserver.New(dnsserver.Options{Logger: opts.Logger, OnQuery: n.metrics.DNSQuery}, snap)
 	n.metrics.Config(opts.ConfigFile, cfg.Hash, true)
 	return n, nil
 }
@@ -96,32 +96,25 @@ func New(cfg *config.Config, opts Options) (*Node, error) {
 // Start binds the DNS and HTTP listeners and starts probing. It returns
 // once the node answers queries, or with the error that kept it from doing so.
 func (n *Node) Start() error {
-	udp, _, err := n.dns.Start(n.cfg.DNS.Listen)
+	udp, _, err := n.dns.Start(n.listeners[0])
 	if err != nil {
 		return fmt.Errorf("node: dns: %w", err)
 	}
 	n.dnsAddr = udp
-	ln, err := net.Listen("tcp", n.cfg.HTTP.Listen)
+	ln, err := net.Listen("tcp", n.listeners[1])
 	if err != nil {
 		_ = n.dns.Shutdown(context.Background())
 		return fmt.Errorf("node: http: %w", err)
 	}
 	n.httpAddr = ln.Addr()
 	n.httpSrv = &http.Server{Handler: n.httpHandler(), ReadHeaderTimeout: 5 * time.Second}
-	ctx, cancel := context.WithCancel(context.Background())
-	n.ctx, n.cancel = ctx, cancel
-	sched := scheduler.New(scheduler.Options{
-		Clock:   n.opts.Clock,
-		Vantage: n.cfg.Node.Name,
-		Probe:   n.opts.Probe,
-		Emit:    n.emit,
-		Logger:  n.opts.Logger.With("component", "scheduler"),
-	}, jobs(n.cfg))
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	n.started = time.Now()
+	n.startProbing(n.gen)
 	n.goRun(func() { _ = n.httpSrv.Serve(ln) })
-	n.goRun(func() { _ = sched.Run(ctx) })
-	n.goRun(func() { n.decideLoop(ctx) })
+	n.goRun(n.decideLoop)
 	n.log.Info("serving", "dns", n.dnsAddr.String(), "http", n.httpAddr.String(),
-		"services", len(n.cfg.Services), "endpoints", len(endpointSpecs(n.cfg)))
+		"services", len(n.gen.cfg.Services), "endpoints", len(n.gen.endpoints))
 	return nil
 }
 
@@ -155,11 +148,26 @@ func (n *Node) Run(ctx context.Context) error {
 	return n.Stop(stopCtx)
 }
 
-// emit hands an observation from a probe goroutine to the decide loop. It
-// blocks rather than drop: a lost failure would delay a failover.
-func (n *Node) emit(o model.Observation) {
-	select {
-	case n.obs <- o:
-	case <-n.ctx.Done():
-	}
+// startProbing runs a scheduler for gen's endpoints until gen is retired or the node stops.
+func (n *Node) startProbing(gen *generation) {
+	ctx, cancel := context.WithCancel(n.ctx)
+	gen.stop = cancel
+	sched := scheduler.New(scheduler.Options{
+		Clock:   n.opts.Clock,
+		Vantage: gen.cfg.Node.Name,
+		Probe:   n.opts.Probe,
+		Emit: func(o model.Observation) {
+			// Block rather than drop: a lost failure would delay a failover.
+			// A retired generation's results are no longer wanted.
+			select {
+			case n.obs <- o:
+			case <-ctx.Done():
+			}
+		},
+		Logger: n.opts.Logger,
+	}, jobs(gen.cfg))
+	n.goRun(func() {
+		defer close(gen.stopped)
+		_ = sched.Run(ctx)
+	})
 }

@@ -20,7 +20,6 @@ type statusBoard struct {
 	location  model.Location
 	version   string
 	hash      string
-	started   time.Time
 	endpoints map[string]*endpointStatus
 	order     []string // endpoint names in configuration order
 	answers   []model.Answer
@@ -36,7 +35,7 @@ type endpointStatus struct {
 func newStatusBoard(cfg *config.Config, version string) *statusBoard {
 	b := &statusBoard{
 		node: cfg.Node.Name, location: cfg.Node.Location, version: version, hash: cfg.Hash,
-		started: time.Now(), endpoints: map[string]*endpointStatus{},
+		endpoints: map[string]*endpointStatus{},
 	}
 	for _, s := range cfg.Services {
 		for _, e := range s.Endpoints {
@@ -48,16 +47,6 @@ func newStatusBoard(cfg *config.Config, version string) *statusBoard {
 	return b
 }
 
-// endpoint returns the fixed facts of an endpoint (service, location).
-func (b *statusBoard) endpoint(name string) endpointStatus {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if e, ok := b.endpoints[name]; ok {
-		return *e
-	}
-	return endpointStatus{}
-}
-
 func (b *statusBoard) observe(o model.Observation) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -66,12 +55,14 @@ func (b *statusBoard) observe(o model.Observation) {
 	}
 }
 
-func (b *statusBoard) verdict(v model.Verdict) {
+// verdict records v and returns the health it replaces.
+func (b *statusBoard) verdict(v model.Verdict) (previous model.Health) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if e, ok := b.endpoints[v.Endpoint]; ok {
-		e.verdict = v
+		previous, e.verdict = e.verdict.Health, v
 	}
+	return previous
 }
 
 func (b *statusBoard) setAnswers(a []model.Answer) {
@@ -111,11 +102,11 @@ type answerReport struct {
 	Addresses []string `json:"addresses"`
 }
 
-func (b *statusBoard) report() healthz {
+func (b *statusBoard) report(uptime time.Duration) healthz {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	h := healthz{Status: "ok", Node: b.node, Location: b.location.String(), Version: b.version,
-		ConfigHash: b.hash, Uptime: time.Since(b.started).Round(time.Second).String()}
+		ConfigHash: b.hash, Uptime: uptime.Round(time.Second).String()}
 	for _, name := range b.order {
 		e := b.endpoints[name]
 		r := endpointReport{Name: name, Service: e.service, Location: e.location.String(),
@@ -147,7 +138,7 @@ func (n *Node) httpHandler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		_ = enc.Encode(n.status.report())
+		_ = enc.Encode(n.status.Load().report(time.Since(n.started)))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.Registry, promhttp.HandlerOpts{}))
 	return mux

@@ -11,7 +11,9 @@ import (
 	"outlast/internal/model"
 )
 
-func noopProbe(context.Context, Job) model.Result { return model.Result{Up: true, Reason: model.ReasonOK} }
+func noopProbe(context.Context, Job) model.Result {
+	return model.Result{Up: true, Reason: model.ReasonOK}
+}
 
 func manyJobs(n int, interval time.Duration) []Job {
 	jobs := make([]Job, n)

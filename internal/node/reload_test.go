@@ -1,0 +1,99 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"outlast/internal/config"
+)
+
+func TestReload(t *testing.T) {
+	port := freePort(t)
+	startBackend(t, fmt.Sprintf("%s:%d", primaryAddr, port))
+	startBackend(t, fmt.Sprintf("%s:%d", secondaryAddr, port))
+	cfg := testConfig(t, port)
+	n := startNode(t, cfg)
+	waitForVerdict(t, n, "primary", "up", 5*time.Second)
+
+	// Add a service: it answers at once, and the primary's verdict carries over.
+	text := configText(port) + fmt.Sprintf(`
+  - name: www.example.test
+    check: {type: tcp, port: %d}
+    endpoints:
+      - {name: www1, location: gcp/us-central1, addresses: [%s]}
+`, port, secondaryAddr)
+	next, err := config.Parse("next.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Reload(next); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	if got := query(t, n, "www.example.test."); got != secondaryAddr {
+		t.Errorf("after reload www.example.test answers %q, want %s", got, secondaryAddr)
+	}
+	if h := healthOf(fetchHealthz(t, n), "primary"); h != "up" {
+		t.Errorf("primary's verdict should carry over the reload as up, /healthz says %q", h)
+	}
+
+	// Moving a listener needs a restart: refused, and nothing changes.
+	moved, err := config.Parse("moved.yaml", []byte(strings.Replace(configText(port), `dns: {listen: "127.0.0.1:0"}`, `dns: {listen: "127.0.0.1:5353"}`, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Reload(moved); !errors.Is(err, ErrListenersChanged) {
+		t.Errorf("reload moving dns.listen: got %v, want ErrListenersChanged", err)
+	}
+	if got := query(t, n, "www.example.test."); got != secondaryAddr {
+		t.Errorf("a refused reload must leave the running config: www answers %q", got)
+	}
+
+	// A broken file is reported and changes nothing.
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("zones: nope\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.ReloadFile(bad); err == nil {
+		t.Error("ReloadFile of a broken file must fail")
+	}
+	if got := query(t, n, "www.example.test."); got != secondaryAddr {
+		t.Errorf("after a failed reload www answers %q, want %s", got, secondaryAddr)
+	}
+	if v := metricValue(t, n, "outlast_config_last_reload_successful"); v != 0 {
+		t.Errorf("outlast_config_last_reload_successful = %v after a failed reload, want 0", v)
+	}
+}
+
+func healthOf(h healthz, endpoint string) string {
+	for _, e := range h.Endpoints {
+		if e.Name == endpoint {
+			return e.Health
+		}
+	}
+	return ""
+}
+
+// query asks the node for name A and returns the addresses, joined.
+func query(t *testing.T, n *Node, name string) string {
+	t.Helper()
+	q := new(dns.Msg)
+	q.SetQuestion(name, dns.TypeA)
+	r, _, err := (&dns.Client{Timeout: 2 * time.Second}).Exchange(q, n.DNSAddr().String())
+	if err != nil {
+		t.Fatalf("DNS query for %s failed: %v", name, err)
+	}
+	var addrs []string
+	for _, rr := range r.Answer {
+		if a, ok := rr.(*dns.A); ok {
+			addrs = append(addrs, a.A.String())
+		}
+	}
+	return strings.Join(addrs, ",")
+}
