@@ -4,6 +4,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,4 +45,36 @@ func TestEveryPackageHasOneDoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestPurePackagesDoNoIO holds the design rule that the decision logic is
+// pure: nothing the pure packages link may reach the network, Raft, DNS,
+// gRPC, metrics or a logger (tailscale's deptest idea).
+func TestPurePackagesDoNoIO(t *testing.T) {
+	for _, pkg := range []string{"model", "clock", "config", "health", "steer"} {
+		out, err := exec.Command("go", "list", "-deps", "outlast/internal/"+pkg).Output()
+		if err != nil {
+			t.Fatalf("go list -deps outlast/internal/%s: %v", pkg, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if doesIO(dep) {
+				t.Errorf("package %s depends on %s; it must stay pure", pkg, dep)
+			}
+		}
+	}
+}
+
+func doesIO(pkg string) bool {
+	if pkg == "net" || pkg == "log" || pkg == "log/slog" || pkg == "os/exec" {
+		return true
+	}
+	if strings.HasPrefix(pkg, "net/") && pkg != "net/netip" {
+		return true
+	}
+	for _, prefix := range []string{"github.com/miekg/dns", "github.com/hashicorp/", "google.golang.org/grpc", "github.com/prometheus/"} {
+		if strings.HasPrefix(pkg, prefix) {
+			return true
+		}
+	}
+	return false
 }
