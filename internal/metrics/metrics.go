@@ -109,11 +109,7 @@ func (m *Metrics) ResetVerdicts() { m.verdict.Reset() }
 func (m *Metrics) Answers(answers []model.Answer) {
 	m.answerAddrs.Reset()
 	for _, a := range answers {
-		n := len(a.Addrs)
-		for _, p := range a.Pools {
-			n += len(p.Addrs)
-		}
-		m.answerAddrs.WithLabelValues(a.Name, string(a.Type), string(a.Mode)).Set(float64(n))
+		m.answerAddrs.WithLabelValues(a.Name, string(a.Type), string(a.Mode)).Set(float64(a.AddressCount()))
 	}
 }
 

@@ -186,6 +186,15 @@ type Answer struct {
 	Pools []WeightedPool
 }
 
+// AddressCount is how many addresses the answer holds, over all pools.
+func (a *Answer) AddressCount() int {
+	n := len(a.Addrs)
+	for _, p := range a.Pools {
+		n += len(p.Addrs)
+	}
+	return n
+}
+
 // TotalWeight is the sum of the pools' weights.
 func (a *Answer) TotalWeight() uint64 {
 	var total uint64

@@ -1,7 +1,9 @@
 package node
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -78,7 +80,14 @@ func (n *Node) steer(gen *generation) (*dnsserver.Snapshot, error) {
 		return nil, fmt.Errorf("node: build answers: %w", err)
 	}
 	n.metrics.Answers(answers)
-	gen.status.setAnswers(answers)
+	for _, change := range gen.status.setAnswers(answers) {
+		level := slog.LevelWarn
+		if change.to == model.ModeHealthy {
+			level = slog.LevelInfo
+		}
+		n.log.Log(context.Background(), level, "answer mode changed", "name", change.name, "type", change.typ,
+			"from", change.from, "to", change.to, "addresses", change.addrs)
+	}
 	return snap, nil
 }
 

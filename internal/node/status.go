@@ -65,10 +65,31 @@ func (b *statusBoard) verdict(v model.Verdict) (previous model.Health) {
 	return previous
 }
 
-func (b *statusBoard) setAnswers(a []model.Answer) {
+// modeChange is a name whose answers changed mode: from steering to an
+// all-down behaviour or panic, or back. Operators want to hear about those.
+type modeChange struct {
+	name, typ string
+	from, to  model.AnswerMode
+	addrs     int
+}
+
+// setAnswers records the current answers and returns the names whose mode changed.
+func (b *statusBoard) setAnswers(answers []model.Answer) []modeChange {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.answers = a
+	before := make(map[[2]string]model.AnswerMode, len(b.answers))
+	for _, a := range b.answers {
+		before[[2]string{a.Name, string(a.Type)}] = a.Mode
+	}
+	var changes []modeChange
+	for _, a := range answers {
+		if old, ok := before[[2]string{a.Name, string(a.Type)}]; ok && old != a.Mode {
+			changes = append(changes, modeChange{name: a.Name, typ: string(a.Type), from: old, to: a.Mode,
+				addrs: a.AddressCount()})
+		}
+	}
+	b.answers = answers
+	return changes
 }
 
 // healthz is the JSON body of /healthz.
