@@ -14,6 +14,7 @@ const (
 	DefaultDNSListen      = "127.0.0.1:53"
 	DefaultHTTPListen     = "127.0.0.1:8080"
 	DefaultStaleAfter     = 3
+	DefaultClusterStale   = 5 * time.Second
 	DefaultSOASerial      = 1
 	DefaultSOARefresh     = time.Hour
 	DefaultSOARetry       = 10 * time.Minute
@@ -48,11 +49,32 @@ func applyDefaults(c *Config, hostname string) {
 	setDefault(&c.DNS.Listen, DefaultDNSListen)
 	setDefault(&c.HTTP.Listen, DefaultHTTPListen)
 	setDefault(&c.Health.StaleAfter, DefaultStaleAfter)
+	clusterDefaults(&c.Cluster, c.Node.Name)
 	for i := range c.Zones {
 		zoneDefaults(&c.Zones[i])
 	}
 	for i := range c.Services {
 		serviceDefaults(&c.Services[i])
+	}
+}
+
+func clusterDefaults(c *Cluster, self string) {
+	if c.Listen == "" {
+		return
+	}
+	setDefault(&c.Advertise, c.Listen)
+	setDefault(&c.StaleAfter, DefaultClusterStale)
+	if c.Bootstrap == nil {
+		yes := true
+		c.Bootstrap = &yes
+	}
+	for _, p := range c.Peers {
+		if p.Name == self {
+			return
+		}
+	}
+	if *c.Bootstrap {
+		c.Peers = append(c.Peers, Peer{Name: self, Address: c.Advertise})
 	}
 }
 

@@ -151,6 +151,16 @@ func TestProblems(t *testing.T) {
 			}},
 		{"empty file", base, "",
 			[]string{`c.yaml: the file is empty; it needs at least zones and services`}},
+		{"cluster without data dir and certificates", "dns:\n", "cluster:\n  listen: 127.0.0.1:7946\n  peers:\n    - {name: n2, address: nowhere}\ndns:\n",
+			[]string{
+				`c.yaml:5:3: cluster.data_dir: is required in a cluster: the Raft log and snapshots live there`,
+				`c.yaml:5:3: cluster.tls.ca_file: is required in a cluster: nodes talk only over mutual TLS (see docs/tls.md)`,
+				`c.yaml:5:3: cluster.tls.cert_file: is required in a cluster: nodes talk only over mutual TLS (see docs/tls.md)`,
+				`c.yaml:5:3: cluster.tls.key_file: is required in a cluster: nodes talk only over mutual TLS (see docs/tls.md)`,
+				`c.yaml:7:27: cluster.peers[0].address: "nowhere" must be host:port, such as 10.0.0.2:7946`,
+			}},
+		{"cluster fields without listen", "dns:\n", "cluster:\n  data_dir: /var/lib/outlast\ndns:\n",
+			[]string{`c.yaml:5:3: cluster.listen: is required when any other cluster field is set`}},
 		{"several at once", "      fall: 2", "      fall: 0\n      rise: -2\n      interval: 10ms",
 			[]string{
 				`c.yaml:17:13: services[0].check.fall: must not be zero; leave the field out to get the default`,

@@ -15,6 +15,9 @@ type Config struct {
 	DNS DNSListener `yaml:"dns"`
 	// HTTP configures the listener for /healthz and /metrics.
 	HTTP HTTPListener `yaml:"http"`
+	// Cluster joins this node to other outlast nodes through Raft. Leave it
+	// out to run a single node on its own.
+	Cluster Cluster `yaml:"cluster"`
 	// Health tunes how probe results become verdicts.
 	Health HealthPolicy `yaml:"health"`
 	// Zones are the DNS zones this node is authoritative for. At least one is required.
@@ -33,6 +36,67 @@ type Node struct {
 	Name string `yaml:"name"`
 	// Location of this node, "provider/region" (default: "local/local").
 	Location model.Location `yaml:"location"`
+}
+
+// Shared is the part of the configuration every node of a cluster agrees on:
+// it is replicated through Raft, while Node, DNS, HTTP and Cluster stay local.
+type Shared struct {
+	Health   HealthPolicy `json:"health"`
+	Zones    []Zone       `json:"zones"`
+	Services []Service    `json:"services"`
+}
+
+// Shared returns the replicated part of the configuration.
+func (c *Config) Shared() Shared {
+	return Shared{Health: c.Health, Zones: c.Zones, Services: c.Services}
+}
+
+// WithShared returns a copy of c whose replicated part is s.
+func (c *Config) WithShared(s Shared) *Config {
+	out := *c
+	out.Health, out.Zones, out.Services = s.Health, s.Zones, s.Services
+	return &out
+}
+
+// Cluster configures membership in a cluster of outlast nodes.
+type Cluster struct {
+	// Listen is the host:port for Raft and the cluster RPC, one TCP port,
+	// mutual TLS (default: none, a single node on its own).
+	Listen string `yaml:"listen"`
+	// Advertise is the address other nodes reach this one at (default: Listen).
+	Advertise string `yaml:"advertise"`
+	// DataDir holds the Raft log and snapshots. Required with Listen.
+	DataDir string `yaml:"data_dir"`
+	// Peers are the nodes that form the cluster on first start, this one
+	// included or not; every node of a new cluster lists the same set.
+	Peers []Peer `yaml:"peers"`
+	// Bootstrap forms the cluster from Peers when the data directory is
+	// empty (default true). Set it to false on a node that an operator adds
+	// later with outlast cluster join.
+	Bootstrap *bool `yaml:"bootstrap"`
+	// StaleAfter: a node that has heard from no leader for this long says
+	// it is answering from stale state, in /healthz, metrics and logs (default 5s).
+	StaleAfter time.Duration `yaml:"stale_after,nonzero"`
+	// TLS holds the node's certificate and the cluster CA. Required with Listen.
+	TLS ClusterTLS `yaml:"tls"`
+}
+
+// Peer is another node of the cluster.
+type Peer struct {
+	// Name is the peer's node.name. Required.
+	Name string `yaml:"name"`
+	// Address is the peer's cluster.advertise address, host:port. Required.
+	Address string `yaml:"address"`
+}
+
+// ClusterTLS names the files for mutual TLS between nodes (see docs/tls.md).
+type ClusterTLS struct {
+	// CAFile holds the cluster CA certificate(s). Required with cluster.listen.
+	CAFile string `yaml:"ca_file"`
+	// CertFile holds this node's certificate. Required with cluster.listen.
+	CertFile string `yaml:"cert_file"`
+	// KeyFile holds this node's private key. Required with cluster.listen.
+	KeyFile string `yaml:"key_file"`
 }
 
 // DNSListener is where the authoritative DNS server listens.

@@ -27,6 +27,7 @@ func validate(c *Config) []Problem {
 	v := &validator{}
 	v.listener("dns.listen", c.DNS.Listen)
 	v.listener("http.listen", c.HTTP.Listen)
+	v.cluster(c)
 	if c.Health.StaleAfter < 1 {
 		v.add("health.stale_after", "must be at least 1 interval, got %d", c.Health.StaleAfter)
 	}
@@ -49,6 +50,55 @@ func validate(c *Config) []Problem {
 func (v *validator) listener(path, addr string) {
 	if _, err := netip.ParseAddrPort(addr); err != nil {
 		v.add(path, "%q must be an IP address and port, such as 127.0.0.1:8053 or [::1]:8053", addr)
+	}
+}
+
+func (v *validator) cluster(c *Config) {
+	cl := &c.Cluster
+	if cl.Listen == "" {
+		if cl.DataDir != "" || len(cl.Peers) > 0 || cl.TLS != (ClusterTLS{}) {
+			v.add("cluster.listen", "is required when any other cluster field is set")
+		}
+		return
+	}
+	v.listener("cluster.listen", cl.Listen)
+	v.hostPort("cluster.advertise", cl.Advertise)
+	if cl.DataDir == "" {
+		v.add("cluster.data_dir", "is required in a cluster: the Raft log and snapshots live there")
+	}
+	for _, f := range []struct{ field, file string }{
+		{"ca_file", cl.TLS.CAFile}, {"cert_file", cl.TLS.CertFile}, {"key_file", cl.TLS.KeyFile},
+	} {
+		if f.file == "" {
+			v.add("cluster.tls."+f.field, "is required in a cluster: nodes talk only over mutual TLS (see docs/tls.md)")
+		}
+	}
+	names, addrs := map[string]bool{}, map[string]bool{}
+	for i, p := range cl.Peers {
+		path := fmt.Sprintf("cluster.peers[%d]", i)
+		if p.Name == "" {
+			v.add(path+".name", "is required: the peer's node.name")
+		} else if names[p.Name] {
+			v.add(path+".name", "peer %q is listed twice", p.Name)
+		}
+		v.hostPort(path+".address", p.Address)
+		if addrs[p.Address] && p.Address != "" {
+			v.add(path+".address", "address %s is listed twice", p.Address)
+		}
+		names[p.Name], addrs[p.Address] = true, true
+	}
+}
+
+// hostPort checks a host:port another node dials; the host may be a name.
+func (v *validator) hostPort(path, addr string) {
+	cut := strings.LastIndexByte(addr, ':')
+	host, port := strings.Trim(addr[:max(cut, 0)], "[]"), addr[cut+1:]
+	if cut < 1 || host == "" {
+		v.add(path, "%q must be host:port, such as 10.0.0.2:7946", addr)
+		return
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		v.add(path, "%q has no valid port (1-65535)", addr)
 	}
 }
 
