@@ -19,12 +19,21 @@ func (r StatusRange) String() string {
 // IsZero reports whether the range was left unset.
 func (r StatusRange) IsZero() bool { return r.Min == 0 && r.Max == 0 }
 
-// MarshalText writes "200-399" or "204".
-func (r StatusRange) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+// MarshalText writes "200-399" or "204", and nothing for an unset range.
+func (r StatusRange) MarshalText() ([]byte, error) {
+	if r.IsZero() {
+		return nil, nil
+	}
+	return []byte(r.String()), nil
+}
 
-// UnmarshalText parses "200-399" or a single "204".
+// UnmarshalText parses "200-399" or a single "204"; empty text is an unset range.
 func (r *StatusRange) UnmarshalText(b []byte) error {
 	s := strings.TrimSpace(string(b))
+	if s == "" {
+		*r = StatusRange{}
+		return nil
+	}
 	lo, hi, isRange := strings.Cut(s, "-")
 	if !isRange {
 		hi = lo

@@ -40,8 +40,13 @@ func (l Location) String() string {
 // MarshalText lets a Location appear as "provider/region" in YAML and JSON.
 func (l Location) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
 
-// UnmarshalText parses "provider/region".
+// UnmarshalText parses "provider/region"; empty text is the zero Location,
+// so a Location that was never set survives a JSON round trip.
 func (l *Location) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*l = Location{}
+		return nil
+	}
 	parsed, err := ParseLocation(string(b))
 	if err != nil {
 		return err

@@ -1,0 +1,231 @@
+package state
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"outlast/internal/config"
+	"outlast/internal/model"
+)
+
+// Kind names a command.
+type Kind string
+
+// Command kinds.
+const (
+	SetConfig       Kind = "set-config"
+	SetVerdicts     Kind = "verdicts"
+	SetOverride     Kind = "set-override"
+	ClearOverride   Kind = "clear-override"
+	ExpireOverrides Kind = "expire-overrides"
+	SetMember       Kind = "set-member"
+	RemoveMember    Kind = "remove-member"
+)
+
+// Command is one change proposed to the cluster. At is stamped by the
+// proposer; Apply uses it, never a clock of its own.
+type Command struct {
+	Kind Kind      `json:"kind"`
+	At   time.Time `json:"at"`
+	Who  string    `json:"who,omitempty"`
+	Why  string    `json:"why,omitempty"`
+
+	// SetConfig: the configuration, its hash, and (when not zero) the
+	// version it was edited from, for an optimistic concurrency check.
+	Config      *config.Shared `json:"config,omitempty"`
+	ConfigHash  string         `json:"config_hash,omitempty"`
+	BaseVersion uint64         `json:"base_version,omitempty"`
+	// SetVerdicts: the verdicts that changed, with their evidence.
+	Verdicts []model.Verdict `json:"verdicts,omitempty"`
+	// SetOverride.
+	Override *Override `json:"override,omitempty"`
+	// ClearOverride: the endpoint whose override ends.
+	Endpoint string `json:"endpoint,omitempty"`
+	// SetMember, RemoveMember (by Name).
+	Member *Member `json:"member,omitempty"`
+}
+
+// Encode serializes a command for the Raft log.
+func Encode(cmd Command) ([]byte, error) { return json.Marshal(cmd) }
+
+// Decode parses a command from the Raft log.
+func Decode(data []byte) (Command, error) {
+	var cmd Command
+	if err := json.Unmarshal(data, &cmd); err != nil {
+		return Command{}, fmt.Errorf("state: decode command: %w", err)
+	}
+	return cmd, nil
+}
+
+// Apply applies the command at Raft index. On error the state is unchanged
+// except for Index, so every node stays at the same place in the log.
+func (s *State) Apply(index uint64, cmd Command) error {
+	s.Index = index
+	s.expire(index, &cmd)
+	switch cmd.Kind {
+	case SetConfig:
+		return s.setConfig(index, &cmd)
+	case SetVerdicts:
+		s.setVerdicts(index, &cmd)
+		return nil
+	case SetOverride:
+		return s.setOverride(index, &cmd)
+	case ClearOverride:
+		return s.clearOverride(index, &cmd)
+	case ExpireOverrides:
+		return nil // expire above did the work
+	case SetMember:
+		return s.setMember(index, &cmd)
+	case RemoveMember:
+		return s.removeMember(index, &cmd)
+	default:
+		return wrap(ErrUnknownCommand, "%q", cmd.Kind)
+	}
+}
+
+func (s *State) setConfig(index uint64, cmd *Command) error {
+	if cmd.Config == nil {
+		return wrap(ErrInvalid, "set-config without a configuration")
+	}
+	current := uint64(0)
+	if s.Config != nil {
+		current = s.Config.Version
+		if cmd.ConfigHash == s.Config.Hash {
+			return nil // the same configuration again: nothing changes, no event
+		}
+	}
+	if cmd.BaseVersion != 0 && cmd.BaseVersion != current {
+		return wrap(ErrVersionConflict, "edited from version %d, but version %d is current", cmd.BaseVersion, current)
+	}
+	s.Config = &AppliedConfig{Version: current + 1, Hash: cmd.ConfigHash, Shared: *cmd.Config, At: cmd.At, Who: cmd.Who}
+	kept := s.endpointNames()
+	for name := range s.Verdicts {
+		if !kept[name] {
+			delete(s.Verdicts, name)
+		}
+	}
+	for name := range s.Overrides {
+		if !kept[name] {
+			delete(s.Overrides, name)
+		}
+	}
+	s.event(index, cmd, "config", "", fmt.Sprintf("configuration version %d applied (hash %s, %d services)",
+		s.Config.Version, cmd.ConfigHash, len(cmd.Config.Services)))
+	return nil
+}
+
+// setVerdicts records decided verdicts. Verdicts of endpoints the
+// configuration no longer has are dropped: the leader decided them under an
+// older configuration, and the order in the log makes that deterministic.
+func (s *State) setVerdicts(index uint64, cmd *Command) {
+	known := s.endpointNames()
+	for _, v := range cmd.Verdicts {
+		if !known[v.Endpoint] {
+			continue
+		}
+		before := s.Verdicts[v.Endpoint].Health
+		s.Verdicts[v.Endpoint] = v
+		if before != v.Health {
+			s.event(index, cmd, "verdict", v.Endpoint, fmt.Sprintf("%s → %s (%d up, %d down of %d voting)",
+				before, v.Health, v.UpVotes, v.DownVotes, v.Voters)+evidenceText(v))
+		}
+	}
+}
+
+func evidenceText(v model.Verdict) string {
+	var parts []string
+	for _, e := range v.Evidence {
+		part := e.Vantage + "=" + e.State.String()
+		if e.Last.Reason != "" && e.Last.Reason != model.ReasonOK {
+			part += " (" + string(e.Last.Reason) + ")"
+		}
+		if !e.Fresh {
+			part += " stale"
+		}
+		parts = append(parts, part)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(parts, ", ")
+}
+
+func (s *State) setOverride(index uint64, cmd *Command) error {
+	o := cmd.Override
+	if o == nil {
+		return wrap(ErrInvalid, "set-override without an override")
+	}
+	if !s.endpointNames()[o.Endpoint] {
+		return wrap(ErrUnknownEndpoint, "%q", o.Endpoint)
+	}
+	if !slices.Contains([]OverrideKind{Drain, ForceUp, ForceDown}, o.Kind) {
+		return wrap(ErrInvalid, "override kind %q (use drain, force-up or force-down)", o.Kind)
+	}
+	o.Who, o.Why, o.Created = cmd.Who, cmd.Why, cmd.At
+	s.Overrides[o.Endpoint] = *o
+	detail := string(o.Kind)
+	if !o.Expires.IsZero() {
+		detail += " until " + o.Expires.UTC().Format(time.RFC3339)
+	}
+	s.event(index, cmd, string(o.Kind), o.Endpoint, detail)
+	return nil
+}
+
+func (s *State) clearOverride(index uint64, cmd *Command) error {
+	o, ok := s.Overrides[cmd.Endpoint]
+	if !ok {
+		return wrap(ErrInvalid, "endpoint %q has no override to clear", cmd.Endpoint)
+	}
+	delete(s.Overrides, cmd.Endpoint)
+	s.event(index, cmd, "clear-"+string(o.Kind), cmd.Endpoint, fmt.Sprintf("%s by %s cleared", o.Kind, o.Who))
+	return nil
+}
+
+// expire removes overrides whose time has passed at the command's time.
+func (s *State) expire(index uint64, cmd *Command) {
+	for _, name := range sortedKeys(s.Overrides) {
+		if o := s.Overrides[name]; !o.Active(cmd.At) {
+			delete(s.Overrides, name)
+			// The event names who set the override and why, not the command that noticed.
+			s.event(index, &Command{At: cmd.At, Who: o.Who, Why: o.Why}, "expire-"+string(o.Kind), name,
+				string(o.Kind)+" expired")
+		}
+	}
+}
+
+func (s *State) setMember(index uint64, cmd *Command) error {
+	m := cmd.Member
+	if m == nil || m.Name == "" {
+		return wrap(ErrInvalid, "set-member without a member name")
+	}
+	if s.Members[m.Name] == *m {
+		return nil
+	}
+	s.Members[m.Name] = *m
+	s.event(index, cmd, "member", "", fmt.Sprintf("node %s at %s in %s", m.Name, m.Address, m.Location))
+	return nil
+}
+
+func (s *State) removeMember(index uint64, cmd *Command) error {
+	if cmd.Member == nil {
+		return wrap(ErrInvalid, "remove-member without a member")
+	}
+	if _, ok := s.Members[cmd.Member.Name]; !ok {
+		return nil
+	}
+	delete(s.Members, cmd.Member.Name)
+	s.event(index, cmd, "member-removed", "", "node "+cmd.Member.Name+" removed")
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,164 @@
+// Package state is outlast's replicated state machine: the configuration the
+// cluster runs, the verdicts the leader decided with their evidence, the
+// operators' overrides, the members' locations and a bounded event history.
+// Every node applies the same commands in the same order (through Raft) and
+// so holds the same State. Apply is deterministic: it reads no clock and no
+// randomness, only the command, whose time the proposer stamped.
+package state
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"outlast/internal/config"
+	"outlast/internal/model"
+)
+
+// MaxEvents bounds the event history; the oldest events are dropped first.
+const MaxEvents = 1000
+
+// Errors Apply returns to the proposer. The state is unchanged when Apply
+// returns one of them.
+var (
+	// ErrUnknownCommand means the command kind is not one this version knows.
+	ErrUnknownCommand = errors.New("state: unknown command")
+	// ErrUnknownEndpoint means an override names no endpoint of the configuration.
+	ErrUnknownEndpoint = errors.New("state: unknown endpoint")
+	// ErrVersionConflict means a configuration was applied against a version
+	// that is no longer current: someone else changed it first.
+	ErrVersionConflict = errors.New("state: configuration version conflict")
+	// ErrInvalid means the command lacks something it needs.
+	ErrInvalid = errors.New("state: invalid command")
+)
+
+// State is everything the cluster agrees on.
+type State struct {
+	Config    *AppliedConfig           `json:"config,omitempty"`
+	Verdicts  map[string]model.Verdict `json:"verdicts"`
+	Overrides map[string]Override      `json:"overrides"`
+	Members   map[string]Member        `json:"members"`
+	Events    []Event                  `json:"events"`
+	// NextEvent is the sequence number the next event gets.
+	NextEvent uint64 `json:"next_event"`
+	// Index is the Raft index of the last command applied.
+	Index uint64 `json:"index"`
+}
+
+// AppliedConfig is the replicated configuration with its version.
+type AppliedConfig struct {
+	// Version counts configuration changes, from 1.
+	Version uint64        `json:"version"`
+	Hash    string        `json:"hash"`
+	Shared  config.Shared `json:"shared"`
+	At      time.Time     `json:"at"`
+	Who     string        `json:"who"`
+}
+
+// OverrideKind is what an operator forces on an endpoint.
+type OverrideKind string
+
+// Override kinds.
+const (
+	Drain     OverrideKind = "drain"      // never answered, still probed
+	ForceUp   OverrideKind = "force-up"   // answered whatever the probes say
+	ForceDown OverrideKind = "force-down" // judged down whatever the probes say
+)
+
+// Override is an operator's decision about one endpoint.
+type Override struct {
+	Endpoint string       `json:"endpoint"`
+	Kind     OverrideKind `json:"kind"`
+	Who      string       `json:"who"`
+	Why      string       `json:"why"`
+	Created  time.Time    `json:"created"`
+	// Expires is when the override lapses on its own; zero means never.
+	Expires time.Time `json:"expires,omitzero"`
+}
+
+// Active reports whether the override is in force at now.
+func (o Override) Active(now time.Time) bool {
+	return o.Expires.IsZero() || now.Before(o.Expires)
+}
+
+// Member is a node of the cluster as a vantage point.
+type Member struct {
+	Name     string         `json:"name"`
+	Address  string         `json:"address"`
+	Location model.Location `json:"location"`
+}
+
+// Event is one entry of the history: what changed, who did it and why.
+type Event struct {
+	Seq      uint64    `json:"seq"`
+	Index    uint64    `json:"index"`
+	At       time.Time `json:"at"`
+	Kind     string    `json:"kind"`
+	Endpoint string    `json:"endpoint,omitempty"`
+	Who      string    `json:"who,omitempty"`
+	Why      string    `json:"why,omitempty"`
+	Detail   string    `json:"detail"`
+}
+
+// New returns the empty state a cluster starts from.
+func New() *State {
+	return &State{
+		Verdicts:  map[string]model.Verdict{},
+		Overrides: map[string]Override{},
+		Members:   map[string]Member{},
+	}
+}
+
+// Clone returns a deep copy that shares nothing mutable with s, so readers
+// can hold it while Apply goes on.
+func (s *State) Clone() *State {
+	out := &State{
+		Verdicts:  make(map[string]model.Verdict, len(s.Verdicts)),
+		Overrides: maps.Clone(s.Overrides),
+		Members:   maps.Clone(s.Members),
+		Events:    slices.Clone(s.Events),
+		NextEvent: s.NextEvent,
+		Index:     s.Index,
+	}
+	if s.Config != nil {
+		c := *s.Config // Shared is replaced whole by Apply, never edited in place
+		out.Config = &c
+	}
+	for k, v := range s.Verdicts {
+		v.Evidence = slices.Clone(v.Evidence)
+		out.Verdicts[k] = v
+	}
+	return out
+}
+
+// event appends to the history, dropping the oldest beyond MaxEvents.
+func (s *State) event(index uint64, cmd *Command, kind, endpoint, detail string) {
+	s.Events = append(s.Events, Event{
+		Seq: s.NextEvent, Index: index, At: cmd.At, Kind: kind,
+		Endpoint: endpoint, Who: cmd.Who, Why: cmd.Why, Detail: detail,
+	})
+	s.NextEvent++
+	if over := len(s.Events) - MaxEvents; over > 0 {
+		s.Events = slices.Delete(s.Events, 0, over)
+	}
+}
+
+// endpointNames is the set of endpoints the current configuration has.
+func (s *State) endpointNames() map[string]bool {
+	names := map[string]bool{}
+	if s.Config == nil {
+		return names
+	}
+	for _, svc := range s.Config.Shared.Services {
+		for _, e := range svc.Endpoints {
+			names[e.Name] = true
+		}
+	}
+	return names
+}
+
+func wrap(err error, format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{err}, args...)...)
+}

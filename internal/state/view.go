@@ -1,0 +1,64 @@
+package state
+
+import (
+	"slices"
+	"time"
+
+	"outlast/internal/config"
+	"outlast/internal/model"
+)
+
+// Health is an endpoint's effective health at now: a force override in
+// force wins over the verdict; without a verdict the endpoint is Unknown.
+func (s *State) Health(endpoint string, now time.Time) model.Health {
+	if o, ok := s.Overrides[endpoint]; ok && o.Active(now) {
+		switch o.Kind {
+		case ForceUp:
+			return model.Up
+		case ForceDown:
+			return model.Down
+		}
+	}
+	return s.Verdicts[endpoint].Health
+}
+
+// Services returns the configured services with drain overrides in force at
+// now applied, ready for steering. It copies what it changes: the
+// configuration in the state is never edited.
+func (s *State) Services(now time.Time) []config.Service {
+	if s.Config == nil {
+		return nil
+	}
+	services := slices.Clone(s.Config.Shared.Services)
+	for i := range services {
+		svc := &services[i]
+		drained := false
+		for _, e := range svc.Endpoints {
+			if o, ok := s.Overrides[e.Name]; ok && o.Kind == Drain && o.Active(now) && !e.Drained {
+				drained = true
+			}
+		}
+		if !drained {
+			continue
+		}
+		svc.Endpoints = slices.Clone(svc.Endpoints)
+		for j := range svc.Endpoints {
+			if o, ok := s.Overrides[svc.Endpoints[j].Name]; ok && o.Kind == Drain && o.Active(now) {
+				svc.Endpoints[j].Drained = true
+			}
+		}
+	}
+	return services
+}
+
+// NextExpiry is the earliest time an override in force lapses, or zero.
+// The leader proposes ExpireOverrides then, so the history records it.
+func (s *State) NextExpiry() time.Time {
+	var next time.Time
+	for _, o := range s.Overrides {
+		if !o.Expires.IsZero() && (next.IsZero() || o.Expires.Before(next)) {
+			next = o.Expires
+		}
+	}
+	return next
+}
