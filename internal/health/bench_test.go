@@ -8,9 +8,22 @@ import (
 	"outlast/internal/model"
 )
 
+// sharedVantages are five vantage points in three domains, two, two and one.
+var sharedVantages = []Vantage{
+	{"a1", model.Location{Provider: "aws", Region: "us-east-1"}},
+	{"a2", model.Location{Provider: "aws", Region: "us-east-1"}},
+	{"g1", model.Location{Provider: "gcp", Region: "us-central1"}},
+	{"g2", model.Location{Provider: "gcp", Region: "us-central1"}},
+	{"z", model.Location{Provider: "azure", Region: "westeurope"}},
+}
+
 // benchEngine builds an engine of n endpoints seen by the five vantages of
-// allVantages, each pair observed once at epoch.
+// allVantages (five domains), each pair observed once at epoch.
 func benchEngine(b *testing.B, n int) (*Engine, []string) {
+	return benchEngineWith(b, n, allVantages)
+}
+
+func benchEngineWith(b *testing.B, n int, allVantages []Vantage) (*Engine, []string) {
 	b.Helper()
 	specs := make([]EndpointSpec, n)
 	names := make([]string, n)
@@ -55,7 +68,17 @@ func BenchmarkObserve(b *testing.B) {
 // BenchmarkEvaluate is one evaluation of 1000 endpoints × 5 vantages when
 // nothing changes, the steady state the leader runs every tick.
 func BenchmarkEvaluate(b *testing.B) {
-	e, _ := benchEngine(b, 1000)
+	benchEvaluate(b, allVantages)
+}
+
+// BenchmarkEvaluateSharedDomains is the same with the five vantages in three
+// domains, so that votes are merged inside domains first.
+func BenchmarkEvaluateSharedDomains(b *testing.B) {
+	benchEvaluate(b, sharedVantages)
+}
+
+func benchEvaluate(b *testing.B, vantages []Vantage) {
+	e, _ := benchEngineWith(b, 1000, vantages)
 	now := epoch.Add(time.Second)
 	if len(e.Evaluate(now)) != 1000 {
 		b.Fatal("first evaluation should turn every endpoint up")

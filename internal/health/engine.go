@@ -59,6 +59,7 @@ type Options struct {
 type Engine struct {
 	vantages    []Vantage // sorted by name; views are indexed like this slice
 	vantageIdx  map[string]int
+	domains     domains
 	endpoints   []endpoint // sorted by name
 	endpointIdx map[string]int
 }
@@ -92,6 +93,7 @@ func New(opts Options, endpoints []EndpointSpec, vantages []Vantage) (*Engine, e
 		}
 		e.vantageIdx[v.Name] = i
 	}
+	e.domains = groupDomains(e.vantages)
 	specs := slices.Clone(endpoints)
 	slices.SortFunc(specs, func(a, b EndpointSpec) int { return strings.Compare(a.Name, b.Name) })
 	// One backing array keeps every view of the engine together in memory.
@@ -143,7 +145,7 @@ func (e *Engine) Evaluate(now time.Time) []model.Verdict {
 	var changed []model.Verdict
 	for i := range e.endpoints {
 		ep := &e.endpoints[i]
-		h := decide(ep.health, ep.tally(now).Result())
+		h := decide(ep.health, e.domains.tally(ep, now).Result())
 		if h == ep.health {
 			continue
 		}
@@ -151,15 +153,4 @@ func (e *Engine) Evaluate(now time.Time) []model.Verdict {
 		changed = append(changed, e.verdict(ep, now))
 	}
 	return changed
-}
-
-// tally counts the fresh votes of the endpoint's views at now.
-func (ep *endpoint) tally(now time.Time) Tally {
-	var t Tally
-	for i := range ep.views {
-		if ep.views[i].fresh(now, ep.window) {
-			t.Add(ep.views[i].state)
-		}
-	}
-	return t
 }

@@ -25,12 +25,9 @@ func (r VoteResult) String() string {
 	}
 }
 
-// Tally counts the fresh votes of one endpoint. Stale and Unknown views are
-// never added: they abstain, so they cannot make a majority harder to reach.
-//
-// Each vote today comes from one vantage point. To count a failure domain
-// (a Location) once however many nodes run there, merge the views of one
-// domain into a single vote before calling Add; Result stays as it is.
+// Tally counts votes: the fresh views inside one failure domain, or the
+// domains' votes for one endpoint. Stale and Unknown views, and domains that
+// abstain, are never added: they cannot make a majority harder to reach.
 type Tally struct {
 	Up, Down int
 }
@@ -62,14 +59,23 @@ func (t Tally) Result() VoteResult {
 	}
 }
 
-// decide applies a vote to the current verdict: a pending vote keeps it.
-func decide(current model.Health, r VoteResult) model.Health {
+// vote is the Health a decided vote stands for, Unknown when it is pending;
+// a domain casts it as its single vote, and Unknown abstains.
+func (r VoteResult) vote() model.Health {
 	switch r {
 	case VoteWon:
 		return model.Up
 	case VoteLost:
 		return model.Down
 	default:
-		return current
+		return model.Unknown
 	}
+}
+
+// decide applies a vote to the current verdict: a pending vote keeps it.
+func decide(current model.Health, r VoteResult) model.Health {
+	if h := r.vote(); h != model.Unknown {
+		return h
+	}
+	return current
 }

@@ -51,7 +51,11 @@ func (e *Engine) Health() map[string]model.Health {
 // Restore sets an endpoint's verdict without any vote, so that a node that
 // takes over deciding (a new Raft leader) starts from the agreed verdict
 // instead of Unknown and does not announce changes that already happened.
-// The views are untouched.
+// The views are untouched. A restored verdict holds until fresh votes say
+// otherwise; note that in a fresh engine the first domain to report is the
+// only one voting until the others report too, so when a previous engine is
+// at hand, Rebuild (which carries the views) is the safer way to change the
+// vantage set.
 func (e *Engine) Restore(endpoint string, h model.Health, since time.Time) error {
 	i, ok := e.endpointIdx[endpoint]
 	if !ok {
@@ -64,14 +68,14 @@ func (e *Engine) Restore(endpoint string, h model.Health, since time.Time) error
 // verdict builds the full verdict of one endpoint at now, with one piece of
 // evidence per vantage point in name order.
 func (e *Engine) verdict(ep *endpoint, now time.Time) model.Verdict {
-	t := ep.tally(now)
+	t := e.domains.tally(ep, now)
 	v := model.Verdict{
 		Endpoint:  ep.spec.Name,
 		Health:    ep.health,
 		Since:     ep.since,
 		UpVotes:   t.Up,
 		DownVotes: t.Down,
-		Voters:    len(e.vantages),
+		Voters:    e.domains.count(),
 		Evidence:  make([]model.Evidence, len(ep.views)),
 	}
 	for i := range ep.views {

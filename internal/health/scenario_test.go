@@ -16,11 +16,14 @@ import (
 //
 //	options stale-after=3                        staleness window in intervals
 //	endpoints use1 euw1 fall=2 rise=3 interval=1s
-//	vantages a=aws/us-east-1 b=gcp/us-central1   name=provider/region
+//	vantages a=aws/us-east-1 b=gcp/us-central1   name=provider/region (or name=none: no location)
 //	observe t=1s vantage=(a,b) endpoint=use1 fail reason=timeout
 //	evaluate t=1s                                prints the verdicts that changed
 //	verdicts t=1s                                prints every verdict
 //	restore endpoint=use1 health=down t=0s       seeds a verdict as a new leader would
+//	join e=hetzner/fsn1 t=5s                     a node joins: a new engine with one more vantage
+//	                                             point and every verdict restored (add carry-views
+//	                                             to build it with Rebuild, which keeps the views too)
 //
 // Times are offsets from the start of the scenario. Regenerate the expected
 // output with: go test ./internal/health -run TestScenarios -rewrite
@@ -66,6 +69,8 @@ func (s *scenario) run(t *testing.T, d *datadriven.TestData) string {
 		return formatVerdicts(s.mustEngine(t).Verdicts(scanTime(t, d)), nil)
 	case "restore":
 		return s.restore(t, d)
+	case "join":
+		return s.join(t, d)
 	default:
 		d.Fatalf(t, "unknown command %q", d.Cmd)
 		return ""
@@ -102,15 +107,58 @@ func (s *scenario) addEndpoints(t *testing.T, d *datadriven.TestData) string {
 }
 
 func (s *scenario) addVantages(t *testing.T, d *datadriven.TestData) string {
-	for _, arg := range d.CmdArgs {
-		loc, err := model.ParseLocation(arg.SingleVal(t))
-		if err != nil {
-			d.Fatalf(t, "%v", err)
-		}
-		s.vantages = append(s.vantages, Vantage{Name: arg.Key, Location: loc})
-	}
+	s.vantages = append(s.vantages, scanVantages(t, d)...)
 	s.engine = nil
 	return "ok"
+}
+
+// scanVantages reads name=provider/region arguments; "none" leaves the
+// location empty. Arguments without a value are skipped.
+func scanVantages(t *testing.T, d *datadriven.TestData) []Vantage {
+	var out []Vantage
+	for _, arg := range d.CmdArgs {
+		if len(arg.Vals) == 0 || arg.Key == "t" {
+			continue
+		}
+		var loc model.Location
+		if val := arg.SingleVal(t); val != "none" {
+			var err error
+			if loc, err = model.ParseLocation(val); err != nil {
+				d.Fatalf(t, "%v", err)
+			}
+		}
+		out = append(out, Vantage{Name: arg.Key, Location: loc})
+	}
+	return out
+}
+
+// join does what the cluster does when a node joins: it builds a new engine
+// with the larger vantage set and restores every verdict of the old one, as
+// agreed state would hold them. The old engine's views are lost unless
+// carry-views asks for Rebuild.
+func (s *scenario) join(t *testing.T, d *datadriven.TestData) string {
+	old := s.mustEngine(t)
+	s.vantages = append(s.vantages, scanVantages(t, d)...)
+	var next *Engine
+	var err error
+	if d.HasArg("carry-views") {
+		next, err = old.Rebuild(s.opts, s.endpoints, s.vantages)
+	} else if next, err = New(s.opts, s.endpoints, s.vantages); err == nil {
+		for _, v := range old.Verdicts(scanTime(t, d)) {
+			if err := next.Restore(v.Endpoint, v.Health, v.Since); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	s.engine = next
+	var names []string
+	for _, v := range next.Vantages() {
+		names = append(names, v.Name)
+	}
+	return "ok; vantages now " + strings.Join(names, " ")
 }
 
 func (s *scenario) observe(t *testing.T, d *datadriven.TestData) string {
@@ -180,7 +228,7 @@ func describeView(v view, spec EndpointSpec) string {
 func formatVerdicts(vs []model.Verdict, before map[string]model.Health) string {
 	var out strings.Builder
 	for _, v := range vs {
-		votes := fmt.Sprintf("votes %d down, %d up; %d of %d vantages fresh",
+		votes := fmt.Sprintf("domain votes %d down, %d up; %d of %d domains voted",
 			v.DownVotes, v.UpVotes, v.DownVotes+v.UpVotes, v.Voters)
 		if before != nil {
 			fmt.Fprintf(&out, "%s: %s -> %s at %s (%s)\n", v.Endpoint, before[v.Endpoint], v.Health, offset(v.Since), votes)
@@ -188,10 +236,52 @@ func formatVerdicts(vs []model.Verdict, before map[string]model.Health) string {
 			fmt.Fprintf(&out, "%s: %s since %s (%s)\n", v.Endpoint, v.Health, offset(v.Since), votes)
 		}
 		for _, ev := range v.Evidence {
-			fmt.Fprintf(&out, "  %s (%s): %s\n", ev.Vantage, ev.Location, describeEvidence(ev))
+			loc := ev.Location.String()
+			if loc == "" {
+				loc = "no location"
+			}
+			fmt.Fprintf(&out, "  %s (%s): %s\n", ev.Vantage, loc, describeEvidence(ev))
 		}
+		describeSharedDomains(&out, v.Evidence)
 	}
 	return out.String()
+}
+
+// describeSharedDomains spells out, for a reader of the scenario, how each
+// domain with more than one vantage point voted. It is display only: the
+// counts printed above come from the engine.
+func describeSharedDomains(out *strings.Builder, evidence []model.Evidence) {
+	var order []model.Location
+	members := map[model.Location][]model.Evidence{}
+	for _, ev := range evidence {
+		if ev.Location == (model.Location{}) {
+			continue
+		}
+		if _, ok := members[ev.Location]; !ok {
+			order = append(order, ev.Location)
+		}
+		members[ev.Location] = append(members[ev.Location], ev)
+	}
+	for _, loc := range order {
+		if len(members[loc]) < 2 {
+			continue
+		}
+		var up, down int
+		for _, ev := range members[loc] {
+			if ev.Fresh && ev.State == model.Up {
+				up++
+			} else if ev.Fresh && ev.State == model.Down {
+				down++
+			}
+		}
+		vote := "abstains"
+		if up > down {
+			vote = "votes up"
+		} else if down > up {
+			vote = "votes down"
+		}
+		fmt.Fprintf(out, "  domain %s (%d vantages): %s (fresh views %d down, %d up)\n", loc, len(members[loc]), vote, down, up)
+	}
 }
 
 func describeEvidence(ev model.Evidence) string {
