@@ -11,9 +11,11 @@
 // casts one vote, the majority of its own fresh views, and abstains when they
 // tie or none is fresh. A vantage point without a Location is a domain of its
 // own, keyed by its name, so a single node, or nodes nobody placed, keep one
-// vote each. Over the domain votes, a strict majority decides, and a tie, or
-// silence, keeps the verdict as it was (static stability: never flip on no
-// information). docs/voting.md explains the rule with worked examples.
+// vote each. A verdict changes only when a strict majority of all known
+// domains, voting or not, agrees; a tie, too few votes or silence keep the
+// verdict as it was (static stability: never flip on no information, nor on
+// a minority's word, such as a new leader's own view before the others
+// report). docs/voting.md explains the rule with worked examples.
 //
 // In a model.Verdict from this package, UpVotes and DownVotes count domains
 // that voted up or down, and Voters is the number of domains known, voting or

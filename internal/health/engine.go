@@ -145,7 +145,7 @@ func (e *Engine) Evaluate(now time.Time) []model.Verdict {
 	var changed []model.Verdict
 	for i := range e.endpoints {
 		ep := &e.endpoints[i]
-		h := decide(ep.health, e.domains.tally(ep, now).Result())
+		h := decide(ep.health, e.domains.tally(ep, now).Quorum(e.domains.count()))
 		if h == ep.health {
 			continue
 		}

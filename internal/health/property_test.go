@@ -139,11 +139,10 @@ func (r *reference) evaluate(now time.Time) []model.Verdict {
 	var changed []model.Verdict
 	for _, spec := range r.specs {
 		v := r.verdict(spec, now)
-		fresh := v.UpVotes + v.DownVotes
 		next := v.Health
-		if 2*v.DownVotes > fresh {
+		if 2*v.DownVotes > v.Voters {
 			next = model.Down
-		} else if 2*v.UpVotes > fresh {
+		} else if 2*v.UpVotes > v.Voters {
 			next = model.Up
 		}
 		if next != v.Health {

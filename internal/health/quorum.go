@@ -59,6 +59,22 @@ func (t Tally) Result() VoteResult {
 	}
 }
 
+// Quorum reports the vote among known voters, of whom only some may have
+// voted: up wins when up votes are a strict majority of all known voters,
+// and loses when down votes are. Voters that are stale or abstain count
+// against both sides, so a lone fresh voter (a new leader's own view, the
+// only node that still reports) can never decide for a cluster of three.
+func (t Tally) Quorum(known int) VoteResult {
+	switch {
+	case 2*t.Up > known:
+		return VoteWon
+	case 2*t.Down > known:
+		return VoteLost
+	default:
+		return VotePending
+	}
+}
+
 // vote is the Health a decided vote stands for, Unknown when it is pending;
 // a domain casts it as its single vote, and Unknown abstains.
 func (r VoteResult) vote() model.Health {

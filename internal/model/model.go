@@ -145,8 +145,10 @@ type Verdict struct {
 	Health   Health
 	// Since is when Health last changed.
 	Since time.Time
-	// UpVotes and DownVotes count the fresh views that voted; Voters is how
-	// many vantage points are known, fresh or not.
+	// UpVotes and DownVotes count the failure domains whose fresh views voted
+	// up or down (a domain votes with the majority of its fresh views and
+	// abstains on a tie or when none is fresh); Voters is how many failure
+	// domains are known, voting or not. A change needs more than Voters/2.
 	UpVotes, DownVotes, Voters int
 	Evidence                   []Evidence
 }
