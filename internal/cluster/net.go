@@ -1,0 +1,133 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/raft"
+)
+
+const (
+	// raftPool is how many idle raft connections are kept per peer.
+	raftPool = 3
+	// raftIOTimeout bounds raft's reads and writes on a connection.
+	raftIOTimeout = 10 * time.Second
+)
+
+// netParts is everything a node has on the network: the listener and its
+// mux, raft's transport over it, and the cluster RPC server and client.
+type netParts struct {
+	mux    *mux
+	trans  *raft.NetworkTransport
+	dialer *dialer
+	server *http.Server
+	client *http.Client
+	wg     sync.WaitGroup
+}
+
+// listen binds the port and builds the network parts; serve starts the RPC
+// server once raft exists.
+func (c *Cluster) listen(opts Options) (raft.Transport, error) {
+	ln := opts.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", opts.Bind); err != nil {
+			return nil, fmt.Errorf("cluster: listen: %w", err)
+		}
+	}
+	adv, err := advertise(opts.Advertise, ln.Addr())
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	conns := newConnSet()
+	n := &netParts{
+		mux:    newMux(ln, opts.ServerTLS, advertiseAddr(adv), conns, c.logger),
+		dialer: &dialer{clientTLS: opts.ClientTLS, serverName: c.serverName, conns: conns},
+	}
+	n.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+		Stream:  streamLayer{chanListener: n.mux.raft, dialer: n.dialer},
+		MaxPool: raftPool,
+		Timeout: raftIOTimeout,
+		Logger:  newRaftLogger(opts.Logger),
+	})
+	n.client = &http.Client{Transport: &http.Transport{
+		DialTLSContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+			return n.dialer.dial(ctx, addr, kindHTTP)
+		},
+		MaxIdleConnsPerHost: 4,
+		IdleConnTimeout:     30 * time.Second,
+	}}
+	c.net = n
+	c.logger.Info("cluster: listening", "address", ln.Addr().String(), "advertise", adv)
+	return n.trans, nil
+}
+
+// advertise returns the address to advertise: the configured one, or the
+// bound one if that names a host peers can dial.
+func advertise(configured string, bound net.Addr) (string, error) {
+	if configured != "" {
+		if _, _, err := net.SplitHostPort(configured); err != nil {
+			return "", fmt.Errorf("cluster: advertise %q: %w", configured, err)
+		}
+		return configured, nil
+	}
+	tcp, ok := bound.(*net.TCPAddr)
+	if !ok || tcp.IP == nil || tcp.IP.IsUnspecified() {
+		return "", fmt.Errorf("cluster: bound to %s, which peers cannot dial: set Advertise", bound)
+	}
+	return tcp.String(), nil
+}
+
+// serverName names the peer at addr for ClientTLS: its node ID if it is a
+// member, else the address's host.
+func (c *Cluster) serverName(addr string) string {
+	if r := c.rafts.Load(); r != nil {
+		for _, s := range r.GetConfiguration().Configuration().Servers {
+			if string(s.Address) == addr {
+				return string(s.ID)
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return host
+}
+
+// serve starts the cluster RPC server.
+func (n *netParts) serve(c *Cluster) {
+	n.server = &http.Server{
+		Handler:           c.rpcHandler(),
+		ReadHeaderTimeout: handshakeTimeout,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(c.logger.Handler(), slog.LevelDebug),
+	}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if err := n.server.Serve(n.mux.http); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			c.logger.Error("cluster: rpc server stopped", "err", err)
+		}
+	}()
+}
+
+// close stops everything on the network and waits for it. Raft's transport
+// is usually closed by raft's shutdown already; closing again is harmless.
+func (n *netParts) close() {
+	n.trans.Close()
+	if n.server != nil {
+		n.server.Close()
+	}
+	n.mux.http.Close()
+	n.mux.close()
+	n.client.CloseIdleConnections()
+	n.wg.Wait()
+}

@@ -1,0 +1,180 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/raft"
+)
+
+// errTryAgain marks a proposal that surely was not taken (no leader known,
+// the leader unreachable, a node that is no longer leader): it is retried.
+var errTryAgain = errors.New("try again")
+
+const (
+	minRetry = 20 * time.Millisecond
+	maxRetry = 250 * time.Millisecond
+)
+
+// rejectedError is a command the leader's Machine refused. On the leader it
+// wraps the Machine's error; forwarded, only its text survives.
+type rejectedError struct {
+	text string
+	err  error
+}
+
+func (e *rejectedError) Error() string        { return "cluster: " + ErrRejected.Error() + ": " + e.text }
+func (e *rejectedError) Is(target error) bool { return target == ErrRejected }
+func (e *rejectedError) Unwrap() error        { return e.err }
+
+// Apply proposes a command and waits until it is committed and applied by
+// the leader's Machine. It may be called on any node: a follower forwards
+// it to the leader. Apply retries while no leader is known until ctx ends
+// (then ErrNoLeader). A command the Machine refused yields ErrRejected with
+// the Machine's error text. ErrUncertain means the command may or may not
+// have been committed; it is not retried.
+//
+// When Apply returns nil the command is applied on the leader; other nodes
+// apply it as their raft catches up.
+func (c *Cluster) Apply(ctx context.Context, command []byte) error {
+	return c.onLeader(ctx, "apply",
+		func(ctx context.Context) error { return c.applyLocal(ctx, command) },
+		func(ctx context.Context, addr string) error {
+			return c.call(ctx, addr, pathApply, command)
+		})
+}
+
+// Join adds a voter to the cluster, or updates the address of a member.
+// Called on a follower it is forwarded to the leader; errors as for Apply.
+// The new node must run with no state and no Bootstrap; raft then sends it
+// the log or a snapshot.
+func (c *Cluster) Join(ctx context.Context, id, addr string) error {
+	if id == "" || addr == "" {
+		return fmt.Errorf("cluster: join: node id and address are required")
+	}
+	return c.onLeader(ctx, "join",
+		func(ctx context.Context) error { return c.joinLocal(ctx, id, addr) },
+		func(ctx context.Context, leader string) error {
+			return c.call(ctx, leader, pathJoin, memberRequest{ID: id, Address: addr})
+		})
+}
+
+// Remove removes a member from the cluster; the removed node shuts its raft
+// down. Removing the leader makes it step down once the change commits.
+// Called on a follower it is forwarded to the leader; errors as for Apply.
+func (c *Cluster) Remove(ctx context.Context, id string) error {
+	if id == "" {
+		return fmt.Errorf("cluster: remove: node id is required")
+	}
+	return c.onLeader(ctx, "remove",
+		func(ctx context.Context) error { return c.removeLocal(ctx, id) },
+		func(ctx context.Context, leader string) error {
+			return c.call(ctx, leader, pathRemove, memberRequest{ID: id})
+		})
+}
+
+// onLeader runs local if this node leads, else remote with the leader's
+// address, retrying both while they return errTryAgain.
+func (c *Cluster) onLeader(ctx context.Context, op string, local func(context.Context) error, remote func(context.Context, string) error) error {
+	wait := minRetry
+	for {
+		if c.isShutdown() {
+			return fmt.Errorf("cluster: %s: %w", op, ErrShutdown)
+		}
+		id, addr := c.Leader()
+		var err error
+		switch {
+		case id == "":
+			err = fmt.Errorf("%w: no leader known", errTryAgain)
+		case id == c.id:
+			err = local(ctx)
+		case c.net == nil:
+			return fmt.Errorf("cluster: %s: leader is %s: %w", op, id, ErrNoRPC)
+		default:
+			err = remote(ctx, addr)
+		}
+		if !errors.Is(err, errTryAgain) {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("cluster: %s: %w: %w (last: %v)", op, ErrNoLeader, ctx.Err(), err)
+		case <-t.C:
+		}
+		wait = min(2*wait, maxRetry)
+	}
+}
+
+// applyLocal applies a command on this node, which should be the leader.
+func (c *Cluster) applyLocal(ctx context.Context, command []byte) error {
+	f := c.raft.Apply(command, enqueueTimeout(ctx))
+	if err := waitFuture(ctx, f); err != nil {
+		return raftError("apply", err)
+	}
+	if err, ok := f.Response().(error); ok && err != nil {
+		return &rejectedError{text: err.Error(), err: err}
+	}
+	return nil
+}
+
+func (c *Cluster) joinLocal(ctx context.Context, id, addr string) error {
+	f := c.raft.AddVoter(raft.ServerID(id), raft.ServerAddress(addr), 0, enqueueTimeout(ctx))
+	if err := waitFuture(ctx, f); err != nil {
+		return raftError("join", err)
+	}
+	c.logger.Info("cluster: member joined", "node", id, "address", addr)
+	return nil
+}
+
+func (c *Cluster) removeLocal(ctx context.Context, id string) error {
+	f := c.raft.RemoveServer(raft.ServerID(id), 0, enqueueTimeout(ctx))
+	if err := waitFuture(ctx, f); err != nil {
+		return raftError("remove", err)
+	}
+	c.logger.Info("cluster: member removed", "node", id)
+	return nil
+}
+
+// enqueueTimeout bounds how long raft may take to accept a proposal.
+func enqueueTimeout(ctx context.Context) time.Duration {
+	if d, ok := ctx.Deadline(); ok {
+		return max(time.Until(d), time.Millisecond)
+	}
+	return 0
+}
+
+// waitFuture waits for f or ctx, whichever comes first. A proposal raft has
+// taken cannot be withdrawn, so an ended ctx makes the outcome uncertain;
+// the waiting goroutine ends when raft resolves f (at the latest when it
+// shuts down).
+func waitFuture(ctx context.Context, f raft.Future) error {
+	done := make(chan error, 1)
+	go func() { done <- f.Error() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", ErrUncertain, ctx.Err())
+	}
+}
+
+// raftError sorts raft's errors into retry, uncertain and final.
+func raftError(op string, err error) error {
+	switch {
+	case errors.Is(err, ErrUncertain):
+		return fmt.Errorf("cluster: %s: %w", op, err)
+	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrLeadershipTransferInProgress):
+		return fmt.Errorf("%w: %w", errTryAgain, err)
+	case errors.Is(err, raft.ErrLeadershipLost), errors.Is(err, raft.ErrAbortedByRestore):
+		return fmt.Errorf("cluster: %s: %w: %w", op, ErrUncertain, err)
+	case errors.Is(err, raft.ErrRaftShutdown):
+		return fmt.Errorf("cluster: %s: %w", op, ErrShutdown)
+	case errors.Is(err, raft.ErrEnqueueTimeout):
+		return fmt.Errorf("cluster: %s: leader busy: %w", op, context.DeadlineExceeded)
+	}
+	return fmt.Errorf("cluster: %s: %w", op, err)
+}

@@ -1,0 +1,284 @@
+package cluster
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/hashicorp/raft"
+)
+
+// The cluster RPC's own routes; every other path goes to Options.Handler.
+const (
+	pathPrefix = "/cluster/v1/"
+	pathApply  = pathPrefix + "apply"
+	pathJoin   = pathPrefix + "join"
+	pathRemove = pathPrefix + "remove"
+	pathStatus = pathPrefix + "status"
+
+	// maxBody bounds a command or reply read off the wire.
+	maxBody = 16 << 20
+)
+
+// reply is the answer of the leader to a forwarded proposal.
+type reply struct {
+	Code  string `json:"code"`
+	Error string `json:"error,omitempty"`
+}
+
+// Reply codes: the proposal was done, surely not taken (ask again, maybe
+// elsewhere), refused by the Machine, of unknown outcome, or failed.
+const (
+	codeOK        = "ok"
+	codeRetry     = "retry"
+	codeRejected  = "rejected"
+	codeUncertain = "uncertain"
+	codeFailed    = "failed"
+)
+
+// memberRequest is the body of /join and /remove.
+type memberRequest struct {
+	ID      string `json:"id"`
+	Address string `json:"address,omitempty"`
+}
+
+// PeerName returns the node that sent a cluster RPC request: the common
+// name of its verified client certificate, or this node's own ID when Post
+// handed the request to Options.Handler in-process on the leader.
+func PeerName(r *http.Request) string {
+	if id, ok := r.Context().Value(selfKey{}).(string); ok {
+		return id
+	}
+	if r.TLS == nil {
+		return ""
+	}
+	return peerCN(*r.TLS)
+}
+
+// selfKey marks a request Post delivered locally.
+type selfKey struct{}
+
+func peerCN(cs tls.ConnectionState) string {
+	if len(cs.VerifiedChains) == 0 || len(cs.VerifiedChains[0]) == 0 {
+		return ""
+	}
+	return cs.VerifiedChains[0][0].Subject.CommonName
+}
+
+func (c *Cluster) rpcHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+pathApply, c.serveApply)
+	mux.HandleFunc("POST "+pathJoin, c.serveMember)
+	mux.HandleFunc("POST "+pathRemove, c.serveMember)
+	mux.HandleFunc("GET "+pathStatus, func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, c.Status())
+	})
+	mux.Handle(pathPrefix, http.NotFoundHandler())
+	if c.handler != nil {
+		mux.Handle("/", c.handler)
+	}
+	return mux
+}
+
+func (c *Cluster) serveApply(w http.ResponseWriter, r *http.Request) {
+	command, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, reply{Code: codeFailed, Error: err.Error()})
+		return
+	}
+	c.answer(w, r, func(ctx context.Context) error { return c.applyLocal(ctx, command) })
+}
+
+func (c *Cluster) serveMember(w http.ResponseWriter, r *http.Request) {
+	var m memberRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&m); err != nil || m.ID == "" {
+		writeJSON(w, http.StatusBadRequest, reply{Code: codeFailed, Error: fmt.Sprintf("bad member request: %v", err)})
+		return
+	}
+	if r.URL.Path == pathRemove {
+		c.answer(w, r, func(ctx context.Context) error { return c.removeLocal(ctx, m.ID) })
+		return
+	}
+	c.answer(w, r, func(ctx context.Context) error { return c.joinLocal(ctx, m.ID, m.Address) })
+}
+
+// answer runs a forwarded proposal if this node leads and replies with its
+// outcome; a follower says "retry", and the sender looks for the leader again.
+func (c *Cluster) answer(w http.ResponseWriter, r *http.Request, propose func(context.Context) error) {
+	if c.raft.State() != raft.Leader {
+		writeJSON(w, http.StatusMisdirectedRequest, reply{Code: codeRetry, Error: "not the leader"})
+		return
+	}
+	c.logger.Debug("cluster: forwarded proposal", "path", r.URL.Path, "from", PeerName(r))
+	err := propose(r.Context())
+	var rej *rejectedError
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, reply{Code: codeOK})
+	case errors.Is(err, errTryAgain):
+		writeJSON(w, http.StatusMisdirectedRequest, reply{Code: codeRetry, Error: err.Error()})
+	case errors.As(err, &rej):
+		writeJSON(w, http.StatusConflict, reply{Code: codeRejected, Error: rej.text})
+	case errors.Is(err, ErrUncertain), errors.Is(err, ErrShutdown):
+		// Raft had the proposal when it stopped: the others may commit it.
+		writeJSON(w, http.StatusServiceUnavailable, reply{Code: codeUncertain, Error: err.Error()})
+	default:
+		writeJSON(w, http.StatusInternalServerError, reply{Code: codeFailed, Error: err.Error()})
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// call forwards a proposal to the node at addr and decodes its reply.
+func (c *Cluster) call(ctx context.Context, addr, path string, in any) error {
+	body, ok := in.([]byte)
+	if !ok {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return fmt.Errorf("cluster: %s: %w", path, err)
+		}
+	}
+	status, data, err := c.roundTrip(ctx, http.MethodPost, addr, path, body)
+	if err != nil {
+		return err
+	}
+	var rep reply
+	if err := json.Unmarshal(data, &rep); err != nil {
+		return fmt.Errorf("cluster: %s at %s: %w: bad reply (status %d): %w", path, addr, ErrUncertain, status, err)
+	}
+	switch rep.Code {
+	case codeOK:
+		return nil
+	case codeRetry:
+		return fmt.Errorf("%w: %s at %s: %s", errTryAgain, path, addr, rep.Error)
+	case codeRejected:
+		return &rejectedError{text: rep.Error}
+	case codeUncertain:
+		return fmt.Errorf("cluster: %s at %s: %w: %s", path, addr, ErrUncertain, rep.Error)
+	}
+	return fmt.Errorf("cluster: %s at %s: %s", path, addr, rep.Error)
+}
+
+// roundTrip sends one request over the cluster RPC. A failure to connect
+// says try again; a failure after that leaves the outcome unknown.
+func (c *Cluster) roundTrip(ctx context.Context, method, addr, path string, body []byte) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, "https://"+addr+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, fmt.Errorf("cluster: %s: %w", path, err)
+	}
+	resp, err := c.net.client.Do(req)
+	if err != nil {
+		var de *dialError
+		if errors.As(err, &de) {
+			return 0, nil, fmt.Errorf("%w: %s unreachable: %w", errTryAgain, addr, de)
+		}
+		return 0, nil, fmt.Errorf("cluster: %s at %s: %w: %w", path, addr, ErrUncertain, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return 0, nil, fmt.Errorf("cluster: %s at %s: %w: %w", path, addr, ErrUncertain, err)
+	}
+	return resp.StatusCode, data, nil
+}
+
+// Post sends body to Options.Handler on the leader, at path (outside
+// /cluster/v1/), and waits for its answer: a follower's observations go to
+// the leader this way. On the leader the Handler is called in-process.
+// A 2xx answer is success; 421 Misdirected Request from the Handler (say,
+// a leader not yet ready) means "look for the leader again" and is
+// retried like a missing leader; any other status is an error carrying
+// the status and the start of the body. Errors otherwise as for Apply.
+func (c *Cluster) Post(ctx context.Context, path string, body []byte) error {
+	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, pathPrefix) {
+		return fmt.Errorf("cluster: post: path %q must start with / and lie outside %s", path, pathPrefix)
+	}
+	return c.onLeader(ctx, "post "+path,
+		func(ctx context.Context) error { return c.postLocal(ctx, path, body) },
+		func(ctx context.Context, addr string) error {
+			status, data, err := c.roundTrip(ctx, http.MethodPost, addr, path, body)
+			if err != nil {
+				return err
+			}
+			return postResult(path, status, data)
+		})
+}
+
+// postLocal hands a Post to this node's own Handler.
+func (c *Cluster) postLocal(ctx context.Context, path string, body []byte) error {
+	if c.handler == nil {
+		return fmt.Errorf("cluster: post %s: no handler", path)
+	}
+	req, err := http.NewRequestWithContext(context.WithValue(ctx, selfKey{}, c.id), http.MethodPost, path, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("cluster: post %s: %w", path, err)
+	}
+	rec := &recorder{header: http.Header{}, status: http.StatusOK}
+	c.handler.ServeHTTP(rec, req)
+	return postResult(path, rec.status, rec.body.Bytes())
+}
+
+func postResult(path string, status int, data []byte) error {
+	switch {
+	case status >= 200 && status < 300:
+		return nil
+	case status == http.StatusMisdirectedRequest:
+		return fmt.Errorf("%w: post %s: leader not ready", errTryAgain, path)
+	}
+	const keep = 256
+	if len(data) > keep {
+		data = data[:keep]
+	}
+	return fmt.Errorf("cluster: post %s: status %d: %s", path, status, bytes.TrimSpace(data))
+}
+
+// recorder is the ResponseWriter for a Post served in-process.
+type recorder struct {
+	header http.Header
+	status int
+	wrote  bool
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(status int) {
+	if !r.wrote {
+		r.status, r.wrote = status, true
+	}
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	r.wrote = true
+	return r.body.Write(p)
+}
+
+// PeerStatus asks the member at addr for its own Status over the cluster
+// RPC (what `outlast cluster status` shows for every node).
+func (c *Cluster) PeerStatus(ctx context.Context, addr string) (Status, error) {
+	if c.net == nil {
+		return Status{}, fmt.Errorf("cluster: status of %s: %w", addr, ErrNoRPC)
+	}
+	status, data, err := c.roundTrip(ctx, http.MethodGet, addr, pathStatus, nil)
+	if err != nil {
+		return Status{}, fmt.Errorf("cluster: status of %s: %w", addr, err)
+	}
+	var s Status
+	if status != http.StatusOK {
+		return s, fmt.Errorf("cluster: status of %s: status %d", addr, status)
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return s, fmt.Errorf("cluster: status of %s: %w", addr, err)
+	}
+	return s, nil
+}

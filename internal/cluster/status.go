@@ -1,0 +1,70 @@
+package cluster
+
+import (
+	"time"
+
+	"github.com/hashicorp/raft"
+)
+
+// Status is one node's view of the cluster.
+type Status struct {
+	// ID and Address are this node's.
+	ID      string `json:"id"`
+	Address string `json:"address"`
+	// State is this node's raft state: Leader, Follower, Candidate or Shutdown.
+	State string `json:"state"`
+	// LeaderID and LeaderAddress name the leader this node knows of; empty
+	// while it knows none.
+	LeaderID      string `json:"leader_id"`
+	LeaderAddress string `json:"leader_address"`
+	// Term is the current raft term; it grows with every election.
+	Term uint64 `json:"term"`
+	// LastIndex is the last log entry this node holds, CommitIndex the last
+	// it knows committed, AppliedIndex the last its Machine applied.
+	LastIndex    uint64 `json:"last_index"`
+	CommitIndex  uint64 `json:"commit_index"`
+	AppliedIndex uint64 `json:"applied_index"`
+	// LastContact is when this follower last heard from a leader: how stale
+	// its state may be. Zero on the leader and before any contact.
+	LastContact time.Time `json:"last_contact"`
+	// Members is the latest cluster configuration (possibly not committed yet).
+	Members []Member `json:"members"`
+}
+
+// Member is one server in the cluster configuration.
+type Member struct {
+	ID      string `json:"id"`
+	Address string `json:"address"`
+	// Suffrage is Voter, Nonvoter or Staging.
+	Suffrage string `json:"suffrage"`
+	Leader   bool   `json:"leader"`
+}
+
+// Status returns this node's view of the cluster.
+func (c *Cluster) Status() Status {
+	leaderAddr, leaderID := c.raft.LeaderWithID()
+	state := c.raft.State()
+	s := Status{
+		ID:            c.id,
+		Address:       c.addr,
+		State:         state.String(),
+		LeaderID:      string(leaderID),
+		LeaderAddress: string(leaderAddr),
+		Term:          c.raft.CurrentTerm(),
+		LastIndex:     c.raft.LastIndex(),
+		CommitIndex:   c.raft.CommitIndex(),
+		AppliedIndex:  c.raft.AppliedIndex(),
+	}
+	if state != raft.Leader {
+		s.LastContact = c.raft.LastContact()
+	}
+	for _, m := range c.raft.GetConfiguration().Configuration().Servers {
+		s.Members = append(s.Members, Member{
+			ID:       string(m.ID),
+			Address:  string(m.Address),
+			Suffrage: m.Suffrage.String(),
+			Leader:   m.ID == leaderID,
+		})
+	}
+	return s
+}
