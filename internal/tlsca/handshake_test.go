@@ -18,7 +18,7 @@ type pair struct {
 	ra, rb *Reloader
 }
 
-func newPair(t *testing.T) *pair {
+func newPair(t testing.TB) *pair {
 	t.Helper()
 	p := &pair{caDir: makeCA(t, "test"), clk: clock.NewFake(time.Now())}
 	issue(t, p.caDir, "a", NodeOptions{})

@@ -25,7 +25,7 @@ const (
 	connLife  = time.Minute
 )
 
-func makeCA(t *testing.T, cluster string) string {
+func makeCA(t testing.TB, cluster string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "ca")
 	if err := InitCA(dir, CAOptions{Name: cluster}); err != nil {
@@ -34,7 +34,7 @@ func makeCA(t *testing.T, cluster string) string {
 	return dir
 }
 
-func issue(t *testing.T, caDir, name string, opts NodeOptions) {
+func issue(t testing.TB, caDir, name string, opts NodeOptions) {
 	t.Helper()
 	if err := IssueNode(caDir, name, opts); err != nil {
 		t.Fatal(err)
@@ -43,7 +43,7 @@ func issue(t *testing.T, caDir, name string, opts NodeOptions) {
 
 // deploy copies a node's three files from the CA directory into a directory
 // of its own, as an operator copies them to the machine.
-func deploy(t *testing.T, caDir, name string) Files {
+func deploy(t testing.TB, caDir, name string) Files {
 	t.Helper()
 	src, dst := NodeFiles(caDir, name), NodeFiles(t.TempDir(), name)
 	install(t, src.CA, dst.CA)
@@ -54,7 +54,7 @@ func deploy(t *testing.T, caDir, name string) Files {
 
 // install replaces dst with src's content the way `install` or `mv` does:
 // a new file renamed over the old one.
-func install(t *testing.T, src, dst string) {
+func install(t testing.TB, src, dst string) {
 	t.Helper()
 	data, err := os.ReadFile(src)
 	if err != nil {
@@ -63,14 +63,14 @@ func install(t *testing.T, src, dst string) {
 	installData(t, dst, data)
 }
 
-func installData(t *testing.T, dst string, data []byte) {
+func installData(t testing.TB, dst string, data []byte) {
 	t.Helper()
 	if err := writeFile(dst, data, 0o600, true); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func concat(t *testing.T, paths ...string) []byte {
+func concat(t testing.TB, paths ...string) []byte {
 	t.Helper()
 	var out []byte
 	for _, p := range paths {
@@ -83,7 +83,7 @@ func concat(t *testing.T, paths ...string) []byte {
 	return out
 }
 
-func load(t *testing.T, files Files, name string, clk clock.Clock) *Reloader {
+func load(t testing.TB, files Files, name string, clk clock.Clock) *Reloader {
 	t.Helper()
 	r, err := LoadWithOptions(files, name, Options{Clock: clk})
 	if err != nil {
@@ -92,7 +92,7 @@ func load(t *testing.T, files Files, name string, clk clock.Clock) *Reloader {
 	return r
 }
 
-func serialOf(t *testing.T, path string) *big.Int {
+func serialOf(t testing.TB, path string) *big.Int {
 	t.Helper()
 	certs, err := ReadCertificates(path)
 	if err != nil {
