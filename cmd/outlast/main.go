@@ -36,6 +36,8 @@ const usage = `outlast keeps a service reachable when a cloud region or provider
 Usage:
   outlast serve --config FILE          run a node: probe, decide, answer DNS (SIGHUP reloads FILE)
   outlast config check FILE...         validate configuration files
+  outlast tls init [--dir DIR]         make the cluster CA (docs/tls.md)
+  outlast tls node NAME [--host H]...  make a node certificate from it
   outlast backend --listen ADDR        run the sample HTTP service (200 "ok" on / and /healthz)
   outlast version                      print the version
 `
@@ -54,6 +56,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return configCmd(args[1:], stdout, stderr)
 	case "backend":
 		return backendCmd(args[1:], stderr)
+	case "tls":
+		return tlsCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "outlast", versionString())
 		return exitOK

@@ -2,8 +2,6 @@ package config
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -95,8 +93,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	if len(problems) > 0 {
 		return nil, &Error{File: file, Problems: problems}
 	}
-	sum := sha256.Sum256(data)
-	cfg.Hash = hex.EncodeToString(sum[:8])
+	cfg.Hash = cfg.Shared().Hash()
 	return &cfg, nil
 }
 

@@ -1,6 +1,9 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"net/netip"
 	"time"
 
@@ -25,8 +28,8 @@ type Config struct {
 	// Services are the names outlast steers. Each must sit inside one of the zones.
 	Services []Service `yaml:"services"`
 
-	// Hash identifies the file's content (first 16 hex digits of its
-	// SHA-256), so operators can tell which configuration a node runs.
+	// Hash identifies the replicated part (Shared().Hash()), so operators
+	// can tell which configuration a node or cluster runs.
 	Hash string `yaml:"-"`
 }
 
@@ -36,6 +39,9 @@ type Node struct {
 	Name string `yaml:"name"`
 	// Location of this node, "provider/region" (default: "local/local").
 	Location model.Location `yaml:"location"`
+	// ProbeSource is the local address probes are sent from (default: the
+	// system's choice), for hosts that must probe out of one interface.
+	ProbeSource netip.Addr `yaml:"probe_source"`
 }
 
 // Shared is the part of the configuration every node of a cluster agrees on:
@@ -44,6 +50,18 @@ type Shared struct {
 	Health   HealthPolicy `json:"health"`
 	Zones    []Zone       `json:"zones"`
 	Services []Service    `json:"services"`
+}
+
+// Hash is the first 16 hex digits of the SHA-256 of the canonical JSON of s:
+// the same services, zones and health settings give the same hash on every
+// node, however their files are laid out.
+func (s Shared) Hash() string {
+	data, err := json.Marshal(s)
+	if err != nil {
+		panic("config: Shared does not encode: " + err.Error()) // only plain data types: cannot happen
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:8])
 }
 
 // Shared returns the replicated part of the configuration.

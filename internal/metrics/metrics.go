@@ -22,6 +22,8 @@ type Metrics struct {
 	configInfo     *prometheus.GaugeVec
 	configReload   prometheus.Gauge
 	answerAddrs    *prometheus.GaugeVec
+	isLeader       prometheus.Gauge
+	stale          prometheus.Gauge
 	dns            *dnsCounters
 }
 
@@ -62,6 +64,14 @@ func New(version string) *Metrics {
 			Name: "outlast_answer_addresses",
 			Help: "How many addresses a steered name currently answers with, and why (mode: healthy, panic, serve-all, fallback, empty).",
 		}, []string{"name", "type", "mode"}),
+		isLeader: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "outlast_cluster_is_leader",
+			Help: "1 while this node is the Raft leader (and runs the health engine), 0 otherwise.",
+		}),
+		stale: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "outlast_cluster_stale",
+			Help: "1 while this node has heard from no leader for longer than cluster.stale_after and answers from the last agreed state.",
+		}),
 		dns: newDNSCounters(),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
@@ -69,7 +79,7 @@ func New(version string) *Metrics {
 	}, []string{"version"})
 	build.WithLabelValues(version).Set(1)
 	m.Registry.MustRegister(m.probeDuration, m.probeResults, m.certExpiry, m.verdict, m.verdictChanges,
-		m.configInfo, m.configReload, m.answerAddrs, m.dns.vec, build,
+		m.configInfo, m.configReload, m.answerAddrs, m.isLeader, m.stale, m.dns.vec, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -122,6 +132,19 @@ func (m *Metrics) Config(file, hash string, ok bool) {
 		return
 	}
 	m.configReload.Set(0)
+}
+
+// ClusterState records whether this node leads and whether its state is stale.
+func (m *Metrics) ClusterState(leader, stale bool) {
+	m.isLeader.Set(boolValue(leader))
+	m.stale.Set(boolValue(stale))
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // DNSQuery counts one DNS query; it is called on the query path and does not allocate.

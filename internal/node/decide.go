@@ -3,23 +3,32 @@ package node
 import (
 	"context"
 	"fmt"
-	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
 	"outlast/internal/config"
-	"outlast/internal/dnsserver"
 	"outlast/internal/health"
 	"outlast/internal/model"
-	"outlast/internal/probe"
-	"outlast/internal/scheduler"
-	"outlast/internal/steer"
+	"outlast/internal/state"
 )
 
-// decideLoop is the only goroutine that touches the health engine: it folds
-// observations in as they come and, on each tick, turns verdict changes into
-// a new DNS snapshot. Reloads run here too, so they need no lock.
+// proposeTimeout bounds how long the leader waits for a command to commit.
+const proposeTimeout = 5 * time.Second
+
+// decider is the leader's health engine with what it was built for.
+type decider struct {
+	engine *health.Engine
+	key    string // config hash and members the engine was built for
+}
+
+// decideLoop routes observations. On the leader they feed the health engine,
+// whose verdict changes are committed to the log; on a follower they are
+// batched and sent to the leader. Only this goroutine touches the engine.
 func (n *Node) decideLoop() {
+	var d *decider
+	var outbox []model.Observation
+	lastSend := n.opts.Clock.Now()
 	tick := n.opts.Clock.NewTimer(evaluateEvery)
 	defer tick.Stop()
 	for {
@@ -27,68 +36,151 @@ func (n *Node) decideLoop() {
 		case <-n.ctx.Done():
 			return
 		case o := <-n.obs:
-			n.observe(o)
-		case r := <-n.reloads:
-			r.reply <- n.applyReload(r.cfg)
+			n.lastObs.Store(o.Endpoint, o)
+			n.metrics.Observation(o)
+			if d != nil {
+				n.observe(d, o)
+			} else {
+				outbox = append(outbox, o)
+			}
+		case b := <-n.remote:
+			if d != nil {
+				n.observeRemote(d, b)
+			}
 		case <-tick.C():
-			n.evaluate(n.opts.Clock.Now())
 			tick.Reset(evaluateEvery)
+			now := n.opts.Clock.Now()
+			if !n.cluster.IsLeader() {
+				d = nil
+				if len(outbox) > 0 && now.Sub(lastSend) >= sendEvery {
+					n.queueSend(outbox)
+					outbox, lastSend = nil, now
+				}
+				continue
+			}
+			outbox = nil
+			d = n.lead(d, now)
 		}
 	}
 }
 
-func (n *Node) observe(o model.Observation) {
-	if _, ok := n.gen.endpoints[o.Endpoint]; !ok {
-		return // probed under a configuration that has since been replaced
+// lead does the leader's periodic work and returns the engine to use next.
+func (n *Node) lead(d *decider, now time.Time) *decider {
+	st := n.machine.Current()
+	if st.Config == nil {
+		// A new cluster starts from the leader's file.
+		_ = n.proposeConfig(n.local, "bootstrap")
+		return d
 	}
-	n.metrics.Observation(o)
-	n.gen.status.observe(o)
-	if err := n.gen.engine.Observe(o); err != nil {
-		n.log.Warn("observation dropped", "err", err)
+	if d = n.ensureDecider(d, st, now); d == nil {
+		return nil
 	}
+	if changes := d.engine.Evaluate(now); len(changes) > 0 {
+		n.propose(state.Command{Kind: state.SetVerdicts, At: now, Who: n.local.Node.Name, Verdicts: changes}, func() {
+			// Not committed: forget the change so the next tick proposes it again.
+			for _, v := range changes {
+				if old, ok := st.Verdicts[v.Endpoint]; ok {
+					_ = d.engine.Restore(v.Endpoint, old.Health, old.Since)
+				} else {
+					_ = d.engine.Restore(v.Endpoint, model.Unknown, time.Time{})
+				}
+			}
+		})
+	}
+	if next := st.NextExpiry(); !next.IsZero() && !now.Before(next) {
+		n.propose(state.Command{Kind: state.ExpireOverrides, At: now, Who: n.local.Node.Name}, nil)
+	}
+	return d
 }
 
-func (n *Node) evaluate(now time.Time) {
-	gen := n.gen
-	changes := gen.engine.Evaluate(now)
-	if len(changes) == 0 {
-		return
+// ensureDecider returns an engine for the current configuration and members,
+// building a new one (seeded with the agreed verdicts) when either changed.
+func (n *Node) ensureDecider(d *decider, st *state.State, now time.Time) *decider {
+	cfg := n.effectiveConfig(st)
+	vantages := n.vantages(st)
+	key := cfg.Hash + fmt.Sprint(vantages)
+	if d != nil && d.key == key {
+		return d
 	}
-	for _, v := range changes {
-		info := gen.endpoints[v.Endpoint]
-		from := gen.status.verdict(v)
-		n.metrics.Verdict(info.service, v.Endpoint, info.location, v.Health, true)
-		n.log.Info("verdict changed", "endpoint", v.Endpoint, "service", info.service,
-			"from", from.String(), "to", v.Health.String(),
-			"up_votes", v.UpVotes, "down_votes", v.DownVotes, "voters", v.Voters, "evidence", evidenceSummary(v))
+	opts, specs := health.Options{StaleAfter: cfg.Health.StaleAfter}, endpointSpecs(cfg)
+	var engine *health.Engine
+	var err error
+	if d != nil {
+		// Keep the views of endpoints and vantage points both engines know.
+		engine, err = d.engine.Rebuild(opts, specs, vantages)
+	} else {
+		engine, err = health.New(opts, specs, vantages)
 	}
-	snap, err := n.steer(gen)
 	if err != nil {
-		// The previous snapshot keeps answering: a node never goes silent
-		// because a new answer could not be built.
-		n.log.Error("new answers not applied", "err", err)
-		return
+		n.log.Error("cannot build the health engine", "err", err)
+		return nil
 	}
-	n.dns.Swap(snap)
+	for name, v := range st.Verdicts {
+		_ = engine.Restore(name, v.Health, v.Since) // the agreed verdicts, not this node's memory of them
+	}
+	n.log.Info("deciding as leader", "vantages", len(vantages), "endpoints", len(endpointSpecs(cfg)))
+	return &decider{engine: engine, key: key}
 }
 
-// steer computes every service's answer from gen's verdicts and builds the DNS snapshot.
-func (n *Node) steer(gen *generation) (*dnsserver.Snapshot, error) {
-	answers := steer.Answers(gen.cfg.Services, gen.engine.Current)
-	snap, err := dnsserver.NewSnapshot(gen.cfg.Zones, answers)
-	if err != nil {
-		return nil, fmt.Errorf("node: build answers: %w", err)
-	}
-	n.metrics.Answers(answers)
-	for _, change := range gen.status.setAnswers(answers) {
-		level := slog.LevelWarn
-		if change.to == model.ModeHealthy {
-			level = slog.LevelInfo
+// vantages are the members the state knows, plus this node.
+func (n *Node) vantages(st *state.State) []health.Vantage {
+	self := health.Vantage{Name: n.local.Node.Name, Location: n.local.Node.Location}
+	out := []health.Vantage{self}
+	for _, m := range st.Members {
+		if m.Name != self.Name {
+			out = append(out, health.Vantage{Name: m.Name, Location: m.Location})
 		}
-		n.log.Log(context.Background(), level, "answer mode changed", "name", change.name, "type", change.typ,
-			"from", change.from, "to", change.to, "addresses", change.addrs)
 	}
-	return snap, nil
+	slices.SortFunc(out, func(a, b health.Vantage) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+func (n *Node) observe(d *decider, o model.Observation) {
+	if err := d.engine.Observe(o); err != nil {
+		n.log.Debug("observation not used", "err", err)
+	}
+}
+
+// propose commits a command through the cluster; onFail runs if it did not commit.
+func (n *Node) propose(cmd state.Command, onFail func()) {
+	data, err := state.Encode(cmd)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(n.ctx, proposeTimeout)
+		err = n.cluster.Apply(ctx, data)
+		cancel()
+	}
+	if err != nil {
+		n.log.Warn("command not committed", "kind", cmd.Kind, "err", err)
+		if onFail != nil {
+			onFail()
+		}
+	}
+}
+
+// proposeConfig replicates cfg's shared part; a follower's request is
+// forwarded to the leader by the cluster.
+func (n *Node) proposeConfig(cfg *config.Config, who string) error {
+	shared := cfg.Shared()
+	data, err := state.Encode(state.Command{Kind: state.SetConfig, At: n.opts.Clock.Now(), Who: who,
+		Config: &shared, ConfigHash: cfg.Hash})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(n.ctx, proposeTimeout)
+	defer cancel()
+	return n.cluster.Apply(ctx, data)
+}
+
+func endpointSpecs(cfg *config.Config) []health.EndpointSpec {
+	var specs []health.EndpointSpec
+	for _, s := range cfg.Services {
+		for _, e := range s.Endpoints {
+			specs = append(specs, health.EndpointSpec{
+				Name: e.Name, Fall: s.Check.Fall, Rise: s.Check.Rise, Interval: s.Check.Interval,
+			})
+		}
+	}
+	return specs
 }
 
 // evidenceSummary renders a verdict's evidence for one log line:
@@ -106,30 +198,4 @@ func evidenceSummary(v model.Verdict) string {
 		parts[i] = s + ")"
 	}
 	return strings.Join(parts, "; ")
-}
-
-func endpointSpecs(cfg *config.Config) []health.EndpointSpec {
-	var specs []health.EndpointSpec
-	for _, s := range cfg.Services {
-		for _, e := range s.Endpoints {
-			specs = append(specs, health.EndpointSpec{
-				Name: e.Name, Fall: s.Check.Fall, Rise: s.Check.Rise, Interval: s.Check.Interval,
-			})
-		}
-	}
-	return specs
-}
-
-func jobs(cfg *config.Config) []scheduler.Job {
-	var out []scheduler.Job
-	for _, s := range cfg.Services {
-		for _, e := range s.Endpoints {
-			out = append(out, scheduler.Job{
-				Endpoint: e.Name,
-				Target:   probe.Target{Endpoint: e.Name, Addr: e.ProbeAddress, Port: s.Check.Port},
-				Check:    s.Check,
-			})
-		}
-	}
-	return out
 }

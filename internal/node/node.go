@@ -1,8 +1,12 @@
-// Package node runs one outlast node: it probes every endpoint, feeds the
-// results to the health engine, steers answers from the verdicts and swaps
-// them into the DNS server, and serves /healthz and /metrics. It is the
+// Package node runs one outlast node: it probes every endpoint, takes part
+// in the cluster's agreement (Raft), and answers DNS and /healthz from the
+// state the cluster agreed on. On the leader it also runs the health engine
+// over every node's observations and commits the verdict changes. It is the
 // wiring between the pure decision packages and the IO at the edges; it
 // decides nothing itself.
+//
+// A node without a cluster section is a cluster of one, with its Raft log in
+// memory: the same code path decides, so a single node behaves as a cluster does.
 package node
 
 import (
@@ -16,18 +20,28 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hashicorp/raft"
+
 	"outlast/internal/clock"
+	"outlast/internal/cluster"
 	"outlast/internal/config"
 	"outlast/internal/dnsserver"
 	"outlast/internal/metrics"
 	"outlast/internal/model"
 	"outlast/internal/scheduler"
+	"outlast/internal/state"
 )
 
-// evaluateEvery is how often verdicts are recomputed. Observations are folded
-// in as they arrive; deciding on a short tick rather than per observation
-// keeps the cost flat with thousands of endpoints, for at most this much delay.
+// evaluateEvery is how often the leader recomputes verdicts and followers
+// send their batched observations. Deciding on a short tick rather than per
+// observation keeps the cost flat with thousands of endpoints, for at most
+// this much delay.
 const evaluateEvery = 50 * time.Millisecond
+
+// sendEvery is how often a follower sends its observations to the leader
+// (when it has any): a few times per check interval, so the leader's view
+// is never more than a fraction of an interval behind.
+const sendEvery = 250 * time.Millisecond
 
 // Options are a node's collaborators; every field has a working default.
 type Options struct {
@@ -37,21 +51,28 @@ type Options struct {
 	Version    string       // shown in metrics and /healthz
 	// Probe replaces the real probes; tests of the wiring use it to inject faults.
 	Probe func(context.Context, scheduler.Job) model.Result
+	// Transport replaces the cluster's TCP transport (tests with raft.NewInmemTransport).
+	Transport raft.Transport
 }
 
 // Node is one running outlast node. Build it with New, then Start and Stop it (or Run).
 type Node struct {
+	local   *config.Config // the file this node was started with
 	opts    Options
 	log     *slog.Logger
 	metrics *metrics.Metrics
 	dns     *dnsserver.Server
-	status  atomic.Pointer[statusBoard] // what HTTP handlers read
-	obs     chan model.Observation
-	reloads chan reload
+	machine *state.Machine
+	cluster *cluster.Cluster
 
-	// gen is the configuration being served; only the decide loop touches it once started.
-	gen       *generation
-	listeners [2]string // dns.listen and http.listen, fixed for the node's life
+	changed chan struct{}            // the applied state changed
+	obs     chan model.Observation   // from this node's probes
+	remote  chan remoteBatch         // from the other nodes, to the leader
+	outbox  chan []model.Observation // batches waiting for the sender
+
+	lastObs sync.Map                       // endpoint → model.Observation seen by this node's probes
+	answers atomic.Pointer[[]model.Answer] // what DNS answers now
+	stale   atomic.Bool
 
 	started  time.Time
 	httpSrv  *http.Server
@@ -71,50 +92,55 @@ func New(cfg *config.Config, opts Options) (*Node, error) {
 		opts.Clock = clock.Real{}
 	}
 	n := &Node{
-		opts:      opts,
-		log:       opts.Logger.With("component", "node", "node", cfg.Node.Name),
-		metrics:   metrics.New(opts.Version),
-		obs:       make(chan model.Observation, 1024),
-		reloads:   make(chan reload),
-		listeners: [2]string{cfg.DNS.Listen, cfg.HTTP.Listen},
+		local:   cfg,
+		opts:    opts,
+		log:     opts.Logger.With("component", "node", "node", cfg.Node.Name),
+		metrics: metrics.New(opts.Version),
+		changed: make(chan struct{}, 1),
+		obs:     make(chan model.Observation, 1024),
+		remote:  make(chan remoteBatch, 64),
+		outbox:  make(chan []model.Observation, 1),
 	}
-	gen, err := n.newGeneration(cfg, nil)
+	n.machine = state.NewMachine(func(*state.State) { n.signalChange() })
+	snap, err := n.buildAnswers(n.machine.Current(), opts.Clock.Now())
 	if err != nil {
 		return nil, err
 	}
-	snap, err := n.steer(gen)
-	if err != nil {
-		return nil, err
-	}
-	n.gen = gen
-	n.status.Store(gen.status)
 	n.dns = dnsserver.New(dnsserver.Options{Logger: opts.Logger, OnQuery: n.metrics.DNSQuery}, snap)
 	n.metrics.Config(opts.ConfigFile, cfg.Hash, true)
 	return n, nil
 }
 
-// Start binds the DNS and HTTP listeners and starts probing. It returns
-// once the node answers queries, or with the error that kept it from doing so.
+// Start binds the DNS, HTTP and cluster listeners, joins the cluster and
+// starts probing. It returns once the node answers queries, or with the
+// error that kept it from doing so.
 func (n *Node) Start() error {
-	udp, _, err := n.dns.Start(n.listeners[0])
+	udp, _, err := n.dns.Start(n.local.DNS.Listen)
 	if err != nil {
 		return fmt.Errorf("node: dns: %w", err)
 	}
 	n.dnsAddr = udp
-	ln, err := net.Listen("tcp", n.listeners[1])
+	ln, err := net.Listen("tcp", n.local.HTTP.Listen)
 	if err != nil {
 		_ = n.dns.Shutdown(context.Background())
 		return fmt.Errorf("node: http: %w", err)
 	}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	if n.cluster, err = n.joinCluster(); err != nil {
+		n.cancel()
+		ln.Close()
+		_ = n.dns.Shutdown(context.Background())
+		return err
+	}
+	n.started = n.opts.Clock.Now()
 	n.httpAddr = ln.Addr()
 	n.httpSrv = &http.Server{Handler: n.httpHandler(), ReadHeaderTimeout: 5 * time.Second}
-	n.ctx, n.cancel = context.WithCancel(context.Background())
-	n.started = time.Now()
-	n.startProbing(n.gen)
 	n.goRun(func() { _ = n.httpSrv.Serve(ln) })
+	n.goRun(n.answerLoop)
 	n.goRun(n.decideLoop)
-	n.log.Info("serving", "dns", n.dnsAddr.String(), "http", n.httpAddr.String(),
-		"services", len(n.gen.cfg.Services), "endpoints", len(n.gen.endpoints))
+	n.goRun(n.sendLoop)
+	n.goRun(n.memberLoop)
+	n.log.Info("serving", "dns", n.dnsAddr.String(), "http", n.httpAddr.String(), "cluster", n.local.Cluster.Listen)
 	return nil
 }
 
@@ -129,12 +155,15 @@ func (n *Node) DNSAddr() net.Addr { return n.dnsAddr }
 // HTTPAddr is the bound address of /healthz and /metrics.
 func (n *Node) HTTPAddr() net.Addr { return n.httpAddr }
 
+// Cluster is the node's cluster membership.
+func (n *Node) Cluster() *cluster.Cluster { return n.cluster }
+
 // Stop shuts the node down and waits for its goroutines, bounded by ctx.
 func (n *Node) Stop(ctx context.Context) error {
 	n.cancel()
 	err := errors.Join(n.httpSrv.Shutdown(ctx), n.dns.Shutdown(ctx))
 	n.wg.Wait()
-	return err
+	return errors.Join(err, n.cluster.Shutdown())
 }
 
 // Run starts the node and serves until ctx is done.
@@ -148,26 +177,9 @@ func (n *Node) Run(ctx context.Context) error {
 	return n.Stop(stopCtx)
 }
 
-// startProbing runs a scheduler for gen's endpoints until gen is retired or the node stops.
-func (n *Node) startProbing(gen *generation) {
-	ctx, cancel := context.WithCancel(n.ctx)
-	gen.stop = cancel
-	sched := scheduler.New(scheduler.Options{
-		Clock:   n.opts.Clock,
-		Vantage: gen.cfg.Node.Name,
-		Probe:   n.opts.Probe,
-		Emit: func(o model.Observation) {
-			// Block rather than drop: a lost failure would delay a failover.
-			// A retired generation's results are no longer wanted.
-			select {
-			case n.obs <- o:
-			case <-ctx.Done():
-			}
-		},
-		Logger: n.opts.Logger,
-	}, jobs(gen.cfg))
-	n.goRun(func() {
-		defer close(gen.stopped)
-		_ = sched.Run(ctx)
-	})
+func (n *Node) signalChange() {
+	select {
+	case n.changed <- struct{}{}:
+	default: // a change is already pending; the loop reads the latest state anyway
+	}
 }

@@ -2,114 +2,50 @@ package node
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"outlast/internal/config"
 	"outlast/internal/model"
+	"outlast/internal/state"
 )
 
-// statusBoard is what the HTTP side may read of the node's state. The decide
-// loop writes it; handlers read it under the lock, never the engine itself.
-type statusBoard struct {
-	mu        sync.Mutex
-	node      string
-	location  model.Location
-	version   string
-	hash      string
-	endpoints map[string]*endpointStatus
-	order     []string // endpoint names in configuration order
-	answers   []model.Answer
-}
-
-type endpointStatus struct {
-	service  string
-	location model.Location
-	verdict  model.Verdict
-	last     model.Observation
-}
-
-func newStatusBoard(cfg *config.Config, version string) *statusBoard {
-	b := &statusBoard{
-		node: cfg.Node.Name, location: cfg.Node.Location, version: version, hash: cfg.Hash,
-		endpoints: map[string]*endpointStatus{},
-	}
-	for _, s := range cfg.Services {
-		for _, e := range s.Endpoints {
-			b.endpoints[e.Name] = &endpointStatus{service: s.Name, location: e.Location,
-				verdict: model.Verdict{Endpoint: e.Name}}
-			b.order = append(b.order, e.Name)
-		}
-	}
-	return b
-}
-
-func (b *statusBoard) observe(o model.Observation) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if e, ok := b.endpoints[o.Endpoint]; ok {
-		e.last = o
-	}
-}
-
-// verdict records v and returns the health it replaces.
-func (b *statusBoard) verdict(v model.Verdict) (previous model.Health) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if e, ok := b.endpoints[v.Endpoint]; ok {
-		previous, e.verdict = e.verdict.Health, v
-	}
-	return previous
-}
-
-// modeChange is a name whose answers changed mode: from steering to an
-// all-down behaviour or panic, or back. Operators want to hear about those.
-type modeChange struct {
-	name, typ string
-	from, to  model.AnswerMode
-	addrs     int
-}
-
-// setAnswers records the current answers and returns the names whose mode changed.
-func (b *statusBoard) setAnswers(answers []model.Answer) []modeChange {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	before := make(map[[2]string]model.AnswerMode, len(b.answers))
-	for _, a := range b.answers {
-		before[[2]string{a.Name, string(a.Type)}] = a.Mode
-	}
-	var changes []modeChange
-	for _, a := range answers {
-		if old, ok := before[[2]string{a.Name, string(a.Type)}]; ok && old != a.Mode {
-			changes = append(changes, modeChange{name: a.Name, typ: string(a.Type), from: old, to: a.Mode,
-				addrs: a.AddressCount()})
-		}
-	}
-	b.answers = answers
-	return changes
-}
-
-// healthz is the JSON body of /healthz.
+// healthz is the JSON body of /healthz: this node's view of the agreed state.
 type healthz struct {
-	Status     string           `json:"status"`
+	Status     string           `json:"status"` // "ok", or "stale" when cut off from the cluster
+	Stale      bool             `json:"stale"`
 	Node       string           `json:"node"`
 	Location   string           `json:"location"`
 	Version    string           `json:"version"`
 	ConfigHash string           `json:"config_hash"`
+	ConfigVer  uint64           `json:"config_version"`
 	Uptime     string           `json:"uptime"`
+	Cluster    clusterReport    `json:"cluster"`
 	Endpoints  []endpointReport `json:"endpoints"`
 	Answers    []answerReport   `json:"answers"`
 }
 
+type clusterReport struct {
+	State        string    `json:"state"` // leader, follower, candidate, shutdown
+	Leader       string    `json:"leader"`
+	LastContact  string    `json:"last_contact"`
+	AppliedIndex uint64    `json:"applied_index"`
+	Members      []string  `json:"members"`
+	CheckedAt    time.Time `json:"checked_at"`
+}
+
 type endpointReport struct {
-	Name      string    `json:"name"`
-	Service   string    `json:"service"`
-	Location  string    `json:"location"`
-	Health    string    `json:"health"`
-	Since     time.Time `json:"since,omitzero"`
+	Name     string    `json:"name"`
+	Service  string    `json:"service"`
+	Location string    `json:"location"`
+	Health   string    `json:"health"` // effective: the verdict, or an override in force
+	Verdict  string    `json:"verdict"`
+	Since    time.Time `json:"since,omitzero"`
+	Override string    `json:"override,omitempty"`
+	Votes    string    `json:"votes,omitempty"`
+	// LastProbe is this node's own latest probe of the endpoint.
 	LastProbe string    `json:"last_probe,omitempty"`
 	LastAt    time.Time `json:"last_at,omitzero"`
 	Detail    string    `json:"detail,omitempty"`
@@ -123,34 +59,64 @@ type answerReport struct {
 	Addresses []string `json:"addresses"`
 }
 
-func (b *statusBoard) report(uptime time.Duration) healthz {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	h := healthz{Status: "ok", Node: b.node, Location: b.location.String(), Version: b.version,
-		ConfigHash: b.hash, Uptime: uptime.Round(time.Second).String()}
-	for _, name := range b.order {
-		e := b.endpoints[name]
-		r := endpointReport{Name: name, Service: e.service, Location: e.location.String(),
-			Health: e.verdict.Health.String(), Since: e.verdict.Since, LastAt: e.last.At,
-			Detail: e.last.Result.Detail, Warning: e.last.Result.Warning}
-		if !e.last.At.IsZero() {
-			r.LastProbe = string(e.last.Result.Reason)
-		}
-		h.Endpoints = append(h.Endpoints, r)
+func (n *Node) report() healthz {
+	st, now := n.machine.Current(), n.opts.Clock.Now()
+	cfg := n.effectiveConfig(st)
+	h := healthz{Status: "ok", Stale: n.stale.Load(), Node: n.local.Node.Name, Location: n.local.Node.Location.String(),
+		Version: n.opts.Version, ConfigHash: cfg.Hash, Uptime: now.Sub(n.started).Round(time.Second).String(),
+		Cluster: n.clusterReport()}
+	if h.Stale {
+		h.Status = "stale"
 	}
-	for _, a := range b.answers {
-		r := answerReport{Name: a.Name, Type: string(a.Type), Mode: string(a.Mode), Addresses: []string{}}
-		for _, addr := range a.Addrs {
-			r.Addresses = append(r.Addresses, addr.String())
+	if st.Config != nil {
+		h.ConfigVer = st.Config.Version
+	}
+	for _, svc := range cfg.Services {
+		for _, e := range svc.Endpoints {
+			h.Endpoints = append(h.Endpoints, n.endpointReport(st, svc.Name, e.Name, e.Location, now))
 		}
-		for _, p := range a.Pools {
-			for _, addr := range p.Addrs {
-				r.Addresses = append(r.Addresses, addr.String())
-			}
+	}
+	if answers := n.answers.Load(); answers != nil {
+		for _, a := range *answers {
+			h.Answers = append(h.Answers, answerReportOf(a))
 		}
-		h.Answers = append(h.Answers, r)
 	}
 	return h
+}
+
+func (n *Node) endpointReport(st *state.State, service, name string, loc model.Location, now time.Time) endpointReport {
+	v := st.Verdicts[name]
+	r := endpointReport{Name: name, Service: service, Location: loc.String(),
+		Health: st.Health(name, now).String(), Verdict: v.Health.String(), Since: v.Since}
+	if v.Voters > 0 {
+		r.Votes = votesText(v)
+	}
+	if o, ok := st.Overrides[name]; ok && o.Active(now) {
+		r.Override = string(o.Kind) + " by " + o.Who
+	}
+	if last, ok := n.lastObs.Load(name); ok {
+		o := last.(model.Observation)
+		r.LastProbe, r.LastAt = string(o.Result.Reason), o.At
+		r.Detail, r.Warning = o.Result.Detail, o.Result.Warning
+	}
+	return r
+}
+
+func votesText(v model.Verdict) string {
+	return fmt.Sprintf("%d up, %d down of %d voting", v.UpVotes, v.DownVotes, v.Voters)
+}
+
+func answerReportOf(a model.Answer) answerReport {
+	r := answerReport{Name: a.Name, Type: string(a.Type), Mode: string(a.Mode), Addresses: []string{}}
+	for _, addr := range a.Addrs {
+		r.Addresses = append(r.Addresses, addr.String())
+	}
+	for _, p := range a.Pools {
+		for _, addr := range p.Addrs {
+			r.Addresses = append(r.Addresses, addr.String())
+		}
+	}
+	return r
 }
 
 func (n *Node) httpHandler() http.Handler {
@@ -159,7 +125,7 @@ func (n *Node) httpHandler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		_ = enc.Encode(n.status.Load().report(time.Since(n.started)))
+		_ = enc.Encode(n.report())
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.Registry, promhttp.HandlerOpts{}))
 	return mux

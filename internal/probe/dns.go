@@ -28,7 +28,7 @@ func DNS(ctx context.Context, t Target, c config.Check) model.Result {
 	query := new(dns.Msg)
 	query.SetQuestion(dns.Fqdn(c.DNS.Query), qtype)
 
-	resp, err := exchangeDNS(ctx, query, t.AddrPort().String(), c.Timeout)
+	resp, err := exchangeDNS(ctx, t, query, c.Timeout)
 	if err != nil {
 		return dnsFailure(start, err, c)
 	}
@@ -52,13 +52,14 @@ func dnsType(name string) (uint16, bool) {
 // exchangeDNS asks over UDP and falls back to TCP for a truncated answer,
 // both within ctx's deadline, which miekg/dns puts on the connection.
 // Timeout replaces the client's own 2 s defaults, which would cut a longer check short.
-func exchangeDNS(ctx context.Context, query *dns.Msg, addr string, timeout time.Duration) (*dns.Msg, error) {
-	udp := &dns.Client{Net: "udp", Timeout: timeout}
+func exchangeDNS(ctx context.Context, t Target, query *dns.Msg, timeout time.Duration) (*dns.Msg, error) {
+	addr := t.AddrPort().String()
+	udp := &dns.Client{Net: "udp", Timeout: timeout, Dialer: t.dialer("udp")}
 	resp, _, err := udp.ExchangeContext(ctx, query, addr)
 	if err != nil || !resp.Truncated {
 		return resp, err
 	}
-	tcp := &dns.Client{Net: "tcp", Timeout: timeout}
+	tcp := &dns.Client{Net: "tcp", Timeout: timeout, Dialer: t.dialer("tcp")}
 	resp, _, err = tcp.ExchangeContext(ctx, query, addr)
 	return resp, err
 }

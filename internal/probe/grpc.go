@@ -33,7 +33,7 @@ func GRPC(ctx context.Context, t Target, c config.Check) model.Result {
 	defer cancel()
 	start := time.Now()
 
-	d := &grpcDialer{}
+	d := &grpcDialer{dialer: t.dialer("tcp")}
 	d.deadline, _ = ctx.Deadline()
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
@@ -64,6 +64,7 @@ func GRPC(ctx context.Context, t Target, c config.Check) model.Result {
 
 // grpcDialer dials for grpc-go and remembers how the last attempt went.
 type grpcDialer struct {
+	dialer   *net.Dialer
 	deadline time.Time
 	tls      *tls.Config // nil for plaintext
 
@@ -76,8 +77,7 @@ func (d *grpcDialer) dial(ctx context.Context, addr string) (net.Conn, error) {
 	// grpc-go's own connect timeout is 20 s; the probe's deadline is shorter.
 	ctx, cancel := context.WithDeadline(ctx, d.deadline)
 	defer cancel()
-	var nd net.Dialer
-	conn, err := nd.DialContext(ctx, "tcp", addr)
+	conn, err := d.dialer.DialContext(ctx, "tcp", addr)
 	var state *tls.ConnectionState
 	if err == nil {
 		conn.SetDeadline(d.deadline)

@@ -69,7 +69,7 @@ func newHTTPRequest(ctx context.Context, t Target, c config.Check) (*http.Reques
 // environment are ignored; the probe must see the endpoint itself.
 func newTransport(ctx context.Context, t Target, c config.Check) *http.Transport {
 	return &http.Transport{
-		DialContext:            deadlineDialer(ctx),
+		DialContext:            deadlineDialer(ctx, t.dialer("tcp")),
 		TLSClientConfig:        tlsConfig(serverName(t, c), c),
 		DisableKeepAlives:      true,
 		DisableCompression:     true,
@@ -79,8 +79,7 @@ func newTransport(ctx context.Context, t Target, c config.Check) *http.Transport
 
 // deadlineDialer puts the probe's deadline on the connection itself, so no
 // read or write can outlive the probe even where a context is not checked.
-func deadlineDialer(probeCtx context.Context) func(context.Context, string, string) (net.Conn, error) {
-	var d net.Dialer
+func deadlineDialer(probeCtx context.Context, d *net.Dialer) func(context.Context, string, string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		conn, err := d.DialContext(ctx, network, addr)
 		if err != nil {

@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"time"
 
@@ -18,6 +19,23 @@ type Target struct {
 	Addr netip.Addr
 	// Port is the probed port (the check's port).
 	Port int
+	// Source, when valid, is the local address probes are sent from
+	// (node.probe_source), for hosts that must probe out of one interface.
+	Source netip.Addr
+}
+
+// dialer returns a dialer that sends from t.Source when one is set.
+func (t Target) dialer(network string) *net.Dialer {
+	d := &net.Dialer{}
+	if t.Source.IsValid() {
+		local := netip.AddrPortFrom(t.Source, 0)
+		if network == "udp" {
+			d.LocalAddr = net.UDPAddrFromAddrPort(local)
+		} else {
+			d.LocalAddr = net.TCPAddrFromAddrPort(local)
+		}
+	}
+	return d
 }
 
 // AddrPort is the probed address and port.

@@ -2,7 +2,6 @@ package probe
 
 import (
 	"context"
-	"net"
 	"time"
 
 	"outlast/internal/config"
@@ -16,8 +15,7 @@ func TCP(ctx context.Context, t Target, c config.Check) model.Result {
 	defer cancel()
 	start := time.Now()
 
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", t.AddrPort().String())
+	conn, err := t.dialer("tcp").DialContext(ctx, "tcp", t.AddrPort().String())
 	if err != nil {
 		return failedErr(start, err, c)
 	}

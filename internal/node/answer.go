@@ -1,0 +1,176 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"outlast/internal/config"
+	"outlast/internal/dnsserver"
+	"outlast/internal/model"
+	"outlast/internal/probe"
+	"outlast/internal/scheduler"
+	"outlast/internal/state"
+	"outlast/internal/steer"
+)
+
+// recheckEvery bounds how long an override's expiry or a change of
+// staleness waits to show in the answers and /healthz.
+const recheckEvery = time.Second
+
+// answerLoop keeps this node's DNS answers and probes in line with the
+// applied state. Every node runs it, leader or not: each answers from its own
+// copy of the agreed state, so a node cut off from the others keeps answering
+// from the last state it heard (static stability).
+func (n *Node) answerLoop() {
+	var probing *probeRun
+	defer func() { probing.stop() }()
+	tick := n.opts.Clock.NewTimer(0)
+	defer tick.Stop()
+	var last *state.State
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-n.changed:
+		case <-tick.C():
+			tick.Reset(recheckEvery)
+			n.checkStale()
+		}
+		st, now := n.machine.Current(), n.opts.Clock.Now()
+		cfg := n.effectiveConfig(st)
+		if probing == nil || probing.hash != cfg.Hash {
+			probing.stop()
+			probing = n.startProbing(cfg)
+		}
+		n.recordVerdicts(last, st, cfg)
+		last = st
+		snap, err := n.buildAnswers(st, now)
+		if err != nil {
+			// The previous snapshot keeps answering: a node never goes
+			// silent because a new answer could not be built.
+			n.log.Error("new answers not applied", "err", err)
+			continue
+		}
+		n.dns.Swap(snap)
+	}
+}
+
+// effectiveConfig is the configuration the node runs: its own file for the
+// local parts, the cluster's for the replicated part once there is one.
+func (n *Node) effectiveConfig(st *state.State) *config.Config {
+	if st.Config == nil {
+		return n.local
+	}
+	cfg := n.local.WithShared(st.Config.Shared)
+	cfg.Hash = st.Config.Hash
+	return cfg
+}
+
+// buildAnswers steers every service from the state and packs a DNS snapshot.
+func (n *Node) buildAnswers(st *state.State, now time.Time) (*dnsserver.Snapshot, error) {
+	cfg := n.effectiveConfig(st)
+	services := cfg.Services
+	if st.Config != nil {
+		services = st.Services(now) // with drain overrides applied
+	}
+	answers := steer.Answers(services, func(name string) model.Health { return st.Health(name, now) })
+	snap, err := dnsserver.NewSnapshot(cfg.Zones, answers)
+	if err != nil {
+		return nil, fmt.Errorf("node: build answers: %w", err)
+	}
+	n.metrics.Answers(answers)
+	if prev := n.answers.Swap(&answers); prev != nil {
+		n.logModeChanges(*prev, answers)
+	}
+	return snap, nil
+}
+
+// logModeChanges says when a name stops steering (panic, serve-all, fallback,
+// empty) or starts again: operators want to hear about those.
+func (n *Node) logModeChanges(before, after []model.Answer) {
+	old := make(map[[2]string]model.AnswerMode, len(before))
+	for _, a := range before {
+		old[[2]string{a.Name, string(a.Type)}] = a.Mode
+	}
+	for _, a := range after {
+		if was, ok := old[[2]string{a.Name, string(a.Type)}]; ok && was != a.Mode {
+			level := slog.LevelWarn
+			if a.Mode == model.ModeHealthy {
+				level = slog.LevelInfo
+			}
+			n.log.Log(context.Background(), level, "answer mode changed", "name", a.Name, "type", a.Type,
+				"from", was, "to", a.Mode, "addresses", a.AddressCount())
+		}
+	}
+}
+
+// recordVerdicts updates the verdict metrics and logs the changes the state brought.
+func (n *Node) recordVerdicts(before, after *state.State, cfg *config.Config) {
+	for _, svc := range cfg.Services {
+		for _, e := range svc.Endpoints {
+			v := after.Verdicts[e.Name]
+			changed := before != nil && before.Verdicts[e.Name].Health != v.Health
+			n.metrics.Verdict(svc.Name, e.Name, e.Location, v.Health, changed)
+			if changed {
+				n.log.Info("verdict changed", "endpoint", e.Name, "service", svc.Name,
+					"from", before.Verdicts[e.Name].Health.String(), "to", v.Health.String(),
+					"up_votes", v.UpVotes, "down_votes", v.DownVotes, "voters", v.Voters, "evidence", evidenceSummary(v))
+			}
+		}
+	}
+}
+
+// probeRun is one scheduler probing one configuration's endpoints.
+type probeRun struct {
+	hash    string
+	cancel  context.CancelFunc
+	stopped chan struct{}
+}
+
+func (p *probeRun) stop() {
+	if p != nil {
+		p.cancel()
+		<-p.stopped
+	}
+}
+
+// startProbing runs a scheduler for cfg's endpoints until stopped.
+func (n *Node) startProbing(cfg *config.Config) *probeRun {
+	ctx, cancel := context.WithCancel(n.ctx)
+	run := &probeRun{hash: cfg.Hash, cancel: cancel, stopped: make(chan struct{})}
+	sched := scheduler.New(scheduler.Options{
+		Clock:   n.opts.Clock,
+		Vantage: cfg.Node.Name,
+		Probe:   n.opts.Probe,
+		Emit: func(o model.Observation) {
+			// Block rather than drop: a lost failure would delay a failover.
+			select {
+			case n.obs <- o:
+			case <-ctx.Done():
+			}
+		},
+		Logger: n.opts.Logger,
+	}, jobs(cfg))
+	go func() {
+		defer close(run.stopped)
+		_ = sched.Run(ctx)
+	}()
+	return run
+}
+
+func jobs(cfg *config.Config) []scheduler.Job {
+	var out []scheduler.Job
+	for _, s := range cfg.Services {
+		for _, e := range s.Endpoints {
+			out = append(out, scheduler.Job{
+				Endpoint: e.Name,
+				Target: probe.Target{Endpoint: e.Name, Addr: e.ProbeAddress, Port: s.Check.Port,
+					Source: cfg.Node.ProbeSource},
+				Check: s.Check,
+			})
+		}
+	}
+	return out
+}

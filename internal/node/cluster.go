@@ -1,0 +1,95 @@
+package node
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"outlast/internal/cluster"
+	"outlast/internal/tlsca"
+)
+
+// joinCluster starts this node's Raft membership: over mutual TLS with the
+// configured peers, or, without a cluster section, as a cluster of one whose
+// log lives in memory.
+func (n *Node) joinCluster() (*cluster.Cluster, error) {
+	name := n.local.Node.Name
+	opts := cluster.Options{
+		NodeID:  name,
+		Machine: n.machine,
+		Logger:  n.opts.Logger,
+	}
+	cl := n.local.Cluster
+	switch {
+	case n.opts.Transport != nil:
+		opts.Transport = n.opts.Transport
+		opts.Bootstrap = []cluster.Peer{{ID: name, Address: string(n.opts.Transport.LocalAddr())}}
+	case cl.Listen == "":
+		addr, transport := raft.NewInmemTransport("")
+		opts.Transport = transport
+		opts.Bootstrap = []cluster.Peer{{ID: name, Address: string(addr)}}
+		// Alone, there is nobody to wait for: elect at once.
+		opts.Timing = cluster.Timing{HeartbeatTimeout: 50 * time.Millisecond, ElectionTimeout: 50 * time.Millisecond,
+			LeaderLeaseTimeout: 50 * time.Millisecond}
+	default:
+		certs, err := tlsca.LoadWithOptions(tlsca.Files{CA: cl.TLS.CAFile, Cert: cl.TLS.CertFile, Key: cl.TLS.KeyFile},
+			name, tlsca.Options{Logger: n.opts.Logger.With("component", "tls")})
+		if err != nil {
+			return nil, fmt.Errorf("node: cluster certificates: %w", err)
+		}
+		opts.Bind, opts.Advertise, opts.DataDir = cl.Listen, cl.Advertise, cl.DataDir
+		opts.ServerTLS, opts.ClientTLS = certs.ServerConfig(), certs.ClientConfig
+		if *cl.Bootstrap {
+			for _, p := range cl.Peers {
+				opts.Bootstrap = append(opts.Bootstrap, cluster.Peer{ID: p.Name, Address: p.Address})
+			}
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("POST "+observationsPath, n.handleObservations)
+		opts.Handler = mux
+	}
+	c, err := cluster.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("node: %w", err)
+	}
+	return c, nil
+}
+
+// checkStale decides whether this node answers from stale state: it has
+// heard from no leader for longer than cluster.stale_after. It says so once
+// on every change, in the log and the metrics; /healthz reads the flag.
+func (n *Node) checkStale() {
+	if n.local.Cluster.Listen == "" {
+		n.metrics.ClusterState(n.cluster.IsLeader(), false) // alone, a node is never cut off
+		return
+	}
+	st := n.cluster.Status()
+	now := n.opts.Clock.Now()
+	fresh := st.State == "Leader" ||
+		(st.LeaderID != "" && !st.LastContact.IsZero() && now.Sub(st.LastContact) <= n.local.Cluster.StaleAfter)
+	stale := !fresh
+	n.metrics.ClusterState(st.State == "Leader", stale)
+	if n.stale.Swap(stale) == stale {
+		return
+	}
+	if stale {
+		n.log.Warn("cut off from the cluster: answering from the last agreed state",
+			"raft_state", st.State, "leader", st.LeaderID, "last_contact", st.LastContact, "applied_index", st.AppliedIndex)
+	} else {
+		n.log.Info("back in contact with the cluster", "leader", st.LeaderID, "applied_index", st.AppliedIndex)
+	}
+}
+
+func (n *Node) clusterReport() clusterReport {
+	st := n.cluster.Status()
+	r := clusterReport{State: st.State, Leader: st.LeaderID, AppliedIndex: st.AppliedIndex, CheckedAt: n.opts.Clock.Now()}
+	if !st.LastContact.IsZero() {
+		r.LastContact = n.opts.Clock.Now().Sub(st.LastContact).Round(time.Millisecond).String() + " ago"
+	}
+	for _, m := range st.Members {
+		r.Members = append(r.Members, m.ID)
+	}
+	return r
+}

@@ -1,0 +1,102 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"outlast/internal/model"
+	"outlast/internal/state"
+)
+
+// observationsPath is the cluster RPC route followers post observations to.
+const observationsPath = "/cluster/v1/observations"
+
+// remoteBatch is what a follower sends the leader.
+type remoteBatch struct {
+	From string `json:"from"`
+	// SentAt is the sender's clock when it sent the batch. The leader uses
+	// it to move the observation times onto its own clock, so a node whose
+	// clock is off neither looks stale nor outlives its staleness window.
+	SentAt       time.Time           `json:"sent_at"`
+	Observations []model.Observation `json:"observations"`
+}
+
+// queueSend hands a batch to the sender without waiting: if the previous
+// batch is still on its way (the leader is slow or unreachable), this one
+// is dropped. The leader's views then go stale, which is what they should do.
+func (n *Node) queueSend(batch []model.Observation) {
+	select {
+	case n.outbox <- batch:
+	default:
+		n.log.Debug("observation batch dropped: the previous one is still being sent", "observations", len(batch))
+	}
+}
+
+// sendLoop posts batches to the leader.
+func (n *Node) sendLoop() {
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case batch := <-n.outbox:
+			body, err := json.Marshal(remoteBatch{From: n.local.Node.Name, SentAt: n.opts.Clock.Now(), Observations: batch})
+			if err != nil {
+				n.log.Error("cannot encode observations", "err", err)
+				continue
+			}
+			ctx, cancel := context.WithTimeout(n.ctx, time.Second)
+			if err := n.cluster.Post(ctx, observationsPath, body); err != nil {
+				n.log.Debug("observations not delivered to the leader", "err", err, "observations", len(batch))
+			}
+			cancel()
+		}
+	}
+}
+
+// handleObservations receives a follower's batch on the leader.
+func (n *Node) handleObservations(w http.ResponseWriter, r *http.Request) {
+	var b remoteBatch
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<20)).Decode(&b); err != nil {
+		http.Error(w, "bad observation batch: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	select {
+	case n.remote <- b:
+		w.WriteHeader(http.StatusNoContent)
+	case <-r.Context().Done():
+	case <-n.ctx.Done():
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+	}
+}
+
+// observeRemote feeds a follower's batch to the engine, on the leader's clock.
+func (n *Node) observeRemote(d *decider, b remoteBatch) {
+	skew := n.opts.Clock.Now().Sub(b.SentAt)
+	for _, o := range b.Observations {
+		o.Vantage = b.From // a node speaks only for itself
+		o.At = o.At.Add(skew)
+		n.observe(d, o)
+	}
+}
+
+// memberLoop makes sure the cluster knows where this node is, so the leader
+// counts its views in the right failure domain.
+func (n *Node) memberLoop() {
+	self := state.Member{Name: n.local.Node.Name, Address: n.local.Cluster.Advertise, Location: n.local.Node.Location}
+	tick := n.opts.Clock.NewTimer(0)
+	defer tick.Stop()
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-tick.C():
+		}
+		tick.Reset(2 * time.Second)
+		if n.machine.Current().Members[self.Name] == self {
+			continue
+		}
+		n.propose(state.Command{Kind: state.SetMember, At: n.opts.Clock.Now(), Who: self.Name, Member: &self}, nil)
+	}
+}
