@@ -136,7 +136,7 @@ func TestOverridesShapeHealthAndServices(t *testing.T) {
 	if s.Config.Shared.Services[0].Endpoints[1].Drained {
 		t.Error("Services must not edit the configuration held in the state")
 	}
-	if got := s.NextExpiry(); !got.Equal(t0.Add(time.Hour + time.Second)) && !got.Equal(t0.Add(time.Hour)) {
+	if got := s.NextExpiry(); !got.Equal(t0.Add(time.Hour+time.Second)) && !got.Equal(t0.Add(time.Hour)) {
 		t.Errorf("next expiry %s", got)
 	}
 }
