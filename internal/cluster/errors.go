@@ -20,7 +20,7 @@ var (
 	ErrUncertain = errors.New("outcome unknown")
 
 	// ErrShutdown: this node's cluster has been shut down (by Shutdown, or
-	// by raft after this node was removed from the cluster).
+	// by raft when it saw this node removed from the cluster).
 	ErrShutdown = errors.New("cluster is shut down")
 
 	// ErrNoRPC: the command must be forwarded to another node, but this node

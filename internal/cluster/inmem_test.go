@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -321,4 +322,30 @@ func TestInmemRestartWithDataDirIsIdempotent(t *testing.T) {
 	}
 	applyN(t, leader.c, "b", 1)
 	waitSame(t, 6, machines(mc.nodes)...)
+}
+
+func TestInmemNoQuorumMeansNoLeader(t *testing.T) {
+	mc := newMemCluster(t, 3, false, nil)
+	leader := leaderOf(t, mc.nodes)
+	var last *memNode
+	for _, n := range mc.nodes {
+		if n != leader && last == nil {
+			last = n
+		} else {
+			mc.stop(n)
+		}
+	}
+	waitFor(t, last.id+" knowing no leader", func() (bool, string) {
+		id := leaderID(last.c)
+		return id == "", "leader " + id
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	err := last.c.Apply(ctx, []byte("x"))
+	if !errors.Is(err, ErrNoLeader) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("apply without quorum: got %v, want ErrNoLeader and the context's error", err)
+	}
+	if s := last.c.Status(); s.LastContact.IsZero() || s.State == "Leader" {
+		t.Errorf("status without quorum: got %+v, want a past last contact and no leadership", s)
+	}
 }

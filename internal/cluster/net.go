@@ -27,8 +27,15 @@ type netParts struct {
 	trans  *raft.NetworkTransport
 	dialer *dialer
 	server *http.Server
+	// client keeps connections open: Post and status go through it.
 	client *http.Client
-	wg     sync.WaitGroup
+	// proposer dials afresh for every proposal. A kept connection can die
+	// between two requests (its server just stopped); a POST written onto it
+	// then fails with an outcome that looks unknown. On a fresh connection,
+	// accepted and acknowledged by the peer, only a real crash mid-request
+	// leaves the outcome unknown. Proposals are rare, so the handshake is cheap.
+	proposer *http.Client
+	wg       sync.WaitGroup
 }
 
 // listen binds the port and builds the network parts; serve starts the RPC
@@ -57,13 +64,15 @@ func (c *Cluster) listen(opts Options) (raft.Transport, error) {
 		Timeout: raftIOTimeout,
 		Logger:  newRaftLogger(opts.Logger),
 	})
+	dial := func(ctx context.Context, _, addr string) (net.Conn, error) {
+		return n.dialer.dial(ctx, addr, kindHTTP)
+	}
 	n.client = &http.Client{Transport: &http.Transport{
-		DialTLSContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
-			return n.dialer.dial(ctx, addr, kindHTTP)
-		},
+		DialTLSContext:      dial,
 		MaxIdleConnsPerHost: 4,
 		IdleConnTimeout:     30 * time.Second,
 	}}
+	n.proposer = &http.Client{Transport: &http.Transport{DialTLSContext: dial, DisableKeepAlives: true}}
 	c.net = n
 	c.logger.Info("cluster: listening", "address", ln.Addr().String(), "advertise", adv)
 	return n.trans, nil
@@ -129,5 +138,6 @@ func (n *netParts) close() {
 	n.mux.http.Close()
 	n.mux.close()
 	n.client.CloseIdleConnections()
+	n.proposer.CloseIdleConnections()
 	n.wg.Wait()
 }

@@ -61,8 +61,10 @@ func (c *Cluster) Join(ctx context.Context, id, addr string) error {
 		})
 }
 
-// Remove removes a member from the cluster; the removed node shuts its raft
-// down. Removing the leader makes it step down once the change commits.
+// Remove removes a member from the cluster. Removing the leader makes it
+// step down once the change commits. The removed node is sent nothing more,
+// so it usually never learns of its removal (raft shuts it down only if the
+// entry reached it): stop it, or it keeps calling elections nobody answers.
 // Called on a follower it is forwarded to the leader; errors as for Apply.
 func (c *Cluster) Remove(ctx context.Context, id string) error {
 	if id == "" {

@@ -3,6 +3,7 @@ package cluster
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
@@ -148,7 +149,11 @@ func (c *Cluster) call(ctx context.Context, addr, path string, in any) error {
 			return fmt.Errorf("cluster: %s: %w", path, err)
 		}
 	}
-	status, data, err := c.roundTrip(ctx, http.MethodPost, addr, path, body)
+	req, err := newRequest(ctx, http.MethodPost, addr, path, body)
+	if err != nil {
+		return err
+	}
+	status, data, err := roundTrip(c.net.proposer, req)
 	if err != nil {
 		return err
 	}
@@ -169,14 +174,20 @@ func (c *Cluster) call(ctx context.Context, addr, path string, in any) error {
 	return fmt.Errorf("cluster: %s at %s: %s", path, addr, rep.Error)
 }
 
-// roundTrip sends one request over the cluster RPC. A failure to connect
-// says try again; a failure after that leaves the outcome unknown.
-func (c *Cluster) roundTrip(ctx context.Context, method, addr, path string, body []byte) (int, []byte, error) {
+// newRequest builds a request to the cluster RPC at addr.
+func newRequest(ctx context.Context, method, addr, path string, body []byte) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, method, "https://"+addr+path, bytes.NewReader(body))
 	if err != nil {
-		return 0, nil, fmt.Errorf("cluster: %s: %w", path, err)
+		return nil, fmt.Errorf("cluster: %s: %w", path, err)
 	}
-	resp, err := c.net.client.Do(req)
+	return req, nil
+}
+
+// roundTrip sends one request over the cluster RPC. A failure to connect
+// says try again; a failure after that leaves the outcome unknown.
+func roundTrip(client *http.Client, req *http.Request) (int, []byte, error) {
+	addr, path := req.URL.Host, req.URL.Path
+	resp, err := client.Do(req)
 	if err != nil {
 		var de *dialError
 		if errors.As(err, &de) {
@@ -195,6 +206,9 @@ func (c *Cluster) roundTrip(ctx context.Context, method, addr, path string, body
 // Post sends body to Options.Handler on the leader, at path (outside
 // /cluster/v1/), and waits for its answer: a follower's observations go to
 // the leader this way. On the leader the Handler is called in-process.
+// Post reuses connections and may deliver a request twice (when a kept
+// connection dies under it); the request's Idempotency-Key header tells
+// the copies apart.
 // A 2xx answer is success; 421 Misdirected Request from the Handler (say,
 // a leader not yet ready) means "look for the leader again" and is
 // retried like a missing leader; any other status is an error carrying
@@ -206,7 +220,14 @@ func (c *Cluster) Post(ctx context.Context, path string, body []byte) error {
 	return c.onLeader(ctx, "post "+path,
 		func(ctx context.Context) error { return c.postLocal(ctx, path, body) },
 		func(ctx context.Context, addr string) error {
-			status, data, err := c.roundTrip(ctx, http.MethodPost, addr, path, body)
+			req, err := newRequest(ctx, http.MethodPost, addr, path, body)
+			if err != nil {
+				return err
+			}
+			// The key makes net/http resend the request when a kept
+			// connection turns out dead, which it does not do for a POST.
+			req.Header.Set("Idempotency-Key", rand.Text())
+			status, data, err := roundTrip(c.net.client, req)
 			if err != nil {
 				return err
 			}
@@ -269,7 +290,11 @@ func (c *Cluster) PeerStatus(ctx context.Context, addr string) (Status, error) {
 	if c.net == nil {
 		return Status{}, fmt.Errorf("cluster: status of %s: %w", addr, ErrNoRPC)
 	}
-	status, data, err := c.roundTrip(ctx, http.MethodGet, addr, pathStatus, nil)
+	req, err := newRequest(ctx, http.MethodGet, addr, pathStatus, nil)
+	if err != nil {
+		return Status{}, err
+	}
+	status, data, err := roundTrip(c.net.client, req)
 	if err != nil {
 		return Status{}, fmt.Errorf("cluster: status of %s: %w", addr, err)
 	}

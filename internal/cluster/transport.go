@@ -89,7 +89,7 @@ func (m *mux) handle(raw net.Conn) {
 	m.logger.Debug("cluster: accepted connection", "peer", peer, "remote", raw.RemoteAddr().String(), "kind", string(kind))
 	switch kind {
 	case kindRaft:
-		m.raft.deliver(tc)
+		m.raft.deliver(quietConn{tc})
 	case kindHTTP:
 		m.http.deliver(tc)
 	default:
@@ -182,6 +182,19 @@ func dialKind(ctx context.Context, tc *tls.Conn, kind byte) error {
 		return fmt.Errorf("unexpected acknowledgement %q", b[0])
 	}
 	return tc.SetDeadline(time.Time{})
+}
+
+// quietConn reports a connection closed by this node's shutdown as a plain
+// end of stream: raft logs any other read error on an accepted connection
+// as an error, which would fill every clean shutdown with false alarms.
+type quietConn struct{ net.Conn }
+
+func (c quietConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if errors.Is(err, net.ErrClosed) {
+		err = io.EOF
+	}
+	return n, err
 }
 
 // streamLayer is raft's view of the mux: the raft connections accepted, and
