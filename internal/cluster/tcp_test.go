@@ -261,7 +261,7 @@ func TestTCPForeignCertificateIsRefused(t *testing.T) {
 		t.Fatal("status over the RPC from a node of another CA: got an answer, want refused")
 	}
 	// And members refuse her server certificate.
-	if _, err := f(nodes, leader).c.PeerStatus(testCtx(t), mallory.addr); err == nil {
+	if _, err := followerOf(nodes, leader).c.PeerStatus(testCtx(t), mallory.addr); err == nil {
 		t.Fatal("status of a node of another CA: got an answer, want refused")
 	}
 
@@ -270,7 +270,7 @@ func TestTCPForeignCertificateIsRefused(t *testing.T) {
 	if err := leader.c.Join(testCtx(t), mallory.id, mallory.addr); err != nil {
 		t.Fatalf("join mallory on the leader: %v", err)
 	}
-	applyN(t, f(nodes, leader).c, "b", 3)
+	applyN(t, followerOf(nodes, leader).c, "b", 3)
 	waitSame(t, 5, tcpMachines(nodes)...)
 	if got, id := mallory.m.len(), leaderID(mallory.c); got != 0 || id != "" {
 		t.Fatalf("mallory: holds %d commands and knows leader %q, want 0 and none", got, id)
@@ -282,8 +282,6 @@ func TestTCPForeignCertificateIsRefused(t *testing.T) {
 		t.Errorf("term moved from %d to %d: mallory disturbed the cluster", term, got)
 	}
 }
-
-func f(nodes []*tcpNode, leader *tcpNode) *tcpNode { return followerOf(nodes, leader) }
 
 func leaderID(c *Cluster) string {
 	id, _ := c.Leader()
