@@ -36,6 +36,7 @@ const usage = `outlast keeps a service reachable when a cloud region or provider
 Usage:
   outlast serve --config FILE          run a node: probe, decide, answer DNS (SIGHUP reloads FILE)
   outlast config check FILE...         validate configuration files
+  outlast cluster status|join|remove   manage cluster membership (--config FILE)
   outlast tls init [--dir DIR]         make the cluster CA (docs/tls.md)
   outlast tls node NAME [--host H]...  make a node certificate from it
   outlast backend --listen ADDR        run the sample HTTP service (200 "ok" on / and /healthz)
@@ -58,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return backendCmd(args[1:], stderr)
 	case "tls":
 		return tlsCmd(args[1:], stdout, stderr)
+	case "cluster":
+		return clusterCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "outlast", versionString())
 		return exitOK

@@ -29,10 +29,7 @@ func TestQuickstart(t *testing.T) {
 		}
 		ln.Close()
 	}
-	bin := filepath.Join(t.TempDir(), "outlast")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildOutlast(t)
 	primary := startProcess(t, bin, "backend", "--listen", "127.0.0.11:8081")
 	startProcess(t, bin, "backend", "--listen", "127.0.0.12:8081")
 	example, err := os.ReadFile("../../examples/single-node.yaml")

@@ -142,6 +142,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // call forwards a proposal to the node at addr and decodes its reply.
 func (c *Cluster) call(ctx context.Context, addr, path string, in any) error {
+	return callWith(ctx, c.net.proposer, addr, path, in)
+}
+
+// callWith sends a proposal to the node at addr over client and decodes its reply.
+func callWith(ctx context.Context, client *http.Client, addr, path string, in any) error {
 	body, ok := in.([]byte)
 	if !ok {
 		var err error
@@ -153,7 +158,7 @@ func (c *Cluster) call(ctx context.Context, addr, path string, in any) error {
 	if err != nil {
 		return err
 	}
-	status, data, err := roundTrip(c.net.proposer, req)
+	status, data, err := roundTrip(client, req)
 	if err != nil {
 		return err
 	}
@@ -290,11 +295,16 @@ func (c *Cluster) PeerStatus(ctx context.Context, addr string) (Status, error) {
 	if c.net == nil {
 		return Status{}, fmt.Errorf("cluster: status of %s: %w", addr, ErrNoRPC)
 	}
+	return statusWith(ctx, c.net.client, addr)
+}
+
+// statusWith asks the member at addr for its Status over client.
+func statusWith(ctx context.Context, client *http.Client, addr string) (Status, error) {
 	req, err := newRequest(ctx, http.MethodGet, addr, pathStatus, nil)
 	if err != nil {
 		return Status{}, err
 	}
-	status, data, err := roundTrip(c.net.client, req)
+	status, data, err := roundTrip(client, req)
 	if err != nil {
 		return Status{}, fmt.Errorf("cluster: status of %s: %w", addr, err)
 	}

@@ -74,11 +74,15 @@ func (n *Node) checkStale() {
 	if n.stale.Swap(stale) == stale {
 		return
 	}
-	if stale {
+	switch {
+	case stale && st.AppliedIndex == 0:
+		n.log.Info("waiting for the cluster: answering from this node's own file until it agrees",
+			"raft_state", st.State, "leader", st.LeaderID)
+	case stale:
 		n.log.Warn("cut off from the cluster: answering from the last agreed state",
 			"raft_state", st.State, "leader", st.LeaderID, "last_contact", st.LastContact, "applied_index", st.AppliedIndex)
-	} else {
-		n.log.Info("back in contact with the cluster", "leader", st.LeaderID, "applied_index", st.AppliedIndex)
+	default:
+		n.log.Info("in contact with the cluster", "leader", st.LeaderID, "applied_index", st.AppliedIndex)
 	}
 }
 

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -10,8 +11,12 @@ import (
 	"outlast/internal/state"
 )
 
-// observationsPath is the cluster RPC route followers post observations to.
-const observationsPath = "/cluster/v1/observations"
+// observationsPath is the cluster RPC route followers post observations to
+// (the cluster package keeps /cluster/v1/ for its own routes).
+const observationsPath = "/outlast/v1/observations"
+
+// warnEvery spaces out repeated warnings about undelivered observations.
+const warnEvery = time.Minute
 
 // remoteBatch is what a follower sends the leader.
 type remoteBatch struct {
@@ -36,6 +41,7 @@ func (n *Node) queueSend(batch []model.Observation) {
 
 // sendLoop posts batches to the leader.
 func (n *Node) sendLoop() {
+	var lastWarn time.Time
 	for {
 		select {
 		case <-n.ctx.Done():
@@ -48,7 +54,13 @@ func (n *Node) sendLoop() {
 			}
 			ctx, cancel := context.WithTimeout(n.ctx, time.Second)
 			if err := n.cluster.Post(ctx, observationsPath, body); err != nil {
-				n.log.Debug("observations not delivered to the leader", "err", err, "observations", len(batch))
+				// While no leader is known this is expected and the node says
+				// so as stale; anything lasting is worth a warning now and then.
+				level := slog.LevelDebug
+				if now := n.opts.Clock.Now(); now.Sub(lastWarn) >= warnEvery {
+					level, lastWarn = slog.LevelWarn, now
+				}
+				n.log.Log(n.ctx, level, "observations not delivered to the leader", "err", err, "observations", len(batch))
 			}
 			cancel()
 		}

@@ -12,7 +12,9 @@ import (
 // connection without a restart. NextProtos set on the returned config are
 // kept; the certificate and CA fields are filled per handshake.
 func (r *Reloader) ServerConfig() *tls.Config {
-	base := &tls.Config{MinVersion: tls.VersionTLS13}
+	// ClientAuth on the base says, to anyone inspecting it, what every
+	// per-handshake config below enforces.
+	base := &tls.Config{MinVersion: tls.VersionTLS13, ClientAuth: tls.RequireAndVerifyClientCert}
 	base.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) {
 		m := r.maybeReload()
 		return &tls.Config{

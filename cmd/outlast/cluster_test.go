@@ -1,0 +1,558 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"outlast/internal/backend"
+)
+
+// The lab of the cluster test: three nodes in three providers, each on its
+// own loopback address, and two backends.
+var (
+	nodeIPs    = []string{"127.0.0.21", "127.0.0.22", "127.0.0.23"}
+	nodeNames  = []string{"n1", "n2", "n3"}
+	nodePlaces = []string{"aws/us-east-1", "gcp/us-central1", "azure/westeurope"}
+)
+
+const (
+	clusterPrimary   = "127.0.0.31"
+	clusterSecondary = "127.0.0.32"
+	// interval × fall + 2 s, the bound issue 3 sets for all three to switch.
+	clusterSwitchBound = 1*time.Second*2 + 2*time.Second
+)
+
+// labNode is one `outlast serve` process of the cluster test.
+type labNode struct {
+	name, ip, config  string
+	dnsAddr, httpAddr string
+	cmd               *exec.Cmd
+	logs              *lockedBuffer
+}
+
+type clusterLab struct {
+	t       *testing.T
+	bin     string
+	dir     string
+	ports   []int // dns, http, cluster: the same on every node address
+	nodes   []*labNode
+	primary *filteredBackend
+}
+
+// TestClusterOfThreeProcesses is issue 3's integration test: three `outlast
+// serve` processes on 127.0.0.x over real TCP with mutual TLS.
+func TestClusterOfThreeProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a cluster of processes")
+	}
+	lab := newClusterLab(t)
+	lab.startAll()
+	lab.waitForLeader(nil, 15*time.Second)
+	lab.waitAllAnswer(clusterPrimary, 15*time.Second)
+	t.Log("(a) all three nameservers answer", clusterPrimary)
+
+	t.Run("d: a node whose own probes are blackholed moves nothing", lab.falseAlarm)
+	t.Run("c: an endpoint dies and all three switch", lab.endpointDies)
+	t.Run("b, e: leader SIGKILLed, new leader, DNS never stops, restarted node catches up", lab.leaderKilled)
+	t.Run("f: a node with a certificate from another CA cannot join", lab.foreignNode)
+}
+
+func newClusterLab(t *testing.T) *clusterLab {
+	lab := &clusterLab{t: t, bin: buildOutlast(t), dir: t.TempDir()}
+	lab.ports = freePortsOn(t, nodeIPs, 3)
+	tlsDir := filepath.Join(lab.dir, "tls")
+	lab.run("tls", "init", "--dir", tlsDir)
+	for i, name := range nodeNames {
+		lab.run("tls", "node", name, "--dir", tlsDir, "--host", nodeIPs[i])
+	}
+	port := freePortsOn(t, []string{clusterPrimary, clusterSecondary}, 1)[0]
+	lab.primary = startFilteredBackend(t, fmt.Sprintf("%s:%d", clusterPrimary, port))
+	startFilteredBackend(t, fmt.Sprintf("%s:%d", clusterSecondary, port))
+	for i, name := range nodeNames {
+		n := &labNode{name: name, ip: nodeIPs[i], config: filepath.Join(lab.dir, name+".yaml"),
+			dnsAddr:  fmt.Sprintf("%s:%d", nodeIPs[i], lab.ports[0]),
+			httpAddr: fmt.Sprintf("%s:%d", nodeIPs[i], lab.ports[1])}
+		lab.writeConfig(n, nodePlaces[i], tlsDir, port, true)
+		lab.nodes = append(lab.nodes, n)
+	}
+	return lab
+}
+
+func (lab *clusterLab) run(args ...string) string {
+	out, err := exec.Command(lab.bin, args...).CombinedOutput()
+	if err != nil {
+		lab.t.Fatalf("outlast %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func (lab *clusterLab) writeConfig(n *labNode, place, tlsDir string, backendPort int, bootstrap bool) {
+	var peers strings.Builder
+	for i, name := range nodeNames {
+		fmt.Fprintf(&peers, "    - {name: %s, address: \"%s:%d\"}\n", name, nodeIPs[i], lab.ports[2])
+	}
+	text := fmt.Sprintf(`node: {name: %[1]s, location: %[2]s, probe_source: %[3]s}
+dns: {listen: "%[3]s:%[4]d"}
+http: {listen: "%[3]s:%[5]d"}
+cluster:
+  listen: "%[3]s:%[6]d"
+  data_dir: %[7]s
+  bootstrap: %[8]t
+  peers:
+%[9]s  tls: {ca_file: %[10]s/ca.pem, cert_file: %[10]s/%[1]s.pem, key_file: %[10]s/%[1]s-key.pem}
+zones:
+  - apex: example.test
+    ns: [{name: ns1.example.test, addresses: [127.0.0.21]}, {name: ns2.example.test, addresses: [127.0.0.22]}, {name: ns3.example.test, addresses: [127.0.0.23]}]
+services:
+  - name: api.example.test
+    ttl: 5s
+    check: {type: http, port: %[11]d, interval: 1s, timeout: 1s, fall: 2, rise: 3, http: {path: /healthz}}
+    endpoints:
+      - {name: primary, location: aws/us-east-1, addresses: [%[12]s], priority: 1}
+      - {name: secondary, location: gcp/us-central1, addresses: [%[13]s], priority: 2}
+`, n.name, place, n.ip, lab.ports[0], lab.ports[1], lab.ports[2], filepath.Join(lab.dir, n.name+"-data"),
+		bootstrap, peers.String(), tlsDir, backendPort, clusterPrimary, clusterSecondary)
+	if err := os.WriteFile(n.config, []byte(text), 0o644); err != nil {
+		lab.t.Fatal(err)
+	}
+}
+
+func (lab *clusterLab) startAll() {
+	for _, n := range lab.nodes {
+		lab.start(n)
+	}
+}
+
+func (lab *clusterLab) start(n *labNode) {
+	n.logs = &lockedBuffer{}
+	n.cmd = exec.Command(lab.bin, "serve", "--config", n.config, "--log-level", "debug")
+	n.cmd.Stdout, n.cmd.Stderr = n.logs, n.logs
+	if err := n.cmd.Start(); err != nil {
+		lab.t.Fatal(err)
+	}
+	lab.t.Cleanup(func() {
+		stopProcess(lab.t, n.cmd)
+		if lab.t.Failed() {
+			lab.t.Logf("--- %s output:\n%s", n.name, n.logs.String())
+		}
+	})
+}
+
+// falseAlarm: n3's probes of the primary hang (its own network is broken);
+// n1 and n2 see the primary fine, so nobody moves.
+func (lab *clusterLab) falseAlarm(t *testing.T) {
+	lab.primary.blackhole(lab.nodes[2].ip)
+	defer lab.primary.blackhole("")
+	deadline := time.Now().Add(clusterSwitchBound + 3*time.Second)
+	for time.Now().Before(deadline) {
+		for _, n := range lab.nodes {
+			if got := digAt(n.dnsAddr); got != clusterPrimary {
+				t.Fatalf("false failover: %s answered %q while only n3's probes were broken", n.name, got)
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	probe := lab.healthz(lab.nodes[2]).endpoint("primary").LastProbe
+	if probe != "timeout" {
+		t.Errorf("n3's own probes of the primary should time out (its network is broken), /healthz says %q", probe)
+	}
+	t.Logf("(d) n3 saw the primary as %s for %s; every node kept answering %s", probe, clusterSwitchBound+3*time.Second, clusterPrimary)
+}
+
+// endpointDies: the primary backend stops; all three switch within the bound.
+func (lab *clusterLab) endpointDies(t *testing.T) {
+	lab.primary.stop()
+	took := lab.waitAllAnswer(clusterSecondary, 3*clusterSwitchBound)
+	t.Logf("(c) all three nameservers answered %s %s after the primary died (bound %s)", clusterSecondary, took.Round(time.Millisecond), clusterSwitchBound)
+	if took > clusterSwitchBound {
+		t.Errorf("switch took %s, want at most interval × fall + 2 s = %s", took, clusterSwitchBound)
+	}
+	lab.primary.serve()
+	lab.waitAllAnswer(clusterPrimary, 15*time.Second)
+}
+
+// leaderKilled: SIGKILL the leader; the others elect a new one within 5 s
+// and never stop answering DNS; the killed node restarts and catches up.
+func (lab *clusterLab) leaderKilled(t *testing.T) {
+	leader := lab.waitForLeader(nil, 10*time.Second)
+	var survivors []*labNode
+	for _, n := range lab.nodes {
+		if n != leader {
+			survivors = append(survivors, n)
+		}
+	}
+	watch := startDNSWatch(survivors)
+	killed := time.Now()
+	if err := leader.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = leader.cmd.Wait()
+	next := lab.waitForLeader(survivors, 10*time.Second)
+	took := time.Since(killed)
+	time.Sleep(time.Second) // keep watching DNS a little after the election
+	failures, queries := watch.stop()
+	t.Logf("(b) %s killed; %s leads %s later; survivors answered %d queries meanwhile, %d failed", leader.name, next.name, took.Round(time.Millisecond), queries, len(failures))
+	if took > 5*time.Second {
+		t.Errorf("new leader after %s, want within 5 s", took)
+	}
+	if len(failures) > 0 {
+		t.Errorf("DNS stopped answering during the election: %v", failures)
+	}
+
+	// (e) The killed node comes back with its data directory and catches up.
+	lab.start(leader)
+	want := lab.healthz(next)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		h, err := lab.tryHealthz(leader)
+		if err == nil && h.Cluster.AppliedIndex >= want.Cluster.AppliedIndex && h.ConfigHash == want.ConfigHash && len(h.Cluster.Members) == 3 {
+			t.Logf("(e) %s restarted and caught up to index %d (leader at %d when checked)", leader.name, h.Cluster.AppliedIndex, want.Cluster.AppliedIndex)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not catch up within 15 s: %+v (err %v), leader's view %+v", leader.name, h.Cluster, err, want.Cluster)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := digAt(leader.dnsAddr); got != clusterPrimary {
+		t.Errorf("restarted %s answers %q, want %s like the others", leader.name, got, clusterPrimary)
+	}
+}
+
+// foreignNode: a node whose certificate comes from another CA asks to join
+// and is refused at the TLS handshake; the cluster stays at three.
+func (lab *clusterLab) foreignNode(t *testing.T) {
+	foreignTLS := filepath.Join(lab.dir, "foreign-tls")
+	lab.run("tls", "init", "--dir", foreignTLS)
+	lab.run("tls", "node", "n4", "--dir", foreignTLS, "--host", "127.0.0.24")
+	// n4 even trusts the cluster's CA, so only the members' own check of
+	// its certificate can keep it out.
+	clusterCA, err := os.ReadFile(filepath.Join(lab.dir, "tls", "ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(foreignTLS, "ca.pem"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(clusterCA); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	n4 := &labNode{name: "n4", ip: "127.0.0.24", config: filepath.Join(lab.dir, "n4.yaml")}
+	lab.writeConfig(n4, "hetzner/fsn1", foreignTLS, 1, false)
+	out, err := exec.Command(lab.bin, "cluster", "join", "--config", n4.config, "--addr",
+		fmt.Sprintf("%s:%d", nodeIPs[0], lab.ports[2])).CombinedOutput()
+	if err == nil {
+		t.Fatalf("a node with a foreign certificate joined:\n%s", out)
+	}
+	t.Logf("(f) outlast cluster join with a foreign certificate: %v: %s", err, strings.TrimSpace(string(out)))
+	for _, n := range lab.nodes {
+		if members := lab.healthz(n).Cluster.Members; len(members) != 3 {
+			t.Errorf("%s lists members %v after the foreign join attempt, want the three", n.name, members)
+		}
+	}
+}
+
+// waitForLeader polls /healthz of the given nodes (all when nil) until one leads.
+func (lab *clusterLab) waitForLeader(among []*labNode, limit time.Duration) *labNode {
+	if among == nil {
+		among = lab.nodes
+	}
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		for _, n := range among {
+			if h, err := lab.tryHealthz(n); err == nil && h.Cluster.State == "Leader" {
+				return n
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	lab.t.Fatalf("no leader among %d nodes within %s", len(among), limit)
+	return nil
+}
+
+// waitAllAnswer polls every node's DNS until all answer want; it returns how long that took.
+func (lab *clusterLab) waitAllAnswer(want string, limit time.Duration) time.Duration {
+	start := time.Now()
+	var got []string
+	for time.Since(start) < limit {
+		got = got[:0]
+		for _, n := range lab.nodes {
+			got = append(got, digAt(n.dnsAddr))
+		}
+		if strings.Count(strings.Join(got, " "), want) == len(lab.nodes) && !strings.Contains(strings.Join(got, " "), ",") {
+			return time.Since(start)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	lab.t.Fatalf("after %s the nameservers answer %q, want %s from all", limit, got, want)
+	return 0
+}
+
+type healthReport struct {
+	ConfigHash string `json:"config_hash"`
+	Stale      bool   `json:"stale"`
+	Cluster    struct {
+		State        string   `json:"state"`
+		Leader       string   `json:"leader"`
+		AppliedIndex uint64   `json:"applied_index"`
+		Members      []string `json:"members"`
+	} `json:"cluster"`
+	Endpoints []struct {
+		Name      string `json:"name"`
+		Health    string `json:"health"`
+		LastProbe string `json:"last_probe"`
+	} `json:"endpoints"`
+}
+
+func (h healthReport) endpoint(name string) (e struct{ Name, Health, LastProbe string }) {
+	for _, x := range h.Endpoints {
+		if x.Name == name {
+			return struct{ Name, Health, LastProbe string }{x.Name, x.Health, x.LastProbe}
+		}
+	}
+	return e
+}
+
+func (lab *clusterLab) healthz(n *labNode) healthReport {
+	h, err := lab.tryHealthz(n)
+	if err != nil {
+		lab.t.Fatalf("/healthz of %s: %v", n.name, err)
+	}
+	return h
+}
+
+func (lab *clusterLab) tryHealthz(n *labNode) (healthReport, error) {
+	var h healthReport
+	client := http.Client{Timeout: 2 * time.Second}
+	resp, err := client.Get("http://" + n.httpAddr + "/healthz")
+	if err != nil {
+		return h, err
+	}
+	defer resp.Body.Close()
+	return h, json.NewDecoder(resp.Body).Decode(&h)
+}
+
+// digAt asks one nameserver for api.example.test A; it returns the addresses
+// joined with commas, or "error: ..." when it did not answer.
+func digAt(addr string) string {
+	q := new(dns.Msg)
+	q.SetQuestion("api.example.test.", dns.TypeA)
+	r, _, err := (&dns.Client{Timeout: time.Second}).Exchange(q, addr)
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	var addrs []string
+	for _, rr := range r.Answer {
+		if a, ok := rr.(*dns.A); ok {
+			addrs = append(addrs, a.A.String())
+		}
+	}
+	if len(addrs) == 0 {
+		return "empty: " + dns.RcodeToString[r.Rcode]
+	}
+	return strings.Join(addrs, ",")
+}
+
+// dnsWatch queries nameservers in a loop and records every failure.
+type dnsWatch struct {
+	cancel   context.CancelFunc
+	done     chan struct{}
+	mu       sync.Mutex
+	failures []string
+	queries  int
+}
+
+func startDNSWatch(nodes []*labNode) *dnsWatch {
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &dnsWatch{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		for ctx.Err() == nil {
+			for _, n := range nodes {
+				got := digAt(n.dnsAddr)
+				w.mu.Lock()
+				w.queries++
+				if strings.HasPrefix(got, "error") || strings.HasPrefix(got, "empty") {
+					w.failures = append(w.failures, n.name+": "+got)
+				}
+				w.mu.Unlock()
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	return w
+}
+
+func (w *dnsWatch) stop() ([]string, int) {
+	w.cancel()
+	<-w.done
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.failures, w.queries
+}
+
+// filteredBackend is the sample service with a switch that blackholes the
+// probes of one node: connections from that source address are accepted
+// and never answered, as when that node's own network is broken.
+type filteredBackend struct {
+	t      *testing.T
+	addr   string
+	mu     sync.Mutex
+	banned string
+	stopFn func()
+}
+
+func startFilteredBackend(t *testing.T, addr string) *filteredBackend {
+	b := &filteredBackend{t: t, addr: addr}
+	b.serve()
+	t.Cleanup(b.stop)
+	return b
+}
+
+func (b *filteredBackend) blackhole(ip string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.banned = ip
+}
+
+func (b *filteredBackend) serve() {
+	var ln net.Listener
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if ln, err = net.Listen("tcp", b.addr); err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil {
+		b.t.Fatalf("backend %s: %v", b.addr, err)
+	}
+	held := &heldConns{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = backend.ServeListener(ctx, &filterListener{Listener: ln, b: b, held: held}, b.addr)
+	}()
+	b.stopFn = func() { cancel(); <-done; held.closeAll() }
+}
+
+func (b *filteredBackend) stop() {
+	if b.stopFn != nil {
+		b.stopFn()
+		b.stopFn = nil
+	}
+}
+
+type filterListener struct {
+	net.Listener
+	b    *filteredBackend
+	held *heldConns
+}
+
+func (l *filterListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		l.b.mu.Lock()
+		banned := l.b.banned
+		l.b.mu.Unlock()
+		host, _, _ := net.SplitHostPort(c.RemoteAddr().String())
+		if banned == "" || host != banned {
+			return c, nil
+		}
+		l.held.add(c) // accepted, never answered
+	}
+}
+
+type heldConns struct {
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func (h *heldConns) add(c net.Conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.conns = append(h.conns, c)
+}
+
+func (h *heldConns) closeAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, c := range h.conns {
+		c.Close()
+	}
+	h.conns = nil
+}
+
+// freePortsOn finds n TCP and UDP ports free on every given address.
+func freePortsOn(t *testing.T, ips []string, n int) []int {
+	t.Helper()
+	var ports []int
+	for tries := 0; len(ports) < n && tries < 200; tries++ {
+		ln, err := net.Listen("tcp", ips[0]+":0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		if portFree(ips, port) && !slices.Contains(ports, port) {
+			ports = append(ports, port)
+		}
+	}
+	if len(ports) < n {
+		t.Fatalf("could not find %d ports free on %v", n, ips)
+	}
+	return ports
+}
+
+func portFree(ips []string, port int) bool {
+	for _, ip := range ips {
+		addr := fmt.Sprintf("%s:%d", ip, port)
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return false
+		}
+		ln.Close()
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return false
+		}
+		pc.Close()
+	}
+	return true
+}
+
+// lockedBuffer collects a process's output safely.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
