@@ -38,6 +38,7 @@ const (
 // labNode is one `outlast serve` process of the cluster test.
 type labNode struct {
 	name, ip, config  string
+	ns                string // network namespace to run in; "" for the test's own
 	dnsAddr, httpAddr string
 	cmd               *exec.Cmd
 	logs              *lockedBuffer
@@ -50,6 +51,7 @@ type clusterLab struct {
 	ports   []int // dns, http, cluster: the same on every node address
 	nodes   []*labNode
 	primary *filteredBackend
+	healthy string // what every node answers while the primary is up
 }
 
 // TestClusterOfThreeProcesses is issue 3's integration test: three `outlast
@@ -63,6 +65,11 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 	lab.waitForLeader(nil, 15*time.Second)
 	lab.waitAllAnswer(clusterPrimary, 15*time.Second)
 	t.Log("(a) all three nameservers answer", clusterPrimary)
+	status := lab.run("cluster", "status", "--config", lab.nodes[0].config)
+	if strings.Count(status, "Voter") != 3 || strings.Count(status, "Leader ") != 1 {
+		t.Errorf("outlast cluster status should list three voters, one of them leading:\n%s", status)
+	}
+	t.Logf("outlast cluster status:\n%s", status)
 
 	t.Run("d: a node whose own probes are blackholed moves nothing", lab.falseAlarm)
 	t.Run("c: an endpoint dies and all three switch", lab.endpointDies)
@@ -71,7 +78,7 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 }
 
 func newClusterLab(t *testing.T) *clusterLab {
-	lab := &clusterLab{t: t, bin: buildOutlast(t), dir: t.TempDir()}
+	lab := &clusterLab{t: t, bin: buildOutlast(t), dir: t.TempDir(), healthy: clusterPrimary}
 	lab.ports = freePortsOn(t, nodeIPs, 3)
 	tlsDir := filepath.Join(lab.dir, "tls")
 	lab.run("tls", "init", "--dir", tlsDir)
@@ -138,7 +145,11 @@ func (lab *clusterLab) startAll() {
 
 func (lab *clusterLab) start(n *labNode) {
 	n.logs = &lockedBuffer{}
-	n.cmd = exec.Command(lab.bin, "serve", "--config", n.config, "--log-level", "debug")
+	args := []string{lab.bin, "serve", "--config", n.config, "--log-level", "debug"}
+	if n.ns != "" {
+		args = append([]string{"ip", "netns", "exec", n.ns}, args...) // ip execs the node: its pid is the node's
+	}
+	n.cmd = exec.Command(args[0], args[1:]...)
 	n.cmd.Stdout, n.cmd.Stderr = n.logs, n.logs
 	if err := n.cmd.Start(); err != nil {
 		lab.t.Fatal(err)
@@ -227,8 +238,8 @@ func (lab *clusterLab) leaderKilled(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if got := digAt(leader.dnsAddr); got != clusterPrimary {
-		t.Errorf("restarted %s answers %q, want %s like the others", leader.name, got, clusterPrimary)
+	if got := digAt(leader.dnsAddr); got != lab.healthy {
+		t.Errorf("restarted %s answers %q, want %s like the others", leader.name, got, lab.healthy)
 	}
 }
 

@@ -85,14 +85,14 @@ type Options struct {
 type Timing struct {
 	// HeartbeatTimeout: a follower that hears nothing from the leader for
 	// this long (randomized up to twice as long) calls an election. The
-	// leader heartbeats several times within it. (default 1s)
+	// leader heartbeats several times within it. (default 500ms)
 	HeartbeatTimeout time.Duration
 	// ElectionTimeout: a candidate that wins no election in this long
-	// (randomized up to twice as long) tries again. (default 1s)
+	// (randomized up to twice as long) tries again. (default 500ms)
 	ElectionTimeout time.Duration
 	// LeaderLeaseTimeout: a leader that reaches no quorum for this long
 	// steps down, so a partitioned leader stops acting alone. At most
-	// HeartbeatTimeout. (default 500ms)
+	// HeartbeatTimeout. (default 250ms)
 	LeaderLeaseTimeout time.Duration
 	// CommitTimeout: how long the leader waits for more commands to batch
 	// before it sends a heartbeat carrying the commit index. (default 50ms)
@@ -106,9 +106,13 @@ func (t Timing) withDefaults() Timing {
 			*d = v
 		}
 	}
-	def(&t.HeartbeatTimeout, time.Second)
-	def(&t.ElectionTimeout, time.Second)
-	def(&t.LeaderLeaseTimeout, 500*time.Millisecond)
+	// Half of raft's LAN defaults: a dead leader is replaced in about one to
+	// two seconds instead of two to four, well inside the five seconds
+	// outlast promises, and still ten round trips of slack on a link
+	// between providers (50 ms).
+	def(&t.HeartbeatTimeout, 500*time.Millisecond)
+	def(&t.ElectionTimeout, 500*time.Millisecond)
+	def(&t.LeaderLeaseTimeout, 250*time.Millisecond)
 	def(&t.CommitTimeout, 50*time.Millisecond)
 	return t
 }
