@@ -23,9 +23,6 @@ func (n *Node) joinCluster() (*cluster.Cluster, error) {
 	}
 	cl := n.local.Cluster
 	switch {
-	case n.opts.Transport != nil:
-		opts.Transport = n.opts.Transport
-		opts.Bootstrap = []cluster.Peer{{ID: name, Address: string(n.opts.Transport.LocalAddr())}}
 	case cl.Listen == "":
 		addr, transport := raft.NewInmemTransport("")
 		opts.Transport = transport

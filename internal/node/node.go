@@ -20,8 +20,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hashicorp/raft"
-
 	"outlast/internal/clock"
 	"outlast/internal/cluster"
 	"outlast/internal/config"
@@ -51,8 +49,6 @@ type Options struct {
 	Version    string       // shown in metrics and /healthz
 	// Probe replaces the real probes; tests of the wiring use it to inject faults.
 	Probe func(context.Context, scheduler.Job) model.Result
-	// Transport replaces the cluster's TCP transport (tests with raft.NewInmemTransport).
-	Transport raft.Transport
 }
 
 // Node is one running outlast node. Build it with New, then Start and Stop it (or Run).
