@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"net/netip"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -184,5 +185,20 @@ func TestProblems(t *testing.T) {
 				t.Errorf("problems differ\n got: %q\nwant: %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestExamplesLoad keeps every example configuration valid.
+func TestExamplesLoad(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/*.yaml")
+	more, _ := filepath.Glob("../../examples/*/*.yaml")
+	files = append(files, more...)
+	if len(files) < 4 {
+		t.Fatalf("found only %d example files: %v", len(files), files)
+	}
+	for _, f := range files {
+		if _, err := Load(f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
 	}
 }

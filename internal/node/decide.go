@@ -188,6 +188,10 @@ func endpointSpecs(cfg *config.Config) []health.EndpointSpec {
 func evidenceSummary(v model.Verdict) string {
 	parts := make([]string, len(v.Evidence))
 	for i, e := range v.Evidence {
+		if e.At.IsZero() {
+			parts[i] = e.Vantage + "=no probe yet"
+			continue
+		}
 		s := fmt.Sprintf("%s=%s (%s", e.Vantage, e.State, e.Last.Reason)
 		if e.Last.Detail != "" {
 			s += ": " + e.Last.Detail
