@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -75,6 +76,8 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 	t.Run("c: an endpoint dies and all three switch", lab.endpointDies)
 	t.Run("b, e: leader SIGKILLed, new leader, DNS never stops, restarted node catches up", lab.leaderKilled)
 	t.Run("f: a node with a certificate from another CA cannot join", lab.foreignNode)
+	t.Run("a configuration change applied on a follower reaches every node", lab.followerReload)
+	t.Run("outlast cluster join and remove", lab.joinAndRemove)
 }
 
 func newClusterLab(t *testing.T) *clusterLab {
@@ -278,6 +281,87 @@ func (lab *clusterLab) foreignNode(t *testing.T) {
 	}
 }
 
+// followerReload: SIGHUP on a follower with a new service in its file; the
+// change goes through the leader and every node answers for the new name.
+func (lab *clusterLab) followerReload(t *testing.T) {
+	leader := lab.waitForLeader(nil, 10*time.Second)
+	var follower *labNode
+	for _, n := range lab.nodes {
+		if n != leader {
+			follower = n
+			break
+		}
+	}
+	text, err := os.ReadFile(follower.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	added := string(text) + fmt.Sprintf(`  - name: www.example.test
+    check: {type: tcp, port: 1}
+    endpoints:
+      - {name: www1, location: gcp/us-central1, addresses: [%s]}
+`, clusterSecondary)
+	if err := os.WriteFile(follower.config, []byte(added), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := follower.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, n := range lab.nodes {
+		for digName(n.dnsAddr, "www.example.test.") != clusterSecondary {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s does not answer www.example.test 10 s after %s reloaded: %q", n.name, follower.name, digName(n.dnsAddr, "www.example.test."))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	hashes := map[string]bool{}
+	for _, n := range lab.nodes {
+		hashes[lab.healthz(n).ConfigHash] = true
+	}
+	if len(hashes) != 1 {
+		t.Errorf("nodes disagree on the configuration hash after the reload: %v", hashes)
+	}
+	t.Logf("a reload on follower %s reached all three nodes (config hash %v)", follower.name, hashes)
+}
+
+// joinAndRemove adds a fourth node with a certificate from the cluster CA
+// and removes it again, with the CLI.
+func (lab *clusterLab) joinAndRemove(t *testing.T) {
+	tlsDir := filepath.Join(lab.dir, "tls")
+	lab.run("tls", "node", "n4", "--dir", tlsDir, "--host", "127.0.0.24")
+	if !portFree([]string{"127.0.0.24"}, lab.ports[0]) || !portFree([]string{"127.0.0.24"}, lab.ports[1]) || !portFree([]string{"127.0.0.24"}, lab.ports[2]) {
+		t.Skip("the lab's ports are taken on 127.0.0.24")
+	}
+	n4 := &labNode{name: "n4", ip: "127.0.0.24", config: filepath.Join(lab.dir, "n4-member.yaml"),
+		dnsAddr: fmt.Sprintf("127.0.0.24:%d", lab.ports[0]), httpAddr: fmt.Sprintf("127.0.0.24:%d", lab.ports[1])}
+	lab.writeConfig(n4, "hetzner/fsn1", tlsDir, 1, false)
+	lab.start(n4)
+	out := lab.run("cluster", "join", "--config", n4.config, "--addr", fmt.Sprintf("%s:%d", nodeIPs[0], lab.ports[2]))
+	t.Logf("join: %s", strings.TrimSpace(out))
+	waitMembers := func(n *labNode, want int) {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			h, err := lab.tryHealthz(n)
+			if err == nil && len(h.Cluster.Members) == want && h.ConfigHash == lab.healthz(lab.nodes[0]).ConfigHash {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: want %d members and the cluster's config, /healthz says %+v (err %v)", n.name, want, h.Cluster, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitMembers(n4, 4)
+	if got := digAt(n4.dnsAddr); got != lab.healthy {
+		t.Errorf("the joined node answers %q, want %s like the others", got, lab.healthy)
+	}
+	lab.run("cluster", "remove", "--config", lab.nodes[0].config, "n4")
+	waitMembers(lab.nodes[0], 3)
+	stopProcess(t, n4.cmd)
+}
+
 // waitForLeader polls /healthz of the given nodes (all when nil) until one leads.
 func (lab *clusterLab) waitForLeader(among []*labNode, limit time.Duration) *labNode {
 	if among == nil {
@@ -360,9 +444,12 @@ func (lab *clusterLab) tryHealthz(n *labNode) (healthReport, error) {
 
 // digAt asks one nameserver for api.example.test A; it returns the addresses
 // joined with commas, or "error: ..." when it did not answer.
-func digAt(addr string) string {
+func digAt(addr string) string { return digName(addr, "api.example.test.") }
+
+// digName is digAt for any name.
+func digName(addr, name string) string {
 	q := new(dns.Msg)
-	q.SetQuestion("api.example.test.", dns.TypeA)
+	q.SetQuestion(name, dns.TypeA)
 	r, _, err := (&dns.Client{Timeout: time.Second}).Exchange(q, addr)
 	if err != nil {
 		return "error: " + err.Error()
