@@ -544,7 +544,7 @@ func (b *filteredBackend) serve() {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = backend.ServeListener(ctx, &filterListener{Listener: ln, b: b, held: held}, b.addr)
+		_ = backend.ServeListener(ctx, &filterListener{Listener: ln, b: b, held: held}, backend.New(b.addr))
 	}()
 	b.stopFn = func() { cancel(); <-done; held.closeAll() }
 }

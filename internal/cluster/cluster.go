@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -34,6 +35,9 @@ type Options struct {
 	// Listener, when set, is used instead of listening on Bind: a listener
 	// already bound (a test's port 0, socket activation). Cluster closes it.
 	Listener net.Listener
+	// Dial, when set, opens the TCP connections to other members instead of
+	// a net.Dialer: the demo lab uses it, with Listener, to cut a node off.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Advertise is the host:port other nodes reach this one at (default:
 	// the bound address, which must then name a specific host).
 	Advertise string

@@ -56,7 +56,7 @@ func (c *Cluster) listen(opts Options) (raft.Transport, error) {
 	conns := newConnSet()
 	n := &netParts{
 		mux:    newMux(ln, opts.ServerTLS, advertiseAddr(adv), conns, c.logger),
-		dialer: &dialer{clientTLS: opts.ClientTLS, serverName: c.serverName, conns: conns},
+		dialer: &dialer{dialTCP: opts.Dial, clientTLS: opts.ClientTLS, serverName: c.serverName, conns: conns},
 	}
 	n.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream:  streamLayer{chanListener: n.mux.raft, dialer: n.dialer},

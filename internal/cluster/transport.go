@@ -127,6 +127,7 @@ func (m *mux) close() {
 
 // dialer opens authenticated connections of one kind to a peer.
 type dialer struct {
+	dialTCP    func(ctx context.Context, network, addr string) (net.Conn, error) // nil: net.Dialer
 	clientTLS  func(serverName string) *tls.Config
 	serverName func(addr string) string
 	conns      *connSet
@@ -140,8 +141,11 @@ func (e *dialError) Error() string { return e.err.Error() }
 func (e *dialError) Unwrap() error { return e.err }
 
 func (d *dialer) dial(ctx context.Context, addr string, kind byte) (*tls.Conn, error) {
-	var nd net.Dialer
-	raw, err := nd.DialContext(ctx, "tcp", addr)
+	dialTCP := d.dialTCP
+	if dialTCP == nil {
+		dialTCP = (&net.Dialer{}).DialContext
+	}
+	raw, err := dialTCP(ctx, "tcp", addr)
 	if err != nil {
 		return nil, &dialError{err}
 	}

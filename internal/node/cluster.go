@@ -37,6 +37,7 @@ func (n *Node) joinCluster() (*cluster.Cluster, error) {
 			return nil, fmt.Errorf("node: cluster certificates: %w", err)
 		}
 		opts.Bind, opts.Advertise, opts.DataDir = cl.Listen, cl.Advertise, cl.DataDir
+		opts.Listener, opts.Dial = n.opts.ClusterListener, n.opts.ClusterDial
 		opts.ServerTLS, opts.ClientTLS = certs.ServerConfig(), certs.ClientConfig
 		if *cl.Bootstrap {
 			for _, p := range cl.Peers {

@@ -97,7 +97,7 @@ func (b *sampleBackend) serve() {
 	ln := b.listen()
 	ctx, cancel := context.WithCancel(context.Background())
 	b.wg.Add(1)
-	go func() { defer b.wg.Done(); _ = backend.ServeListener(ctx, ln, b.addr) }()
+	go func() { defer b.wg.Done(); _ = backend.ServeListener(ctx, ln, backend.New(b.addr)) }()
 	b.stop = func() { cancel(); b.wg.Wait() }
 }
 

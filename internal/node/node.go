@@ -47,8 +47,13 @@ type Options struct {
 	Clock      clock.Clock  // default: the wall clock
 	ConfigFile string       // shown in metrics
 	Version    string       // shown in metrics and /healthz
-	// Probe replaces the real probes; tests of the wiring use it to inject faults.
+	// Probe replaces the real probes; the demo lab wraps them to cut a node's network.
 	Probe func(context.Context, scheduler.Job) model.Result
+	// ClusterListener and ClusterDial, when set, carry the cluster's TCP
+	// traffic instead of a listener on cluster.listen and a net.Dialer (the
+	// demo lab's cuttable network).
+	ClusterListener net.Listener
+	ClusterDial     func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Node is one running outlast node. Build it with New, then Start and Stop it (or Run).
