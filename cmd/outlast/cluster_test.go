@@ -77,7 +77,28 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 	t.Run("b, e: leader SIGKILLed, new leader, DNS never stops, restarted node catches up", lab.leaderKilled)
 	t.Run("f: a node with a certificate from another CA cannot join", lab.foreignNode)
 	t.Run("a configuration change applied on a follower reaches every node", lab.followerReload)
+	t.Run("outlast drill measures a shift and refuses to remove the last endpoint", lab.drill)
 	t.Run("outlast cluster join and remove", lab.joinAndRemove)
+}
+
+func (lab *clusterLab) drill(t *testing.T) {
+	var servers []string
+	for _, n := range lab.nodes {
+		servers = append(servers, n.dnsAddr)
+	}
+	out, err := exec.Command(lab.bin, "drill", "--config", lab.nodes[0].config, "--endpoint", "primary",
+		"--nameservers", strings.Join(servers, ","), "--timeout", "20s").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "shift away took") || !strings.Contains(string(out), "traffic returned") {
+		t.Fatalf("outlast drill: %v\n%s", err, out)
+	}
+	t.Logf("outlast drill:\n%s", out)
+	lab.waitAllAnswer(lab.healthy, 15*time.Second)
+	// www.example.test has a single endpoint: forcing it down would leave the name with nothing.
+	out, err = exec.Command(lab.bin, "drill", "--config", lab.nodes[0].config, "--endpoint", "www1",
+		"--nameservers", strings.Join(servers, ",")).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "last healthy endpoint") {
+		t.Errorf("a drill of the only endpoint of a name must be refused, got %v:\n%s", err, out)
+	}
 }
 
 func newClusterLab(t *testing.T) *clusterLab {
@@ -292,17 +313,21 @@ func (lab *clusterLab) followerReload(t *testing.T) {
 			break
 		}
 	}
-	text, err := os.ReadFile(follower.config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	added := string(text) + fmt.Sprintf(`  - name: www.example.test
+	// As operators are told: the same change in every node's file, then a
+	// reload on one of them.
+	for _, n := range lab.nodes {
+		text, err := os.ReadFile(n.config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		added := string(text) + fmt.Sprintf(`  - name: www.example.test
     check: {type: tcp, port: 1}
     endpoints:
       - {name: www1, location: gcp/us-central1, addresses: [%s]}
 `, clusterSecondary)
-	if err := os.WriteFile(follower.config, []byte(added), 0o644); err != nil {
-		t.Fatal(err)
+		if err := os.WriteFile(n.config, []byte(added), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := follower.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)

@@ -34,7 +34,9 @@ const (
 const usage = `outlast keeps a service reachable when a cloud region or provider fails.
 
 Usage:
+  outlast demo [--scenario NAME]       the 2021 outages in a local lab, measured (a table and an HTML report)
   outlast serve --config FILE          run a node: probe, decide, answer DNS (SIGHUP reloads FILE)
+  outlast drill --config FILE ...      measure a real traffic shift: force an endpoint down, time it, undo
   outlast config check FILE...         validate configuration files
   outlast cluster status|join|remove   manage cluster membership (--config FILE)
   outlast tls init [--dir DIR]         make the cluster CA (docs/tls.md)
@@ -61,6 +63,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return tlsCmd(args[1:], stdout, stderr)
 	case "cluster":
 		return clusterCmd(args[1:], stdout, stderr)
+	case "drill":
+		return drillCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "outlast", versionString())
 		return exitOK

@@ -40,8 +40,14 @@ func (c *Client) Remove(ctx context.Context, addr, id string) error {
 	return c.toLeader(ctx, addr, pathRemove, memberRequest{ID: id})
 }
 
-// toLeader sends a membership change to addr, or to the leader addr names.
-func (c *Client) toLeader(ctx context.Context, addr, path string, req memberRequest) error {
+// Apply proposes a command to the cluster, through the member at addr (a
+// drill's override, say). The Machine's refusal comes back as ErrRejected.
+func (c *Client) Apply(ctx context.Context, addr string, command []byte) error {
+	return c.toLeader(ctx, addr, pathApply, command)
+}
+
+// toLeader sends a request to addr, or to the leader addr names.
+func (c *Client) toLeader(ctx context.Context, addr, path string, req any) error {
 	err := callWith(ctx, c.http, addr, path, req)
 	if !errors.Is(err, errTryAgain) {
 		return err

@@ -353,3 +353,18 @@ func (c *Cluster) abort() error {
 	}
 	return nil
 }
+
+// TransferLeadership asks the leader to hand leadership to the member id and
+// waits for the handover. It must be called on the leader. Drills and the
+// demo use it to choose which provider holds the leader when it dies.
+func (c *Cluster) TransferLeadership(id string) error {
+	for _, s := range c.raft.GetConfiguration().Configuration().Servers {
+		if string(s.ID) == id {
+			if err := c.raft.LeadershipTransferToServer(s.ID, s.Address).Error(); err != nil {
+				return fmt.Errorf("cluster: transfer leadership to %s: %w", id, err)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("cluster: transfer leadership: %q is not a member", id)
+}

@@ -184,3 +184,6 @@ func (n *Node) signalChange() {
 	default: // a change is already pending; the loop reads the latest state anyway
 	}
 }
+
+// State is the agreed state this node has applied. Callers must not modify it.
+func (n *Node) State() *state.State { return n.machine.Current() }
