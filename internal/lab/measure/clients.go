@@ -1,0 +1,54 @@
+package measure
+
+import "math"
+
+// good is the success rate a second must reach to count as recovered.
+const good = 99
+
+// recovery is the start of the first bucket with requests after the last
+// one below 99% among the buckets overlapping [faultAt, windowEnd), from
+// the fault (0 when that bucket holds the fault); -1 if the last is bad or
+// none has requests.
+func recovery(seconds []Second, faultAt, windowEnd float64) float64 {
+	recovered := -1.0
+	for _, s := range seconds {
+		t := float64(s.T)
+		if t+1 <= faultAt || t >= windowEnd || s.Requests == 0 {
+			continue
+		}
+		switch {
+		case s.Successes*100 < good*s.Requests:
+			recovered = -1
+		case recovered < 0:
+			recovered = max(t, faultAt) - faultAt
+		}
+	}
+	return recovered
+}
+
+// clientErrors counts failed requests from the bucket holding the fault on.
+func clientErrors(seconds []Second, faultAt float64) int {
+	n := 0
+	for _, s := range seconds {
+		if float64(s.T)+1 > faultAt {
+			n += s.Requests - s.Successes
+		}
+	}
+	return n
+}
+
+// successAfter is the success rate in percent over the buckets starting in
+// [from, to); 100 when they hold no requests.
+func successAfter(seconds []Second, from, to float64) float64 {
+	requests, successes := 0, 0
+	for _, s := range seconds {
+		if t := float64(s.T); t >= from && t < to {
+			requests += s.Requests
+			successes += s.Successes
+		}
+	}
+	if requests == 0 {
+		return 100
+	}
+	return math.Round(float64(successes)*10000/float64(requests)) / 100
+}

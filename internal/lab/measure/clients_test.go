@@ -1,0 +1,92 @@
+package measure
+
+import "testing"
+
+// buckets makes one bucket per second from 0 with the given success
+// percentages out of 200 requests; a negative percentage is an empty bucket.
+func buckets(pcts ...int) []Second {
+	out := make([]Second, len(pcts))
+	for i, p := range pcts {
+		out[i] = Second{T: i}
+		if p >= 0 {
+			out[i].Requests, out[i].Successes = 200, 2*p
+		}
+	}
+	return out
+}
+
+func TestClientRecovery(t *testing.T) {
+	//                                 fault at 4.5 ↓
+	tests := []struct {
+		name    string
+		healAt  float64
+		seconds []Second
+		want    float64
+	}{
+		{"no buckets", -1, nil, -1},
+		{"only empty buckets", -1, buckets(-1, -1, -1, -1, -1, -1, -1), -1},
+		{"never dipped: the fault's bucket", -1, buckets(100, 100, 100, 100, 100, 100, 100), 0},
+		{"dips then recovers", -1, buckets(100, 100, 100, 100, 100, 50, 0, 99, 100), 2.5},
+		{"recovers then drops again", -1, buckets(100, 100, 100, 100, 100, 50, 100, 100, 20, 100), 4.5},
+		{"still bad at the end", -1, buckets(100, 100, 100, 100, 100, 50, 100, 50), -1},
+		{"bad before the fault does not count", -1, buckets(100, 0, 0, 0, 100, 100, 100), 0},
+		{"bad in the fault's bucket", -1, buckets(100, 100, 100, 100, 90, 100, 100), 0.5},
+		{"empty buckets are skipped", -1, buckets(100, 100, 100, 100, 100, 50, -1, 100, -1), 2.5},
+		{"just under 99% is bad", -1, buckets(100, 100, 100, 100, 100, 98, 99, 100), 1.5},
+		{"stops at the heal", 7, buckets(100, 100, 100, 100, 100, 50, 100, 0, 0), 1.5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Compute(Input{FaultAt: 4.5, HealAt: tt.healAt, End: 10, Seconds: tt.seconds}).ClientRecoveryS
+			if !near(got, tt.want) {
+				t.Errorf("client recovery: want %v, got %v", tt.want, got)
+			}
+		})
+	}
+}
+
+func TestClientErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		seconds []Second
+		want    int
+	}{
+		{"no buckets", nil, 0},
+		{"failures before the fault do not count", buckets(0, 0, 100, 100, 100, 100), 0},
+		{"from the fault's bucket to the end", buckets(0, 100, 100, 100, 99, 50, -1, 100, 0), 2 + 100 + 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Compute(Input{FaultAt: 4.5, HealAt: 6, End: 9, Seconds: tt.seconds}).ClientErrors
+			if got != tt.want {
+				t.Errorf("client errors: want %d, got %d", tt.want, got)
+			}
+		})
+	}
+}
+
+func TestClientSuccessAfter(t *testing.T) {
+	// fault at 2, TTL 1: counted from bucket 8.
+	tests := []struct {
+		name    string
+		healAt  float64
+		seconds []Second
+		want    float64
+	}{
+		{"no buckets", -1, nil, 100},
+		{"no requests", -1, buckets(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1), 100},
+		{"failures before the cut-off do not count", -1, buckets(100, 100, 0, 0, 0, 0, 0, 0, 100, 100), 100},
+		{"averaged over requests", -1, buckets(100, 100, 0, 0, 0, 0, 0, 0, 100, 98, -1, 99), 99},
+		{"up to the heal", 10, buckets(100, 100, 0, 0, 0, 0, 0, 0, 100, 100, 0, 0), 100},
+		{"heal before the cut-off", 5, buckets(0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 100},
+		{"a fraction", -1, []Second{{T: 8, Requests: 3, Successes: 2}}, 66.67},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Compute(Input{FaultAt: 2, HealAt: tt.healAt, TTL: 1, End: 12, Seconds: tt.seconds}).ClientSuccessPctAfter
+			if !near(got, tt.want) {
+				t.Errorf("client success after: want %v, got %v", tt.want, got)
+			}
+		})
+	}
+}

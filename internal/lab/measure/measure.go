@@ -1,0 +1,79 @@
+package measure
+
+import (
+	"math"
+	"slices"
+)
+
+// VerdictEvent is an agreed verdict of one endpoint, as the caller saw it
+// change.
+type VerdictEvent struct {
+	At       float64 // seconds from the scenario's start
+	Endpoint string
+	Health   string // "up" or "down" (model.Health's String)
+}
+
+// AnswerSample is one poll of one nameserver for the scenario's service.
+type AnswerSample struct {
+	At         float64 // seconds from the scenario's start
+	Nameserver string
+	Addrs      []string // the A records answered
+}
+
+// Input is the raw timeline of one scenario. Events and samples need not be
+// sorted; those at the same instant are taken in the order given.
+type Input struct {
+	FaultAt, HealAt float64  // seconds from the start; HealAt < 0: no heal
+	End             float64  // when the scenario ended
+	TTL             float64  // the service's TTL, seconds
+	Affected        []string // endpoints the fault breaks (empty in false-alarm)
+	AffectedAddrs   []string // their addresses, as the nameservers answer them
+	Verdicts        []VerdictEvent
+	Answers         []AnswerSample
+	Seconds         []Second // the clients' buckets
+}
+
+// Compute measures one scenario (see the package doc for each definition).
+// It fills the figures, FaultAt, HealAt and Seconds; names, descriptions and
+// markers are the caller's.
+func Compute(in Input) Result {
+	changes := verdictChanges(in.Verdicts)
+	answers := slices.Clone(in.Answers)
+	slices.SortStableFunc(answers, func(a, b AnswerSample) int { return cmpFloat(a.At, b.At) })
+	healAt := in.HealAt
+	if healAt < 0 {
+		healAt = -1
+	}
+	return Result{
+		DetectionS:            detection(changes, in.Affected, in.FaultAt),
+		SteeringS:             steering(answers, in.AffectedAddrs, in.FaultAt, in.windowEnd()),
+		ClientRecoveryS:       recovery(in.Seconds, in.FaultAt, in.windowEnd()),
+		ClientErrors:          clientErrors(in.Seconds, in.FaultAt),
+		ClientSuccessPctAfter: successAfter(in.Seconds, in.FaultAt+in.TTL+5, in.windowEnd()),
+		FalseFailovers:        falseFailovers(changes, in.Affected),
+		Flaps:                 flaps(changes, in.FaultAt, in.HealAt, in.End),
+		ReturnS:               returnTime(answers, in.AffectedAddrs, in.HealAt),
+		FaultAt:               in.FaultAt,
+		HealAt:                healAt,
+		Seconds:               in.Seconds,
+	}
+}
+
+// windowEnd is where the fault window ends: the heal, or past every sample
+// when nothing heals (samples taken just after End still belong to it).
+func (in Input) windowEnd() float64 {
+	if in.HealAt >= 0 {
+		return in.HealAt
+	}
+	return math.Inf(1)
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
