@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"outlast/internal/cluster"
 	"outlast/internal/model"
 	"outlast/internal/state"
 )
@@ -74,6 +75,11 @@ func (n *Node) handleObservations(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad observation batch: "+err.Error(), http.StatusBadRequest)
 		return
 	}
+	// A node speaks only for itself: the name in its certificate, verified
+	// by mutual TLS, wins over whatever the batch claims.
+	if peer := cluster.PeerName(r); peer != "" {
+		b.From = peer
+	}
 	select {
 	case n.remote <- b:
 		w.WriteHeader(http.StatusNoContent)
@@ -87,7 +93,7 @@ func (n *Node) handleObservations(w http.ResponseWriter, r *http.Request) {
 func (n *Node) observeRemote(d *decider, b remoteBatch) {
 	skew := n.opts.Clock.Now().Sub(b.SentAt)
 	for _, o := range b.Observations {
-		o.Vantage = b.From // a node speaks only for itself
+		o.Vantage = b.From
 		o.At = o.At.Add(skew)
 		n.observe(d, o)
 	}
