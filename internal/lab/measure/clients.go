@@ -1,7 +1,5 @@
 package measure
 
-import "math"
-
 // good is the success rate a second must reach to count as recovered.
 const good = 99
 
@@ -38,7 +36,7 @@ func clientErrors(seconds []Second, faultAt float64) int {
 }
 
 // successAfter is the success rate in percent over the buckets starting in
-// [from, to); 100 when they hold no requests.
+// [from, to), rounded down to hundredths; 100 when they hold no requests.
 func successAfter(seconds []Second, from, to float64) float64 {
 	requests, successes := 0, 0
 	for _, s := range seconds {
@@ -50,5 +48,7 @@ func successAfter(seconds []Second, from, to float64) float64 {
 	if requests == 0 {
 		return 100
 	}
-	return math.Round(float64(successes)*10000/float64(requests)) / 100
+	// Rounded down to hundredths, in integers, so a rate just under a bound
+	// never prints, or checks, as meeting it.
+	return float64(successes*10000/requests) / 100
 }

@@ -79,7 +79,8 @@ func TestClientSuccessAfter(t *testing.T) {
 		{"averaged over requests", -1, buckets(100, 100, 0, 0, 0, 0, 0, 0, 100, 98, -1, 99), 99},
 		{"up to the heal", 10, buckets(100, 100, 0, 0, 0, 0, 0, 0, 100, 100, 0, 0), 100},
 		{"heal before the cut-off", 5, buckets(0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 100},
-		{"a fraction", -1, []Second{{T: 8, Requests: 3, Successes: 2}}, 66.67},
+		{"a fraction, rounded down", -1, []Second{{T: 8, Requests: 3, Successes: 2}}, 66.66},
+		{"just under 99% is not 99%", -1, []Second{{T: 8, Requests: 100000, Successes: 98999}}, 98.99},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

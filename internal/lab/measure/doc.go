@@ -29,9 +29,9 @@
 //     -1 if the last bucket with requests is below 99%, or none has requests.
 //   - Client errors: failed requests in every bucket from the one holding
 //     the fault to the end, the heal included.
-//   - Client success after: the success rate, in percent, over the buckets
-//     starting at or after FaultAt+TTL+5 s and before the heal (or the end);
-//     100 if they hold no requests.
+//   - Client success after: the success rate, in percent rounded down to
+//     hundredths, over the buckets starting at or after FaultAt+TTL+5 s and
+//     before the heal (or the end); 100 if they hold no requests.
 //   - False failovers: verdict changes to down of endpoints not affected by
 //     the fault, at any time from the start.
 //   - Flaps: per endpoint, its verdict changes beyond the first during
