@@ -1,0 +1,33 @@
+package report
+
+import (
+	"math"
+	"strconv"
+)
+
+// seconds formats a duration figure; a negative value is the result
+// model's "did not happen", shown as a dash rather than as a number
+// someone could misread as a measurement.
+func seconds(v float64) string {
+	if v < 0 || math.IsNaN(v) {
+		return "-"
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64) + " s"
+}
+
+// percent formats a success rate; negative means "no requests to judge".
+func percent(v float64) string {
+	if v < 0 || math.IsNaN(v) {
+		return "-"
+	}
+	// 99.95 must not round up to a reassuring "100.0%": truncate instead.
+	return strconv.FormatFloat(math.Floor(v*10)/10, 'f', 1, 64) + "%"
+}
+
+// verdict is the scenario's outcome as a word, never as a colour alone.
+func verdict(pass bool) string {
+	if pass {
+		return "PASS"
+	}
+	return "FAIL"
+}

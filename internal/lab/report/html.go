@@ -1,0 +1,132 @@
+package report
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"strconv"
+	"strings"
+
+	"outlast/internal/lab"
+)
+
+//go:embed report.html.tmpl
+var pageSource string
+
+var pageTemplate = template.Must(template.New("report").Parse(pageSource))
+
+// page is the template's view of a report: the figures already formatted,
+// the chart geometry already computed.
+type page struct {
+	Title     string
+	Started   string
+	Machine   string
+	Version   string
+	Summary   string
+	AllPass   bool
+	Scenarios []scenarioView
+}
+
+type scenarioView struct {
+	ID          string // anchor, safe as a fragment
+	Name        string
+	Title       string
+	Description string
+	Pass        bool
+	Verdict     string
+	Failures    []string
+	Figures     []figure
+	Chart       chart
+	Legend      []legendItem
+	Events      []event
+}
+
+// figure is one measured figure; Bad marks one a failure names.
+type figure struct {
+	Name, Value string
+	Bad         bool
+}
+
+type legendItem struct{ Name, Color string }
+
+type event struct{ T, Kind, Label string }
+
+// HTML writes the report as one self-contained HTML page: a summary table,
+// then per scenario its figures and a timeline chart in inline SVG.
+func HTML(w io.Writer, r lab.Report) error {
+	if err := pageTemplate.Execute(w, pageOf(r)); err != nil {
+		return fmt.Errorf("report: html: %w", err)
+	}
+	return nil
+}
+
+func pageOf(r lab.Report) page {
+	// A run with no scenarios proved nothing, so it does not pass.
+	p := page{Title: "outlast demo report", Machine: r.Machine, Version: r.Version, Summary: summaryLine(r),
+		AllPass: len(r.Scenarios) > 0}
+	if !r.Started.IsZero() {
+		p.Started = r.Started.Format("2 January 2006, 15:04:05 MST")
+	}
+	order, colors := endpointColors(r)
+	for i, s := range r.Scenarios {
+		p.AllPass = p.AllPass && s.Pass
+		p.Scenarios = append(p.Scenarios, scenarioOf(i, s, order, colors))
+	}
+	return p
+}
+
+func scenarioOf(i int, s lab.Result, order []string, colors map[string]string) scenarioView {
+	v := scenarioView{
+		ID: anchor(i, s.Name), Name: s.Name, Title: s.Title, Description: s.Description,
+		Pass: s.Pass, Verdict: verdict(s.Pass), Failures: s.Failures,
+		Chart: buildChart(s, order, colors),
+	}
+	if v.Title == "" {
+		v.Title = s.Name
+	}
+	cells := tableRow(s)
+	for j, f := range figureNames {
+		v.Figures = append(v.Figures, figure{Name: f.Name, Value: cells[j+1], Bad: named(s.Failures, f.Failure)})
+	}
+	for _, name := range servedIn(s, order) {
+		v.Legend = append(v.Legend, legendItem{name, colors[name]})
+	}
+	for _, m := range markersOf(s) {
+		v.Events = append(v.Events, event{seconds(m.T), markerKind(m.Kind), m.Label})
+	}
+	return v
+}
+
+// figureNames name the figures of tableRow after the scenario name and
+// before the verdict, each with the words a failure about it contains
+// (as measure.Check writes them), so the failing figure can be marked.
+var figureNames = []struct{ Name, Failure string }{
+	{"Detection", "detection"}, {"Steering", "steering"}, {"Client recovery", ""}, {"Client errors", ""},
+	{"Success after TTL+5 s", "client success"}, {"False failovers", "false failover"}, {"Flaps", "flap"}, {"Return", ""},
+}
+
+// named reports whether any failure mentions words.
+func named(failures []string, words string) bool {
+	for _, f := range failures {
+		if words != "" && strings.Contains(strings.ToLower(f), words) {
+			return true
+		}
+	}
+	return false
+}
+
+// anchor makes a fragment id from a scenario name: lower-case letters,
+// digits and dashes, prefixed by the position so two scenarios never share one.
+func anchor(i int, name string) string {
+	var b strings.Builder
+	for _, c := range strings.ToLower(name) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+			b.WriteRune(c)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	return "s" + strconv.Itoa(i+1) + "-" + b.String()
+}
