@@ -63,7 +63,7 @@ func clusterCmd(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stderr, clusterUsage)
 			return exitUsage
 		}
-		return report(stdout, stderr, client.Remove(ctx, target(*addr, cfg.Cluster.Advertise), fs.Arg(0)),
+		return reportOutcome(stdout, stderr, client.Remove(ctx, target(*addr, cfg.Cluster.Advertise), fs.Arg(0)),
 			"removed "+fs.Arg(0))
 	default:
 		fmt.Fprintf(stderr, "outlast cluster: unknown command %q\n%s", verb, clusterUsage)
@@ -100,10 +100,10 @@ func clusterJoin(ctx context.Context, client *cluster.Client, cfg *config.Config
 		fmt.Fprintln(stderr, "outlast cluster join: no member to ask: give --addr HOST:PORT of a member")
 		return exitUsage
 	}
-	return report(stdout, stderr, client.Join(ctx, addr, name, self), fmt.Sprintf("%s at %s joined the cluster", name, self))
+	return reportOutcome(stdout, stderr, client.Join(ctx, addr, name, self), fmt.Sprintf("%s at %s joined the cluster", name, self))
 }
 
-func report(stdout, stderr io.Writer, err error, done string) int {
+func reportOutcome(stdout, stderr io.Writer, err error, done string) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "outlast cluster: %v\n", err)
 		return exitFailure

@@ -63,6 +63,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return tlsCmd(args[1:], stdout, stderr)
 	case "cluster":
 		return clusterCmd(args[1:], stdout, stderr)
+	case "demo":
+		return demoCmd(args[1:], stdout, stderr)
 	case "drill":
 		return drillCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":

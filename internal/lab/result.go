@@ -4,7 +4,11 @@
 // devices, and the measurements `outlast demo` reports.
 package lab
 
-import "time"
+import (
+	"time"
+
+	"outlast/internal/lab/measure"
+)
 
 // Report is one run of the demo: every scenario that ran.
 type Report struct {
@@ -14,57 +18,10 @@ type Report struct {
 	Scenarios []Result  `json:"scenarios"`
 }
 
-// Result is what one scenario measured. Durations are seconds from the
-// fault (or, for ReturnS, from the heal); -1 means "did not happen within
-// the scenario" (for example no detection in false-alarm, which is right).
-type Result struct {
-	Name        string `json:"name"`        // region-outage, provider-outage, ...
-	Title       string `json:"title"`       // "One region hangs (us-east-1, 7 Dec 2021)"
-	Description string `json:"description"` // what was done, in a sentence or two
-
-	// DetectionS: fault → first verdict change of an affected endpoint.
-	DetectionS float64 `json:"detection_s"`
-	// SteeringS: fault → no nameserver gives an affected address any more.
-	SteeringS float64 `json:"steering_s"`
-	// ClientRecoveryS: fault → the clients' success rate is back at >= 99%
-	// (and stays there for the rest of the fault).
-	ClientRecoveryS float64 `json:"client_recovery_s"`
-	// ClientErrors: failed client requests from the fault to the end.
-	ClientErrors int `json:"client_errors"`
-	// ClientSuccessPctAfter: client success rate from TTL + 5 s after the fault to the heal (or end).
-	ClientSuccessPctAfter float64 `json:"client_success_pct_after"`
-	// FalseFailovers: verdicts turned down for endpoints that were healthy.
-	FalseFailovers int `json:"false_failovers"`
-	// Flaps: verdict changes of an endpoint beyond the first during the fault,
-	// and beyond the first after the heal.
-	Flaps int `json:"flaps"`
-	// ReturnS: heal → the healed endpoint is answered again by every nameserver; -1 without a heal.
-	ReturnS float64 `json:"return_s"`
-
-	// Pass is true when every bound of the scenario holds; Failures says which did not.
-	Pass     bool     `json:"pass"`
-	Failures []string `json:"failures,omitempty"`
-
-	// FaultAt and HealAt are seconds from the scenario's start (HealAt -1: no heal).
-	FaultAt float64 `json:"fault_at_s"`
-	HealAt  float64 `json:"heal_at_s"`
-	// Seconds is the clients' timeline, one entry per second from the start.
-	Seconds []Second `json:"seconds"`
-	// Markers are the events drawn on the timeline.
-	Markers []Marker `json:"markers"`
-}
-
-// Second is what the clients saw during one second of a scenario.
-type Second struct {
-	T         int            `json:"t"` // seconds from the scenario's start
-	Requests  int            `json:"requests"`
-	Successes int            `json:"successes"`
-	ServedBy  map[string]int `json:"served_by"` // region (endpoint name) → successful requests it served
-}
-
-// Marker is an event on a scenario's timeline.
-type Marker struct {
-	T     float64 `json:"t"`    // seconds from the scenario's start
-	Kind  string  `json:"kind"` // "fault", "heal", "verdict"
-	Label string  `json:"label"`
-}
+// The result model lives in package measure, which lab and the simulated
+// clients both import; lab names it here.
+type (
+	Result = measure.Result
+	Second = measure.Second
+	Marker = measure.Marker
+)

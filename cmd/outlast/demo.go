@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"time"
+
+	"outlast/internal/lab"
+	"outlast/internal/lab/report"
+)
+
+// demoCmd runs `outlast demo`: the seed's outages in a local lab, measured.
+func demoCmd(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("demo", stderr)
+	only := fs.String("scenario", "", "run only this `scenario` (default: all)")
+	asJSON := fs.Bool("json", false, "print the figures as JSON instead of a table")
+	htmlPath := fs.String("html", "outlast-demo.html", "write the HTML report to this `file` (\"\" for none)")
+	devices := fs.Int("devices", 200, "simulated client devices")
+	verbose := fs.Bool("v", false, "show the lab's own logs")
+	if fs.Parse(args) != nil || fs.NArg() > 0 {
+		return exitUsage
+	}
+	scenarios, err := pickScenarios(*only)
+	if err != nil {
+		fmt.Fprintln(stderr, "outlast demo:", err)
+		return exitUsage
+	}
+	logLevel := slog.LevelError + 4 // the lab's nodes are quiet unless asked
+	if *verbose {
+		logLevel = slog.LevelInfo
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	rep, err := runDemo(ctx, scenarios, *devices, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel})), stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "outlast demo:", err)
+		return exitFailure
+	}
+	if *asJSON {
+		err = report.JSON(stdout, rep)
+	} else {
+		err = report.Table(stdout, rep)
+	}
+	if err == nil && *htmlPath != "" {
+		err = writeHTML(*htmlPath, rep)
+		if err == nil {
+			fmt.Fprintf(stderr, "report: %s\n", *htmlPath)
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "outlast demo:", err)
+		return exitFailure
+	}
+	for _, r := range rep.Scenarios {
+		if !r.Pass {
+			return exitFailure
+		}
+	}
+	return exitOK
+}
+
+func pickScenarios(name string) ([]lab.Scenario, error) {
+	all := lab.Scenarios()
+	if name == "" {
+		return all, nil
+	}
+	var names []string
+	for _, sc := range all {
+		if sc.Name == name {
+			return []lab.Scenario{sc}, nil
+		}
+		names = append(names, sc.Name)
+	}
+	return nil, fmt.Errorf("no scenario %q; choose one of %v", name, names)
+}
+
+func runDemo(ctx context.Context, scenarios []lab.Scenario, devices int, logger *slog.Logger, progress io.Writer) (lab.Report, error) {
+	rep := lab.Report{Started: time.Now(), Version: versionString(),
+		Machine: fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())}
+	fmt.Fprintf(progress, "starting the lab: 5 regions behind fault proxies, 3 outlast nodes in aws, gcp and azure\n")
+	l, err := lab.Start(logger)
+	if err != nil {
+		return rep, err
+	}
+	defer l.Close()
+	for i, sc := range scenarios {
+		started := time.Now()
+		r, err := l.Run(ctx, sc, lab.RunOptions{Devices: devices, Progress: func(line string) {
+			fmt.Fprintf(progress, "[%d/%d %5.1fs] %s\n", i+1, len(scenarios), time.Since(rep.Started).Seconds(), line)
+		}})
+		if err != nil {
+			return rep, fmt.Errorf("%s: %w", sc.Name, err)
+		}
+		verdict := "PASS"
+		if !r.Pass {
+			verdict = "FAIL"
+		}
+		fmt.Fprintf(progress, "[%d/%d %5.1fs] %s: %s in %.0fs\n", i+1, len(scenarios), time.Since(rep.Started).Seconds(),
+			sc.Name, verdict, time.Since(started).Seconds())
+		rep.Scenarios = append(rep.Scenarios, r)
+	}
+	return rep, nil
+}
+
+func writeHTML(path string, rep lab.Report) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := report.HTML(f, rep); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

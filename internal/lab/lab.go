@@ -1,0 +1,310 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2"
+
+	"outlast/internal/config"
+	"outlast/internal/model"
+	"outlast/internal/node"
+	"outlast/internal/tlsca"
+)
+
+// The lab's layout: every address is on loopback, so no root is needed.
+const (
+	nodeSubnet     = "127.77.0." // outlast nodes
+	endpointSubnet = "127.77.1." // region proxies: the addresses DNS answers
+	backendSubnet  = "127.77.2." // the services behind the proxies
+	APIName        = "api.example.test."
+	CDNName        = "cdn.example.test."
+	TTL            = 5 * time.Second
+)
+
+// regionSpecs are the simulated regions; the first three serve the API, the
+// CDN endpoints serve cdn.example.test.
+var regionSpecs = []struct {
+	endpoint, location string
+	priority           int
+	cdn                bool
+}{
+	{"use1", "aws/us-east-1", 1, false},
+	{"usw2", "aws/us-west-2", 2, false},
+	{"usc1", "gcp/us-central1", 2, false},
+	{"cdn-a", "fastly/global", 1, true},
+	{"cdn-b", "cloudflare/global", 2, true},
+}
+
+// nodeSpecs are the outlast nodes, one per provider.
+var nodeSpecs = []struct{ name, location string }{
+	{"aws-use1", "aws/us-east-1"},
+	{"gcp-usc1", "gcp/us-central1"},
+	{"azure-weu", "azure/westeurope"},
+}
+
+// Lab is the running lab: regions and a three-node outlast cluster.
+type Lab struct {
+	log     *slog.Logger
+	dir     string
+	proxies *toxiproxy.ApiServer
+	Regions []*Region
+	Nodes   []*Node
+	port    int // the service port, the same on every region
+	ports   [3]int
+}
+
+// Node is one outlast node of the lab, in-process, running the real serve code.
+type Node struct {
+	Name     string
+	Location model.Location
+	IP       string
+	cfg      *config.Config
+	net      *nodeNet
+	node     *node.Node // nil while the node is down
+}
+
+// DNSAddr is the node's nameserver address.
+func (n *Node) DNSAddr() string { return n.cfg.DNS.Listen }
+
+// Up reports whether the node runs and its network works.
+func (n *Node) Up() bool { return n.node != nil && n.net.Reachable() }
+
+// Start builds the lab in a new temporary directory.
+func Start(logger *slog.Logger) (*Lab, error) {
+	dir, err := os.MkdirTemp("", "outlast-demo-")
+	if err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	l := &Lab{log: logger, dir: dir, proxies: toxiproxyServer()}
+	if err := l.start(); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *Lab) start() error {
+	var err error
+	var endpointIPs, nodeIPs []string
+	for i := range regionSpecs {
+		endpointIPs = append(endpointIPs, fmt.Sprintf("%s%d", endpointSubnet, i+1))
+	}
+	for i := range nodeSpecs {
+		nodeIPs = append(nodeIPs, fmt.Sprintf("%s%d", nodeSubnet, i+1))
+	}
+	if l.port, err = freePort(endpointIPs); err != nil {
+		return err
+	}
+	for i := range l.ports {
+		if l.ports[i], err = freePort(nodeIPs); err != nil {
+			return err
+		}
+	}
+	for i, spec := range regionSpecs {
+		loc, _ := model.ParseLocation(spec.location)
+		r, err := startRegion(l.proxies, spec.endpoint, loc, fmt.Sprintf("%s%d", backendSubnet, i+1),
+			fmt.Sprintf("%s:%d", endpointIPs[i], l.port))
+		if err != nil {
+			return err
+		}
+		l.Regions = append(l.Regions, r)
+	}
+	if err := l.makeCertificates(nodeIPs); err != nil {
+		return err
+	}
+	for i, spec := range nodeSpecs {
+		loc, _ := model.ParseLocation(spec.location)
+		n := &Node{Name: spec.name, Location: loc, IP: nodeIPs[i], net: newNodeNet()}
+		cfg, err := config.Parse(n.Name+".yaml", []byte(l.configText(n)))
+		if err != nil {
+			return fmt.Errorf("lab: %w", err)
+		}
+		n.cfg = cfg
+		l.Nodes = append(l.Nodes, n)
+	}
+	for _, n := range l.Nodes {
+		if err := l.startNode(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *Lab) makeCertificates(nodeIPs []string) error {
+	tlsDir := filepath.Join(l.dir, "tls")
+	if err := tlsca.InitCA(tlsDir, tlsca.CAOptions{Name: "outlast demo"}); err != nil {
+		return fmt.Errorf("lab: %w", err)
+	}
+	for i, spec := range nodeSpecs {
+		if err := tlsca.IssueNode(tlsDir, spec.name, tlsca.NodeOptions{Hosts: []string{nodeIPs[i]}}); err != nil {
+			return fmt.Errorf("lab: %w", err)
+		}
+	}
+	return nil
+}
+
+// configText is a node's configuration file: checks every 200 ms, two
+// failures to fall, ten successes to rise (a gray failure at 50% errors
+// then almost never looks healthy again), 5 s TTLs.
+func (l *Lab) configText(n *Node) string {
+	var peers, ns strings.Builder
+	for i, spec := range nodeSpecs {
+		ip := fmt.Sprintf("%s%d", nodeSubnet, i+1)
+		fmt.Fprintf(&peers, "    - {name: %s, address: \"%s:%d\"}\n", spec.name, ip, l.ports[2])
+		fmt.Fprintf(&ns, "      - {name: ns%d.example.test, addresses: [%s]}\n", i+1, ip)
+	}
+	tlsDir := filepath.Join(l.dir, "tls")
+	return fmt.Sprintf(`node: {name: %[1]s, location: %[2]s}
+dns: {listen: "%[3]s:%[4]d"}
+http: {listen: "%[3]s:%[5]d"}
+cluster:
+  listen: "%[3]s:%[6]d"
+  data_dir: %[7]s
+  peers:
+%[8]s  tls: {ca_file: %[9]s/ca.pem, cert_file: %[9]s/%[1]s.pem, key_file: %[9]s/%[1]s-key.pem}
+zones:
+  - apex: example.test
+    ns:
+%[10]s
+services:
+%[11]s`, n.Name, n.Location, n.IP, l.ports[0], l.ports[1], l.ports[2], filepath.Join(l.dir, n.Name),
+		peers.String(), tlsDir, ns.String(), l.servicesText())
+}
+
+func (l *Lab) servicesText() string {
+	var b strings.Builder
+	for _, svc := range []struct {
+		name string
+		cdn  bool
+	}{{APIName, false}, {CDNName, true}} {
+		fmt.Fprintf(&b, "  - name: %s\n    ttl: %s\n", svc.name, TTL)
+		fmt.Fprintf(&b, "    check: {type: http, port: %d, interval: 200ms, timeout: 200ms, fall: 2, rise: 10, http: {path: /healthz}}\n", l.port)
+		b.WriteString("    endpoints:\n")
+		for i, spec := range regionSpecs {
+			if spec.cdn == svc.cdn {
+				fmt.Fprintf(&b, "      - {name: %s, location: %s, addresses: [%s], priority: %d}\n",
+					spec.endpoint, spec.location, strings.Split(l.Regions[i].Addr, ":")[0], spec.priority)
+			}
+		}
+	}
+	return b.String()
+}
+
+// startNode runs (or restarts) a node with its data directory.
+func (l *Lab) startNode(n *Node) error {
+	n.net.setCut(false)
+	ln, err := net.Listen("tcp", n.cfg.Cluster.Listen)
+	if err != nil {
+		return fmt.Errorf("lab: node %s: %w", n.Name, err)
+	}
+	nd, err := node.New(n.cfg, node.Options{
+		Logger:          l.log.With("node", n.Name),
+		Probe:           n.net.probe,
+		ClusterListener: n.net.listener(ln),
+		ClusterDial:     n.net.dial,
+	})
+	if err == nil {
+		err = nd.Start()
+	}
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("lab: node %s: %w", n.Name, err)
+	}
+	n.node = nd
+	return nil
+}
+
+// kill makes a node die with its provider: its network goes first, so it
+// says goodbye to nobody, then the process is gone.
+func (l *Lab) kill(n *Node) {
+	if n.node == nil {
+		return
+	}
+	n.net.setCut(true)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = n.node.Stop(ctx)
+	n.node = nil
+}
+
+// Leader is the node that leads, or nil.
+func (l *Lab) Leader() *Node {
+	for _, n := range l.Nodes {
+		if n.Up() && n.node.Cluster().IsLeader() {
+			return n
+		}
+	}
+	return nil
+}
+
+// node returns the lab node of the given name.
+func (l *Lab) nodeNamed(name string) *Node {
+	for _, n := range l.Nodes {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+// region returns the region of the given endpoint.
+func (l *Lab) region(endpoint string) *Region {
+	for _, r := range l.Regions {
+		if r.Endpoint == endpoint {
+			return r
+		}
+	}
+	return nil
+}
+
+// Close stops everything and removes the lab's files.
+func (l *Lab) Close() {
+	for _, n := range l.Nodes {
+		l.kill(n)
+	}
+	for _, r := range l.Regions {
+		r.Close()
+	}
+	os.RemoveAll(l.dir)
+}
+
+// freePort finds a TCP and UDP port free on every address.
+func freePort(ips []string) (int, error) {
+	for range 100 {
+		ln, err := net.Listen("tcp", ips[0]+":0")
+		if err != nil {
+			return 0, fmt.Errorf("lab: %w", err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		if portFree(ips, port) {
+			return port, nil
+		}
+	}
+	return 0, errors.New("lab: no port free on every lab address")
+}
+
+func portFree(ips []string, port int) bool {
+	for _, ip := range ips {
+		addr := fmt.Sprintf("%s:%d", ip, port)
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return false
+		}
+		ln.Close()
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return false
+		}
+		pc.Close()
+	}
+	return true
+}

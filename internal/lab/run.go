@@ -1,0 +1,340 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"outlast/internal/lab/clients"
+	"outlast/internal/lab/measure"
+	"outlast/internal/model"
+	"outlast/internal/state"
+)
+
+// pollEvery is how often the lab asks every nameserver for the service's
+// answer and reads the agreed verdicts: the resolution of steering and
+// detection times.
+const pollEvery = 100 * time.Millisecond
+
+// RunOptions tune a scenario run.
+type RunOptions struct {
+	Devices  int               // simulated clients (default 200)
+	Progress func(line string) // progress lines, may be nil
+}
+
+// Run plays one scenario and measures it. The lab is brought back to health
+// before and after, outside the measurement.
+func (l *Lab) Run(ctx context.Context, sc Scenario, opts RunOptions) (Result, error) {
+	say := func(format string, args ...any) {
+		if opts.Progress != nil {
+			opts.Progress(sc.Name + ": " + fmt.Sprintf(format, args...))
+		}
+	}
+	if opts.Devices == 0 {
+		opts.Devices = 200
+	}
+	defer l.restore()
+	if err := l.waitHealthy(ctx, sc.Service); err != nil {
+		return Result{}, err
+	}
+	if sc.Prepare != nil {
+		if err := sc.Prepare(l); err != nil {
+			return Result{}, err
+		}
+	}
+	tl := l.startTimeline(ctx, sc, opts.Devices)
+	say("%d devices calling %s", opts.Devices, strings.TrimSuffix(sc.Service, "."))
+	sleep(ctx, WarmUp)
+	faultAt := tl.since()
+	say("fault: %s", sc.Title)
+	tl.mark("fault", "fault")
+	if err := sc.Fault(l); err != nil {
+		tl.stop()
+		return Result{}, err
+	}
+	healAt := -1.0
+	switch {
+	case sc.Heal != nil:
+		sleep(ctx, HealAfter)
+		healAt = tl.since()
+		tl.mark("heal", "heal")
+		say("heal")
+		if err := sc.Heal(l); err != nil {
+			tl.stop()
+			return Result{}, err
+		}
+		sleep(ctx, AfterHeal)
+	case sc.Midway != nil:
+		sleep(ctx, Hold/2)
+		tl.mark("fault", "phase 2")
+		if err := sc.Midway(l); err != nil {
+			tl.stop()
+			return Result{}, err
+		}
+		sleep(ctx, Hold/2)
+	default:
+		sleep(ctx, Hold)
+	}
+	if err := ctx.Err(); err != nil {
+		tl.stop()
+		return Result{}, err
+	}
+	return tl.finish(sc, faultAt, healAt), nil
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// timeline records one scenario: the clients' outcomes, the nameservers'
+// answers and the agreed verdicts, against one start time.
+type timeline struct {
+	lab     *Lab
+	start   time.Time
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	rec     *clients.Recorder
+	mu      sync.Mutex
+	answers []measure.AnswerSample
+	verdict []measure.VerdictEvent
+	markers []Marker
+}
+
+func (l *Lab) startTimeline(ctx context.Context, sc Scenario, devices int) *timeline {
+	ctx, cancel := context.WithCancel(ctx)
+	tl := &timeline{lab: l, start: time.Now(), cancel: cancel}
+	tl.rec = clients.NewRecorder(tl.start)
+	var nameservers []string
+	for _, n := range l.Nodes {
+		nameservers = append(nameservers, n.DNSAddr())
+	}
+	copts := clients.Options{
+		Devices: devices, Rate: 1, Nameservers: nameservers, Name: sc.Service, Port: l.port,
+		Reachable: func(ns string) bool { return l.nodeAt(ns).Up() },
+	}
+	tl.wg.Add(2)
+	go func() { defer tl.wg.Done(); _ = clients.Run(ctx, copts, tl.rec) }()
+	go func() { defer tl.wg.Done(); tl.poll(ctx, sc.Service) }()
+	return tl
+}
+
+func (tl *timeline) since() float64 { return time.Since(tl.start).Seconds() }
+
+func (tl *timeline) mark(kind, label string) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	tl.markers = append(tl.markers, Marker{T: tl.since(), Kind: kind, Label: label})
+}
+
+func (tl *timeline) stop() {
+	tl.cancel()
+	tl.wg.Wait()
+}
+
+// poll samples every reachable nameserver's answer and the agreed verdicts.
+func (tl *timeline) poll(ctx context.Context, service string) {
+	last := map[string]model.Health{}
+	for ctx.Err() == nil {
+		for _, n := range tl.lab.Nodes {
+			if !n.Up() {
+				continue
+			}
+			addrs, err := ask(n.DNSAddr(), service)
+			if err == nil {
+				tl.addAnswer(measure.AnswerSample{At: tl.since(), Nameserver: n.Name, Addrs: addrs})
+			}
+		}
+		if n := tl.lab.anyUp(); n != nil {
+			for name, v := range n.node.State().Verdicts {
+				if last[name] != v.Health && v.Health != model.Unknown && !v.Since.Before(tl.start) {
+					tl.addVerdict(measure.VerdictEvent{At: v.Since.Sub(tl.start).Seconds(), Endpoint: name, Health: v.Health.String()})
+				}
+				last[name] = v.Health
+			}
+		}
+		sleep(ctx, pollEvery)
+	}
+}
+
+func (tl *timeline) addAnswer(s measure.AnswerSample) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	tl.answers = append(tl.answers, s)
+}
+
+func (tl *timeline) addVerdict(v measure.VerdictEvent) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	tl.verdict = append(tl.verdict, v)
+	tl.markers = append(tl.markers, Marker{T: v.At, Kind: "verdict", Label: v.Endpoint + " " + v.Health})
+}
+
+// finish stops the recording and computes the scenario's figures.
+func (tl *timeline) finish(sc Scenario, faultAt, healAt float64) Result {
+	end := tl.since()
+	tl.stop()
+	var addrs []string
+	for _, e := range sc.Affected {
+		addrs = append(addrs, strings.Split(tl.lab.region(e).Addr, ":")[0])
+	}
+	r := measure.Compute(measure.Input{
+		FaultAt: faultAt, HealAt: healAt, End: end, TTL: TTL.Seconds(),
+		Affected: sc.Affected, AffectedAddrs: addrs,
+		Verdicts: tl.verdict, Answers: tl.answers, Seconds: tl.rec.Seconds(),
+	})
+	r.Name, r.Title, r.Description = sc.Name, sc.Title, sc.Description
+	r.FaultAt, r.HealAt, r.Markers = faultAt, healAt, tl.markers
+	slices.SortFunc(r.Markers, func(a, b Marker) int { return int((a.T - b.T) * 1000) })
+	measure.Check(&r, sc.Bounds)
+	return r
+}
+
+// ask queries one nameserver for name A.
+func ask(addr, name string) ([]string, error) {
+	q := new(dns.Msg)
+	q.SetQuestion(name, dns.TypeA)
+	r, _, err := (&dns.Client{Timeout: 300 * time.Millisecond}).Exchange(q, addr)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, rr := range r.Answer {
+		if a, ok := rr.(*dns.A); ok {
+			out = append(out, a.A.String())
+		}
+	}
+	return out, nil
+}
+
+func (l *Lab) nodeAt(dnsAddr string) *Node {
+	for _, n := range l.Nodes {
+		if n.DNSAddr() == dnsAddr {
+			return n
+		}
+	}
+	return &Node{net: newNodeNet()}
+}
+
+func (l *Lab) anyUp() *Node {
+	for _, n := range l.Nodes {
+		if n.Up() {
+			return n
+		}
+	}
+	return nil
+}
+
+// waitHealthy waits until every node runs, every endpoint is judged up and
+// every nameserver answers the service's first choice.
+func (l *Lab) waitHealthy(ctx context.Context, service string) error {
+	want := strings.Split(l.Regions[0].Addr, ":")[0]
+	if service == CDNName {
+		want = strings.Split(l.region("cdn-a").Addr, ":")[0]
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		problem := l.unhealthy(service, want)
+		if problem == "" {
+			problem = l.barrier(ctx)
+		}
+		if problem == "" {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("lab: not healthy within 60 s: %s", problem)
+		}
+		sleep(ctx, 100*time.Millisecond)
+	}
+}
+
+func (l *Lab) unhealthy(service, want string) string {
+	leader := l.Leader()
+	if leader == nil {
+		return "no leader"
+	}
+	// A node back from a partition may still call an election or catch up:
+	// measuring before the cluster settles would blame the next scenario.
+	lead := leader.node.Cluster().Status()
+	for _, n := range l.Nodes {
+		if !n.Up() {
+			return n.Name + " is down"
+		}
+		if cs := n.node.Cluster().Status(); cs.LeaderID != leader.Name || cs.AppliedIndex < lead.CommitIndex || cs.Term != lead.Term {
+			return fmt.Sprintf("%s follows %q at term %d, applied %d; the leader %s is at term %d, commit %d",
+				n.Name, cs.LeaderID, cs.Term, cs.AppliedIndex, leader.Name, lead.Term, lead.CommitIndex)
+		}
+		st := n.node.State()
+		if st.Config == nil {
+			return n.Name + " has no configuration yet"
+		}
+		for _, r := range l.Regions {
+			if h := st.Verdicts[r.Endpoint].Health; h != model.Up {
+				return fmt.Sprintf("%s sees %s as %s", n.Name, r.Endpoint, h)
+			}
+		}
+		if got, err := ask(n.DNSAddr(), service); err != nil || !slices.Equal(got, []string{want}) {
+			return fmt.Sprintf("%s answers %v (%v), want %s", n.Name, got, err, want)
+		}
+	}
+	return ""
+}
+
+// barrier commits an empty command and reports whether every node applied
+// it at once. A node back from a partition can look in sync (heartbeats
+// reach it) while the leader's replication to it still waits out Raft's
+// backoff (up to about 10 s after many failed sends); a scenario measured
+// then would show that lag, not the scenario.
+func (l *Lab) barrier(ctx context.Context) string {
+	leader := l.Leader()
+	if leader == nil {
+		return "no leader"
+	}
+	data, _ := state.Encode(state.Command{Kind: state.ExpireOverrides, At: time.Now(), Who: "lab"})
+	actx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := leader.node.Cluster().Apply(actx, data); err != nil {
+		return "barrier not committed: " + err.Error()
+	}
+	index := leader.node.Cluster().Status().AppliedIndex
+	for wait := time.Now().Add(500 * time.Millisecond); time.Now().Before(wait); time.Sleep(20 * time.Millisecond) {
+		behind := ""
+		for _, n := range l.Nodes {
+			if n.node.Cluster().Status().AppliedIndex < index {
+				behind = n.Name
+			}
+		}
+		if behind == "" {
+			return ""
+		}
+	}
+	return "a node has not applied the barrier within 500 ms: replication to it is still backing off"
+}
+
+// restore heals every region and brings every node back, outside any measurement.
+func (l *Lab) restore() {
+	for _, r := range l.Regions {
+		if err := r.Heal(); err != nil {
+			l.log.Warn("lab: heal failed", "region", r.Endpoint, "err", err)
+		}
+	}
+	for _, n := range l.Nodes {
+		switch {
+		case n.node == nil:
+			if err := l.startNode(n); err != nil {
+				l.log.Error("lab: restart failed", "node", n.Name, "err", err)
+			}
+		case !n.net.Reachable():
+			n.net.setCut(false)
+		}
+	}
+}

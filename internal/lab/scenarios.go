@@ -1,0 +1,130 @@
+package lab
+
+import (
+	"fmt"
+	"time"
+
+	"outlast/internal/lab/measure"
+)
+
+// Scenario is one outage from the seed, as the lab plays it.
+type Scenario struct {
+	Name, Title, Description string
+	// Service is the name the clients use.
+	Service string
+	// Affected are the endpoints the fault breaks.
+	Affected []string
+	// Prepare runs before the clients start (choose the leader, say).
+	Prepare func(l *Lab) error
+	// Fault breaks things at FaultAt.
+	Fault func(l *Lab) error
+	// Midway, if set, changes the fault Hold/2 after it began (gray failure's second phase).
+	Midway func(l *Lab) error
+	// Heal, if set, ends the fault after Hold and the scenario watches the
+	// return for AfterHeal; without it the scenario ends after Hold.
+	Heal   func(l *Lab) error
+	Bounds measure.Bounds
+}
+
+// The scenario clock: clients run WarmUp before the fault, the fault lasts
+// Hold, and a healed scenario watches the return for AfterHeal.
+const (
+	WarmUp    = 3 * time.Second
+	Hold      = 14 * time.Second
+	HealAfter = 10 * time.Second
+	AfterHeal = 8 * time.Second
+)
+
+// strict are the bounds issue 4 sets for every scenario.
+var strict = measure.Bounds{DetectionS: 3, SteeringS: 4, SuccessPctAfter: 99, MaxFlaps: 0}
+
+// Scenarios lists the seed's outages in the order the demo plays them.
+func Scenarios() []Scenario {
+	return []Scenario{
+		{
+			Name: "region-outage", Title: "One region hangs (AWS us-east-1, 7 December 2021)",
+			Description: "us-east-1 accepts connections and never answers, as it did for seven hours in 2021. " +
+				"Traffic must leave it within seconds.",
+			Service: APIName, Affected: []string{"use1"}, Bounds: strict,
+			Fault: func(l *Lab) error { return l.region("use1").Hang() },
+		},
+		{
+			Name: "provider-outage", Title: "A whole provider goes dark, its outlast node with it",
+			Description: "Every AWS region hangs and the outlast node in AWS dies. The nodes in GCP and Azure keep " +
+				"their majority, decide and steer; nothing needs AWS.",
+			Service: APIName, Affected: []string{"use1", "usw2"}, Bounds: strict,
+			Prepare: func(l *Lab) error { return l.moveLeader("gcp-usc1") },
+			Fault: func(l *Lab) error {
+				l.kill(l.nodeNamed("aws-use1"))
+				return hang(l, "use1", "usw2")
+			},
+		},
+		{
+			Name: "cdn-outage", Title: "A CDN fails globally (Fastly, June 2021)",
+			Description: "cdn-a answers every request with an error, everywhere at once. Traffic goes to the second CDN.",
+			Service:     CDNName, Affected: []string{"cdn-a"}, Bounds: strict,
+			Fault: func(l *Lab) error { l.region("cdn-a").Errors(1); return nil },
+		},
+		{
+			Name: "leader-lost", Title: "The control plane goes down with the region",
+			Description: "The Raft leader runs in AWS; AWS dies, taking the leader and its regions. A new leader is " +
+				"elected among the survivors and the failover still happens.",
+			Service: APIName, Affected: []string{"use1", "usw2"}, Bounds: strict,
+			Prepare: func(l *Lab) error { return l.moveLeader("aws-use1") },
+			Fault: func(l *Lab) error {
+				l.kill(l.nodeNamed("aws-use1"))
+				return hang(l, "use1", "usw2")
+			},
+		},
+		{
+			Name: "gray-failure", Title: "A gray failure: half the requests fail, then everything is slow",
+			Description: "us-east-1 answers 50% of requests with 503, then every answer takes 2 s longer. The checks " +
+				"judge it down once, and it stays down: no flapping.",
+			Service: APIName, Affected: []string{"use1"}, Bounds: strict,
+			Fault:  func(l *Lab) error { l.region("use1").Errors(0.5); return nil },
+			Midway: func(l *Lab) error { l.region("use1").Errors(0); return l.region("use1").Latency(2 * time.Second) },
+		},
+		{
+			Name: "false-alarm", Title: "False alarm: one outlast node loses its own network",
+			Description: "The node in GCP is cut off: its probes all fail and it cannot reach the others. The other " +
+				"two see every endpoint healthy, so nothing moves.",
+			Service: APIName, Bounds: measure.Bounds{SuccessPctAfter: 99, MaxFlaps: 0},
+			Fault: func(l *Lab) error { l.nodeNamed("gcp-usc1").net.setCut(true); return nil },
+		},
+		{
+			Name: "recovery", Title: "The region comes back",
+			Description: "us-east-1 hangs, then recovers. Traffic returns only after rise (10) good probes, " +
+				"without flapping.",
+			Service: APIName, Affected: []string{"use1"}, Bounds: strict,
+			Fault: func(l *Lab) error { return l.region("use1").Hang() },
+			Heal:  func(l *Lab) error { return l.region("use1").Heal() },
+		},
+	}
+}
+
+func hang(l *Lab, endpoints ...string) error {
+	for _, e := range endpoints {
+		if err := l.region(e).Hang(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// moveLeader hands Raft leadership to the named node, so a scenario knows
+// which provider holds the control plane when it fails.
+func (l *Lab) moveLeader(name string) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		leader := l.Leader()
+		switch {
+		case leader == nil:
+		case leader.Name == name:
+			return nil
+		default:
+			_ = leader.node.Cluster().TransferLeadership(name)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("lab: could not move the leader to %s", name)
+}
