@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -29,7 +30,8 @@ type resolver struct {
 	client      *dns.Client
 
 	mu       sync.Mutex
-	next     int // the nameserver the next lookup starts with
+	warm     bool // a first answer was cached
+	next     int  // the nameserver the next lookup starts with
 	addrs    []string
 	until    time.Time
 	inflight *lookupCall
@@ -63,13 +65,27 @@ func (r *resolver) lookup(ctx context.Context) ([]string, error) {
 	addrs, ttl, err := r.ask(ctx, first)
 	r.mu.Lock()
 	if err == nil {
-		r.addrs, r.until = addrs, time.Now().Add(ttl)
+		r.addrs, r.until = addrs, time.Now().Add(r.cacheFor(ttl))
 	}
 	r.inflight = nil
 	r.mu.Unlock()
 	c.addrs, c.err = addrs, err
 	close(c.done)
 	return addrs, err
+}
+
+// cacheFor is how long an answer stays cached: its TTL, except the first
+// time. A population of real devices holds answers of every age, so their
+// caches expire spread over a TTL; devices that all start at once would
+// otherwise re-resolve in lockstep, and every outage would look like one
+// cliff at the next expiry. The first answer is taken as already some way
+// through its TTL. Called with r.mu held.
+func (r *resolver) cacheFor(ttl time.Duration) time.Duration {
+	if r.warm || ttl <= 0 {
+		return ttl
+	}
+	r.warm = true
+	return time.Duration(rand.Int64N(int64(ttl)))
 }
 
 // ask tries every nameserver once, starting with the first-th.
