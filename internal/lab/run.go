@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -192,6 +193,9 @@ func (tl *timeline) finish(sc Scenario, faultAt, healAt float64) Result {
 		Affected: sc.Affected, AffectedAddrs: addrs,
 		Verdicts: tl.verdict, Answers: tl.answers, Seconds: tl.rec.Seconds(),
 	})
+	for _, f := range []*float64{&r.DetectionS, &r.SteeringS, &r.ClientRecoveryS, &r.ReturnS, &r.FaultAt, &r.HealAt} {
+		*f = math.Round(*f*1000) / 1000 // milliseconds are all the polling can tell
+	}
 	r.Name, r.Title, r.Description = sc.Name, sc.Title, sc.Description
 	r.FaultAt, r.HealAt, r.Markers = faultAt, healAt, tl.markers
 	slices.SortFunc(r.Markers, func(a, b Marker) int { return int((a.T - b.T) * 1000) })
