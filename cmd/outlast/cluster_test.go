@@ -16,10 +16,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/miekg/dns"
-
 	"outlast/internal/backend"
+	"outlast/internal/lab"
 )
+
+func portsFree(ip string, ports []int) bool {
+	for _, p := range ports {
+		if !lab.PortFree([]string{ip}, p) {
+			return false
+		}
+	}
+	return true
+}
 
 // The lab of the cluster test: three nodes in three providers, each on its
 // own loopback address, and two backends.
@@ -356,7 +364,7 @@ func (lab *clusterLab) followerReload(t *testing.T) {
 func (lab *clusterLab) joinAndRemove(t *testing.T) {
 	tlsDir := filepath.Join(lab.dir, "tls")
 	lab.run("tls", "node", "n4", "--dir", tlsDir, "--host", "127.0.0.24")
-	if !portFree([]string{"127.0.0.24"}, lab.ports[0]) || !portFree([]string{"127.0.0.24"}, lab.ports[1]) || !portFree([]string{"127.0.0.24"}, lab.ports[2]) {
+	if !portsFree("127.0.0.24", lab.ports) {
 		t.Skip("the lab's ports are taken on 127.0.0.24")
 	}
 	n4 := &labNode{name: "n4", ip: "127.0.0.24", config: filepath.Join(lab.dir, "n4-member.yaml"),
@@ -471,22 +479,14 @@ func (lab *clusterLab) tryHealthz(n *labNode) (healthReport, error) {
 // joined with commas, or "error: ..." when it did not answer.
 func digAt(addr string) string { return digName(addr, "api.example.test.") }
 
-// digName is digAt for any name.
+// digName is digAt for any name, through the drill's query.
 func digName(addr, name string) string {
-	q := new(dns.Msg)
-	q.SetQuestion(name, dns.TypeA)
-	r, _, err := (&dns.Client{Timeout: time.Second}).Exchange(q, addr)
-	if err != nil {
+	addrs, err := query(addr, name)
+	switch {
+	case err != nil:
 		return "error: " + err.Error()
-	}
-	var addrs []string
-	for _, rr := range r.Answer {
-		if a, ok := rr.(*dns.A); ok {
-			addrs = append(addrs, a.A.String())
-		}
-	}
-	if len(addrs) == 0 {
-		return "empty: " + dns.RcodeToString[r.Rcode]
+	case len(addrs) == 0:
+		return "empty"
 	}
 	return strings.Join(addrs, ",")
 }
@@ -624,18 +624,16 @@ func (h *heldConns) closeAll() {
 	h.conns = nil
 }
 
-// freePortsOn finds n TCP and UDP ports free on every given address.
+// freePortsOn finds n distinct ports, TCP and UDP, free on every given address.
 func freePortsOn(t *testing.T, ips []string, n int) []int {
 	t.Helper()
 	var ports []int
-	for tries := 0; len(ports) < n && tries < 200; tries++ {
-		ln, err := net.Listen("tcp", ips[0]+":0")
+	for tries := 0; len(ports) < n && tries < 50; tries++ {
+		port, err := lab.FreePort(ips)
 		if err != nil {
 			t.Fatal(err)
 		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		if portFree(ips, port) && !slices.Contains(ports, port) {
+		if !slices.Contains(ports, port) {
 			ports = append(ports, port)
 		}
 	}
@@ -643,23 +641,6 @@ func freePortsOn(t *testing.T, ips []string, n int) []int {
 		t.Fatalf("could not find %d ports free on %v", n, ips)
 	}
 	return ports
-}
-
-func portFree(ips []string, port int) bool {
-	for _, ip := range ips {
-		addr := fmt.Sprintf("%s:%d", ip, port)
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			return false
-		}
-		ln.Close()
-		pc, err := net.ListenPacket("udp", addr)
-		if err != nil {
-			return false
-		}
-		pc.Close()
-	}
-	return true
 }
 
 // lockedBuffer collects a process's output safely.

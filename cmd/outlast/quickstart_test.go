@@ -11,8 +11,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/miekg/dns"
 )
 
 // TestQuickstart runs the README's quickstart with the real binary: two
@@ -122,17 +120,9 @@ func dig(name string) string {
 		out, _ := exec.CommandContext(ctx, path, "+short", "+tries=1", "+time=1", "@127.0.0.1", "-p", "8053", name, "A").Output()
 		return strings.TrimSpace(string(out))
 	}
-	q := new(dns.Msg)
-	q.SetQuestion(dns.Fqdn(name), dns.TypeA)
-	r, _, err := (&dns.Client{Timeout: time.Second}).Exchange(q, "127.0.0.1:8053")
+	addrs, err := query("127.0.0.1:8053", name)
 	if err != nil {
 		return "error: " + err.Error()
-	}
-	var addrs []string
-	for _, rr := range r.Answer {
-		if a, ok := rr.(*dns.A); ok {
-			addrs = append(addrs, a.A.String())
-		}
 	}
 	return strings.Join(addrs, "\n")
 }

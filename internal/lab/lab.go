@@ -100,11 +100,11 @@ func (l *Lab) start() error {
 	for i := range nodeSpecs {
 		nodeIPs = append(nodeIPs, fmt.Sprintf("%s%d", nodeSubnet, i+1))
 	}
-	if l.port, err = freePort(endpointIPs); err != nil {
+	if l.port, err = FreePort(endpointIPs); err != nil {
 		return err
 	}
 	for i := range l.ports {
-		if l.ports[i], err = freePort(nodeIPs); err != nil {
+		if l.ports[i], err = FreePort(nodeIPs); err != nil {
 			return err
 		}
 	}
@@ -276,8 +276,8 @@ func (l *Lab) Close() {
 	os.RemoveAll(l.dir)
 }
 
-// freePort finds a TCP and UDP port free on every address.
-func freePort(ips []string) (int, error) {
+// FreePort finds a port free for TCP and UDP on every address.
+func FreePort(ips []string) (int, error) {
 	for range 100 {
 		ln, err := net.Listen("tcp", ips[0]+":0")
 		if err != nil {
@@ -285,14 +285,15 @@ func freePort(ips []string) (int, error) {
 		}
 		port := ln.Addr().(*net.TCPAddr).Port
 		ln.Close()
-		if portFree(ips, port) {
+		if PortFree(ips, port) {
 			return port, nil
 		}
 	}
 	return 0, errors.New("lab: no port free on every lab address")
 }
 
-func portFree(ips []string, port int) bool {
+// PortFree reports whether port is free for TCP and UDP on every address.
+func PortFree(ips []string, port int) bool {
 	for _, ip := range ips {
 		addr := fmt.Sprintf("%s:%d", ip, port)
 		ln, err := net.Listen("tcp", addr)
