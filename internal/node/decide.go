@@ -72,7 +72,7 @@ func (n *Node) lead(d *decider, now time.Time) *decider {
 		_ = n.proposeConfig(n.local, "bootstrap")
 		return d
 	}
-	if d = n.ensureDecider(d, st, now); d == nil {
+	if d = n.ensureDecider(d, st); d == nil {
 		return nil
 	}
 	if changes := d.engine.Evaluate(now); len(changes) > 0 {
@@ -95,7 +95,7 @@ func (n *Node) lead(d *decider, now time.Time) *decider {
 
 // ensureDecider returns an engine for the current configuration and members,
 // building a new one (seeded with the agreed verdicts) when either changed.
-func (n *Node) ensureDecider(d *decider, st *state.State, now time.Time) *decider {
+func (n *Node) ensureDecider(d *decider, st *state.State) *decider {
 	cfg := n.effectiveConfig(st)
 	vantages := n.vantages(st)
 	key := cfg.Hash + fmt.Sprint(vantages)
