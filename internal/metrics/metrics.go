@@ -17,6 +17,7 @@ type Metrics struct {
 	probeDuration  *prometheus.HistogramVec
 	probeResults   *prometheus.CounterVec
 	certExpiry     *prometheus.GaugeVec
+	probeUp        *prometheus.GaugeVec
 	verdict        *prometheus.GaugeVec
 	verdictChanges *prometheus.CounterVec
 	configInfo     *prometheus.GaugeVec
@@ -24,6 +25,10 @@ type Metrics struct {
 	answerAddrs    *prometheus.GaugeVec
 	isLeader       prometheus.Gauge
 	stale          prometheus.Gauge
+	leaderChanges  prometheus.Counter
+	appliedIndex   prometheus.Gauge
+	term           prometheus.Gauge
+	configVersion  prometheus.Gauge
 	dns            *dnsCounters
 }
 
@@ -43,6 +48,10 @@ func New(version string) *Metrics {
 		certExpiry: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "outlast_probe_cert_expiry_timestamp_seconds",
 			Help: "Earliest NotAfter of the certificate chain an endpoint presented, as a Unix time.",
+		}, []string{"endpoint", "vantage"}),
+		probeUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "outlast_probe_up",
+			Help: "This node's latest probe of each endpoint: 1 passed, 0 failed. Scrape every node for the whole vantage × endpoint matrix.",
 		}, []string{"endpoint", "vantage"}),
 		verdict: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "outlast_endpoint_verdict",
@@ -72,6 +81,22 @@ func New(version string) *Metrics {
 			Name: "outlast_cluster_stale",
 			Help: "1 while this node has heard from no leader for longer than cluster.stale_after and answers from the last agreed state.",
 		}),
+		leaderChanges: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "outlast_cluster_leader_changes_total",
+			Help: "Times this node saw the Raft leader change (to another node or to none).",
+		}),
+		appliedIndex: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "outlast_cluster_applied_index",
+			Help: "The last Raft log index this node applied; nodes far behind the leader answer from older state.",
+		}),
+		term: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "outlast_cluster_term",
+			Help: "The Raft term this node is in; it grows with every election.",
+		}),
+		configVersion: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "outlast_config_version",
+			Help: "Version of the replicated configuration this node applied (0 before the cluster has one).",
+		}),
 		dns: newDNSCounters(),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
@@ -79,7 +104,8 @@ func New(version string) *Metrics {
 	}, []string{"version"})
 	build.WithLabelValues(version).Set(1)
 	m.Registry.MustRegister(m.probeDuration, m.probeResults, m.certExpiry, m.verdict, m.verdictChanges,
-		m.configInfo, m.configReload, m.answerAddrs, m.isLeader, m.stale, m.dns.vec, build,
+		m.configInfo, m.configReload, m.answerAddrs, m.isLeader, m.stale, m.leaderChanges, m.appliedIndex,
+		m.term, m.configVersion, m.probeUp, m.dns.vec, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -92,6 +118,7 @@ func (m *Metrics) Observation(o model.Observation) {
 		result = string(model.ReasonOK)
 	}
 	m.probeResults.WithLabelValues(o.Endpoint, o.Vantage, result).Inc()
+	m.probeUp.WithLabelValues(o.Endpoint, o.Vantage).Set(boolValue(o.Result.Up))
 	if !o.Result.CertExpiry.IsZero() {
 		m.certExpiry.WithLabelValues(o.Endpoint, o.Vantage).Set(float64(o.Result.CertExpiry.Unix()))
 	}
@@ -134,11 +161,24 @@ func (m *Metrics) Config(file, hash string, ok bool) {
 	m.configReload.Set(0)
 }
 
-// ClusterState records whether this node leads and whether its state is stale.
-func (m *Metrics) ClusterState(leader, stale bool) {
-	m.isLeader.Set(boolValue(leader))
-	m.stale.Set(boolValue(stale))
+// ClusterState records this node's place in the cluster.
+func (m *Metrics) ClusterState(c ClusterFacts) {
+	m.isLeader.Set(boolValue(c.Leader))
+	m.stale.Set(boolValue(c.Stale))
+	m.appliedIndex.Set(float64(c.AppliedIndex))
+	m.term.Set(float64(c.Term))
+	m.configVersion.Set(float64(c.ConfigVersion))
 }
+
+// ClusterFacts are what ClusterState records.
+type ClusterFacts struct {
+	Leader, Stale      bool
+	AppliedIndex, Term uint64
+	ConfigVersion      uint64
+}
+
+// LeaderChanged counts a change of leader seen by this node.
+func (m *Metrics) LeaderChanged() { m.leaderChanges.Inc() }
 
 func boolValue(b bool) float64 {
 	if b {

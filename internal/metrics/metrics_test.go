@@ -21,6 +21,8 @@ func TestExpositionParses(t *testing.T) {
 	m.DNSQuery(dns.TypeA, dns.RcodeSuccess)
 	m.DNSQuery(dns.TypeCAA, dns.RcodeRefused)
 	m.Config("c.yaml", "abc", true)
+	m.ClusterState(ClusterFacts{Leader: true, AppliedIndex: 42, Term: 3, ConfigVersion: 2})
+	m.LeaderChanged()
 
 	families, err := m.Registry.Gather()
 	if err != nil {
@@ -38,10 +40,18 @@ func TestExpositionParses(t *testing.T) {
 		t.Fatalf("exposition does not parse: %v", err)
 	}
 	for _, name := range []string{"outlast_probe_duration_seconds", "outlast_probe_results_total", "outlast_endpoint_verdict",
-		"outlast_verdict_changes_total", "outlast_dns_queries_total", "outlast_config_info", "outlast_build_info"} {
+		"outlast_verdict_changes_total", "outlast_dns_queries_total", "outlast_config_info", "outlast_build_info",
+		"outlast_probe_up", "outlast_cluster_is_leader", "outlast_cluster_stale", "outlast_cluster_leader_changes_total",
+		"outlast_cluster_applied_index", "outlast_cluster_term", "outlast_config_version"} {
 		if parsed[name] == nil {
 			t.Errorf("metric %s missing from the exposition", name)
 		}
+	}
+	if got := testutil.ToFloat64(m.probeUp.WithLabelValues("use1", "n1")); got != 0 {
+		t.Errorf("a failed probe must set outlast_probe_up to 0, got %v", got)
+	}
+	if got := testutil.ToFloat64(m.appliedIndex); got != 42 {
+		t.Errorf("outlast_cluster_applied_index = %v, want 42", got)
 	}
 	if got := testutil.ToFloat64(m.dns.vec.WithLabelValues("other", "REFUSED")); got != 1 {
 		t.Errorf("CAA/REFUSED should count under qtype=other, got %v", got)

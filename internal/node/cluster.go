@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"outlast/internal/cluster"
+	"outlast/internal/metrics"
 	"outlast/internal/tlsca"
 )
 
@@ -57,18 +58,26 @@ func (n *Node) joinCluster() (*cluster.Cluster, error) {
 
 // checkStale decides whether this node answers from stale state: it has
 // heard from no leader for longer than cluster.stale_after. It says so once
-// on every change, in the log and the metrics; /healthz reads the flag.
+// on every change, in the log and the metrics; /healthz reads the flag. It
+// also keeps the cluster metrics current. Only the answer loop calls it.
 func (n *Node) checkStale() {
-	if n.local.Cluster.Listen == "" {
-		n.metrics.ClusterState(n.cluster.IsLeader(), false) // alone, a node is never cut off
-		return
-	}
 	st := n.cluster.Status()
 	now := n.opts.Clock.Now()
-	fresh := st.State == "Leader" ||
+	if st.LeaderID != n.lastLeader {
+		if n.lastLeader != "" || st.LeaderID == "" {
+			n.metrics.LeaderChanged()
+		}
+		n.lastLeader = st.LeaderID
+	}
+	fresh := n.local.Cluster.Listen == "" || // alone, a node is never cut off
+		st.State == "Leader" ||
 		(st.LeaderID != "" && !st.LastContact.IsZero() && now.Sub(st.LastContact) <= n.local.Cluster.StaleAfter)
 	stale := !fresh
-	n.metrics.ClusterState(st.State == "Leader", stale)
+	facts := metrics.ClusterFacts{Leader: st.State == "Leader", Stale: stale, AppliedIndex: st.AppliedIndex, Term: st.Term}
+	if cfg := n.machine.Current().Config; cfg != nil {
+		facts.ConfigVersion = cfg.Version
+	}
+	n.metrics.ClusterState(facts)
 	if n.stale.Swap(stale) == stale {
 		return
 	}

@@ -74,6 +74,8 @@ type Node struct {
 	lastObs sync.Map                       // endpoint → model.Observation seen by this node's probes
 	answers atomic.Pointer[[]model.Answer] // what DNS answers now
 	stale   atomic.Bool
+	// lastLeader is the leader checkStale saw last; only the answer loop touches it.
+	lastLeader string
 
 	started  time.Time
 	httpSrv  *http.Server
