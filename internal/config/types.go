@@ -16,8 +16,10 @@ type Config struct {
 	Node Node `yaml:"node"`
 	// DNS configures the authoritative DNS listener.
 	DNS DNSListener `yaml:"dns"`
-	// HTTP configures the listener for /healthz and /metrics.
+	// HTTP configures the listener for /healthz, /metrics, the API and the status page.
 	HTTP HTTPListener `yaml:"http"`
+	// API says who may use the operator API and the status page.
+	API API `yaml:"api"`
 	// Cluster joins this node to other outlast nodes through Raft. Leave it
 	// out to run a single node on its own.
 	Cluster Cluster `yaml:"cluster"`
@@ -74,6 +76,34 @@ func (c *Config) WithShared(s Shared) *Config {
 	out := *c
 	out.Health, out.Zones, out.Services = s.Health, s.Zones, s.Services
 	return &out
+}
+
+// API configures access to the operator API (/api/v1/) and the status page.
+type API struct {
+	// Tokens that may use the API (default: none; then only public reads work).
+	Tokens []Token `yaml:"tokens"`
+	// PublicStatus lets anyone read the status page and the API's read
+	// endpoints without a token (default false). Writes always need an admin token.
+	PublicStatus bool `yaml:"public_status"`
+}
+
+// Scope is what a token may do.
+type Scope string
+
+// Token scopes.
+const (
+	ScopeRead  Scope = "read"  // every GET
+	ScopeAdmin Scope = "admin" // reads and writes (overrides, configuration)
+)
+
+// Token is one bearer token, stored as a hash (make one with outlast token new).
+type Token struct {
+	// Name says who uses the token; writes are recorded under it. Required.
+	Name string `yaml:"name"`
+	// Scope is read or admin. Required.
+	Scope Scope `yaml:"scope"`
+	// SHA256 is the hex SHA-256 of the token. Required.
+	SHA256 string `yaml:"sha256"`
 }
 
 // Cluster configures membership in a cluster of outlast nodes.

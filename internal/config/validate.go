@@ -28,6 +28,7 @@ func validate(c *Config) []Problem {
 	v.listener("dns.listen", c.DNS.Listen)
 	v.listener("http.listen", c.HTTP.Listen)
 	v.cluster(c)
+	v.api(&c.API)
 	if c.Health.StaleAfter < 1 {
 		v.add("health.stale_after", "must be at least 1 interval, got %d", c.Health.StaleAfter)
 	}
@@ -86,6 +87,26 @@ func (v *validator) cluster(c *Config) {
 			v.add(path+".address", "address %s is listed twice", p.Address)
 		}
 		names[p.Name], addrs[p.Address] = true, true
+	}
+}
+
+func (v *validator) api(a *API) {
+	names := map[string]bool{}
+	for i, t := range a.Tokens {
+		path := fmt.Sprintf("api.tokens[%d]", i)
+		switch {
+		case t.Name == "":
+			v.add(path+".name", "is required: who uses the token, recorded with every change they make")
+		case names[t.Name]:
+			v.add(path+".name", "token name %q is used twice", t.Name)
+		}
+		names[t.Name] = true
+		if t.Scope != ScopeRead && t.Scope != ScopeAdmin {
+			v.add(path+".scope", "%q is not a scope; use read or admin", t.Scope)
+		}
+		if len(t.SHA256) != 64 || strings.Trim(strings.ToLower(t.SHA256), "0123456789abcdef") != "" {
+			v.add(path+".sha256", "must be the 64 hex digits of the token's SHA-256 (outlast token new prints it)")
+		}
 	}
 }
 

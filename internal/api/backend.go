@@ -1,0 +1,54 @@
+// Package api is the operator's JSON API on every node, under /api/v1/ on
+// the node's HTTP listener: cluster status, services with their verdicts and
+// per-vantage evidence, the current answers, overrides, the event history and
+// the configuration. Reads need a token with scope read (or none, when the
+// status is public); writes need scope admin and are recorded, with who and
+// why, in the replicated event history. A write sent to a follower is
+// forwarded to the leader by the cluster.
+package api
+
+import (
+	"context"
+	"time"
+
+	"outlast/internal/cluster"
+	"outlast/internal/config"
+	"outlast/internal/model"
+	"outlast/internal/state"
+)
+
+// Backend is what the API needs from the node it runs on.
+type Backend interface {
+	// State is the agreed state this node applied. Callers must not modify it.
+	State() *state.State
+	// Config is the configuration this node runs: its own file's local parts
+	// with the cluster's replicated part.
+	Config() *config.Config
+	// Answers is what this node's DNS server answers now.
+	Answers() []model.Answer
+	// Cluster is this node's view of the Raft cluster.
+	Cluster() cluster.Status
+	// Info describes this node.
+	Info() NodeInfo
+	// Observations are the latest probe results from every vantage point the
+	// node can learn of: its own always, the others' through the leader
+	// while it can reach it. Keyed by vantage, then endpoint.
+	Observations(ctx context.Context) map[string]map[string]model.Observation
+	// Propose commits a command through the leader (forwarded from a
+	// follower). Errors wrap state's sentinel errors (ErrVersionConflict,
+	// ErrUnknownEndpoint, ErrInvalid) when the state machine refused it.
+	Propose(ctx context.Context, cmd state.Command) error
+	// Now is the node's clock.
+	Now() time.Time
+}
+
+// NodeInfo describes the node serving the API.
+type NodeInfo struct {
+	Name     string         `json:"name"`
+	Location model.Location `json:"location"`
+	Version  string         `json:"version"`
+	Started  time.Time      `json:"started"`
+	// Stale is true while the node has heard from no leader for longer than
+	// cluster.stale_after: it answers from the last state it agreed on.
+	Stale bool `json:"stale"`
+}
