@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -467,7 +469,19 @@ func (lab *clusterLab) healthz(n *labNode) healthReport {
 func (lab *clusterLab) tryHealthz(n *labNode) (healthReport, error) {
 	var h healthReport
 	client := http.Client{Timeout: 2 * time.Second}
-	resp, err := client.Get("http://" + n.httpAddr + "/healthz")
+	scheme := "http"
+	if !strings.HasPrefix(n.ip, "127.") {
+		// Off loopback the node serves its HTTP listener over TLS with its certificate.
+		pem, err := os.ReadFile(filepath.Join(lab.dir, "tls", "ca.pem"))
+		if err != nil {
+			return h, err
+		}
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(pem)
+		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+		scheme = "https"
+	}
+	resp, err := client.Get(scheme + "://" + n.httpAddr + "/healthz")
 	if err != nil {
 		return h, err
 	}

@@ -317,3 +317,41 @@ func statusWith(ctx context.Context, client *http.Client, addr string) (Status, 
 	}
 	return s, nil
 }
+
+// Fetch GETs path from Options.Handler on the leader and returns the body:
+// a follower reads what only the leader knows this way (the latest probe
+// results of every node). On the leader the Handler is called in-process.
+// Errors as for Post.
+func (c *Cluster) Fetch(ctx context.Context, path string) ([]byte, error) {
+	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, pathPrefix) {
+		return nil, fmt.Errorf("cluster: fetch: path %q must start with / and lie outside %s", path, pathPrefix)
+	}
+	var body []byte
+	err := c.onLeader(ctx, "fetch "+path,
+		func(ctx context.Context) error {
+			if c.handler == nil {
+				return fmt.Errorf("cluster: fetch %s: no handler", path)
+			}
+			req, err := http.NewRequestWithContext(context.WithValue(ctx, selfKey{}, c.id), http.MethodGet, path, nil)
+			if err != nil {
+				return fmt.Errorf("cluster: fetch %s: %w", path, err)
+			}
+			rec := &recorder{header: http.Header{}, status: http.StatusOK}
+			c.handler.ServeHTTP(rec, req)
+			body = rec.body.Bytes()
+			return postResult(path, rec.status, body)
+		},
+		func(ctx context.Context, addr string) error {
+			req, err := newRequest(ctx, http.MethodGet, addr, path, nil)
+			if err != nil {
+				return err
+			}
+			status, data, err := roundTrip(c.net.client, req)
+			if err != nil {
+				return err
+			}
+			body = data
+			return postResult(path, status, data)
+		})
+	return body, err
+}

@@ -27,6 +27,10 @@ func validate(c *Config) []Problem {
 	v := &validator{}
 	v.listener("dns.listen", c.DNS.Listen)
 	v.listener("http.listen", c.HTTP.Listen)
+	if ap, err := netip.ParseAddrPort(c.HTTP.Listen); err == nil && !ap.Addr().IsLoopback() && c.Cluster.Listen == "" {
+		v.add("http.listen", "%s is not loopback, so the API must be served over TLS with the node certificate; "+
+			"configure cluster (with its tls files) or listen on 127.0.0.1", c.HTTP.Listen)
+	}
 	v.cluster(c)
 	v.api(&c.API)
 	if c.Health.StaleAfter < 1 {

@@ -238,7 +238,7 @@ func (l *Lab) kill(n *Node) {
 // Leader is the node that leads, or nil.
 func (l *Lab) Leader() *Node {
 	for _, n := range l.Nodes {
-		if n.Up() && n.node.Cluster().IsLeader() {
+		if n.Up() && n.node.Raft().IsLeader() {
 			return n
 		}
 	}

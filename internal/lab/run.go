@@ -268,12 +268,12 @@ func (l *Lab) unhealthy(service, want string) string {
 	}
 	// A node back from a partition may still call an election or catch up:
 	// measuring before the cluster settles would blame the next scenario.
-	lead := leader.node.Cluster().Status()
+	lead := leader.node.Raft().Status()
 	for _, n := range l.Nodes {
 		if !n.Up() {
 			return n.Name + " is down"
 		}
-		if cs := n.node.Cluster().Status(); cs.LeaderID != leader.Name || cs.AppliedIndex < lead.CommitIndex || cs.Term != lead.Term {
+		if cs := n.node.Raft().Status(); cs.LeaderID != leader.Name || cs.AppliedIndex < lead.CommitIndex || cs.Term != lead.Term {
 			return fmt.Sprintf("%s follows %q at term %d, applied %d; the leader %s is at term %d, commit %d",
 				n.Name, cs.LeaderID, cs.Term, cs.AppliedIndex, leader.Name, lead.Term, lead.CommitIndex)
 		}
@@ -306,14 +306,14 @@ func (l *Lab) barrier(ctx context.Context) string {
 	data, _ := state.Encode(state.Command{Kind: state.ExpireOverrides, At: time.Now(), Who: "lab"})
 	actx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := leader.node.Cluster().Apply(actx, data); err != nil {
+	if err := leader.node.Raft().Apply(actx, data); err != nil {
 		return "barrier not committed: " + err.Error()
 	}
-	index := leader.node.Cluster().Status().AppliedIndex
+	index := leader.node.Raft().Status().AppliedIndex
 	for wait := time.Now().Add(500 * time.Millisecond); time.Now().Before(wait); time.Sleep(20 * time.Millisecond) {
 		behind := ""
 		for _, n := range l.Nodes {
-			if n.node.Cluster().Status().AppliedIndex < index {
+			if n.node.Raft().Status().AppliedIndex < index {
 				behind = n.Name
 			}
 		}

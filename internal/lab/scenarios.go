@@ -122,7 +122,7 @@ func (l *Lab) moveLeader(name string) error {
 		case leader.Name == name:
 			return nil
 		default:
-			_ = leader.node.Cluster().TransferLeadership(name)
+			_ = leader.node.Raft().TransferLeadership(name)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -1,8 +1,11 @@
 package node
 
 import (
+	"crypto/tls"
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -32,11 +35,7 @@ func (n *Node) joinCluster() (*cluster.Cluster, error) {
 		opts.Timing = cluster.Timing{HeartbeatTimeout: 50 * time.Millisecond, ElectionTimeout: 50 * time.Millisecond,
 			LeaderLeaseTimeout: 50 * time.Millisecond}
 	default:
-		certs, err := tlsca.LoadWithOptions(tlsca.Files{CA: cl.TLS.CAFile, Cert: cl.TLS.CertFile, Key: cl.TLS.KeyFile},
-			name, tlsca.Options{Logger: n.opts.Logger.With("component", "tls")})
-		if err != nil {
-			return nil, fmt.Errorf("node: cluster certificates: %w", err)
-		}
+		certs := n.certs
 		opts.Bind, opts.Advertise, opts.DataDir = cl.Listen, cl.Advertise, cl.DataDir
 		opts.Listener, opts.Dial = n.opts.ClusterListener, n.opts.ClusterDial
 		opts.ServerTLS, opts.ClientTLS = certs.ServerConfig(), certs.ClientConfig
@@ -47,6 +46,7 @@ func (n *Node) joinCluster() (*cluster.Cluster, error) {
 		}
 		mux := http.NewServeMux()
 		mux.HandleFunc("POST "+observationsPath, n.handleObservations)
+		mux.HandleFunc("GET "+allObservationsPath, n.serveLatest)
 		opts.Handler = mux
 	}
 	c, err := cluster.New(opts)
@@ -54,6 +54,40 @@ func (n *Node) joinCluster() (*cluster.Cluster, error) {
 		return nil, fmt.Errorf("node: %w", err)
 	}
 	return c, nil
+}
+
+// loadCertificates reads the node certificate and the cluster CA, when the
+// node is in a cluster; they secure the cluster port and, off loopback, the
+// HTTP listener.
+func (n *Node) loadCertificates() error {
+	cl := n.local.Cluster
+	if cl.Listen == "" {
+		return nil
+	}
+	certs, err := tlsca.LoadWithOptions(tlsca.Files{CA: cl.TLS.CAFile, Cert: cl.TLS.CertFile, Key: cl.TLS.KeyFile},
+		n.local.Node.Name, tlsca.Options{Logger: n.opts.Logger.With("component", "tls")})
+	if err != nil {
+		return fmt.Errorf("node: cluster certificates: %w", err)
+	}
+	n.certs = certs
+	return nil
+}
+
+// httpListener binds the HTTP listener: plain on loopback, TLS with the
+// node certificate anywhere else (it carries API tokens).
+func (n *Node) httpListener() (net.Listener, error) {
+	ln, err := net.Listen("tcp", n.local.HTTP.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("node: http: %w", err)
+	}
+	if addr, err := netip.ParseAddrPort(n.local.HTTP.Listen); err == nil && !addr.Addr().IsLoopback() {
+		if n.certs == nil {
+			ln.Close()
+			return nil, fmt.Errorf("node: http: %s is not loopback, so it must be served over TLS, and there is no node certificate (cluster.tls)", n.local.HTTP.Listen)
+		}
+		return tls.NewListener(ln, n.certs.HTTPSConfig()), nil
+	}
+	return ln, nil
 }
 
 // checkStale decides whether this node answers from stale state: it has

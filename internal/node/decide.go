@@ -37,6 +37,7 @@ func (n *Node) decideLoop() {
 			return
 		case o := <-n.obs:
 			n.lastObs.Store(o.Endpoint, o)
+			n.latest.record(o)
 			n.metrics.Observation(o)
 			if d != nil {
 				n.observe(d, o)

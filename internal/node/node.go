@@ -28,6 +28,7 @@ import (
 	"outlast/internal/model"
 	"outlast/internal/scheduler"
 	"outlast/internal/state"
+	"outlast/internal/tlsca"
 )
 
 // evaluateEvery is how often the leader recomputes verdicts and followers
@@ -65,6 +66,7 @@ type Node struct {
 	dns     *dnsserver.Server
 	machine *state.Machine
 	cluster *cluster.Cluster
+	certs   *tlsca.Reloader // the node certificate, in a cluster
 
 	changed chan struct{}            // the applied state changed
 	obs     chan model.Observation   // from this node's probes
@@ -72,6 +74,7 @@ type Node struct {
 	outbox  chan []model.Observation // batches waiting for the sender
 
 	lastObs sync.Map                       // endpoint → model.Observation seen by this node's probes
+	latest  latestBoard                    // every node's latest results that reached this one
 	answers atomic.Pointer[[]model.Answer] // what DNS answers now
 	stale   atomic.Bool
 	// lastLeader is the leader checkStale saw last; only the answer loop touches it.
@@ -123,10 +126,14 @@ func (n *Node) Start() error {
 		return fmt.Errorf("node: dns: %w", err)
 	}
 	n.dnsAddr = udp
-	ln, err := net.Listen("tcp", n.local.HTTP.Listen)
+	if err := n.loadCertificates(); err != nil {
+		_ = n.dns.Shutdown(context.Background())
+		return err
+	}
+	ln, err := n.httpListener()
 	if err != nil {
 		_ = n.dns.Shutdown(context.Background())
-		return fmt.Errorf("node: http: %w", err)
+		return err
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if n.cluster, err = n.joinCluster(); err != nil {
@@ -158,8 +165,8 @@ func (n *Node) DNSAddr() net.Addr { return n.dnsAddr }
 // HTTPAddr is the bound address of /healthz and /metrics.
 func (n *Node) HTTPAddr() net.Addr { return n.httpAddr }
 
-// Cluster is the node's cluster membership.
-func (n *Node) Cluster() *cluster.Cluster { return n.cluster }
+// Raft is the node's cluster membership: leadership, status, proposals.
+func (n *Node) Raft() *cluster.Cluster { return n.cluster }
 
 // Stop shuts the node down and waits for its goroutines, bounded by ctx.
 func (n *Node) Stop(ctx context.Context) error {

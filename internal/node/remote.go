@@ -95,6 +95,7 @@ func (n *Node) observeRemote(d *decider, b remoteBatch) {
 	for _, o := range b.Observations {
 		o.Vantage = b.From
 		o.At = o.At.Add(skew)
+		n.latest.record(o)
 		n.observe(d, o)
 	}
 }

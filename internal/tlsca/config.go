@@ -61,6 +61,20 @@ func (r *Reloader) ClientConfig(serverName string) *tls.Config {
 	}
 }
 
+// HTTPSConfig returns the configuration for the node's HTTP listener (API,
+// status page, metrics): the node certificate, rotated like the rest, and no
+// client certificate asked for — operators and Prometheus authenticate with
+// tokens or not at all. TLS 1.2 is allowed for older scrapers.
+func (r *Reloader) HTTPSConfig() *tls.Config {
+	return &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+			cert := r.maybeReload().cert
+			return &cert, nil
+		},
+	}
+}
+
 func describePeer(cs tls.ConnectionState, serverName string) string {
 	if len(cs.PeerCertificates) > 0 {
 		return fmt.Sprintf("%q (certificate for %q)", serverName, cs.PeerCertificates[0].Subject.CommonName)
