@@ -39,6 +39,7 @@ Usage:
   outlast drill --config FILE ...      measure a real traffic shift: force an endpoint down, time it, undo
   outlast config check FILE...         validate configuration files
   outlast cluster status|join|remove   manage cluster membership (--config FILE)
+  outlast token new --name N --scope S make an API token (read or admin) and its config line
   outlast tls init [--dir DIR]         make the cluster CA (docs/tls.md)
   outlast tls node NAME [--host H]...  make a node certificate from it
   outlast backend --listen ADDR        run the sample HTTP service (200 "ok" on / and /healthz)
@@ -65,6 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return clusterCmd(args[1:], stdout, stderr)
 	case "demo":
 		return demoCmd(args[1:], stdout, stderr)
+	case "token":
+		return tokenCmd(args[1:], stdout, stderr)
 	case "drill":
 		return drillCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
