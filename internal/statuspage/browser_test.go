@@ -1,0 +1,78 @@
+package statuspage
+
+import (
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"outlast/internal/model"
+	"outlast/internal/statuspage/statuspagetest"
+)
+
+// TestLiveUpdateInChromium loads the page in headless Chromium, turns an
+// endpoint down in the backend, and waits for the page to show it without a
+// reload. It saves a screenshot to $OUTLAST_SCREENSHOT (default: a
+// temporary directory) and a phone-width one beside it.
+func TestLiveUpdateInChromium(t *testing.T) {
+	f := sample(t)
+	srv := httptest.NewServer(New(f, nil))
+	t.Cleanup(srv.Close)
+	page := statuspagetest.Open(t, srv.URL+"/")
+
+	if err := page.WaitState("usc1", "n-azure", "up", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := page.WaitState("usc1", "", "up", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+
+	// gcp's region fails: every vantage sees it time out, and the leader decides.
+	f.set(func(f *fakeBackend) { f.now = f.now.Add(3 * time.Second) })
+	for _, m := range members {
+		for _, e := range []string{"use1", "usw2", "cdn-a", "cdn-b"} {
+			r := model.Result{Up: e != "use1", Latency: 11 * time.Millisecond, Reason: model.ReasonOK}
+			if !r.Up {
+				r = model.Result{Latency: time.Second, Reason: model.ReasonTimeout, Detail: "no response within 1s"}
+			}
+			f.observe(m.Name, e, t0.Add(2600*time.Millisecond), r)
+		}
+		f.observe(m.Name, "usc1", t0.Add(2500*time.Millisecond),
+			model.Result{Latency: time.Second, Reason: model.ReasonTimeout, Detail: "no response within 1s"})
+	}
+	f.apply(t, verdictCmd(t0.Add(2900*time.Millisecond), "usc1", model.Down, model.Down))
+
+	if err := page.WaitState("usc1", "n-azure", "down", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := page.WaitState("usc1", "", "down", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	reloaded, seen, err := page.Reloaded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reloaded {
+		t.Fatalf("the page was reloaded to show the change, want a live update: %s", seen)
+	}
+	for _, u := range page.Requested() {
+		if !strings.HasPrefix(u, srv.URL+"/") {
+			t.Errorf("the page fetched %s; it must fetch nothing but itself", u)
+		}
+	}
+
+	shot := os.Getenv("OUTLAST_SCREENSHOT")
+	if shot == "" {
+		shot = filepath.Join(t.TempDir(), "statuspage.png")
+	}
+	if err := page.Screenshot(shot, 1280); err != nil {
+		t.Fatal(err)
+	}
+	phone := strings.TrimSuffix(shot, ".png") + "-phone.png"
+	if err := page.Screenshot(phone, 390); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots: %s, %s", shot, phone)
+}

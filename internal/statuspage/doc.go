@@ -1,0 +1,14 @@
+// Package statuspage owns the status page every outlast node serves at "/":
+// who this node is and whether it answers from stale state, the cluster's
+// leader and members, a per-provider summary, a health matrix per service
+// (endpoints grouped by region × vantage points, each cell the last check
+// with its latency and age) beside the effective verdict and any override,
+// the current DNS answers and the latest events.
+//
+// The page is rendered on the server with html/template and carries all its
+// CSS and JavaScript inline: it fetches nothing from anywhere else, so it
+// keeps working while half the internet (and the provider's own status page)
+// is broken. It is complete without JavaScript; with it, a few lines fetch
+// the page's live region from FragmentPath every two seconds and swap it in,
+// without reloading the page.
+package statuspage

@@ -1,0 +1,219 @@
+package statuspage
+
+import (
+	"context"
+	"maps"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"outlast/internal/api"
+	"outlast/internal/cluster"
+	"outlast/internal/config"
+	"outlast/internal/model"
+	"outlast/internal/state"
+)
+
+var t0 = time.Date(2021, 12, 7, 15, 30, 0, 0, time.UTC)
+
+// fakeBackend is a node as the page sees it, over a real state.State that
+// only ever changes by applying real commands.
+type fakeBackend struct {
+	mu      sync.Mutex
+	st      *state.State
+	index   uint64
+	obs     map[string]map[string]model.Observation
+	answers []model.Answer
+	info    api.NodeInfo
+	cluster cluster.Status
+	now     time.Time
+}
+
+var _ api.Backend = (*fakeBackend)(nil)
+
+func newFake() *fakeBackend {
+	return &fakeBackend{st: state.New(), obs: map[string]map[string]model.Observation{}, now: t0,
+		info: api.NodeInfo{Name: "n-aws", Location: loc("aws/us-east-1"), Version: "v0.5.0-test", Started: t0.Add(-time.Hour)}}
+}
+
+// apply applies commands to a copy and publishes it, as state.Machine does,
+// so a page being rendered keeps the State it started with.
+func (f *fakeBackend) apply(t testing.TB, cmds ...state.Command) {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	next := f.st.Clone()
+	for _, cmd := range cmds {
+		f.index++
+		if err := next.Apply(f.index, cmd); err != nil {
+			t.Fatalf("applying %s: %v", cmd.Kind, err)
+		}
+	}
+	f.st = next
+}
+
+func (f *fakeBackend) observe(vantage, endpoint string, at time.Time, r model.Result) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	byEndpoint := maps.Clone(f.obs[vantage])
+	if byEndpoint == nil {
+		byEndpoint = map[string]model.Observation{}
+	}
+	byEndpoint[endpoint] = model.Observation{Vantage: vantage, Endpoint: endpoint, At: at, Result: r}
+	f.obs[vantage] = byEndpoint
+}
+
+func (f *fakeBackend) set(fn func(f *fakeBackend)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn(f)
+}
+
+func (f *fakeBackend) State() *state.State {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.st
+}
+
+func (f *fakeBackend) Config() *config.Config {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.st.Config == nil {
+		return &config.Config{}
+	}
+	c := (&config.Config{}).WithShared(f.st.Config.Shared)
+	c.Hash = f.st.Config.Hash
+	return c
+}
+
+func (f *fakeBackend) Answers() []model.Answer {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.answers
+}
+
+func (f *fakeBackend) Cluster() cluster.Status {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.cluster
+}
+
+func (f *fakeBackend) Info() api.NodeInfo {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.info
+}
+
+func (f *fakeBackend) Observations(context.Context) map[string]map[string]model.Observation {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make(map[string]map[string]model.Observation, len(f.obs))
+	for v, m := range f.obs {
+		out[v] = maps.Clone(m)
+	}
+	return out
+}
+
+func (f *fakeBackend) Propose(context.Context, state.Command) error { return nil }
+
+func (f *fakeBackend) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func loc(s string) model.Location {
+	l, err := model.ParseLocation(s)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+func endpoint(name, location string, priority int, addr string) config.Endpoint {
+	w := uint32(1)
+	a := netip.MustParseAddr(addr)
+	return config.Endpoint{Name: name, Location: loc(location), Addresses: []netip.Addr{a}, ProbeAddress: a,
+		Priority: priority, Weight: &w}
+}
+
+func service(name string, policy config.Policy, endpoints ...config.Endpoint) config.Service {
+	return config.Service{Name: name, Type: model.TypeA, TTL: 30 * time.Second, Policy: policy, MaxAnswers: 8,
+		WhenAllDown: config.AllDownServeAll, Endpoints: endpoints,
+		Check: config.Check{Type: config.CheckHTTP, Port: 80, Interval: time.Second, Timeout: time.Second, Fall: 3, Rise: 2,
+			HTTP: config.HTTPCheck{Method: "GET", Path: "/healthz", ExpectStatus: config.StatusRange{Min: 200, Max: 399}}}}
+}
+
+// members are three vantage points in three providers.
+var members = []state.Member{
+	{Name: "n-aws", Address: "10.0.1.1:7000", Location: loc("aws/us-east-1")},
+	{Name: "n-gcp", Address: "10.0.2.1:7000", Location: loc("gcp/us-central1")},
+	{Name: "n-azure", Address: "10.0.3.1:7000", Location: loc("azure/westeurope")},
+}
+
+// sample is a cluster in the middle of the 2021 us-east-1 outage: the
+// endpoint there is down by quorum, the others are up, and an operator has
+// drained the CDN the outage also hurt.
+func sample(t testing.TB) *fakeBackend {
+	f := newFake()
+	shared := &config.Shared{Health: config.HealthPolicy{StaleAfter: 3}, Services: []config.Service{
+		service("api.example.test.", config.PolicyFailover,
+			endpoint("use1", "aws/us-east-1", 1, "192.0.2.1"),
+			endpoint("usw2", "aws/us-west-2", 2, "192.0.2.2"),
+			endpoint("usc1", "gcp/us-central1", 3, "192.0.2.3")),
+		service("www.example.test.", config.PolicyWeighted,
+			endpoint("cdn-a", "fastly/global", 1, "198.51.100.1"),
+			endpoint("cdn-b", "cloudflare/global", 1, "198.51.100.2")),
+	}}
+	cmds := []state.Command{{Kind: state.SetConfig, At: t0.Add(-time.Hour), Who: "alice", Config: shared, ConfigHash: "c0ffee0123456789"}}
+	for i := range members {
+		cmds = append(cmds, state.Command{Kind: state.SetMember, At: t0.Add(-time.Hour), Member: &members[i]})
+	}
+	cmds = append(cmds,
+		verdictCmd(t0.Add(-2*time.Minute), "usw2", model.Up, model.Up),
+		verdictCmd(t0.Add(-2*time.Minute), "usc1", model.Up, model.Up),
+		verdictCmd(t0.Add(-2*time.Minute), "cdn-a", model.Up, model.Up),
+		verdictCmd(t0.Add(-2*time.Minute), "cdn-b", model.Up, model.Up),
+		verdictCmd(t0.Add(-20*time.Second), "use1", model.Down, model.Down),
+		state.Command{Kind: state.SetOverride, At: t0.Add(-10 * time.Second), Who: "bob", Why: "CDN errors in EU",
+			Override: &state.Override{Endpoint: "cdn-a", Kind: state.Drain, Expires: t0.Add(30 * time.Minute)}},
+	)
+	f.apply(t, cmds...)
+	for _, m := range members {
+		for _, e := range []string{"usw2", "usc1", "cdn-a", "cdn-b"} {
+			f.observe(m.Name, e, t0.Add(-400*time.Millisecond), model.Result{Up: true, Latency: 12 * time.Millisecond, Reason: model.ReasonOK})
+		}
+		f.observe(m.Name, "use1", t0.Add(-700*time.Millisecond),
+			model.Result{Latency: time.Second, Reason: model.ReasonTimeout, Detail: "no response within 1s"})
+	}
+	f.answers = []model.Answer{
+		{Name: "api.example.test.", Type: model.TypeA, TTL: 30, Mode: model.ModeHealthy, Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.2")}},
+		{Name: "www.example.test.", Type: model.TypeA, TTL: 30, Mode: model.ModeHealthy, Pools: []model.WeightedPool{
+			{Endpoint: "cdn-b", Weight: 1, Addrs: []netip.Addr{netip.MustParseAddr("198.51.100.2")}}}},
+	}
+	f.cluster = cluster.Status{ID: "n-aws", Address: "10.0.1.1:7000", State: "Follower", LeaderID: "n-gcp",
+		LeaderAddress: "10.0.2.1:7000", Term: 4, AppliedIndex: f.index, LastContact: t0.Add(-80 * time.Millisecond),
+		Members: []cluster.Member{
+			{ID: "n-aws", Address: "10.0.1.1:7000", Suffrage: "Voter"},
+			{ID: "n-gcp", Address: "10.0.2.1:7000", Suffrage: "Voter", Leader: true},
+			{ID: "n-azure", Address: "10.0.3.1:7000", Suffrage: "Voter"},
+		}}
+	return f
+}
+
+// verdictCmd is a verdict on endpoint with every member's evidence agreeing.
+func verdictCmd(at time.Time, endpoint string, h, seenAs model.Health) state.Command {
+	v := model.Verdict{Endpoint: endpoint, Health: h, Since: at, Voters: len(members)}
+	for _, m := range members {
+		r := model.Result{Up: seenAs == model.Up, Latency: 9 * time.Millisecond, Reason: model.ReasonOK}
+		if seenAs == model.Down {
+			r = model.Result{Latency: time.Second, Reason: model.ReasonTimeout}
+			v.DownVotes++
+		} else {
+			v.UpVotes++
+		}
+		v.Evidence = append(v.Evidence, model.Evidence{Vantage: m.Name, Location: m.Location, State: seenAs, Last: r, At: at, Fresh: true})
+	}
+	return state.Command{Kind: state.SetVerdicts, At: at, Who: "n-gcp", Verdicts: []model.Verdict{v}}
+}

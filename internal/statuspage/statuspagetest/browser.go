@@ -1,0 +1,111 @@
+package statuspagetest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumNames are the binaries tried, in order, after $OUTLAST_CHROMIUM.
+var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "/usr/bin/chromium"}
+
+// Chromium returns the browser to run: $OUTLAST_CHROMIUM, else the first of
+// the usual names on $PATH, else "".
+func Chromium() string {
+	if p := os.Getenv("OUTLAST_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range chromiumNames {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// Page is one status page open in a headless Chromium.
+type Page struct {
+	ctx context.Context
+	bin string
+
+	mu          sync.Mutex
+	navigations int // main-frame navigations since Open, the first included
+	requested   []string
+}
+
+// Open starts a headless Chromium for t, bounded by two minutes and closed
+// when t ends, and loads url in it. It skips t when there is no Chromium.
+func Open(t testing.TB, url string) *Page {
+	t.Helper()
+	bin := Chromium()
+	if bin == "" {
+		t.Skipf("no Chromium found (tried $OUTLAST_CHROMIUM and %s); install it (.ci/install-chromium) to run this test",
+			strings.Join(chromiumNames, ", "))
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	t.Cleanup(cancel)
+	actx, acancel := chromedp.NewExecAllocator(ctx, options(bin, t.TempDir())...)
+	t.Cleanup(acancel)
+	bctx, bcancel := chromedp.NewContext(actx)
+	t.Cleanup(bcancel)
+	p := &Page{ctx: bctx, bin: bin}
+	if err := chromedp.Listen(bctx, p.listen); err != nil {
+		t.Fatalf("starting %s: %v", bin, err)
+	}
+	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(url)); err != nil {
+		t.Fatalf("loading %s in %s: %v", url, bin, err)
+	}
+	// A mark in the page's JavaScript world: a reload would lose it.
+	if _, err := chromedp.Run(bctx, chromedp.Evaluate[string](`window.__outlastMark = "kept"`)); err != nil {
+		t.Fatalf("marking the page: %v", err)
+	}
+	return p
+}
+
+// options keep a headless Chromium from reaching for the internet and give
+// it a fresh profile.
+func options(bin, profile string) []chromedp.ExecAllocatorOption {
+	return append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(profile),
+	)
+}
+
+func (p *Page) listen(ev any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch e := ev.(type) {
+	case *page.EventFrameNavigated:
+		if e.Frame.ParentID == "" {
+			p.navigations++
+		}
+	case *network.EventRequestWillBeSent:
+		p.requested = append(p.requested, e.Request.URL)
+	}
+}
+
+// Context is the browser tab's context, for further chromedp actions.
+func (p *Page) Context() context.Context { return p.ctx }
+
+// Requested lists every URL the page asked for since Open.
+func (p *Page) Requested() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.requested...)
+}

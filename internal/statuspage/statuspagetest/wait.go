@@ -1,0 +1,109 @@
+package statuspagetest
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// State reads what the page shows now: the matrix cell of endpoint seen
+// from vantage, or the endpoint's effective verdict when vantage is "".
+// It returns "" when the page has no such cell. With several services
+// holding the endpoint the first is read; endpoint names are unique.
+func (p *Page) State(endpoint, vantage string) (string, error) {
+	args, err := json.Marshal([]string{endpoint, vantage})
+	if err != nil {
+		return "", err
+	}
+	// Compared in script rather than in a CSS selector, so any name works.
+	js := `(([e, v]) => {
+		const cells = [...document.querySelectorAll("#live td[data-endpoint]")];
+		const c = cells.find(c => c.dataset.endpoint === e &&
+			(v === "" ? c.dataset.effective !== undefined : c.dataset.vantage === v));
+		return c ? (v === "" ? c.dataset.effective : c.dataset.state) : "";
+	})(` + string(args) + `)`
+	got, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		return "", fmt.Errorf("statuspagetest: reading %s: %w", where(endpoint, vantage), err)
+	}
+	return got, nil
+}
+
+// WaitState polls the page until State(endpoint, vantage) is want, for at
+// most within. The error says what the page showed last.
+func (p *Page) WaitState(endpoint, vantage, want string, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for {
+		got, err := p.State(endpoint, vantage)
+		if err != nil {
+			return err
+		}
+		if got == want {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			if got == "" {
+				got = "no such cell"
+			}
+			return fmt.Errorf("statuspagetest: %s: want %q within %s, the page still shows %q", where(endpoint, vantage), want, within, got)
+		}
+		select {
+		case <-p.ctx.Done():
+			return fmt.Errorf("statuspagetest: waiting for %s to show %q: %w", where(endpoint, vantage), want, p.ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func where(endpoint, vantage string) string {
+	if vantage == "" {
+		return fmt.Sprintf("effective health of %q", endpoint)
+	}
+	return fmt.Sprintf("%q seen from %q", endpoint, vantage)
+}
+
+// Reloaded says whether the page was navigated or reloaded since Open,
+// which a live update must never do: it looks at the main frame's
+// navigations, the Navigation Timing entries and a mark Open left in the page.
+func (p *Page) Reloaded() (bool, string, error) {
+	type state struct {
+		Mark    string `json:"mark"`
+		Entries int    `json:"entries"`
+	}
+	js := `({mark: String(window.__outlastMark), entries: performance.getEntriesByType("navigation").length})`
+	probe, err := chromedp.Run(p.ctx, chromedp.Evaluate[state](js))
+	if err != nil {
+		return false, "", fmt.Errorf("statuspagetest: reading navigation state: %w", err)
+	}
+	p.mu.Lock()
+	navs := p.navigations
+	p.mu.Unlock()
+	seen := fmt.Sprintf("main-frame navigations %d (want 1), navigation entries %d (want 1), mark %q (want \"kept\")",
+		navs, probe.Entries, probe.Mark)
+	return navs != 1 || probe.Entries != 1 || probe.Mark != "kept", seen, nil
+}
+
+// Screenshot saves the whole page as PNG at path, laid out width pixels
+// wide (a phone is about 390; 0 keeps the current width).
+func (p *Page) Screenshot(path string, width int64) error {
+	if width > 0 {
+		var opts []chromedp.EmulateViewportOption
+		if width < 600 {
+			opts = append(opts, chromedp.EmulateScale(2), chromedp.EmulateMobile)
+		}
+		if err := chromedp.Do(p.ctx, chromedp.EmulateViewport(width, 900, opts...)); err != nil {
+			return fmt.Errorf("statuspagetest: viewport %d: %w", width, err)
+		}
+	}
+	png, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		return fmt.Errorf("statuspagetest: screenshot: %w", err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		return fmt.Errorf("statuspagetest: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,178 @@
+package statuspage
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"outlast/internal/api"
+	"outlast/internal/cluster"
+	"outlast/internal/config"
+	"outlast/internal/model"
+	"outlast/internal/state"
+)
+
+// maxEvents is how many of the latest events the timeline shows.
+const maxEvents = 50
+
+// snapshot is everything one rendering reads, taken once so that every
+// part of the page describes the same moment.
+type snapshot struct {
+	info    api.NodeInfo
+	state   *state.State
+	config  *config.Config
+	answers []model.Answer
+	cluster cluster.Status
+	obs     map[string]map[string]model.Observation
+	now     time.Time
+}
+
+func take(ctx context.Context, b api.Backend) snapshot {
+	s := snapshot{
+		info:    b.Info(),
+		state:   b.State(),
+		config:  b.Config(),
+		answers: b.Answers(),
+		cluster: b.Cluster(),
+		obs:     b.Observations(ctx),
+		now:     b.Now(),
+	}
+	if s.state == nil {
+		s.state = state.New()
+	}
+	return s
+}
+
+// services are the agreed services, or this node's own while the cluster
+// has agreed on none yet (a node on its own, or one still starting).
+func (s snapshot) services() []config.Service {
+	if s.state.Config != nil {
+		return s.state.Config.Shared.Services
+	}
+	if s.config != nil {
+		return s.config.Services
+	}
+	return nil
+}
+
+// staleAfter is how many check intervals a view may age before it stops voting.
+func (s snapshot) staleAfter() int {
+	if s.state.Config != nil && s.state.Config.Shared.Health.StaleAfter > 0 {
+		return s.state.Config.Shared.Health.StaleAfter
+	}
+	if s.config != nil && s.config.Health.StaleAfter > 0 {
+		return s.config.Health.StaleAfter
+	}
+	return 3
+}
+
+// view is what the template renders.
+type view struct {
+	Node      nodeView
+	Generated string
+	Cluster   clusterView
+	Config    configView
+	Providers []providerView
+	Services  []serviceView
+	Answers   []answerView
+	Events    []eventView
+	// EventsTotal is how many events the state holds; Events are the latest.
+	EventsTotal int
+}
+
+type nodeView struct {
+	Name, Location, Version, Started string
+	Stale                            bool
+	LastContact                      string
+}
+
+type clusterView struct {
+	Role, Leader string
+	Term         uint64
+	Applied      uint64
+	Members      []memberView
+}
+
+type memberView struct {
+	Name, Location, Address, Suffrage string
+	Leader, Self                      bool
+}
+
+type configView struct {
+	Agreed        bool
+	Version       uint64
+	Hash, At, Who string
+}
+
+func build(s snapshot) view {
+	vantages := vantagesOf(s)
+	merged := mergeEvidence(s.state, s.obs)
+	v := view{
+		Node:        nodeOf(s),
+		Generated:   s.now.UTC().Format("2006-01-02 15:04:05 UTC"),
+		Cluster:     clusterOf(s),
+		Config:      configOf(s),
+		Providers:   providers(s),
+		Answers:     answers(s.answers),
+		Events:      events(s),
+		EventsTotal: len(s.state.Events),
+	}
+	for _, svc := range s.services() {
+		v.Services = append(v.Services, serviceOf(s, svc, vantages, merged))
+	}
+	return v
+}
+
+func nodeOf(s snapshot) nodeView {
+	n := nodeView{Name: s.info.Name, Location: s.info.Location.String(), Version: s.info.Version, Stale: s.info.Stale}
+	if !s.info.Started.IsZero() {
+		n.Started = clockTime(s.now, s.info.Started) + " UTC"
+	}
+	if !s.cluster.LastContact.IsZero() {
+		n.LastContact = ago(s.now, s.cluster.LastContact)
+	}
+	return n
+}
+
+func clusterOf(s snapshot) clusterView {
+	c := clusterView{Role: strings.ToLower(s.cluster.State), Leader: s.cluster.LeaderID,
+		Term: s.cluster.Term, Applied: s.state.Index}
+	seen := map[string]bool{}
+	for _, m := range s.cluster.Members {
+		seen[m.ID] = true
+		c.Members = append(c.Members, memberView{Name: m.ID, Address: m.Address,
+			Location: s.state.Members[m.ID].Location.String(), Suffrage: strings.ToLower(m.Suffrage),
+			Leader: m.Leader || m.ID == s.cluster.LeaderID, Self: m.ID == s.info.Name})
+	}
+	// Members the state knows as vantage points but Raft does not list (a
+	// node on its own has no Raft configuration at all).
+	for _, name := range sortedKeys(s.state.Members) {
+		if m := s.state.Members[name]; !seen[name] {
+			c.Members = append(c.Members, memberView{Name: name, Address: m.Address,
+				Location: m.Location.String(), Self: name == s.info.Name})
+		}
+	}
+	slices.SortFunc(c.Members, func(a, b memberView) int { return cmp.Compare(a.Name, b.Name) })
+	return c
+}
+
+func configOf(s snapshot) configView {
+	if c := s.state.Config; c != nil {
+		return configView{Agreed: true, Version: c.Version, Hash: c.Hash, At: clockTime(s.now, c.At) + " UTC", Who: c.Who}
+	}
+	if s.config != nil {
+		return configView{Hash: s.config.Hash}
+	}
+	return configView{}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
