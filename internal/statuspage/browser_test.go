@@ -1,6 +1,7 @@
 package statuspage
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -18,14 +19,23 @@ import (
 // temporary directory) and a phone-width one beside it.
 func TestLiveUpdateInChromium(t *testing.T) {
 	f := sample(t)
-	srv := httptest.NewServer(New(f, nil))
+	// Behind a token, as the node serves a page that is not public: the
+	// live updates must carry it too.
+	page := New(f, nil)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer s3cret" {
+			http.Error(w, "no token", http.StatusUnauthorized)
+			return
+		}
+		page.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
-	page := statuspagetest.Open(t, srv.URL+"/")
+	browser := statuspagetest.Open(t, srv.URL+"/", statuspagetest.WithHeader("Authorization", "Bearer s3cret"))
 
-	if err := page.WaitState("usc1", "n-azure", "up", 10*time.Second); err != nil {
+	if err := browser.WaitState("usc1", "n-azure", "up", 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if err := page.WaitState("usc1", "", "up", 10*time.Second); err != nil {
+	if err := browser.WaitState("usc1", "", "up", 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 
@@ -44,20 +54,20 @@ func TestLiveUpdateInChromium(t *testing.T) {
 	}
 	f.apply(t, verdictCmd(t0.Add(2900*time.Millisecond), "usc1", model.Down, model.Down))
 
-	if err := page.WaitState("usc1", "n-azure", "down", 10*time.Second); err != nil {
+	if err := browser.WaitState("usc1", "n-azure", "down", 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if err := page.WaitState("usc1", "", "down", 10*time.Second); err != nil {
+	if err := browser.WaitState("usc1", "", "down", 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	reloaded, seen, err := page.Reloaded()
+	reloaded, seen, err := browser.Reloaded()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if reloaded {
 		t.Fatalf("the page was reloaded to show the change, want a live update: %s", seen)
 	}
-	for _, u := range page.Requested() {
+	for _, u := range browser.Requested() {
 		if !strings.HasPrefix(u, srv.URL+"/") {
 			t.Errorf("the page fetched %s; it must fetch nothing but itself", u)
 		}
@@ -67,11 +77,11 @@ func TestLiveUpdateInChromium(t *testing.T) {
 	if shot == "" {
 		shot = filepath.Join(t.TempDir(), "statuspage.png")
 	}
-	if err := page.Screenshot(shot, 1280); err != nil {
+	if err := browser.Screenshot(shot, 1280); err != nil {
 		t.Fatal(err)
 	}
 	phone := strings.TrimSuffix(shot, ".png") + "-phone.png"
-	if err := page.Screenshot(phone, 390); err != nil {
+	if err := browser.Screenshot(phone, 390); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("screenshots: %s, %s", shot, phone)

@@ -41,9 +41,18 @@ type Page struct {
 	requested   []string
 }
 
+// Option adjusts how Open loads the page.
+type Option func(network.Headers)
+
+// WithHeader sends a header with every request of the page, its live
+// updates included: an Authorization header for a page that is not public.
+func WithHeader(key, value string) Option {
+	return func(h network.Headers) { h[key] = value }
+}
+
 // Open starts a headless Chromium for t, bounded by two minutes and closed
 // when t ends, and loads url in it. It skips t when there is no Chromium.
-func Open(t testing.TB, url string) *Page {
+func Open(t testing.TB, url string, opts ...Option) *Page {
 	t.Helper()
 	bin := Chromium()
 	if bin == "" {
@@ -59,6 +68,18 @@ func Open(t testing.TB, url string) *Page {
 	p := &Page{ctx: bctx, bin: bin}
 	if err := chromedp.Listen(bctx, p.listen); err != nil {
 		t.Fatalf("starting %s: %v", bin, err)
+	}
+	headers := network.Headers{}
+	for _, o := range opts {
+		o(headers)
+	}
+	if len(headers) > 0 {
+		if _, err := chromedp.Call(bctx, network.Enable, network.EnableParams{}); err != nil {
+			t.Fatalf("enabling the network domain: %v", err)
+		}
+		if _, err := chromedp.Call(bctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: headers}); err != nil {
+			t.Fatalf("setting headers: %v", err)
+		}
 	}
 	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(url)); err != nil {
 		t.Fatalf("loading %s in %s: %v", url, bin, err)
