@@ -1,0 +1,105 @@
+package api
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"outlast/internal/config"
+)
+
+// Prefix is where the API lives on the node's HTTP listener.
+const Prefix = "/api/v1/"
+
+// Limits on what a request may carry.
+const (
+	maxJSONBody   = 64 << 10 // an override request is a few hundred bytes
+	maxConfigBody = 4 << 20  // a configuration file with many services
+	// proposeTimeout bounds one write: forwarding to the leader and commit.
+	proposeTimeout = 10 * time.Second
+)
+
+type handler struct {
+	b    Backend
+	auth *auth
+	log  *slog.Logger
+}
+
+// route is one path with a handler per method and the scope each needs.
+type route struct {
+	path    string
+	methods []method
+}
+
+type method struct {
+	name  string
+	scope config.Scope
+	fn    http.HandlerFunc
+}
+
+// New returns the API of the node b describes, serving every route under
+// Prefix; mount it there (or at "/"). cfg says who may use it. A change
+// of cfg needs a new handler.
+func New(b Backend, cfg config.API, logger *slog.Logger) http.Handler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	h := &handler{b: b, auth: newAuth(cfg), log: logger.With("component", "api")}
+	mux := http.NewServeMux()
+	for _, rt := range h.routes() {
+		allowed := make([]string, 0, len(rt.methods))
+		for _, m := range rt.methods {
+			mux.Handle(m.name+" "+rt.path, h.auth.require(m.scope, m.fn))
+			allowed = append(allowed, m.name)
+		}
+		// Without a method the pattern only catches what the others do not.
+		mux.Handle(rt.path, methodNotAllowed(allowed))
+	}
+	mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, CodeNotFound, "no API route "+r.URL.Path)
+	})
+	return mux
+}
+
+func (h *handler) routes() []route {
+	read, admin := config.ScopeRead, config.ScopeAdmin
+	return []route{
+		{Prefix + "status", []method{{"GET", read, h.status}}},
+		{Prefix + "services", []method{{"GET", read, h.services}}},
+		{Prefix + "services/{name}", []method{{"GET", read, h.service}}},
+		{Prefix + "answers", []method{{"GET", read, h.answers}}},
+		{Prefix + "overrides", []method{{"GET", read, h.overrides}, {"POST", admin, h.setOverride}}},
+		{Prefix + "overrides/{endpoint}", []method{{"DELETE", admin, h.clearOverride}}},
+		{Prefix + "events", []method{{"GET", read, h.events}}},
+		{Prefix + "config", []method{{"GET", read, h.config}}},
+		{Prefix + "config/validate", []method{{"POST", read, h.validate}}},
+		{Prefix + "config/apply", []method{{"POST", admin, h.apply}}},
+	}
+}
+
+func methodNotAllowed(allowed []string) http.Handler {
+	if slices.Contains(allowed, "GET") {
+		allowed = append(allowed, "HEAD")
+	}
+	allow := strings.Join(allowed, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeError(w, http.StatusMethodNotAllowed, CodeMethodNotAllowed, r.Method+" is not allowed here; use "+allow)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v) // the client went away; nothing to do about it
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, ErrorBody{Error: msg, Code: code})
+}

@@ -1,0 +1,245 @@
+package api
+
+import (
+	"net/netip"
+	"time"
+
+	"outlast/internal/config"
+	"outlast/internal/model"
+	"outlast/internal/state"
+)
+
+// The API's JSON bodies. The server writes them and Client reads them, so
+// the two cannot drift apart. Times are RFC 3339 in UTC; durations are
+// seconds (ttl) or milliseconds (latency_ms), named by their unit.
+
+// ErrorBody is every error response: a human message and a stable code
+// that scripts can match on (see the Code constants).
+type ErrorBody struct {
+	Error string `json:"error"`
+	Code  string `json:"code"`
+}
+
+// Error codes the API answers with.
+const (
+	CodeUnauthorized     = "unauthorized"      // 401: no token, or one the node does not know
+	CodeForbidden        = "forbidden"         // 403: a read token asked to write
+	CodeNotFound         = "not_found"         // 404: no such route
+	CodeUnknownService   = "unknown_service"   // 404
+	CodeUnknownEndpoint  = "unknown_endpoint"  // 404
+	CodeNoOverride       = "no_override"       // 404: nothing to clear
+	CodeMethodNotAllowed = "method_not_allowed" // 405
+	CodeBadRequest       = "bad_request"       // 400: malformed or incomplete request
+	CodeVersionConflict  = "version_conflict"  // 409: the configuration changed since base_version
+	CodeInvalidConfig    = "invalid_config"    // 422: the configuration has problems
+	CodeUnavailable      = "unavailable"       // 503: the cluster could not commit the change
+)
+
+// Status is GET /api/v1/status: this node, its view of the cluster and the
+// configuration it runs.
+type Status struct {
+	Node    NodeInfo    `json:"node"`
+	Cluster ClusterInfo `json:"cluster"`
+	Config  ConfigInfo  `json:"config"`
+	// Now is the node's clock when it answered.
+	Now time.Time `json:"now"`
+}
+
+// ClusterInfo is the node's view of the Raft cluster.
+type ClusterInfo struct {
+	// State is this node's Raft role: Leader, Follower, Candidate or Shutdown
+	// (empty for a node running on its own without Raft).
+	State         string `json:"state"`
+	Leader        string `json:"leader"`
+	LeaderAddress string `json:"leader_address"`
+	Term          uint64 `json:"term"`
+	// AppliedIndex is the last Raft index this node's state applied.
+	AppliedIndex uint64 `json:"applied_index"`
+	CommitIndex  uint64 `json:"commit_index"`
+	// LastContact is when this follower last heard from a leader (zero on
+	// the leader), and LastContactAgeS how many seconds ago that was.
+	LastContact     time.Time `json:"last_contact,omitzero"`
+	LastContactAgeS float64   `json:"last_contact_age_s,omitempty"`
+	// Stale is true while the node answers from the last state it agreed
+	// on because it has not heard from a leader for too long.
+	Stale   bool         `json:"stale"`
+	Members []MemberInfo `json:"members"`
+}
+
+// MemberInfo is one node of the cluster.
+type MemberInfo struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	// Location is known once the node recorded itself as a vantage point.
+	Location model.Location `json:"location"`
+	// Suffrage is Voter, Nonvoter or Staging; empty for a vantage point that
+	// the Raft configuration does not list.
+	Suffrage string `json:"suffrage,omitempty"`
+	Leader   bool   `json:"leader"`
+	// Self marks the node that answered.
+	Self bool `json:"self"`
+}
+
+// ConfigInfo names the configuration a node runs.
+type ConfigInfo struct {
+	// Version counts the cluster's configuration changes, from 1; 0 while
+	// the cluster has agreed on none (then Hash is this node's own file's).
+	Version   uint64    `json:"version"`
+	Hash      string    `json:"hash"`
+	AppliedAt time.Time `json:"applied_at,omitzero"`
+	AppliedBy string    `json:"applied_by,omitempty"`
+}
+
+// Service is one steered name with its endpoints.
+type Service struct {
+	Name        string           `json:"name"`
+	Type        model.RecordType `json:"type"`
+	TTL         int64            `json:"ttl"` // seconds
+	Policy      config.Policy    `json:"policy"`
+	WhenAllDown config.AllDown   `json:"when_all_down"`
+	Endpoints   []Endpoint       `json:"endpoints"`
+}
+
+// Endpoint is one place a service runs, as configured and as judged.
+type Endpoint struct {
+	Name      string         `json:"name"`
+	Location  model.Location `json:"location"`
+	Addresses []netip.Addr   `json:"addresses"`
+	Priority  int            `json:"priority"`
+	Weight    uint32         `json:"weight"`
+	// Drained is the configuration's drained flag; a drain override shows
+	// in Override instead.
+	Drained bool `json:"drained"`
+	// Health is what steering uses: the verdict, unless a force override
+	// in force says otherwise. One of up, down, unknown.
+	Health string `json:"health"`
+	// Verdict is the quorum's own decision, Since when it last changed.
+	Verdict string    `json:"verdict"`
+	Since   time.Time `json:"since,omitzero"`
+	Votes   Votes     `json:"votes"`
+	// Override is the operator's override in force, if any.
+	Override *Override `json:"override,omitempty"`
+	// Evidence is every vantage point's latest check of the endpoint.
+	Evidence []Evidence `json:"evidence"`
+}
+
+// Votes counts the failure domains behind a verdict.
+type Votes struct {
+	Up     int `json:"up"`
+	Down   int `json:"down"`
+	Voters int `json:"voters"`
+}
+
+// Evidence is one vantage point's latest check of one endpoint: the newer
+// of what the last verdict recorded and the live observations.
+type Evidence struct {
+	Vantage  string         `json:"vantage"`
+	Location model.Location `json:"location"`
+	// State is the vantage point's judgement after rise/fall as the last
+	// verdict recorded it (unknown when the verdict holds none); Up is
+	// whether its latest check passed.
+	State     string       `json:"state"`
+	Up        bool         `json:"up"`
+	Reason    model.Reason `json:"reason,omitempty"`
+	Detail    string       `json:"detail,omitempty"`
+	Warning   string       `json:"warning,omitempty"`
+	LatencyMS float64      `json:"latency_ms"`
+	At        time.Time    `json:"at"`
+	AgeS      float64      `json:"age_s"`
+	// Fresh is false when the check is older than the staleness window
+	// (health.stale_after check intervals), so it no longer votes.
+	Fresh bool `json:"fresh"`
+}
+
+// Answer is what one name answers now.
+type Answer struct {
+	Name string           `json:"name"`
+	Type model.RecordType `json:"type"`
+	TTL  uint32           `json:"ttl"` // seconds
+	Mode model.AnswerMode `json:"mode"`
+	// Addresses is a fixed answer; Pools a weighted one (each query gets
+	// one pool's addresses, in proportion to weight).
+	Addresses []netip.Addr `json:"addresses,omitempty"`
+	Pools     []Pool       `json:"pools,omitempty"`
+}
+
+// Pool is one endpoint's addresses in a weighted answer.
+type Pool struct {
+	Endpoint  string       `json:"endpoint"`
+	Weight    uint32       `json:"weight"`
+	Addresses []netip.Addr `json:"addresses"`
+}
+
+// Override is an operator's decision about one endpoint.
+type Override struct {
+	Endpoint string             `json:"endpoint"`
+	Kind     state.OverrideKind `json:"kind"`
+	Who      string             `json:"who"`
+	Why      string             `json:"why"`
+	Created  time.Time          `json:"created"`
+	// Expires is when it lapses on its own; absent means never.
+	Expires time.Time `json:"expires,omitzero"`
+	// Active is false once Expires passed (the leader removes it shortly).
+	Active bool `json:"active"`
+}
+
+// OverrideRequest is POST /api/v1/overrides.
+type OverrideRequest struct {
+	Endpoint string             `json:"endpoint"`
+	Kind     state.OverrideKind `json:"kind"`
+	// Reason says why; required, recorded in the event history.
+	Reason string `json:"reason"`
+	// For is how long the override lasts, as a Go duration ("30m");
+	// empty means until cleared.
+	For string `json:"for,omitempty"`
+}
+
+// Event is one entry of the history.
+type Event = state.Event
+
+// EventPage is GET /api/v1/events: events after a cursor, oldest first.
+type EventPage struct {
+	Events []Event `json:"events"`
+	// Next is the cursor to pass as since for the events after these
+	// (-1 while the history is empty).
+	Next int64 `json:"next"`
+	// More is true when further events wait beyond the limit.
+	More bool `json:"more"`
+}
+
+// ConfigDoc is GET /api/v1/config: the replicated configuration.
+type ConfigDoc struct {
+	Version   uint64        `json:"version"`
+	Hash      string        `json:"hash"`
+	AppliedAt time.Time     `json:"applied_at,omitzero"`
+	AppliedBy string        `json:"applied_by,omitempty"`
+	Config    config.Shared `json:"config"`
+}
+
+// Validation is POST /api/v1/config/validate, and the 422 answer of apply.
+type Validation struct {
+	Valid    bool      `json:"valid"`
+	Hash     string    `json:"hash,omitempty"`
+	Problems []Problem `json:"problems,omitempty"`
+	// Error and Code are set when invalid, as in every error response.
+	Error string `json:"error,omitempty"`
+	Code  string `json:"code,omitempty"`
+}
+
+// Problem is one thing wrong with a configuration file.
+type Problem struct {
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Path    string `json:"path,omitempty"`
+	Message string `json:"message"`
+	// Text is the whole problem as one line, "file:line:col: path: message".
+	Text string `json:"text"`
+}
+
+// Applied is POST /api/v1/config/apply.
+type Applied struct {
+	Version uint64 `json:"version"`
+	Hash    string `json:"hash"`
+	// Changed is false when the cluster already ran this configuration.
+	Changed bool `json:"changed"`
+}
