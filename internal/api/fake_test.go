@@ -122,7 +122,7 @@ func (f *fakeBackend) Config() *config.Config {
 	return c
 }
 
-func (f *fakeBackend) Answers() []model.Answer  { f.mu.Lock(); defer f.mu.Unlock(); return f.answers }
+func (f *fakeBackend) Answers() []model.Answer { f.mu.Lock(); defer f.mu.Unlock(); return f.answers }
 func (f *fakeBackend) Cluster() cluster.Status { f.mu.Lock(); defer f.mu.Unlock(); return f.cluster }
 func (f *fakeBackend) Info() NodeInfo          { f.mu.Lock(); defer f.mu.Unlock(); return f.info }
 func (f *fakeBackend) Now() time.Time          { f.mu.Lock(); defer f.mu.Unlock(); return f.now }
@@ -267,7 +267,11 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
 func (s *syncBuffer) Bytes() []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()

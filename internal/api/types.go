@@ -22,17 +22,17 @@ type ErrorBody struct {
 
 // Error codes the API answers with.
 const (
-	CodeUnauthorized     = "unauthorized"      // 401: no token, or one the node does not know
-	CodeForbidden        = "forbidden"         // 403: a read token asked to write
-	CodeNotFound         = "not_found"         // 404: no such route
-	CodeUnknownService   = "unknown_service"   // 404
-	CodeUnknownEndpoint  = "unknown_endpoint"  // 404
-	CodeNoOverride       = "no_override"       // 404: nothing to clear
+	CodeUnauthorized     = "unauthorized"       // 401: no token, or one the node does not know
+	CodeForbidden        = "forbidden"          // 403: a read token asked to write
+	CodeNotFound         = "not_found"          // 404: no such route
+	CodeUnknownService   = "unknown_service"    // 404
+	CodeUnknownEndpoint  = "unknown_endpoint"   // 404
+	CodeNoOverride       = "no_override"        // 404: nothing to clear
 	CodeMethodNotAllowed = "method_not_allowed" // 405
-	CodeBadRequest       = "bad_request"       // 400: malformed or incomplete request
-	CodeVersionConflict  = "version_conflict"  // 409: the configuration changed since base_version
-	CodeInvalidConfig    = "invalid_config"    // 422: the configuration has problems
-	CodeUnavailable      = "unavailable"       // 503: the cluster could not commit the change
+	CodeBadRequest       = "bad_request"        // 400: malformed or incomplete request
+	CodeVersionConflict  = "version_conflict"   // 409: the configuration changed since base_version
+	CodeInvalidConfig    = "invalid_config"     // 422: the configuration has problems
+	CodeUnavailable      = "unavailable"        // 503: the cluster could not commit the change
 )
 
 // Status is GET /api/v1/status: this node, its view of the cluster and the
@@ -238,6 +238,9 @@ type Problem struct {
 
 // Applied is POST /api/v1/config/apply.
 type Applied struct {
+	// Version is the configuration's version once this node applied it;
+	// 0 when a follower had not caught up within two seconds (the change
+	// is committed all the same).
 	Version uint64 `json:"version"`
 	Hash    string `json:"hash"`
 	// Changed is false when the cluster already ran this configuration.
