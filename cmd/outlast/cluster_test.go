@@ -63,6 +63,7 @@ type clusterLab struct {
 	nodes   []*labNode
 	primary *filteredBackend
 	healthy string // what every node answers while the primary is up
+	api     string // an api: section for every node's file, or ""
 }
 
 // TestClusterOfThreeProcesses is issue 3's integration test: three `outlast
@@ -166,6 +167,7 @@ services:
       - {name: secondary, location: gcp/us-central1, addresses: [%[13]s], priority: 2}
 `, n.name, place, n.ip, lab.ports[0], lab.ports[1], lab.ports[2], filepath.Join(lab.dir, n.name+"-data"),
 		bootstrap, peers.String(), tlsDir, backendPort, clusterPrimary, clusterSecondary)
+	text = lab.api + text
 	if err := os.WriteFile(n.config, []byte(text), 0o644); err != nil {
 		lab.t.Fatal(err)
 	}

@@ -8,8 +8,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"outlast/internal/api"
 	"outlast/internal/model"
 	"outlast/internal/state"
+	"outlast/internal/statuspage"
 )
 
 // healthz is the JSON body of /healthz: this node's view of the agreed state.
@@ -128,5 +130,7 @@ func (n *Node) httpHandler() http.Handler {
 		_ = enc.Encode(n.report())
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.Registry, promhttp.HandlerOpts{}))
+	mux.Handle(api.Prefix, api.New(n, n.local.API, n.opts.Logger))
+	mux.Handle("/", api.Protect(n.local.API, statuspage.New(n, n.opts.Logger)))
 	return mux
 }
