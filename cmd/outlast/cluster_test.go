@@ -83,6 +83,8 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 	}
 	t.Logf("outlast cluster status:\n%s", status)
 
+	t.Run("operators: drain on a follower, events elsewhere, auth", lab.operators)
+	t.Run("status page: an endpoint turns down without a reload", lab.statusPage)
 	t.Run("d: a node whose own probes are blackholed moves nothing", lab.falseAlarm)
 	t.Run("c: an endpoint dies and all three switch", lab.endpointDies)
 	t.Run("b, e: leader SIGKILLed, new leader, DNS never stops, restarted node catches up", lab.leaderKilled)
@@ -113,7 +115,7 @@ func (lab *clusterLab) drill(t *testing.T) {
 }
 
 func newClusterLab(t *testing.T) *clusterLab {
-	lab := &clusterLab{t: t, bin: buildOutlast(t), dir: t.TempDir(), healthy: clusterPrimary}
+	lab := &clusterLab{t: t, bin: buildOutlast(t), dir: t.TempDir(), healthy: clusterPrimary, api: operatorsAPI()}
 	lab.ports = freePortsOn(t, nodeIPs, 3)
 	tlsDir := filepath.Join(lab.dir, "tls")
 	lab.run("tls", "init", "--dir", tlsDir)
@@ -436,9 +438,10 @@ func (lab *clusterLab) waitAllAnswer(want string, limit time.Duration) time.Dura
 }
 
 type healthReport struct {
-	ConfigHash string `json:"config_hash"`
-	Stale      bool   `json:"stale"`
-	Cluster    struct {
+	ConfigHash    string `json:"config_hash"`
+	ConfigVersion uint64 `json:"config_version"`
+	Stale         bool   `json:"stale"`
+	Cluster       struct {
 		State        string   `json:"state"`
 		Leader       string   `json:"leader"`
 		AppliedIndex uint64   `json:"applied_index"`

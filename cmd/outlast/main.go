@@ -37,7 +37,11 @@ Usage:
   outlast demo [--scenario NAME]       the 2021 outages in a local lab, measured (a table and an HTML report)
   outlast serve --config FILE          run a node: probe, decide, answer DNS (SIGHUP reloads FILE)
   outlast drill --config FILE ...      measure a real traffic shift: force an endpoint down, time it, undo
-  outlast config check FILE...         validate configuration files
+  outlast config check FILE...         validate configuration files, offline
+  outlast status | endpoints [SERVICE] | events [--since N]      what a node's API says (OUTLAST_ADDR, OUTLAST_TOKEN; -o json)
+  outlast drain|undrain ENDPOINT --reason TEXT [--for 30m]      take an endpoint out of the answers, or back
+  outlast force up|down ENDPOINT --reason TEXT [--for 30m]      override the verdict
+  outlast config get | validate FILE | apply FILE --reason TEXT the cluster's configuration, through the API
   outlast cluster status|join|remove   manage cluster membership (--config FILE)
   outlast token new --name N --scope S make an API token (read or admin) and its config line
   outlast tls init [--dir DIR]         make the cluster CA (docs/tls.md)
@@ -68,6 +72,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return demoCmd(args[1:], stdout, stderr)
 	case "token":
 		return tokenCmd(args[1:], stdout, stderr)
+	case "status":
+		return statusCmd(args[1:], stdout, stderr)
+	case "endpoints":
+		return endpointsCmd(args[1:], stdout, stderr)
+	case "drain", "undrain", "force":
+		return overrideCmd(args[0], args[1:], stdout, stderr)
+	case "events":
+		return eventsCmd(args[1:], stdout, stderr)
 	case "drill":
 		return drillCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
@@ -156,8 +168,11 @@ func waitForSignals(reload func()) {
 }
 
 func configCmd(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "get" || args[0] == "validate" || args[0] == "apply") {
+		return configAPICmd(args[0], args[1:], stdout, stderr)
+	}
 	if len(args) < 2 || args[0] != "check" {
-		fmt.Fprint(stderr, "usage: outlast config check FILE...\n")
+		fmt.Fprint(stderr, "usage: outlast config check FILE... | get | validate FILE | apply FILE --reason TEXT\n")
 		return exitUsage
 	}
 	code := exitOK
