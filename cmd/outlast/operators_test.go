@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"outlast/internal/api"
+	"outlast/internal/state"
 	"outlast/internal/statuspage/statuspagetest"
 )
 
@@ -142,4 +144,83 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// apiEndpoints covers the rest of the API against a follower of the real
+// cluster, with the Go client the CLI uses.
+func (lab *clusterLab) apiEndpoints(t *testing.T) {
+	leader := lab.waitForLeader(nil, 10*time.Second)
+	var follower *labNode
+	for _, n := range lab.nodes {
+		if n != leader {
+			follower = n
+			break
+		}
+	}
+	ctx, cancel := opsContext()
+	defer cancel()
+	admin, reader := api.NewClient(follower.httpAddr, adminToken), api.NewClient(follower.httpAddr, readToken)
+	if _, err := api.NewClient(follower.httpAddr, "olt_nobody").Status(ctx); !api.IsStatus(err, 401) {
+		t.Errorf("an unknown token must get 401, got %v", err)
+	}
+	st, err := reader.Status(ctx)
+	if err != nil || len(st.Cluster.Members) != 3 || st.Cluster.Leader != leader.name {
+		t.Fatalf("status from follower %s: %+v, %v", follower.name, st, err)
+	}
+	if svc, err := reader.Service(ctx, "api.example.test"); err != nil || len(svc.Endpoints) != 2 {
+		t.Errorf("service api.example.test: %+v, %v", svc, err)
+	}
+	if answers, err := reader.Answers(ctx); err != nil || len(answers) == 0 {
+		t.Errorf("answers: %+v, %v", answers, err)
+	}
+	if _, err := reader.SetOverride(ctx, api.OverrideRequest{Endpoint: "secondary", Kind: state.ForceDown, Reason: "x"}); !api.IsStatus(err, 403) {
+		t.Errorf("a read token setting an override must get 403, got %v", err)
+	}
+	set, err := admin.SetOverride(ctx, api.OverrideRequest{Endpoint: "secondary", Kind: state.ForceDown, Reason: "test", For: "1m"})
+	if err != nil {
+		t.Fatalf("force down through a follower: %v", err)
+	}
+	if set.Who != "alice" || set.Kind != state.ForceDown {
+		t.Errorf("force down recorded as %+v", set)
+	}
+	// Every node applies the change once the leader tells it the entry is
+	// committed, a heartbeat later at most.
+	for _, n := range lab.nodes {
+		c := api.NewClient(n.httpAddr, readToken)
+		deadline := time.Now().Add(3 * time.Second)
+		for {
+			list, err := c.Overrides(ctx)
+			if err == nil && len(list) == 1 && list[0].Who == "alice" && list[0].Kind == state.ForceDown {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s lists overrides %+v (%v) 3 s after a force down through %s", n.name, list, err, follower.name)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if _, err := admin.ClearOverride(ctx, "secondary", "test over"); err != nil {
+		t.Errorf("clear override: %v", err)
+	}
+	if _, err := admin.SetOverride(ctx, api.OverrideRequest{Endpoint: "nowhere", Kind: state.ForceDown, Reason: "x"}); !api.IsStatus(err, 404) {
+		t.Errorf("an override of an unknown endpoint must get 404, got %v", err)
+	}
+	doc, err := reader.Config(ctx)
+	if err != nil || doc.Version == 0 {
+		t.Fatalf("config: %+v, %v", doc, err)
+	}
+	if v, err := reader.ValidateConfig(ctx, []byte("zones: nope\n")); err != nil || v.Valid || len(v.Problems) == 0 {
+		t.Errorf("validating a broken file: %+v, %v", v, err)
+	}
+	file, err := os.ReadFile(follower.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.ApplyConfig(ctx, file, doc.Version+5, "stale edit"); !api.IsStatus(err, 409) {
+		t.Errorf("applying against a version that is not current must get 409, got %v", err)
+	}
+	if page, err := reader.Events(ctx, -1, 1000); err != nil || len(page.Events) == 0 {
+		t.Errorf("events: %+v, %v", page, err)
+	}
+	t.Logf("API through follower %s: status, services, answers, overrides (403, 404, set, list, clear), config (get, validate, 409), events", follower.name)
 }

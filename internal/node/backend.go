@@ -75,8 +75,13 @@ func (n *Node) Propose(ctx context.Context, cmd state.Command) error {
 	if err != nil {
 		return err
 	}
+	before := n.machine.Current().Index
 	err = n.cluster.Apply(ctx, data)
-	if err == nil || !errors.Is(err, cluster.ErrRejected) {
+	if err == nil {
+		n.awaitApplied(ctx, before)
+		return nil
+	}
+	if !errors.Is(err, cluster.ErrRejected) {
 		return err
 	}
 	for _, sentinel := range []error{state.ErrVersionConflict, state.ErrUnknownEndpoint, state.ErrInvalid, state.ErrUnknownCommand} {
@@ -85,6 +90,16 @@ func (n *Node) Propose(ctx context.Context, cmd state.Command) error {
 		}
 	}
 	return err
+}
+
+// awaitApplied waits briefly until this node applied something after index
+// before: a proposal forwarded from a follower is committed by the leader
+// first, and an operator who reads right after a write, here, should see it.
+func (n *Node) awaitApplied(ctx context.Context, before uint64) {
+	deadline := time.Now().Add(time.Second)
+	for n.machine.Current().Index <= before && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // serveLatest answers allObservationsPath on the leader.
