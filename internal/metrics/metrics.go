@@ -4,6 +4,8 @@
 package metrics
 
 import (
+	"strconv"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -29,6 +31,7 @@ type Metrics struct {
 	appliedIndex   prometheus.Gauge
 	term           prometheus.Gauge
 	configVersion  prometheus.Gauge
+	apiRequests    *prometheus.CounterVec
 	dns            *dnsCounters
 }
 
@@ -97,6 +100,10 @@ func New(version string) *Metrics {
 			Name: "outlast_config_version",
 			Help: "Version of the replicated configuration this node applied (0 before the cluster has one).",
 		}),
+		apiRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "outlast_api_requests_total",
+			Help: "Requests to the operator API and the status page, by method and status code.",
+		}, []string{"method", "code"}),
 		dns: newDNSCounters(),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
@@ -105,7 +112,7 @@ func New(version string) *Metrics {
 	build.WithLabelValues(version).Set(1)
 	m.Registry.MustRegister(m.probeDuration, m.probeResults, m.certExpiry, m.verdict, m.verdictChanges,
 		m.configInfo, m.configReload, m.answerAddrs, m.isLeader, m.stale, m.leaderChanges, m.appliedIndex,
-		m.term, m.configVersion, m.probeUp, m.dns.vec, build,
+		m.term, m.configVersion, m.probeUp, m.apiRequests, m.dns.vec, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -175,6 +182,11 @@ type ClusterFacts struct {
 	Leader, Stale      bool
 	AppliedIndex, Term uint64
 	ConfigVersion      uint64
+}
+
+// APIRequest counts one request to the API or the status page.
+func (m *Metrics) APIRequest(method string, code int) {
+	m.apiRequests.WithLabelValues(method, strconv.Itoa(code)).Inc()
 }
 
 // LeaderChanged counts a change of leader seen by this node.

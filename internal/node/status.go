@@ -130,7 +130,27 @@ func (n *Node) httpHandler() http.Handler {
 		_ = enc.Encode(n.report())
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.Registry, promhttp.HandlerOpts{}))
-	mux.Handle(api.Prefix, api.New(n, n.local.API, n.opts.Logger))
-	mux.Handle("/", api.Protect(n.local.API, statuspage.New(n, n.opts.Logger)))
+	mux.Handle(api.Prefix, n.countRequests(api.New(n, n.local.API, n.opts.Logger)))
+	mux.Handle("/", n.countRequests(api.Protect(n.local.API, statuspage.New(n, n.opts.Logger))))
 	return mux
+}
+
+// countRequests counts the API's and the status page's answers by method and code.
+func (n *Node) countRequests(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		h.ServeHTTP(rec, r)
+		n.metrics.APIRequest(r.Method, rec.code)
+	})
+}
+
+// statusRecorder remembers the status code a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.code = code
+	s.ResponseWriter.WriteHeader(code)
 }
