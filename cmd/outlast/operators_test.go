@@ -219,6 +219,23 @@ func (lab *clusterLab) apiEndpoints(t *testing.T) {
 	if _, err := admin.ApplyConfig(ctx, file, doc.Version+5, "stale edit"); !api.IsStatus(err, 409) {
 		t.Errorf("applying against a version that is not current must get 409, got %v", err)
 	}
+	// The CLI: validate, then apply a file with one more service, against the version it read.
+	out, err := lab.ops(follower, readToken, "config", "validate", follower.config)
+	if err != nil || !strings.Contains(out, "ok") {
+		t.Errorf("outlast config validate: %v\n%s", err, out)
+	}
+	bigger := filepath.Join(t.TempDir(), "bigger.yaml")
+	extra := fmt.Sprintf("  - name: static.example.test\n    check: {type: tcp, port: 1}\n    endpoints:\n      - {name: static1, location: gcp/us-central1, addresses: [%s]}\n", clusterSecondary)
+	if err := os.WriteFile(bigger, append(file, extra...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = lab.ops(follower, adminToken, "config", "apply", bigger, "--reason", "add static")
+	if err != nil || !strings.Contains(out, "changed: true") {
+		t.Fatalf("outlast config apply: %v\n%s", err, out)
+	}
+	if after, err := reader.Config(ctx); err != nil || after.Version != doc.Version+1 {
+		t.Errorf("config after apply: %+v, %v; want version %d", after, err, doc.Version+1)
+	}
 	if page, err := reader.Events(ctx, -1, 1000); err != nil || len(page.Events) == 0 {
 		t.Errorf("events: %+v, %v", page, err)
 	}
