@@ -3,7 +3,6 @@ package report
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -12,40 +11,9 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"outlast/internal/statuspage/statuspagetest"
 )
-
-// chromiumNames are the binaries tried, in order, after $OUTLAST_CHROMIUM.
-var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "/usr/bin/chromium"}
-
-func findChromium() string {
-	if p := os.Getenv("OUTLAST_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range chromiumNames {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// chromiumOptions keep a headless Chromium from reaching for the internet
-// (the test machines have none, and it would only slow the start) and give
-// it a fresh profile.
-func chromiumOptions(bin, profile string) []chromedp.ExecAllocatorOption {
-	return append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(profile),
-	)
-}
 
 type size struct{ W, H float64 }
 
@@ -54,9 +22,9 @@ type size struct{ W, H float64 }
 // file. It saves a full-page screenshot to $OUTLAST_SCREENSHOT (default: a
 // temporary directory) and a phone-width one beside it, for a person to look at.
 func TestHTMLInChromium(t *testing.T) {
-	bin := findChromium()
+	bin := statuspagetest.Chromium()
 	if bin == "" {
-		t.Skipf("no Chromium found (tried $OUTLAST_CHROMIUM and %s); run .ci/install-chromium", strings.Join(chromiumNames, ", "))
+		t.Skip("no Chromium found (tried $OUTLAST_CHROMIUM, then chromium and google-chrome on PATH); run .ci/install-chromium")
 	}
 	r := sampleReport()
 	file := filepath.Join(t.TempDir(), "report.html")
@@ -101,7 +69,7 @@ func TestHTMLInChromium(t *testing.T) {
 func openBrowser(t *testing.T, bin string) (context.Context, func() []string) {
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	t.Cleanup(cancel)
-	actx, acancel := chromedp.NewExecAllocator(ctx, chromiumOptions(bin, t.TempDir())...)
+	actx, acancel := chromedp.NewExecAllocator(ctx, statuspagetest.Options(bin, t.TempDir())...)
 	t.Cleanup(acancel)
 	bctx, bcancel := chromedp.NewContext(actx)
 	t.Cleanup(bcancel)

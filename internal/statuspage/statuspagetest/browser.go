@@ -61,7 +61,7 @@ func Open(t testing.TB, url string, opts ...Option) *Page {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	t.Cleanup(cancel)
-	actx, acancel := chromedp.NewExecAllocator(ctx, options(bin, t.TempDir())...)
+	actx, acancel := chromedp.NewExecAllocator(ctx, Options(bin, t.TempDir())...)
 	t.Cleanup(acancel)
 	bctx, bcancel := chromedp.NewContext(actx)
 	t.Cleanup(bcancel)
@@ -91,9 +91,10 @@ func Open(t testing.TB, url string, opts ...Option) *Page {
 	return p
 }
 
-// options keep a headless Chromium from reaching for the internet and give
-// it a fresh profile.
-func options(bin, profile string) []chromedp.ExecAllocatorOption {
+// Options keep a headless Chromium from reaching for the internet (the test
+// machines have none, and it would only slow the start) and give it a fresh
+// profile. Every browser test of the project starts Chromium with them.
+func Options(bin, profile string) []chromedp.ExecAllocatorOption {
 	return append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin),
 		chromedp.Headless,
