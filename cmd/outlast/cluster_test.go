@@ -320,14 +320,7 @@ func (lab *clusterLab) foreignNode(t *testing.T) {
 // followerReload: SIGHUP on a follower with a new service in its file; the
 // change goes through the leader and every node answers for the new name.
 func (lab *clusterLab) followerReload(t *testing.T) {
-	leader := lab.waitForLeader(nil, 10*time.Second)
-	var follower *labNode
-	for _, n := range lab.nodes {
-		if n != leader {
-			follower = n
-			break
-		}
-	}
+	follower := lab.aFollower()
 	// As operators are told: the same change in every node's file, then a
 	// reload on one of them.
 	for _, n := range lab.nodes {
@@ -400,6 +393,18 @@ func (lab *clusterLab) joinAndRemove(t *testing.T) {
 	lab.run("cluster", "remove", "--config", lab.nodes[0].config, "n4")
 	waitMembers(lab.nodes[0], 3)
 	stopProcess(t, n4.cmd)
+}
+
+// aFollower waits for a leader and returns one of the other nodes.
+func (lab *clusterLab) aFollower() *labNode {
+	leader := lab.waitForLeader(nil, 10*time.Second)
+	for _, n := range lab.nodes {
+		if n != leader {
+			return n
+		}
+	}
+	lab.t.Fatal("the cluster has no follower")
+	return nil
 }
 
 // waitForLeader polls /healthz of the given nodes (all when nil) until one leads.
