@@ -48,7 +48,7 @@ func (c *Client) Apply(ctx context.Context, addr string, command []byte) error {
 
 // toLeader sends a request to addr, or to the leader addr names.
 func (c *Client) toLeader(ctx context.Context, addr, path string, req any) error {
-	err := callWith(ctx, c.http, addr, path, req)
+	_, err := callWith(ctx, c.http, addr, path, req)
 	if !errors.Is(err, errTryAgain) {
 		return err
 	}
@@ -59,5 +59,6 @@ func (c *Client) toLeader(ctx context.Context, addr, path string, req any) error
 	if st.LeaderAddress == "" || st.LeaderAddress == addr {
 		return fmt.Errorf("cluster: %s: %w (asked %s)", path, ErrNoLeader, addr)
 	}
-	return callWith(ctx, c.http, st.LeaderAddress, path, req)
+	_, err = callWith(ctx, c.http, st.LeaderAddress, path, req)
+	return err
 }

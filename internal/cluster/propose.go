@@ -39,11 +39,25 @@ func (e *rejectedError) Unwrap() error        { return e.err }
 // When Apply returns nil the command is applied on the leader; other nodes
 // apply it as their raft catches up.
 func (c *Cluster) Apply(ctx context.Context, command []byte) error {
-	return c.onLeader(ctx, "apply",
-		func(ctx context.Context) error { return c.applyLocal(ctx, command) },
-		func(ctx context.Context, addr string) error {
-			return c.call(ctx, addr, pathApply, command)
+	_, err := c.Commit(ctx, command)
+	return err
+}
+
+// Commit is Apply that also returns the log index the command got, so a
+// caller can wait until its own node has applied that far (read your writes
+// on a follower).
+func (c *Cluster) Commit(ctx context.Context, command []byte) (uint64, error) {
+	var index uint64
+	err := c.onLeader(ctx, "apply",
+		func(ctx context.Context) (err error) {
+			index, err = c.applyLocal(ctx, command)
+			return err
+		},
+		func(ctx context.Context, addr string) (err error) {
+			index, err = callWith(ctx, c.net.proposer, addr, pathApply, command)
+			return err
 		})
+	return index, err
 }
 
 // Join adds a voter to the cluster, or updates the address of a member.
@@ -112,15 +126,15 @@ func (c *Cluster) onLeader(ctx context.Context, op string, local func(context.Co
 }
 
 // applyLocal applies a command on this node, which should be the leader.
-func (c *Cluster) applyLocal(ctx context.Context, command []byte) error {
+func (c *Cluster) applyLocal(ctx context.Context, command []byte) (uint64, error) {
 	f := c.raft.Apply(command, enqueueTimeout(ctx))
 	if err := waitFuture(ctx, f); err != nil {
-		return raftError("apply", err)
+		return 0, raftError("apply", err)
 	}
 	if err, ok := f.Response().(error); ok && err != nil {
-		return &rejectedError{text: err.Error(), err: err}
+		return 0, &rejectedError{text: err.Error(), err: err}
 	}
-	return nil
+	return f.Index(), nil
 }
 
 func (c *Cluster) joinLocal(ctx context.Context, id, addr string) error {

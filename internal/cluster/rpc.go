@@ -31,6 +31,8 @@ const (
 type reply struct {
 	Code  string `json:"code"`
 	Error string `json:"error,omitempty"`
+	// Index is the log index a committed command got (apply only).
+	Index uint64 `json:"index,omitempty"`
 }
 
 // Reply codes: the proposal was done, surely not taken (ask again, maybe
@@ -93,7 +95,7 @@ func (c *Cluster) serveApply(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, reply{Code: codeFailed, Error: err.Error()})
 		return
 	}
-	c.answer(w, r, func(ctx context.Context) error { return c.applyLocal(ctx, command) })
+	c.answer(w, r, func(ctx context.Context) (uint64, error) { return c.applyLocal(ctx, command) })
 }
 
 func (c *Cluster) serveMember(w http.ResponseWriter, r *http.Request) {
@@ -103,25 +105,25 @@ func (c *Cluster) serveMember(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.Path == pathRemove {
-		c.answer(w, r, func(ctx context.Context) error { return c.removeLocal(ctx, m.ID) })
+		c.answer(w, r, func(ctx context.Context) (uint64, error) { return 0, c.removeLocal(ctx, m.ID) })
 		return
 	}
-	c.answer(w, r, func(ctx context.Context) error { return c.joinLocal(ctx, m.ID, m.Address) })
+	c.answer(w, r, func(ctx context.Context) (uint64, error) { return 0, c.joinLocal(ctx, m.ID, m.Address) })
 }
 
 // answer runs a forwarded proposal if this node leads and replies with its
 // outcome; a follower says "retry", and the sender looks for the leader again.
-func (c *Cluster) answer(w http.ResponseWriter, r *http.Request, propose func(context.Context) error) {
+func (c *Cluster) answer(w http.ResponseWriter, r *http.Request, propose func(context.Context) (uint64, error)) {
 	if c.raft.State() != raft.Leader {
 		writeJSON(w, http.StatusMisdirectedRequest, reply{Code: codeRetry, Error: "not the leader"})
 		return
 	}
 	c.logger.Debug("cluster: forwarded proposal", "path", r.URL.Path, "from", PeerName(r))
-	err := propose(r.Context())
+	index, err := propose(r.Context())
 	var rej *rejectedError
 	switch {
 	case err == nil:
-		writeJSON(w, http.StatusOK, reply{Code: codeOK})
+		writeJSON(w, http.StatusOK, reply{Code: codeOK, Index: index})
 	case errors.Is(err, errTryAgain):
 		writeJSON(w, http.StatusMisdirectedRequest, reply{Code: codeRetry, Error: err.Error()})
 	case errors.As(err, &rej):
@@ -142,41 +144,43 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // call forwards a proposal to the node at addr and decodes its reply.
 func (c *Cluster) call(ctx context.Context, addr, path string, in any) error {
-	return callWith(ctx, c.net.proposer, addr, path, in)
+	_, err := callWith(ctx, c.net.proposer, addr, path, in)
+	return err
 }
 
-// callWith sends a proposal to the node at addr over client and decodes its reply.
-func callWith(ctx context.Context, client *http.Client, addr, path string, in any) error {
+// callWith sends a proposal to the node at addr over client and decodes its
+// reply: the log index the command got, for an apply.
+func callWith(ctx context.Context, client *http.Client, addr, path string, in any) (uint64, error) {
 	body, ok := in.([]byte)
 	if !ok {
 		var err error
 		if body, err = json.Marshal(in); err != nil {
-			return fmt.Errorf("cluster: %s: %w", path, err)
+			return 0, fmt.Errorf("cluster: %s: %w", path, err)
 		}
 	}
 	req, err := newRequest(ctx, http.MethodPost, addr, path, body)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	status, data, err := roundTrip(client, req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var rep reply
 	if err := json.Unmarshal(data, &rep); err != nil {
-		return fmt.Errorf("cluster: %s at %s: %w: bad reply (status %d): %w", path, addr, ErrUncertain, status, err)
+		return 0, fmt.Errorf("cluster: %s at %s: %w: bad reply (status %d): %w", path, addr, ErrUncertain, status, err)
 	}
 	switch rep.Code {
 	case codeOK:
-		return nil
+		return rep.Index, nil
 	case codeRetry:
-		return fmt.Errorf("%w: %s at %s: %s", errTryAgain, path, addr, rep.Error)
+		return 0, fmt.Errorf("%w: %s at %s: %s", errTryAgain, path, addr, rep.Error)
 	case codeRejected:
-		return &rejectedError{text: rep.Error}
+		return 0, &rejectedError{text: rep.Error}
 	case codeUncertain:
-		return fmt.Errorf("cluster: %s at %s: %w: %s", path, addr, ErrUncertain, rep.Error)
+		return 0, fmt.Errorf("cluster: %s at %s: %w: %s", path, addr, ErrUncertain, rep.Error)
 	}
-	return fmt.Errorf("cluster: %s at %s: %s", path, addr, rep.Error)
+	return 0, fmt.Errorf("cluster: %s at %s: %s", path, addr, rep.Error)
 }
 
 // newRequest builds a request to the cluster RPC at addr.

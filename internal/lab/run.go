@@ -306,10 +306,10 @@ func (l *Lab) barrier(ctx context.Context) string {
 	data, _ := state.Encode(state.Command{Kind: state.ExpireOverrides, At: time.Now(), Who: "lab"})
 	actx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := leader.node.Raft().Apply(actx, data); err != nil {
+	index, err := leader.node.Raft().Commit(actx, data)
+	if err != nil {
 		return "barrier not committed: " + err.Error()
 	}
-	index := leader.node.Raft().Status().AppliedIndex
 	for wait := time.Now().Add(500 * time.Millisecond); time.Now().Before(wait); time.Sleep(20 * time.Millisecond) {
 		behind := ""
 		for _, n := range l.Nodes {

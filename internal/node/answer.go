@@ -43,6 +43,9 @@ func (n *Node) answerLoop() {
 		if probing == nil || probing.hash != cfg.Hash {
 			probing.stop()
 			probing = n.startProbing(cfg)
+			// Endpoints the new configuration dropped must not linger in
+			// the verdict metrics; recordVerdicts sets the current ones again.
+			n.metrics.ResetVerdicts()
 		}
 		n.recordVerdicts(last, st, cfg)
 		last = st

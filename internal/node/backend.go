@@ -75,10 +75,9 @@ func (n *Node) Propose(ctx context.Context, cmd state.Command) error {
 	if err != nil {
 		return err
 	}
-	before := n.machine.Current().Index
-	err = n.cluster.Apply(ctx, data)
+	index, err := n.cluster.Commit(ctx, data)
 	if err == nil {
-		n.awaitApplied(ctx, before)
+		n.awaitApplied(ctx, index)
 		return nil
 	}
 	if !errors.Is(err, cluster.ErrRejected) {
@@ -92,12 +91,12 @@ func (n *Node) Propose(ctx context.Context, cmd state.Command) error {
 	return err
 }
 
-// awaitApplied waits briefly until this node applied something after index
-// before: a proposal forwarded from a follower is committed by the leader
-// first, and an operator who reads right after a write, here, should see it.
-func (n *Node) awaitApplied(ctx context.Context, before uint64) {
+// awaitApplied waits briefly until this node applied the log up to index:
+// a proposal forwarded from a follower is committed by the leader first, and
+// an operator who reads right after a write, here, should see it.
+func (n *Node) awaitApplied(ctx context.Context, index uint64) {
 	deadline := time.Now().Add(time.Second)
-	for n.machine.Current().Index <= before && time.Now().Before(deadline) && ctx.Err() == nil {
+	for n.machine.Current().Index < index && time.Now().Before(deadline) && ctx.Err() == nil {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
