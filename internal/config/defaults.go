@@ -49,7 +49,7 @@ func applyDefaults(c *Config, hostname string) {
 	setDefault(&c.DNS.Listen, DefaultDNSListen)
 	setDefault(&c.HTTP.Listen, DefaultHTTPListen)
 	setDefault(&c.Health.StaleAfter, DefaultStaleAfter)
-	clusterDefaults(&c.Cluster, c.Node.Name)
+	clusterDefaults(&c.Cluster, c.Node.Name, c.Node.Location)
 	for i := range c.Zones {
 		zoneDefaults(&c.Zones[i])
 	}
@@ -58,7 +58,7 @@ func applyDefaults(c *Config, hostname string) {
 	}
 }
 
-func clusterDefaults(c *Cluster, self string) {
+func clusterDefaults(c *Cluster, self string, where model.Location) {
 	if c.Listen == "" {
 		return
 	}
@@ -68,13 +68,14 @@ func clusterDefaults(c *Cluster, self string) {
 		yes := true
 		c.Bootstrap = &yes
 	}
-	for _, p := range c.Peers {
+	for i, p := range c.Peers {
 		if p.Name == self {
+			setDefault(&c.Peers[i].Location, where)
 			return
 		}
 	}
 	if *c.Bootstrap {
-		c.Peers = append(c.Peers, Peer{Name: self, Address: c.Advertise})
+		c.Peers = append(c.Peers, Peer{Name: self, Address: c.Advertise, Location: where})
 	}
 }
 

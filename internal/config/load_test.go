@@ -160,6 +160,11 @@ func TestProblems(t *testing.T) {
 				`c.yaml:5:3: cluster.tls.key_file: is required in a cluster: nodes talk only over mutual TLS (see docs/tls.md)`,
 				`c.yaml:7:27: cluster.peers[0].address: "nowhere" must be host:port, such as 10.0.0.2:7946`,
 			}},
+		{"negative rto", "    ttl: 5s", "    ttl: 5s\n    rto: -1m",
+			[]string{`c.yaml:14:10: services[0].rto: must not be negative, got -1m0s (leave it out for no objective)`}},
+		{"peer location disagrees with node.location", "dns:\n", "node: {name: n1, location: aws/us-east-1}\ncluster:\n  listen: 127.0.0.1:7946\n" +
+			"  data_dir: d\n  tls: {ca_file: a, cert_file: b, key_file: c}\n  peers:\n    - {name: n1, address: '127.0.0.1:7946', location: gcp/x}\ndns:\n",
+			[]string{`c.yaml:10:55: cluster.peers[0].location: gcp/x is node n1, whose node.location is aws/us-east-1; they must agree`}},
 		{"cluster fields without listen", "dns:\n", "cluster:\n  data_dir: /var/lib/outlast\ndns:\n",
 			[]string{`c.yaml:5:3: cluster.listen: is required when any other cluster field is set`}},
 		{"several at once", "      fall: 2", "      fall: 0\n      rise: -2\n      interval: 10ms",

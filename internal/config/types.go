@@ -135,6 +135,10 @@ type Peer struct {
 	Name string `yaml:"name"`
 	// Address is the peer's cluster.advertise address, host:port. Required.
 	Address string `yaml:"address"`
+	// Location is the peer's node.location, "provider/region" (default:
+	// unknown). Only outlast audit reads it, to check that the cluster keeps
+	// its quorum when a provider fails.
+	Location model.Location `yaml:"location"`
 }
 
 // ClusterTLS names the files for mutual TLS between nodes (see docs/tls.md).
@@ -203,6 +207,10 @@ type NameServer struct {
 	Name string `yaml:"name"`
 	// Addresses are glue A/AAAA records; required when Name is inside the zone.
 	Addresses []netip.Addr `yaml:"addresses"`
+	// Location is where the nameserver runs, "provider/region" (default:
+	// unknown). Only outlast audit reads it, to check the nameservers do not
+	// all share one provider.
+	Location model.Location `yaml:"location"`
 }
 
 // Policy names a steering policy.
@@ -246,6 +254,10 @@ type Service struct {
 	// the non-drained endpoints are up, answer with all of them rather than
 	// crush the survivors (default 0: off).
 	PanicThreshold int `yaml:"panic_threshold"`
+	// RTO is the service's recovery time objective: how long clients may
+	// fail after an endpoint dies. outlast audit checks that TTL + interval
+	// × fall + timeout fits in it (default 0: no objective, not checked).
+	RTO time.Duration `yaml:"rto"`
 	// Check is how every endpoint of the service is probed. Required.
 	Check Check `yaml:"check"`
 	// Endpoints serving the name. At least one is required.

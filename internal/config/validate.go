@@ -87,6 +87,9 @@ func (v *validator) cluster(c *Config) {
 			v.add(path+".name", "peer %q is listed twice", p.Name)
 		}
 		v.hostPort(path+".address", p.Address)
+		if p.Name == c.Node.Name && p.Location != (model.Location{}) && p.Location != c.Node.Location {
+			v.add(path+".location", "%s is node %s, whose node.location is %s; they must agree", p.Location, p.Name, c.Node.Location)
+		}
 		if addrs[p.Address] && p.Address != "" {
 			v.add(path+".address", "address %s is listed twice", p.Address)
 		}
@@ -194,6 +197,9 @@ func (v *validator) service(path string, s *Service, zones []Zone) {
 	v.policy(path, s)
 	if s.PanicThreshold < 0 || s.PanicThreshold > 100 {
 		v.add(path+".panic_threshold", "must be a percentage from 0 (off) to 100, got %d", s.PanicThreshold)
+	}
+	if s.RTO < 0 {
+		v.add(path+".rto", "must not be negative, got %s (leave it out for no objective)", s.RTO)
 	}
 	v.check(path+".check", &s.Check)
 	if len(s.Endpoints) == 0 {
