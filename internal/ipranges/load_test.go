@@ -27,6 +27,14 @@ func TestLoadManyFiles(t *testing.T) {
 	if got := table.Providers(); !slices.Equal(got, wantProviders) {
 		t.Errorf("Providers() = %v, want %v", got, wantProviders)
 	}
+	for _, p := range wantProviders {
+		if !table.Publishes(p) {
+			t.Errorf("Publishes(%q) = false, want true", p)
+		}
+	}
+	if table.Publishes("oracle") || table.Publishes("") {
+		t.Error("Publishes is true for a provider no file was loaded for")
+	}
 	// 10 aws + 11 google (8.34.208.0/20 in both files) + 9 azure + 8 cloudflare + 7 fastly + 5 hetzner
 	if table.Len() != 50 {
 		t.Errorf("Len() = %d, want 50", table.Len())

@@ -120,3 +120,11 @@ func (t *Table) Providers() []string { return slices.Clone(t.providers) }
 
 // Len returns the number of distinct prefixes held.
 func (t *Table) Len() int { return len(t.owners) }
+
+// Publishes reports whether ranges of provider were loaded: an address
+// declared to be there but found in no file then says something, while
+// one whose provider published nothing here says nothing.
+func (t *Table) Publishes(provider string) bool {
+	_, found := slices.BinarySearch(t.providers, provider)
+	return found
+}
