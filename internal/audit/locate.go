@@ -1,0 +1,110 @@
+package audit
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"outlast/internal/config"
+	"outlast/internal/model"
+)
+
+// placedNS is one nameserver of a zone with where the audit found it runs.
+type placedNS struct {
+	name     string
+	location model.Location // zero when unknown
+	how      string         // how the location was learnt, for the report
+	field    string         // config field to set it, "" for a live-only name
+}
+
+// zoneNS is a zone's nameservers as the audit counts them: the live
+// delegation when it was looked up, else the configured NS records.
+type zoneNS struct {
+	apex string
+	live bool
+	ns   []placedNS
+}
+
+// nameservers places every zone's nameservers.
+func (d *Deployment) nameservers() []zoneNS {
+	out := make([]zoneNS, 0, len(d.Zones))
+	for zi, z := range d.Zones {
+		zn := zoneNS{apex: z.Apex}
+		configured := map[string]placedNS{}
+		for i, ns := range z.NS {
+			p := d.place(ns)
+			p.field = fmt.Sprintf("zones[%d].ns[%d]", zi, i)
+			configured[ns.Name] = p
+			zn.ns = append(zn.ns, p)
+		}
+		if live, ok := d.LiveNS[z.Apex]; ok && live.Err == "" && len(live.NS) > 0 {
+			zn.live, zn.ns = true, nil
+			for _, ns := range live.NS {
+				p := d.place(ns)
+				if c, ok := configured[ns.Name]; ok && p.location == (model.Location{}) {
+					p = c
+				}
+				zn.ns = append(zn.ns, p)
+			}
+		}
+		out = append(out, zn)
+	}
+	return out
+}
+
+// place finds where a nameserver runs: its declared location, else the
+// outlast node whose address its glue is, else the owner of its address.
+func (d *Deployment) place(ns config.NameServer) placedNS {
+	p := placedNS{name: ns.Name}
+	if ns.Location != (model.Location{}) {
+		p.location, p.how = ns.Location, "declared"
+		return p
+	}
+	for _, a := range ns.Addresses {
+		for _, n := range d.Nodes {
+			if slices.Contains(n.Addrs, a.Unmap()) && n.Location != (model.Location{}) {
+				p.location, p.how = n.Location, "outlast node "+n.Name
+				return p
+			}
+		}
+	}
+	if d.Owners != nil {
+		for _, a := range ns.Addresses {
+			if o, ok := d.Owners.Lookup(a); ok {
+				p.location, p.how = model.Location{Provider: o.Provider, Region: orUnknown(o.Region)}, "address owner"
+				return p
+			}
+		}
+	}
+	return p
+}
+
+// orUnknown stands in for a range that names no region, so the location
+// still counts for its provider.
+func orUnknown(region string) string {
+	if region == "" {
+		return "any"
+	}
+	return region
+}
+
+// zoneOf returns the apex of the zone a service name is in: the longest match.
+func zoneOf(name string, zones []config.Zone) string {
+	best := ""
+	for _, z := range zones {
+		if (name == z.Apex || strings.HasSuffix(name, "."+z.Apex)) && len(z.Apex) > len(best) {
+			best = z.Apex
+		}
+	}
+	return best
+}
+
+// endpointAddrs lists every address of an endpoint once, the probed one included.
+func endpointAddrs(e config.Endpoint) []netip.Addr {
+	out := slices.Clone(e.Addresses)
+	if e.ProbeAddress.IsValid() && !slices.Contains(out, e.ProbeAddress) {
+		out = append(out, e.ProbeAddress)
+	}
+	return out
+}
