@@ -37,6 +37,7 @@ Usage:
   outlast demo [--scenario NAME]       the 2021 outages in a local lab, measured (a table and an HTML report)
   outlast serve --config FILE          run a node: probe, decide, answer DNS (SIGHUP reloads FILE)
   outlast drill --config FILE ...      measure a real traffic shift: force an endpoint down, time it, undo
+  outlast audit --config FILE          which provider or region failure takes what down (--addr, --resolve, --ip-ranges; -o json|html)
   outlast config check FILE...         validate configuration files, offline
   outlast status | endpoints [SERVICE] | events [--since N]      what a node's API says (OUTLAST_ADDR, OUTLAST_TOKEN; -o json)
   outlast drain|undrain ENDPOINT --reason TEXT [--for 30m]      take an endpoint out of the answers, or back
@@ -80,6 +81,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return overrideCmd(args[0], args[1:], stdout, stderr)
 	case "events":
 		return eventsCmd(args[1:], stdout, stderr)
+	case "audit":
+		return auditCmd(args[1:], stdout, stderr)
 	case "drill":
 		return drillCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":

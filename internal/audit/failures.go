@@ -1,6 +1,9 @@
 package audit
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // singleFindings turns one N-1 row of the matrix into findings.
 func (d *Deployment) singleFindings(f *failure, row DomainImpact) []Finding {
@@ -12,7 +15,7 @@ func (d *Deployment) singleFindings(f *failure, row DomainImpact) []Finding {
 		s := d.Services[i]
 		switch cell.Impact {
 		case ImpactDown:
-			if cell.Note == darkNote { // the nameserver check reports it, once per zone
+			if cell.NoNameserver { // the nameserver check reports it, once per zone
 				continue
 			}
 			out = append(out, Finding{Severity: Critical, Check: CheckServiceDown, Scope: f.scope, Domain: f.name, Subject: s.Name,
@@ -62,7 +65,7 @@ func (d *Deployment) pairFindings(f *failure, row DomainImpact, rows map[*failur
 		}
 	}
 	for i, cell := range row.Services {
-		if (cell.Impact != ImpactDown && cell.Impact != ImpactStuck) || cell.Note == darkNote ||
+		if (cell.Impact != ImpactDown && cell.Impact != ImpactStuck) || cell.NoNameserver ||
 			!cell.Impact.Worse(a.Services[i].Impact) || !cell.Impact.Worse(b.Services[i].Impact) {
 			continue
 		}
@@ -81,12 +84,21 @@ func (d *Deployment) pairFindings(f *failure, row DomainImpact, rows map[*failur
 }
 
 func quorumFinding(f *failure, sev Severity, sv survival) Finding {
-	return Finding{Severity: sev, Check: CheckQuorumLost, Scope: f.scope, Domain: f.name, Subject: "outlast",
-		Summary: fmt.Sprintf("losing %s leaves %d of %d outlast voters: the cluster has no Raft quorum", f.name, sv.votersLeft, sv.voters),
+	out := Finding{Severity: sev, Check: CheckQuorumLost, Scope: f.scope, Domain: f.name, Subject: "outlast",
+		Summary: fmt.Sprintf("losing %s takes outlast node(s) %s with it and leaves %d of %d voters: the cluster has no Raft quorum",
+			f.name, strings.Join(sv.lostVoters, ", "), sv.votersLeft, sv.voters),
 		Why: "Without a leader no verdict, override or configuration can change: every node keeps answering the last agreed " +
-			"state, so traffic cannot move off what failed with " + f.name + ". Three nodes with two in one provider is the classic trap.",
+			"state, so traffic cannot move off what failed with " + f.name + ".",
 		Fix: "Run an odd number of nodes and let no provider hold half or more of them: 3 nodes in 3 providers, or 5 in at least 3 with at most 2 in each.",
 	}
+	switch {
+	case sv.voters == 1:
+		out.Why += " A single node is a basket of its own."
+		out.Fix = "Run three nodes in three providers, as examples/three-providers.yaml does."
+	case sv.voters == 3 && sv.votersLeft == 1 && f.scope == ScopeSingle:
+		out.Why += " Three nodes with two in one provider is the classic trap."
+	}
+	return out
 }
 
 func stuckFinding(f *failure, sev Severity, service string, cell ServiceImpact) Finding {

@@ -13,6 +13,7 @@ import (
 // survival is what is left of outlast itself after a failure.
 type survival struct {
 	voters, votersLeft   int
+	lostVoters           []string
 	domains, domainsLeft int
 	// quorum: the surviving voters are a strict majority, so a leader can
 	// still be elected and commit.
@@ -33,6 +34,8 @@ func (d *Deployment) survive(f *failure) survival {
 			s.voters++
 			if !lost {
 				s.votersLeft++
+			} else {
+				s.lostVoters = append(s.lostVoters, n.Name)
 			}
 		}
 		key := n.Location.String()
@@ -93,7 +96,7 @@ func serviceImpact(s config.Service, f *failure, sv survival, dark bool) Service
 			out.Note += "; only the fallback addresses are answered"
 		}
 	case dark:
-		out.Impact, out.Note = ImpactDown, darkNote
+		out.Impact, out.Note, out.NoNameserver = ImpactDown, "no nameserver of its zone is left", true
 	case len(lost) == 0:
 		out.Impact = ImpactNone
 	case len(answered(s, live, lost)) > 0 && !sv.steers():
@@ -187,6 +190,3 @@ func locations(eps []config.Endpoint) string {
 	}
 	return strings.Join(out, ", ")
 }
-
-// darkNote marks a service down because its zone has no nameserver left.
-const darkNote = "no nameserver of its zone is left"

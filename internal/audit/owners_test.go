@@ -180,7 +180,7 @@ func TestTrapMatrix(t *testing.T) {
 	if r.Worst() != Critical || r.Count(Critical) != 2 {
 		t.Errorf("worst %s with %d critical, want critical with 2", r.Worst(), r.Count(Critical))
 	}
-	if got := r.Findings[1].Summary; got != "losing aws leaves 1 of 3 outlast voters: the cluster has no Raft quorum" {
+	if got := r.Findings[1].Summary; got != "losing aws takes outlast node(s) n1, n2 with it and leaves 1 of 3 voters: the cluster has no Raft quorum" {
 		t.Errorf("quorum finding says %q", got)
 	}
 }

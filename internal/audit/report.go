@@ -124,6 +124,8 @@ type ServiceImpact struct {
 	LostPct float64 `json:"lost_pct"`
 	// Note explains the impact in a few words, such as "fails over to gcp/us-central1".
 	Note string `json:"note,omitempty"`
+	// NoNameserver: the service is down because its zone has no nameserver left.
+	NoNameserver bool `json:"no_nameserver,omitempty"`
 }
 
 // DomainImpact is one row of the matrix: what losing one failure domain

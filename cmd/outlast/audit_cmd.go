@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strings"
+
+	"outlast/internal/api"
+	"outlast/internal/audit"
+	"outlast/internal/audit/auditreport"
+	"outlast/internal/config"
+	"outlast/internal/ipranges"
+)
+
+// auditCmd: outlast audit --config FILE | --addr ADDR. Exit codes: 0 no
+// finding reaches --fail-on, 1 one does (or the audit could not run),
+// 2 a wrong command line.
+func auditCmd(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("audit", stderr)
+	cfgPath := fs.String("config", "", "audit the configuration `FILE` (a node's, with its cluster.peers)")
+	addr := fs.String("addr", "", "audit the running cluster whose API is at `ADDR` instead")
+	token := fs.String("token", os.Getenv("OUTLAST_TOKEN"), "API `token` for --addr (env OUTLAST_TOKEN)")
+	resolve := fs.Bool("resolve", false, "also look up each zone's NS records in live DNS")
+	resolver := fs.String("resolver", "", "DNS server `host:port` for --resolve (default: the first in /etc/resolv.conf)")
+	var ranges listFlag
+	fs.Var(&ranges, "ip-ranges", "providers' published IP ranges, `FILE` or PROVIDER=FILE (repeat, or separate with commas)")
+	output := fs.String("o", "text", "output: text, json or html")
+	failOn := fs.String("fail-on", "warning", "exit 1 when a finding is at least this `severe`: info, warning or critical")
+	if fs.Parse(args) != nil {
+		return exitUsage
+	}
+	threshold, err := audit.ParseSeverity(*failOn)
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "outlast audit: --fail-on: %v\n", err)
+		return exitUsage
+	case fs.NArg() > 0 || (*cfgPath == "") == (*addr == ""):
+		fmt.Fprintln(stderr, "outlast audit: give exactly one of --config FILE or --addr ADDR")
+		return exitUsage
+	case *output != "text" && *output != "json" && *output != "html":
+		fmt.Fprintf(stderr, "outlast audit: -o %q: use text, json or html\n", *output)
+		return exitUsage
+	}
+	ctx, cancel := opsContext()
+	defer cancel()
+	d, err := auditSubject(ctx, *cfgPath, *addr, *token)
+	if err == nil && len(ranges) > 0 {
+		err = withOwners(&d, ranges)
+	}
+	if err == nil && *resolve {
+		d.LiveNS, err = liveDelegations(ctx, *resolver, d.Zones)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "outlast audit: %v\n", err)
+		return exitFailure
+	}
+	r := audit.Run(d)
+	if err := writeAudit(stdout, *output, r, threshold); err != nil {
+		fmt.Fprintf(stderr, "outlast audit: %v\n", err)
+		return exitFailure
+	}
+	if r.Worst() >= threshold {
+		return exitFailure
+	}
+	return exitOK
+}
+
+// auditSubject reads what is audited: a config file, or a cluster's API.
+func auditSubject(ctx context.Context, path, addr, token string) (audit.Deployment, error) {
+	if path != "" {
+		cfg, err := config.Load(path)
+		if err != nil {
+			return audit.Deployment{}, err
+		}
+		return audit.FromConfig(path, cfg), nil
+	}
+	client := api.NewClient(addr, token)
+	st, err := client.Status(ctx)
+	if err != nil {
+		return audit.Deployment{}, err
+	}
+	doc, err := client.Config(ctx)
+	if err != nil {
+		return audit.Deployment{}, err
+	}
+	d := audit.Deployment{Source: addr, Services: doc.Config.Services, Zones: doc.Config.Zones}
+	for _, m := range st.Cluster.Members {
+		n := audit.Node{Name: m.Name, Location: m.Location, Voter: m.Suffrage == "Voter"}
+		if ap, err := netip.ParseAddrPort(m.Address); err == nil {
+			n.Addrs = append(n.Addrs, ap.Addr().Unmap())
+		}
+		d.Nodes = append(d.Nodes, n)
+	}
+	return d, nil
+}
+
+// rangeOwners lets the providers' range table answer the audit.
+type rangeOwners struct{ *ipranges.Table }
+
+func (r rangeOwners) Lookup(a netip.Addr) (audit.Owner, bool) {
+	o, ok := r.Table.Lookup(a)
+	return audit.Owner{Provider: o.Provider, Region: o.Region, Prefix: o.Prefix}, ok
+}
+
+func withOwners(d *audit.Deployment, specs []string) error {
+	t, err := ipranges.Load(specs...)
+	if err != nil {
+		return err
+	}
+	d.Owners = rangeOwners{t}
+	return nil
+}
+
+func writeAudit(w io.Writer, format string, r *audit.Report, failOn audit.Severity) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			*audit.Report
+			FailOn audit.Severity `json:"fail_on"`
+			Pass   bool           `json:"pass"`
+		}{r, failOn, r.Worst() < failOn})
+	case "html":
+		return auditreport.HTML(w, r)
+	default:
+		return auditreport.Text(w, r, failOn)
+	}
+}
+
+// listFlag collects a flag given several times, or once with commas.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			return errors.New("empty item")
+		}
+		*l = append(*l, item)
+	}
+	return nil
+}
