@@ -50,13 +50,10 @@ func HTML(w io.Writer, r *audit.Report) error {
 
 func pageOf(r *audit.Report) page {
 	p := page{
-		Source: r.Source, Verdict: verdict(r), Worst: "none",
+		Source: sourceName(r), Verdict: verdict(r), Worst: "none",
 		Services: r.Services, Span: len(r.Services) + 4, Groups: groupsOf(r),
 		Impacts: impactStyles, Severity: severityStyles,
 		Findings: findingGroups(r.Findings),
-	}
-	if p.Source == "" {
-		p.Source = "an unnamed deployment"
 	}
 	if w := r.Worst(); w != 0 {
 		p.Worst = w.String()
