@@ -299,3 +299,19 @@ func (lab *clusterLab) auditLive(t *testing.T) {
 		t.Errorf("audit --addr without a token: exit %d, stderr %q; want 1 and the 401", code, errs)
 	}
 }
+
+// TestAuditDocsShowRealOutput keeps docs/audit.md's examples what the
+// command really prints.
+func TestAuditDocsShowRealOutput(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/audit.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, example := range []string{"quorum-trap.yaml", "three-providers.yaml"} {
+		_, out, _ := auditRun(t, "--config", "../../examples/"+example)
+		out = strings.ReplaceAll(out, "../../examples/", "examples/")
+		if !strings.Contains(string(doc), strings.TrimSpace(out)) {
+			t.Errorf("docs/audit.md does not show what outlast audit --config examples/%s prints now:\n%s", example, out)
+		}
+	}
+}
