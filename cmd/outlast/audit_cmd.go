@@ -25,6 +25,7 @@ func auditCmd(args []string, stdout, stderr io.Writer) int {
 	cfgPath := fs.String("config", "", "audit the configuration `FILE` (a node's, with its cluster.peers)")
 	addr := fs.String("addr", "", "audit the running cluster whose API is at `ADDR` instead")
 	token := fs.String("token", os.Getenv("OUTLAST_TOKEN"), "API `token` for --addr (env OUTLAST_TOKEN)")
+	ca := caFlag(fs)
 	resolve := fs.Bool("resolve", false, "also look up each zone's NS records in live DNS")
 	resolver := fs.String("resolver", "", "DNS server `host:port` for --resolve (default: the first in /etc/resolv.conf)")
 	var ranges listFlag
@@ -48,7 +49,7 @@ func auditCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := opsContext()
 	defer cancel()
-	d, err := auditSubject(ctx, *cfgPath, *addr, *token)
+	d, err := auditSubject(ctx, *cfgPath, *addr, apiClient(*addr, *token, *ca))
 	if err == nil && len(ranges) > 0 {
 		err = withOwners(&d, ranges)
 	}
@@ -71,7 +72,7 @@ func auditCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 // auditSubject reads what is audited: a config file, or a cluster's API.
-func auditSubject(ctx context.Context, path, addr, token string) (audit.Deployment, error) {
+func auditSubject(ctx context.Context, path, addr string, client *api.Client) (audit.Deployment, error) {
 	if path != "" {
 		cfg, err := config.Load(path)
 		if err != nil {
@@ -79,7 +80,6 @@ func auditSubject(ctx context.Context, path, addr, token string) (audit.Deployme
 		}
 		return audit.FromConfig(path, cfg), nil
 	}
-	client := api.NewClient(addr, token)
 	st, err := client.Status(ctx)
 	if err != nil {
 		return audit.Deployment{}, err

@@ -2,9 +2,13 @@ package main
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +20,7 @@ import (
 
 	"outlast/internal/audit"
 	"outlast/internal/statuspage/statuspagetest"
+	"outlast/internal/tlsca"
 )
 
 // auditRun runs outlast audit in this process and returns its exit code and output.
@@ -313,5 +318,40 @@ func TestAuditDocsShowRealOutput(t *testing.T) {
 		if !strings.Contains(string(doc), strings.TrimSpace(out)) {
 			t.Errorf("docs/audit.md does not show what outlast audit --config examples/%s prints now:\n%s", example, out)
 		}
+	}
+}
+
+// apiOverTLS: off loopback a node serves its API over TLS with a
+// certificate from the cluster CA, so the CLI must be able to trust that
+// CA. A TLS proxy holding such a certificate stands in for the node here
+// (the lab's nodes are on loopback, where they serve plain HTTP).
+func (lab *clusterLab) apiOverTLS(t *testing.T) {
+	tlsDir := filepath.Join(lab.dir, "tls")
+	lab.run("tls", "node", "api-proxy", "--dir", tlsDir, "--host", "127.0.0.1")
+	files := tlsca.NodeFiles(tlsDir, "api-proxy")
+	cert, err := tls.LoadX509KeyPair(files.Cert, files.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := lab.aFollower()
+	srv := httptest.NewUnstartedServer(httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: n.httpAddr}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	defer srv.Close()
+
+	if code, out, errs := auditRun(t, "--addr", srv.URL, "--token", readToken, "--ca", files.CA); code != exitFailure ||
+		!strings.Contains(out, "outlast audit of "+srv.URL) || !strings.Contains(out, "service-down") {
+		t.Errorf("audit over https with --ca: exit %d\n%s%s", code, out, errs)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"status", "--addr", srv.URL, "--token", readToken}, &stdout, &stderr); code != exitFailure ||
+		!strings.Contains(stderr.String(), "certificate") {
+		t.Errorf("status over https without the CA must fail on the certificate: exit %d, %q", code, stderr.String())
+	}
+	t.Setenv("OUTLAST_CA", files.CA)
+	stdout.Reset()
+	if code := run([]string{"status", "--addr", srv.URL, "--token", readToken}, &stdout, &stderr); code != exitOK ||
+		!strings.Contains(stdout.String(), "MEMBER") {
+		t.Errorf("status over https with OUTLAST_CA: exit %d\n%s", code, stdout.String())
 	}
 }

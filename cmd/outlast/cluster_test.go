@@ -86,6 +86,7 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 	t.Run("operators: drain on a follower, events elsewhere, auth", lab.operators)
 	t.Run("api: every endpoint through a follower", lab.apiEndpoints)
 	t.Run("outlast audit of the running cluster through its API", lab.auditLive)
+	t.Run("the CLI trusts the cluster CA for an https API", lab.apiOverTLS)
 	t.Run("status page: an endpoint turns down without a reload", lab.statusPage)
 	t.Run("d: a node whose own probes are blackholed moves nothing", lab.falseAlarm)
 	t.Run("c: an endpoint dies and all three switch", lab.endpointDies)

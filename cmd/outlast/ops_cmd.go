@@ -25,6 +25,7 @@ type opsFlags struct {
 	fs     *flag.FlagSet
 	addr   *string
 	token  *string
+	ca     *string
 	output *string
 }
 
@@ -38,11 +39,25 @@ func newOpsFlags(name string, stderr io.Writer) *opsFlags {
 		fs:     fs,
 		addr:   fs.String("addr", addr, "node API `address` (env OUTLAST_ADDR)"),
 		token:  fs.String("token", os.Getenv("OUTLAST_TOKEN"), "API `token` (env OUTLAST_TOKEN)"),
+		ca:     caFlag(fs),
 		output: fs.String("o", "table", "output: table or json"),
 	}
 }
 
-func (o *opsFlags) client() *api.Client { return api.NewClient(*o.addr, *o.token) }
+func (o *opsFlags) client() *api.Client { return apiClient(*o.addr, *o.token, *o.ca) }
+
+// caFlag is --ca: the CA to trust for a node's https address.
+func caFlag(fs *flag.FlagSet) *string {
+	return fs.String("ca", os.Getenv("OUTLAST_CA"), "trust the CA certificates in `FILE` for an https address, such as the cluster's ca.pem (env OUTLAST_CA)")
+}
+
+// apiClient is a client of the node at addr, trusting caFile when it is set.
+func apiClient(addr, token, caFile string) *api.Client {
+	if caFile == "" {
+		return api.NewClient(addr, token)
+	}
+	return api.NewClient(addr, token, api.WithCAFile(caFile))
+}
 
 // finish prints v as JSON or with table, and turns an error into an exit code.
 func (o *opsFlags) finish(stdout, stderr io.Writer, v any, err error, table func(w io.Writer)) int {

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +35,26 @@ func WithTLSConfig(cfg *tls.Config) ClientOption {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.TLSClientConfig = cfg
 		c.http = &http.Client{Transport: t, Timeout: c.http.Timeout}
+	}
+}
+
+// WithCAFile trusts the PEM certificates in path for an https address:
+// the cluster CA, since a node serves its API with its node certificate
+// off loopback. When the file cannot be used, every call fails saying why.
+func WithCAFile(path string) ClientOption {
+	return func(c *Client) {
+		data, err := os.ReadFile(path)
+		pool := x509.NewCertPool()
+		if err == nil && !pool.AppendCertsFromPEM(data) {
+			err = fmt.Errorf("%s holds no PEM certificate", path)
+		}
+		if err != nil {
+			if c.err == nil {
+				c.err = fmt.Errorf("api: CA file: %w", err)
+			}
+			return
+		}
+		WithTLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})(c)
 	}
 }
 
