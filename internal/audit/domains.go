@@ -2,6 +2,7 @@ package audit
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 
 	"outlast/internal/model"
@@ -41,10 +42,10 @@ func failures(locs []model.Location) []*failure {
 		}
 	}
 	var singles []*failure
-	for _, p := range sortedKeys(regions) {
+	for _, p := range slices.Sorted(maps.Keys(regions)) {
 		singles = append(singles, &failure{name: p, kind: KindProvider, scope: ScopeSingle, providers: []string{p}})
 	}
-	for _, p := range sortedKeys(regions) {
+	for _, p := range slices.Sorted(maps.Keys(regions)) {
 		if len(regions[p]) < 2 {
 			continue
 		}
@@ -103,13 +104,4 @@ func (a *failure) coverWhole(b *failure, regions map[string][]model.Location) bo
 		return false
 	}
 	return len(regions[a.regions[0].Provider]) == 2
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

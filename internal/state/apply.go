@@ -3,6 +3,7 @@ package state
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -186,7 +187,7 @@ func (s *State) clearOverride(index uint64, cmd *Command) error {
 
 // expire removes overrides whose time has passed at the command's time.
 func (s *State) expire(index uint64, cmd *Command) {
-	for _, name := range sortedKeys(s.Overrides) {
+	for _, name := range slices.Sorted(maps.Keys(s.Overrides)) {
 		if o := s.Overrides[name]; !o.Active(cmd.At) {
 			delete(s.Overrides, name)
 			// The event names who set the override and why, not the command that noticed.
@@ -219,13 +220,4 @@ func (s *State) removeMember(index uint64, cmd *Command) error {
 	delete(s.Members, cmd.Member.Name)
 	s.event(index, cmd, "member-removed", "", "node "+cmd.Member.Name+" removed")
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -2,6 +2,7 @@ package statuspage
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -109,7 +110,7 @@ func mergeEvidence(st *state.State, obs map[string]map[string]model.Observation)
 func vantagesOf(s snapshot) []vantageView {
 	var out []vantageView
 	known := map[string]bool{}
-	for _, name := range sortedKeys(s.state.Members) {
+	for _, name := range slices.Sorted(maps.Keys(s.state.Members)) {
 		known[name] = true
 		out = append(out, vantageView{Name: name, Location: s.state.Members[name].Location.String(), Member: true})
 	}
@@ -129,7 +130,7 @@ func vantagesOf(s snapshot) []vantageView {
 	if loc, ok := extra[s.info.Name]; ok && loc == "" {
 		extra[s.info.Name] = s.info.Location.String()
 	}
-	for _, name := range sortedKeys(extra) {
+	for _, name := range slices.Sorted(maps.Keys(extra)) {
 		out = append(out, vantageView{Name: name, Location: extra[name]})
 	}
 	return out

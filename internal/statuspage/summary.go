@@ -3,6 +3,7 @@ package statuspage
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -63,7 +64,7 @@ func providers(s snapshot) []providerView {
 		}
 	}
 	var out []providerView
-	for _, p := range sortedKeys(regions) {
+	for _, p := range slices.Sorted(maps.Keys(regions)) {
 		out = append(out, providerOf(p, regions[p]))
 	}
 	return out
@@ -72,7 +73,7 @@ func providers(s snapshot) []providerView {
 func providerOf(provider string, regions map[string]*regionHealth) providerView {
 	pv := providerView{Provider: provider}
 	unknown := 0
-	for _, r := range sortedKeys(regions) {
+	for _, r := range slices.Sorted(maps.Keys(regions)) {
 		switch regions[r].state() {
 		case "down":
 			pv.DownRegions = append(pv.DownRegions, r)

@@ -3,6 +3,7 @@ package statuspage
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -148,7 +149,7 @@ func clusterOf(s snapshot) clusterView {
 	}
 	// Members the state knows as vantage points but Raft does not list (a
 	// node on its own has no Raft configuration at all).
-	for _, name := range sortedKeys(s.state.Members) {
+	for _, name := range slices.Sorted(maps.Keys(s.state.Members)) {
 		if m := s.state.Members[name]; !seen[name] {
 			c.Members = append(c.Members, memberView{Name: name, Address: m.Address,
 				Location: m.Location.String(), Self: name == s.info.Name})
@@ -166,13 +167,4 @@ func configOf(s snapshot) configView {
 		return configView{Hash: s.config.Hash}
 	}
 	return configView{}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

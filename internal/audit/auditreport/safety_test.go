@@ -1,12 +1,11 @@
 package auditreport
 
 import (
-	"math"
-	"strconv"
 	"strings"
 	"testing"
 
 	"outlast/internal/audit"
+	"outlast/internal/wcag"
 )
 
 // The page must open offline: it may fetch nothing, from anywhere.
@@ -67,7 +66,7 @@ func TestColoursKeepContrast(t *testing.T) {
 		pairs["severity "+s.Severity.String()] = [2]string{s.FG, s.BG}
 	}
 	for name, p := range pairs {
-		if c := contrast(t, p[0], p[1]); c < 4.5 {
+		if c := contrast(t, p[0], p[1]); c < wcag.AA {
 			t.Errorf("%s: %s on %s has contrast %.2f, want at least 4.5", name, p[0], p[1], c)
 		}
 	}
@@ -82,28 +81,19 @@ func TestColoursKeepContrast(t *testing.T) {
 }
 
 func contrast(t *testing.T, fg, bg string) float64 {
-	a, b := luminance(t, fg), luminance(t, bg)
-	return (max(a, b) + 0.05) / (min(a, b) + 0.05)
+	t.Helper()
+	c, err := wcag.Contrast(fg, bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
-// luminance is WCAG 2's relative luminance of a #rrggbb colour.
 func luminance(t *testing.T, hex string) float64 {
 	t.Helper()
-	if len(hex) != 7 || hex[0] != '#' {
-		t.Fatalf("colour %q is not #rrggbb", hex)
+	l, err := wcag.Luminance(hex)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var ch [3]float64
-	for i := range ch {
-		v, err := strconv.ParseUint(hex[1+2*i:3+2*i], 16, 8)
-		if err != nil {
-			t.Fatalf("colour %q: %v", hex, err)
-		}
-		c := float64(v) / 255
-		if c <= 0.03928 {
-			ch[i] = c / 12.92
-		} else {
-			ch[i] = math.Pow((c+0.055)/1.055, 2.4)
-		}
-	}
-	return 0.2126*ch[0] + 0.7152*ch[1] + 0.0722*ch[2]
+	return l
 }
