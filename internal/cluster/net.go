@@ -23,6 +23,7 @@ const (
 // netParts is everything a node has on the network: the listener and its
 // mux, raft's transport over it, and the cluster RPC server and client.
 type netParts struct {
+	conns  *connSet // every connection of the port, both ways, for Traffic
 	mux    *mux
 	trans  *raft.NetworkTransport
 	dialer *dialer
@@ -55,6 +56,7 @@ func (c *Cluster) listen(opts Options) (raft.Transport, error) {
 	}
 	conns := newConnSet()
 	n := &netParts{
+		conns:  conns,
 		mux:    newMux(ln, opts.ServerTLS, advertiseAddr(adv), conns, c.logger),
 		dialer: &dialer{dialTCP: opts.Dial, clientTLS: opts.ClientTLS, serverName: c.serverName, conns: conns},
 	}

@@ -68,3 +68,13 @@ func (c *Cluster) Status() Status {
 	}
 	return s
 }
+
+// Traffic is the bytes this node sent to and received from other nodes
+// through the cluster port, TLS included: Raft, forwarded writes and
+// observations. Zero for a cluster with a custom Transport (one in memory).
+func (c *Cluster) Traffic() (sent, received uint64) {
+	if c.net == nil {
+		return 0, 0
+	}
+	return c.net.conns.sent.Load(), c.net.conns.received.Load()
+}

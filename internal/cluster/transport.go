@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -266,6 +267,9 @@ type connSet struct {
 	mu     sync.Mutex
 	set    map[*trackedConn]struct{}
 	closed bool
+	// sent and received count the bytes on the wire, TLS included, of
+	// every connection the set tracked: what the cluster costs in traffic.
+	sent, received atomic.Uint64
 }
 
 func newConnSet() *connSet { return &connSet{set: make(map[*trackedConn]struct{})} }
@@ -297,6 +301,18 @@ type trackedConn struct {
 	net.Conn
 	set  *connSet
 	once sync.Once
+}
+
+func (t *trackedConn) Read(p []byte) (int, error) {
+	n, err := t.Conn.Read(p)
+	t.set.received.Add(uint64(n))
+	return n, err
+}
+
+func (t *trackedConn) Write(p []byte) (int, error) {
+	n, err := t.Conn.Write(p)
+	t.set.sent.Add(uint64(n))
+	return n, err
 }
 
 func (t *trackedConn) Close() error {

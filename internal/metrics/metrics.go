@@ -5,6 +5,7 @@ package metrics
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -29,6 +30,7 @@ type Metrics struct {
 	stale          prometheus.Gauge
 	leaderChanges  prometheus.Counter
 	appliedIndex   prometheus.Gauge
+	probeLateness  prometheus.Histogram
 	term           prometheus.Gauge
 	configVersion  prometheus.Gauge
 	apiRequests    *prometheus.CounterVec
@@ -104,6 +106,12 @@ func New(version string) *Metrics {
 			Name: "outlast_api_requests_total",
 			Help: "Requests to the operator API and the status page, by method and status code.",
 		}, []string{"method", "code"}),
+		probeLateness: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "outlast_probe_start_lateness_seconds",
+			Help: "How long after its scheduled slot each probe started: the scheduler keeping up, or not.",
+			// From a timer's usual slack up to a whole default interval.
+			Buckets: []float64{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1},
+		}),
 		dns: newDNSCounters(),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
@@ -112,7 +120,7 @@ func New(version string) *Metrics {
 	build.WithLabelValues(version).Set(1)
 	m.Registry.MustRegister(m.probeDuration, m.probeResults, m.certExpiry, m.verdict, m.verdictChanges,
 		m.configInfo, m.configReload, m.answerAddrs, m.isLeader, m.stale, m.leaderChanges, m.appliedIndex,
-		m.term, m.configVersion, m.probeUp, m.apiRequests, m.dns.vec, build,
+		m.term, m.configVersion, m.probeUp, m.apiRequests, m.dns.vec, m.probeLateness, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -188,6 +196,23 @@ type ClusterFacts struct {
 func (m *Metrics) APIRequest(method string, code int) {
 	m.apiRequests.WithLabelValues(method, strconv.Itoa(code)).Inc()
 }
+
+// ClusterTraffic exports the bytes a node's cluster port sent and
+// received, read from the counters the cluster keeps; call it once.
+func (m *Metrics) ClusterTraffic(traffic func() (sent, received uint64)) {
+	sent := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "outlast_cluster_sent_bytes_total",
+		Help: "Bytes this node sent to other nodes through the cluster port, TLS included.",
+	}, func() float64 { s, _ := traffic(); return float64(s) })
+	received := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "outlast_cluster_received_bytes_total",
+		Help: "Bytes this node received from other nodes through the cluster port, TLS included.",
+	}, func() float64 { _, r := traffic(); return float64(r) })
+	m.Registry.MustRegister(sent, received)
+}
+
+// ProbeLateness records how late a probe started against its slot.
+func (m *Metrics) ProbeLateness(late time.Duration) { m.probeLateness.Observe(late.Seconds()) }
 
 // LeaderChanged counts a change of leader seen by this node.
 func (m *Metrics) LeaderChanged() { m.leaderChanges.Inc() }

@@ -154,6 +154,7 @@ func (n *Node) startProbing(cfg *config.Config) *probeRun {
 			case <-ctx.Done():
 			}
 		},
+		Late:   n.metrics.ProbeLateness,
 		Logger: n.opts.Logger,
 	}, jobs(cfg))
 	go func() {

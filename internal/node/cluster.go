@@ -53,6 +53,7 @@ func (n *Node) joinCluster() (*cluster.Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node: %w", err)
 	}
+	n.metrics.ClusterTraffic(c.Traffic)
 	return c, nil
 }
 

@@ -41,6 +41,9 @@ type Options struct {
 	// It is called from many goroutines at once and must not block for long,
 	// or it delays that job's next probe.
 	Emit func(model.Observation)
+	// Late, when set, is told how long after its slot each probe started:
+	// with thousands of endpoints on a busy host, whether probing keeps up.
+	Late func(time.Duration)
 	// Seed makes the first-probe offsets reproducible (default 0: random).
 	Seed int64
 	// Logger receives start and stop messages (default: discarded).
@@ -54,6 +57,7 @@ type Scheduler struct {
 	vantage string
 	probe   func(context.Context, Job) model.Result
 	emit    func(model.Observation)
+	late    func(time.Duration)
 	log     *slog.Logger
 	jobs    []scheduled
 }
@@ -71,6 +75,7 @@ func New(opts Options, jobs []Job) *Scheduler {
 		vantage: opts.Vantage,
 		probe:   opts.Probe,
 		emit:    opts.Emit,
+		late:    opts.Late,
 		log:     opts.Logger,
 	}
 	if s.clock == nil {
@@ -81,6 +86,9 @@ func New(opts Options, jobs []Job) *Scheduler {
 	}
 	if s.emit == nil {
 		s.emit = func(model.Observation) {}
+	}
+	if s.late == nil {
+		s.late = func(time.Duration) {}
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -138,6 +146,7 @@ func (s *Scheduler) loop(ctx context.Context, base time.Time, j *scheduled) {
 			return
 		case <-timer.C():
 		}
+		s.late(s.clock.Now().Sub(slot))
 		res := s.probe(ctx, j.Job)
 		if ctx.Err() != nil {
 			// A probe cut short by shutdown says nothing about the endpoint.
