@@ -124,6 +124,7 @@ func serve(args []string, stderr io.Writer) int {
 	fs := newFlags("serve", stderr)
 	path := fs.String("config", "outlast.yaml", "configuration `file`")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	pprofAddr := fs.String("pprof", "", "serve Go profiles at /debug/pprof/ on this loopback `address` (default: off)")
 	if fs.Parse(args) != nil || fs.NArg() > 0 {
 		return exitUsage
 	}
@@ -133,6 +134,14 @@ func serve(args []string, stderr io.Writer) int {
 		return exitUsage
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if *pprofAddr != "" {
+		stop, err := startPprof(*pprofAddr)
+		if err != nil {
+			fmt.Fprintf(stderr, "outlast serve: %v\n", err)
+			return exitUsage
+		}
+		defer stop()
+	}
 	cfg, err := config.Load(*path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
