@@ -39,9 +39,10 @@ type Server struct {
 	onQuery func(uint16, int)
 	snap    atomic.Pointer[Snapshot]
 
-	mu      sync.Mutex // guards servers and done; only Start and Shutdown take it
-	servers []*dns.Server
-	done    chan struct{} // closed when every serving goroutine has returned
+	mu   sync.Mutex // guards tcp, udp and done; only Start and Shutdown take them
+	tcp  *dns.Server
+	udp  []*net.UDPConn
+	done chan struct{} // closed when every serving goroutine has returned
 }
 
 // New returns a Server answering from initial; a nil initial refuses every query.
@@ -110,55 +111,53 @@ func acceptAll(h dns.Header) dns.MsgAcceptAction {
 func (s *Server) Start(addr string) (udp, tcp net.Addr, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.servers != nil {
+	if s.tcp != nil {
 		return nil, nil, ErrStarted
 	}
-	pc, ln, err := listenBoth(addr)
+	conns, ln, err := listenBoth(addr)
 	if err != nil {
 		return nil, nil, err
 	}
-	udpSrv := &dns.Server{PacketConn: pc, Handler: s, UDPSize: 4096, MsgAcceptFunc: acceptAll}
-	tcpSrv := &dns.Server{Listener: ln, Handler: s, MsgAcceptFunc: acceptAll,
+	s.udp = conns
+	s.tcp = &dns.Server{Listener: ln, Handler: s, MsgAcceptFunc: acceptAll,
 		ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second, IdleTimeout: func() time.Duration { return 8 * time.Second }}
-	s.servers = []*dns.Server{udpSrv, tcpSrv}
 	s.done = make(chan struct{})
 	var started, stopped sync.WaitGroup
-	for _, srv := range s.servers {
-		started.Add(1)
-		stopped.Add(1)
-		srv.NotifyStartedFunc = started.Done
-		go func() {
-			defer stopped.Done()
-			if err := srv.ActivateAndServe(); err != nil {
-				s.log.Error("dns server stopped", "err", err)
-			}
-		}()
+	started.Add(1)
+	s.tcp.NotifyStartedFunc = started.Done
+	stopped.Go(func() {
+		if err := s.tcp.ActivateAndServe(); err != nil {
+			s.log.Error("dns server stopped", "err", err)
+		}
+	})
+	for _, conn := range conns {
+		stopped.Go(func() { s.serveUDP(conn) })
 	}
 	go func() { stopped.Wait(); close(s.done) }()
 	// Shutdown on a miekg server that has not started yet fails, so wait.
 	started.Wait()
-	s.log.Info("dns listening", "udp", pc.LocalAddr(), "tcp", ln.Addr())
-	return pc.LocalAddr(), ln.Addr(), nil
+	s.log.Info("dns listening", "udp", conns[0].LocalAddr(), "udp_sockets", len(conns), "tcp", ln.Addr())
+	return conns[0].LocalAddr(), ln.Addr(), nil
 }
 
 // listenBoth binds UDP then TCP on the port UDP got.
-func listenBoth(addr string) (net.PacketConn, net.Listener, error) {
+func listenBoth(addr string) ([]*net.UDPConn, net.Listener, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("dnsserver: listen address %q: %w", addr, err)
 	}
 	const tries = 5
 	for i := 0; ; i++ {
-		pc, err := net.ListenPacket("udp", addr)
+		conns, err := listenUDP(addr, udpSockets())
 		if err != nil {
-			return nil, nil, fmt.Errorf("dnsserver: listening on udp %s: %w", addr, err)
+			return nil, nil, err
 		}
-		_, got, _ := net.SplitHostPort(pc.LocalAddr().String())
+		_, got, _ := net.SplitHostPort(conns[0].LocalAddr().String())
 		ln, err := net.Listen("tcp", net.JoinHostPort(host, got))
 		if err == nil {
-			return pc, ln, nil
+			return conns, ln, nil
 		}
-		pc.Close()
+		closeAll(conns)
 		if port != "0" || i == tries-1 || !errors.Is(err, syscall.EADDRINUSE) {
 			return nil, nil, fmt.Errorf("dnsserver: listening on tcp %s: %w", net.JoinHostPort(host, got), err)
 		}
@@ -169,17 +168,16 @@ func listenBoth(addr string) (net.PacketConn, net.Listener, error) {
 // return, or for ctx to end.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	servers, done := s.servers, s.done
-	s.servers = nil
+	tcp, udp, done := s.tcp, s.udp, s.done
+	s.tcp, s.udp = nil, nil
 	s.mu.Unlock()
-	if servers == nil {
+	if tcp == nil {
 		return nil
 	}
 	var errs []error
-	for _, srv := range servers {
-		if err := srv.ShutdownContext(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("dnsserver: shutdown: %w", err))
-		}
+	closeAll(udp)
+	if err := tcp.ShutdownContext(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("dnsserver: shutdown: %w", err))
 	}
 	select {
 	case <-done:
