@@ -49,6 +49,9 @@ func (v *validator) timing(path string, c *Check) {
 	case c.Timeout > c.Interval:
 		v.add(path+".timeout", "%s is longer than the interval %s; a probe must finish before the next one starts", c.Timeout, c.Interval)
 	}
+	if c.Interval >= MinInterval && (c.FastInterval < MinInterval || c.FastInterval > c.Interval) {
+		v.add(path+".fast_interval", "%s must be between the minimum of %s and the interval %s", c.FastInterval, MinInterval, c.Interval)
+	}
 	if c.Fall < 1 {
 		v.add(path+".fall", "must be at least 1, got %d", c.Fall)
 	}

@@ -127,6 +127,7 @@ func checkDefaults(c *Check) {
 	c.Type = CheckType(strings.ToLower(string(c.Type)))
 	setDefault(&c.Interval, DefaultInterval)
 	setDefault(&c.Timeout, min(DefaultTimeout, c.Interval))
+	setDefault(&c.FastInterval, min(c.Interval, max(c.Interval/4, MinInterval)))
 	setDefault(&c.Fall, DefaultFall)
 	setDefault(&c.Rise, DefaultRise)
 	switch c.Type {

@@ -103,7 +103,7 @@ func TestProblems(t *testing.T) {
 		want     []string
 	}{
 		{"unknown field", "      fall: 2", "      fal: 2",
-			[]string{`c.yaml:17:7: services[0].check.fal: unknown field "fal" (known fields: dns, fall, grpc, http, interval, port, rise, timeout, tls, type)`}},
+			[]string{`c.yaml:17:7: services[0].check.fal: unknown field "fal" (known fields: dns, fall, fast_interval, grpc, http, interval, port, rise, timeout, tls, type)`}},
 		{"bad duration", "    ttl: 5s", "    ttl: 5",
 			[]string{`c.yaml:13:10: services[0].ttl: "5" is not a duration; write it with a unit, such as 500ms, 5s or 1m`}},
 		{"TTL not whole seconds", "    ttl: 5s", "    ttl: 1500ms",
@@ -160,6 +160,8 @@ func TestProblems(t *testing.T) {
 				`c.yaml:5:3: cluster.tls.key_file: is required in a cluster: nodes talk only over mutual TLS (see docs/tls.md)`,
 				`c.yaml:7:27: cluster.peers[0].address: "nowhere" must be host:port, such as 10.0.0.2:7946`,
 			}},
+		{"fast interval over the interval", "      fall: 2", "      fall: 2\n      fast_interval: 2s",
+			[]string{`c.yaml:18:22: services[0].check.fast_interval: 2s must be between the minimum of 100ms and the interval 1s`}},
 		{"negative rto", "    ttl: 5s", "    ttl: 5s\n    rto: -1m",
 			[]string{`c.yaml:14:10: services[0].rto: must not be negative, got -1m0s (leave it out for no objective)`}},
 		{"peer location disagrees with node.location", "dns:\n", "node: {name: n1, location: aws/us-east-1}\ncluster:\n  listen: 127.0.0.1:7946\n" +

@@ -303,6 +303,12 @@ type Check struct {
 	Port int `yaml:"port,nonzero"`
 	// Interval between probes from one vantage point (default 1s).
 	Interval time.Duration `yaml:"interval,nonzero"`
+	// FastInterval is the time between probes while a change is being
+	// confirmed: after a failed probe of an endpoint that was up, until fall
+	// failures mark it down or a good probe restores it, and the same with
+	// rise coming up (default: a quarter of Interval, at least 100ms; equal
+	// to Interval turns it off).
+	FastInterval time.Duration `yaml:"fast_interval,nonzero"`
 	// Timeout of one probe; at most Interval (default: 1s or Interval, whichever is smaller).
 	Timeout time.Duration `yaml:"timeout,nonzero"`
 	// Fall is how many consecutive failures mark an endpoint down (default 3).

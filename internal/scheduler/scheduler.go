@@ -135,10 +135,15 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	return nil
 }
 
-// loop probes one job at base + offset + k*interval until ctx is done.
+// loop probes one job at base + offset + k*interval until ctx is done,
+// and every FastInterval while a change of the endpoint's state is being
+// confirmed (HAProxy's fastinter, Envoy's edge intervals): the second of
+// fall 2 failures comes a quarter interval after the first, not a whole one.
 func (s *Scheduler) loop(ctx context.Context, base time.Time, j *scheduled) {
-	slot := base.Add(j.offset)
-	timer := s.clock.NewTimer(slot.Sub(s.clock.Now()))
+	slot := base.Add(j.offset) // the next probe on the regular grid
+	due := slot                // when the timer fires: slot, or sooner while settling
+	var st settling
+	timer := s.clock.NewTimer(due.Sub(s.clock.Now()))
 	defer timer.Stop()
 	for {
 		select {
@@ -146,7 +151,7 @@ func (s *Scheduler) loop(ctx context.Context, base time.Time, j *scheduled) {
 			return
 		case <-timer.C():
 		}
-		s.late(s.clock.Now().Sub(slot))
+		s.late(s.clock.Now().Sub(due))
 		res := s.probe(ctx, j.Job)
 		if ctx.Err() != nil {
 			// A probe cut short by shutdown says nothing about the endpoint.
@@ -154,9 +159,43 @@ func (s *Scheduler) loop(ctx context.Context, base time.Time, j *scheduled) {
 		}
 		now := s.clock.Now()
 		s.emit(model.Observation{Vantage: s.vantage, Endpoint: j.Endpoint, At: now, Result: res})
-		slot = nextSlot(slot, j.Check.Interval, now)
-		timer.Reset(slot.Sub(now))
+		if due.Equal(slot) || !now.Before(slot) {
+			slot = nextSlot(slot, j.Check.Interval, now)
+		}
+		due = slot
+		if fast := j.Check.FastInterval; st.add(res.Up, j.Check.Fall, j.Check.Rise) && fast > 0 && now.Add(fast).Before(slot) {
+			due = now.Add(fast)
+		}
+		timer.Reset(due.Sub(now))
 	}
+}
+
+// settling follows one job's results the way the health engine's
+// hysteresis does, to tell when a change of state is being confirmed.
+type settling struct {
+	known   bool
+	up      bool // the state the results have established
+	against int  // consecutive results since that disagree with it
+}
+
+// add records a result and reports whether the job is now settling: its
+// last results disagree with the established state, but fewer than fall
+// (going down) or rise (coming up) of them.
+func (s *settling) add(up bool, fall, rise int) bool {
+	if !s.known || up == s.up {
+		s.known, s.up, s.against = true, up, 0
+		return false
+	}
+	s.against++
+	need := fall
+	if up {
+		need = rise
+	}
+	if s.against >= need {
+		s.up, s.against = up, 0
+		return false
+	}
+	return true
 }
 
 // nextSlot is the slot after prev on the grid prev + k*interval. When that
