@@ -13,21 +13,12 @@ import (
 )
 
 // observationsPath is the cluster RPC route followers post observations to
-// (the cluster package keeps /cluster/v1/ for its own routes).
-const observationsPath = "/outlast/v1/observations"
+// (the cluster package keeps /cluster/v1/ for its own routes). v2: the compact
+// batches of wire.go; a node still on v1 gets 404 and says so in its log.
+const observationsPath = "/outlast/v2/observations"
 
 // warnEvery spaces out repeated warnings about undelivered observations.
 const warnEvery = time.Minute
-
-// remoteBatch is what a follower sends the leader.
-type remoteBatch struct {
-	From string `json:"from"`
-	// SentAt is the sender's clock when it sent the batch. The leader uses
-	// it to move the observation times onto its own clock, so a node whose
-	// clock is off neither looks stale nor outlives its staleness window.
-	SentAt       time.Time           `json:"sent_at"`
-	Observations []model.Observation `json:"observations"`
-}
 
 // queueSend hands a batch to the sender without waiting: if the previous
 // batch is still on its way (the leader is slow or unreachable), this one
@@ -48,7 +39,7 @@ func (n *Node) sendLoop() {
 		case <-n.ctx.Done():
 			return
 		case batch := <-n.outbox:
-			body, err := json.Marshal(remoteBatch{From: n.local.Node.Name, SentAt: n.opts.Clock.Now(), Observations: batch})
+			body, err := json.Marshal(encodeBatch(n.local.Node.Name, n.opts.Clock.Now(), batch))
 			if err != nil {
 				n.log.Error("cannot encode observations", "err", err)
 				continue
@@ -91,10 +82,9 @@ func (n *Node) handleObservations(w http.ResponseWriter, r *http.Request) {
 
 // observeRemote feeds a follower's batch to the engine, on the leader's clock.
 func (n *Node) observeRemote(d *decider, b remoteBatch) {
-	skew := n.opts.Clock.Now().Sub(b.SentAt)
-	for _, o := range b.Observations {
-		o.Vantage = b.From
-		o.At = o.At.Add(skew)
+	sent := n.opts.Clock.Now() // the batch's SentAt, on this node's clock
+	for _, w := range b.Observations {
+		o := w.observation(b.From, sent)
 		n.latest.record(o)
 		n.observe(d, o)
 	}
