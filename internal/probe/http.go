@@ -1,8 +1,12 @@
 package probe
 
 import (
+	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -16,6 +20,15 @@ import (
 // connection: the status must fall in c.HTTP.ExpectStatus and, when set,
 // c.HTTP.BodyContains must appear in the first 64 KiB of the body. Redirects
 // are not followed; a 3xx is judged by the status range like any other code.
+// Every probe dials: a pooled connection could keep answering from a backend
+// the load balancer has already lost, or hide a dead listener. No proxy is
+// ever used; the probe must see the endpoint itself.
+//
+// The exchange is written and read on the connection directly rather than
+// through an http.Transport: a transport per probe costs two goroutines and
+// their buffers, a third of a probe's CPU at 10,000 endpoints a second (see
+// docs/performance.md). net/http still writes the request and parses the
+// response.
 func HTTP(ctx context.Context, t Target, c config.Check) model.Result {
 	ctx, cancel := withTimeout(ctx, c)
 	defer cancel()
@@ -25,25 +38,45 @@ func HTTP(ctx context.Context, t Target, c config.Check) model.Result {
 	if err != nil {
 		return failed(start, model.ReasonError, fmt.Sprintf("probe: http: %v", err))
 	}
-	transport := newTransport(ctx, t, c)
-	defer transport.CloseIdleConnections()
-	client := &http.Client{
-		Transport:     transport,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	resp, err := client.Do(req)
+	conn, err := deadlineDialer(ctx, t.dialer("tcp"))(ctx, "tcp", t.AddrPort().String())
 	if err != nil {
-		res := failedErr(start, err, c)
-		addFailedCertInfo(&res, err)
-		return res
+		return failedErr(start, err, c)
+	}
+	defer conn.Close()
+	var peerCerts []*x509.Certificate
+	if c.Type == config.CheckHTTPS {
+		tc := tls.Client(conn, tlsConfig(serverName(t, c), c))
+		if err := tc.HandshakeContext(ctx); err != nil {
+			res := failedErr(start, err, c)
+			addFailedCertInfo(&res, err)
+			return res
+		}
+		peerCerts, conn = tc.ConnectionState().PeerCertificates, tc
+	}
+	resp, err := exchange(conn, req)
+	if err != nil {
+		return failedErr(start, err, c)
 	}
 	defer resp.Body.Close()
 
 	res := judgeHTTP(start, resp, c)
-	if resp.TLS != nil {
-		addCertInfo(&res, resp.TLS.PeerCertificates, c, time.Now())
+	if peerCerts != nil {
+		addCertInfo(&res, peerCerts, c, time.Now())
 	}
 	return res
+}
+
+// maxResponse bounds what a probe reads: the head (64 KiB, as
+// http.Transport's MaxResponseHeaderBytes was) and the body it may search.
+const maxResponse = 64<<10 + bodyLimit
+
+// exchange writes req on conn and reads the response head; the body is
+// left to read.
+func exchange(conn net.Conn, req *http.Request) (*http.Response, error) {
+	if err := req.Write(conn); err != nil {
+		return nil, err
+	}
+	return http.ReadResponse(bufio.NewReaderSize(io.LimitReader(conn, maxResponse), 4096), req)
 }
 
 func newHTTPRequest(ctx context.Context, t Target, c config.Check) (*http.Request, error) {
@@ -59,22 +92,9 @@ func newHTTPRequest(ctx context.Context, t Target, c config.Check) (*http.Reques
 		return nil, err
 	}
 	req.Host = c.HTTP.Host
+	req.Close = true // "Connection: close": the connection serves this probe only
 	req.Header.Set("User-Agent", "outlast-probe")
 	return req, nil
-}
-
-// newTransport builds a single-use transport. Keep-alives are off so every
-// probe dials: a pooled connection could keep answering from a backend the
-// load balancer has already lost, or hide a dead listener. Proxies from the
-// environment are ignored; the probe must see the endpoint itself.
-func newTransport(ctx context.Context, t Target, c config.Check) *http.Transport {
-	return &http.Transport{
-		DialContext:            deadlineDialer(ctx, t.dialer("tcp")),
-		TLSClientConfig:        tlsConfig(serverName(t, c), c),
-		DisableKeepAlives:      true,
-		DisableCompression:     true,
-		MaxResponseHeaderBytes: 64 << 10,
-	}
 }
 
 // deadlineDialer puts the probe's deadline on the connection itself, so no
