@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"outlast/bench/internal/benchkit"
 )
 
 // node is one outlast process of the cluster.
@@ -12,7 +15,7 @@ type node struct {
 	name     string
 	ip       string
 	location string
-	proc     *proc
+	proc     *benchkit.Proc
 }
 
 func (n *node) httpURL() string { return "http://" + n.ip + ":8080" }
@@ -52,11 +55,11 @@ func (l layout) target(s, a int) string       { return fmt.Sprintf("%s:%d", l.ad
 // makeTLS makes the cluster CA and one certificate per node with outlast's
 // own commands, as an operator would.
 func makeTLS(bin, dir string, nodes []*node) error {
-	if err := run("", bin, "tls", "init", "--dir", dir); err != nil {
+	if err := benchkit.Run(context.Background(), "", bin, "tls", "init", "--dir", dir); err != nil {
 		return err
 	}
 	for _, n := range nodes {
-		if err := run("", bin, "tls", "node", n.name, "--dir", dir, "--host", n.ip); err != nil {
+		if err := benchkit.Run(context.Background(), "", bin, "tls", "node", n.name, "--dir", dir, "--host", n.ip); err != nil {
 			return err
 		}
 	}

@@ -6,11 +6,9 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-)
 
-// clockTicks is USER_HZ, the unit of /proc CPU times; 100 on every Linux
-// this bench runs on.
-const clockTicks = 100
+	"outlast/bench/internal/benchkit"
+)
 
 // machineCPU is the whole machine's busy and total CPU time from
 // /proc/stat, in ticks, so the report can say how much of the machine was
@@ -46,19 +44,9 @@ func busyCores(a, b machineCPU) float64 {
 	return (b.busy - a.busy) / (b.total - a.total) * float64(runtime.NumCPU())
 }
 
-// procCPUSeconds is the user+system CPU time of one process.
-func procCPUSeconds(pid int) (float64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// The command name may hold spaces; the fields after its ")" are fixed.
-	s := string(data)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(fields) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: too few fields", pid)
-	}
-	utime, _ := strconv.ParseFloat(fields[11], 64)
-	stime, _ := strconv.ParseFloat(fields[12], 64)
-	return (utime + stime) / clockTicks, nil
+// cpuSeconds is the user+system CPU time of one process, 0 if it cannot
+// be read.
+func cpuSeconds(pid int) float64 {
+	user, sys, _ := benchkit.ProcCPU(pid)
+	return (user + sys).Seconds()
 }

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"outlast/bench/internal/benchkit"
 )
 
 // options are the command line.
@@ -85,14 +87,14 @@ type bench struct {
 	work    string
 	bin     string
 	nodes   []*node
-	targets *proc
+	targets *benchkit.Proc
 }
 
 func (b *bench) cleanup() {
 	for _, n := range b.nodes {
-		n.proc.stop()
+		n.proc.Stop(stopGrace)
 	}
-	b.targets.stop()
+	b.targets.Stop(stopGrace)
 	if b.work == "" {
 		return
 	}
@@ -104,7 +106,7 @@ func (b *bench) cleanup() {
 }
 
 func (b *bench) run(ctx context.Context) error {
-	if err := b.setUp(); err != nil {
+	if err := b.setUp(ctx); err != nil {
 		return err
 	}
 	logf("warm-up: waiting for one leader, equal applied indexes and a verdict for each of %d endpoints on every node", b.o.layout.endpoints())
@@ -124,28 +126,22 @@ func (b *bench) run(ctx context.Context) error {
 
 // setUp builds outlast, starts the targets process, makes the certificates
 // and configurations, and starts the nodes.
-func (b *bench) setUp() error {
-	root, err := moduleRoot()
-	if err != nil {
-		return err
-	}
+func (b *bench) setUp(ctx context.Context) error {
+	var err error
 	if b.work, err = os.MkdirTemp("", "outlast-cluster-bench-"); err != nil {
 		return err
 	}
 	if err := b.checkFree(); err != nil {
 		return err
 	}
-	b.bin = filepath.Join(b.work, "outlast")
-	logf("building outlast into %s", b.bin)
-	if err := run(root, "go", "build", "-o", b.bin, "./cmd/outlast"); err != nil {
+	logf("building outlast into %s", filepath.Join(b.work, "outlast"))
+	if b.bin, err = benchkit.BuildOutlast(ctx, b.work); err != nil {
+		return err
+	}
+	if err := b.startTargets(ctx); err != nil {
 		return err
 	}
 	l := b.o.layout
-	b.targets, err = startTargets(filepath.Join(b.work, "targets.log"), "-addr-base", l.addrBase,
-		"-addrs", fmt.Sprint(l.addrs), "-port", fmt.Sprint(l.basePort), "-ports", fmt.Sprint(l.ports), "-control", b.o.control)
-	if err != nil {
-		return err
-	}
 	logf("targets: %d listeners on %s1-%d, ports %d-%d", l.endpoints(), l.addrBase, l.addrs, l.basePort, l.basePort+l.ports-1)
 	if err := makeTLS(b.bin, filepath.Join(b.work, "tls"), b.nodes); err != nil {
 		return err
@@ -154,11 +150,11 @@ func (b *bench) setUp() error {
 	if err != nil {
 		return err
 	}
-	if err := run("", b.bin, "config", "check", paths[0]); err != nil {
+	if err := benchkit.Run(ctx, "", b.bin, "config", "check", paths[0]); err != nil {
 		return err
 	}
 	for i, n := range b.nodes {
-		n.proc, err = startProc(n.name, filepath.Join(b.work, n.name+".log"), b.bin,
+		n.proc, err = benchkit.Start(n.name, filepath.Join(b.work, n.name+".log"), nil, b.bin,
 			"serve", "--config", paths[i], "--log-level", b.o.logLevel)
 		if err != nil {
 			return err
@@ -167,6 +163,23 @@ func (b *bench) setUp() error {
 	logf("started %d nodes on 127.0.0.41-%d (logs in %s)", len(b.nodes), 40+len(b.nodes), b.work)
 	return nil
 }
+
+// startTargets starts this program's own "targets" subcommand and waits
+// for it to say it listens on everything.
+func (b *bench) startTargets(ctx context.Context) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	l := b.o.layout
+	b.targets, _, err = benchkit.StartReady(ctx, "targets", filepath.Join(b.work, "targets.log"), 30*time.Second,
+		self, "targets", "-addr-base", l.addrBase, "-addrs", fmt.Sprint(l.addrs),
+		"-port", fmt.Sprint(l.basePort), "-ports", fmt.Sprint(l.ports), "-control", b.o.control)
+	return err
+}
+
+// stopGrace is how long a child has to end after SIGTERM before it is killed.
+const stopGrace = 5 * time.Second
 
 // checkFree fails early when another process holds one of the ports, with
 // a message that says which.
@@ -189,8 +202,8 @@ func (b *bench) checkFree() error {
 // nodeDied returns an error naming a node that exited, with its log's tail.
 func (b *bench) nodeDied() error {
 	for _, n := range b.nodes {
-		if n.proc.exited() {
-			return fmt.Errorf("node %s exited (%v); last log lines:\n%s", n.name, n.proc.err, tail(n.proc.log, 10))
+		if n.proc.Exited() {
+			return fmt.Errorf("node %s exited (%v); last log lines:\n%s", n.name, n.proc.Err(), n.proc.Tail(10))
 		}
 	}
 	return nil

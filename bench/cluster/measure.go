@@ -111,8 +111,8 @@ type cpuMark struct {
 func (b *bench) markCPU() cpuMark {
 	m := cpuMark{at: time.Now()}
 	m.machine, _ = readMachineCPU()
-	m.targets, _ = procCPUSeconds(b.targets.cmd.Process.Pid)
-	m.self, _ = procCPUSeconds(os.Getpid())
+	m.targets = cpuSeconds(b.targets.Pid())
+	m.self = cpuSeconds(os.Getpid())
 	return m
 }
 

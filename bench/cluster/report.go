@@ -34,7 +34,7 @@ func report(b *bench, warm warmResult, q quietResult, f failResult) {
 		probesTotal += probes
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.2f\t%s\t%s\t\n", n.name, role, n.location,
 			sent, recv, z.applied-a.applied, cpu, z.rss/(1<<20), z.goroutines, probes, okPct,
-			ms(latenessQuantile(a, z, 0.99)), failoverCell(f, i))
+			ms(latenessP99(a, z)), failoverCell(f, i))
 	}
 	fmt.Fprintf(tw, "total\t\t\t%.0f\t\t\t%.0f\t\t\t%.0f\t\t\t\t\n", sentTotal, cpuTotal, probesTotal)
 	tw.Flush()

@@ -1,33 +1,20 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"math"
-	"net/http"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
+
+	"outlast/bench/internal/benchkit"
 )
 
-var httpClient = &http.Client{Timeout: 10 * time.Second}
+// httpTimeout bounds every request this bench makes to a node.
+const httpTimeout = 10 * time.Second
 
 func getBody(url string) ([]byte, error) {
-	resp, err := httpClient.Get(url)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s: %.200s", url, resp.Status, data)
-	}
-	return data, nil
+	return benchkit.Get(context.Background(), url, httpTimeout)
 }
 
 // healthz is the part of a node's /healthz this bench reads.
@@ -78,7 +65,7 @@ type snapshot struct {
 	goroutines float64
 	probes     float64 // outlast_probe_results_total, every result
 	probesOK   float64
-	lateness   map[float64]float64 // le -> cumulative count
+	lateness   benchkit.Histogram // outlast_probe_start_lateness_seconds
 }
 
 func scrape(n *node) (snapshot, error) {
@@ -86,99 +73,31 @@ func scrape(n *node) (snapshot, error) {
 	if err != nil {
 		return snapshot{}, err
 	}
-	s := snapshot{at: time.Now(), lateness: map[float64]float64{}}
-	for _, line := range strings.Split(string(data), "\n") {
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		name, labels, value, ok := parseSample(line)
-		if !ok {
-			continue
-		}
-		switch name {
-		case "outlast_cluster_sent_bytes_total":
-			s.sent += value
-		case "outlast_cluster_received_bytes_total":
-			s.recv += value
-		case "outlast_cluster_applied_index":
-			s.applied = value
-		case "outlast_cluster_leader_changes_total":
-			s.elections = value
-		case "outlast_cluster_is_leader":
-			s.leader = value == 1
-		case "process_cpu_seconds_total":
-			s.cpu = value
-		case "process_resident_memory_bytes":
-			s.rss = value
-		case "go_goroutines":
-			s.goroutines = value
-		case "outlast_probe_results_total":
-			s.probes += value
-			if strings.Contains(labels, `result="ok"`) {
-				s.probesOK += value
-			}
-		case "outlast_probe_start_lateness_seconds_bucket":
-			if le, ok := labelValue(labels, "le"); ok {
-				if f, err := strconv.ParseFloat(le, 64); err == nil {
-					s.lateness[f] += value
-				}
-			}
-		}
-	}
-	return s, nil
-}
-
-// parseSample splits `name{labels} value` (the text format, no timestamps).
-func parseSample(line string) (name, labels string, value float64, ok bool) {
-	sp := strings.LastIndexByte(line, ' ')
-	if sp < 0 {
-		return "", "", 0, false
-	}
-	v, err := strconv.ParseFloat(line[sp+1:], 64)
+	at := time.Now()
+	m, err := benchkit.ParseMetrics(bytes.NewReader(data))
 	if err != nil {
-		return "", "", 0, false
+		return snapshot{}, fmt.Errorf("%s /metrics: %w", n.name, err)
 	}
-	head := line[:sp]
-	if i := strings.IndexByte(head, '{'); i >= 0 {
-		return head[:i], head[i:], v, true
-	}
-	return head, "", v, true
+	return snapshot{
+		at:         at,
+		sent:       m.Sum("outlast_cluster_sent_bytes_total"),
+		recv:       m.Sum("outlast_cluster_received_bytes_total"),
+		applied:    m.Sum("outlast_cluster_applied_index"),
+		elections:  m.Sum("outlast_cluster_leader_changes_total"),
+		leader:     m.Sum("outlast_cluster_is_leader") == 1,
+		cpu:        m.Sum("process_cpu_seconds_total"),
+		rss:        m.Sum("process_resident_memory_bytes"),
+		goroutines: m.Sum("go_goroutines"),
+		probes:     m.Sum("outlast_probe_results_total"),
+		probesOK:   m.SumWhere("outlast_probe_results_total", "result", "ok"),
+		lateness:   m.Histogram("outlast_probe_start_lateness_seconds"),
+	}, nil
 }
 
-func labelValue(labels, key string) (string, bool) {
-	i := strings.Index(labels, key+`="`)
-	if i < 0 {
-		return "", false
-	}
-	rest := labels[i+len(key)+2:]
-	j := strings.IndexByte(rest, '"')
-	if j < 0 {
-		return "", false
-	}
-	return rest[:j], true
-}
-
-// latenessQuantile is the upper bound of the histogram bucket holding
-// quantile q of the probes that started between a and b.
-func latenessQuantile(a, b snapshot, q float64) float64 {
-	les := make([]float64, 0, len(b.lateness))
-	for le := range b.lateness {
-		les = append(les, le)
-	}
-	sort.Float64s(les)
-	if len(les) == 0 {
-		return math.NaN()
-	}
-	total := b.lateness[les[len(les)-1]] - a.lateness[les[len(les)-1]]
-	if total <= 0 {
-		return math.NaN()
-	}
-	for _, le := range les {
-		if b.lateness[le]-a.lateness[le] >= q*total {
-			return le
-		}
-	}
-	return math.Inf(1)
+// latenessP99 is the upper bound of the histogram bucket holding the 99th
+// percentile of the probes that started between a and b.
+func latenessP99(a, b snapshot) float64 {
+	return b.lateness.Minus(a.lateness).Quantile(0.99).Bound
 }
 
 // event is one entry of the replicated event history (GET /api/v1/events).

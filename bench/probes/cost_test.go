@@ -95,15 +95,7 @@ func readPorts(r io.Reader) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ports []int
-	for _, f := range strings.Split(strings.TrimPrefix(strings.TrimSpace(line), "ready "), ",") {
-		var p int
-		if _, err := fmt.Sscan(f, &p); err != nil {
-			return nil, fmt.Errorf("ready line %q: %w", line, err)
-		}
-		ports = append(ports, p)
-	}
-	return ports, nil
+	return parsePorts(strings.TrimPrefix(strings.TrimSpace(line), "ready "))
 }
 
 func stopCostServer() {
@@ -151,19 +143,14 @@ func rusage(b *testing.B) (user, sys time.Duration) {
 }
 
 // BenchmarkProbeHTTP is outlast's HTTP probe as the scheduler runs it.
-func BenchmarkProbeHTTP(b *testing.B) {
-	c := httpCheck(config.CheckHTTP)
-	benchCost(b, func(t probe.Target) error {
-		if res := probe.Run(context.Background(), t, c); !res.Up {
-			return fmt.Errorf("probe %s: %s %s", t.AddrPort(), res.Reason, res.Detail)
-		}
-		return nil
-	})
-}
+func BenchmarkProbeHTTP(b *testing.B) { benchProbe(b, config.CheckHTTP) }
 
 // BenchmarkProbeTCP is outlast's TCP probe: a connect and a close.
-func BenchmarkProbeTCP(b *testing.B) {
-	c := httpCheck(config.CheckTCP)
+func BenchmarkProbeTCP(b *testing.B) { benchProbe(b, config.CheckTCP) }
+
+// benchProbe measures outlast's own probe of the given type.
+func benchProbe(b *testing.B, typ config.CheckType) {
+	c := httpCheck(typ)
 	benchCost(b, func(t probe.Target) error {
 		if res := probe.Run(context.Background(), t, c); !res.Up {
 			return fmt.Errorf("probe %s: %s %s", t.AddrPort(), res.Reason, res.Detail)

@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
+
+	"outlast/bench/internal/benchkit"
 )
 
 func main() { os.Exit(run()) }
@@ -116,8 +117,8 @@ type bench struct {
 	o         options
 	dir       string
 	bin       string
-	server    *proc
-	node      *proc
+	server    *benchkit.Proc
+	node      *benchkit.Proc
 	ports     []int
 	httpAddr  string
 	pprofAddr string
@@ -134,7 +135,7 @@ func (b *bench) setup(ctx context.Context) error {
 	b.dir, b.bin = dir, b.o.outlast
 	if b.bin == "" {
 		fmt.Fprintln(os.Stderr, "probes: building outlast")
-		if b.bin, err = buildOutlast(ctx, dir); err != nil {
+		if b.bin, err = benchkit.BuildOutlast(ctx, dir); err != nil {
 			return err
 		}
 	}
@@ -146,11 +147,11 @@ func (b *bench) setup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if out, err := exec.CommandContext(ctx, b.bin, "config", "check", cfg).CombinedOutput(); err != nil {
-		return fmt.Errorf("outlast config check: %w\n%s", err, out)
+	if err := benchkit.Run(ctx, "", b.bin, "config", "check", cfg); err != nil {
+		return err
 	}
 	fmt.Fprintln(os.Stderr, "probes: starting outlast serve")
-	b.node, err = startProc("outlast", filepath.Join(dir, "outlast.log"), nil, b.bin,
+	b.node, err = benchkit.Start("outlast", filepath.Join(dir, "outlast.log"), nil, b.bin,
 		"serve", "--config", cfg, "--log-level", "warn", "--pprof", b.pprofAddr)
 	if err != nil {
 		return err
@@ -202,7 +203,7 @@ func (b *bench) waitWarm(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-b.node.done:
+		case <-b.node.Done():
 			return fmt.Errorf("outlast serve exited during warm-up (see %s)", filepath.Join(b.dir, "outlast.log"))
 		case <-time.After(pause):
 		}
@@ -247,8 +248,8 @@ func (b *bench) waitSettled(ctx context.Context, deadline time.Time) error {
 }
 
 func (b *bench) cleanup() {
-	b.node.stop(10 * time.Second)
-	b.server.stop(5 * time.Second)
+	b.node.Stop(10 * time.Second)
+	b.server.Stop(5 * time.Second)
 	if b.dir == "" {
 		return
 	}

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"net/http"
+	"strings"
 	"time"
+
+	"outlast/bench/internal/benchkit"
 )
 
 // result is everything the report prints.
@@ -88,14 +88,16 @@ type cpuReading struct {
 
 func (b *bench) cpuNow() (cpuReading, error) {
 	c := cpuReading{at: time.Now()}
-	user, sys, err := cpuTimes(b.node.pid())
+	user, sys, err := benchkit.ProcCPU(b.node.Pid())
 	if err != nil {
 		return c, fmt.Errorf("outlast serve: %w", err)
 	}
 	c.node, c.nodeSys = user+sys, sys
-	if c.server, err = cpuTime(b.server.pid()); err != nil {
+	user, sys, err = benchkit.ProcCPU(b.server.Pid())
+	if err != nil {
 		return c, fmt.Errorf("server: %w", err)
 	}
+	c.server = user + sys
 	c.machine, err = machineBusy()
 	return c, err
 }
@@ -118,7 +120,7 @@ func (b *bench) sampleUntil(ctx context.Context, r *result, end time.Time) error
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-b.node.done:
+		case <-b.node.Done():
 			return fmt.Errorf("outlast serve exited during the window")
 		case <-time.After(wait):
 		}
@@ -140,7 +142,7 @@ func (r *result) peek(s *scrape) {
 }
 
 func (b *bench) memory(r *result) error {
-	st, err := procStatus(b.node.pid(), "VmHWM", "VmRSS", "Threads")
+	st, err := procStatus(b.node.Pid(), "VmHWM", "VmRSS", "Threads")
 	if err != nil {
 		return err
 	}
@@ -151,11 +153,12 @@ func (b *bench) memory(r *result) error {
 // compare fills in what happened between two scrapes: lateness quantiles,
 // probes done and every outcome.
 func (r *result) compare(start, end *scrape, o options) {
-	r.window = end.at.Sub(start.at)
-	late := end.late.minus(start.late)
-	r.lateCount = late.total()
-	r.lateP50, r.over50 = late.quantile(0.50)
-	r.lateP99, r.over99 = late.quantile(0.99)
+	r.window = end.At.Sub(start.At)
+	late := end.late.Minus(start.late)
+	r.lateCount = late.Total()
+	p50, p99 := late.Quantile(0.50), late.Quantile(0.99)
+	r.lateP50, r.over50 = p50.Value, p50.Over
+	r.lateP99, r.over99 = p99.Value, p99.Over
 	r.byResult = map[string]float64{}
 	for k, v := range end.results {
 		if d := v - start.results[k]; d > 0 {
@@ -196,7 +199,7 @@ func (b *bench) scrapeCost(ctx context.Context, r *result) error {
 	if r.scrapeCPU, r.scrapeWall, err = b.costOf(r, 3, full); err != nil {
 		return err
 	}
-	r.scrapeBytes, r.scrapeSamples = last.bytes, last.samples
+	r.scrapeBytes, r.scrapeSamples = last.Bytes, last.Samples
 	if r.filteredCPU, _, err = b.costOf(r, 3, filtered); err != nil {
 		return err
 	}
@@ -229,26 +232,14 @@ func (b *bench) costOf(r *result, n int, f func() error) (cpu, wall time.Duratio
 // goroutineCount reads the first line of pprof's goroutine profile,
 // "goroutine profile: total N".
 func goroutineCount(ctx context.Context, pprofAddr string) (float64, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	url := "http://" + pprofAddr + "/debug/pprof/goroutine?debug=1"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
+	data, err := benchkit.Get(ctx, "http://"+pprofAddr+"/debug/pprof/goroutine?debug=1", 30*time.Second)
 	if err != nil {
 		return 0, fmt.Errorf("goroutines: %w", err)
 	}
-	defer resp.Body.Close()
-	line, err := bufio.NewReader(resp.Body).ReadString('\n')
-	if err != nil {
-		return 0, fmt.Errorf("goroutines: %w", err)
-	}
+	line, _, _ := strings.Cut(string(data), "\n")
 	var n float64
 	if _, err := fmt.Sscanf(line, "goroutine profile: total %g", &n); err != nil {
 		return 0, fmt.Errorf("goroutines: %q: %w", line, err)
 	}
-	io.Copy(io.Discard, resp.Body)
 	return n, nil
 }

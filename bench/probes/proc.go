@@ -7,38 +7,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"outlast/bench/internal/benchkit"
 )
-
-// clockTicks is USER_HZ, the unit of /proc/PID/stat times: 100 on every
-// Linux architecture Go runs on.
-const clockTicks = 100
-
-// cpuTime is the user + system CPU a process has used so far.
-func cpuTime(pid int) (time.Duration, error) {
-	user, sys, err := cpuTimes(pid)
-	return user + sys, err
-}
-
-// cpuTimes is the user and the system CPU a process has used so far.
-func cpuTimes(pid int) (user, sys time.Duration, err error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, 0, err
-	}
-	// The command name may hold spaces; the fields after it do not.
-	s := string(data)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	if len(fields) < 13 {
-		return 0, 0, fmt.Errorf("/proc/%d/stat: too few fields", pid)
-	}
-	var ticks [2]int64
-	for i, f := range fields[11:13] { // utime, stime: fields 14 and 15 of stat(5)
-		if ticks[i], err = strconv.ParseInt(f, 10, 64); err != nil {
-			return 0, 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
-		}
-	}
-	return time.Duration(ticks[0]) * time.Second / clockTicks, time.Duration(ticks[1]) * time.Second / clockTicks, nil
-}
 
 // procStatus reads the named kB fields of /proc/PID/status (VmHWM, VmRSS)
 // in bytes, and plain counts (Threads) as they are.
@@ -84,7 +55,7 @@ func machineBusy() (time.Duration, error) {
 			ticks += n
 		}
 	}
-	return time.Duration(ticks) * time.Second / clockTicks, nil
+	return time.Duration(ticks) * time.Second / benchkit.ClockTicks, nil
 }
 
 // raiseFileLimit lifts RLIMIT_NOFILE so the server can hold 10,000

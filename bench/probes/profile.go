@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"outlast/bench/internal/benchkit"
 )
 
 // startCPUProfile, with --profile, asks outlast's --pprof listener for a
@@ -48,30 +48,14 @@ func (b *bench) finishProfiles(ctx context.Context, cpuDone <-chan error) []stri
 }
 
 func fetchTo(ctx context.Context, url, path string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	data, err := benchkit.Get(ctx, url, 0)
 	if err != nil {
 		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: %s", url, resp.Status)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, resp.Body); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return os.WriteFile(path, data, 0o644)
 }
 
 func pprofTop(ctx context.Context, bin, profile string, args ...string) string {
