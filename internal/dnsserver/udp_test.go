@@ -14,7 +14,7 @@ import (
 // (here a connected UDP socket) discards the reply as coming from a stranger.
 func TestWildcardBindAnswersFromTheAskedAddress(t *testing.T) {
 	s := New(Options{}, testSnapshot(t))
-	udp, _, err := s.Start("0.0.0.0:0")
+	udp, _, err := s.Start(":0") // every address, IPv4 and IPv6
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,12 @@ func TestWildcardBindAnswersFromTheAskedAddress(t *testing.T) {
 	}()
 	_, port, _ := net.SplitHostPort(udp.String())
 	c := &dns.Client{Net: "udp", Timeout: 2 * time.Second}
-	for _, ip := range []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"} {
+	asked := []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"}
+	if conn, err := net.ListenPacket("udp6", "[::1]:0"); err == nil { // IPv6 loopback exists here
+		conn.Close()
+		asked = append(asked, "::1")
+	}
+	for _, ip := range asked {
 		r, _, err := c.Exchange(question("www.example.test.", dns.TypeA), net.JoinHostPort(ip, port))
 		if err != nil || r.Rcode != dns.RcodeSuccess || len(r.Answer) != 1 {
 			t.Errorf("asking %s: %v, %v; want one answer from %s itself", ip, err, r, ip)
