@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,6 +49,9 @@ func TestQuickstart(t *testing.T) {
 	if bound := 4 * time.Second; took > bound {
 		t.Errorf("failover took %s, want at most interval × fall + timeout + 1s = %s", took, bound)
 	}
+
+	// The example's status page is public: anyone may read, nobody may write without a token.
+	publicReads(t, "127.0.0.1:8080")
 
 	// SIGHUP reloads the file: a service added to it answers without a restart.
 	added := string(example) + `
@@ -125,4 +129,36 @@ func dig(name string) string {
 		return "error: " + err.Error()
 	}
 	return strings.Join(addrs, "\n")
+}
+
+// publicReads checks a node with api.public_status: every read endpoint and
+// the status page answer without a token, a write is refused with 401, and
+// the CLI reads with no OUTLAST_TOKEN.
+func publicReads(t *testing.T, addr string) {
+	t.Helper()
+	for _, path := range []string{"/", "/api/v1/status", "/api/v1/services", "/api/v1/answers", "/api/v1/overrides",
+		"/api/v1/events", "/api/v1/config"} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s without a token on a public node: %d, want 200", path, resp.StatusCode)
+		}
+	}
+	resp, err := http.Post("http://"+addr+"/api/v1/overrides", "application/json",
+		strings.NewReader(`{"endpoint":"primary","kind":"drain","reason":"anonymous"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("POST /api/v1/overrides without a token on a public node: %d, want 401", resp.StatusCode)
+	}
+	var stdout, stderr bytes.Buffer
+	t.Setenv("OUTLAST_TOKEN", "")
+	if code := run([]string{"endpoints", "--addr", addr}, &stdout, &stderr); code != exitOK || !strings.Contains(stdout.String(), "primary") {
+		t.Errorf("outlast endpoints without a token on a public node: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
 }
