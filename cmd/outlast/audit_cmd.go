@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/netip"
 	"os"
-	"strings"
 
 	"outlast/internal/api"
 	"outlast/internal/audit"
@@ -131,19 +129,4 @@ func writeAudit(w io.Writer, format string, r *audit.Report, failOn audit.Severi
 	default:
 		return auditreport.Text(w, r, failOn)
 	}
-}
-
-// listFlag collects a flag given several times, or once with commas.
-type listFlag []string
-
-func (l *listFlag) String() string { return strings.Join(*l, ",") }
-
-func (l *listFlag) Set(v string) error {
-	for _, item := range strings.Split(v, ",") {
-		if item = strings.TrimSpace(item); item == "" {
-			return errors.New("empty item")
-		}
-		*l = append(*l, item)
-	}
-	return nil
 }

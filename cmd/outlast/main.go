@@ -137,8 +137,8 @@ func serve(args []string, stderr io.Writer) int {
 	if os.Getenv("GOGC") == "" {
 		// A node's live heap is mostly long-lived (metrics series, views,
 		// verdicts); collecting at half again the live heap rather than
-		// twice it keeps a 10,000-endpoint node under 300 MB for a few
-		// percent of a core (docs/performance.md). GOGC overrides it.
+		// twice it keeps a 10,000-endpoint node under 300 MB for about
+		// 0.07 of a core (docs/performance.md). GOGC overrides it.
 		debug.SetGCPercent(50)
 	}
 	if *pprofAddr != "" {

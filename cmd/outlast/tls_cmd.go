@@ -68,7 +68,7 @@ func tlsInit(args []string, stdout, stderr io.Writer) int {
 func tlsNode(args []string, stdout, stderr io.Writer) int {
 	flags := newFlags("tls node", stderr)
 	dir := flags.String("dir", defaultTLSDir, "`directory` holding the CA made by tls init")
-	var hosts hostList
+	var hosts listFlag
 	flags.Var(&hosts, "host", "an address or DNS `name` the node is reached at (repeat, or separate with commas)")
 	force := flags.Bool("force", false, "replace an existing certificate and key of this node (rotation)")
 	names, err := parseInterleaved(flags, args)
@@ -136,12 +136,13 @@ func parseInterleaved(flags *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// hostList is a repeatable --host flag that also takes comma-separated lists.
-type hostList []string
+// listFlag is a repeatable flag that also takes comma-separated lists
+// (--host, --ip-ranges); empty items are skipped.
+type listFlag []string
 
-func (h *hostList) String() string { return strings.Join(*h, ",") }
+func (h *listFlag) String() string { return strings.Join(*h, ",") }
 
-func (h *hostList) Set(v string) error {
+func (h *listFlag) Set(v string) error {
 	for _, part := range strings.Split(v, ",") {
 		if part = strings.TrimSpace(part); part != "" {
 			*h = append(*h, part)

@@ -11,10 +11,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"outlast/internal/tlsca"
 )
 
 // Client calls the API of one node, for the CLI and for tests.
@@ -43,10 +44,10 @@ func WithTLSConfig(cfg *tls.Config) ClientOption {
 // off loopback. When the file cannot be used, every call fails saying why.
 func WithCAFile(path string) ClientOption {
 	return func(c *Client) {
-		data, err := os.ReadFile(path)
+		certs, err := tlsca.ReadCertificates(path)
 		pool := x509.NewCertPool()
-		if err == nil && !pool.AppendCertsFromPEM(data) {
-			err = fmt.Errorf("%s holds no PEM certificate", path)
+		for _, c := range certs {
+			pool.AddCert(c)
 		}
 		if err != nil {
 			if c.err == nil {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 
+	"outlast/internal/config"
 	"outlast/internal/model"
 )
 
@@ -18,13 +19,14 @@ func Run(d Deployment) *Report {
 	rows := map[*failure]DomainImpact{}
 	var findings []Finding
 	for _, f := range failures(d.locations(zones)) {
-		row := d.impact(f, zones)
+		sv := d.survive(f)
+		row := d.impact(f, sv, zones)
 		rows[f] = row
 		r.Domains = append(r.Domains, row)
 		if f.scope == ScopeSingle {
-			findings = append(findings, d.singleFindings(f, row)...)
+			findings = append(findings, d.singleFindings(f, sv, row)...)
 		} else {
-			findings = append(findings, d.pairFindings(f, row, rows, zones)...)
+			findings = append(findings, d.pairFindings(f, sv, row, rows, zones)...)
 		}
 	}
 	findings = append(findings, d.nameserverFindings(zones)...)
@@ -72,8 +74,7 @@ func (d *Deployment) locations(zones []zoneNS) []model.Location {
 }
 
 // impact is one row of the matrix.
-func (d *Deployment) impact(f *failure, zones []zoneNS) DomainImpact {
-	sv := d.survive(f)
+func (d *Deployment) impact(f *failure, sv survival, zones []zoneNS) DomainImpact {
 	row := DomainImpact{Domain: f.name, Kind: f.kind, Scope: f.scope, Quorum: sv.quorum, Decides: sv.decides}
 	dark := map[string]bool{}
 	for _, z := range zones {
@@ -83,7 +84,8 @@ func (d *Deployment) impact(f *failure, zones []zoneNS) DomainImpact {
 		dark[z.apex] = isDark
 	}
 	for _, s := range d.Services {
-		row.Services = append(row.Services, serviceImpact(s, f, sv, dark[zoneOf(s.Name, d.Zones)]))
+		zone := config.ZoneOf(s.Name, d.Zones)
+		row.Services = append(row.Services, serviceImpact(s, f, sv, zone != nil && dark[zone.Apex]))
 	}
 	return row
 }

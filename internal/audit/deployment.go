@@ -79,9 +79,9 @@ func FromConfig(source string, c *config.Config) Deployment {
 		for i, p := range c.Cluster.Peers {
 			n := Node{Name: p.Name, Location: p.Location, Voter: true, Field: fmt.Sprintf("cluster.peers[%d]", i)}
 			n.Addrs = appendHostAddr(n.Addrs, p.Address)
-			if p.Name == c.Node.Name {
+			if p.Name == c.Node.Name { // config gave it node.location already
 				found = true
-				n.Location, n.Field = c.Node.Location, "node"
+				n.Field = "node"
 				n.Addrs = append(n.Addrs, self.Addrs...)
 			}
 			nodes = append(nodes, n)

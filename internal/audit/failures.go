@@ -6,10 +6,10 @@ import (
 )
 
 // singleFindings turns one N-1 row of the matrix into findings.
-func (d *Deployment) singleFindings(f *failure, row DomainImpact) []Finding {
+func (d *Deployment) singleFindings(f *failure, sv survival, row DomainImpact) []Finding {
 	var out []Finding
 	if !row.Quorum {
-		out = append(out, quorumFinding(f, Critical, d.survive(f)))
+		out = append(out, quorumFinding(f, Critical, sv))
 	}
 	for i, cell := range row.Services {
 		s := d.Services[i]
@@ -46,11 +46,11 @@ func (d *Deployment) singleFindings(f *failure, row DomainImpact) []Finding {
 
 // pairFindings reports what losing two domains at once breaks that losing
 // either alone does not; everything else about the pair is in the matrix.
-func (d *Deployment) pairFindings(f *failure, row DomainImpact, rows map[*failure]DomainImpact, zones []zoneNS) []Finding {
+func (d *Deployment) pairFindings(f *failure, sv survival, row DomainImpact, rows map[*failure]DomainImpact, zones []zoneNS) []Finding {
 	var out []Finding
 	a, b := rows[f.parts[0]], rows[f.parts[1]]
 	if !row.Quorum && a.Quorum && b.Quorum {
-		out = append(out, quorumFinding(f, Info, d.survive(f)))
+		out = append(out, quorumFinding(f, Info, sv))
 	}
 	for _, z := range zones {
 		_, dark := nsLeft(z, f)

@@ -89,6 +89,7 @@ func serviceImpact(s config.Service, f *failure, sv survival, dark bool) Service
 		}
 	}
 	out.LostPct = lostShare(live, lost)
+	gone := answered(s, live, lost)
 	switch {
 	case len(live) > 0 && len(kept) == 0:
 		out.Impact, out.Note = ImpactDown, "every endpoint is in "+f.name
@@ -99,9 +100,9 @@ func serviceImpact(s config.Service, f *failure, sv survival, dark bool) Service
 		out.Impact, out.Note, out.NoNameserver = ImpactDown, "no nameserver of its zone is left", true
 	case len(lost) == 0:
 		out.Impact = ImpactNone
-	case len(answered(s, live, lost)) > 0 && !sv.steers():
-		out.Impact, out.Note = ImpactStuck, "keeps answering "+names(answered(s, live, lost))+": "+sv.why()
-	case s.Policy == config.PolicyFailover && len(answered(s, live, lost)) == len(topTier(live)):
+	case len(gone) > 0 && !sv.steers():
+		out.Impact, out.Note = ImpactStuck, "keeps answering "+names(gone)+": "+sv.why()
+	case s.Policy == config.PolicyFailover && len(gone) == len(topTier(live)):
 		out.Impact, out.Note = ImpactFailover, "fails over to "+names(topTier(kept))+" ("+locations(topTier(kept))+")"
 	default:
 		out.Impact, out.Note = ImpactDegraded, "loses "+names(lost)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 
 	"outlast/internal/config"
 	"outlast/internal/model"
@@ -87,17 +86,6 @@ func orUnknown(region string) string {
 		return "any"
 	}
 	return region
-}
-
-// zoneOf returns the apex of the zone a service name is in: the longest match.
-func zoneOf(name string, zones []config.Zone) string {
-	best := ""
-	for _, z := range zones {
-		if (name == z.Apex || strings.HasSuffix(name, "."+z.Apex)) && len(z.Apex) > len(best) {
-			best = z.Apex
-		}
-	}
-	return best
 }
 
 // endpointAddrs lists every address of an endpoint once, the probed one included.

@@ -37,7 +37,7 @@ func TestLosingMoreNeverHelps(t *testing.T) {
 		zones := d.nameservers()
 		rows := map[string]DomainImpact{}
 		for _, f := range failures(d.locations(zones)) {
-			row := d.impact(f, zones)
+			row := d.impact(f, d.survive(f), zones)
 			rows[f.name] = row
 			for _, part := range f.parts {
 				p := rows[part.name]

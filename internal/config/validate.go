@@ -187,7 +187,7 @@ func (v *validator) service(path string, s *Service, zones []Zone) {
 	switch {
 	case s.Name == "":
 		v.add(path+".name", "is required: the DNS name to steer, such as api.example.com")
-	case v.name(path+".name", s.Name) && zoneOf(s.Name, zones) == nil:
+	case v.name(path+".name", s.Name) && ZoneOf(s.Name, zones) == nil:
 		v.add(path+".name", "%s is not inside any configured zone (%s)", s.Name, apexList(zones))
 	}
 	if s.Type != model.TypeA && s.Type != model.TypeAAAA {
@@ -310,8 +310,8 @@ func inZone(name, apex string) bool {
 	return name == apex || strings.HasSuffix(name, "."+apex)
 }
 
-// zoneOf returns the most specific zone holding name, or nil.
-func zoneOf(name string, zones []Zone) *Zone {
+// ZoneOf returns the most specific zone holding name, or nil.
+func ZoneOf(name string, zones []Zone) *Zone {
 	var best *Zone
 	for i := range zones {
 		if inZone(name, zones[i].Apex) && (best == nil || len(zones[i].Apex) > len(best.Apex)) {
