@@ -1,6 +1,7 @@
 package dnsserver
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -18,9 +19,10 @@ import (
 // under load those cost more than the answer itself (see
 // docs/performance.md). Each CPU gets its own socket on the same port
 // (SO_REUSEPORT, so the kernel spreads queries over them) and one goroutine
-// that reads a query, answers it and writes the reply, reusing its buffers.
-// miekg still parses the query, and its session helpers answer from the
-// address the query was sent to, as its Server does on a wildcard bind.
+// that reads a batch of queries, answers them and writes the replies,
+// reusing its buffers. miekg still parses each query, and each reply leaves
+// from the address its query was sent to, as miekg's Server does on a
+// wildcard bind.
 
 // udpBufSize is the largest query read; a larger datagram is cut short,
 // fails to parse and is dropped, as miekg's Server does with its UDPSize.
@@ -76,33 +78,84 @@ func udpSockets() int {
 	return max(1, runtime.GOMAXPROCS(0))
 }
 
-// serveUDP answers queries on conn until it is closed.
+// udpBatch is how many datagrams one recvmmsg or sendmmsg moves at most.
+// Under load a read finds many queries waiting, and one system call per
+// batch instead of two per query is most of the remaining cost (see
+// docs/architecture.md); when idle a read returns with the first query.
+const udpBatch = 32
+
+// serveUDP answers queries on conn until it is closed, a batch at a time.
 func (s *Server) serveUDP(conn *net.UDPConn) {
-	buf := make([]byte, udpBufSize)
-	out := make([]byte, 0, 4096)
-	var req dns.Msg
+	// The batch calls are the same for either family: both wrap recvmmsg
+	// and sendmmsg on the one socket.
+	pc := ipv6.NewPacketConn(conn)
+	in, out := newBatch(udpBufSize), newBatch(0)
+	var (
+		req     dns.Msg
+		sources replySources
+		seen    = make([]query, udpBatch)
+	)
 	for {
-		n, session, err := dns.ReadFromSessionUDP(conn, buf)
+		n, err := pc.ReadBatch(in, 0)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			s.log.Debug("reading a query", "err", err)
+			s.log.Debug("reading queries", "err", err)
 			continue
 		}
-		reply, qtype, rcode, ok := s.answerUDP(&req, buf[:n], out[:0])
-		if !ok {
-			continue
+		k := 0
+		for i := range in[:n] {
+			m, r := &in[i], &out[k]
+			reply, qtype, rcode, ok := s.answerUDP(&req, m.Buffers[0][:m.N], r.Buffers[0][:0])
+			if !ok {
+				continue
+			}
+			// UDP replies stay under the EDNS cap, so the buffer is kept.
+			r.Buffers[0], r.Addr, r.OOB = reply, m.Addr, sources.oob(m.OOB[:m.NN])
+			seen[k] = query{qtype, rcode}
+			k++
 		}
-		if _, err := dns.WriteToSessionUDP(conn, reply, session); err != nil {
-			s.log.Debug("writing response", "remote", session.RemoteAddr(), "err", err)
-		}
-		if cap(reply) <= maxPooledBuf {
-			out = reply[:0]
-		}
+		s.send(pc, out[:k])
 		if s.onQuery != nil {
-			s.onQuery(qtype, rcode)
+			for _, q := range seen[:k] {
+				s.onQuery(q.qtype, q.rcode)
+			}
 		}
+	}
+}
+
+type query struct {
+	qtype uint16
+	rcode int
+}
+
+// newBatch makes udpBatch messages of one buffer each, of size bytes, with
+// room for the control messages that say where a query was sent.
+func newBatch(size int) []ipv6.Message {
+	ms := make([]ipv6.Message, udpBatch)
+	for i := range ms {
+		ms[i].Buffers = [][]byte{make([]byte, size, max(size, 512))}
+		if size > 0 {
+			ms[i].OOB = make([]byte, oobSize)
+		}
+	}
+	return ms
+}
+
+// send writes every reply, skipping one the kernel refuses (sendmmsg stops
+// at the first failure) so the rest still go out.
+func (s *Server) send(pc *ipv6.PacketConn, replies []ipv6.Message) {
+	for len(replies) > 0 {
+		n, err := pc.WriteBatch(replies, 0)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			s.log.Debug("writing response", "remote", replies[n].Addr, "err", err)
+			n++
+		}
+		replies = replies[n:]
 	}
 }
 
@@ -130,4 +183,48 @@ func (s *Server) answerUDP(req *dns.Msg, m, out []byte) (reply []byte, qtype uin
 	}
 	bare := dns.Msg{MsgHdr: dns.MsgHdr{Id: h.Id, Opcode: int(h.Bits>>11) & 0xF, RecursionDesired: h.Bits&(1<<8) != 0}}
 	return appendBare(out, &bare, dns.RcodeFormatError), 0, dns.RcodeFormatError, true
+}
+
+// oobSize holds the control messages a dual-stack socket may attach to one
+// query: the IPv4 and the IPv6 packet information.
+var oobSize = len(ipv4.NewControlMessage(ipv4.FlagDst|ipv4.FlagInterface)) +
+	len(ipv6.NewControlMessage(ipv6.FlagDst|ipv6.FlagInterface))
+
+// replySources turns the control messages of a query, which say where it
+// was sent, into those of its reply, which send it from there: on a
+// wildcard bind a reply from any other address is dropped by the resolver.
+// Nearly every query on a socket goes to the same address, so the last
+// conversion is kept and reused rather than parsed again.
+type replySources struct {
+	in, out []byte
+	ok      bool
+}
+
+func (r *replySources) oob(in []byte) []byte {
+	if r.ok && bytes.Equal(in, r.in) {
+		return r.out
+	}
+	r.in, r.out, r.ok = append(r.in[:0], in...), replyOOB(in), true
+	return r.out
+}
+
+// replyOOB is what miekg's session helpers send: the query's destination as
+// the reply's source, in the family of that address (an IPv4 query on a
+// dual-stack socket arrives with a mapped IPv6 destination).
+func replyOOB(query []byte) []byte {
+	var dst net.IP
+	var cm6 ipv6.ControlMessage
+	if cm6.Parse(query) == nil && cm6.Dst != nil {
+		dst = cm6.Dst
+	} else if cm4 := new(ipv4.ControlMessage); cm4.Parse(query) == nil {
+		dst = cm4.Dst
+	}
+	switch {
+	case dst == nil:
+		return nil
+	case dst.To4() == nil:
+		return (&ipv6.ControlMessage{Src: dst}).Marshal()
+	default:
+		return (&ipv4.ControlMessage{Src: dst.To4()}).Marshal()
+	}
 }

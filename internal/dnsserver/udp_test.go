@@ -3,6 +3,7 @@ package dnsserver
 import (
 	"context"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,5 +79,87 @@ func TestUDPGarbage(t *testing.T) {
 	got := read()
 	if got == nil || r.Unpack(got) != nil || r.Id != 0xabcd || r.Rcode != dns.RcodeFormatError || !r.RecursionDesired {
 		t.Errorf("truncated request: got % x (%v), want FORMERR with id abcd and RD", got, r.MsgHdr)
+	}
+}
+
+// TestUDPBurstAnswersEachSender: queries from several clients arrive
+// together, so the server reads them in batches; every query must get its
+// own reply (its ID, its question) at its own client, and datagrams that
+// get no reply must not shift the others. The queries go out in waves
+// small enough for the sockets' receive buffers, since UDP drops what
+// overflows them.
+func TestUDPBurstAnswersEachSender(t *testing.T) {
+	var answered atomic.Int64
+	ts := startServer(t, testSnapshot(t), Options{OnQuery: func(uint16, int) { answered.Add(1) }})
+	server, err := net.ResolveUDPAddr("udp", ts.udp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const clients, waves, perWave = 4, 10, 12
+	conns := make([]*net.UDPConn, clients)
+	for c := range conns {
+		if conns[c], err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}); err != nil {
+			t.Fatal(err)
+		}
+		defer conns[c].Close()
+	}
+	for w := range waves {
+		// All of a wave goes out before any reply is read, so it queues up.
+		for i := range perWave {
+			for c, conn := range conns {
+				sendBurstQuery(t, conn, server, c, w*perWave+i)
+			}
+		}
+		for c, conn := range conns {
+			readBurstReplies(t, conn, c, w*perWave, perWave)
+		}
+	}
+	if got := answered.Load(); got != clients*waves*perWave {
+		t.Errorf("OnQuery saw %d answers, want %d", got, clients*waves*perWave)
+	}
+}
+
+var burstNames = []string{"www.example.test.", "nope.example.test.", "sub.example.test.", "elsewhere.test."}
+
+// sendBurstQuery sends client c's query number i, with ID c*1000+i, and
+// after every tenth a response, which the server must ignore.
+func sendBurstQuery(t *testing.T, conn *net.UDPConn, server *net.UDPAddr, c, i int) {
+	t.Helper()
+	q := question(burstNames[(i+c)%len(burstNames)], dns.TypeA)
+	q.Id = uint16(c*1000 + i)
+	pkt, _ := q.Pack()
+	if _, err := conn.WriteToUDP(pkt, server); err != nil {
+		t.Fatal(err)
+	}
+	if i%10 == 0 {
+		if _, err := conn.WriteToUDP([]byte{0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0}, server); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// readBurstReplies reads the replies to client c's queries from..from+n-1.
+func readBurstReplies(t *testing.T, conn *net.UDPConn, c, from, n int) {
+	t.Helper()
+	seen := map[uint16]bool{}
+	buf := make([]byte, 1500)
+	for len(seen) < n {
+		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		size, err := conn.Read(buf)
+		if err != nil {
+			t.Fatalf("client %d: %d of the %d replies from query %d on, then %v", c, len(seen), n, from, err)
+		}
+		var r dns.Msg
+		if err := r.Unpack(buf[:size]); err != nil {
+			t.Fatalf("client %d: reply does not parse: %v", c, err)
+		}
+		i := int(r.Id) - c*1000
+		if i < from || i >= from+n || seen[r.Id] {
+			t.Fatalf("client %d: reply with ID %d, which it did not just ask or got twice", c, r.Id)
+		}
+		if want := burstNames[(i+c)%len(burstNames)]; len(r.Question) != 1 || r.Question[0].Name != want {
+			t.Fatalf("client %d: reply %d is for %v, want %s", c, r.Id, r.Question, want)
+		}
+		seen[r.Id] = true
 	}
 }
