@@ -4,6 +4,7 @@
 package metrics
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -106,8 +107,8 @@ func New(version string) *Metrics {
 		}),
 		apiRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "outlast_api_requests_total",
-			Help: "Requests to the operator API and the status page, by method and status code.",
-		}, []string{"method", "code"}),
+			Help: "Requests to the operator API and the status page, by method, route (the pattern that served it) and status code.",
+		}, []string{"method", "route", "code"}),
 		probeLateness: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "outlast_probe_start_lateness_seconds",
 			Help: "How long after its scheduled slot each probe started: the scheduler keeping up, or not.",
@@ -194,9 +195,21 @@ type ClusterFacts struct {
 	ConfigVersion      uint64
 }
 
-// APIRequest counts one request to the API or the status page.
-func (m *Metrics) APIRequest(method string, code int) {
-	m.apiRequests.WithLabelValues(method, strconv.Itoa(code)).Inc()
+// APIRequest counts one request to the API or the status page. route is
+// the pattern that served it, such as /api/v1/services/{name}, so a label
+// value never holds a client's path; a method outside HTTP's own set counts
+// as "other", for the same reason.
+func (m *Metrics) APIRequest(method, route string, code int) {
+	if !knownMethods[method] {
+		method = "other"
+	}
+	m.apiRequests.WithLabelValues(method, route, strconv.Itoa(code)).Inc()
+}
+
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
+	http.MethodConnect: true, http.MethodTrace: true,
 }
 
 // ClusterTraffic exports the bytes a node's cluster port sent and

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -135,12 +136,19 @@ func (n *Node) httpHandler() http.Handler {
 	return mux
 }
 
-// countRequests counts the API's and the status page's answers by method and code.
+// countRequests counts the API's and the status page's answers by method,
+// route and code. The route is the pattern of the innermost ServeMux that
+// matched, which sets it on the request it was handed (this one), without
+// the method the pattern may start with.
 func (n *Node) countRequests(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
 		h.ServeHTTP(rec, r)
-		n.metrics.APIRequest(r.Method, rec.code)
+		route := r.Pattern
+		if i := strings.IndexByte(route, ' '); i >= 0 {
+			route = route[i+1:]
+		}
+		n.metrics.APIRequest(r.Method, route, rec.code)
 	})
 }
 
