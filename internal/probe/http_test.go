@@ -113,6 +113,24 @@ func TestHTTPFreshConnectionEachProbe(t *testing.T) {
 	}
 }
 
+// TestHTTPBuffersCarryNothingOver: probes share pooled read buffers, so
+// what one endpoint sent must never answer for the next. The first server's
+// body holds the marker well inside the buffer; the second never sends it.
+func TestHTTPBuffersCarryNothingOver(t *testing.T) {
+	marked := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "status: ok "+strings.Repeat("status: ok ", 100))
+	}))
+	defer marked.Close()
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer silent.Close()
+	c := check(config.CheckHTTP)
+	c.HTTP.BodyContains = "status: ok"
+	for range 5 {
+		wantResult(t, probeTimed(t, HTTP, targetOf(t, marked.Listener.Addr().String()), c), true, model.ReasonOK)
+		wantResult(t, probeTimed(t, HTTP, targetOf(t, silent.Listener.Addr().String()), c), false, model.ReasonBody)
+	}
+}
+
 func TestHTTPHangIsTimeout(t *testing.T) {
 	c := check(config.CheckHTTP)
 	c.Timeout = 300 * time.Millisecond
