@@ -2,9 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"outlast/internal/statuspage/statuspagetest"
 )
 
 // TestDemoRegionOutageJSON runs the README's first command for one
@@ -51,4 +58,47 @@ func TestDemoRegionOutageJSON(t *testing.T) {
 	if s["name"] != "region-outage" || s["pass"] != true || num("false_failovers") != 0 || num("flaps") != 0 {
 		t.Errorf("scenario result: %v", s)
 	}
+	t.Run("its HTML report in Chromium", func(t *testing.T) { demoReportInChromium(t, html) })
+}
+
+// demoReportInChromium opens the report the demo wrote, as a user would,
+// and wants the scenario's chart laid out, its legend naming the region
+// that failed and one that took over, nothing fetched from outside the
+// file, and a screenshot ($OUTLAST_SCREENSHOT_DIR, else a temporary
+// directory) for a person to look at.
+func demoReportInChromium(t *testing.T, html string) {
+	p := statuspagetest.Open(t, "file://"+html)
+	type chart struct {
+		Charts int
+		W, H   float64
+		Legend string
+	}
+	got, err := chromedp.Run(p.Context(), chromedp.Evaluate[chart](`(() => {
+		const charts = document.querySelectorAll("svg.timeline");
+		const box = charts.length ? charts[0].getBoundingClientRect() : {width: 0, height: 0};
+		return {Charts: charts.length, W: box.width, H: box.height, Legend: document.body.innerText};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Charts != 1 || got.W <= 0 || got.H <= 0 {
+		t.Errorf("the report shows %d charts, the first %.0fx%.0f; want one laid-out chart", got.Charts, got.W, got.H)
+	}
+	if !strings.Contains(got.Legend, "served by use1") || !regexp.MustCompile(`served by (usw2|usc1)`).MatchString(got.Legend) {
+		t.Errorf("the report's legend names no failed and no surviving region:\n%s", got.Legend)
+	}
+	for _, u := range p.Requested() {
+		if !strings.HasPrefix(u, "file://") && !strings.HasPrefix(u, "data:") {
+			t.Errorf("the report fetched %s; it must be self-contained", u)
+		}
+	}
+	dir := os.Getenv("OUTLAST_SCREENSHOT_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	shot := filepath.Join(dir, "demo-region-outage.png")
+	if err := p.Screenshot(shot, 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", shot)
 }

@@ -39,6 +39,7 @@ type scenarioView struct {
 	Figures     []figure
 	Chart       chart
 	Legend      []legendItem
+	Marks       map[string]bool // the marker kinds the chart draws, so the legend names only those
 	Events      []event
 }
 
@@ -92,8 +93,10 @@ func scenarioOf(i int, s lab.Result, order []string, colors map[string]string) s
 	for _, name := range servedIn(s, order) {
 		v.Legend = append(v.Legend, legendItem{name, colors[name]})
 	}
+	v.Marks = map[string]bool{}
 	for _, m := range markersOf(s) {
 		v.Events = append(v.Events, event{seconds(m.T), markerKind(m.Kind), m.Label})
+		v.Marks[markerKind(m.Kind)] = true
 	}
 	return v
 }

@@ -175,3 +175,27 @@ func BenchmarkHTML(b *testing.B) {
 	}
 	b.ReportMetric(float64(buf.Len()), "bytes/report")
 }
+
+// TestLegendNamesOnlyTheMarkersDrawn: a scenario that never heals has no
+// heal line, so its legend must not name one; nor a verdict change that
+// never happened.
+func TestLegendNamesOnlyTheMarkersDrawn(t *testing.T) {
+	out := renderHTML(t, sampleReport())
+	legends := regexp.MustCompile(`(?s)<ul class="legend">(.*?)</ul>`).FindAllStringSubmatch(out, -1)
+	want := []struct{ fault, heal, verdict bool }{
+		{true, false, true}, // region-outage: fault, a verdict, no heal
+		{true, true, false}, // false-alarm: fault and heal, no verdict
+		{true, true, true},  // recovery: all three
+	}
+	if len(legends) != len(want) {
+		t.Fatalf("%d legends, want %d", len(legends), len(want))
+	}
+	for i, w := range want {
+		l := legends[i][1]
+		for name, has := range map[string]bool{"fault</li>": w.fault, "heal</li>": w.heal, "verdict change</li>": w.verdict} {
+			if strings.Contains(l, name) != has {
+				t.Errorf("legend %d: names %q is %v, want %v", i, name, !has, has)
+			}
+		}
+	}
+}
