@@ -260,15 +260,7 @@ func TestAuditHTMLInChromium(t *testing.T) {
 		!strings.Contains(got.Heading, "leaves 1 of 3 voters: the cluster has no Raft quorum") {
 		t.Errorf("the browser shows %d rows, aws × api %q, aws quorum %q; want 7 rows, \"⚠ stuck · 50%%\", \"✕ lost\" and the lost quorum named", got.Rows, got.AWS, got.Quorum)
 	}
-	dir := os.Getenv("OUTLAST_SCREENSHOT_DIR")
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	shot := filepath.Join(dir, "audit-quorum-trap.png")
-	if err := p.Screenshot(shot, 0); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", shot)
+	p.SaveScreenshot(t, "audit-quorum-trap.png", 0)
 }
 
 // auditLive audits the running cluster through a follower's API: the

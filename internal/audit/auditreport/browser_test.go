@@ -3,7 +3,6 @@ package auditreport
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -54,31 +53,12 @@ func TestHTMLInChromium(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	dir := os.Getenv("OUTLAST_SCREENSHOT_DIR")
-	if dir == "" {
-		dir = t.TempDir()
-	}
-
 	p := statuspagetest.Open(t, "file://"+file) // skips, saying why, without Chromium
 	checkMatrix(t, p, "desktop", 1280)
-	shot := filepath.Join(dir, "audit-report.png")
-	if err := p.Screenshot(shot, 0); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", shot)
-
-	phone := filepath.Join(dir, "audit-report-phone.png")
-	if err := p.Screenshot(phone, 390); err != nil {
-		t.Fatal(err)
-	}
+	p.SaveScreenshot(t, "audit-report.png", 0)
+	p.SaveScreenshot(t, "audit-report-phone.png", 390)
 	checkMatrix(t, p, "phone", 390)
-	t.Logf("phone screenshot: %s", phone)
-
-	for _, u := range p.Requested() {
-		if !strings.HasPrefix(u, "file://") && !strings.HasPrefix(u, "data:") {
-			t.Errorf("the page fetched %s; it must be self-contained", u)
-		}
-	}
+	p.WantSelfContained(t)
 }
 
 // checkMatrix reads the matrix as the browser lays it out on a screen
