@@ -14,30 +14,34 @@ import (
 // server must reply from the address each query went to, or a resolver
 // (here a connected UDP socket) discards the reply as coming from a stranger.
 func TestWildcardBindAnswersFromTheAskedAddress(t *testing.T) {
-	s := New(Options{}, testSnapshot(t))
-	udp, _, err := s.Start(":0") // every address, IPv4 and IPv6
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := s.Shutdown(ctx); err != nil {
-			t.Error(err)
-		}
-	}()
-	_, port, _ := net.SplitHostPort(udp.String())
-	c := &dns.Client{Net: "udp", Timeout: 2 * time.Second}
-	asked := []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"}
-	if conn, err := net.ListenPacket("udp6", "[::1]:0"); err == nil { // IPv6 loopback exists here
-		conn.Close()
-		asked = append(asked, "::1")
-	}
-	for _, ip := range asked {
-		r, _, err := c.Exchange(question("www.example.test.", dns.TypeA), net.JoinHostPort(ip, port))
-		if err != nil || r.Rcode != dns.RcodeSuccess || len(r.Answer) != 1 {
-			t.Errorf("asking %s: %v, %v; want one answer from %s itself", ip, err, r, ip)
-		}
+	for _, bind := range []string{":0", "0.0.0.0:0"} { // dual-stack, then an IPv4-only socket
+		t.Run(bind, func(t *testing.T) {
+			s := New(Options{}, testSnapshot(t))
+			udp, _, err := s.Start(bind)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				if err := s.Shutdown(ctx); err != nil {
+					t.Error(err)
+				}
+			}()
+			_, port, _ := net.SplitHostPort(udp.String())
+			c := &dns.Client{Net: "udp", Timeout: 2 * time.Second}
+			asked := []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"}
+			if conn, err := net.ListenPacket("udp6", "[::1]:0"); err == nil && bind == ":0" { // IPv6 loopback exists here
+				conn.Close()
+				asked = append(asked, "::1")
+			}
+			for _, ip := range asked {
+				r, _, err := c.Exchange(question("www.example.test.", dns.TypeA), net.JoinHostPort(ip, port))
+				if err != nil || r.Rcode != dns.RcodeSuccess || len(r.Answer) != 1 {
+					t.Errorf("asking %s: %v, %v; want one answer from %s itself", ip, err, r, ip)
+				}
+			}
+		})
 	}
 }
 
