@@ -121,6 +121,18 @@ func (t Timing) withDefaults() Timing {
 	return t
 }
 
+// Scaled returns t, defaults filled, with the failure-detection timeouts
+// (heartbeat, election, leader lease) multiplied by m, as Consul's
+// raft_multiplier does; the commit timeout, a batching delay, stays.
+func (t Timing) Scaled(m int) Timing {
+	t = t.withDefaults()
+	f := time.Duration(max(m, 1))
+	t.HeartbeatTimeout *= f
+	t.ElectionTimeout *= f
+	t.LeaderLeaseTimeout *= f
+	return t
+}
+
 // Cluster is this node's membership in a raft cluster. Its methods are safe
 // for concurrent use.
 type Cluster struct {

@@ -15,6 +15,8 @@ const (
 	DefaultHTTPListen     = "127.0.0.1:8080"
 	DefaultStaleAfter     = 3
 	DefaultClusterStale   = 5 * time.Second
+	DefaultRaftMultiplier = 1
+	MaxRaftMultiplier     = 10
 	DefaultSOASerial      = 1
 	DefaultSOARefresh     = time.Hour
 	DefaultSOARetry       = 10 * time.Minute
@@ -64,6 +66,7 @@ func clusterDefaults(c *Cluster, self string, where model.Location) {
 	}
 	setDefault(&c.Advertise, c.Listen)
 	setDefault(&c.StaleAfter, DefaultClusterStale)
+	setDefault(&c.RaftMultiplier, DefaultRaftMultiplier)
 	if c.Bootstrap == nil {
 		yes := true
 		c.Bootstrap = &yes

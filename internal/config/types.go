@@ -125,6 +125,12 @@ type Cluster struct {
 	// StaleAfter: a node that has heard from no leader for this long says
 	// it is answering from stale state, in /healthz, metrics and logs (default 5s).
 	StaleAfter time.Duration `yaml:"stale_after,nonzero"`
+	// RaftMultiplier scales Raft's failure detection, as Consul's
+	// raft_multiplier does: 1 (the default) replaces a dead leader in one to
+	// three seconds; links with long or lossy round trips between providers
+	// want 2 to 5, which trade that much slower elections for fewer needless
+	// ones. At most 10. Every node should use the same value.
+	RaftMultiplier int `yaml:"raft_multiplier,nonzero"`
 	// TLS holds the node's certificate and the cluster CA. Required with Listen.
 	TLS ClusterTLS `yaml:"tls"`
 }

@@ -61,7 +61,7 @@ func (v *validator) listener(path, addr string) {
 func (v *validator) cluster(c *Config) {
 	cl := &c.Cluster
 	if cl.Listen == "" {
-		if cl.DataDir != "" || len(cl.Peers) > 0 || cl.TLS != (ClusterTLS{}) {
+		if cl.DataDir != "" || len(cl.Peers) > 0 || cl.TLS != (ClusterTLS{}) || cl.RaftMultiplier != 0 {
 			v.add("cluster.listen", "is required when any other cluster field is set")
 		}
 		return
@@ -70,6 +70,9 @@ func (v *validator) cluster(c *Config) {
 	v.hostPort("cluster.advertise", cl.Advertise)
 	if cl.DataDir == "" {
 		v.add("cluster.data_dir", "is required in a cluster: the Raft log and snapshots live there")
+	}
+	if cl.RaftMultiplier < 1 || cl.RaftMultiplier > MaxRaftMultiplier {
+		v.add("cluster.raft_multiplier", "must be from 1 (the fastest elections) to %d, got %d", MaxRaftMultiplier, cl.RaftMultiplier)
 	}
 	for _, f := range []struct{ field, file string }{
 		{"ca_file", cl.TLS.CAFile}, {"cert_file", cl.TLS.CertFile}, {"key_file", cl.TLS.KeyFile},

@@ -38,6 +38,7 @@ func (n *Node) joinCluster() (*cluster.Cluster, error) {
 		certs := n.certs
 		opts.Bind, opts.Advertise, opts.DataDir = cl.Listen, cl.Advertise, cl.DataDir
 		opts.Listener, opts.Dial = n.opts.ClusterListener, n.opts.ClusterDial
+		opts.Timing = cluster.Timing{}.Scaled(cl.RaftMultiplier)
 		opts.ServerTLS, opts.ClientTLS = certs.ServerConfig(), certs.ClientConfig
 		if *cl.Bootstrap {
 			for _, p := range cl.Peers {
