@@ -66,7 +66,7 @@ func (b *bench) agreed() (warmResult, string) {
 		if err != nil {
 			return w, fmt.Sprintf("%s: %v", n.name, err)
 		}
-		c := h.healthCounts()
+		c := healthCounts(h)
 		switch {
 		case h.Cluster.Leader == "":
 			return w, fmt.Sprintf("%s knows no leader (state %s)", n.name, h.Cluster.State)
@@ -181,7 +181,7 @@ func (b *bench) quietWindow(ctx context.Context, leader string) (quietResult, er
 	q.leaderStayed = q.start[li].leader && q.end[li].leader
 	q.entries = uint64(q.end[li].applied - q.start[li].applied)
 	if h, err := getHealthz(ln); err == nil {
-		q.endCounts = h.healthCounts()
+		q.endCounts = healthCounts(h)
 	}
 	if q.entries > 0 {
 		q.events, err = eventsBetween(ln, uint64(q.start[li].applied), uint64(q.end[li].applied))

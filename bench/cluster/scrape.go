@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"outlast/bench/internal/benchkit"
+	// Named so: this bench calls each outlast process a node.
+	nodestatus "outlast/internal/node"
 )
 
 // httpTimeout bounds every request this bench makes to a node.
@@ -17,27 +19,13 @@ func getBody(url string) ([]byte, error) {
 	return benchkit.Get(context.Background(), url, httpTimeout)
 }
 
-// healthz is the part of a node's /healthz this bench reads.
-type healthz struct {
-	Status  string `json:"status"`
-	Cluster struct {
-		State        string   `json:"state"`
-		Leader       string   `json:"leader"`
-		AppliedIndex uint64   `json:"applied_index"`
-		Members      []string `json:"members"`
-	} `json:"cluster"`
-	Endpoints []struct {
-		Name   string `json:"name"`
-		Health string `json:"health"`
-	} `json:"endpoints"`
-}
-
-func getHealthz(n *node) (*healthz, error) {
+// getHealthz reads a node's /healthz.
+func getHealthz(n *node) (*nodestatus.Healthz, error) {
 	data, err := getBody(n.httpURL() + "/healthz")
 	if err != nil {
 		return nil, err
 	}
-	var h healthz
+	var h nodestatus.Healthz
 	if err := json.Unmarshal(data, &h); err != nil {
 		return nil, fmt.Errorf("%s /healthz: %w", n.name, err)
 	}
@@ -45,7 +33,7 @@ func getHealthz(n *node) (*healthz, error) {
 }
 
 // healthCounts counts the endpoints a node reports per effective health.
-func (h *healthz) healthCounts() map[string]int {
+func healthCounts(h *nodestatus.Healthz) map[string]int {
 	out := map[string]int{}
 	for _, e := range h.Endpoints {
 		out[e.Health]++

@@ -20,6 +20,7 @@ import (
 
 	"outlast/internal/backend"
 	"outlast/internal/lab"
+	"outlast/internal/node"
 )
 
 func portsFree(ip string, ports []int) bool {
@@ -217,7 +218,8 @@ func (lab *clusterLab) falseAlarm(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	probe := lab.healthz(lab.nodes[2]).endpoint("primary").LastProbe
+	primary, _ := lab.healthz(lab.nodes[2]).Endpoint("primary")
+	probe := primary.LastProbe
 	if probe != "timeout" {
 		t.Errorf("n3's own probes of the primary should time out (its network is broken), /healthz says %q", probe)
 	}
@@ -445,33 +447,7 @@ func (lab *clusterLab) waitAllAnswer(want string, limit time.Duration) time.Dura
 	return 0
 }
 
-type healthReport struct {
-	ConfigHash    string `json:"config_hash"`
-	ConfigVersion uint64 `json:"config_version"`
-	Stale         bool   `json:"stale"`
-	Cluster       struct {
-		State        string   `json:"state"`
-		Leader       string   `json:"leader"`
-		AppliedIndex uint64   `json:"applied_index"`
-		Members      []string `json:"members"`
-	} `json:"cluster"`
-	Endpoints []struct {
-		Name      string `json:"name"`
-		Health    string `json:"health"`
-		LastProbe string `json:"last_probe"`
-	} `json:"endpoints"`
-}
-
-func (h healthReport) endpoint(name string) (e struct{ Name, Health, LastProbe string }) {
-	for _, x := range h.Endpoints {
-		if x.Name == name {
-			return struct{ Name, Health, LastProbe string }{x.Name, x.Health, x.LastProbe}
-		}
-	}
-	return e
-}
-
-func (lab *clusterLab) healthz(n *labNode) healthReport {
+func (lab *clusterLab) healthz(n *labNode) node.Healthz {
 	h, err := lab.tryHealthz(n)
 	if err != nil {
 		lab.t.Fatalf("/healthz of %s: %v", n.name, err)
@@ -479,8 +455,8 @@ func (lab *clusterLab) healthz(n *labNode) healthReport {
 	return h
 }
 
-func (lab *clusterLab) tryHealthz(n *labNode) (healthReport, error) {
-	var h healthReport
+func (lab *clusterLab) tryHealthz(n *labNode) (node.Healthz, error) {
+	var h node.Healthz
 	client := http.Client{Timeout: 2 * time.Second}
 	scheme := "http"
 	if !strings.HasPrefix(n.ip, "127.") {

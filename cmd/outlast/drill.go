@@ -16,6 +16,7 @@ import (
 
 	"outlast/internal/cluster"
 	"outlast/internal/config"
+	"outlast/internal/node"
 	"outlast/internal/state"
 	"outlast/internal/tlsca"
 )
@@ -133,9 +134,7 @@ func (d *drill) refuseLastEndpoint() error {
 		return fmt.Errorf("cannot read the cluster's verdicts from the local node: %w", err)
 	}
 	defer resp.Body.Close()
-	var h struct {
-		Endpoints []struct{ Name, Service, Health, Override string }
-	}
+	var h node.Healthz
 	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
 		return fmt.Errorf("the local node's /healthz: %w", err)
 	}

@@ -129,9 +129,9 @@ func (n *Node) checkStale() {
 	}
 }
 
-func (n *Node) clusterReport() clusterReport {
+func (n *Node) clusterReport() ClusterReport {
 	st := n.cluster.Status()
-	r := clusterReport{State: st.State, Leader: st.LeaderID, AppliedIndex: st.AppliedIndex, CheckedAt: n.opts.Clock.Now()}
+	r := ClusterReport{State: st.State, Leader: st.LeaderID, AppliedIndex: st.AppliedIndex, CheckedAt: n.opts.Clock.Now()}
 	if !st.LastContact.IsZero() {
 		r.LastContact = n.opts.Clock.Now().Sub(st.LastContact).Round(time.Millisecond).String() + " ago"
 	}

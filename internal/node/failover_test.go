@@ -257,14 +257,14 @@ func waitForVerdict(t *testing.T, n *Node, endpoint, want string, limit time.Dur
 	t.Fatalf("after %s endpoint %s is %q in /healthz, want %q", limit, endpoint, got, want)
 }
 
-func fetchHealthz(t *testing.T, n *Node) healthz {
+func fetchHealthz(t *testing.T, n *Node) Healthz {
 	t.Helper()
 	resp, err := http.Get("http://" + n.HTTPAddr().String() + "/healthz")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var h healthz
+	var h Healthz
 	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("/healthz: status %d, decode error %v", resp.StatusCode, err)
 	}

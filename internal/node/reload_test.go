@@ -69,13 +69,9 @@ func TestReload(t *testing.T) {
 	}
 }
 
-func healthOf(h healthz, endpoint string) string {
-	for _, e := range h.Endpoints {
-		if e.Name == endpoint {
-			return e.Health
-		}
-	}
-	return ""
+func healthOf(h Healthz, endpoint string) string {
+	e, _ := h.Endpoint(endpoint)
+	return e.Health
 }
 
 // waitForQuery polls DNS until name answers want.

@@ -15,22 +15,25 @@ import (
 	"outlast/internal/statuspage"
 )
 
-// healthz is the JSON body of /healthz: this node's view of the agreed state.
-type healthz struct {
-	Status     string           `json:"status"` // "ok", or "stale" when cut off from the cluster
-	Stale      bool             `json:"stale"`
-	Node       string           `json:"node"`
-	Location   string           `json:"location"`
-	Version    string           `json:"version"`
-	ConfigHash string           `json:"config_hash"`
-	ConfigVer  uint64           `json:"config_version"`
-	Uptime     string           `json:"uptime"`
-	Cluster    clusterReport    `json:"cluster"`
-	Endpoints  []endpointReport `json:"endpoints"`
-	Answers    []answerReport   `json:"answers"`
+// Healthz is the JSON body of /healthz: this node's view of the agreed
+// state. Tools that read /healthz (outlast drill, the benches, the tests)
+// decode into it, so a renamed field cannot leave them reading zeros.
+type Healthz struct {
+	Status        string           `json:"status"` // "ok", or "stale" when cut off from the cluster
+	Stale         bool             `json:"stale"`
+	Node          string           `json:"node"`
+	Location      string           `json:"location"`
+	Version       string           `json:"version"`
+	ConfigHash    string           `json:"config_hash"`
+	ConfigVersion uint64           `json:"config_version"`
+	Uptime        string           `json:"uptime"`
+	Cluster       ClusterReport    `json:"cluster"`
+	Endpoints     []EndpointReport `json:"endpoints"`
+	Answers       []AnswerReport   `json:"answers"`
 }
 
-type clusterReport struct {
+// ClusterReport is this node's view of the cluster in /healthz.
+type ClusterReport struct {
 	State        string    `json:"state"` // leader, follower, candidate, shutdown
 	Leader       string    `json:"leader"`
 	LastContact  string    `json:"last_contact"`
@@ -39,7 +42,9 @@ type clusterReport struct {
 	CheckedAt    time.Time `json:"checked_at"`
 }
 
-type endpointReport struct {
+// EndpointReport is one endpoint in /healthz: the agreed health, and what
+// this node saw itself.
+type EndpointReport struct {
 	Name     string    `json:"name"`
 	Service  string    `json:"service"`
 	Location string    `json:"location"`
@@ -55,24 +60,36 @@ type endpointReport struct {
 	Warning   string    `json:"warning,omitempty"`
 }
 
-type answerReport struct {
+// AnswerReport is what this node answers for one name, in /healthz.
+type AnswerReport struct {
 	Name      string   `json:"name"`
 	Type      string   `json:"type"`
 	Mode      string   `json:"mode"`
 	Addresses []string `json:"addresses"`
 }
 
-func (n *Node) report() healthz {
+// Endpoint returns the report of the endpoint named name; ok is false when
+// /healthz has none.
+func (h Healthz) Endpoint(name string) (e EndpointReport, ok bool) {
+	for _, e := range h.Endpoints {
+		if e.Name == name {
+			return e, true
+		}
+	}
+	return EndpointReport{}, false
+}
+
+func (n *Node) report() Healthz {
 	st, now := n.machine.Current(), n.opts.Clock.Now()
 	cfg := n.effectiveConfig(st)
-	h := healthz{Status: "ok", Stale: n.stale.Load(), Node: n.local.Node.Name, Location: n.local.Node.Location.String(),
+	h := Healthz{Status: "ok", Stale: n.stale.Load(), Node: n.local.Node.Name, Location: n.local.Node.Location.String(),
 		Version: n.opts.Version, ConfigHash: cfg.Hash, Uptime: now.Sub(n.started).Round(time.Second).String(),
 		Cluster: n.clusterReport()}
 	if h.Stale {
 		h.Status = "stale"
 	}
 	if st.Config != nil {
-		h.ConfigVer = st.Config.Version
+		h.ConfigVersion = st.Config.Version
 	}
 	for _, svc := range cfg.Services {
 		for _, e := range svc.Endpoints {
@@ -87,9 +104,9 @@ func (n *Node) report() healthz {
 	return h
 }
 
-func (n *Node) endpointReport(st *state.State, service, name string, loc model.Location, now time.Time) endpointReport {
+func (n *Node) endpointReport(st *state.State, service, name string, loc model.Location, now time.Time) EndpointReport {
 	v := st.Verdicts[name]
-	r := endpointReport{Name: name, Service: service, Location: loc.String(),
+	r := EndpointReport{Name: name, Service: service, Location: loc.String(),
 		Health: st.Health(name, now).String(), Verdict: v.Health.String(), Since: v.Since}
 	if v.Voters > 0 {
 		r.Votes = votesText(v)
@@ -109,8 +126,8 @@ func votesText(v model.Verdict) string {
 	return fmt.Sprintf("%d up, %d down of %d voting", v.UpVotes, v.DownVotes, v.Voters)
 }
 
-func answerReportOf(a model.Answer) answerReport {
-	r := answerReport{Name: a.Name, Type: string(a.Type), Mode: string(a.Mode), Addresses: []string{}}
+func answerReportOf(a model.Answer) AnswerReport {
+	r := AnswerReport{Name: a.Name, Type: string(a.Type), Mode: string(a.Mode), Addresses: []string{}}
 	for _, addr := range a.Addrs {
 		r.Addresses = append(r.Addresses, addr.String())
 	}
