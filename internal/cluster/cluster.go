@@ -171,6 +171,7 @@ func New(opts Options) (*Cluster, error) {
 	}
 	if err := c.start(opts); err != nil {
 		if c.raft != nil {
+			c.stopWaiting()
 			c.raft.Shutdown().Error()
 		}
 		c.abort()
@@ -213,6 +214,9 @@ func (c *Cluster) start(opts Options) error {
 		return fmt.Errorf("cluster: start raft: %w", err)
 	}
 	c.raft = r
+	if c.net != nil {
+		c.net.trans.raft.Store(r)
+	}
 	c.rafts.Store(r)
 	c.addr = string(trans.LocalAddr())
 	if err := c.bootstrap(opts.Bootstrap, trans.LocalAddr()); err != nil {
@@ -341,6 +345,7 @@ func (c *Cluster) isShutdown() bool { return c.raft.State() == raft.Shutdown }
 func (c *Cluster) Shutdown() error {
 	c.shutdownOnce.Do(func() {
 		var errs []error
+		c.stopWaiting()
 		if err := c.raft.Shutdown().Error(); err != nil {
 			errs = append(errs, fmt.Errorf("cluster: raft shutdown: %w", err))
 		}
@@ -351,6 +356,14 @@ func (c *Cluster) Shutdown() error {
 		c.shutdownErr = errors.Join(errs...)
 	})
 	return c.shutdownErr
+}
+
+// stopWaiting ends the transport's waits for unreachable followers; raft's
+// shutdown waits for the calls that wait.
+func (c *Cluster) stopWaiting() {
+	if c.net != nil {
+		c.net.trans.stopWaiting()
+	}
 }
 
 // abort releases the network and stores; it also cleans up a failed New.

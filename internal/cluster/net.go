@@ -25,7 +25,7 @@ const (
 type netParts struct {
 	conns  *connSet // every connection of the port, both ways, for Traffic
 	mux    *mux
-	trans  *raft.NetworkTransport
+	trans  *patientTransport
 	dialer *dialer
 	server *http.Server
 	// client keeps connections open: Post and status go through it.
@@ -60,12 +60,12 @@ func (c *Cluster) listen(opts Options) (raft.Transport, error) {
 		mux:    newMux(ln, opts.ServerTLS, advertiseAddr(adv), conns, c.logger),
 		dialer: &dialer{dialTCP: opts.Dial, clientTLS: opts.ClientTLS, serverName: c.serverName, conns: conns},
 	}
-	n.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+	n.trans = newPatientTransport(raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream:  streamLayer{chanListener: n.mux.raft, dialer: n.dialer},
 		MaxPool: raftPool,
 		Timeout: raftIOTimeout,
 		Logger:  newRaftLogger(opts.Logger),
-	})
+	}))
 	dial := func(ctx context.Context, _, addr string) (net.Conn, error) {
 		return n.dialer.dial(ctx, addr, kindHTTP)
 	}
@@ -133,6 +133,7 @@ func (n *netParts) serve(c *Cluster) {
 // close stops everything on the network and waits for it. Raft's transport
 // is usually closed by raft's shutdown already; closing again is harmless.
 func (n *netParts) close() {
+	n.trans.stopWaiting()
 	n.trans.Close()
 	if n.server != nil {
 		n.server.Close()

@@ -25,6 +25,8 @@ type tcpNode struct {
 	c     *Cluster
 	m     *logMachine
 	posts *postLog
+	// dial, when set, opens the node's connections (Options.Dial).
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 func (n *tcpNode) cluster() *Cluster { return n.c }
@@ -84,6 +86,7 @@ func startTCP(t *testing.T, n *tcpNode, ln net.Listener, bootstrap []Peer) {
 		Machine:   n.m,
 		Handler:   n.posts,
 		Logger:    testLogger(t, n.id),
+		Dial:      n.dial,
 	})
 	if err != nil {
 		t.Fatalf("start %s: %v", n.id, err)
