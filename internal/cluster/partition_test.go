@@ -65,21 +65,7 @@ func (p *partition) heal() {
 // newPartitionedCluster starts size nodes that bootstrap together and dial
 // through p.
 func newPartitionedCluster(t *testing.T, p *partition, size int) []*tcpNode {
-	ca := newTestCA(t, "cluster")
-	var nodes []*tcpNode
-	var lns []net.Listener
-	var peers []Peer
-	for i := range size {
-		ln := listenLoopback(t)
-		n := &tcpNode{id: fmt.Sprintf("n%d", i+1), addr: ln.Addr().String(), ca: ca}
-		n.dial = p.dialFrom(n)
-		nodes, lns = append(nodes, n), append(lns, ln)
-		peers = append(peers, Peer{ID: n.id, Address: n.addr})
-	}
-	for i, n := range nodes {
-		startTCP(t, n, lns[i], peers)
-	}
-	return nodes
+	return newTCPCluster(t, newTestCA(t, "cluster"), size, func(n *tcpNode) { n.dial = p.dialFrom(n) })
 }
 
 // TestTCPFollowerCatchesUpAtOnceAfterAPartition: a follower cut off long

@@ -95,14 +95,18 @@ func startTCP(t *testing.T, n *tcpNode, ln net.Listener, bootstrap []Peer) {
 	t.Cleanup(func() { c.Shutdown() })
 }
 
-// newTCPCluster starts size nodes that bootstrap together.
-func newTCPCluster(t *testing.T, ca *testCA, size int) []*tcpNode {
+// newTCPCluster starts size nodes that bootstrap together; prepare, when
+// set, adjusts each node before any starts.
+func newTCPCluster(t *testing.T, ca *testCA, size int, prepare ...func(*tcpNode)) []*tcpNode {
 	var nodes []*tcpNode
 	var lns []net.Listener
 	var peers []Peer
 	for i := range size {
 		ln := listenLoopback(t)
 		n := &tcpNode{id: fmt.Sprintf("n%d", i+1), addr: ln.Addr().String(), ca: ca}
+		for _, f := range prepare {
+			f(n)
+		}
 		nodes, lns = append(nodes, n), append(lns, ln)
 		peers = append(peers, Peer{ID: n.id, Address: n.addr})
 	}
