@@ -152,6 +152,7 @@ func (s *Server) send(pc *ipv6.PacketConn, replies []ipv6.Message) {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
+			n = max(n, 0) // a failed system call reports -1
 			s.log.Debug("writing response", "remote", replies[n].Addr, "err", err)
 			n++
 		}

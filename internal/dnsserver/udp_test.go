@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"golang.org/x/net/ipv6"
 )
 
 // TestWildcardBindAnswersFromTheAskedAddress: bound to every address, the
@@ -165,5 +166,40 @@ func readBurstReplies(t *testing.T, conn *net.UDPConn, c, from, n int) {
 			t.Fatalf("client %d: reply %d is for %v, want %s", c, r.Id, r.Question, want)
 		}
 		seen[r.Id] = true
+	}
+}
+
+// TestSendSkipsARefusedReply: sendmmsg stops at the first reply the kernel
+// refuses (here one to port 0); that reply is dropped and the ones after it
+// still go out.
+func TestSendSkipsARefusedReply(t *testing.T) {
+	s := New(Options{}, testSnapshot(t))
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var clients []*net.UDPConn
+	for range 2 {
+		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		clients = append(clients, c)
+	}
+	replies := []ipv6.Message{
+		{Buffers: [][]byte{[]byte("first")}, Addr: clients[0].LocalAddr()},
+		{Buffers: [][]byte{[]byte("refused")}, Addr: &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 0}},
+		{Buffers: [][]byte{[]byte("last")}, Addr: clients[1].LocalAddr()},
+	}
+	s.send(ipv6.NewPacketConn(conn), replies)
+	for i, want := range []string{"first", "last"} {
+		buf := make([]byte, 64)
+		_ = clients[i].SetReadDeadline(time.Now().Add(2 * time.Second))
+		n, err := clients[i].Read(buf)
+		if err != nil || string(buf[:n]) != want {
+			t.Errorf("client %d got %q, %v; want %q", i, buf[:n], err, want)
+		}
 	}
 }
