@@ -45,6 +45,12 @@ type State struct {
 	NextEvent uint64 `json:"next_event"`
 	// Index is the Raft index of the last command applied.
 	Index uint64 `json:"index"`
+
+	// names caches the configuration's endpoint names for Apply, which
+	// needs them with every command; namesOf is the configuration version
+	// they belong to. Derived, so neither serialized nor cloned.
+	names   map[string]bool
+	namesOf uint64
 }
 
 // AppliedConfig is the replicated configuration with its version.
@@ -111,11 +117,15 @@ func New() *State {
 	}
 }
 
-// Clone returns a deep copy that shares nothing mutable with s, so readers
-// can hold it while Apply goes on.
+// Clone returns a copy that shares nothing Apply changes with s, so readers
+// can hold it while Apply goes on. What Apply only ever replaces whole is
+// shared rather than copied: the configuration's Shared part and each
+// verdict's evidence (a new verdict brings its own). Copying the evidence
+// of every verdict made one verdict change at 10,000 endpoints cost 7 ms
+// and 12 MB (BenchmarkApplyOneVerdict).
 func (s *State) Clone() *State {
 	out := &State{
-		Verdicts:  make(map[string]model.Verdict, len(s.Verdicts)),
+		Verdicts:  maps.Clone(s.Verdicts),
 		Overrides: maps.Clone(s.Overrides),
 		Members:   maps.Clone(s.Members),
 		Events:    slices.Clone(s.Events),
@@ -123,12 +133,8 @@ func (s *State) Clone() *State {
 		Index:     s.Index,
 	}
 	if s.Config != nil {
-		c := *s.Config // Shared is replaced whole by Apply, never edited in place
+		c := *s.Config
 		out.Config = &c
-	}
-	for k, v := range s.Verdicts {
-		v.Evidence = slices.Clone(v.Evidence)
-		out.Verdicts[k] = v
 	}
 	return out
 }
@@ -147,15 +153,19 @@ func (s *State) event(index uint64, cmd *Command, kind, endpoint, detail string)
 
 // endpointNames is the set of endpoints the current configuration has.
 func (s *State) endpointNames() map[string]bool {
-	names := map[string]bool{}
 	if s.Config == nil {
-		return names
+		return nil
 	}
+	if s.names != nil && s.namesOf == s.Config.Version {
+		return s.names
+	}
+	names := map[string]bool{}
 	for _, svc := range s.Config.Shared.Services {
 		for _, e := range svc.Endpoints {
 			names[e.Name] = true
 		}
 	}
+	s.names, s.namesOf = names, s.Config.Version
 	return names
 }
 
