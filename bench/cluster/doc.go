@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command cluster measures a five-node outlast cluster at scale (issue 7,
 // part 4): five real `outlast serve` processes on 127.0.0.41-45 agree
 // through Raft over mutual TLS while each probes the same 1,000 HTTP

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command failover times how long authoritative DNS servers take to stop
 // answering with a backend that died, and to answer with it again once it is
 // back. It owns the one backend it kills: it starts it (`outlast backend`),

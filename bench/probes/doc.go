@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command probes measures one outlast node probing thousands of HTTP
 // endpoints (issue 7, parts 3 and 6): by default 10,000 endpoints on
 // loopback, each probed every second, for --duration seconds.

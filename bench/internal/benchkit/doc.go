@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package benchkit is what outlast's bench programs (bench/cluster,
 // bench/probes) share: the child processes they start and stop, building
 // the outlast binary, reading a process's CPU from /proc, fetching over
