@@ -92,13 +92,16 @@ func Start(logger *slog.Logger) (*Lab, error) {
 }
 
 func (l *Lab) start() error {
+	if err := checkAddresses(addresses(), net.Listen); err != nil {
+		return err
+	}
 	var err error
 	var endpointIPs, nodeIPs []string
 	for i := range regionSpecs {
-		endpointIPs = append(endpointIPs, fmt.Sprintf("%s%d", endpointSubnet, i+1))
+		endpointIPs = append(endpointIPs, endpointIP(i))
 	}
 	for i := range nodeSpecs {
-		nodeIPs = append(nodeIPs, fmt.Sprintf("%s%d", nodeSubnet, i+1))
+		nodeIPs = append(nodeIPs, nodeIP(i))
 	}
 	if l.port, err = FreePort(endpointIPs); err != nil {
 		return err
@@ -110,7 +113,7 @@ func (l *Lab) start() error {
 	}
 	for i, spec := range regionSpecs {
 		loc, _ := model.ParseLocation(spec.location)
-		r, err := startRegion(l.proxies, spec.endpoint, loc, fmt.Sprintf("%s%d", backendSubnet, i+1),
+		r, err := startRegion(l.proxies, spec.endpoint, loc, backendIP(i),
 			fmt.Sprintf("%s:%d", endpointIPs[i], l.port))
 		if err != nil {
 			return err
@@ -157,7 +160,7 @@ func (l *Lab) makeCertificates(nodeIPs []string) error {
 func (l *Lab) configText(n *Node) string {
 	var peers, ns strings.Builder
 	for i, spec := range nodeSpecs {
-		ip := fmt.Sprintf("%s%d", nodeSubnet, i+1)
+		ip := nodeIP(i)
 		fmt.Fprintf(&peers, "    - {name: %s, address: \"%s:%d\"}\n", spec.name, ip, l.ports[2])
 		fmt.Fprintf(&ns, "      - {name: ns%d.example.test, addresses: [%s]}\n", i+1, ip)
 	}
