@@ -65,7 +65,7 @@ func (d *domains) tally(ep *endpoint, now time.Time) Tally {
 		var inside Tally
 		for _, vi := range d.members[start:end] {
 			if v := &ep.views[vi]; v.fresh(now, ep.window) {
-				inside.Add(v.state)
+				inside.Add(v.State)
 			}
 		}
 		t.Add(inside.Result().vote())

@@ -83,7 +83,7 @@ func (e *Engine) verdict(ep *endpoint, now time.Time) model.Verdict {
 		v.Evidence[i] = model.Evidence{
 			Vantage:  e.vantages[i].Name,
 			Location: e.vantages[i].Location,
-			State:    vw.state,
+			State:    vw.State,
 			Last:     vw.last,
 			At:       vw.at,
 			Fresh:    vw.fresh(now, ep.window),

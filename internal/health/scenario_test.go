@@ -214,12 +214,12 @@ func (s *scenario) restore(t *testing.T, d *datadriven.TestData) string {
 
 func describeView(v view, spec EndpointSpec) string {
 	switch {
-	case v.streak == 0:
-		return v.state.String()
-	case v.state == model.Up:
-		return fmt.Sprintf("up (%d of %d failures toward down)", v.streak, spec.Fall)
+	case v.Streak == 0:
+		return v.State.String()
+	case v.State == model.Up:
+		return fmt.Sprintf("up (%d of %d failures toward down)", v.Streak, spec.Fall)
 	default:
-		return fmt.Sprintf("down (%d of %d successes toward up)", v.streak, spec.Rise)
+		return fmt.Sprintf("down (%d of %d successes toward up)", v.Streak, spec.Rise)
 	}
 }
 

@@ -102,18 +102,3 @@ func waitProbes(t *testing.T, p *scriptedProbe, n int) {
 		time.Sleep(100 * time.Microsecond)
 	}
 }
-
-func TestSettling(t *testing.T) {
-	var s settling
-	for i, tc := range []struct {
-		up, settling bool
-	}{
-		{true, false}, {false, true}, {false, false}, // fall 2: down confirmed
-		{false, false}, {true, true}, {false, false}, // a good probe, then a failure: still down
-		{true, true}, {true, true}, {true, false}, // rise 3: up confirmed
-	} {
-		if got := s.add(tc.up, 2, 3); got != tc.settling {
-			t.Errorf("result %d (up=%t): settling %t, want %t", i, tc.up, got, tc.settling)
-		}
-	}
-}

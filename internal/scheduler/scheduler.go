@@ -11,6 +11,7 @@ import (
 
 	"outlast/internal/clock"
 	"outlast/internal/config"
+	"outlast/internal/health"
 	"outlast/internal/model"
 	"outlast/internal/probe"
 )
@@ -142,7 +143,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 func (s *Scheduler) loop(ctx context.Context, base time.Time, j *scheduled) {
 	slot := base.Add(j.offset) // the next probe on the regular grid
 	due := slot                // when the timer fires: slot, or sooner while settling
-	var st settling
+	var st health.Hysteresis   // the job's own results, as the engine judges a view
 	timer := s.clock.NewTimer(due.Sub(s.clock.Now()))
 	defer timer.Stop()
 	for {
@@ -163,7 +164,8 @@ func (s *Scheduler) loop(ctx context.Context, base time.Time, j *scheduled) {
 			slot = nextSlot(slot, j.Check.Interval, now)
 		}
 		due = slot
-		if fast := j.Check.FastInterval; st.add(res.Up, j.Check.Fall, j.Check.Rise) && fast > 0 && now.Add(fast).Before(slot) {
+		st.Add(res.Up, j.Check.Fall, j.Check.Rise)
+		if fast := j.Check.FastInterval; st.Settling() && fast > 0 && now.Add(fast).Before(slot) {
 			due = now.Add(fast)
 		}
 		timer.Reset(due.Sub(now))
@@ -178,34 +180,6 @@ func (s *Scheduler) run(ctx context.Context, j Job) model.Result {
 	done := make(chan model.Result, 1)
 	go func() { done <- s.probe(ctx, j) }()
 	return <-done
-}
-
-// settling follows one job's results the way the health engine's
-// hysteresis does, to tell when a change of state is being confirmed.
-type settling struct {
-	known   bool
-	up      bool // the state the results have established
-	against int  // consecutive results since that disagree with it
-}
-
-// add records a result and reports whether the job is now settling: its
-// last results disagree with the established state, but fewer than fall
-// (going down) or rise (coming up) of them.
-func (s *settling) add(up bool, fall, rise int) bool {
-	if !s.known || up == s.up {
-		s.known, s.up, s.against = true, up, 0
-		return false
-	}
-	s.against++
-	need := fall
-	if up {
-		need = rise
-	}
-	if s.against >= need {
-		s.up, s.against = up, 0
-		return false
-	}
-	return true
 }
 
 // nextSlot is the slot after prev on the grid prev + k*interval. When that
