@@ -39,7 +39,7 @@ func HTTP(ctx context.Context, t Target, c config.Check) model.Result {
 	if err != nil {
 		return failed(start, model.ReasonError, fmt.Sprintf("probe: http: %v", err))
 	}
-	conn, err := deadlineDialer(ctx, t.dialer("tcp"))(ctx, "tcp", t.AddrPort().String())
+	conn, err := dialWithDeadline(ctx, t)
 	if err != nil {
 		return failedErr(start, err, c)
 	}
@@ -121,22 +121,21 @@ func newHTTPRequest(ctx context.Context, t Target, c config.Check) (*http.Reques
 	return req, nil
 }
 
-// deadlineDialer puts the probe's deadline on the connection itself, so no
-// read or write can outlive the probe even where a context is not checked.
-func deadlineDialer(probeCtx context.Context, d *net.Dialer) func(context.Context, string, string) (net.Conn, error) {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		conn, err := d.DialContext(ctx, network, addr)
-		if err != nil {
+// dialWithDeadline dials t and puts the probe's deadline on the connection
+// itself, so no read or write can outlive the probe even where a context is
+// not checked.
+func dialWithDeadline(ctx context.Context, t Target) (net.Conn, error) {
+	conn, err := t.dialer("tcp").DialContext(ctx, "tcp", t.AddrPort().String())
+	if err != nil {
+		return nil, err
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		if err := conn.SetDeadline(deadline); err != nil {
+			conn.Close()
 			return nil, err
 		}
-		if deadline, ok := probeCtx.Deadline(); ok {
-			if err := conn.SetDeadline(deadline); err != nil {
-				conn.Close()
-				return nil, err
-			}
-		}
-		return conn, nil
 	}
+	return conn, nil
 }
 
 func judgeHTTP(start time.Time, resp *http.Response, c config.Check) model.Result {
