@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,13 +71,12 @@ type AnswerReport struct {
 
 // Endpoint returns the report of the endpoint named name; ok is false when
 // /healthz has none.
-func (h Healthz) Endpoint(name string) (e EndpointReport, ok bool) {
-	for _, e := range h.Endpoints {
-		if e.Name == name {
-			return e, true
-		}
+func (h Healthz) Endpoint(name string) (EndpointReport, bool) {
+	i := slices.IndexFunc(h.Endpoints, func(e EndpointReport) bool { return e.Name == name })
+	if i < 0 {
+		return EndpointReport{}, false
 	}
-	return EndpointReport{}, false
+	return h.Endpoints[i], true
 }
 
 func (n *Node) report() Healthz {
