@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"outlast/bench/internal/benchkit"
 )
 
 // warmResult is the cluster's state when the measurement starts.
@@ -106,13 +108,13 @@ type quietResult struct {
 // cpuMark is the CPU counters read at one end of the window.
 type cpuMark struct {
 	at            time.Time
-	machine       machineCPU
+	busy, total   time.Duration // the whole machine's CPU so far
 	targets, self float64
 }
 
 func (b *bench) markCPU() cpuMark {
 	m := cpuMark{at: time.Now()}
-	m.machine, _ = readMachineCPU()
+	m.busy, m.total, _ = benchkit.MachineCPU()
 	m.targets = cpuSeconds(b.targets.Pid())
 	m.self = cpuSeconds(os.Getpid())
 	return m
@@ -175,7 +177,7 @@ func (b *bench) quietWindow(ctx context.Context, leader string) (quietResult, er
 		return q, err
 	}
 	wall := cpuEnd.at.Sub(cpuStart.at).Seconds()
-	q.machineCores = busyCores(cpuStart.machine, cpuEnd.machine)
+	q.machineCores = busyCores(cpuStart, cpuEnd)
 	q.targetsCores = (cpuEnd.targets - cpuStart.targets) / wall
 	q.selfCores = (cpuEnd.self - cpuStart.self) / wall
 	q.served = servedEnd - servedStart

@@ -100,7 +100,7 @@ func (b *bench) cpuNow() (cpuReading, error) {
 		return c, fmt.Errorf("server: %w", err)
 	}
 	c.server = user + sys
-	c.machine, err = machineBusy()
+	c.machine, _, err = benchkit.MachineCPU()
 	return c, err
 }
 

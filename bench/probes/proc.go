@@ -8,9 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
-
-	"outlast/bench/internal/benchkit"
 )
 
 // procStatus reads the named kB fields of /proc/PID/status (VmHWM, VmRSS)
@@ -39,25 +36,6 @@ func procStatus(pid int, keys ...string) (map[string]float64, error) {
 		}
 	}
 	return out, nil
-}
-
-// machineBusy is the CPU the whole machine has used so far, all cores,
-// from the first line of /proc/stat: user, nice, system, irq and softirq.
-func machineBusy() (time.Duration, error) {
-	data, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0, err
-	}
-	line, _, _ := strings.Cut(string(data), "\n")
-	fields := strings.Fields(line)
-	var ticks int64
-	for _, i := range []int{1, 2, 3, 6, 7} {
-		if i < len(fields) {
-			n, _ := strconv.ParseInt(fields[i], 10, 64)
-			ticks += n
-		}
-	}
-	return time.Duration(ticks) * time.Second / benchkit.ClockTicks, nil
 }
 
 // raiseFileLimit lifts RLIMIT_NOFILE so the server can hold 10,000
