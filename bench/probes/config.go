@@ -23,8 +23,6 @@ type layout struct {
 	httpListen string
 }
 
-func (l layout) endpoints() int { return l.services * l.perService }
-
 func serviceName(s int) string     { return fmt.Sprintf("s%03d.example.test", s) }
 func endpointName(s, e int) string { return fmt.Sprintf("e%03d-%03d", s, e) }
 
