@@ -1,0 +1,128 @@
+// Package httpguard bounds what one client can hold of a node's HTTP
+// listener: time (header, body, response and idle timeouts), memory (header
+// size), file descriptors (a connection cap per client address and in all)
+// and the log (server errors sampled, not one line each). It also refuses
+// requests whose Host header names a host the node was not told it serves,
+// which keeps DNS rebinding pages away from the status page and the API.
+//
+// A node's HTTP port shares the process's open-file limit with its probes,
+// Raft and DNS over TCP. Without these bounds, 2,000 idle connections that
+// sent one GET each exhausted that limit, every probe failed with "too many
+// open files" and the node voted every endpoint down. The caps keep the
+// HTTP side to a fixed share of the limit; the timeouts return what a slow
+// or silent client holds.
+//
+// Wiring, in that order: wrap the raw TCP listener with NewListener (under
+// TLS, if any), serve it with the *http.Server of NewServer, and put
+// CheckHost in front of the handler.
+package httpguard
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Limits bounds one HTTP listener. The zero value of a field means its
+// default; DefaultLimits returns them all filled in.
+type Limits struct {
+	// ReadHeaderTimeout bounds reading a request's headers, and a TLS
+	// handshake (default 5s).
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole request, headers and body (default
+	// 10s). The largest body is a 4 MB configuration file, which needs 3.2
+	// Mbit/s to arrive in time; a typical file of tens of KB needs only
+	// tens of kbit/s. A client sending 1 byte a second is cut off here.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds the time from the end of the request headers to
+	// the end of the response (default 30s). It must cover the slowest
+	// handler plus the largest body: a configuration apply waits up to 12 s
+	// (10 s to commit, 2 s to apply locally), and a /metrics scrape of
+	// 10,000 endpoints is about 10 MB (0.3 s of CPU, 8 s at 10 Mbit/s).
+	WriteTimeout time.Duration
+	// IdleTimeout is how long a kept-alive connection may wait for its next
+	// request before the server closes it (default 30s): long enough that
+	// a Prometheus scraping every 15 s keeps its connection, short enough
+	// that a client which went away returns its descriptor soon.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds a request's header block (default 64 KiB).
+	// Headers here are a bearer token and a browser's cookies; browsers
+	// send every cookie set for localhost, whatever the port, hence not less.
+	MaxHeaderBytes int
+	// PerClient is how many connections one client may hold open at once
+	// (default 64). A client is an IPv4 address or an IPv6 /64, loopback
+	// included. A browser opens at most 6 per host and Prometheus 1, so 64
+	// leaves room for a NAT'ed office of operators; one address cannot take
+	// more than 1/16 of Total.
+	PerClient int
+	// Total is how many connections the listener holds open at once
+	// (default 1024, or a quarter of the process's open-file limit when
+	// that is lower). It keeps three quarters of the descriptors for
+	// probes, Raft and DNS whatever the HTTP side is sent.
+	Total int
+}
+
+// Default limits; see the fields of Limits for why.
+const (
+	DefaultReadHeaderTimeout = 5 * time.Second
+	DefaultReadTimeout       = 10 * time.Second
+	DefaultWriteTimeout      = 30 * time.Second
+	DefaultIdleTimeout       = 30 * time.Second
+	DefaultMaxHeaderBytes    = 64 << 10
+	DefaultPerClient         = 64
+	DefaultTotal             = 1024
+)
+
+// DefaultLimits returns the defaults, Total bounded by the open-file limit.
+func DefaultLimits() Limits { return Limits{}.withDefaults() }
+
+// withDefaults fills in every zero field.
+func (l Limits) withDefaults() Limits {
+	set := func(d *time.Duration, def time.Duration) {
+		if *d <= 0 {
+			*d = def
+		}
+	}
+	set(&l.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	set(&l.ReadTimeout, DefaultReadTimeout)
+	set(&l.WriteTimeout, DefaultWriteTimeout)
+	set(&l.IdleTimeout, DefaultIdleTimeout)
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if l.Total <= 0 {
+		l.Total = defaultTotal(openFileLimit())
+	}
+	if l.PerClient <= 0 {
+		l.PerClient = DefaultPerClient
+	}
+	l.PerClient = min(l.PerClient, l.Total)
+	return l
+}
+
+// defaultTotal is DefaultTotal, or a quarter of the open-file limit
+// (0: unknown) when that is lower, and never below 16.
+func defaultTotal(fileLimit uint64) int {
+	if fileLimit == 0 || fileLimit/4 >= DefaultTotal {
+		return DefaultTotal
+	}
+	return max(int(fileLimit/4), 16)
+}
+
+// NewServer returns a server for h with every timeout and size of l set
+// (zero fields take their defaults) and an error log that writes to logger
+// at most a few lines a second, counting the ones it drops: a scanner's
+// failed TLS handshakes otherwise log a line each. Serve it on a listener
+// from NewListener.
+func NewServer(h http.Handler, l Limits, logger *slog.Logger) *http.Server {
+	l = l.withDefaults()
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: l.ReadHeaderTimeout,
+		ReadTimeout:       l.ReadTimeout,
+		WriteTimeout:      l.WriteTimeout,
+		IdleTimeout:       l.IdleTimeout,
+		MaxHeaderBytes:    l.MaxHeaderBytes,
+		ErrorLog:          newErrorLog(logger),
+	}
+}
