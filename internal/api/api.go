@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"outlast/internal/config"
@@ -14,7 +15,9 @@ import (
 // Prefix is where the API lives on the node's HTTP listener.
 const Prefix = "/api/v1/"
 
-// Limits on what a request may carry.
+// Limits on what a request may carry. Every body is read through
+// http.MaxBytesReader with one of these; a larger one is refused with 413
+// before more of it is read.
 const (
 	maxJSONBody   = 64 << 10 // an override request is a few hundred bytes
 	maxConfigBody = 4 << 20  // a configuration file with many services
@@ -22,10 +25,14 @@ const (
 	proposeTimeout = 10 * time.Second
 )
 
-type handler struct {
+// Handler is the API of one node. Its routes are fixed; who may use them
+// is not: SetAuth swaps the tokens, and every request checks the ones in
+// force when it arrives.
+type Handler struct {
 	b    Backend
-	auth *auth
+	auth atomic.Pointer[auth]
 	log  *slog.Logger
+	mux  *http.ServeMux
 }
 
 // route is one path with a handler per method and the scope each needs.
@@ -41,18 +48,19 @@ type method struct {
 }
 
 // New returns the API of the node b describes, serving every route under
-// Prefix; mount it there (or at "/"). cfg says who may use it. A change
-// of cfg needs a new handler.
-func New(b Backend, cfg config.API, logger *slog.Logger) http.Handler {
+// Prefix; mount it there (or at "/"). cfg says who may use it until the
+// next SetAuth.
+func New(b Backend, cfg config.API, logger *slog.Logger) *Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	h := &handler{b: b, auth: newAuth(cfg), log: logger.With("component", "api")}
+	h := &Handler{b: b, log: logger.With("component", "api")}
+	h.auth.Store(newAuth(cfg))
 	mux := http.NewServeMux()
 	for _, rt := range h.routes() {
 		allowed := make([]string, 0, len(rt.methods))
 		for _, m := range rt.methods {
-			mux.Handle(m.name+" "+rt.path, h.auth.require(m.scope, m.fn))
+			mux.Handle(m.name+" "+rt.path, require(h.auth.Load, m.scope, m.fn))
 			allowed = append(allowed, m.name)
 		}
 		// Without a method the pattern only catches what the others do not.
@@ -61,10 +69,20 @@ func New(b Backend, cfg config.API, logger *slog.Logger) http.Handler {
 	mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, CodeNotFound, "no API route "+r.URL.Path)
 	})
-	return mux
+	h.mux = mux
+	return h
 }
 
-func (h *handler) routes() []route {
+// ServeHTTP serves the API.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// SetAuth makes cfg's tokens and public_status the ones in force, at once
+// and for every route, including what h.Protect guards: a token removed
+// from cfg is refused from the next request on. Call it when a reloaded
+// configuration changes the api section.
+func (h *Handler) SetAuth(cfg config.API) { h.auth.Store(newAuth(cfg)) }
+
+func (h *Handler) routes() []route {
 	read, admin := config.ScopeRead, config.ScopeAdmin
 	return []route{
 		{Prefix + "status", []method{{"GET", read, h.status}}},

@@ -76,32 +76,42 @@ func bearer(r *http.Request) (token string, present bool) {
 	return strings.TrimSpace(token), true
 }
 
-// require admits requests whose token has the scope: a read needs read or
-// admin (or nothing for a GET when the status is public), a write needs
-// admin. A
-// token that is presented but unknown is refused even on a public read, so
-// an operator with a mistyped token learns of it before their first write.
-func (a *auth) require(scope config.Scope, next http.Handler) http.Handler {
+// check decides whether r may use a route needing scope: a read needs
+// read or admin (or nothing for a GET when the status is public), a write
+// needs admin. A token that is presented but unknown is refused even on a
+// public read, so an operator with a mistyped token learns of it before
+// their first write. On refusal it returns the answer to give.
+func (a *auth) check(r *http.Request, scope config.Scope) (c caller, status int, code, msg string) {
+	token, present := bearer(r)
+	if !present {
+		if scope == config.ScopeRead && a.public && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			return caller{name: Anonymous}, 0, "", ""
+		}
+		return c, http.StatusUnauthorized, CodeUnauthorized, "this needs a bearer token (Authorization: Bearer TOKEN)"
+	}
+	c, ok := a.lookup(token)
+	if !ok {
+		return c, http.StatusUnauthorized, CodeUnauthorized, "the bearer token is not one this node knows"
+	}
+	if scope == config.ScopeAdmin && c.scope != config.ScopeAdmin {
+		return c, http.StatusForbidden, CodeForbidden, "token " + c.name + " has scope " + string(c.scope) + "; this needs admin"
+	}
+	return c, 0, "", ""
+}
+
+// require admits the requests that the auth current at their arrival
+// admits for scope (see check) and answers the others.
+func require(current func() *auth, scope config.Scope, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, present := bearer(r)
-		if !present {
-			if scope == config.ScopeRead && a.public && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, caller{name: Anonymous})))
-				return
-			}
-			unauthorized(w, "this needs a bearer token (Authorization: Bearer TOKEN)")
-			return
+		c, status, code, msg := current().check(r, scope)
+		switch status {
+		case 0:
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
+		case http.StatusUnauthorized:
+			unauthorized(w, msg)
+		default:
+			writeError(w, status, code, msg)
 		}
-		c, ok := a.lookup(token)
-		if !ok {
-			unauthorized(w, "the bearer token is not one this node knows")
-			return
-		}
-		if scope == config.ScopeAdmin && c.scope != config.ScopeAdmin {
-			writeError(w, http.StatusForbidden, CodeForbidden, "token "+c.name+" has scope "+string(c.scope)+"; this needs admin")
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
 	})
 }
 
@@ -111,8 +121,25 @@ func unauthorized(w http.ResponseWriter, msg string) {
 }
 
 // Protect puts the API's read access rule in front of h: a read or admin
-// token, or none when cfg.PublicStatus is set. It is for the status page,
-// which applies no authentication of its own.
+// token, or none when cfg.PublicStatus is set. The rule is fixed to cfg;
+// (*Handler).Protect follows SetAuth instead.
 func Protect(cfg config.API, h http.Handler) http.Handler {
-	return newAuth(cfg).require(config.ScopeRead, h)
+	a := newAuth(cfg)
+	return require(func() *auth { return a }, config.ScopeRead, h)
+}
+
+// Protect puts the API's read access rule, as the last SetAuth left it,
+// in front of next: for the status page and anything else on the node's
+// listener that shows what the API's reads show.
+func (h *Handler) Protect(next http.Handler) http.Handler {
+	return require(h.auth.Load, config.ScopeRead, next)
+}
+
+// CanRead reports whether r may see what a read shows: it carries a read
+// or admin token in force, or it carries none and the status is public.
+// It is for a handler that must answer everyone, such as /healthz for load
+// balancers, but shows details only to readers.
+func (h *Handler) CanRead(r *http.Request) bool {
+	_, status, _, _ := h.auth.Load().check(r, config.ScopeRead)
+	return status == 0
 }

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"outlast/internal/config"
 )
 
 type reply struct {
@@ -168,5 +170,94 @@ func TestProtect(t *testing.T) {
 				t.Errorf("public=%v token %q: status %d, want %d", public, tc.token, w.Code, tc.want)
 			}
 		}
+	}
+}
+
+// Regression for defect 4: tokens removed from the configuration kept
+// working until the process restarted. After SetAuth they are refused on
+// the next request, by the API and by what its Protect guards.
+func TestSetAuthRevokes(t *testing.T) {
+	h := New(sample(t), apiConfig(false), nil)
+	// Built before the swaps, as the node builds its mux once.
+	page := h.Protect(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "page") }))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	s := &server{Server: srv}
+	status := func(token string) (apiStatus, pageStatus int) {
+		t.Helper()
+		apiStatus = call(t, s, "GET", "/api/v1/status", token, "").status
+		req := httptest.NewRequest("GET", "/", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		w := httptest.NewRecorder()
+		page.ServeHTTP(w, req)
+		return apiStatus, w.Code
+	}
+	if a, p := status(readToken); a != 200 || p != 200 {
+		t.Fatalf("before the swap: bob's read token got %d from the API and %d from the page, want 200", a, p)
+	}
+
+	// bob's token is removed and a new one for dave added.
+	cfg := apiConfig(false)
+	cfg.Tokens = []config.Token{cfg.Tokens[0], {Name: "dave", Scope: config.ScopeRead, SHA256: sha("dave-token-0123456789")}}
+	h.SetAuth(cfg)
+	if a, p := status(readToken); a != 401 || p != 401 {
+		t.Errorf("after the swap: the removed token got %d from the API and %d from the page, want 401", a, p)
+	}
+	if a, p := status("dave-token-0123456789"); a != 200 || p != 200 {
+		t.Errorf("after the swap: the added token got %d and %d, want 200", a, p)
+	}
+	call(t, s, "POST", "/api/v1/overrides", adminToken, overrideBody).decode(t, 201, &Override{})
+
+	// public_status turned off takes effect as well.
+	public := apiConfig(true)
+	h.SetAuth(public)
+	if a, p := status(""); a != 200 || p != 200 {
+		t.Errorf("public: no token got %d and %d, want 200", a, p)
+	}
+	h.SetAuth(apiConfig(false))
+	if a, p := status(""); a != 401 || p != 401 {
+		t.Errorf("no longer public: no token got %d and %d, want 401", a, p)
+	}
+}
+
+func TestCanRead(t *testing.T) {
+	for _, public := range []bool{false, true} {
+		h := New(sample(t), apiConfig(public), nil)
+		for _, tc := range []struct {
+			token string
+			want  bool
+		}{{"", public}, {readToken, true}, {adminToken, true}, {"nope", false}} {
+			req := httptest.NewRequest("GET", "/healthz", nil)
+			if tc.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tc.token)
+			}
+			if got := h.CanRead(req); got != tc.want {
+				t.Errorf("public=%v token %q: CanRead %v, want %v", public, tc.token, got, tc.want)
+			}
+		}
+	}
+}
+
+// Every JSON body is bounded, strict about its fields and about what
+// follows it.
+func TestOverrideBodyRefusals(t *testing.T) {
+	s := serve(t, sample(t), false)
+	big := `{"endpoint":"use1","kind":"drain","reason":"` + strings.Repeat("x", maxJSONBody) + `"}`
+	for _, tc := range []struct {
+		name, body string
+		status     int
+	}{
+		{"too large", big, 413},
+		{"unknown field", `{"endpoint":"use1","kind":"drain","reason":"r","colour":"blue"}`, 400},
+		{"two values", overrideBody + ` {}`, 400},
+		{"stray brace", overrideBody + `}`, 400},
+		{"not an object", `[1]`, 400},
+		{"empty", ``, 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			call(t, s, "POST", "/api/v1/overrides", adminToken, tc.body).wantError(t, tc.status, CodeBadRequest)
+		})
 	}
 }

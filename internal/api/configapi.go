@@ -21,7 +21,7 @@ const (
 // requestFile names the configuration text of a request in its problems.
 const requestFile = "request"
 
-func (h *handler) config(w http.ResponseWriter, _ *http.Request) {
+func (h *Handler) config(w http.ResponseWriter, _ *http.Request) {
 	st := h.agreed()
 	if c := st.Config; c != nil {
 		writeJSON(w, http.StatusOK, ConfigDoc{Version: c.Version, Hash: c.Hash, AppliedAt: c.At, AppliedBy: c.Who, Config: c.Shared})
@@ -35,7 +35,7 @@ func (h *handler) config(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, doc)
 }
 
-func (h *handler) validate(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) validate(w http.ResponseWriter, r *http.Request) {
 	cfg, ok := h.parse(w, r)
 	if ok {
 		writeJSON(w, http.StatusOK, Validation{Valid: true, Hash: cfg.Hash})
@@ -44,7 +44,7 @@ func (h *handler) validate(w http.ResponseWriter, r *http.Request) {
 
 // parse reads the request body as a configuration file; when it is not
 // one it answers the request (422 with the problems) and returns false.
-func (h *handler) parse(w http.ResponseWriter, r *http.Request) (*config.Config, bool) {
+func (h *Handler) parse(w http.ResponseWriter, r *http.Request) (*config.Config, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxConfigBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -74,7 +74,7 @@ func (h *handler) parse(w http.ResponseWriter, r *http.Request) (*config.Config,
 	return nil, false
 }
 
-func (h *handler) apply(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) apply(w http.ResponseWriter, r *http.Request) {
 	var base uint64
 	if s := r.URL.Query().Get("base_version"); s != "" {
 		v, err := strconv.ParseUint(s, 10, 64)
@@ -112,7 +112,7 @@ func (h *handler) apply(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (h *handler) conflict(w http.ResponseWriter, base, current uint64) {
+func (h *Handler) conflict(w http.ResponseWriter, base, current uint64) {
 	writeError(w, http.StatusConflict, CodeVersionConflict, fmt.Sprintf(
 		"the configuration changed since you read it: you edited version %d, but version %d is current; get it again and redo your change", base, current))
 }
@@ -120,7 +120,7 @@ func (h *handler) conflict(w http.ResponseWriter, base, current uint64) {
 // waitForConfig returns the version of the configuration with hash once
 // this node applied it. A change commits on the leader first, so a
 // follower may lag a moment; 0 if it did not catch up in time.
-func (h *handler) waitForConfig(r *http.Request, hash string) uint64 {
+func (h *Handler) waitForConfig(r *http.Request, hash string) uint64 {
 	deadline := time.NewTimer(applyWait)
 	defer deadline.Stop()
 	tick := time.NewTicker(applyPoll)

@@ -15,7 +15,7 @@ const (
 
 // events answers the events with Seq > since, oldest first. Without since
 // the page starts at the oldest event the history still holds.
-func (h *handler) events(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	since, limit, err := eventQuery(r)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, CodeBadRequest, err.Error())

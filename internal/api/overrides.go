@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -19,7 +20,7 @@ func overrideOf(o state.Override, now time.Time) Override {
 		Expires: o.Expires, Active: o.Active(now)}
 }
 
-func (h *handler) overrides(w http.ResponseWriter, _ *http.Request) {
+func (h *Handler) overrides(w http.ResponseWriter, _ *http.Request) {
 	st, now := h.agreed(), h.b.Now()
 	out := struct {
 		Overrides []Override `json:"overrides"`
@@ -31,10 +32,9 @@ func (h *handler) overrides(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (h *handler) setOverride(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) setOverride(w http.ResponseWriter, r *http.Request) {
 	var req OverrideRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		writeError(w, http.StatusBadRequest, CodeBadRequest, err.Error())
+	if !decodeJSON(w, r, &req) {
 		return
 	}
 	now := h.b.Now()
@@ -74,7 +74,7 @@ func (req OverrideRequest) override(now time.Time) (state.Override, error) {
 	return o, nil
 }
 
-func (h *handler) clearOverride(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) clearOverride(w http.ResponseWriter, r *http.Request) {
 	endpoint := r.PathValue("endpoint")
 	why := reason(r)
 	if why == "" {
@@ -101,7 +101,7 @@ func (h *handler) clearOverride(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, overrideOf(o, now))
 }
 
-func (h *handler) knownEndpoint(st *state.State, name string) bool {
+func (h *Handler) knownEndpoint(st *state.State, name string) bool {
 	var services []config.Service
 	if st.Config != nil {
 		services = st.Config.Shared.Services
@@ -128,7 +128,7 @@ func reason(r *http.Request) string {
 
 // propose commits cmd; on failure it answers the request with the refusal
 // mapped to a status and returns false.
-func (h *handler) propose(w http.ResponseWriter, r *http.Request, cmd state.Command) bool {
+func (h *Handler) propose(w http.ResponseWriter, r *http.Request, cmd state.Command) bool {
 	ctx, cancel := context.WithTimeout(r.Context(), proposeTimeout)
 	defer cancel()
 	err := h.b.Propose(ctx, cmd)
@@ -153,16 +153,28 @@ func (h *handler) propose(w http.ResponseWriter, r *http.Request, cmd state.Comm
 	return false
 }
 
-// decodeJSON reads one JSON value, refusing unknown fields so a typo in a
-// field name is an error rather than a silently ignored setting.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+// decodeJSON reads the body as one JSON value of at most maxJSONBody
+// bytes into v, refusing unknown fields so a typo in a field name is an
+// error rather than a silently ignored setting, and anything after the
+// value. When it cannot, it answers the request (400, or 413 for a body
+// too large) and returns false.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("request body: %w", err)
+	err := dec.Decode(v)
+	if err == nil {
+		if _, next := dec.Token(); next != io.EOF {
+			err = errors.New("more than one JSON value, or text after it")
+		}
 	}
-	if dec.More() {
-		return errors.New("request body: more than one JSON value")
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, CodeBadRequest, fmt.Sprintf("request body larger than %d bytes", maxJSONBody))
+	default:
+		writeError(w, http.StatusBadRequest, CodeBadRequest, "request body: "+err.Error())
 	}
-	return nil
+	return false
 }

@@ -23,7 +23,7 @@ type serviceView struct {
 	staleAfter int
 }
 
-func (h *handler) view(r *http.Request) serviceView {
+func (h *Handler) view(r *http.Request) serviceView {
 	v := serviceView{st: h.agreed(), cfg: h.b.Config(), self: h.b.Info(), now: h.b.Now(), staleAfter: 3}
 	if v.cfg != nil && v.cfg.Health.StaleAfter > 0 {
 		v.staleAfter = v.cfg.Health.StaleAfter
@@ -39,7 +39,7 @@ func (v serviceView) services() []config.Service {
 	return v.cfg.Services
 }
 
-func (h *handler) services(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) services(w http.ResponseWriter, r *http.Request) {
 	v := h.view(r)
 	out := struct {
 		Services []Service `json:"services"`
@@ -51,7 +51,7 @@ func (h *handler) services(w http.ResponseWriter, r *http.Request) {
 }
 
 // service answers one service by name, with or without the trailing dot.
-func (h *handler) service(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) service(w http.ResponseWriter, r *http.Request) {
 	name := strings.ToLower(strings.TrimSuffix(r.PathValue("name"), ".")) + "."
 	v := h.view(r)
 	for _, svc := range v.services() {

@@ -10,14 +10,14 @@ import (
 )
 
 // agreed returns the backend's state, or an empty one before it has any.
-func (h *handler) agreed() *state.State {
+func (h *Handler) agreed() *state.State {
 	if st := h.b.State(); st != nil {
 		return st
 	}
 	return state.New()
 }
 
-func (h *handler) status(w http.ResponseWriter, _ *http.Request) {
+func (h *Handler) status(w http.ResponseWriter, _ *http.Request) {
 	st, info, now := h.agreed(), h.b.Info(), h.b.Now()
 	cs := h.b.Cluster()
 	out := Status{Node: info, Now: now, Config: h.configInfo(st)}
@@ -51,7 +51,7 @@ func (h *handler) status(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (h *handler) configInfo(st *state.State) ConfigInfo {
+func (h *Handler) configInfo(st *state.State) ConfigInfo {
 	if c := st.Config; c != nil {
 		return ConfigInfo{Version: c.Version, Hash: c.Hash, AppliedAt: c.At, AppliedBy: c.Who}
 	}
@@ -61,7 +61,7 @@ func (h *handler) configInfo(st *state.State) ConfigInfo {
 	return ConfigInfo{}
 }
 
-func (h *handler) answers(w http.ResponseWriter, _ *http.Request) {
+func (h *Handler) answers(w http.ResponseWriter, _ *http.Request) {
 	answers := h.b.Answers()
 	out := struct {
 		Answers []Answer `json:"answers"`
