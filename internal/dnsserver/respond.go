@@ -61,14 +61,31 @@ func (s *Snapshot) respond(out []byte, r *dns.Msg, udp bool) ([]byte, uint16, in
 	out = binary.BigEndian.AppendUint16(out[:end], q.Qtype)
 	out = binary.BigEndian.AppendUint16(out, q.Qclass)
 
-	opt := r.IsEdns0()
+	m := screen(r, q.Qtype)
 	var rep reply
-	if opt != nil && opt.Version() != 0 {
-		rep.rcode = dns.RcodeBadVers // RFC 6891 6.1.3
+	if m.rcode != dns.RcodeSuccess {
+		rep.rcode = m.rcode
 	} else {
 		rep = s.lookup(out[headerLen:end], q.Qtype, q.Qclass)
 	}
-	return finish(out, r, &rep, end-headerLen, opt, sizeLimit(opt, udp)), q.Qtype, rep.rcode
+	limit := sizeLimit(m.opt, udp)
+	out = finish(out, r, &rep, end-headerLen, m.opt, limit)
+	if m.tsig != nil {
+		out = appendTSIG(out, m.tsig, r.Id, limit)
+	}
+	return out, q.Qtype, rep.rcode
+}
+
+// appendTSIG adds the BADKEY TSIG to a finished reply and counts it in the
+// header, or sets TC when it does not fit, so the client asks over TCP.
+func appendTSIG(out []byte, t *dns.TSIG, id uint16, limit int) []byte {
+	out, ok := appendBadKey(out, t, id, limit)
+	if !ok {
+		binary.BigEndian.PutUint16(out[2:], binary.BigEndian.Uint16(out[2:])|flagTC)
+		return out
+	}
+	binary.BigEndian.PutUint16(out[10:], binary.BigEndian.Uint16(out[10:])+1)
+	return out
 }
 
 // lookup resolves a question given its wire-form name in the asked case.

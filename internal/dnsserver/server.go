@@ -27,8 +27,9 @@ type Options struct {
 	Logger *slog.Logger
 	// OnQuery, when set, is called after every response is written with the
 	// question type (0 when there was no single question) and the rcode,
-	// including extended rcodes such as BADVERS (16). It runs on the query
-	// path, so it must be cheap and safe for concurrent use.
+	// including extended rcodes such as BADVERS (16); for a TCP request
+	// refused from its header or that does not parse, just before. It runs
+	// on the query path, so it must be cheap and safe for concurrent use.
 	OnQuery func(qtype uint16, rcode int)
 }
 
@@ -92,14 +93,22 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	}
 }
 
-// acceptAll lets every request but a response reach ServeDNS, so opcode and
-// question-count errors are answered (and counted) in one place. The section
-// bounds of miekg's default stay, so no huge update message is unpacked.
+// acceptAll decides from the header alone, before anything is unpacked,
+// which requests reach ServeDNS: a response is ignored, an opcode other than
+// QUERY gets NOTIMP and a question count other than one FORMERR, without
+// parsing a single name (65,535 announced questions full of compression
+// pointers would otherwise cost many times a normal query). The other
+// sections are bounded too (see the constants in meta.go), so nothing
+// large is ever unpacked.
 func acceptAll(h dns.Header) dns.MsgAcceptAction {
 	switch {
-	case h.Bits&(1<<15) != 0:
+	case h.Bits&flagQR != 0:
 		return dns.MsgIgnore
-	case h.Ancount > 1 || h.Nscount > 1 || h.Arcount > 2:
+	case int(h.Bits>>11)&0xF != dns.OpcodeQuery:
+		return dns.MsgRejectNotImplemented
+	case h.Qdcount != queryQuestions:
+		return dns.MsgReject
+	case h.Ancount > maxAnswer || h.Nscount > maxAuthority || h.Arcount > maxAdditional:
 		return dns.MsgReject
 	}
 	return dns.MsgAccept
@@ -119,8 +128,11 @@ func (s *Server) Start(addr string) (udp, tcp net.Addr, err error) {
 		return nil, nil, err
 	}
 	s.udp = conns
-	s.tcp = &dns.Server{Listener: ln, Handler: s, MsgAcceptFunc: acceptAll,
-		ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second, IdleTimeout: func() time.Duration { return 8 * time.Second }}
+	// miekg sets no write deadline (WriteTimeout is unused for TCP), so the
+	// listener's connections set their own: see tcp.go.
+	s.tcp = &dns.Server{Listener: &tcpListener{Listener: ln}, Handler: s,
+		MsgAcceptFunc: s.acceptTCP, MsgInvalidFunc: s.invalidTCP, MaxTCPQueries: tcpQueriesPerConn,
+		ReadTimeout: 2 * time.Second, IdleTimeout: func() time.Duration { return 8 * time.Second }}
 	s.done = make(chan struct{})
 	var started, stopped sync.WaitGroup
 	started.Add(1)

@@ -364,6 +364,10 @@ func TestMalformedRequests(t *testing.T) {
 	}
 }
 
+// TestOnQueryHook: every reply is counted once, on either transport,
+// including requests refused from their header alone. Each event is
+// awaited before the next query, since the hook runs after the reply is
+// written and so may lag the client.
 func TestOnQueryHook(t *testing.T) {
 	type event struct {
 		qtype uint16
@@ -371,13 +375,31 @@ func TestOnQueryHook(t *testing.T) {
 	}
 	events := make(chan event, 16)
 	ts := startServer(t, testSnapshot(t), Options{OnQuery: func(q uint16, r int) { events <- event{q, r} }})
-	ts.exchange(t, "udp", question("www.example.test.", dns.TypeAAAA))
-	ts.exchange(t, "tcp", question("nope.example.test.", dns.TypeA))
-	ts.exchange(t, "udp", question("elsewhere.test.", dns.TypeMX))
-	wantEvents := []event{{dns.TypeAAAA, dns.RcodeSuccess}, {dns.TypeA, dns.RcodeNameError}, {dns.TypeMX, dns.RcodeRefused}}
-	for _, w := range wantEvents {
-		if got := <-events; got != w {
-			t.Errorf("OnQuery(%d, %d), want (%d, %d)", got.qtype, got.rcode, w.qtype, w.rcode)
+	noQuestion := new(dns.Msg)
+	noQuestion.Id = dns.Id()
+	notify := question("example.test.", dns.TypeSOA)
+	notify.Opcode = dns.OpcodeNotify
+	cases := []struct {
+		network string
+		m       *dns.Msg
+		want    event
+	}{
+		{"udp", question("www.example.test.", dns.TypeAAAA), event{dns.TypeAAAA, dns.RcodeSuccess}},
+		{"tcp", question("nope.example.test.", dns.TypeA), event{dns.TypeA, dns.RcodeNameError}},
+		{"udp", question("elsewhere.test.", dns.TypeMX), event{dns.TypeMX, dns.RcodeRefused}},
+		{"tcp", noQuestion, event{0, dns.RcodeFormatError}},
+		{"tcp", notify, event{0, dns.RcodeNotImplemented}},
+		{"udp", noQuestion, event{0, dns.RcodeFormatError}},
+	}
+	for _, c := range cases {
+		ts.exchange(t, c.network, c.m)
+		select {
+		case got := <-events:
+			if got != c.want {
+				t.Errorf("%s %v: OnQuery(%d, %d), want (%d, %d)", c.network, c.m.Question, got.qtype, got.rcode, c.want.qtype, c.want.rcode)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s %v: OnQuery not called within 5 s", c.network, c.m.Question)
 		}
 	}
 }

@@ -162,9 +162,10 @@ func (s *Server) send(pc *ipv6.PacketConn, replies []ipv6.Message) {
 
 // answerUDP answers one datagram the way miekg's Server does before it
 // calls a handler: garbage without a header is dropped (a reply to it could
-// amplify an attack), a request acceptAll rejects or that does not parse
-// gets FORMERR, a response is ignored; the rest is answered from the
-// current snapshot. ok is false when nothing is to be sent.
+// amplify an attack), a response is ignored, a request acceptAll rejects
+// gets its NOTIMP or FORMERR, one that does not parse FORMERR; the rest is
+// answered from the current snapshot. ok is false when nothing is to be
+// sent.
 func (s *Server) answerUDP(req *dns.Msg, m, out []byte) (reply []byte, qtype uint16, rcode int, ok bool) {
 	if len(m) < headerLen {
 		return nil, 0, 0, false
@@ -182,8 +183,12 @@ func (s *Server) answerUDP(req *dns.Msg, m, out []byte) (reply []byte, qtype uin
 		reply, qtype, rcode = s.snap.Load().respond(out, req, true)
 		return reply, qtype, rcode, true
 	}
-	bare := dns.Msg{MsgHdr: dns.MsgHdr{Id: h.Id, Opcode: int(h.Bits>>11) & 0xF, RecursionDesired: h.Bits&(1<<8) != 0}}
-	return appendBare(out, &bare, dns.RcodeFormatError), 0, dns.RcodeFormatError, true
+	rcode = dns.RcodeFormatError
+	if action == dns.MsgRejectNotImplemented {
+		rcode = dns.RcodeNotImplemented
+	}
+	bare := dns.Msg{MsgHdr: dns.MsgHdr{Id: h.Id, Opcode: int(h.Bits>>11) & 0xF, RecursionDesired: h.Bits&flagRD != 0}}
+	return appendBare(out, &bare, rcode), 0, rcode, true
 }
 
 // oobSize holds the control messages a dual-stack socket may attach to one

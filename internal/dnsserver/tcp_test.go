@@ -1,0 +1,130 @@
+package dnsserver
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// TestTCPPipelinedQueriesAllAnswered: a client that writes many queries on
+// one connection before reading gets an answer to every one up to the
+// per-connection limit, in order with matching IDs, and then a clean end
+// of stream (FIN), not a reset that would discard answers already sent.
+// miekg's default limit answered 128 of 200 and then reset.
+func TestTCPPipelinedQueriesAllAnswered(t *testing.T) {
+	ts := startServer(t, testSnapshot(t), Options{})
+	for _, n := range []int{200, tcpQueriesPerConn + 50} {
+		conn, err := net.Dial("tcp", ts.tcp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.SetDeadline(time.Now().Add(60 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		wrote := make(chan error, 1)
+		go func() { _, err := conn.Write(pipelined(t, n)); wrote <- err }()
+		got, err := readAnswers(conn)
+		conn.Close()
+		if werr := <-wrote; werr != nil {
+			t.Errorf("%d queries: writing them: %v", n, werr)
+		}
+		want := min(n, tcpQueriesPerConn)
+		if got != want || !errors.Is(err, io.EOF) {
+			t.Errorf("%d pipelined queries: %d answers in order, then %v; want %d answers, then EOF", n, got, err, want)
+		}
+	}
+}
+
+// pipelined is n length-prefixed queries with IDs 0 to n-1.
+func pipelined(t *testing.T, n int) []byte {
+	var out []byte
+	for i := range n {
+		m := question(burstNames[i%len(burstNames)], dns.TypeA)
+		m.Id = uint16(i)
+		b := packed(t, m)
+		out = binary.BigEndian.AppendUint16(out, uint16(len(b)))
+		out = append(out, b...)
+	}
+	return out
+}
+
+// readAnswers reads replies until the stream ends and returns how many
+// came in order: reply i must carry ID i and the question of query i.
+func readAnswers(conn net.Conn) (int, error) {
+	br := bufio.NewReader(conn)
+	for i := 0; ; i++ {
+		reply, err := readReply(readerConn{br, conn}, "tcp")
+		if err != nil {
+			return i, err
+		}
+		var r dns.Msg
+		if err := r.Unpack(reply); err != nil {
+			return i, err
+		}
+		if r.Id != uint16(i) || len(r.Question) != 1 || r.Question[0].Name != burstNames[i%len(burstNames)] {
+			return i, errors.New("reply out of order: ID " + r.String())
+		}
+	}
+}
+
+// readerConn reads through a buffer but is otherwise conn.
+type readerConn struct {
+	r io.Reader
+	net.Conn
+}
+
+func (c readerConn) Read(b []byte) (int, error) { return c.r.Read(b) }
+
+// TestTCPClientThatNeverReadsIsDropped: a client pipelines queries for
+// large answers and never reads them. The server's writes block once the
+// socket buffers are full; the write timeout must end the connection, or
+// its goroutine, and Shutdown, would wait forever.
+func TestTCPClientThatNeverReadsIsDropped(t *testing.T) {
+	s := New(Options{}, testSnapshot(t))
+	_, tcp, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A small receive buffer, so the answers back up at the server soon.
+	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+		return errors.Join(err, serr)
+	}}
+	conn, err := d.Dial("tcp", tcp.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// 5,000 answers of 60 AAAA records are about 8.5 MB, more than the
+	// socket buffers hold.
+	var queries []byte
+	q := packed(t, question("big.example.test.", dns.TypeAAAA))
+	for range 5000 {
+		queries = binary.BigEndian.AppendUint16(queries, uint16(len(q)))
+		queries = append(queries, q...)
+	}
+	_ = conn.SetWriteDeadline(time.Now().Add(20 * time.Second))
+	if _, err := conn.Write(queries); err != nil {
+		t.Logf("writing the queries stopped early: %v", err) // the server may already have dropped us
+	}
+	// Give the server time to fill the buffers and block in a write; the
+	// test passes either way once the fix is in, so this only decides
+	// whether it could catch the fault, not whether it flakes.
+	time.Sleep(time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown with a client that never reads: %v after %v; want done within the %v write timeout",
+			err, time.Since(start).Round(time.Millisecond), tcpWriteTimeout)
+	}
+}
