@@ -118,6 +118,18 @@ func TestEmptyAnswerIsAFailure(t *testing.T) {
 	}
 }
 
+func TestOnlyTheRunIsChecked(t *testing.T) {
+	h := baseHistory()
+	h.Start = ms(1000)
+	failures(&h, "n1", 0, 1000) // the cluster was starting
+	allAnswer(&h, 1000, 10000, primary)
+	failures(&h, "n2", 10050, 11000) // after the run
+	r := Check(h)
+	if !r.OK() || r.Queries != 3*180 {
+		t.Errorf("queries outside the run must not be checked: %d checked, want %d:\n%s", r.Queries, 3*180, r.Details(h.Start, 10))
+	}
+}
+
 func TestSplitBrain(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
