@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -79,6 +80,9 @@ type Options struct {
 
 	// tune adjusts the raft config; tests use it for snapshot thresholds.
 	tune func(*raft.Config)
+	// logEvery replaces logEvery, the interval of the summaries of
+	// repeated log lines (tests).
+	logEvery time.Duration
 }
 
 // Timing sets how fast the cluster notices a dead leader. The defaults
@@ -139,10 +143,12 @@ type Cluster struct {
 	id       string
 	addr     string // this node's raft address: Advertise, or the Transport's
 	logger   *slog.Logger
+	sampled  *sampledLog // repeated warnings: refused connections, raft's
 	handler  http.Handler
 	raft     *raft.Raft
 	rafts    atomic.Pointer[raft.Raft] // for dials raft makes while NewRaft runs
 	stores   io.Closer                 // the bolt store, nil in memory
+	persist  persistWatch              // the stores' last write failures
 	net      *netParts                 // nil with a custom Transport
 	observer *raft.Observer
 	leaderCh chan bool
@@ -162,6 +168,7 @@ func New(opts Options) (*Cluster, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	every := cmp.Or(opts.logEvery, logEvery)
 	c := &Cluster{
 		id:       opts.NodeID,
 		logger:   opts.Logger.With("component", "cluster"),
@@ -169,14 +176,22 @@ func New(opts Options) (*Cluster, error) {
 		leaderCh: make(chan bool, 1),
 		done:     make(chan struct{}),
 	}
+	c.sampled = newSampledLog(c.logger, every)
+	c.persist.now = time.Now
 	if err := c.start(opts); err != nil {
 		if c.raft != nil {
 			c.stopWaiting()
 			c.raft.Shutdown().Error()
 		}
 		c.abort()
+		c.sampled.report(true)
 		return nil, err
 	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		c.sampled.reportLoop(every, c.done)
+	}()
 	return c, nil
 }
 
@@ -245,7 +260,7 @@ func (c *Cluster) raftConfig(opts Options) (*raft.Config, chan bool) {
 	conf.ElectionTimeout = t.ElectionTimeout
 	conf.LeaderLeaseTimeout = t.LeaderLeaseTimeout
 	conf.CommitTimeout = t.CommitTimeout
-	conf.Logger = newRaftLogger(opts.Logger)
+	conf.Logger = newRaftLogger(c.logger, c.sampled)
 	conf.NoLegacyTelemetry = true
 	notify := make(chan bool, 1)
 	conf.NotifyCh = notify
@@ -353,6 +368,7 @@ func (c *Cluster) Shutdown() error {
 		close(c.done)
 		errs = append(errs, c.abort())
 		c.wg.Wait()
+		c.sampled.report(true) // what the summaries had not told yet
 		c.shutdownErr = errors.Join(errs...)
 	})
 	return c.shutdownErr

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -57,14 +58,14 @@ func (c *Cluster) listen(opts Options) (raft.Transport, error) {
 	conns := newConnSet()
 	n := &netParts{
 		conns:  conns,
-		mux:    newMux(ln, opts.ServerTLS, advertiseAddr(adv), conns, c.logger),
+		mux:    newMux(ln, opts.ServerTLS, advertiseAddr(adv), conns, c.logger, c.sampled),
 		dialer: &dialer{dialTCP: opts.Dial, clientTLS: opts.ClientTLS, serverName: c.serverName, conns: conns},
 	}
 	n.trans = newPatientTransport(raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream:  streamLayer{chanListener: n.mux.raft, dialer: n.dialer},
 		MaxPool: raftPool,
 		Timeout: raftIOTimeout,
-		Logger:  newRaftLogger(opts.Logger),
+		Logger:  newRaftLogger(c.logger, c.sampled),
 	}))
 	dial := func(ctx context.Context, _, addr string) (net.Conn, error) {
 		return n.dialer.dial(ctx, addr, kindHTTP)
@@ -119,7 +120,9 @@ func (n *netParts) serve(c *Cluster) {
 		Handler:           c.rpcHandler(),
 		ReadHeaderTimeout: handshakeTimeout,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(c.logger.Handler(), slog.LevelDebug),
+		// net/http logs a line per odd request; only members get this far,
+		// but a member gone wrong can repeat them at will.
+		ErrorLog: log.New(c.sampled.writer(slog.LevelDebug, "cluster: rpc server error", "http"), "", 0),
 	}
 	n.wg.Add(1)
 	go func() {

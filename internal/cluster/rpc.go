@@ -9,8 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/raft"
 )
@@ -23,8 +26,18 @@ const (
 	pathRemove = pathPrefix + "remove"
 	pathStatus = pathPrefix + "status"
 
-	// maxBody bounds a command or reply read off the wire.
+	// maxBody bounds a command forwarded to /apply, and a reply, a status
+	// or a Fetch body read off the wire. A command is a few hundred bytes,
+	// a whole configuration far less than this.
 	maxBody = 16 << 20
+	// maxMemberBody bounds a /join or /remove request: an ID and an address.
+	maxMemberBody = 4 << 10
+	// maxMemberID bounds a node ID in a member request.
+	maxMemberID = 255
+	// maxReplyError bounds the error text of a reply kept in an error.
+	maxReplyError = 1 << 10
+	// maxStatusMembers bounds the members a peer's Status may list.
+	maxStatusMembers = 256
 )
 
 // reply is the answer of the leader to a forwarded proposal.
@@ -99,8 +112,12 @@ func (c *Cluster) serveApply(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Cluster) serveMember(w http.ResponseWriter, r *http.Request) {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxMemberBody))
 	var m memberRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&m); err != nil || m.ID == "" {
+	if err == nil {
+		m, err = decodeMember(data, r.URL.Path == pathJoin)
+	}
+	if err != nil {
 		writeJSON(w, http.StatusBadRequest, reply{Code: codeFailed, Error: fmt.Sprintf("bad member request: %v", err)})
 		return
 	}
@@ -109,6 +126,48 @@ func (c *Cluster) serveMember(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.answer(w, r, func(ctx context.Context) (uint64, error) { return 0, c.joinLocal(ctx, m.ID, m.Address) })
+}
+
+// decodeMember decodes the body of /join (join true) or /remove: one JSON
+// object with the member's ID, and for a join the address it is reached at.
+func decodeMember(data []byte, join bool) (memberRequest, error) {
+	var m memberRequest
+	if err := decodeStrict(data, &m); err != nil {
+		return m, err
+	}
+	switch {
+	case m.ID == "":
+		return m, errors.New("id is required")
+	case len(m.ID) > maxMemberID || !printable(m.ID):
+		return m, fmt.Errorf("id must be at most %d printable characters", maxMemberID)
+	case join && m.Address == "":
+		return m, errors.New("address is required to join")
+	}
+	if m.Address != "" {
+		if _, _, err := net.SplitHostPort(m.Address); err != nil || !printable(m.Address) {
+			return m, fmt.Errorf("address %.64q must be host:port", m.Address)
+		}
+	}
+	return m, nil
+}
+
+// decodeStrict decodes one JSON value of data into v: unknown fields and
+// anything after the value are errors.
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("data after the JSON value")
+	}
+	return nil
+}
+
+// printable reports whether s is valid UTF-8 without control characters.
+func printable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
 }
 
 // answer runs a forwarded proposal if this node leads and replies with its
@@ -166,8 +225,8 @@ func callWith(ctx context.Context, client *http.Client, addr, path string, in an
 	if err != nil {
 		return 0, err
 	}
-	var rep reply
-	if err := json.Unmarshal(data, &rep); err != nil {
+	rep, err := decodeReply(data)
+	if err != nil {
 		return 0, fmt.Errorf("cluster: %s at %s: %w: bad reply (status %d): %w", path, addr, ErrUncertain, status, err)
 	}
 	switch rep.Code {
@@ -181,6 +240,22 @@ func callWith(ctx context.Context, client *http.Client, addr, path string, in an
 		return 0, fmt.Errorf("cluster: %s at %s: %w: %s", path, addr, ErrUncertain, rep.Error)
 	}
 	return 0, fmt.Errorf("cluster: %s at %s: %s", path, addr, rep.Error)
+}
+
+// decodeReply decodes the leader's reply to a forwarded proposal; its
+// error text is cut to maxReplyError bytes.
+func decodeReply(data []byte) (reply, error) {
+	var rep reply
+	if err := json.Unmarshal(data, &rep); err != nil {
+		return reply{}, err
+	}
+	if rep.Code == "" {
+		return reply{}, errors.New("no code")
+	}
+	if len(rep.Error) > maxReplyError {
+		rep.Error = strings.ToValidUTF8(rep.Error[:maxReplyError], "") + "..."
+	}
+	return rep, nil
 }
 
 // newRequest builds a request to the cluster RPC at addr.
@@ -312,12 +387,24 @@ func statusWith(ctx context.Context, client *http.Client, addr string) (Status, 
 	if err != nil {
 		return Status{}, fmt.Errorf("cluster: status of %s: %w", addr, err)
 	}
-	var s Status
 	if status != http.StatusOK {
-		return s, fmt.Errorf("cluster: status of %s: status %d", addr, status)
+		return Status{}, fmt.Errorf("cluster: status of %s: status %d", addr, status)
 	}
+	s, err := decodeStatus(data)
+	if err != nil {
+		return Status{}, fmt.Errorf("cluster: status of %s: %w", addr, err)
+	}
+	return s, nil
+}
+
+// decodeStatus decodes a peer's Status, of at most maxStatusMembers members.
+func decodeStatus(data []byte) (Status, error) {
+	var s Status
 	if err := json.Unmarshal(data, &s); err != nil {
-		return s, fmt.Errorf("cluster: status of %s: %w", addr, err)
+		return Status{}, err
+	}
+	if len(s.Members) > maxStatusMembers {
+		return Status{}, fmt.Errorf("%d members listed, at most %d expected", len(s.Members), maxStatusMembers)
 	}
 	return s, nil
 }

@@ -20,10 +20,22 @@ type Status struct {
 	// Term is the current raft term; it grows with every election.
 	Term uint64 `json:"term"`
 	// LastIndex is the last log entry this node holds, CommitIndex the last
-	// it knows committed, AppliedIndex the last its Machine applied.
+	// it knows committed, AppliedIndex the last its Machine applied. A
+	// follower learns of commits only with entries it could store, so one
+	// that cannot persist shows no lag against itself: compare with the
+	// leader's CommitIndex (PeerStatus), or read PersistError.
 	LastIndex    uint64 `json:"last_index"`
 	CommitIndex  uint64 `json:"commit_index"`
 	AppliedIndex uint64 `json:"applied_index"`
+	// PersistError is the latest error writing raft's log, stable or
+	// snapshot store on disk (a full disk: "log store: ... no space left on
+	// device"), and PersistFailingSince when that store's writes began to
+	// fail. Both are zero while every store's last write succeeded; one
+	// successful write clears its store's failure. A node that cannot
+	// write its log takes no new entries and so applies none, while it
+	// still hears the leader's heartbeats, which need no disk.
+	PersistError        string    `json:"persist_error,omitempty"`
+	PersistFailingSince time.Time `json:"persist_failing_since,omitzero"`
 	// LastContact is when this follower last heard from a leader: how stale
 	// its state may be. Zero on the leader and before any contact.
 	LastContact time.Time `json:"last_contact"`
@@ -58,6 +70,7 @@ func (c *Cluster) Status() Status {
 	if state != raft.Leader {
 		s.LastContact = c.raft.LastContact()
 	}
+	s.PersistError, s.PersistFailingSince = c.persist.state()
 	for _, m := range c.raft.GetConfiguration().Configuration().Servers {
 		s.Members = append(s.Members, Member{
 			ID:       string(m.ID),
@@ -77,4 +90,16 @@ func (c *Cluster) Traffic() (sent, received uint64) {
 		return 0, 0
 	}
 	return c.net.conns.sent.Load(), c.net.conns.received.Load()
+}
+
+// Refused is how many connections the cluster port refused: handshakes that
+// failed (no certificate from the cluster CA, not TLS at all, too slow) and
+// unknown connection kinds. Every one is counted here, while the log gets
+// only the first from each host and then a summary every 10 s. Zero for a
+// cluster with a custom Transport.
+func (c *Cluster) Refused() uint64 {
+	if c.net == nil {
+		return 0
+	}
+	return c.net.mux.refused.Load()
 }

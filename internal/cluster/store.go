@@ -24,7 +24,8 @@ const (
 )
 
 // openStores opens raft's log, stable and snapshot stores in dir, or in
-// memory when dir is empty.
+// memory when dir is empty. The stores on disk report every write's
+// outcome to c.persist, for Status.
 func (c *Cluster) openStores(dir string, logger *slog.Logger) (raft.LogStore, raft.StableStore, raft.SnapshotStore, error) {
 	if dir == "" {
 		mem := raft.NewInmemStore()
@@ -40,16 +41,17 @@ func (c *Cluster) openStores(dir string, logger *slog.Logger) (raft.LogStore, ra
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("cluster: open %s: %w", filepath.Join(dir, "raft.db"), err)
 	}
-	snaps, err := raft.NewFileSnapshotStoreWithLogger(dir, snapshotsKept, newRaftLogger(logger))
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(dir, snapshotsKept, newRaftLogger(c.logger, c.sampled))
 	if err != nil {
 		bolt.Close()
 		return nil, nil, nil, fmt.Errorf("cluster: snapshot store: %w", err)
 	}
-	logs, err := raft.NewLogCache(logCacheSize, bolt)
+	// The watch sits under the cache, on the writes that reach the disk.
+	logs, err := raft.NewLogCache(logCacheSize, watchedLogs{bolt, &c.persist})
 	if err != nil {
 		bolt.Close()
 		return nil, nil, nil, fmt.Errorf("cluster: log cache: %w", err)
 	}
 	c.stores = bolt
-	return logs, bolt, snaps, nil
+	return logs, watchedStable{bolt, &c.persist}, watchedSnapshots{snaps, &c.persist}, nil
 }

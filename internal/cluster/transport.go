@@ -37,17 +37,20 @@ type mux struct {
 	ln      net.Listener
 	tlsConf *tls.Config
 	logger  *slog.Logger
+	sampled *sampledLog // for what a stranger can repeat at will
+	refused atomic.Uint64
 	raft    *chanListener
 	http    *chanListener
 	conns   *connSet
 	wg      sync.WaitGroup
 }
 
-func newMux(ln net.Listener, tlsConf *tls.Config, advertise net.Addr, conns *connSet, logger *slog.Logger) *mux {
+func newMux(ln net.Listener, tlsConf *tls.Config, advertise net.Addr, conns *connSet, logger *slog.Logger, sampled *sampledLog) *mux {
 	m := &mux{
 		ln:      ln,
 		tlsConf: tlsConf,
 		logger:  logger,
+		sampled: sampled,
 		raft:    newChanListener(advertise),
 		http:    newChanListener(advertise),
 		conns:   conns,
@@ -79,24 +82,38 @@ func (m *mux) serve() {
 // handle authenticates one accepted connection and passes it on.
 func (m *mux) handle(raw net.Conn) {
 	tc := tls.Server(raw, m.tlsConf)
+	remote := raw.RemoteAddr().String()
 	kind, err := acceptKind(tc)
 	if err != nil {
-		// A peer without a certificate from the cluster CA ends here.
-		m.logger.Warn("cluster: refused connection", "remote", raw.RemoteAddr().String(), "err", err)
+		// A peer without a certificate from the cluster CA ends here, as
+		// often as it cares to try: the log gets the first refusal from
+		// each host and then a count.
+		m.refuse("cluster: refused connection", remote, err.Error(), "remote", remote, "err", err)
 		tc.Close()
 		return
 	}
 	peer := peerCN(tc.ConnectionState())
-	m.logger.Debug("cluster: accepted connection", "peer", peer, "remote", raw.RemoteAddr().String(), "kind", string(kind))
+	m.logger.Debug("cluster: accepted connection", "peer", peer, "remote", remote, "kind", string(kind))
 	switch kind {
 	case kindRaft:
 		m.raft.deliver(quietConn{tc})
 	case kindHTTP:
 		m.http.deliver(tc)
 	default:
-		m.logger.Warn("cluster: unknown connection kind", "peer", peer, "kind", kind)
+		detail := fmt.Sprintf("kind %q from %s", kind, peer)
+		m.refuse("cluster: unknown connection kind", remote, detail, "peer", peer, "remote", remote, "kind", kind)
 		tc.Close()
 	}
+}
+
+// refuse counts a refused connection and logs it, sampled by remote host.
+func (m *mux) refuse(event, remote, detail string, args ...any) {
+	m.refused.Add(1)
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	m.sampled.log(slog.LevelWarn, event, host, detail, args...)
 }
 
 // acceptKind completes the server side of the handshake, reads the kind

@@ -1,0 +1,138 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestPersistWatch: a store's failure is kept with its first time until one
+// of its writes succeeds; Status reports the failure that began first.
+func TestPersistWatch(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	now := t0
+	w := persistWatch{now: func() time.Time { return now }}
+	full := errors.New("no space left on device")
+	check := func(step, wantErr string, wantSince time.Time) {
+		t.Helper()
+		if err, since := w.state(); err != wantErr || !since.Equal(wantSince) {
+			t.Fatalf("%s: got %q since %v, want %q since %v", step, err, since, wantErr, wantSince)
+		}
+	}
+	check("healthy", "", time.Time{})
+	w.record(storeLog, full)
+	now = now.Add(time.Second)
+	w.record(storeLog, fmt.Errorf("again: %w", full))
+	check("log failing twice", "log store: again: no space left on device", t0)
+	w.record(storeStable, full)
+	w.record(storeStable, nil)
+	check("stable failed and recovered", "log store: again: no space left on device", t0)
+	w.record(storeSnapshot, full)
+	w.record(storeLog, nil)
+	check("log recovered, snapshot failing", "snapshot store: no space left on device", t0.Add(time.Second))
+	w.record(storeSnapshot, nil)
+	check("all recovered", "", time.Time{})
+}
+
+// TestTCPFullDiskReported is issue 12's defect 2 as far as the cluster
+// sees it: a follower whose data directory is full (a real tmpfs, filled to
+// ENOSPC) stops storing entries while it still hears heartbeats. Its
+// Status must say so, and say so no more once the disk has room again.
+func TestTCPFullDiskReported(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a small tmpfs as a full data disk")
+	}
+	nodes := newTCPCluster(t, newTestCA(t, "cluster"), 3, func(n *tcpNode) {
+		n.dir = mountTmpfs(t, "2m")
+	})
+	leader := leaderOf(t, nodes)
+	f := followerOf(nodes, leader)
+	applyN(t, leader.c, "warm", 3)
+	waitSame(t, 3, tcpMachines(nodes)...)
+
+	filler := filepath.Join(f.dir, "filler")
+	fillDisk(t, filler)
+	filled := time.Now()
+
+	// Entries of 4 KB: the follower must grow its log file to take them.
+	payload := strings.Repeat("x", 4<<10)
+	var reported time.Duration
+	var st Status
+	committed := 3
+	waitFor(t, f.id+" reporting a persist error", func() (bool, string) {
+		if err := leader.c.Apply(testCtx(t), []byte(fmt.Sprint(committed, payload))); err != nil {
+			return false, fmt.Sprintf("apply on the leader: %v", err)
+		}
+		committed++
+		st = f.c.Status()
+		reported = time.Since(filled)
+		return st.PersistError != "", fmt.Sprintf("%d committed, %s status %+v", committed, f.id, st)
+	})
+	t.Logf("%s reported %q %v after its disk filled (%d entries committed; it applied %d, the leader %d)",
+		f.id, st.PersistError, reported.Round(time.Millisecond), committed-3, st.AppliedIndex, leader.c.Status().AppliedIndex)
+	if !strings.Contains(st.PersistError, "log store") || !strings.Contains(st.PersistError, "no space left") {
+		t.Errorf("persist error: got %q, want the log store's ENOSPC", st.PersistError)
+	}
+	if st.PersistFailingSince.Before(filled) || st.PersistFailingSince.After(time.Now()) {
+		t.Errorf("failing since %v: want after the disk filled at %v", st.PersistFailingSince, filled)
+	}
+
+	// Room again: the follower catches up and its error clears.
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	applyN(t, leader.c, "after", 1)
+	committed++
+	waitSame(t, committed, tcpMachines(nodes)...)
+	waitFor(t, f.id+" with its persist error cleared", func() (bool, string) {
+		st := f.c.Status()
+		return st.PersistError == "" && st.PersistFailingSince.IsZero(), fmt.Sprintf("%+v", st)
+	})
+}
+
+// mountTmpfs mounts a tmpfs of size in a fresh directory, unmounted when
+// the test ends (after the nodes using it, whose cleanups run first).
+func mountTmpfs(t *testing.T, size string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("mount a tmpfs at %s: %v: %s", dir, err, out)
+	}
+	t.Cleanup(func() {
+		if err := syscall.Unmount(dir, 0); err != nil {
+			t.Errorf("unmount %s: %v", dir, err)
+		}
+	})
+	return dir
+}
+
+// fillDisk writes path until the file system has no room left.
+func fillDisk(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	block := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(block); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("fill %s: %v, want ENOSPC in the end", path, err)
+			}
+			break
+		}
+	}
+	// The last block may have been written in part: fill to the byte.
+	for {
+		if _, err := f.Write(block[:1]); err != nil {
+			return
+		}
+	}
+}
