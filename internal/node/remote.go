@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -61,8 +62,12 @@ func (n *Node) sendLoop() {
 
 // handleObservations receives a follower's batch on the leader.
 func (n *Node) handleObservations(w http.ResponseWriter, r *http.Request) {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBatchBytes))
 	var b remoteBatch
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<20)).Decode(&b); err != nil {
+	if err == nil {
+		b, err = decodeBatch(data)
+	}
+	if err != nil {
 		http.Error(w, "bad observation batch: "+err.Error(), http.StatusBadRequest)
 		return
 	}
