@@ -1,8 +1,10 @@
 package chaos
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -21,7 +23,8 @@ import (
 )
 
 // defaultDuration keeps the suite inside CI's budget; OUTLAST_CHAOS_DURATION
-// sets another (20s to 10m).
+// sets another (20s to 10m). OUTLAST_CHAOS_SEED replays a run's schedule;
+// OUTLAST_CHAOS_SUMMARY names a file the summary line is appended to.
 const defaultDuration = 60 * time.Second
 
 // TestChaos runs the cluster under faults for the configured duration,
@@ -59,7 +62,9 @@ func TestChaos(t *testing.T) {
 	r.waitSteady(20 * time.Second)
 
 	r.start = time.Now()
-	overridesDone := r.startOverrides(rand.New(rand.NewPCG(uint64(seed), 2)))
+	ctx, cancel := context.WithCancel(context.Background())
+	overridesDone := r.startOverrides(ctx, rand.New(rand.NewPCG(uint64(seed), 2)))
+	t.Cleanup(func() { cancel(); <-overridesDone }) // when a fault fails the test early
 	r.injectAll()
 	<-overridesDone
 	r.settle()
@@ -384,7 +389,7 @@ func (r *run) fillDisk() {
 // startOverrides sets and clears overrides through the API at seeded
 // moments, through a node that is neither killed nor frozen, one request
 // at a time; it closes the channel it returns when done.
-func (r *run) startOverrides(rng *rand.Rand) <-chan struct{} {
+func (r *run) startOverrides(ctx context.Context, rng *rand.Rand) <-chan struct{} {
 	done := make(chan struct{})
 	const count = 6
 	span := r.duration - 8*time.Second
@@ -396,11 +401,15 @@ func (r *run) startOverrides(rng *rand.Rand) <-chan struct{} {
 		defer close(done)
 		slices.Sort(at)
 		for _, d := range at {
-			time.Sleep(time.Until(r.start.Add(d)))
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Until(r.start.Add(d))):
+			}
 			endpoint := opsEndpoints[rng.IntN(len(opsEndpoints))]
 			kind := []string{"drain", "drain", "force-down", ""}[rng.IntN(4)]
 			pick := rng.IntN(len(r.c.nodes))
-			r.override(r.liveNode(pick), endpoint, kind)
+			r.override(ctx, r.liveNode(pick), endpoint, kind)
 		}
 	}()
 	return done
@@ -420,8 +429,8 @@ func (r *run) liveNode(pick int) *chaosNode {
 
 // override sets (kind non-empty) or clears the override of endpoint
 // through n's API and records the outcome.
-func (r *run) override(n *chaosNode, endpoint, kind string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Second)
+func (r *run) override(ctx context.Context, n *chaosNode, endpoint, kind string) {
+	ctx, cancel := context.WithTimeout(ctx, 12*time.Second)
 	defer cancel()
 	op := OverrideOp{Node: n.name, Endpoint: endpoint, Kind: kind, Sent: time.Now()}
 	var code int
@@ -511,13 +520,33 @@ func (r *run) report(final map[string]map[string]string) {
 	injected := append([]string(nil), r.injected...)
 	r.mu.Unlock()
 	rep := Check(h)
+	longest := slices.SortedFunc(slices.Values(rep.Windows), func(a, b Window) int { return cmp.Compare(b.Len(), a.Len()) })
+	for _, w := range longest[:min(3, len(longest))] {
+		r.t.Logf("split window at t+%s lasted %s: %s", offset(h.Start, w.Start), w.Len().Round(time.Millisecond), w.Detail)
+	}
 	if details := rep.Details(h.Start, 20); details != "" {
 		r.t.Logf("violations (times from the start of the run):\n%s", details)
 	}
 	line := rep.Summary(r.seed, h.End.Sub(h.Start), injected, r.skipped)
 	r.t.Log(line)
 	fmt.Println(line)
+	if path := os.Getenv("OUTLAST_CHAOS_SUMMARY"); path != "" {
+		r.appendSummary(path, line)
+	}
 	if !rep.OK() {
 		r.t.Errorf("the chaos run found violations (seed %d): %s", r.seed, line)
+	}
+}
+
+// appendSummary adds the summary line to the file OUTLAST_CHAOS_SUMMARY
+// names, so a CI script can print it at the very end of its run.
+func (r *run) appendSummary(path, line string) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err == nil {
+		_, err = fmt.Fprintln(f, line)
+		err = errors.Join(err, f.Close())
+	}
+	if err != nil {
+		r.t.Errorf("OUTLAST_CHAOS_SUMMARY=%s: %v", path, err)
 	}
 }

@@ -168,9 +168,9 @@ func downAnswers(h History) []Violation {
 			latest, ok2 := sampleBefore(byNode[q.Node], q.Sent)
 			if ok1 && ok2 && seenDown(before, endpoint) && seenDown(latest, endpoint) {
 				out = append(out, Violation{At: q.Sent, Node: q.Node, Detail: fmt.Sprintf(
-					"answered %s (%s) although its /healthz at %s and %s said health down and its own probe %q%s",
+					"answered %s (%s) although its /healthz at %s and %s said health down and its own probe %q%s%s",
 					addr, endpoint, before.At.Format("15:04:05.000"), latest.At.Format("15:04:05.000"),
-					probeOf(latest, endpoint), faultsAt(h, q.Node, q.Sent))})
+					probeOf(latest, endpoint), restartedSince(h, q.Node, latest.At, q.Sent), faultsAt(h, q.Node, q.Sent))})
 			}
 		}
 	}
@@ -199,6 +199,19 @@ func probeOf(s Sample, endpoint string) string {
 	for _, e := range s.Endpoints {
 		if e.Name == endpoint {
 			return e.Probe
+		}
+	}
+	return ""
+}
+
+// restartedSince notes when node was killed and restarted between its
+// last report and a query: the answer came from a new process that had
+// not reported yet.
+func restartedSince(h History, node string, from, to time.Time) string {
+	for _, f := range h.Faults {
+		if f.Node == node && f.Kind == Killed && f.Start.After(from) && f.Start.Before(to) {
+			return fmt.Sprintf(" (that report came from the process killed %s before the query; the answer from its restarted process, before it reported)",
+				to.Sub(f.Start).Round(time.Millisecond))
 		}
 	}
 	return ""
