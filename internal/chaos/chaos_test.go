@@ -24,7 +24,8 @@ import (
 
 // defaultDuration keeps the suite inside CI's budget; OUTLAST_CHAOS_DURATION
 // sets another (20s to 10m). OUTLAST_CHAOS_SEED replays a run's schedule;
-// OUTLAST_CHAOS_SUMMARY names a file the summary line is appended to.
+// OUTLAST_CHAOS_SUMMARY names a file the summary line is appended to,
+// OUTLAST_CHAOS_HISTORY one the recorded history is written to as JSON.
 const defaultDuration = 60 * time.Second
 
 // TestChaos runs the cluster under faults for the configured duration,
@@ -519,6 +520,9 @@ func (r *run) report(final map[string]map[string]string) {
 		Override: append([]OverrideOp(nil), r.ops...), Final: final}
 	injected := append([]string(nil), r.injected...)
 	r.mu.Unlock()
+	if path := os.Getenv("OUTLAST_CHAOS_HISTORY"); path != "" {
+		r.saveHistory(path, h)
+	}
 	rep := Check(h)
 	longest := slices.SortedFunc(slices.Values(rep.Windows), func(a, b Window) int { return cmp.Compare(b.Len(), a.Len()) })
 	for _, w := range longest[:min(3, len(longest))] {
@@ -548,5 +552,17 @@ func (r *run) appendSummary(path, line string) {
 	}
 	if err != nil {
 		r.t.Errorf("OUTLAST_CHAOS_SUMMARY=%s: %v", path, err)
+	}
+}
+
+// saveHistory writes the recorded history as JSON to the file
+// OUTLAST_CHAOS_HISTORY names, to look into a run's violations afterwards.
+func (r *run) saveHistory(path string, h History) {
+	data, err := json.Marshal(h)
+	if err == nil {
+		err = os.WriteFile(path, data, 0o644)
+	}
+	if err != nil {
+		r.t.Errorf("OUTLAST_CHAOS_HISTORY=%s: %v", path, err)
 	}
 }

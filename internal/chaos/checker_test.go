@@ -229,6 +229,25 @@ func TestDownAnswers(t *testing.T) {
 	}
 }
 
+// The last /healthz before a query can be 200 ms old: when the next one
+// says the endpoint is up again, the answer may have followed the change.
+func TestDownAnswerNeedsTheStateStillDownAfterIt(t *testing.T) {
+	h := baseHistory()
+	answers(&h, "n1", 5000, 5050, primary)
+	samples(&h, "n1", 0, 4000, "up", "ok")
+	samples(&h, "n1", 4000, 5000, "down", "refused")
+	samples(&h, "n1", 5000, 10000, "up", "ok") // turned up between 4.8 s and 5 s
+	if r := Check(h); len(r.DownAnswers) != 0 {
+		t.Errorf("an answer after the state turned up is no down answer:\n%s", r.Details(h.Start, 10))
+	}
+	h.Samples = nil
+	samples(&h, "n1", 0, 4000, "up", "ok")
+	samples(&h, "n1", 4000, 5000, "down", "refused")
+	if r := Check(h); len(r.DownAnswers) != 0 {
+		t.Errorf("without a report after the answer nothing is proven:\n%s", r.Details(h.Start, 10))
+	}
+}
+
 func TestLostOverrides(t *testing.T) {
 	drain := func(node string, at int, acked bool) OverrideOp {
 		return OverrideOp{Node: node, Endpoint: "ops1", Kind: "drain", Sent: ms(at), Got: ms(at + 20), Acked: acked}

@@ -20,8 +20,8 @@
 //     than SplitBound.
 //   - down_answers: answers holding an endpoint that both the answering
 //     node's agreed state (/healthz "health") and its own latest probe
-//     (/healthz "last_probe") said was down, RebuildGrace after the node
-//     reported so.
+//     (/healthz "last_probe") said was down, in its report at least
+//     RebuildGrace before the query and in its first report after it.
 //   - lost overrides: overrides whose request was acknowledged but that a
 //     node's final override set lacks (or a clear acknowledged that a node
 //     still holds).

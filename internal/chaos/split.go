@@ -146,9 +146,11 @@ func stateAt(nodes []string, lines map[string][]segment, t time.Time) (moment, s
 }
 
 // downAnswers lists answers that held an endpoint which the answering
-// node's agreed state and its own latest probe both said was down, both
-// in the node's last /healthz reply before the query and in the last one
-// at least RebuildGrace before it.
+// node's agreed state and its own latest probe both said was down: in the
+// node's last /healthz reply at least RebuildGrace before the query (the
+// answers had been rebuilt since) and in its first reply after the answer
+// came (the state had not turned up meanwhile; /healthz is read every
+// 200 ms, so the last reply before a query can be older than a change).
 func downAnswers(h History) []Violation {
 	byNode := map[string][]Sample{}
 	for _, s := range h.Samples {
@@ -165,16 +167,25 @@ func downAnswers(h History) []Violation {
 				continue
 			}
 			before, ok1 := sampleBefore(byNode[q.Node], q.Sent.Add(-h.RebuildGrace))
-			latest, ok2 := sampleBefore(byNode[q.Node], q.Sent)
-			if ok1 && ok2 && seenDown(before, endpoint) && seenDown(latest, endpoint) {
+			after, ok2 := sampleAfter(byNode[q.Node], q.Got)
+			if ok1 && ok2 && seenDown(before, endpoint) && seenDown(after, endpoint) {
 				out = append(out, Violation{At: q.Sent, Node: q.Node, Detail: fmt.Sprintf(
-					"answered %s (%s) although its /healthz at %s and %s said health down and its own probe %q%s%s",
-					addr, endpoint, before.At.Format("15:04:05.000"), latest.At.Format("15:04:05.000"),
-					probeOf(latest, endpoint), restartedSince(h, q.Node, latest.At, q.Sent), faultsAt(h, q.Node, q.Sent))})
+					"answered %s (%s) although its /healthz at %s (before) and %s (after) said health down and its own probe %q%s%s",
+					addr, endpoint, before.At.Format("15:04:05.000"), after.At.Format("15:04:05.000"),
+					probeOf(after, endpoint), restartedSince(h, q.Node, before.At, q.Sent), faultsAt(h, q.Node, q.Sent))})
 			}
 		}
 	}
 	return out
+}
+
+// sampleAfter returns the first sample that arrived at or after t.
+func sampleAfter(ss []Sample, t time.Time) (Sample, bool) {
+	i := sort.Search(len(ss), func(i int) bool { return !ss[i].At.Before(t) })
+	if i == len(ss) {
+		return Sample{}, false
+	}
+	return ss[i], true
 }
 
 // sampleBefore returns the last sample that arrived at or before t.
