@@ -61,3 +61,30 @@ func BenchmarkUDPRoundTrip(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAnswerUDP measures one datagram through the UDP path's parse
+// and answer (answerUDP), without the socket: a plain query against the
+// header-rejected QDCOUNT bomb (65,535 questions announced, 650
+// compression pointers present).
+func BenchmarkAnswerUDP(b *testing.B) {
+	srv := New(Options{}, testSnapshot(b))
+	plain, err := question("www.example.test.", dns.TypeA).Pack()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		pkt  []byte
+	}{{"failover-A", plain}, {"qdcount-bomb", withQuestions(plain, 65535, 650)}} {
+		b.Run(c.name, func(b *testing.B) {
+			var req dns.Msg
+			out := make([]byte, 0, 4096)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, _, ok := srv.answerUDP(&req, c.pkt, out); !ok {
+					b.Fatal("no reply")
+				}
+			}
+		})
+	}
+}

@@ -1,9 +1,13 @@
 package dnsserver
 
 import (
+	"encoding/binary"
+	"net"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
+	"golang.org/x/net/ipv6"
 
 	"outlast/internal/config"
 )
@@ -95,5 +99,134 @@ func checkFuzzReply(t *testing.T, req *dns.Msg, out []byte, tcp bool, zones []co
 		if typ := rr.Header().Rrtype; (typ == dns.TypeA || typ == dns.TypeAAAA) && rr.Header().Name != q.Name {
 			t.Fatalf("answer owner %q differs from the asked %q", rr.Header().Name, q.Name)
 		}
+	}
+}
+
+// FuzzUDPBatch feeds batches of arbitrary datagrams through the UDP batch
+// path (answerBatch, what serveUDP runs on each recvmmsg batch), reusing
+// its buffers across batches as the loop does. Every datagram with a header
+// that is not a response must get exactly one reply, in order, to its own
+// sender, carrying its ID, that parses, fits the UDP limits and is counted
+// with the rcode it carries; every other datagram gets none.
+func FuzzUDPBatch(f *testing.F) {
+	var seeds [][]byte
+	for _, m := range []*dns.Msg{
+		question("www.example.test.", dns.TypeA), question("big.example.test.", dns.TypeAAAA),
+		extra(question("mid.example.test.", dns.TypeAAAA), ednsOPT()), extra(question("www.example.test.", dns.TypeA), ednsOPT(), ednsOPT()),
+		extra(question("www.example.test.", dns.TypeA), unknownTSIG()), twoQuestions(), new(dns.Msg),
+	} {
+		b, err := m.Pack()
+		if err != nil {
+			f.Fatal(err)
+		}
+		seeds = append(seeds, b)
+	}
+	www := seeds[0]
+	seeds = append(seeds, withQuestions(www, 65535, 600), []byte{1, 2, 3}, append([]byte{0, 1, 0x80}, www[3:]...))
+	f.Add(batchInput(seeds...))
+	f.Add(batchInput(seeds[0], seeds[7], seeds[8], seeds[1]))
+	f.Add(batchInput(seeds[2]))
+	srv := New(Options{}, testSnapshot(f))
+	in, out := newBatch(udpBufSize), newBatch(0)
+	seen := make([]query, udpBatch)
+	var req dns.Msg
+	var sources replySources
+	batchOOB := receivedOOB(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dgrams := splitBatch(data)
+		for i, d := range dgrams {
+			in[i].N = copy(in[i].Buffers[0][:udpBufSize], d) // longer ones arrive cut short, as from the kernel
+			in[i].Addr = &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1000 + i}
+			in[i].NN = copy(in[i].OOB, batchOOB)
+		}
+		k := srv.answerBatch(&req, &sources, in[:len(dgrams)], out, seen)
+		checkBatch(t, in[:len(dgrams)], out[:k], seen[:k])
+	})
+}
+
+// receivedOOB returns the control messages the kernel attaches to a
+// datagram sent to 127.0.0.1 on a socket of ours, to hand the batch path
+// exactly what recvmmsg gives it.
+func receivedOOB(f *testing.F) []byte {
+	conns, err := listenUDP("127.0.0.1:0", 1)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer closeAll(conns)
+	c, err := net.Dial("udp", conns[0].LocalAddr().String())
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("x")); err != nil {
+		f.Fatal(err)
+	}
+	in := newBatch(16)
+	_ = conns[0].SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := ipv6.NewPacketConn(conns[0]).ReadBatch(in[:1], 0); err != nil || in[0].NN == 0 {
+		f.Fatalf("receiving a datagram with its destination: %v (%d bytes of control messages)", err, in[0].NN)
+	}
+	return in[0].OOB[:in[0].NN]
+}
+
+// batchInput joins datagrams, each after a two-byte length, as splitBatch
+// reads them.
+func batchInput(dgrams ...[]byte) []byte {
+	var out []byte
+	for _, d := range dgrams {
+		out = binary.BigEndian.AppendUint16(out, uint16(len(d)))
+		out = append(out, d...)
+	}
+	return out
+}
+
+// splitBatch cuts fuzz input into at most udpBatch datagrams, each a
+// two-byte length and that many bytes (or what is left).
+func splitBatch(data []byte) [][]byte {
+	var out [][]byte
+	for len(data) >= 2 && len(out) < udpBatch {
+		n := min(int(binary.BigEndian.Uint16(data)), len(data)-2)
+		out = append(out, data[2:2+n])
+		data = data[2+n:]
+	}
+	return out
+}
+
+func checkBatch(t *testing.T, in, out []ipv6.Message, seen []query) {
+	j := 0
+	for i := range in {
+		d := in[i].Buffers[0][:in[i].N]
+		if len(d) < headerLen || d[2]&0x80 != 0 {
+			continue // no reply: too short to answer, or a response
+		}
+		if j == len(out) {
+			t.Fatalf("datagram %d (% x) got no reply; %d replies for %d datagrams", i, d, len(out), len(in))
+		}
+		r := out[j]
+		if r.Addr.(*net.UDPAddr).Port != 1000+i || len(r.OOB) == 0 {
+			t.Fatalf("reply %d goes to %v with control message %x, want port %d from 127.0.0.1", j, r.Addr, r.OOB, 1000+i)
+		}
+		var reply dns.Msg
+		if err := reply.Unpack(r.Buffers[0]); err != nil {
+			t.Fatalf("reply to datagram %d does not parse: %v\n%x", i, err, r.Buffers[0])
+		}
+		if id := binary.BigEndian.Uint16(d); reply.Id != id || !reply.Response {
+			t.Fatalf("reply to datagram %d: ID %d response %v, want ID %d and QR", i, reply.Id, reply.Response, id)
+		}
+		if reply.Rcode != seen[j].rcode {
+			t.Fatalf("reply to datagram %d carries rcode %d, counted as %d", i, reply.Rcode, seen[j].rcode)
+		}
+		limit := maxUDPSize
+		var req dns.Msg
+		if req.Unpack(d) == nil && req.IsEdns0() == nil {
+			limit = dns.MinMsgSize
+		}
+		if len(r.Buffers[0]) > limit {
+			t.Fatalf("reply to datagram %d is %d bytes, over the %d allowed", i, len(r.Buffers[0]), limit)
+		}
+		j++
+	}
+	if j != len(out) {
+		t.Fatalf("%d replies for %d datagrams that deserve one", len(out), j)
 	}
 }

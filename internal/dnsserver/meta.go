@@ -99,7 +99,8 @@ func notInAdditional(rrs []dns.RR) bool {
 }
 
 // additional finds the OPT and TSIG records of the additional section; ok
-// is false for a second OPT or a TSIG that is not the last record.
+// is false for a second OPT or a TSIG that is not the last record or has
+// no rdata.
 func additional(extra []dns.RR) (m meta, ok bool) {
 	for i, rr := range extra {
 		switch rr.Header().Rrtype {
@@ -110,8 +111,9 @@ func additional(extra []dns.RR) (m meta, ok bool) {
 			}
 			m.opt = opt
 		case dns.TypeTSIG:
+			// A TSIG without rdata unpacks with an empty algorithm name.
 			tsig, isTSIG := rr.(*dns.TSIG)
-			if i != len(extra)-1 || !isTSIG {
+			if i != len(extra)-1 || !isTSIG || tsig.Algorithm == "" {
 				return meta{}, false
 			}
 			m.tsig = tsig

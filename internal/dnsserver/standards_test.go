@@ -60,6 +60,7 @@ func TestMetaRecordsAndQuestionCount(t *testing.T) {
 		{"OPT of version 1", packed(t, extra(www(), versionOPT(1))), dns.RcodeBadVers},
 		{"TSIG before OPT", packed(t, extra(www(), unknownTSIG(), ednsOPT())), dns.RcodeFormatError},
 		{"TSIG in the answer section", packed(t, inAnswer(www(), unknownTSIG())), dns.RcodeFormatError},
+		{"TSIG without rdata", packed(t, extra(www(), &dns.TSIG{Hdr: dns.RR_Header{Name: "nokey.example.", Rrtype: dns.TypeTSIG, Class: dns.ClassANY}})), dns.RcodeFormatError},
 		{"TSIG with an unknown key", packed(t, extra(www(), unknownTSIG())), dns.RcodeNotAuth},
 		{"OPT and TSIG with an unknown key", packed(t, extra(www(), ednsOPT(), unknownTSIG())), dns.RcodeNotAuth},
 		{"TSIG outside our zones", packed(t, extra(question("elsewhere.test.", dns.TypeA), unknownTSIG())), dns.RcodeNotAuth},

@@ -104,18 +104,7 @@ func (s *Server) serveUDP(conn *net.UDPConn) {
 			s.log.Debug("reading queries", "err", err)
 			continue
 		}
-		k := 0
-		for i := range in[:n] {
-			m, r := &in[i], &out[k]
-			reply, qtype, rcode, ok := s.answerUDP(&req, m.Buffers[0][:m.N], r.Buffers[0][:0])
-			if !ok {
-				continue
-			}
-			// UDP replies stay under the EDNS cap, so the buffer is kept.
-			r.Buffers[0], r.Addr, r.OOB = reply, m.Addr, sources.oob(m.OOB[:m.NN])
-			seen[k] = query{qtype, rcode}
-			k++
-		}
+		k := s.answerBatch(&req, &sources, in[:n], out, seen)
 		s.send(pc, out[:k])
 		if s.onQuery != nil {
 			for _, q := range seen[:k] {
@@ -123,6 +112,27 @@ func (s *Server) serveUDP(conn *net.UDPConn) {
 			}
 		}
 	}
+}
+
+// answerBatch answers the datagrams in, writing the replies to the front
+// of out (in the order of their queries, each to its query's sender) and
+// their question types and rcodes to seen; it returns how many there are.
+// Datagrams that get no reply leave no gap. out and seen hold at least
+// len(in) entries.
+func (s *Server) answerBatch(req *dns.Msg, sources *replySources, in, out []ipv6.Message, seen []query) int {
+	k := 0
+	for i := range in {
+		m, r := &in[i], &out[k]
+		reply, qtype, rcode, ok := s.answerUDP(req, m.Buffers[0][:m.N], r.Buffers[0][:0])
+		if !ok {
+			continue
+		}
+		// UDP replies stay under the EDNS cap, so the buffer is kept.
+		r.Buffers[0], r.Addr, r.OOB = reply, m.Addr, sources.oob(m.OOB[:m.NN])
+		seen[k] = query{qtype, rcode}
+		k++
+	}
+	return k
 }
 
 type query struct {
