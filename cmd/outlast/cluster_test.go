@@ -104,7 +104,7 @@ func (lab *clusterLab) drill(t *testing.T) {
 		servers = append(servers, n.dnsAddr)
 	}
 	out, err := exec.Command(lab.bin, "drill", "--config", lab.nodes[0].config, "--endpoint", "primary",
-		"--nameservers", strings.Join(servers, ","), "--timeout", "20s").CombinedOutput()
+		"--nameservers", strings.Join(servers, ","), "--timeout", "20s", "--token", readToken).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "shift away took") || !strings.Contains(string(out), "traffic returned") {
 		t.Fatalf("outlast drill: %v\n%s", err, out)
 	}
@@ -112,7 +112,7 @@ func (lab *clusterLab) drill(t *testing.T) {
 	lab.waitAllAnswer(lab.healthy, 15*time.Second)
 	// www.example.test has a single endpoint: forcing it down would leave the name with nothing.
 	out, err = exec.Command(lab.bin, "drill", "--config", lab.nodes[0].config, "--endpoint", "www1",
-		"--nameservers", strings.Join(servers, ",")).CombinedOutput()
+		"--nameservers", strings.Join(servers, ","), "--token", readToken).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "last healthy endpoint") {
 		t.Errorf("a drill of the only endpoint of a name must be refused, got %v:\n%s", err, out)
 	}
@@ -470,7 +470,14 @@ func (lab *clusterLab) tryHealthz(n *labNode) (node.Healthz, error) {
 		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
 		scheme = "https"
 	}
-	resp, err := client.Get(scheme + "://" + n.httpAddr + "/healthz")
+	req, err := http.NewRequest(http.MethodGet, scheme+"://"+n.httpAddr+"/healthz", nil)
+	if err != nil {
+		return h, err
+	}
+	if lab.api != "" {
+		req.Header.Set("Authorization", "Bearer "+readToken) // the full report needs a token
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return h, err
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/netip"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -21,7 +22,7 @@ import (
 	"outlast/internal/tlsca"
 )
 
-const drillUsage = `usage: outlast drill --config FILE --endpoint NAME --nameservers HOST:PORT,... [--timeout 60s]
+const drillUsage = `usage: outlast drill --config FILE --endpoint NAME --nameservers HOST:PORT,... [--timeout 60s] [--token TOKEN]
 
 Forces ENDPOINT down with an override (who: drill), measures how long until
 every listed nameserver stops answering its addresses, removes the override,
@@ -36,6 +37,7 @@ func drillCmd(args []string, stdout, stderr io.Writer) int {
 	endpoint := fs.String("endpoint", "", "endpoint `name` to force down")
 	servers := fs.String("nameservers", "", "comma-separated `host:port` list of the nameservers to watch")
 	timeout := fs.Duration("timeout", time.Minute, "give up waiting for a shift after this long")
+	token := fs.String("token", os.Getenv("OUTLAST_TOKEN"), "read `token` for the local node's /healthz, unless its api.public_status is set (env OUTLAST_TOKEN)")
 	if fs.Parse(args) != nil || fs.NArg() > 0 || *endpoint == "" || *servers == "" {
 		fmt.Fprint(stderr, drillUsage)
 		return exitUsage
@@ -46,6 +48,9 @@ func drillCmd(args []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	d, err := newDrill(cfg, *endpoint, strings.Split(*servers, ","), *timeout)
+	if err == nil {
+		d.token = *token
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "outlast drill:", err)
 		return exitFailure
@@ -61,6 +66,7 @@ type drill struct {
 	client      *cluster.Client
 	member      string // cluster address to send overrides to
 	healthz     string // the local node's HTTP listener
+	token       string // a read token for its /healthz, or ""
 	drained     map[string]bool
 	service     string
 	addrs       []string // the endpoint's addresses
@@ -129,7 +135,14 @@ func (d *drill) run(out io.Writer) error {
 // overrides) of the service's other endpoints.
 func (d *drill) refuseLastEndpoint() error {
 	client := http.Client{Timeout: 5 * time.Second}
-	resp, err := client.Get("http://" + d.healthz + "/healthz")
+	req, err := http.NewRequest(http.MethodGet, "http://"+d.healthz+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	if d.token != "" {
+		req.Header.Set("Authorization", "Bearer "+d.token)
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("cannot read the cluster's verdicts from the local node: %w", err)
 	}
@@ -137,6 +150,10 @@ func (d *drill) refuseLastEndpoint() error {
 	var h node.Healthz
 	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
 		return fmt.Errorf("the local node's /healthz: %w", err)
+	}
+	if len(h.Endpoints) == 0 {
+		return fmt.Errorf("the local node's /healthz lists no endpoints (%s): give a read token with --token or OUTLAST_TOKEN, "+
+			"or set api.public_status", resp.Status)
 	}
 	var healthy []string
 	for _, e := range h.Endpoints {

@@ -167,6 +167,11 @@ type DNSListener struct {
 type HTTPListener struct {
 	// Listen is the host:port (default "127.0.0.1:8080").
 	Listen string `yaml:"listen"`
+	// AllowedHosts are the host names requests may name in their Host
+	// header, besides IP addresses and localhost (default: none). A request
+	// for any other name is refused, so a web page cannot reach the node
+	// through a name its attacker controls (DNS rebinding).
+	AllowedHosts []string `yaml:"allowed_hosts"`
 }
 
 // HealthPolicy tunes the health engine.

@@ -29,6 +29,8 @@ type Metrics struct {
 	answerAddrs    *prometheus.GaugeVec
 	isLeader       prometheus.Gauge
 	stale          prometheus.Gauge
+	ready          prometheus.Gauge
+	persistFailing prometheus.Gauge
 	leaderChanges  prometheus.Counter
 	appliedIndex   prometheus.Gauge
 	probeLateness  prometheus.Histogram
@@ -89,6 +91,14 @@ func New(version string) *Metrics {
 			Name: "outlast_cluster_stale",
 			Help: "1 while this node has heard from no leader for longer than cluster.stale_after and answers from the last agreed state.",
 		}),
+		ready: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "outlast_ready",
+			Help: "1 while /healthz/ready says ready: the node is in contact with the cluster and writes its log; 0 otherwise (the reasons are in /healthz/ready).",
+		}),
+		persistFailing: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "outlast_cluster_persist_failing",
+			Help: "1 while this node cannot write its Raft log (a full or broken data disk) and so applies none of the cluster's decisions.",
+		}),
 		leaderChanges: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "outlast_cluster_leader_changes_total",
 			Help: "Times this node saw the Raft leader change (to another node or to none).",
@@ -122,7 +132,7 @@ func New(version string) *Metrics {
 	}, []string{"version"})
 	build.WithLabelValues(version).Set(1)
 	m.Registry.MustRegister(m.probeDuration, m.probeResults, m.certExpiry, m.verdict, m.verdictChanges,
-		m.configInfo, m.configReload, m.answerAddrs, m.isLeader, m.stale, m.leaderChanges, m.appliedIndex,
+		m.configInfo, m.configReload, m.answerAddrs, m.isLeader, m.stale, m.ready, m.persistFailing, m.leaderChanges, m.appliedIndex,
 		m.term, m.configVersion, m.probeUp, m.apiRequests, m.dns.vec, m.probeLateness, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -183,6 +193,7 @@ func (m *Metrics) Config(file, hash string, ok bool) {
 func (m *Metrics) ClusterState(c ClusterFacts) {
 	m.isLeader.Set(boolValue(c.Leader))
 	m.stale.Set(boolValue(c.Stale))
+	m.persistFailing.Set(boolValue(c.PersistFailing))
 	m.appliedIndex.Set(float64(c.AppliedIndex))
 	m.term.Set(float64(c.Term))
 	m.configVersion.Set(float64(c.ConfigVersion))
@@ -191,6 +202,7 @@ func (m *Metrics) ClusterState(c ClusterFacts) {
 // ClusterFacts are what ClusterState records.
 type ClusterFacts struct {
 	Leader, Stale      bool
+	PersistFailing     bool
 	AppliedIndex, Term uint64
 	ConfigVersion      uint64
 }
@@ -241,3 +253,25 @@ func boolValue(b bool) float64 {
 
 // DNSQuery counts one DNS query; it is called on the query path and does not allocate.
 func (m *Metrics) DNSQuery(qtype uint16, rcode int) { m.dns.inc(qtype, rcode) }
+
+// RefusedConnections exports how many connections a node refused because a
+// client held too many (the HTTP listener's caps, read from its counters)
+// and how many handshakes its cluster port refused; call it once.
+func (m *Metrics) RefusedConnections(http func() (perClient, total uint64), cluster func() uint64) {
+	perClient := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "outlast_http_connections_refused_total", ConstLabels: prometheus.Labels{"reason": "per_client"},
+		Help: "Connections the HTTP listener closed at once because their client already held the per-client cap, or the listener its total cap.",
+	}, func() float64 { p, _ := http(); return float64(p) })
+	total := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "outlast_http_connections_refused_total", ConstLabels: prometheus.Labels{"reason": "total"},
+		Help: "Connections the HTTP listener closed at once because their client already held the per-client cap, or the listener its total cap.",
+	}, func() float64 { _, t := http(); return float64(t) })
+	peers := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "outlast_cluster_connections_refused_total",
+		Help: "Connections the cluster port refused: failed mutual-TLS handshakes and unknown connection kinds.",
+	}, func() float64 { return float64(cluster()) })
+	m.Registry.MustRegister(perClient, total, peers)
+}
+
+// Ready records whether the node is ready (/healthz/ready).
+func (m *Metrics) Ready(ready bool) { m.ready.Set(boolValue(ready)) }

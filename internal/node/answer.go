@@ -39,6 +39,7 @@ func (n *Node) answerLoop() {
 			n.checkStale()
 		}
 		st, now := n.machine.Current(), n.opts.Clock.Now()
+		n.beat.Store(now.UnixNano())
 		cfg := n.effectiveConfig(st)
 		if probing == nil || probing.hash != cfg.Hash {
 			probing.stop()
@@ -47,6 +48,7 @@ func (n *Node) answerLoop() {
 			// the verdict metrics; recordVerdicts sets the current ones again.
 			n.metrics.ResetVerdicts()
 		}
+		n.followFile(st.Config)
 		n.recordVerdicts(last, st, cfg)
 		last = st
 		snap, err := n.buildAnswers(st, now)
@@ -78,7 +80,11 @@ func (n *Node) buildAnswers(st *state.State, now time.Time) (*dnsserver.Snapshot
 	if st.Config != nil {
 		services = st.Services(now) // with drain overrides applied
 	}
-	answers := steer.Answers(services, func(name string) model.Health { return st.Health(name, now) })
+	health := func(name string) model.Health { return st.Health(name, now) }
+	if n.cutOff() {
+		health = steer.CutOff(health, n.own.of)
+	}
+	answers := steer.Answers(services, health)
 	snap, err := dnsserver.NewSnapshot(cfg.Zones, answers)
 	if err != nil {
 		return nil, fmt.Errorf("node: build answers: %w", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"outlast/internal/cluster"
+	"outlast/internal/httpguard"
 	"outlast/internal/metrics"
 	"outlast/internal/tlsca"
 )
@@ -76,20 +77,25 @@ func (n *Node) loadCertificates() error {
 }
 
 // httpListener binds the HTTP listener: plain on loopback, TLS with the
-// node certificate anywhere else (it carries API tokens).
-func (n *Node) httpListener() (net.Listener, error) {
-	ln, err := net.Listen("tcp", n.local.HTTP.Listen)
+// node certificate anywhere else (it carries API tokens). Under the TLS,
+// connections are capped per client and in all (httpguard), so no client
+// can take the file descriptors the probes need.
+func (n *Node) httpListener() (net.Listener, *httpguard.Listener, error) {
+	raw, err := net.Listen("tcp", n.local.HTTP.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("node: http: %w", err)
+		return nil, nil, fmt.Errorf("node: http: %w", err)
 	}
-	if addr, err := netip.ParseAddrPort(n.local.HTTP.Listen); err == nil && !addr.Addr().IsLoopback() {
-		if n.certs == nil {
-			ln.Close()
-			return nil, fmt.Errorf("node: http: %s is not loopback, so it must be served over TLS, and there is no node certificate (cluster.tls)", n.local.HTTP.Listen)
-		}
-		return tls.NewListener(ln, n.certs.HTTPSConfig()), nil
+	addr, err := netip.ParseAddrPort(n.local.HTTP.Listen)
+	plain := err != nil || addr.Addr().IsLoopback()
+	if !plain && n.certs == nil {
+		raw.Close()
+		return nil, nil, fmt.Errorf("node: http: %s is not loopback, so it must be served over TLS, and there is no node certificate (cluster.tls)", n.local.HTTP.Listen)
 	}
-	return ln, nil
+	capped := httpguard.NewListener(raw, httpguard.Limits{}, httpguard.Options{Plain: plain})
+	if plain {
+		return capped, capped, nil
+	}
+	return tls.NewListener(capped, n.certs.HTTPSConfig()), capped, nil
 }
 
 // checkStale decides whether this node answers from stale state: it has
@@ -109,12 +115,16 @@ func (n *Node) checkStale() {
 		st.State == "Leader" ||
 		(st.LeaderID != "" && !st.LastContact.IsZero() && now.Sub(st.LastContact) <= n.local.Cluster.StaleAfter)
 	stale := !fresh
-	facts := metrics.ClusterFacts{Leader: st.State == "Leader", Stale: stale, AppliedIndex: st.AppliedIndex, Term: st.Term}
+	n.recordPersist(st)
+	facts := metrics.ClusterFacts{Leader: st.State == "Leader", Stale: stale, PersistFailing: st.PersistError != "",
+		AppliedIndex: st.AppliedIndex, Term: st.Term}
 	if cfg := n.machine.Current().Config; cfg != nil {
 		facts.ConfigVersion = cfg.Version
 	}
 	n.metrics.ClusterState(facts)
-	if n.stale.Swap(stale) == stale {
+	was := n.stale.Swap(stale)
+	n.metrics.Ready(len(n.readinessOf(st)) == 0)
+	if was == stale {
 		return
 	}
 	switch {
@@ -139,4 +149,21 @@ func (n *Node) clusterReport() ClusterReport {
 		r.Members = append(r.Members, m.ID)
 	}
 	return r
+}
+
+// recordPersist keeps the cluster's report of failing log writes where the
+// answer loop and /healthz read it, and says so once on every change.
+func (n *Node) recordPersist(st cluster.Status) {
+	var now *persistFailure
+	if st.PersistError != "" {
+		now = &persistFailure{Err: st.PersistError, Since: st.PersistFailingSince}
+	}
+	was := n.persist.Swap(now)
+	switch {
+	case now != nil && was == nil:
+		n.log.Error("cannot write the Raft log: no longer applying the cluster's decisions; answering from the last applied state, less what this node's own probes see down",
+			"err", now.Err, "since", now.Since)
+	case now == nil && was != nil:
+		n.log.Info("writing the Raft log again", "failed_for", n.opts.Clock.Now().Sub(was.Since).Round(time.Millisecond))
+	}
 }

@@ -37,6 +37,7 @@ func (n *Node) decideLoop() {
 			return
 		case o := <-n.obs:
 			n.lastObs.Store(o.Endpoint, o)
+			n.own.observe(o)
 			n.latest.record(o)
 			n.metrics.Observation(o)
 			if d != nil {
@@ -51,6 +52,9 @@ func (n *Node) decideLoop() {
 		case <-tick.C():
 			tick.Reset(evaluateEvery)
 			now := n.opts.Clock.Now()
+			if n.own.evaluate(n.effectiveConfig(n.machine.Current()), now) && n.cutOff() {
+				n.signalChange() // a cut-off node's answers follow its own probes' removals
+			}
 			if !n.cluster.IsLeader() {
 				d = nil
 				if len(outbox) > 0 && now.Sub(lastSend) >= sendEvery {

@@ -48,6 +48,7 @@ func configText(port int) string {
 node: {name: local, location: local/lab}
 dns: {listen: "127.0.0.1:0"}
 http: {listen: "127.0.0.1:0"}
+api: {public_status: true}
 zones:
   - apex: example.test
     ns: [{name: ns1.example.test, addresses: [127.0.0.1]}]

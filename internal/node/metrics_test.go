@@ -2,14 +2,21 @@ package node
 
 import (
 	"net/http"
+	"strings"
 	"testing"
+
+	"outlast/internal/config"
 )
 
 // TestAPIRequestsByRoute: every request to the API and the status page is
 // counted under the pattern that served it, never under the path a client
 // sent, so a scanner walking random paths cannot grow the series.
 func TestAPIRequestsByRoute(t *testing.T) {
-	n := startNode(t, testConfig(t, freePort(t)))
+	private, err := config.Parse("private.yaml", []byte(strings.Replace(configText(freePort(t)), "api: {public_status: true}\n", "", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := startNode(t, private)
 	base := "http://" + n.HTTPAddr().String()
 	for _, req := range []struct{ method, path string }{
 		{"GET", "/api/v1/status"},

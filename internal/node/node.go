@@ -24,6 +24,7 @@ import (
 	"outlast/internal/cluster"
 	"outlast/internal/config"
 	"outlast/internal/dnsserver"
+	"outlast/internal/httpguard"
 	"outlast/internal/metrics"
 	"outlast/internal/model"
 	"outlast/internal/scheduler"
@@ -76,7 +77,15 @@ type Node struct {
 	lastObs sync.Map                       // endpoint → model.Observation seen by this node's probes
 	latest  latestBoard                    // every node's latest results that reached this one
 	answers atomic.Pointer[[]model.Answer] // what DNS answers now
-	stale   atomic.Bool
+	own     ownView                        // this node's own probes' judgement
+	stale   atomic.Bool                    // no contact with a leader for longer than cluster.stale_after
+	// persist holds the cluster's report of a failing log store, nil while
+	// writes succeed; checkStale keeps it current.
+	persist atomic.Pointer[persistFailure]
+	beat    atomic.Int64 // when the answer loop last turned, in Unix nanoseconds
+	access  accessPointer
+	fileMu  sync.Mutex // guards file
+	file    fileSync   // this node's file against the cluster's configuration
 	// lastLeader is the leader checkStale saw last; only the answer loop touches it.
 	lastLeader string
 
@@ -114,6 +123,8 @@ func New(cfg *config.Config, opts Options) (*Node, error) {
 	}
 	n.dns = dnsserver.New(dnsserver.Options{Logger: opts.Logger, OnQuery: n.metrics.DNSQuery}, snap)
 	n.metrics.Config(opts.ConfigFile, cfg.Hash, true)
+	n.access.Store(n.newAccess(cfg.API))
+	n.syncFile(cfg.Hash, 0)
 	return n, nil
 }
 
@@ -121,6 +132,10 @@ func New(cfg *config.Config, opts Options) (*Node, error) {
 // starts probing. It returns once the node answers queries, or with the
 // error that kept it from doing so.
 func (n *Node) Start() error {
+	handler, err := httpguard.CheckHost(n.local.HTTP.AllowedHosts, n.httpHandler())
+	if err != nil { // config.Load checked the names already
+		return fmt.Errorf("node: %w", err)
+	}
 	udp, _, err := n.dns.Start(n.local.DNS.Listen)
 	if err != nil {
 		return fmt.Errorf("node: dns: %w", err)
@@ -130,7 +145,7 @@ func (n *Node) Start() error {
 		_ = n.dns.Shutdown(context.Background())
 		return err
 	}
-	ln, err := n.httpListener()
+	ln, capped, err := n.httpListener()
 	if err != nil {
 		_ = n.dns.Shutdown(context.Background())
 		return err
@@ -144,7 +159,11 @@ func (n *Node) Start() error {
 	}
 	n.started = n.opts.Clock.Now()
 	n.httpAddr = ln.Addr()
-	n.httpSrv = &http.Server{Handler: n.httpHandler(), ReadHeaderTimeout: 5 * time.Second}
+	n.metrics.RefusedConnections(func() (uint64, uint64) {
+		s := capped.Stats()
+		return s.RefusedPerClient, s.RefusedTotal
+	}, n.cluster.Refused)
+	n.httpSrv = httpguard.NewServer(handler, httpguard.Limits{}, n.opts.Logger.With("component", "http"))
 	n.goRun(func() { _ = n.httpSrv.Serve(ln) })
 	n.goRun(n.answerLoop)
 	n.goRun(n.decideLoop)

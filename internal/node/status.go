@@ -13,24 +13,33 @@ import (
 	"outlast/internal/api"
 	"outlast/internal/model"
 	"outlast/internal/state"
-	"outlast/internal/statuspage"
 )
 
 // Healthz is the JSON body of /healthz: this node's view of the agreed
 // state. Tools that read /healthz (outlast drill, the benches, the tests)
 // decode into it, so a renamed field cannot leave them reading zeros.
+//
+// Without a token, on a node whose api.public_status is false, it holds
+// only the summary (status, ready, reasons, node, version): the endpoints,
+// addresses and probe errors are for those allowed to read the API.
 type Healthz struct {
-	Status        string           `json:"status"` // "ok", or "stale" when cut off from the cluster
+	// Status is "ok" when the node is ready, "stale" when it is cut off
+	// from the cluster, and "not ready" for the other reasons.
+	Status string `json:"status"`
+	// Ready is false while the node's answers may be behind the cluster's;
+	// Reasons says why, one sentence each. /healthz answers 503 then.
+	Ready         bool             `json:"ready"`
+	Reasons       []string         `json:"reasons,omitempty"`
 	Stale         bool             `json:"stale"`
 	Node          string           `json:"node"`
-	Location      string           `json:"location"`
+	Location      string           `json:"location,omitempty"`
 	Version       string           `json:"version"`
-	ConfigHash    string           `json:"config_hash"`
-	ConfigVersion uint64           `json:"config_version"`
-	Uptime        string           `json:"uptime"`
-	Cluster       ClusterReport    `json:"cluster"`
-	Endpoints     []EndpointReport `json:"endpoints"`
-	Answers       []AnswerReport   `json:"answers"`
+	ConfigHash    string           `json:"config_hash,omitempty"`
+	ConfigVersion uint64           `json:"config_version,omitempty"`
+	Uptime        string           `json:"uptime,omitempty"`
+	Cluster       ClusterReport    `json:"cluster,omitzero"`
+	Endpoints     []EndpointReport `json:"endpoints,omitempty"`
+	Answers       []AnswerReport   `json:"answers,omitempty"`
 }
 
 // ClusterReport is this node's view of the cluster in /healthz.
@@ -79,15 +88,24 @@ func (h Healthz) Endpoint(name string) (EndpointReport, bool) {
 	return h.Endpoints[i], true
 }
 
-func (n *Node) report() Healthz {
-	st, now := n.machine.Current(), n.opts.Clock.Now()
-	cfg := n.effectiveConfig(st)
-	h := Healthz{Status: "ok", Stale: n.stale.Load(), Node: n.local.Node.Name, Location: n.local.Node.Location.String(),
-		Version: n.opts.Version, ConfigHash: cfg.Hash, Uptime: now.Sub(n.started).Round(time.Second).String(),
-		Cluster: n.clusterReport()}
+// summary is the part of /healthz anyone may read.
+func (n *Node) summary() Healthz {
+	h := Healthz{Status: "ok", Ready: true, Stale: n.stale.Load(), Node: n.local.Node.Name, Version: n.opts.Version}
+	if h.Reasons = n.readiness(); len(h.Reasons) > 0 {
+		h.Ready, h.Status = false, "not ready"
+	}
 	if h.Stale {
 		h.Status = "stale"
 	}
+	return h
+}
+
+func (n *Node) report() Healthz {
+	st, now := n.machine.Current(), n.opts.Clock.Now()
+	cfg := n.effectiveConfig(st)
+	h := n.summary()
+	h.Location, h.ConfigHash = n.local.Node.Location.String(), cfg.Hash
+	h.Uptime, h.Cluster = now.Sub(n.started).Round(time.Second).String(), n.clusterReport()
 	if st.Config != nil {
 		h.ConfigVersion = st.Config.Version
 	}
@@ -141,16 +159,63 @@ func answerReportOf(a model.Answer) AnswerReport {
 
 func (n *Node) httpHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(n.report())
-	})
+	mux.HandleFunc("GET /healthz", n.serveHealthz)
+	mux.HandleFunc("GET /healthz/live", n.serveLive)
+	mux.HandleFunc("GET /healthz/ready", n.serveReady)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.Registry, promhttp.HandlerOpts{}))
-	mux.Handle(api.Prefix, n.countRequests(api.New(n, n.local.API, n.opts.Logger)))
-	mux.Handle("/", n.countRequests(api.Protect(n.local.API, statuspage.New(n, n.opts.Logger))))
+	mux.Handle(api.Prefix, n.countRequests(n.access.handler(func(a *access) http.Handler { return a.api })))
+	mux.Handle("/", n.countRequests(n.access.handler(func(a *access) http.Handler { return a.page })))
 	return mux
+}
+
+// serveHealthz answers the node's report: 200 when ready, 503 when not.
+// Without a token where reads are not public, only the summary.
+func (n *Node) serveHealthz(w http.ResponseWriter, r *http.Request) {
+	a := n.access.Load()
+	if !a.cfg.PublicStatus && r.Header.Get("Authorization") == "" {
+		writeHealthz(w, n.summary())
+		return
+	}
+	a.protect(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { writeHealthz(w, n.report()) })).ServeHTTP(w, r)
+}
+
+func writeHealthz(w http.ResponseWriter, h Healthz) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if !h.Ready {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(h)
+}
+
+// serveLive is for a supervisor (systemd, a container runtime): 200 while
+// the node's answer loop turns, 503 once it is stuck and a restart helps.
+func (n *Node) serveLive(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if n.stalled() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "stuck: the answer loop has not turned for over %s\n", stalledAfter)
+		return
+	}
+	fmt.Fprintln(w, "live")
+}
+
+// serveReady is for what sends queries to the node (a load balancer, the
+// DNS provider's NS monitoring): 200 when its answers follow the cluster,
+// 503 with the reasons when they may not. A restart does not help then.
+func (n *Node) serveReady(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	reasons := n.readiness()
+	if len(reasons) == 0 {
+		fmt.Fprintln(w, "ready")
+		return
+	}
+	w.WriteHeader(http.StatusServiceUnavailable)
+	fmt.Fprintf(w, "not ready: %s\n", strings.Join(reasons, "; "))
 }
 
 // countRequests counts the API's and the status page's answers by method,
