@@ -42,6 +42,10 @@ type Query struct {
 	// Addrs are the answer's addresses; empty with Err set when it failed.
 	Addrs []string
 	Err   string
+	// Unsent is true when the client could not even send the query (its
+	// own dial or write timed out: the test machine stalled). Such a
+	// query says nothing about the node; the summary counts them apart.
+	Unsent bool
 }
 
 // Fault is one window in which a node was under a fault.
@@ -128,6 +132,7 @@ func (w Window) Len() time.Duration { return w.End.Sub(w.Start) }
 // Report is what the checker found.
 type Report struct {
 	Queries       int
+	Unsent        int // queries the client could not send, not checked
 	FailedLive    []Violation
 	Windows       []Window // every split-brain window
 	OverBound     []Window // those longer than the bound
@@ -149,6 +154,8 @@ func Check(h History) Report {
 		return q.Sent.Before(h.Start) || q.Sent.After(h.End)
 	})
 	r := Report{Queries: len(h.Queries), Bound: h.SplitBound}
+	h.Queries = slices.DeleteFunc(h.Queries, func(q Query) bool { return q.Unsent })
+	r.Unsent = r.Queries - len(h.Queries)
 	r.FailedLive = failedLive(h)
 	r.Windows = splitWindows(h)
 	for _, w := range r.Windows {

@@ -118,6 +118,17 @@ func TestEmptyAnswerIsAFailure(t *testing.T) {
 	}
 }
 
+func TestUnsentQueriesAreCountedApart(t *testing.T) {
+	h := baseHistory()
+	allAnswer(&h, 0, 1000, primary)
+	h.Queries = append(h.Queries, Query{Node: "n1", Sent: ms(500), Got: ms(1100), Err: "dial udp: i/o timeout", Unsent: true},
+		Query{Node: "n1", Sent: ms(520), Got: ms(1100), Err: "read udp: i/o timeout"})
+	r := Check(h)
+	if r.Unsent != 1 || len(r.FailedLive) != 1 || !strings.Contains(r.Summary(1, time.Second, nil, nil), " unsent=1 ") {
+		t.Errorf("want 1 unsent query apart and the read timeout counted, got unsent=%d failed_live=%d", r.Unsent, len(r.FailedLive))
+	}
+}
+
 func TestOnlyTheRunIsChecked(t *testing.T) {
 	h := baseHistory()
 	h.Start = ms(1000)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -94,6 +95,8 @@ func queryOnce(n *chaosNode) Query {
 	switch {
 	case err != nil:
 		q.Err = err.Error()
+		// "dial udp" and "write udp" fail before the query left this process.
+		q.Unsent = strings.HasPrefix(q.Err, "dial udp") || strings.HasPrefix(q.Err, "write udp")
 	case resp.Rcode != dns.RcodeSuccess:
 		q.Err = "rcode " + dns.RcodeToString[resp.Rcode]
 	default:

@@ -10,8 +10,8 @@ import (
 // pairs, the counts the done-when asks to be zero among them. faults names
 // the injections made, skipped those left out (and why, in the run's log).
 func (r Report) Summary(seed int64, duration time.Duration, faults, skipped []string) string {
-	line := fmt.Sprintf("chaos seed=%d duration=%s queries=%d failed_live=%d split_brain_over_bound=%d split_windows=%d max_split_ms=%d bound_ms=%d down_answers=%d lost_overrides=%d faults=%d",
-		seed, duration.Round(time.Second), r.Queries, len(r.FailedLive), len(r.OverBound), len(r.Windows),
+	line := fmt.Sprintf("chaos seed=%d duration=%s queries=%d unsent=%d failed_live=%d split_brain_over_bound=%d split_windows=%d max_split_ms=%d bound_ms=%d down_answers=%d lost_overrides=%d faults=%d",
+		seed, duration.Round(time.Second), r.Queries, r.Unsent, len(r.FailedLive), len(r.OverBound), len(r.Windows),
 		r.MaxSplit.Milliseconds(), r.Bound.Milliseconds(), len(r.DownAnswers), len(r.LostOverrides), len(faults))
 	if len(faults) > 0 {
 		line += " injected=" + strings.Join(faults, ",")
