@@ -18,13 +18,84 @@ type Position struct {
 	Line, Column int
 }
 
+// positionOf finds where path, or failing that its nearest parent present
+// in the file, was written: a missing field is reported where it belongs.
+// It walks the tree again rather than remembering a position for every
+// value decoded, since only the few paths with problems ever need one.
+func positionOf(root *yaml.Node, path string) Position {
+	n := resolve(root)
+	pos := Position{n.Line, n.Column}
+	for path != "" {
+		var seg string
+		seg, path = nextSegment(path)
+		if n = child(n, seg); n == nil {
+			break
+		}
+		pos = Position{n.Line, n.Column}
+	}
+	return pos
+}
+
+// nextSegment splits "services[0].check" into "services" and "[0].check",
+// and "[0].check" into "[0]" and ".check"; a leading dot is dropped.
+func nextSegment(path string) (string, string) {
+	path = strings.TrimPrefix(path, ".")
+	if strings.HasPrefix(path, "[") {
+		end := strings.IndexByte(path, ']')
+		if end < 0 {
+			return path, ""
+		}
+		return path[:end+1], path[end+1:]
+	}
+	end := strings.IndexAny(path, ".[")
+	if end < 0 {
+		return path, ""
+	}
+	return path[:end], path[end:]
+}
+
+// child is the value at one path segment ("name" or "[3]") below n, or nil.
+// A duplicated key resolves to its first value, the one the decoder kept.
+func child(n *yaml.Node, seg string) *yaml.Node {
+	if i, ok := strings.CutPrefix(seg, "["); ok {
+		idx, err := strconv.Atoi(strings.TrimSuffix(i, "]"))
+		if n.Kind != yaml.SequenceNode || err != nil || idx < 0 || idx >= len(n.Content) {
+			return nil
+		}
+		return resolve(n.Content[idx])
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == seg {
+			return resolve(n.Content[i+1])
+		}
+	}
+	return nil
+}
+
+func resolve(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode {
+		return n.Alias
+	}
+	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		return resolve(n.Content[0])
+	}
+	return n
+}
+
 // decoder fills Go values from a yaml.Node tree by walking both together.
 // yaml.v3 can reject unknown fields, but its errors name neither the field
 // path nor, for type errors, the field; walking the tree ourselves gives
 // every problem a path and a line, and lets us report all of them at once.
+//
+// The tree must have passed measure first: the decoder follows aliases,
+// and only measure bounds how much they expand to.
 type decoder struct {
-	problems  []Problem
-	positions map[string]Position // field path → where its value starts
+	problems problemList
+	found    int             // problems found, listed or not
+	failed   map[string]bool // paths of values that did not decode
 }
 
 var (
@@ -33,17 +104,37 @@ var (
 	textUnmarshalerType = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
 )
 
+// fail records that the value at path could not be decoded, so the field
+// was left empty; validation problems under it are then not reported.
 func (d *decoder) fail(n *yaml.Node, path, format string, args ...any) {
-	d.problems = append(d.problems, Problem{
-		Path: path, Pos: Position{n.Line, n.Column}, Message: fmt.Sprintf(format, args...),
-	})
+	d.found++
+	// Kept for every failure, listed or not, so the count of problems left
+	// out is exact; measure bounds how many there can be.
+	d.failed[path] = true
+	if d.problems.full() {
+		return
+	}
+	d.problems.add(Problem{Path: path, Pos: Position{n.Line, n.Column}, Message: message(format, args...)})
+}
+
+// failedUnder reports whether path or one of its parents failed to decode.
+func (d *decoder) failedUnder(path string) bool {
+	for {
+		if d.failed[path] {
+			return true
+		}
+		cut := strings.LastIndexAny(path, ".[")
+		if cut < 0 {
+			return false
+		}
+		path = path[:cut]
+	}
 }
 
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
-	d.positions[path] = Position{n.Line, n.Column}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return // an empty value leaves the field at its default
 	}
@@ -71,19 +162,37 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	fields := yamlFields(v.Type())
+	given := make([]*yaml.Node, v.NumField()) // the key that set each field
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i], n.Content[i+1]
 		idx, ok := fields[key.Value]
 		if !ok {
-			d.fail(key, join(path, key.Value), "unknown field %q (known fields: %s)", key.Value, knownFields(fields))
+			d.fail(key, join(path, clip(key.Value)), "unknown field %q (known fields: %s)", key.Value, knownFields(fields))
 			continue
 		}
+		if first := given[idx]; first != nil {
+			d.duplicate(key, first, join(path, key.Value))
+			continue
+		}
+		given[idx] = key
 		field := v.Field(idx)
-		before := len(d.problems)
+		before := d.found
 		d.decode(val, field, join(path, key.Value))
-		if len(d.problems) == before && field.IsZero() && val.Tag != "!!null" && nonZero(v.Type().Field(idx)) {
+		if d.found == before && field.IsZero() && val.Tag != "!!null" && nonZero(v.Type().Field(idx)) {
 			d.fail(val, join(path, key.Value), "must not be zero; leave the field out to get the default")
 		}
+	}
+}
+
+// duplicate reports a key given twice in one mapping. yaml.v3 checks this
+// only when it decodes into Go values itself, not into a yaml.Node; without
+// the check the second value silently replaced the first. The field keeps
+// its first value and is still validated, so this is not a failure.
+func (d *decoder) duplicate(key, first *yaml.Node, path string) {
+	d.found++
+	if !d.problems.full() {
+		d.problems.add(Problem{Path: path, Pos: Position{key.Line, key.Column},
+			Message: fmt.Sprintf("duplicate key; first given at line %d", first.Line)})
 	}
 }
 
@@ -100,6 +209,8 @@ func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, path string) {
 		d.fail(n, path, "expected a list, found %s", describe(n))
 		return
 	}
+	// measure has already counted every item of every expansion of this
+	// list against MaxExpandedNodes, so the sum of these slices is bounded.
 	out := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 	for i, item := range n.Content {
 		d.decode(item, out.Index(i), path+"["+strconv.Itoa(i)+"]")

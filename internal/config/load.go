@@ -21,10 +21,13 @@ type Problem struct {
 	Message string
 }
 
-// Error lists every problem found in one configuration file.
+// Error lists the problems found in one configuration file: every one of
+// them up to MaxProblems, and then one more entry saying how many were left
+// out (Omitted counts them).
 type Error struct {
 	File     string
 	Problems []Problem
+	Omitted  int
 }
 
 // Error renders one problem per line as "file:line:col: path: message".
@@ -55,70 +58,73 @@ func (p Problem) Format(file string) string {
 // On any problem it returns a nil Config and an *Error listing all of them,
 // so a caller never holds a half-valid configuration.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	// One byte more than the limit is enough for Parse to refuse it.
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	return Parse(path, data)
 }
 
-// Parse is Load for configuration text already in memory; file names it in errors.
+// Parse is Load for configuration text already in memory; file names it in
+// errors. The text may come from anyone who can reach the API, so Parse
+// bounds it (MaxFileSize, MaxExpandedNodes, MaxExpandedBytes, MaxProblems)
+// before it allocates what each limit protects.
 func Parse(file string, data []byte) (*Config, error) {
-	var root yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&root); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &Error{File: file, Problems: []Problem{{Message: "the file is empty; it needs at least zones and services"}}}
-		}
-		return nil, &Error{File: file, Problems: []Problem{syntaxProblem(err)}}
+	doc, problem := parseYAML(data)
+	if problem != nil {
+		return nil, &Error{File: file, Problems: []Problem{*problem}}
 	}
-	d := &decoder{positions: map[string]Position{}}
+	d := &decoder{failed: map[string]bool{}}
 	var cfg Config
-	doc := &root
-	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
-		doc = doc.Content[0]
-	}
 	d.decode(doc, reflect.ValueOf(&cfg).Elem(), "")
 	hostname, _ := os.Hostname()
 	applyDefaults(&cfg, hostname)
-	problems := d.problems
-	for _, p := range validate(&cfg) {
-		// A field that failed to decode was left empty; saying it is also
-		// missing would only repeat the first problem.
-		if !underAny(p.Path, d.problems) {
-			p.Pos = d.position(p.Path)
-			problems = append(problems, p)
-		}
+	problems := d.problems.listed
+	// A field that failed to decode was left empty; saying it is also
+	// missing would only repeat the first problem.
+	vp := validate(&cfg, d.failedUnder)
+	for _, p := range vp.listed {
+		p.Pos = positionOf(doc, p.Path)
+		problems = append(problems, p)
 	}
-	if len(problems) > 0 {
-		return nil, &Error{File: file, Problems: problems}
+	if len(problems) > 0 || d.problems.omitted > 0 || vp.omitted > 0 {
+		listed, omitted := truncated(problems, d.problems.omitted+vp.omitted)
+		return nil, &Error{File: file, Problems: listed, Omitted: omitted}
 	}
 	cfg.Hash = cfg.Shared().Hash()
 	return &cfg, nil
 }
 
-func underAny(path string, problems []Problem) bool {
-	for _, p := range problems {
-		if path == p.Path || strings.HasPrefix(path, p.Path+".") || strings.HasPrefix(path, p.Path+"[") {
-			return true
-		}
+// parseYAML turns the text into a yaml.Node tree whose expansion measure has
+// bounded, or says why it will not.
+func parseYAML(data []byte) (*yaml.Node, *Problem) {
+	if len(data) > MaxFileSize {
+		return nil, &Problem{Message: fmt.Sprintf("the file is larger than %d bytes (config.MaxFileSize), "+
+			"the most outlast reads; a configuration of 10,000 endpoints fits in less", MaxFileSize)}
 	}
-	return false
-}
-
-// position finds where path, or failing that its nearest parent present in
-// the file, was written: a missing field is reported where it belongs.
-func (d *decoder) position(path string) Position {
-	for {
-		if pos, ok := d.positions[path]; ok {
-			return pos
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &Problem{Message: "the file is empty; it needs at least zones and services"}
 		}
-		cut := strings.LastIndexAny(path, ".[")
-		if cut < 0 {
-			return d.positions[""]
-		}
-		path = path[:cut]
+		p := syntaxProblem(err)
+		return nil, &p
 	}
+	doc := &root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		doc = doc.Content[0]
+	}
+	if p := measure(doc); p != nil {
+		return nil, p
+	}
+	return doc, nil
 }
 
 // syntaxProblem turns a yaml.v3 parse error ("yaml: line 3: ...") into a Problem with a position.
@@ -127,7 +133,7 @@ func syntaxProblem(err error) Problem {
 	var line int
 	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
 		_, rest, _ := strings.Cut(msg, ":")
-		return Problem{Pos: Position{Line: line, Column: 1}, Message: "YAML syntax: " + strings.TrimSpace(rest)}
+		return Problem{Pos: Position{Line: line, Column: 1}, Message: clipTo("YAML syntax: "+strings.TrimSpace(rest), maxMessage)}
 	}
-	return Problem{Message: "YAML syntax: " + msg}
+	return Problem{Message: clipTo("YAML syntax: "+msg, maxMessage)}
 }

@@ -170,11 +170,21 @@ func TestProblems(t *testing.T) {
 			[]string{`c.yaml:18:22: services[0].check.fast_interval: 2s must be between the minimum of 100ms and the interval 1s`}},
 		{"negative rto", "    ttl: 5s", "    ttl: 5s\n    rto: -1m",
 			[]string{`c.yaml:14:10: services[0].rto: must not be negative, got -1m0s (leave it out for no objective)`}},
-		{"peer location disagrees with node.location", "dns:\n", "node: {name: n1, location: aws/us-east-1}\ncluster:\n  listen: 127.0.0.1:7946\n" +
+		// base already has node n1 at aws/us-east-1 (this case once gave node twice).
+		{"peer location disagrees with node.location", "dns:\n", "cluster:\n  listen: 127.0.0.1:7946\n" +
 			"  data_dir: d\n  tls: {ca_file: a, cert_file: b, key_file: c}\n  peers:\n    - {name: n1, address: '127.0.0.1:7946', location: gcp/x}\ndns:\n",
-			[]string{`c.yaml:10:55: cluster.peers[0].location: gcp/x is node n1, whose node.location is aws/us-east-1; they must agree`}},
+			[]string{`c.yaml:9:55: cluster.peers[0].location: gcp/x is node n1, whose node.location is aws/us-east-1; they must agree`}},
 		{"cluster fields without listen", "dns:\n", "cluster:\n  data_dir: /var/lib/outlast\ndns:\n",
 			[]string{`c.yaml:5:3: cluster.listen: is required when any other cluster field is set`}},
+		// Issue 12, defect 9: a second key used to replace the first silently.
+		{"duplicate top-level key", "        priority: 2\n", "        priority: 2\nservices:\n  - name: other.example.test\n",
+			[]string{`c.yaml:26:1: services: duplicate key; first given at line 11`}},
+		{"duplicate nested key", "      fall: 2", "      fall: 2\n      fall: 3",
+			[]string{`c.yaml:18:7: services[0].check.fall: duplicate key; first given at line 17`}},
+		{"duplicate key in a list item", "        priority: 2", "        priority: 2\n        name: tertiary",
+			[]string{`c.yaml:26:9: services[0].endpoints[1].name: duplicate key; first given at line 22`}},
+		{"duplicate key in a flow mapping", "  listen: 127.0.0.1:8053", "  listen: 127.0.0.1:8053\nhttp: {listen: '127.0.0.1:9000', listen: '127.0.0.1:9001'}",
+			[]string{`c.yaml:6:34: http.listen: duplicate key; first given at line 6`}},
 		{"several at once", "      fall: 2", "      fall: 0\n      rise: -2\n      interval: 10ms",
 			[]string{
 				`c.yaml:17:13: services[0].check.fall: must not be zero; leave the field out to get the default`,

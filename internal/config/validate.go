@@ -16,15 +16,21 @@ const MinInterval = 100 * time.Millisecond
 
 // validator collects problems with their field paths; positions are added by Parse.
 type validator struct {
-	problems []Problem
+	problems problemList
+	skip     func(path string) bool // paths not to report, when not nil
 }
 
 func (v *validator) add(path, format string, args ...any) {
-	v.problems = append(v.problems, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+	if v.skip != nil && v.skip(path) || v.problems.full() {
+		return
+	}
+	v.problems.add(Problem{Path: path, Message: message(format, args...)})
 }
 
-func validate(c *Config) []Problem {
-	v := &validator{}
+// validate checks a decoded, defaulted configuration. Problems at paths
+// skip reports true for are left out (skip may be nil).
+func validate(c *Config, skip func(path string) bool) problemList {
+	v := &validator{skip: skip}
 	v.listener("dns.listen", c.DNS.Listen)
 	v.listener("http.listen", c.HTTP.Listen)
 	if ap, err := netip.ParseAddrPort(c.HTTP.Listen); err == nil && !ap.Addr().IsLoopback() && c.Cluster.Listen == "" {
@@ -328,9 +334,14 @@ func apexList(zones []Zone) string {
 	if len(zones) == 0 {
 		return "no zones are configured"
 	}
-	names := make([]string, len(zones))
-	for i, z := range zones {
-		names[i] = z.Apex
+	// Listing every zone would make one message as long as the file.
+	const most = 10
+	names := make([]string, 0, min(len(zones), most+1))
+	for _, z := range zones[:min(len(zones), most)] {
+		names = append(names, clip(z.Apex))
+	}
+	if len(zones) > most {
+		names = append(names, fmt.Sprintf("and %d more", len(zones)-most))
 	}
 	return "zones: " + strings.Join(names, ", ")
 }
