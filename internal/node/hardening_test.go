@@ -200,7 +200,6 @@ func waitForConfig(t *testing.T, n *Node) *state.AppliedConfig {
 	return nil
 }
 
-
 // TestIsolatedNodeRemovesWhatItsProbesSeeDown is defect 7: a node that
 // never reached its cluster (here: peers that do not exist) answered the
 // dead primary as healthy while its own probes said refused, and /healthz
