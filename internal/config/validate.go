@@ -37,6 +37,7 @@ func validate(c *Config, skip func(path string) bool) problemList {
 		v.add("http.listen", "%s is not loopback, so the API must be served over TLS with the node certificate; "+
 			"configure cluster (with its tls files) or listen on 127.0.0.1", c.HTTP.Listen)
 	}
+	v.allowedHosts(c.HTTP.AllowedHosts)
 	v.cluster(c)
 	v.api(&c.API)
 	if c.Health.StaleAfter < 1 {
@@ -62,6 +63,36 @@ func (v *validator) listener(path, addr string) {
 	if _, err := netip.ParseAddrPort(addr); err != nil {
 		v.add(path, "%q must be an IP address and port, such as 127.0.0.1:8053 or [::1]:8053", addr)
 	}
+}
+
+// allowedHosts checks http.allowed_hosts: bare host names, as a Host
+// header carries them without the port.
+func (v *validator) allowedHosts(hosts []string) {
+	for i, h := range hosts {
+		path := fmt.Sprintf("http.allowed_hosts[%d]", i)
+		if !isHostName(h) {
+			v.add(path, "%q is not a host name; write the bare name, such as status.example.com, without a scheme or port", h)
+		}
+	}
+}
+
+// isHostName reports whether h is a DNS host name: dot-separated labels
+// of letters, digits and hyphens, each 1 to 63 long, 253 at most in all.
+func isHostName(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (v *validator) cluster(c *Config) {
