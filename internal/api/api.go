@@ -19,8 +19,8 @@ const Prefix = "/api/v1/"
 // http.MaxBytesReader with one of these; a larger one is refused with 413
 // before more of it is read.
 const (
-	maxJSONBody   = 64 << 10 // an override request is a few hundred bytes
-	maxConfigBody = 4 << 20  // a configuration file with many services
+	maxJSONBody   = 64 << 10           // an override request is a few hundred bytes
+	maxConfigBody = config.MaxFileSize // what config.Parse accepts at all
 	// proposeTimeout bounds one write: forwarding to the leader and commit.
 	proposeTimeout = 10 * time.Second
 )

@@ -120,14 +120,6 @@ func unauthorized(w http.ResponseWriter, msg string) {
 	writeError(w, http.StatusUnauthorized, CodeUnauthorized, msg)
 }
 
-// Protect puts the API's read access rule in front of h: a read or admin
-// token, or none when cfg.PublicStatus is set. The rule is fixed to cfg;
-// (*Handler).Protect follows SetAuth instead.
-func Protect(cfg config.API, h http.Handler) http.Handler {
-	a := newAuth(cfg)
-	return require(func() *auth { return a }, config.ScopeRead, h)
-}
-
 // Protect puts the API's read access rule, as the last SetAuth left it,
 // in front of next: for the status page and anything else on the node's
 // listener that shows what the API's reads show.

@@ -155,7 +155,7 @@ func TestUnknownRouteAndMethod(t *testing.T) {
 func TestProtect(t *testing.T) {
 	page := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "page") })
 	for _, public := range []bool{false, true} {
-		h := Protect(apiConfig(public), page)
+		h := New(sample(t), apiConfig(public), nil).Protect(page)
 		for _, tc := range []struct {
 			token string
 			want  int

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"outlast/internal/config"
 	"outlast/internal/state"
 )
 
@@ -135,4 +136,21 @@ func TestConfigTooLarge(t *testing.T) {
 	s := serve(t, sample(t), false)
 	huge := configYAML + "# " + strings.Repeat("x", maxConfigBody) + "\n"
 	call(t, s, "POST", "/api/v1/config/validate", readToken, huge).wantError(t, 413, CodeBadRequest)
+}
+
+// TestConfigValidateBoundsProblems: a file with more problems than
+// config.MaxProblems gets a bounded answer that still says how many there are.
+func TestConfigValidateBoundsProblems(t *testing.T) {
+	s := serve(t, sample(t), false)
+	bad := configYAML
+	var extra strings.Builder
+	for i := range config.MaxProblems + 50 {
+		fmt.Fprintf(&extra, "unknown_%d: x\n", i)
+	}
+	var v Validation
+	call(t, s, "POST", "/api/v1/config/validate", readToken, bad+extra.String()).decode(t, 422, &v)
+	want := fmt.Sprintf("the configuration has %d problem(s); the first %d are listed", config.MaxProblems+50, config.MaxProblems)
+	if v.Error != want || len(v.Problems) != config.MaxProblems+1 {
+		t.Errorf("got %q with %d entries, want %q and %d entries (the last one says how many more)", v.Error, len(v.Problems), want, config.MaxProblems+1)
+	}
 }

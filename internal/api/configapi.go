@@ -70,6 +70,11 @@ func (h *Handler) parse(w http.ResponseWriter, r *http.Request) (*config.Config,
 		}
 	}
 	out.Error = fmt.Sprintf("the configuration has %d problem(s)", len(out.Problems))
+	if cerr != nil && cerr.Omitted > 0 {
+		// The last entry says how many were left out, and is not one itself.
+		out.Error = fmt.Sprintf("the configuration has %d problem(s); the first %d are listed",
+			len(out.Problems)-1+cerr.Omitted, len(out.Problems)-1)
+	}
 	writeJSON(w, http.StatusUnprocessableEntity, out)
 	return nil, false
 }

@@ -2,35 +2,48 @@ package node
 
 import (
 	"net/http"
-	"sync/atomic"
+	"reflect"
 
 	"outlast/internal/api"
 	"outlast/internal/config"
 	"outlast/internal/statuspage"
 )
 
-// access is who may use the node's API and status page, with the handlers
-// built for it. A reload that changes the api section builds a new one and
-// swaps it in, so a removed token is refused from the next request on.
+// access is who may use the node's API, status page and /healthz details.
+// A reload that changes the api section swaps the tokens in force at once
+// (api.Handler.SetAuth), so a removed token is refused from the next request on.
 type access struct {
-	cfg  config.API
-	api  http.Handler
+	api  *api.Handler
 	page http.Handler
+	cfg  config.API // in force; only Reload, on one goroutine, reads and writes it
 }
 
 func (n *Node) newAccess(cfg config.API) *access {
-	return &access{cfg: cfg, api: api.New(n, cfg, n.opts.Logger),
-		page: api.Protect(cfg, statuspage.New(n, n.opts.Logger))}
+	h := api.New(n, cfg, n.opts.Logger)
+	return &access{api: h, page: h.Protect(statuspage.New(n, n.opts.Logger)), cfg: cfg}
 }
 
-// protect puts the API's read rule in front of h.
-func (a *access) protect(h http.Handler) http.Handler { return api.Protect(a.cfg, h) }
+// reload makes cfg the access in force and reports whether it changed.
+func (a *access) reload(cfg config.API) bool {
+	if reflect.DeepEqual(a.cfg, cfg) {
+		return false
+	}
+	a.api.SetAuth(cfg)
+	a.cfg = cfg
+	return true
+}
 
-// accessPointer holds the access in force.
-type accessPointer struct{ atomic.Pointer[access] }
-
-// handler serves each request with the handler pick chooses from the
-// access in force when the request arrives.
-func (p *accessPointer) handler(pick func(*access) http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { pick(p.Load()).ServeHTTP(w, r) })
+// healthz serves full with what a read shows to those allowed to read it,
+// refuses a token not in force (401), and gives everyone else summary.
+func (a *access) healthz(full, summary http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case a.api.CanRead(r):
+			full.ServeHTTP(w, r)
+		case r.Header.Get("Authorization") != "":
+			a.api.Protect(full).ServeHTTP(w, r) // says why the token was refused
+		default:
+			summary.ServeHTTP(w, r)
+		}
+	})
 }

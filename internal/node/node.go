@@ -83,7 +83,7 @@ type Node struct {
 	// writes succeed; checkStale keeps it current.
 	persist atomic.Pointer[persistFailure]
 	beat    atomic.Int64 // when the answer loop last turned, in Unix nanoseconds
-	access  accessPointer
+	access  *access
 	fileMu  sync.Mutex // guards file
 	file    fileSync   // this node's file against the cluster's configuration
 	// lastLeader is the leader checkStale saw last; only the answer loop touches it.
@@ -123,7 +123,7 @@ func New(cfg *config.Config, opts Options) (*Node, error) {
 	}
 	n.dns = dnsserver.New(dnsserver.Options{Logger: opts.Logger, OnQuery: n.metrics.DNSQuery}, snap)
 	n.metrics.Config(opts.ConfigFile, cfg.Hash, true)
-	n.access.Store(n.newAccess(cfg.API))
+	n.access = n.newAccess(cfg.API)
 	n.syncFile(cfg.Hash, 0)
 	return n, nil
 }

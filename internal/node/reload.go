@@ -51,8 +51,7 @@ func (n *Node) Reload(cfg *config.Config) error {
 	if err := n.reloadShared(cfg); err != nil {
 		return err
 	}
-	if !reflect.DeepEqual(n.access.Load().cfg, cfg.API) {
-		n.access.Store(n.newAccess(cfg.API))
+	if n.access.reload(cfg.API) {
 		n.log.Info("api access reloaded", "tokens", len(cfg.API.Tokens), "public_status", cfg.API.PublicStatus)
 	}
 	return nil

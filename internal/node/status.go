@@ -159,26 +159,18 @@ func answerReportOf(a model.Answer) AnswerReport {
 
 func (n *Node) httpHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", n.serveHealthz)
+	mux.Handle("GET /healthz", n.access.healthz(
+		http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { writeHealthz(w, n.report()) }),
+		http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { writeHealthz(w, n.summary()) })))
 	mux.HandleFunc("GET /healthz/live", n.serveLive)
 	mux.HandleFunc("GET /healthz/ready", n.serveReady)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.Registry, promhttp.HandlerOpts{}))
-	mux.Handle(api.Prefix, n.countRequests(n.access.handler(func(a *access) http.Handler { return a.api })))
-	mux.Handle("/", n.countRequests(n.access.handler(func(a *access) http.Handler { return a.page })))
+	mux.Handle(api.Prefix, n.countRequests(n.access.api))
+	mux.Handle("/", n.countRequests(n.access.page))
 	return mux
 }
 
-// serveHealthz answers the node's report: 200 when ready, 503 when not.
-// Without a token where reads are not public, only the summary.
-func (n *Node) serveHealthz(w http.ResponseWriter, r *http.Request) {
-	a := n.access.Load()
-	if !a.cfg.PublicStatus && r.Header.Get("Authorization") == "" {
-		writeHealthz(w, n.summary())
-		return
-	}
-	a.protect(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { writeHealthz(w, n.report()) })).ServeHTTP(w, r)
-}
-
+// writeHealthz answers /healthz: 200 when ready, 503 when not.
 func writeHealthz(w http.ResponseWriter, h Healthz) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
