@@ -29,4 +29,14 @@
 // taken: an outcome that may or may not have been committed is reported as
 // ErrUncertain and never retried, so a command is not applied twice behind
 // the caller's back.
+//
+// # Faults a stranger or a disk can repeat
+//
+// Whoever reaches the port can fail a handshake as often as it likes, and
+// raft repeats its errors for as long as a fault lasts. Such lines are
+// sampled: the first of a kind from a source is logged, the rest are
+// counted and summarized once per 10 s (Refused counts the refusals for
+// metrics). Every write to raft's log, stable and snapshot stores is
+// watched, so a node whose disk is full says so in Status (PersistError)
+// while it still hears the leader's heartbeats.
 package cluster

@@ -22,7 +22,8 @@ const (
 	storeCount
 )
 
-var storeNames = [storeCount]string{"log store", "stable store", "snapshot store"}
+// storeNames are the stores as Status.PersistStore names them.
+var storeNames = [storeCount]string{"log", "stable", "snapshot"}
 
 // maxPersistError bounds the error text kept (and sent in Status).
 const maxPersistError = 512
@@ -36,6 +37,7 @@ type persistWatch struct {
 
 // persistFailure is a store whose last write failed, since when and why.
 type persistFailure struct {
+	store string
 	since time.Time // zero while the store's writes succeed
 	err   string
 }
@@ -52,7 +54,8 @@ func (w *persistWatch) record(store int, err error) error {
 	if f.since.IsZero() {
 		f.since = w.now()
 	}
-	f.err = storeNames[store] + ": " + err.Error()
+	f.store = storeNames[store]
+	f.err = storeNames[store] + " store: " + err.Error()
 	if len(f.err) > maxPersistError {
 		f.err = f.err[:maxPersistError]
 	}
@@ -61,7 +64,7 @@ func (w *persistWatch) record(store int, err error) error {
 
 // state returns the failure that began first, or zero values when every
 // store's last write succeeded.
-func (w *persistWatch) state() (string, time.Time) {
+func (w *persistWatch) state() persistFailure {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var first persistFailure
@@ -70,7 +73,7 @@ func (w *persistWatch) state() (string, time.Time) {
 			first = f
 		}
 	}
-	return first.err, first.since
+	return first
 }
 
 // watchedLogs records the outcome of every write to raft's log store.

@@ -21,8 +21,8 @@ func TestPersistWatch(t *testing.T) {
 	full := errors.New("no space left on device")
 	check := func(step, wantErr string, wantSince time.Time) {
 		t.Helper()
-		if err, since := w.state(); err != wantErr || !since.Equal(wantSince) {
-			t.Fatalf("%s: got %q since %v, want %q since %v", step, err, since, wantErr, wantSince)
+		if f := w.state(); f.err != wantErr || !f.since.Equal(wantSince) {
+			t.Fatalf("%s: got %q since %v, want %q since %v", step, f.err, f.since, wantErr, wantSince)
 		}
 	}
 	check("healthy", "", time.Time{})
@@ -76,11 +76,25 @@ func TestTCPFullDiskReported(t *testing.T) {
 	})
 	t.Logf("%s reported %q %v after its disk filled (%d entries committed; it applied %d, the leader %d)",
 		f.id, st.PersistError, reported.Round(time.Millisecond), committed-3, st.AppliedIndex, leader.c.Status().AppliedIndex)
-	if !strings.Contains(st.PersistError, "log store") || !strings.Contains(st.PersistError, "no space left") {
-		t.Errorf("persist error: got %q, want the log store's ENOSPC", st.PersistError)
+	if st.PersistStore != "log" || !strings.Contains(st.PersistError, "no space left") {
+		t.Errorf("persist error: got %q in store %q, want the log store's ENOSPC", st.PersistError, st.PersistStore)
 	}
 	if st.PersistFailingSince.Before(filled) || st.PersistFailingSince.After(time.Now()) {
 		t.Errorf("failing since %v: want after the disk filled at %v", st.PersistFailingSince, filled)
+	}
+
+	// A snapshot cannot be written either, and is recorded too; Status
+	// keeps reporting the failure that began first.
+	if err := f.c.Snapshot(); err == nil {
+		t.Errorf("snapshot on a full disk: no error")
+	}
+	if snap := f.c.persist.failing[storeSnapshot]; snap.since.IsZero() {
+		t.Errorf("snapshot on a full disk: not recorded")
+	} else {
+		t.Logf("snapshot on a full disk: %s", snap.err)
+	}
+	if st := f.c.Status(); st.PersistStore != "log" {
+		t.Errorf("after the snapshot failed: reporting store %q, want the log store's earlier failure", st.PersistStore)
 	}
 
 	// Room again: the follower catches up and its error clears.
@@ -90,9 +104,12 @@ func TestTCPFullDiskReported(t *testing.T) {
 	applyN(t, leader.c, "after", 1)
 	committed++
 	waitSame(t, committed, tcpMachines(nodes)...)
+	if err := f.c.Snapshot(); err != nil { // a snapshot failure stays until one succeeds
+		t.Fatalf("snapshot with room again: %v", err)
+	}
 	waitFor(t, f.id+" with its persist error cleared", func() (bool, string) {
 		st := f.c.Status()
-		return st.PersistError == "" && st.PersistFailingSince.IsZero(), fmt.Sprintf("%+v", st)
+		return st.PersistError == "" && st.PersistFailingSince.IsZero() && st.PersistStore == "", fmt.Sprintf("%+v", st)
 	})
 }
 

@@ -36,6 +36,13 @@ type Status struct {
 	// still hears the leader's heartbeats, which need no disk.
 	PersistError        string    `json:"persist_error,omitempty"`
 	PersistFailingSince time.Time `json:"persist_failing_since,omitzero"`
+	// PersistStore names the store of PersistError: "log" or "stable" (the
+	// node takes no new entries, so applies none: not ready), or
+	// "snapshot" (it still applies, but its log is not compacted and a
+	// snapshot from the leader cannot catch it up: degraded; it stays
+	// until a snapshot succeeds, raft's next or one asked by Snapshot).
+	// Empty while healthy.
+	PersistStore string `json:"persist_store,omitempty"`
 	// LastContact is when this follower last heard from a leader: how stale
 	// its state may be. Zero on the leader and before any contact.
 	LastContact time.Time `json:"last_contact"`
@@ -70,7 +77,8 @@ func (c *Cluster) Status() Status {
 	if state != raft.Leader {
 		s.LastContact = c.raft.LastContact()
 	}
-	s.PersistError, s.PersistFailingSince = c.persist.state()
+	f := c.persist.state()
+	s.PersistError, s.PersistFailingSince, s.PersistStore = f.err, f.since, f.store
 	for _, m := range c.raft.GetConfiguration().Configuration().Servers {
 		s.Members = append(s.Members, Member{
 			ID:       string(m.ID),
