@@ -90,6 +90,9 @@ func appendTSIG(out []byte, t *dns.TSIG, id uint16, limit int) []byte {
 
 // lookup resolves a question given its wire-form name in the asked case.
 func (s *Snapshot) lookup(qname []byte, qtype, qclass uint16) reply {
+	if s.holding {
+		return reply{rcode: dns.RcodeServerFailure}
+	}
 	if qclass != dns.ClassINET {
 		// We hold no data in any other class, so for them we are no
 		// authority at all: REFUSED, as for names outside our zones.

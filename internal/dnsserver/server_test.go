@@ -420,6 +420,22 @@ func TestSwapChangesAnswers(t *testing.T) {
 	check(t, ts.exchange(t, "tcp", question("www.example.test.", dns.TypeA)), want{rcode: dns.RcodeRefused})
 }
 
+// TestHoldingAnswersServfail: a server holding its answers (a node catching
+// up after a restart) sends resolvers to another nameserver, for every name
+// and over both transports, and answers again once a snapshot is swapped in.
+func TestHoldingAnswersServfail(t *testing.T) {
+	ts := startServer(t, Holding(), Options{})
+	for _, q := range []*dns.Msg{question("www.example.test.", dns.TypeA), question("example.test.", dns.TypeSOA),
+		question("elsewhere.example.", dns.TypeA)} {
+		for _, network := range []string{"udp", "tcp"} {
+			check(t, ts.exchange(t, network, q), want{rcode: dns.RcodeServerFailure})
+		}
+	}
+	ts.Swap(testSnapshot(t))
+	check(t, ts.exchange(t, "udp", question("www.example.test.", dns.TypeA)),
+		want{aa: true, answers: []string{"www.example.test.\t30\tIN\tA\t192.0.2.1"}})
+}
+
 func TestStartBindsOnePortForUDPAndTCP(t *testing.T) {
 	ts := startServer(t, testSnapshot(t), Options{})
 	_, up, _ := strings.Cut(ts.udp, ":")

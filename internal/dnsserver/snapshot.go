@@ -22,7 +22,15 @@ type Snapshot struct {
 	// names holds every name that exists: apexes, service names, in-zone
 	// nameserver names and the empty non-terminals between them and their apex.
 	names map[string]*node
+	// holding answers SERVFAIL to every query: see Holding.
+	holding bool
 }
+
+// Holding returns a snapshot that answers SERVFAIL to every query, for a
+// server that has answers it cannot trust yet (a node catching up with its
+// cluster after a restart). A resolver takes SERVFAIL as "ask another
+// nameserver", and, unlike REFUSED, does not mark the server lame for it.
+func Holding() *Snapshot { return &Snapshot{holding: true} }
 
 // zone is one served zone's precomputed records; all are owned by the apex.
 type zone struct {

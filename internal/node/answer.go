@@ -36,6 +36,9 @@ func (n *Node) answerLoop() {
 		case <-n.changed:
 		case <-tick.C():
 			tick.Reset(recheckEvery)
+			if n.holding.Load() {
+				tick.Reset(evaluateEvery) // catching up is seen at once
+			}
 			n.checkStale()
 		}
 		st, now := n.machine.Current(), n.opts.Clock.Now()
@@ -51,6 +54,9 @@ func (n *Node) answerLoop() {
 		n.followFile(st.Config)
 		n.recordVerdicts(last, st, cfg)
 		last = st
+		if n.holding.Load() && !n.caughtUp(now) {
+			continue
+		}
 		snap, err := n.buildAnswers(st, now)
 		if err != nil {
 			// The previous snapshot keeps answering: a node never goes
@@ -60,6 +66,28 @@ func (n *Node) answerLoop() {
 		}
 		n.dns.Swap(snap)
 	}
+}
+
+// caughtUp reports whether a member that holds its answers since it
+// started may answer: it has applied everything its leader told it is
+// committed, or it waited cluster.stale_after for that in vain and answers
+// from what it has (static stability, with its own probes' removals).
+// Until then it answers SERVFAIL, and resolvers ask another nameserver
+// rather than get an answer from a state that may be hours old.
+func (n *Node) caughtUp(now time.Time) bool {
+	st := n.cluster.Status()
+	led := st.State == "Leader" || (st.LeaderID != "" && !st.LastContact.IsZero())
+	switch {
+	case led && st.CommitIndex > 0 && st.AppliedIndex >= st.CommitIndex && n.machine.Current().Config != nil:
+		n.log.Info("caught up with the cluster: answering", "applied_index", st.AppliedIndex, "after", now.Sub(n.started).Round(time.Millisecond))
+	case now.Sub(n.started) > n.local.Cluster.StaleAfter:
+		n.log.Warn("could not catch up with the cluster: answering from the state this node has, less what its own probes see down",
+			"waited", n.local.Cluster.StaleAfter, "applied_index", st.AppliedIndex, "leader", st.LeaderID)
+	default:
+		return false
+	}
+	n.holding.Store(false)
+	return true
 }
 
 // effectiveConfig is the configuration the node runs: its own file for the

@@ -116,7 +116,7 @@ func (n *Node) checkStale() {
 		(st.LeaderID != "" && !st.LastContact.IsZero() && now.Sub(st.LastContact) <= n.local.Cluster.StaleAfter)
 	stale := !fresh
 	n.recordPersist(st)
-	facts := metrics.ClusterFacts{Leader: st.State == "Leader", Stale: stale, PersistFailing: st.PersistError != "",
+	facts := metrics.ClusterFacts{Leader: st.State == "Leader", Stale: stale, PersistFailing: n.persist.Load() != nil,
 		AppliedIndex: st.AppliedIndex, Term: st.Term}
 	if cfg := n.machine.Current().Config; cfg != nil {
 		facts.ConfigVersion = cfg.Version
@@ -155,7 +155,9 @@ func (n *Node) clusterReport() ClusterReport {
 // answer loop and /healthz read it, and says so once on every change.
 func (n *Node) recordPersist(st cluster.Status) {
 	var now *persistFailure
-	if st.PersistError != "" {
+	// A failing snapshot store leaves the node applying (degraded, logged
+	// by the cluster); a failing log or stable store stops it.
+	if st.PersistError != "" && st.PersistStore != "snapshot" {
 		now = &persistFailure{Err: st.PersistError, Since: st.PersistFailingSince}
 	}
 	was := n.persist.Swap(now)

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
+
 	"outlast/internal/config"
 	"outlast/internal/state"
 	"outlast/internal/tlsca"
@@ -209,6 +211,16 @@ func TestIsolatedNodeRemovesWhatItsProbesSeeDown(t *testing.T) {
 	startBackend(t, fmt.Sprintf("%s:%d", secondaryAddr, port)) // the primary is dead: nothing listens
 	n := startNode(t, isolatedConfig(t, port))
 
+	// First it holds its answers for cluster.stale_after (3s), hoping to catch up.
+	q := new(dns.Msg)
+	q.SetQuestion("api.example.test.", dns.TypeA)
+	if r, _, err := (&dns.Client{Timeout: 2 * time.Second}).Exchange(q, n.DNSAddr().String()); err != nil || r.Rcode != dns.RcodeServerFailure {
+		t.Errorf("right after start a member that has not caught up must answer SERVFAIL, got %v (err %v)", r, err)
+	}
+	if code, body := get(t, n, "/healthz/ready", "", ""); code != http.StatusServiceUnavailable || !strings.Contains(body, "catching up") {
+		t.Errorf("/healthz/ready while catching up: %d %q", code, body)
+	}
+	// Then it answers from what it has, less what its own probes see down.
 	waitForAnswer(t, n, secondaryAddr, 10*time.Second)
 	code, body := get(t, n, "/healthz/ready", "", "")
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "has not joined the cluster") {
@@ -240,7 +252,7 @@ func isolatedConfig(t *testing.T, port int) *config.Config {
 	text := strings.Replace(configText(port), "zones:", fmt.Sprintf(`cluster:
   listen: "127.0.0.1:%d"
   data_dir: %s
-  stale_after: 1s
+  stale_after: 3s
   peers:
     - {name: local, address: "127.0.0.1:%d"}
     - {name: gone1, address: "127.0.0.2:%d"}

@@ -88,6 +88,8 @@ type Node struct {
 	file    fileSync   // this node's file against the cluster's configuration
 	// lastLeader is the leader checkStale saw last; only the answer loop touches it.
 	lastLeader string
+	// holding: DNS answers SERVFAIL until the node caught up (caughtUp).
+	holding atomic.Bool
 
 	started  time.Time
 	httpSrv  *http.Server
@@ -120,6 +122,12 @@ func New(cfg *config.Config, opts Options) (*Node, error) {
 	snap, err := n.buildAnswers(n.machine.Current(), opts.Clock.Now())
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Cluster.Listen != "" {
+		// A member starts from an empty or old state: it holds its answers
+		// until it has caught up with the cluster (answerLoop).
+		n.holding.Store(true)
+		snap = dnsserver.Holding()
 	}
 	n.dns = dnsserver.New(dnsserver.Options{Logger: opts.Logger, OnQuery: n.metrics.DNSQuery}, snap)
 	n.metrics.Config(opts.ConfigFile, cfg.Hash, true)

@@ -30,6 +30,7 @@ type readinessFacts struct {
 	Started     time.Time
 	Applied     uint64 // the last Raft index applied; 0 before any agreement
 	Persist     *persistFailure
+	Holding     bool // answering SERVFAIL while catching up after a start
 }
 
 // notReady returns why a node is not ready, one sentence per reason; none
@@ -38,6 +39,10 @@ type readinessFacts struct {
 // of it that its answers may be behind the cluster's.
 func notReady(f readinessFacts) []string {
 	var reasons []string
+	if f.Holding {
+		reasons = append(reasons, fmt.Sprintf(
+			"catching up with the cluster since it started %s ago: answering SERVFAIL so resolvers ask another nameserver", since(f.Now, f.Started)))
+	}
 	if f.Persist != nil {
 		reasons = append(reasons, fmt.Sprintf(
 			"cannot write the Raft log for %s (%s): this node no longer applies the cluster's decisions; free space in cluster.data_dir",
@@ -73,7 +78,7 @@ func (n *Node) readinessOf(st cluster.Status) []string {
 	return notReady(readinessFacts{
 		Now: n.opts.Clock.Now(), Alone: n.local.Cluster.Listen == "", Stale: n.stale.Load(),
 		StaleAfter: n.local.Cluster.StaleAfter, LastContact: st.LastContact, Started: n.started,
-		Applied: st.AppliedIndex, Persist: n.persist.Load(),
+		Applied: st.AppliedIndex, Persist: n.persist.Load(), Holding: n.holding.Load(),
 	})
 }
 

@@ -26,6 +26,8 @@ func TestNotReady(t *testing.T) {
 		{"disk full, in contact", func(f *readinessFacts) {
 			f.Persist = &persistFailure{Err: "log store: no space left on device", Since: now.Add(-3 * time.Second)}
 		}, []string{"cannot write the Raft log for 3s (log store: no space left on device)"}},
+		{"holding after a start", func(f *readinessFacts) { f.Holding = true },
+			[]string{"catching up with the cluster since it started 1m0s ago"}},
 		{"disk full and cut off", func(f *readinessFacts) {
 			f.Persist = &persistFailure{Err: "x", Since: now}
 			f.Stale, f.LastContact = true, now.Add(-6*time.Second)

@@ -90,8 +90,13 @@ func (n *Node) observeRemote(d *decider, b remoteBatch) {
 	sent := n.opts.Clock.Now() // the batch's SentAt, on this node's clock
 	for _, w := range b.Observations {
 		o := w.observation(b.From, sent)
+		if err := d.engine.Observe(o); err != nil {
+			// An endpoint or vantage point the configuration does not
+			// have: kept nowhere, so a peer cannot grow the board.
+			n.log.Debug("observation not used", "err", err)
+			continue
+		}
 		n.latest.record(o)
-		n.observe(d, o)
 	}
 }
 
