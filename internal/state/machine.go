@@ -36,6 +36,7 @@ func (m *Machine) Apply(index uint64, data []byte) error {
 	defer m.mu.Unlock()
 	if err != nil {
 		m.state.Index = index
+		m.publish() // readers wait for the index (awaitApplied), so it must show
 		return err
 	}
 	err = m.state.Apply(index, cmd)
