@@ -66,6 +66,11 @@ type Sample struct {
 	Node      string
 	At        time.Time // when the reply arrived
 	Endpoints []EndpointView
+	// NotReady is true when the node said it was not ready: cut off, not
+	// writing its log, or catching up. It then answers by its own probes'
+	// removals as well as the agreed state, by design, and says so to the
+	// load balancers and monitors in front of it.
+	NotReady bool
 }
 
 // EndpointView is one endpoint in a /healthz reply.
@@ -245,9 +250,13 @@ func faultsAt(h History, node string, t time.Time) string {
 }
 
 // inContact reports whether node was in contact with the cluster at t: not
-// killed, frozen or partitioned, and seen back after any of those. A node
-// whose disk is full is in contact: it hears the leader.
-func inContact(h History, node string, t time.Time) bool {
+// killed, frozen or partitioned, seen back after any of those, and not
+// saying it was not ready in the /healthz replies around t (a node whose
+// disk filled says so within a second of its first failed write). A node
+// that is not ready may answer differently by design (steer.CutOff), so it
+// takes no part in the split-brain check; failed_live and down_answers
+// still hold it to account.
+func inContact(h History, samples map[string][]Sample, node string, t time.Time) bool {
 	for _, f := range h.Faults {
 		if f.Node != node || f.Kind == DiskFull {
 			continue
@@ -256,7 +265,21 @@ func inContact(h History, node string, t time.Time) bool {
 			return false
 		}
 	}
-	return true
+	before, ok1 := sampleBefore(samples[node], t)
+	after, ok2 := sampleAfter(samples[node], t)
+	return !(ok1 && before.NotReady) && !(ok2 && after.NotReady)
+}
+
+// samplesByNode sorts each node's /healthz replies by arrival.
+func samplesByNode(h History) map[string][]Sample {
+	byNode := map[string][]Sample{}
+	for _, s := range h.Samples {
+		byNode[s.Node] = append(byNode[s.Node], s)
+	}
+	for _, ss := range byNode {
+		slices.SortStableFunc(ss, func(a, b Sample) int { return a.At.Compare(b.At) })
+	}
+	return byNode
 }
 
 // lostOverrides compares every node's final override set with what the

@@ -48,6 +48,14 @@ func samples(h *History, node string, from, to int, primaryHealth, primaryProbe 
 	}
 }
 
+// notReady records node's /healthz readiness every 200 ms over [from, to)
+// ms: not ready over [off, on), ready otherwise.
+func notReady(h *History, node string, from, to, off, on int) {
+	for t := from; t < to; t += 200 {
+		h.Samples = append(h.Samples, Sample{Node: node, At: ms(t), NotReady: t >= off && t < on})
+	}
+}
+
 func TestCleanHistoryPasses(t *testing.T) {
 	h := baseHistory()
 	allAnswer(&h, 0, 5000, primary)
@@ -181,6 +189,20 @@ func TestSplitBrain(t *testing.T) {
 			answers(h, "n3", 3000, 10000, primary)
 			h.Faults = []Fault{{Node: "n3", Kind: DiskFull, Start: ms(2000), End: ms(6000), Back: ms(6500)}}
 		}, 1, 1, 7 * time.Second, "n3=" + primary},
+		{"a node that says it is not ready is out of contact while it says so", func(h *History) {
+			answers(h, "n1", 3000, 10000, secondary)
+			answers(h, "n2", 3000, 10000, secondary)
+			answers(h, "n3", 3000, 6000, primary)
+			answers(h, "n3", 6000, 10000, secondary)
+			h.Faults = []Fault{{Node: "n3", Kind: DiskFull, Start: ms(2000), End: ms(5000), Back: ms(5500)}}
+			notReady(h, "n3", 0, 10000, 2800, 6200)
+		}, 0, 0, 0, ""},
+		{"ready again, it must agree again", func(h *History) {
+			answers(h, "n1", 3000, 10000, secondary)
+			answers(h, "n2", 3000, 10000, secondary)
+			answers(h, "n3", 3000, 10000, primary)
+			notReady(h, "n3", 0, 10000, 2800, 6200)
+		}, 1, 1, 3600 * time.Millisecond, "n3=" + primary},
 		{"failed queries inside a disagreement do not split the window", func(h *History) {
 			answers(h, "n1", 3000, 10000, secondary)
 			answers(h, "n2", 3000, 10000, secondary)

@@ -130,7 +130,7 @@ func (r *recorder) poll(ctx context.Context, n *chaosNode) {
 }
 
 func (r *recorder) note(name string, at time.Time, h node.Healthz) {
-	s := Sample{Node: name, At: at}
+	s := Sample{Node: name, At: at, NotReady: !h.Ready}
 	for _, e := range h.Endpoints {
 		s.Endpoints = append(s.Endpoints, EndpointView{Name: e.Name, Health: e.Health, Probe: e.LastProbe})
 	}

@@ -25,11 +25,12 @@ func timelines(h History) map[string][]segment {
 	for _, q := range h.Queries {
 		byNode[q.Node] = append(byNode[q.Node], q)
 	}
+	samples := samplesByNode(h)
 	out := map[string][]segment{}
 	for node, qs := range byNode {
 		slices.SortStableFunc(qs, func(a, b Query) int { return a.Sent.Compare(b.Sent) })
 		for i, q := range qs {
-			if q.Err != "" || !inContact(h, node, q.Sent) {
+			if q.Err != "" || !inContact(h, samples, node, q.Sent) {
 				continue
 			}
 			to := holdsUntil(qs[i:], h.MaxGap)
@@ -152,13 +153,7 @@ func stateAt(nodes []string, lines map[string][]segment, t time.Time) (moment, s
 // came (the state had not turned up meanwhile; /healthz is read every
 // 200 ms, so the last reply before a query can be older than a change).
 func downAnswers(h History) []Violation {
-	byNode := map[string][]Sample{}
-	for _, s := range h.Samples {
-		byNode[s.Node] = append(byNode[s.Node], s)
-	}
-	for _, ss := range byNode {
-		slices.SortStableFunc(ss, func(a, b Sample) int { return a.At.Compare(b.At) })
-	}
+	byNode := samplesByNode(h)
 	var out []Violation
 	for _, q := range h.Queries {
 		for _, addr := range q.Addrs {
