@@ -14,7 +14,7 @@ import (
 // The alerts deploy/README.md promises; a rename must be deliberate.
 var wantAlerts = []string{
 	"OutlastEndpointDown", "OutlastNameNotSteering", "OutlastProbeDisagreement", "OutlastCertificateExpiring",
-	"OutlastNodeDown", "OutlastNodeStale", "OutlastNoLeader", "OutlastLeaderFlapping",
+	"OutlastNodeDown", "OutlastNodeStale", "OutlastCannotWriteLog", "OutlastNoLeader", "OutlastLeaderFlapping",
 	"OutlastConfigReloadFailed", "OutlastConfigDiverged",
 }
 
