@@ -154,12 +154,7 @@ func (n *Node) clusterReport() ClusterReport {
 // recordPersist keeps the cluster's report of failing log writes where the
 // answer loop and /healthz read it, and says so once on every change.
 func (n *Node) recordPersist(st cluster.Status) {
-	var now *persistFailure
-	// A failing snapshot store leaves the node applying (degraded, logged
-	// by the cluster); a failing log or stable store stops it.
-	if st.PersistError != "" && st.PersistStore != "snapshot" {
-		now = &persistFailure{Err: st.PersistError, Since: st.PersistFailingSince}
-	}
+	now := persistOf(st)
 	was := n.persist.Swap(now)
 	switch {
 	case now != nil && was == nil:
@@ -168,4 +163,14 @@ func (n *Node) recordPersist(st cluster.Status) {
 	case now == nil && was != nil:
 		n.log.Info("writing the Raft log again", "failed_for", n.opts.Clock.Now().Sub(was.Since).Round(time.Millisecond))
 	}
+}
+
+// persistOf is the cluster's report of a store that stops this node from
+// applying: a failing log or stable store. A failing snapshot store leaves
+// it applying (degraded; the cluster logs it), so it is not one.
+func persistOf(st cluster.Status) *persistFailure {
+	if st.PersistError == "" || st.PersistStore == "snapshot" {
+		return nil
+	}
+	return &persistFailure{Err: st.PersistError, Since: st.PersistFailingSince}
 }

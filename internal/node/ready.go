@@ -78,7 +78,7 @@ func (n *Node) readinessOf(st cluster.Status) []string {
 	return notReady(readinessFacts{
 		Now: n.opts.Clock.Now(), Alone: n.local.Cluster.Listen == "", Stale: n.stale.Load(),
 		StaleAfter: n.local.Cluster.StaleAfter, LastContact: st.LastContact, Started: n.started,
-		Applied: st.AppliedIndex, Persist: n.persist.Load(), Holding: n.holding.Load(),
+		Applied: st.AppliedIndex, Persist: persistOf(st), Holding: n.holding.Load(),
 	})
 }
 

@@ -93,8 +93,8 @@ func behind(current *state.AppliedConfig, base uint64) error {
 		was = "this file has not matched it since this node started"
 	}
 	return fmt.Errorf("%w: the cluster runs version %d (by %s at %s), and %s, so applying it would undo what changed since. "+
-		"Bring the file up to date (outlast config get), or replace the cluster's configuration with this file anyway: "+
-		"outlast config apply FILE --reason TEXT", ErrFileBehind, current.Version, current.Who,
+		"Put that change into this file too (outlast events and outlast config get show it) and replace the cluster's "+
+		"configuration with the file on purpose: outlast config apply FILE --reason TEXT (it records who and why)", ErrFileBehind, current.Version, current.Who,
 		current.At.UTC().Format(time.RFC3339), was)
 }
 
