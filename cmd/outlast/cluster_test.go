@@ -321,29 +321,26 @@ func (lab *clusterLab) foreignNode(t *testing.T) {
 	}
 }
 
-// followerReload: SIGHUP on a follower with a new service in its file; the
-// change goes through the leader and every node answers for the new name.
+// followerReload: the operators subtest changed the configuration through
+// the API, so the nodes' files are behind the cluster. A SIGHUP of such a
+// file is refused instead of undoing that change (issue 12, defect 6). Once
+// the operator puts the change into the files they are in step again, and
+// a SIGHUP on a follower goes through the leader and every node answers
+// for the new name.
 func (lab *clusterLab) followerReload(t *testing.T) {
 	follower := lab.aFollower()
+	before := lab.healthz(follower).ConfigVersion
+	sighup(t, follower, "outlast config apply FILE")
+	if v := lab.healthz(follower).ConfigVersion; v != before {
+		t.Fatalf("the refused reload changed the configuration version %d → %d", before, v)
+	}
+	// The operator puts the API's change into every file: in step again.
+	lab.appendToFiles(t, "static.example.test", "static1")
+	sighup(t, follower, "configuration reloaded")
 	// As operators are told: the same change in every node's file, then a
 	// reload on one of them.
-	for _, n := range lab.nodes {
-		text, err := os.ReadFile(n.config)
-		if err != nil {
-			t.Fatal(err)
-		}
-		added := string(text) + fmt.Sprintf(`  - name: www.example.test
-    check: {type: tcp, port: 1}
-    endpoints:
-      - {name: www1, location: gcp/us-central1, addresses: [%s]}
-`, clusterSecondary)
-		if err := os.WriteFile(n.config, []byte(added), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := follower.cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
+	lab.appendToFiles(t, "www.example.test", "www1")
+	sighup(t, follower, "configuration reloaded")
 	deadline := time.Now().Add(10 * time.Second)
 	for _, n := range lab.nodes {
 		for digName(n.dnsAddr, "www.example.test.") != clusterSecondary {
@@ -409,6 +406,39 @@ func (lab *clusterLab) aFollower() *labNode {
 	}
 	lab.t.Fatal("the cluster has no follower")
 	return nil
+}
+
+// sighup reloads n's file and waits until its log says want once more.
+func sighup(t *testing.T, n *labNode, want string) {
+	t.Helper()
+	seen := strings.Count(n.logs.String(), want)
+	if err := n.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); strings.Count(n.logs.String(), want) == seen; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after a SIGHUP %s should log %q; it logged:\n%s", n.name, want, n.logs.String())
+		}
+	}
+}
+
+// appendToFiles adds a service of one endpoint at the secondary's address
+// to every node's file.
+func (lab *clusterLab) appendToFiles(t *testing.T, name, endpoint string) {
+	for _, n := range lab.nodes {
+		text, err := os.ReadFile(n.config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		added := string(text) + fmt.Sprintf(`  - name: %s
+    check: {type: tcp, port: 1}
+    endpoints:
+      - {name: %s, location: gcp/us-central1, addresses: [%s]}
+`, name, endpoint, clusterSecondary)
+		if err := os.WriteFile(n.config, []byte(added), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // waitForLeader polls /healthz of the given nodes (all when nil) until one leads.

@@ -151,6 +151,7 @@ func (lab *clusterLab) writeNetnsConfigs(net *netnsLab, tlsDir string) {
 		text := fmt.Sprintf(`node: {name: %[1]s, location: %[2]s}
 dns: {listen: "%[3]s:53"}
 http: {listen: "%[3]s:8080"}
+api: {public_status: true}
 cluster:
   listen: "%[3]s:7946"
   data_dir: %[4]s
