@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -667,18 +666,9 @@ func (h *heldConns) closeAll() {
 // freePortsOn finds n distinct ports, TCP and UDP, free on every given address.
 func freePortsOn(t *testing.T, ips []string, n int) []int {
 	t.Helper()
-	var ports []int
-	for tries := 0; len(ports) < n && tries < 50; tries++ {
-		port, err := lab.FreePort(ips)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Contains(ports, port) {
-			ports = append(ports, port)
-		}
-	}
-	if len(ports) < n {
-		t.Fatalf("could not find %d ports free on %v", n, ips)
+	ports, err := lab.FreePorts(ips, n)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return ports
 }

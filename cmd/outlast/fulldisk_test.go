@@ -1,14 +1,13 @@
 package main
 
 import (
-	"errors"
+	"outlast/internal/fulldisk"
+
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -22,12 +21,12 @@ func TestFollowerWithAFullDisk(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a cluster of processes")
 	}
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a small tmpfs as a node's data directory (CI runs as root)")
+	if why := fulldisk.Unavailable(); why != "" {
+		t.Skip(why)
 	}
 	lab := newClusterLab(t)
 	for _, n := range lab.nodes {
-		mountTmpfs(t, filepath.Join(lab.dir, n.name+"-data"), "32m")
+		fulldisk.Mount(t, filepath.Join(lab.dir, n.name+"-data"), "32m")
 	}
 	lab.startAll()
 	leader := lab.waitForLeader(nil, 15*time.Second)
@@ -36,7 +35,10 @@ func TestFollowerWithAFullDisk(t *testing.T) {
 	if full == leader {
 		full = lab.nodes[1]
 	}
-	filler := fillDisk(t, filepath.Join(lab.dir, full.name+"-data"))
+	filler := filepath.Join(lab.dir, full.name+"-data", "filler")
+	if _, err := fulldisk.Fill(filler); err != nil {
+		t.Fatal(err)
+	}
 
 	// The primary dies; the cluster decides so, and the full follower cannot write it down.
 	lab.primary.stop()
@@ -90,48 +92,4 @@ func readyOf(t *testing.T, n *labNode) (int, string) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body)
-}
-
-// mountTmpfs mounts a tmpfs of size on dir until the test ends (after the
-// processes using it stopped: cleanups run last registered, first).
-func mountTmpfs(t *testing.T, dir, size string) {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs on %s (%v: %s): this test needs a system that allows it", dir, err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", "-l", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v: %s", dir, err, out)
-		}
-	})
-}
-
-// fillDisk writes a file in dir until the file system is full and returns its path.
-func fillDisk(t *testing.T, dir string) string {
-	t.Helper()
-	path := filepath.Join(dir, "filler")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	chunk := make([]byte, 1<<20)
-	for range 1 << 12 { // at most 4 GiB: a tmpfs of a few MB fills long before
-		if _, err := f.Write(chunk); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatalf("filling %s: %v", dir, err)
-			}
-			// Small writes fill what the big one left.
-			for range 1 << 20 {
-				if _, err := f.Write(chunk[:512]); err != nil {
-					return path
-				}
-			}
-		}
-	}
-	t.Fatalf("%s did not fill up", dir)
-	return ""
 }

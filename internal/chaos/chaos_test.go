@@ -1,6 +1,8 @@
 package chaos
 
 import (
+	"outlast/internal/fulldisk"
+
 	"cmp"
 	"context"
 	"encoding/json"
@@ -370,7 +372,7 @@ func (r *run) partitionOne() {
 
 func (r *run) fillDisk() {
 	n := r.c.nodes[r.diskNode]
-	written, err := fillDisk(n.dataDir)
+	written, err := fulldisk.Fill(fillFile(n.dataDir))
 	if err != nil {
 		r.t.Errorf("fill %s's disk: %v", n.name, err)
 	}
@@ -378,7 +380,7 @@ func (r *run) fillDisk() {
 	time.Sleep(r.dur(500*time.Millisecond, 1500*time.Millisecond))
 	revive := r.backendDies(false)
 	time.Sleep(r.dur(5*time.Second, 7*time.Second))
-	if err := freeDisk(n.dataDir); err != nil {
+	if err := os.Remove(fillFile(n.dataDir)); err != nil {
 		r.t.Errorf("free %s's disk: %v", n.name, err)
 	}
 	r.end(i, n)

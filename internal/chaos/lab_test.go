@@ -1,6 +1,8 @@
 package chaos
 
 import (
+	"outlast/internal/fulldisk"
+
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -91,7 +93,7 @@ func newCluster(t *testing.T, asRoot bool, tmpfsNode int) *cluster {
 			t.Fatal(err)
 		}
 		if i == tmpfsNode {
-			mountTmpfs(t, n.dataDir)
+			fulldisk.Mount(t, n.dataDir, tmpfsSize)
 		}
 		c.writeConfig(n, nodePlaces[i], tlsDir)
 		c.nodes = append(c.nodes, n)
@@ -324,18 +326,9 @@ func (b *switchableBackend) stop() {
 // freePorts finds n distinct ports, TCP and UDP, free on every given address.
 func freePorts(t *testing.T, ips []string, n int) []int {
 	t.Helper()
-	var ports []int
-	for tries := 0; len(ports) < n && tries < 50; tries++ {
-		port, err := lab.FreePort(ips)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Contains(ports, port) {
-			ports = append(ports, port)
-		}
-	}
-	if len(ports) < n {
-		t.Fatalf("could not find %d ports free on %v", n, ips)
+	ports, err := lab.FreePorts(ips, n)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return ports
 }

@@ -1,14 +1,13 @@
 package chaos
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
-	"testing"
+
+	"outlast/internal/fulldisk"
 )
 
 // The root-only faults: a partition made of nftables rules on the
@@ -24,16 +23,7 @@ func rootFaults() (partition, disk string) {
 	} else if out, err := exec.Command("nft", "list", "tables").CombinedOutput(); err != nil {
 		partition = fmt.Sprintf("nft list tables failed: %v: %s", err, strings.TrimSpace(string(out)))
 	}
-	probe, err := os.MkdirTemp("", "chaos-tmpfs-")
-	if err != nil {
-		return partition, err.Error()
-	}
-	defer os.Remove(probe)
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", probe).CombinedOutput(); err != nil {
-		disk = fmt.Sprintf("mount -t tmpfs failed: %v: %s", err, strings.TrimSpace(string(out)))
-	} else {
-		_ = exec.Command("umount", probe).Run()
-	}
+	disk = fulldisk.Unavailable()
 	return partition, disk
 }
 
@@ -41,43 +31,8 @@ func rootFaults() (partition, disk string) {
 // Raft log of a run, small enough to fill in a moment.
 const tmpfsSize = "32m"
 
-func mountTmpfs(t *testing.T, dir string) {
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+tmpfsSize, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Fatalf("mount tmpfs on %s: %v: %s", dir, err, out)
-	}
-	// Registered before the node starts, so it runs after the node is stopped.
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Logf("umount %s: %v: %s; detaching it lazily", dir, err, out)
-			_ = exec.Command("umount", "-l", dir).Run()
-		}
-	})
-}
-
-// fillDisk writes dir/chaos-fill until the file system is full; it
-// returns how many bytes it wrote.
-func fillDisk(dir string) (int64, error) {
-	f, err := os.Create(filepath.Join(dir, "chaos-fill"))
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	chunk := make([]byte, 256<<10)
-	var written int64
-	for range 4096 { // at most 1 GiB: the tmpfs is far smaller
-		n, err := f.Write(chunk)
-		written += int64(n)
-		if errors.Is(err, syscall.ENOSPC) {
-			return written, nil
-		}
-		if err != nil {
-			return written, err
-		}
-	}
-	return written, fmt.Errorf("wrote %d bytes to %s without filling it: is it the tmpfs?", written, dir)
-}
-
-func freeDisk(dir string) error { return os.Remove(filepath.Join(dir, "chaos-fill")) }
+// fillFile is the file that fills the data disk.
+func fillFile(dir string) string { return filepath.Join(dir, "chaos-fill") }
 
 // partitionTable is the nftables table of the suite's rules, one per test
 // process, deleted whole when the partition ends and in t.Cleanup.

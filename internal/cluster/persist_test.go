@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"outlast/internal/fulldisk"
 )
 
 // TestPersistWatch: a store's failure is kept with its first time until one
@@ -45,11 +45,12 @@ func TestPersistWatch(t *testing.T) {
 // ENOSPC) stops storing entries while it still hears heartbeats. Its
 // Status must say so, and say so no more once the disk has room again.
 func TestTCPFullDiskReported(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a small tmpfs as a full data disk")
+	if why := fulldisk.Unavailable(); why != "" {
+		t.Skip(why)
 	}
 	nodes := newTCPCluster(t, newTestCA(t, "cluster"), 3, func(n *tcpNode) {
-		n.dir = mountTmpfs(t, "2m")
+		n.dir = filepath.Join(t.TempDir(), "data")
+		fulldisk.Mount(t, n.dir, "2m")
 	})
 	leader := leaderOf(t, nodes)
 	f := followerOf(nodes, leader)
@@ -57,7 +58,9 @@ func TestTCPFullDiskReported(t *testing.T) {
 	waitSame(t, 3, tcpMachines(nodes)...)
 
 	filler := filepath.Join(f.dir, "filler")
-	fillDisk(t, filler)
+	if _, err := fulldisk.Fill(filler); err != nil {
+		t.Fatal(err)
+	}
 	filled := time.Now()
 
 	// Entries of 4 KB: the follower must grow its log file to take them.
@@ -111,45 +114,4 @@ func TestTCPFullDiskReported(t *testing.T) {
 		st := f.c.Status()
 		return st.PersistError == "" && st.PersistFailingSince.IsZero() && st.PersistStore == "", fmt.Sprintf("%+v", st)
 	})
-}
-
-// mountTmpfs mounts a tmpfs of size in a fresh directory, unmounted when
-// the test ends (after the nodes using it, whose cleanups run first).
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("mount a tmpfs at %s: %v: %s", dir, err, out)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, 0); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	return dir
-}
-
-// fillDisk writes path until the file system has no room left.
-func fillDisk(t *testing.T, path string) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	block := make([]byte, 64<<10)
-	for {
-		if _, err := f.Write(block); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatalf("fill %s: %v, want ENOSPC in the end", path, err)
-			}
-			break
-		}
-	}
-	// The last block may have been written in part: fill to the byte.
-	for {
-		if _, err := f.Write(block[:1]); err != nil {
-			return
-		}
-	}
 }

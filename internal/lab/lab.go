@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -293,6 +294,24 @@ func FreePort(ips []string) (int, error) {
 		}
 	}
 	return 0, errors.New("lab: no port free on every lab address")
+}
+
+// FreePorts finds n distinct ports, each free for TCP and UDP on every address.
+func FreePorts(ips []string, n int) ([]int, error) {
+	var ports []int
+	for tries := 0; len(ports) < n && tries < 50; tries++ {
+		port, err := FreePort(ips)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(ports, port) {
+			ports = append(ports, port)
+		}
+	}
+	if len(ports) < n {
+		return nil, fmt.Errorf("lab: could not find %d ports free on %v", n, ips)
+	}
+	return ports, nil
 }
 
 // PortFree reports whether port is free for TCP and UDP on every address.
