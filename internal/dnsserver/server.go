@@ -1,6 +1,8 @@
 package dnsserver
 
 import (
+	"outlast/internal/conncap"
+
 	"context"
 	"errors"
 	"fmt"
@@ -31,6 +33,10 @@ type Options struct {
 	// refused from its header or that does not parse, just before. It runs
 	// on the query path, so it must be cheap and safe for concurrent use.
 	OnQuery func(qtype uint16, rcode int)
+	// TCP caps the TCP connections one client, and all of them, may hold
+	// open (default: conncap's, 64 per client and 1024 in all). Over a cap
+	// a connection is closed at once; the client retries or uses UDP.
+	TCP conncap.Caps
 }
 
 // Server answers DNS queries from the current Snapshot. ServeDNS is safe for
@@ -38,12 +44,14 @@ type Options struct {
 type Server struct {
 	log     *slog.Logger
 	onQuery func(uint16, int)
+	tcpCaps conncap.Caps
 	snap    atomic.Pointer[Snapshot]
 
-	mu   sync.Mutex // guards tcp, udp and done; only Start and Shutdown take them
-	tcp  *dns.Server
-	udp  []*net.UDPConn
-	done chan struct{} // closed when every serving goroutine has returned
+	mu       sync.Mutex // guards tcp, tcpConns, udp and done; only Start, Shutdown and TCPStats take them
+	tcp      *dns.Server
+	tcpConns *conncap.Listener
+	udp      []*net.UDPConn
+	done     chan struct{} // closed when every serving goroutine has returned
 }
 
 // New returns a Server answering from initial; a nil initial refuses every query.
@@ -52,9 +60,20 @@ func New(opts Options, initial *Snapshot) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{log: log.With("component", "dns"), onQuery: opts.OnQuery}
+	s := &Server{log: log.With("component", "dns"), onQuery: opts.OnQuery, tcpCaps: opts.TCP}
 	s.Swap(initial)
 	return s
+}
+
+// TCPStats are the TCP listener's connection counts: open now, and refused
+// over a cap since Start. Zero before Start.
+func (s *Server) TCPStats() conncap.Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tcpConns == nil {
+		return conncap.Stats{}
+	}
+	return s.tcpConns.Stats()
 }
 
 // Swap makes snap the answer source for every query that starts after it
@@ -130,7 +149,9 @@ func (s *Server) Start(addr string) (udp, tcp net.Addr, err error) {
 	s.udp = conns
 	// miekg sets no write deadline (WriteTimeout is unused for TCP), so the
 	// listener's connections set their own: see tcp.go.
-	s.tcp = &dns.Server{Listener: &tcpListener{Listener: ln}, Handler: s,
+	capped := conncap.New(ln, s.tcpCaps, conncap.Options{})
+	s.tcpConns = capped
+	s.tcp = &dns.Server{Listener: &tcpListener{Listener: capped}, Handler: s,
 		MsgAcceptFunc: s.acceptTCP, MsgInvalidFunc: s.invalidTCP, MaxTCPQueries: tcpQueriesPerConn,
 		ReadTimeout: 2 * time.Second, IdleTimeout: func() time.Duration { return 8 * time.Second }}
 	s.done = make(chan struct{})

@@ -112,15 +112,15 @@ func (c *lingerConn) Write(b []byte) (int, error) {
 // closes it at the query limit), and at once after a read or write error
 // or at shutdown.
 func (c *lingerConn) Close() error {
-	tc, isTCP := c.Conn.(*net.TCPConn)
-	if c.failed || !isTCP || c.ln.stopping.Load() {
+	half, ok := c.Conn.(interface{ CloseWrite() error }) // a TCP connection, also under conncap
+	if c.failed || !ok || c.ln.stopping.Load() {
 		return c.Conn.Close()
 	}
-	if tc.CloseWrite() == nil && tc.SetReadDeadline(time.Now().Add(tcpLinger)) == nil &&
+	if half.CloseWrite() == nil && c.Conn.SetReadDeadline(time.Now().Add(tcpLinger)) == nil &&
 		!c.ln.stopping.Load() { // checked after the deadline is set: see tcpListener
-		_, _ = io.CopyN(io.Discard, tc, tcpLingerBytes) // until the client closes, the deadline or the bound
+		_, _ = io.CopyN(io.Discard, c.Conn, tcpLingerBytes) // until the client closes, the deadline or the bound
 	}
-	return tc.Close()
+	return c.Conn.Close()
 }
 
 // acceptTCP is acceptAll for miekg's TCP server, which answers the

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"outlast/internal/conncap"
 	"syscall"
 	"testing"
 	"time"
@@ -126,5 +127,40 @@ func TestTCPClientThatNeverReadsIsDropped(t *testing.T) {
 	if err := s.Shutdown(ctx); err != nil {
 		t.Fatalf("Shutdown with a client that never reads: %v after %v; want done within the %v write timeout",
 			err, time.Since(start).Round(time.Millisecond), tcpWriteTimeout)
+	}
+}
+
+// TestTCPConnectionsCappedPerClient: one client cannot hold more than its
+// share of TCP connections (each one a file descriptor the node's probes
+// need); the next is closed at once, while another client is still served.
+func TestTCPConnectionsCappedPerClient(t *testing.T) {
+	ts := startServer(t, testSnapshot(t), Options{TCP: conncap.Caps{PerClient: 2, Total: 10}})
+	exchangeFrom := func(src string) (*dns.Msg, error) {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}, Timeout: 2 * time.Second}
+		conn, err := d.Dial("tcp", ts.tcp)
+		if err != nil {
+			return nil, err
+		}
+		t.Cleanup(func() { conn.Close() })
+		c := &dns.Conn{Conn: conn}
+		_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+		if err := c.WriteMsg(question("www.example.test.", dns.TypeA)); err != nil {
+			return nil, err
+		}
+		return c.ReadMsg()
+	}
+	for i := range 2 { // held open: miekg keeps a connection for its idle timeout
+		if _, err := exchangeFrom("127.0.0.1"); err != nil {
+			t.Fatalf("connection %d of the 2 allowed: %v", i+1, err)
+		}
+	}
+	if r, err := exchangeFrom("127.0.0.1"); err == nil {
+		t.Errorf("a third connection from one client was answered (%v), want it closed", r.Rcode)
+	}
+	if _, err := exchangeFrom("127.0.0.2"); err != nil {
+		t.Errorf("another client must still be served: %v", err)
+	}
+	if st := ts.TCPStats(); st.RefusedPerClient != 1 || st.Open != 3 {
+		t.Errorf("TCPStats %+v, want 1 refused per client and 3 open", st)
 	}
 }

@@ -1,6 +1,8 @@
 package httpguard
 
 import (
+	"outlast/internal/conncap"
+
 	"bufio"
 	"errors"
 	"fmt"
@@ -22,7 +24,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // guarded is a real server on loopback behind a Listener and NewServer.
 type guarded struct {
 	addr string
-	ln   *Listener
+	ln   *conncap.Listener
 	srv  *http.Server
 }
 
@@ -120,7 +122,7 @@ func idleConns(t testing.TB) int {
 	if testing.Short() {
 		n = 200
 	}
-	if limit := openFileLimit(); limit > 0 && uint64(2*n+200) > limit {
+	if limit := conncap.OpenFileLimit(); limit > 0 && uint64(2*n+200) > limit {
 		n = int(limit-200) / 2
 		t.Logf("open-file limit %d: using %d connections", limit, n)
 	}
@@ -161,8 +163,8 @@ func isTimeout(err error) bool {
 func TestPerClientCap(t *testing.T) {
 	const limit = 4
 	var mu sync.Mutex
-	var reasons []Reason
-	g := serve(t, ok, Limits{PerClient: limit, Total: 100}, Options{Plain: true, OnRefuse: func(r Reason) {
+	var reasons []conncap.Reason
+	g := serve(t, ok, Limits{PerClient: limit, Total: 100}, Options{Plain: true, OnRefuse: func(r conncap.Reason) {
 		mu.Lock()
 		defer mu.Unlock()
 		reasons = append(reasons, r)
@@ -294,15 +296,7 @@ func TestNewServerDefaults(t *testing.T) {
 	}
 }
 
-func TestDefaultTotal(t *testing.T) {
-	for _, tc := range []struct {
-		fileLimit uint64
-		want      int
-	}{{0, 1024}, {1 << 20, 1024}, {4096, 1024}, {2000, 500}, {1024, 256}, {32, 16}} {
-		if got := defaultTotal(tc.fileLimit); got != tc.want {
-			t.Errorf("open-file limit %d: total %d, want %d", tc.fileLimit, got, tc.want)
-		}
-	}
+func TestLimitsCaps(t *testing.T) {
 	if l := (Limits{PerClient: 100, Total: 10}).withDefaults(); l.PerClient != 10 {
 		t.Errorf("PerClient %d above Total 10", l.PerClient)
 	}

@@ -1,6 +1,8 @@
 package httpguard
 
 import (
+	"outlast/internal/conncap"
+
 	"flag"
 	"fmt"
 	"testing"
@@ -38,7 +40,7 @@ func measureCaps(t *testing.T, n int) {
 	}
 	st := g.ln.Stats()
 	t.Logf("default caps (%d per client, %d in all): %d of %d connections from 32 addresses served, %d refused for the total, %d per client",
-		DefaultPerClient, DefaultLimits().Total, served, n, st.RefusedTotal, st.RefusedPerClient)
+		conncap.DefaultPerClient, DefaultLimits().Total, served, n, st.RefusedTotal, st.RefusedPerClient)
 }
 
 // measureIdle lets all n connections in and logs how long the default

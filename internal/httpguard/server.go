@@ -1,7 +1,7 @@
 // Package httpguard bounds what one client can hold of a node's HTTP
 // listener: time (header, body, response and idle timeouts), memory (header
-// size), file descriptors (a connection cap per client address and in all)
-// and the log (server errors sampled, not one line each). It also refuses
+// size), file descriptors (conncap's caps per client address and in all,
+// with a 503 that says why on plain HTTP) and the log (server errors sampled, not one line each). It also refuses
 // requests whose Host header names a host the node was not told it serves,
 // which keeps DNS rebinding pages away from the status page and the API.
 //
@@ -18,6 +18,8 @@
 package httpguard
 
 import (
+	"outlast/internal/conncap"
+
 	"log/slog"
 	"net/http"
 	"time"
@@ -49,17 +51,11 @@ type Limits struct {
 	// Headers here are a bearer token and a browser's cookies; browsers
 	// send every cookie set for localhost, whatever the port, hence not less.
 	MaxHeaderBytes int
-	// PerClient is how many connections one client may hold open at once
-	// (default 64). A client is an IPv4 address or an IPv6 /64, loopback
-	// included. A browser opens at most 6 per host and Prometheus 1, so 64
-	// leaves room for a NAT'ed office of operators; one address cannot take
-	// more than 1/16 of Total.
-	PerClient int
-	// Total is how many connections the listener holds open at once
-	// (default 1024, or a quarter of the process's open-file limit when
-	// that is lower). It keeps three quarters of the descriptors for
-	// probes, Raft and DNS whatever the HTTP side is sent.
-	Total int
+	// PerClient and Total cap the listener's connections per client and in
+	// all (defaults: conncap's, 64 and 1024 or a quarter of the open-file
+	// limit). They keep most descriptors for probes, Raft and DNS whatever
+	// the HTTP side is sent.
+	PerClient, Total int
 }
 
 // Default limits; see the fields of Limits for why.
@@ -69,8 +65,6 @@ const (
 	DefaultWriteTimeout      = 30 * time.Second
 	DefaultIdleTimeout       = 30 * time.Second
 	DefaultMaxHeaderBytes    = 64 << 10
-	DefaultPerClient         = 64
-	DefaultTotal             = 1024
 )
 
 // DefaultLimits returns the defaults, Total bounded by the open-file limit.
@@ -90,23 +84,9 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxHeaderBytes <= 0 {
 		l.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
-	if l.Total <= 0 {
-		l.Total = defaultTotal(openFileLimit())
-	}
-	if l.PerClient <= 0 {
-		l.PerClient = DefaultPerClient
-	}
-	l.PerClient = min(l.PerClient, l.Total)
+	caps := conncap.Caps{PerClient: l.PerClient, Total: l.Total}.WithDefaults()
+	l.PerClient, l.Total = caps.PerClient, caps.Total
 	return l
-}
-
-// defaultTotal is DefaultTotal, or a quarter of the open-file limit
-// (0: unknown) when that is lower, and never below 16.
-func defaultTotal(fileLimit uint64) int {
-	if fileLimit == 0 || fileLimit/4 >= DefaultTotal {
-		return DefaultTotal
-	}
-	return max(int(fileLimit/4), 16)
 }
 
 // NewServer returns a server for h with every timeout and size of l set

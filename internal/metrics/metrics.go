@@ -254,23 +254,34 @@ func boolValue(b bool) float64 {
 // DNSQuery counts one DNS query; it is called on the query path and does not allocate.
 func (m *Metrics) DNSQuery(qtype uint16, rcode int) { m.dns.inc(qtype, rcode) }
 
-// RefusedConnections exports how many connections a node refused because a
-// client held too many (the HTTP listener's caps, read from its counters)
-// and how many handshakes its cluster port refused; call it once.
-func (m *Metrics) RefusedConnections(http func() (perClient, total uint64), cluster func() uint64) {
-	perClient := prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name: "outlast_http_connections_refused_total", ConstLabels: prometheus.Labels{"reason": "per_client"},
-		Help: "Connections the HTTP listener closed at once because their client already held the per-client cap, or the listener its total cap.",
-	}, func() float64 { p, _ := http(); return float64(p) })
-	total := prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name: "outlast_http_connections_refused_total", ConstLabels: prometheus.Labels{"reason": "total"},
-		Help: "Connections the HTTP listener closed at once because their client already held the per-client cap, or the listener its total cap.",
-	}, func() float64 { _, t := http(); return float64(t) })
-	peers := prometheus.NewCounterFunc(prometheus.CounterOpts{
+// Refusals reads one listener's refused-connection counters: over its
+// per-client cap and over its total cap.
+type Refusals func() (perClient, total uint64)
+
+// RefusedConnections exports how many connections the HTTP listener and the
+// DNS TCP listener closed at once because a client (or everyone) held too
+// many, read from their counters, and how many handshakes the cluster port
+// refused; call it once.
+func (m *Metrics) RefusedConnections(http, dnsTCP Refusals, cluster func() uint64) {
+	const help = "Connections a listener closed at once because their client already held its per-client cap (reason per_client) or the listener its total cap (reason total)."
+	for listener, read := range map[string]Refusals{"http": http, "dns_tcp": dnsTCP} {
+		for _, reason := range []string{"per_client", "total"} {
+			m.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "outlast_connections_refused_total", Help: help,
+				ConstLabels: prometheus.Labels{"listener": listener, "reason": reason},
+			}, func() float64 {
+				perClient, total := read()
+				if reason == "per_client" {
+					return float64(perClient)
+				}
+				return float64(total)
+			}))
+		}
+	}
+	m.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "outlast_cluster_connections_refused_total",
 		Help: "Connections the cluster port refused: failed mutual-TLS handshakes and unknown connection kinds.",
-	}, func() float64 { return float64(cluster()) })
-	m.Registry.MustRegister(perClient, total, peers)
+	}, func() float64 { return float64(cluster()) }))
 }
 
 // Ready records whether the node is ready (/healthz/ready).

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"outlast/internal/cluster"
+	"outlast/internal/conncap"
 	"outlast/internal/httpguard"
 	"outlast/internal/metrics"
 	"outlast/internal/tlsca"
@@ -80,7 +81,7 @@ func (n *Node) loadCertificates() error {
 // node certificate anywhere else (it carries API tokens). Under the TLS,
 // connections are capped per client and in all (httpguard), so no client
 // can take the file descriptors the probes need.
-func (n *Node) httpListener() (net.Listener, *httpguard.Listener, error) {
+func (n *Node) httpListener() (net.Listener, *conncap.Listener, error) {
 	raw, err := net.Listen("tcp", n.local.HTTP.Listen)
 	if err != nil {
 		return nil, nil, fmt.Errorf("node: http: %w", err)

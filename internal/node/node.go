@@ -23,6 +23,7 @@ import (
 	"outlast/internal/clock"
 	"outlast/internal/cluster"
 	"outlast/internal/config"
+	"outlast/internal/conncap"
 	"outlast/internal/dnsserver"
 	"outlast/internal/httpguard"
 	"outlast/internal/metrics"
@@ -167,10 +168,7 @@ func (n *Node) Start() error {
 	}
 	n.started = n.opts.Clock.Now()
 	n.httpAddr = ln.Addr()
-	n.metrics.RefusedConnections(func() (uint64, uint64) {
-		s := capped.Stats()
-		return s.RefusedPerClient, s.RefusedTotal
-	}, n.cluster.Refused)
+	n.metrics.RefusedConnections(refusals(capped.Stats), refusals(n.dns.TCPStats), n.cluster.Refused)
 	n.httpSrv = httpguard.NewServer(handler, httpguard.Limits{}, n.opts.Logger.With("component", "http"))
 	n.goRun(func() { _ = n.httpSrv.Serve(ln) })
 	n.goRun(n.answerLoop)
@@ -179,6 +177,14 @@ func (n *Node) Start() error {
 	n.goRun(n.memberLoop)
 	n.log.Info("serving", "dns", n.dnsAddr.String(), "http", n.httpAddr.String(), "cluster", n.local.Cluster.Listen)
 	return nil
+}
+
+// refusals adapts a listener's counters to the metric.
+func refusals(stats func() conncap.Stats) metrics.Refusals {
+	return func() (uint64, uint64) {
+		s := stats()
+		return s.RefusedPerClient, s.RefusedTotal
+	}
 }
 
 func (n *Node) goRun(f func()) {

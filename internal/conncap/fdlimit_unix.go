@@ -1,12 +1,12 @@
 //go:build unix
 
-package httpguard
+package conncap
 
 import "syscall"
 
-// openFileLimit is the process's soft limit on open files (Go raises it to
+// OpenFileLimit is the process's soft limit on open files (Go raises it to
 // the hard limit at start), 0 if it cannot be read.
-func openFileLimit() uint64 {
+func OpenFileLimit() uint64 {
 	var r syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r); err != nil {
 		return 0
