@@ -154,3 +154,26 @@ func TestConfigValidateBoundsProblems(t *testing.T) {
 		t.Errorf("got %q with %d entries, want %q and %d entries (the last one says how many more)", v.Error, len(v.Problems), want, config.MaxProblems+1)
 	}
 }
+
+// TestConfigValidateRefusesAliasBomb is issue 12's defect 1 at the door it
+// came through: a 12 KB alias bomb posted with a read token took a node to
+// out of memory and a 4.4 MB error body. Now it is one short problem.
+func TestConfigValidateRefusesAliasBomb(t *testing.T) {
+	s := serve(t, sample(t), false)
+	var bomb strings.Builder
+	bomb.WriteString(configYAML)
+	bomb.WriteString("  - name: s0.example.test\n    check: {type: tcp, port: 80}\n    endpoints: &E\n")
+	bomb.WriteString("      - {name: e0, location: aws/r, addresses: &A [" + strings.TrimSuffix(strings.Repeat("10.0.0.1, ", 100), ", ") + "]}\n")
+	for i := range 99 {
+		fmt.Fprintf(&bomb, "      - {name: e%d, location: aws/r, addresses: *A}\n", i+1)
+	}
+	for i := 1; bomb.Len() < 12<<10; i++ {
+		fmt.Fprintf(&bomb, "  - {name: s%d.example.test, check: {type: tcp, port: 80}, endpoints: *E}\n", i)
+	}
+	r := call(t, s, "POST", "/api/v1/config/validate", readToken, bomb.String())
+	var v Validation
+	r.decode(t, 422, &v)
+	if len(v.Problems) != 1 || !strings.Contains(v.Problems[0].Message, "alias") || len(r.body) > 4<<10 {
+		t.Errorf("a 12 KB alias bomb: %d problems in a %d-byte body, want one short problem naming the alias:\n%.600s", len(v.Problems), len(r.body), r.body)
+	}
+}
