@@ -108,11 +108,13 @@ func (n *Node) buildAnswers(st *state.State, now time.Time) (*dnsserver.Snapshot
 	if st.Config != nil {
 		services = st.Services(now) // with drain overrides applied
 	}
-	health := func(name string) model.Health { return st.Health(name, now) }
+	agreed := func(name string) model.Health { return st.Health(name, now) }
+	var answers []model.Answer
 	if n.cutOff() {
-		health = steer.CutOff(health, n.own.of)
+		answers = steer.CutOff(services, agreed, n.own.of)
+	} else {
+		answers = steer.Answers(services, agreed)
 	}
-	answers := steer.Answers(services, health)
 	snap, err := dnsserver.NewSnapshot(cfg.Zones, answers)
 	if err != nil {
 		return nil, fmt.Errorf("node: build answers: %w", err)

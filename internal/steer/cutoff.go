@@ -1,9 +1,12 @@
 package steer
 
-import "outlast/internal/model"
+import (
+	"outlast/internal/config"
+	"outlast/internal/model"
+)
 
-// CutOff is the health a node cut off from its cluster steers by: the agreed
-// health, except that an endpoint its own fresh probes judge Down is Down.
+// CutOff computes the answers of a node cut off from its cluster: from the
+// agreed health, less every endpoint its own fresh probes judge Down.
 //
 // A cut-off node cannot learn new verdicts, so it keeps answering the last
 // agreed state (static stability). That state may be older than a failure
@@ -11,16 +14,40 @@ import "outlast/internal/model"
 // state and the node's own probes had reasons to doubt helps nobody. The
 // rule only ever removes: an endpoint the agreed state calls Down stays
 // Down whatever this node sees, because one node's view must never undo
-// the quorum (a node whose own network is broken sees everything up or
-// everything down). Only Down from own probes counts; Unknown (no fresh
-// probe) changes nothing. The all-down rules then apply as usual, so when
-// the node's own probes see every endpoint down it answers what the
-// service's when_all_down says, as any node would.
-func CutOff(agreed, own func(endpoint string) model.Health) func(endpoint string) model.Health {
-	return func(name string) model.Health {
+// the quorum. Only Down from own probes counts; Unknown (no fresh probe)
+// changes nothing.
+//
+// When the node's own probes see every candidate of a service down, the
+// service is answered from the agreed health alone: a node that sees
+// everything dead is far more likely to have lost its own network than to
+// be right against the quorum (the false alarm of DESIGN.md), and turning
+// that blindness into the all-down answer would spread traffic to
+// endpoints the cluster did not choose.
+func CutOff(services []config.Service, agreed, own func(endpoint string) model.Health) []model.Answer {
+	both := func(name string) model.Health {
 		if own(name) == model.Down {
 			return model.Down
 		}
 		return agreed(name)
 	}
+	out := make([]model.Answer, len(services))
+	for i := range services {
+		svc := &services[i]
+		health := both
+		if !anyUsable(svc, both) {
+			health = agreed
+		}
+		out[i] = Answer(svc, health)
+	}
+	return out
+}
+
+// anyUsable reports whether some candidate (not drained) endpoint of svc is usable.
+func anyUsable(svc *config.Service, health func(string) model.Health) bool {
+	for i := range svc.Endpoints {
+		if ep := &svc.Endpoints[i]; !ep.Drained && health(ep.Name).Usable() {
+			return true
+		}
+	}
+	return false
 }
