@@ -30,7 +30,7 @@ func Unavailable() string {
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", probe).CombinedOutput(); err != nil {
 		return fmt.Sprintf("mount -t tmpfs failed: %v: %s", err, strings.TrimSpace(string(out)))
 	}
-	_ = syscall.Unmount(probe, 0)
+	_ = exec.Command("umount", probe).Run()
 	return ""
 }
 
@@ -47,9 +47,9 @@ func Mount(t testing.TB, dir, size string) {
 		t.Fatalf("mount a tmpfs on %s: %v: %s", dir, err, out)
 	}
 	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, 0); err != nil {
-			t.Logf("unmount %s: %v; detaching it lazily", dir, err)
-			_ = syscall.Unmount(dir, syscall.MNT_DETACH)
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Logf("umount %s: %v: %s; detaching it lazily", dir, err, out)
+			_ = exec.Command("umount", "-l", dir).Run()
 		}
 	})
 }
