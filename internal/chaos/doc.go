@@ -1,12 +1,12 @@
 // Package chaos is outlast's Jepsen-style suite: a three-node cluster of
 // real `outlast serve` processes under a client that asks every node for a
 // name 20 times a second and records every answer, while a seeded scheduler
-// injects faults at random moments (Linux: SIGSTOP, nftables, tmpfs) — the leader SIGKILLed (once right after
+// injects faults at random moments — the leader SIGKILLed (once right after
 // a backend died, while the verdict changes), a node frozen with SIGSTOP,
 // a node partitioned from the other two (nftables, root only), a node's data
 // disk full (tmpfs, root only), a backend dying during each, and overrides
-// applied through the API. TestChaos runs it; OUTLAST_CHAOS_SEED replays a
-// schedule and OUTLAST_CHAOS_DURATION sets its length (default 60s).
+// applied through the API. TestChaos runs it, on Linux; OUTLAST_CHAOS_SEED
+// replays a schedule and OUTLAST_CHAOS_DURATION sets its length (default 60s).
 //
 // The checker (Check) is pure: it reads the recorded History and reports
 //
