@@ -94,7 +94,6 @@ func resolve(n *yaml.Node) *yaml.Node {
 // and only measure bounds how much they expand to.
 type decoder struct {
 	problems problemList
-	found    int             // problems found, listed or not
 	failed   map[string]bool // paths of values that did not decode
 }
 
@@ -107,14 +106,12 @@ var (
 // fail records that the value at path could not be decoded, so the field
 // was left empty; validation problems under it are then not reported.
 func (d *decoder) fail(n *yaml.Node, path, format string, args ...any) {
-	d.found++
-	// Kept for every failure, listed or not, so the count of problems left
-	// out is exact; measure bounds how many there can be.
+	// Kept for every failure, listed or not, so that no problem under it is
+	// reported; measure bounds how many there can be.
 	d.failed[path] = true
-	if d.problems.full() {
-		return
-	}
-	d.problems.add(Problem{Path: path, Pos: Position{n.Line, n.Column}, Message: message(format, args...)})
+	d.problems.add(func() Problem {
+		return Problem{Path: path, Pos: Position{n.Line, n.Column}, Message: message(format, args...)}
+	})
 }
 
 // failedUnder reports whether path or one of its parents failed to decode.
@@ -176,9 +173,9 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		}
 		given[idx] = key
 		field := v.Field(idx)
-		before := d.found
+		before := d.problems.count()
 		d.decode(val, field, join(path, key.Value))
-		if d.found == before && field.IsZero() && val.Tag != "!!null" && nonZero(v.Type().Field(idx)) {
+		if d.problems.count() == before && field.IsZero() && val.Tag != "!!null" && nonZero(v.Type().Field(idx)) {
 			d.fail(val, join(path, key.Value), "must not be zero; leave the field out to get the default")
 		}
 	}
@@ -189,11 +186,10 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 // the check the second value silently replaced the first. The field keeps
 // its first value and is still validated, so this is not a failure.
 func (d *decoder) duplicate(key, first *yaml.Node, path string) {
-	d.found++
-	if !d.problems.full() {
-		d.problems.add(Problem{Path: path, Pos: Position{key.Line, key.Column},
-			Message: fmt.Sprintf("duplicate key; first given at line %d", first.Line)})
-	}
+	d.problems.add(func() Problem {
+		return Problem{Path: path, Pos: Position{key.Line, key.Column},
+			Message: fmt.Sprintf("duplicate key; first given at line %d", first.Line)}
+	})
 }
 
 // nonZero reports whether a field is tagged `yaml:"name,nonzero"`: zero

@@ -146,21 +146,18 @@ type problemList struct {
 	omitted int
 }
 
-// full reports whether a further problem would only be counted; callers
-// check it before formatting a message, so uncounted text is never built.
-func (l *problemList) full() bool {
-	if len(l.listed) < MaxProblems {
-		return false
+// add lists the problem mk builds or, once MaxProblems are listed, only
+// counts it: the message of a problem left out is never formatted.
+func (l *problemList) add(mk func() Problem) {
+	if len(l.listed) >= MaxProblems {
+		l.omitted++
+		return
 	}
-	l.omitted++
-	return true
+	l.listed = append(l.listed, mk())
 }
 
-func (l *problemList) add(p Problem) {
-	if !l.full() {
-		l.listed = append(l.listed, p)
-	}
-}
+// count is how many problems were added, listed or not.
+func (l *problemList) count() int { return len(l.listed) + l.omitted }
 
 // message formats a problem with every string argument clipped, so a long
 // value written by the user (or repeated by an alias) is quoted only in part.

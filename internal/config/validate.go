@@ -21,10 +21,10 @@ type validator struct {
 }
 
 func (v *validator) add(path, format string, args ...any) {
-	if v.skip != nil && v.skip(path) || v.problems.full() {
+	if v.skip != nil && v.skip(path) {
 		return
 	}
-	v.problems.add(Problem{Path: path, Message: message(format, args...)})
+	v.problems.add(func() Problem { return Problem{Path: path, Message: message(format, args...)} })
 }
 
 // validate checks a decoded, defaulted configuration. Problems at paths
