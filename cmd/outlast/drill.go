@@ -47,10 +47,7 @@ func drillCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitFailure
 	}
-	d, err := newDrill(cfg, *endpoint, strings.Split(*servers, ","), *timeout)
-	if err == nil {
-		d.token = *token
-	}
+	d, err := newDrill(cfg, *endpoint, strings.Split(*servers, ","), *timeout, *token)
 	if err != nil {
 		fmt.Fprintln(stderr, "outlast drill:", err)
 		return exitFailure
@@ -75,11 +72,11 @@ type drill struct {
 	timeout     time.Duration
 }
 
-func newDrill(cfg *config.Config, endpoint string, nameservers []string, timeout time.Duration) (*drill, error) {
+func newDrill(cfg *config.Config, endpoint string, nameservers []string, timeout time.Duration, token string) (*drill, error) {
 	if cfg.Cluster.Listen == "" {
 		return nil, errors.New("the configuration has no cluster section: drills run against a cluster")
 	}
-	d := &drill{member: cfg.Cluster.Advertise, healthz: cfg.HTTP.Listen, endpoint: endpoint,
+	d := &drill{member: cfg.Cluster.Advertise, healthz: cfg.HTTP.Listen, token: token, endpoint: endpoint,
 		nameservers: nameservers, timeout: timeout, drained: map[string]bool{}}
 	for _, svc := range cfg.Services {
 		for _, e := range svc.Endpoints {

@@ -79,8 +79,8 @@ func (n *Node) loadCertificates() error {
 
 // httpListener binds the HTTP listener: plain on loopback, TLS with the
 // node certificate anywhere else (it carries API tokens). Under the TLS,
-// connections are capped per client and in all (httpguard), so no client
-// can take the file descriptors the probes need.
+// connections are capped per client and in all (conncap, through
+// httpguard), so no client can take the file descriptors the probes need.
 func (n *Node) httpListener() (net.Listener, *conncap.Listener, error) {
 	raw, err := net.Listen("tcp", n.local.HTTP.Listen)
 	if err != nil {
