@@ -198,7 +198,9 @@ func (d *drill) propose(cmd state.Command) error {
 	return d.client.Apply(ctx, d.member, data)
 }
 
-// query asks one nameserver for a name's A or AAAA addresses.
+// query asks one nameserver for a name's A or AAAA addresses. An answer
+// that is not NOERROR is an error, not an empty set: a node catching up
+// after a restart answers SERVFAIL, and that is no shift.
 func query(ns, name string) ([]string, error) {
 	var out []string
 	for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA} {
@@ -207,6 +209,9 @@ func query(ns, name string) ([]string, error) {
 		r, _, err := (&dns.Client{Timeout: time.Second}).Exchange(q, ns)
 		if err != nil {
 			return nil, err
+		}
+		if r.Rcode != dns.RcodeSuccess {
+			return nil, fmt.Errorf("%s answered %s", ns, dns.RcodeToString[r.Rcode])
 		}
 		for _, rr := range r.Answer {
 			switch rr := rr.(type) {

@@ -37,7 +37,7 @@ type persistWatch struct {
 
 // persistFailure is a store whose last write failed, since when and why.
 type persistFailure struct {
-	store string
+	store string    // its name in storeNames; set by state
 	since time.Time // zero while the store's writes succeed
 	err   string
 }
@@ -54,7 +54,6 @@ func (w *persistWatch) record(store int, err error) error {
 	if f.since.IsZero() {
 		f.since = w.now()
 	}
-	f.store = storeNames[store]
 	f.err = storeNames[store] + " store: " + err.Error()
 	if len(f.err) > maxPersistError {
 		f.err = f.err[:maxPersistError]
@@ -62,18 +61,26 @@ func (w *persistWatch) record(store int, err error) error {
 	return err
 }
 
-// state returns the failure that began first, or zero values when every
-// store's last write succeeded.
+// state returns the failure that matters most, or zero values when every
+// store's last write succeeded: a failing log or stable store (the node
+// stops applying) before a failing snapshot store (it still applies), and
+// of those the one that began first. A snapshot failure that came first
+// must not hide a log that fails after it.
 func (w *persistWatch) state() persistFailure {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var first persistFailure
-	for _, f := range w.failing {
-		if !f.since.IsZero() && (first.since.IsZero() || f.since.Before(first.since)) {
-			first = f
+	for _, stores := range [][]int{{storeLog, storeStable}, {storeSnapshot}} {
+		var first persistFailure
+		for _, i := range stores {
+			if f := w.failing[i]; !f.since.IsZero() && (first.since.IsZero() || f.since.Before(first.since)) {
+				first, first.store = f, storeNames[i]
+			}
+		}
+		if !first.since.IsZero() {
+			return first
 		}
 	}
-	return first
+	return persistFailure{}
 }
 
 // watchedLogs records the outcome of every write to raft's log store.

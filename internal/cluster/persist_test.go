@@ -38,6 +38,15 @@ func TestPersistWatch(t *testing.T) {
 	check("log recovered, snapshot failing", "snapshot store: no space left on device", t0.Add(time.Second))
 	w.record(storeSnapshot, nil)
 	check("all recovered", "", time.Time{})
+	// A snapshot that failed first must not hide a log failing after it:
+	// the node stops applying only for the log.
+	w.record(storeSnapshot, full)
+	now = now.Add(time.Second)
+	w.record(storeLog, full)
+	check("snapshot then log failing", "log store: no space left on device", now)
+	if f := w.state(); f.store != "log" {
+		t.Errorf("store %q, want log", f.store)
+	}
 }
 
 // TestTCPFullDiskReported is issue 12's defect 2 as far as the cluster

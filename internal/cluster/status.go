@@ -41,7 +41,8 @@ type Status struct {
 	// "snapshot" (it still applies, but its log is not compacted and a
 	// snapshot from the leader cannot catch it up: degraded; it stays
 	// until a snapshot succeeds, raft's next or one asked by Snapshot).
-	// Empty while healthy.
+	// A failing log or stable store is reported before a failing snapshot
+	// store, whichever began first. Empty while healthy.
 	PersistStore string `json:"persist_store,omitempty"`
 	// LastContact is when this follower last heard from a leader: how stale
 	// its state may be. Zero on the leader and before any contact.
