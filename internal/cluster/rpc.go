@@ -26,10 +26,16 @@ const (
 	pathRemove = pathPrefix + "remove"
 	pathStatus = pathPrefix + "status"
 
-	// maxBody bounds a command forwarded to /apply, and a reply, a status
-	// or a Fetch body read off the wire. A command is a few hundred bytes,
-	// a whole configuration far less than this.
+	// maxBody bounds a command forwarded to /apply and a Fetch body read
+	// off the wire. A command is a few hundred bytes, a whole configuration
+	// far less than this.
 	maxBody = 16 << 20
+	// maxReplyBody bounds a reply to a forwarded call or a Post: a code,
+	// an index and an error text.
+	maxReplyBody = 64 << 10
+	// maxStatusBody bounds a peer's Status: maxStatusMembers members of a
+	// few hundred bytes each, read before any of them is decoded.
+	maxStatusBody = 256 << 10
 	// maxMemberBody bounds a /join or /remove request: an ID and an address.
 	maxMemberBody = 4 << 10
 	// maxMemberID bounds a node ID in a member request.
@@ -221,7 +227,7 @@ func callWith(ctx context.Context, client *http.Client, addr, path string, in an
 	if err != nil {
 		return 0, err
 	}
-	status, data, err := roundTrip(client, req)
+	status, data, err := roundTrip(client, req, maxReplyBody)
 	if err != nil {
 		return 0, err
 	}
@@ -267,9 +273,10 @@ func newRequest(ctx context.Context, method, addr, path string, body []byte) (*h
 	return req, nil
 }
 
-// roundTrip sends one request over the cluster RPC. A failure to connect
-// says try again; a failure after that leaves the outcome unknown.
-func roundTrip(client *http.Client, req *http.Request) (int, []byte, error) {
+// roundTrip sends one request over the cluster RPC and reads at most limit
+// bytes of the answer. A failure to connect says try again; a failure
+// after that leaves the outcome unknown.
+func roundTrip(client *http.Client, req *http.Request, limit int64) (int, []byte, error) {
 	addr, path := req.URL.Host, req.URL.Path
 	resp, err := client.Do(req)
 	if err != nil {
@@ -280,7 +287,7 @@ func roundTrip(client *http.Client, req *http.Request) (int, []byte, error) {
 		return 0, nil, fmt.Errorf("cluster: %s at %s: %w: %w", path, addr, ErrUncertain, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil {
 		return 0, nil, fmt.Errorf("cluster: %s at %s: %w: %w", path, addr, ErrUncertain, err)
 	}
@@ -311,7 +318,7 @@ func (c *Cluster) Post(ctx context.Context, path string, body []byte) error {
 			// The key makes net/http resend the request when a kept
 			// connection turns out dead, which it does not do for a POST.
 			req.Header.Set("Idempotency-Key", rand.Text())
-			status, data, err := roundTrip(c.net.client, req)
+			status, data, err := roundTrip(c.net.client, req, maxReplyBody)
 			if err != nil {
 				return err
 			}
@@ -383,7 +390,7 @@ func statusWith(ctx context.Context, client *http.Client, addr string) (Status, 
 	if err != nil {
 		return Status{}, err
 	}
-	status, data, err := roundTrip(client, req)
+	status, data, err := roundTrip(client, req, maxStatusBody)
 	if err != nil {
 		return Status{}, fmt.Errorf("cluster: status of %s: %w", addr, err)
 	}
@@ -397,7 +404,8 @@ func statusWith(ctx context.Context, client *http.Client, addr string) (Status, 
 	return s, nil
 }
 
-// decodeStatus decodes a peer's Status, of at most maxStatusMembers members.
+// decodeStatus decodes a peer's Status, of at most maxStatusMembers members;
+// the caller read at most maxStatusBody bytes of it.
 func decodeStatus(data []byte) (Status, error) {
 	var s Status
 	if err := json.Unmarshal(data, &s); err != nil {
@@ -437,7 +445,7 @@ func (c *Cluster) Fetch(ctx context.Context, path string) ([]byte, error) {
 			if err != nil {
 				return err
 			}
-			status, data, err := roundTrip(c.net.client, req)
+			status, data, err := roundTrip(c.net.client, req, maxBody)
 			if err != nil {
 				return err
 			}
