@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"outlast/internal/conncap"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -19,16 +21,32 @@ const (
 	raftPool = 3
 	// raftIOTimeout bounds raft's reads and writes on a connection.
 	raftIOTimeout = 10 * time.Second
+	// rpcReadTimeout bounds reading one RPC request, a forwarded command of
+	// up to maxBody (16 MiB) included: 4.5 Mbit/s at least, which every
+	// link between providers has.
+	rpcReadTimeout = 30 * time.Second
+	// rpcWriteTimeout bounds answering one: a forwarded proposal waits for
+	// its commit as long as its proposer does (10 s for an API write) and a
+	// Fetch body is up to maxBody.
+	rpcWriteTimeout = 60 * time.Second
+	// rpcMaxHeaderBytes bounds a request's headers; members send a few.
+	rpcMaxHeaderBytes = 16 << 10
+	// peerConnsPerClient caps the connections one address holds on the
+	// cluster port. A member holds a few (raft's pool, the RPC clients);
+	// labs that run every node on one loopback address hold more from it.
+	peerConnsPerClient = 128
 )
 
 // netParts is everything a node has on the network: the listener and its
 // mux, raft's transport over it, and the cluster RPC server and client.
 type netParts struct {
-	conns  *connSet // every connection of the port, both ways, for Traffic
-	mux    *mux
-	trans  *patientTransport
-	dialer *dialer
-	server *http.Server
+	conns *connSet // every connection of the port, both ways, for Traffic
+	// capRefused counts connections closed at accept for holding too many.
+	capRefused *atomic.Uint64
+	mux        *mux
+	trans      *patientTransport
+	dialer     *dialer
+	server     *http.Server
 	// client keeps connections open: Post and status go through it.
 	client *http.Client
 	// proposer dials afresh for every proposal. A kept connection can die
@@ -56,10 +74,16 @@ func (c *Cluster) listen(opts Options) (raft.Transport, error) {
 		return nil, err
 	}
 	conns := newConnSet()
+	// Capped before the TLS handshake: a stranger can open connections
+	// without a certificate and hold each for handshakeTimeout.
+	var refused atomic.Uint64
+	capped := conncap.New(ln, conncap.Caps{PerClient: peerConnsPerClient},
+		conncap.Options{OnRefuse: func(conncap.Reason) { refused.Add(1) }})
 	n := &netParts{
-		conns:  conns,
-		mux:    newMux(ln, opts.ServerTLS, advertiseAddr(adv), conns, c.logger, c.sampled),
-		dialer: &dialer{dialTCP: opts.Dial, clientTLS: opts.ClientTLS, serverName: c.serverName, conns: conns},
+		conns:      conns,
+		capRefused: &refused,
+		mux:        newMux(capped, opts.ServerTLS, advertiseAddr(adv), conns, c.logger, c.sampled),
+		dialer:     &dialer{dialTCP: opts.Dial, clientTLS: opts.ClientTLS, serverName: c.serverName, conns: conns},
 	}
 	n.trans = newPatientTransport(raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream:  streamLayer{chanListener: n.mux.raft, dialer: n.dialer},
@@ -119,6 +143,9 @@ func (n *netParts) serve(c *Cluster) {
 	n.server = &http.Server{
 		Handler:           c.rpcHandler(),
 		ReadHeaderTimeout: handshakeTimeout,
+		ReadTimeout:       rpcReadTimeout,
+		WriteTimeout:      rpcWriteTimeout,
+		MaxHeaderBytes:    rpcMaxHeaderBytes,
 		IdleTimeout:       2 * time.Minute,
 		// net/http logs a line per odd request; only members get this far,
 		// but a member gone wrong can repeat them at will.
