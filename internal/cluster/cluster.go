@@ -213,7 +213,7 @@ func (o *Options) validate() error {
 
 // start builds the stores, the transport and raft, then bootstraps.
 func (c *Cluster) start(opts Options) error {
-	logs, stable, snaps, err := c.openStores(opts.DataDir, opts.Logger)
+	logs, stable, snaps, err := c.openStores(opts.DataDir)
 	if err != nil {
 		return err
 	}

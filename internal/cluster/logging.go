@@ -138,7 +138,7 @@ func (s slogSink) Accept(name string, level hclog.Level, msg string, args ...int
 		return
 	}
 	attrs := append([]any{"raft", name}, args...)
-	if lvl < slog.LevelWarn || s.sampled == nil {
+	if lvl < slog.LevelWarn {
 		s.logger.Log(ctx, lvl, msg, attrs...)
 		return
 	}

@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -26,7 +25,7 @@ const (
 // openStores opens raft's log, stable and snapshot stores in dir, or in
 // memory when dir is empty. The stores on disk report every write's
 // outcome to c.persist, for Status.
-func (c *Cluster) openStores(dir string, logger *slog.Logger) (raft.LogStore, raft.StableStore, raft.SnapshotStore, error) {
+func (c *Cluster) openStores(dir string) (raft.LogStore, raft.StableStore, raft.SnapshotStore, error) {
 	if dir == "" {
 		mem := raft.NewInmemStore()
 		return mem, mem, raft.NewInmemSnapshotStore(), nil

@@ -140,10 +140,14 @@ func (n *Node) vantages(st *state.State) []health.Vantage {
 	return out
 }
 
-func (n *Node) observe(d *decider, o model.Observation) {
+// observe feeds one observation to the engine and reports whether the
+// engine took it: it knows the endpoint and the vantage point.
+func (n *Node) observe(d *decider, o model.Observation) bool {
 	if err := d.engine.Observe(o); err != nil {
 		n.log.Debug("observation not used", "err", err)
+		return false
 	}
+	return true
 }
 
 // propose commits a command through the cluster; onFail runs if it did not commit.

@@ -89,14 +89,11 @@ func (n *Node) handleObservations(w http.ResponseWriter, r *http.Request) {
 func (n *Node) observeRemote(d *decider, b remoteBatch) {
 	sent := n.opts.Clock.Now() // the batch's SentAt, on this node's clock
 	for _, w := range b.Observations {
-		o := w.observation(b.From, sent)
-		if err := d.engine.Observe(o); err != nil {
-			// An endpoint or vantage point the configuration does not
-			// have: kept nowhere, so a peer cannot grow the board.
-			n.log.Debug("observation not used", "err", err)
-			continue
+		// One the configuration does not know is kept nowhere, so a
+		// peer cannot grow the board.
+		if o := w.observation(b.From, sent); n.observe(d, o) {
+			n.latest.record(o)
 		}
-		n.latest.record(o)
 	}
 }
 

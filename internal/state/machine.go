@@ -35,11 +35,10 @@ func (m *Machine) Apply(index uint64, data []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err != nil {
-		m.state.Index = index
-		m.publish() // readers wait for the index (awaitApplied), so it must show
-		return err
+		m.state.Index = index // a refused entry still moves the index readers wait for
+	} else {
+		err = m.state.Apply(index, cmd)
 	}
-	err = m.state.Apply(index, cmd)
 	m.publish()
 	return err
 }
