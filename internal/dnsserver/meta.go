@@ -34,16 +34,6 @@ import (
 // zone transfers is a policy refusal (Knot says NOTAUTH, or NOTIMP for AXFR
 // over UDP).
 
-// Header-level bounds, checked before a query is unpacked (acceptAll).
-const (
-	// A query has exactly one question; anything else is FORMERR, decided
-	// from the header alone, so 65,535 announced questions cost no parsing.
-	queryQuestions = 1
-	// At most one answer and one authority record (a NOTIFY's SOA, which
-	// miekg's default accepts too) and two additional ones: OPT and TSIG.
-	maxAnswer, maxAuthority, maxAdditional = 1, 1, 2
-)
-
 // Sizes of a COOKIE option (RFC 7873 4): the client cookie alone, or with
 // a server cookie of 8 to 32 bytes.
 const (

@@ -113,24 +113,26 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 }
 
 // acceptAll decides from the header alone, before anything is unpacked,
-// which requests reach ServeDNS: a response is ignored, an opcode other than
-// QUERY gets NOTIMP and a question count other than one FORMERR, without
-// parsing a single name (65,535 announced questions full of compression
-// pointers would otherwise cost many times a normal query). The other
-// sections are bounded too (see the constants in meta.go), so nothing
-// large is ever unpacked.
+// which requests reach ServeDNS: miekg's default rule (a response is
+// ignored, a question count other than one is FORMERR, at most one answer,
+// one authority and two additional records), so 65,535 announced questions
+// full of compression pointers cost no parsing, and nothing large is ever
+// unpacked. Beyond it, a NOTIFY gets NOTIMP at once: outlast is no
+// secondary, and respond would say the same after parsing it.
 func acceptAll(h dns.Header) dns.MsgAcceptAction {
-	switch {
-	case h.Bits&flagQR != 0:
-		return dns.MsgIgnore
-	case int(h.Bits>>11)&0xF != dns.OpcodeQuery:
+	if h.Bits&flagQR == 0 && int(h.Bits>>11)&0xF == dns.OpcodeNotify {
 		return dns.MsgRejectNotImplemented
-	case h.Qdcount != queryQuestions:
-		return dns.MsgReject
-	case h.Ancount > maxAnswer || h.Nscount > maxAuthority || h.Arcount > maxAdditional:
-		return dns.MsgReject
 	}
-	return dns.MsgAccept
+	return dns.DefaultMsgAcceptFunc(h)
+}
+
+// rejectRcode is the rcode a request that acceptAll rejects is answered
+// with: NOTIMP, or FORMERR.
+func rejectRcode(action dns.MsgAcceptAction) int {
+	if action == dns.MsgRejectNotImplemented {
+		return dns.RcodeNotImplemented
+	}
+	return dns.RcodeFormatError
 }
 
 // Start listens on addr over UDP and TCP on the same port and serves until

@@ -128,13 +128,8 @@ func (c *lingerConn) Close() error {
 // UDP path does, just before they are written.
 func (s *Server) acceptTCP(h dns.Header) dns.MsgAcceptAction {
 	action := acceptAll(h)
-	if s.onQuery != nil {
-		switch action {
-		case dns.MsgReject:
-			s.onQuery(0, dns.RcodeFormatError)
-		case dns.MsgRejectNotImplemented:
-			s.onQuery(0, dns.RcodeNotImplemented)
-		}
+	if s.onQuery != nil && (action == dns.MsgReject || action == dns.MsgRejectNotImplemented) {
+		s.onQuery(0, rejectRcode(action))
 	}
 	return action
 }

@@ -193,10 +193,7 @@ func (s *Server) answerUDP(req *dns.Msg, m, out []byte) (reply []byte, qtype uin
 		reply, qtype, rcode = s.snap.Load().respond(out, req, true)
 		return reply, qtype, rcode, true
 	}
-	rcode = dns.RcodeFormatError
-	if action == dns.MsgRejectNotImplemented {
-		rcode = dns.RcodeNotImplemented
-	}
+	rcode = rejectRcode(action)
 	bare := dns.Msg{MsgHdr: dns.MsgHdr{Id: h.Id, Opcode: int(h.Bits>>11) & 0xF, RecursionDesired: h.Bits&flagRD != 0}}
 	return appendBare(out, &bare, rcode), 0, rcode, true
 }
