@@ -163,7 +163,10 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil {
-		if _, next := dec.Token(); next != io.EOF {
+		switch _, next := dec.Token(); {
+		case errors.As(next, new(*http.MaxBytesError)):
+			err = next // whitespace past the limit is still too large
+		case next != io.EOF:
 			err = errors.New("more than one JSON value, or text after it")
 		}
 	}

@@ -23,8 +23,8 @@ type Caps struct {
 	// PerClient is how many connections one client may hold open at once
 	// (default 64). A client is an IPv4 address or an IPv6 /64, loopback
 	// included. A browser opens at most 6 per host, Prometheus 1 and a
-	// resolver a few, so 64 leaves room for a NAT'ed office; one address
-	// cannot take more than 1/16 of Total.
+	// resolver a few, so 64 leaves room for a NAT'ed office; with the
+	// default Total one address cannot take more than 1/16 of it.
 	PerClient int
 	// Total is how many connections the listener holds open at once
 	// (default 1024, or a quarter of the process's open-file limit when

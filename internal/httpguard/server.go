@@ -32,9 +32,9 @@ type Limits struct {
 	// handshake (default 5s).
 	ReadHeaderTimeout time.Duration
 	// ReadTimeout bounds reading a whole request, headers and body (default
-	// 10s). The largest body is a 4 MB configuration file, which needs 3.2
-	// Mbit/s to arrive in time; a typical file of tens of KB needs only
-	// tens of kbit/s. A client sending 1 byte a second is cut off here.
+	// 10s). The largest body is a 1 MiB configuration file
+	// (config.MaxFileSize), which needs 0.8 Mbit/s to arrive in time; a
+	// typical file of tens of KB needs only tens of kbit/s. A client sending 1 byte a second is cut off here.
 	ReadTimeout time.Duration
 	// WriteTimeout bounds the time from the end of the request headers to
 	// the end of the response (default 30s). It must cover the slowest

@@ -169,7 +169,7 @@ func (n *Node) Start() error {
 	n.started = n.opts.Clock.Now()
 	n.httpAddr = ln.Addr()
 	n.metrics.RefusedConnections(refusals(capped.Stats), refusals(n.dns.TCPStats), n.cluster.Refused)
-	n.httpSrv = httpguard.NewServer(handler, httpguard.Limits{}, n.opts.Logger.With("component", "http"))
+	n.httpSrv = httpguard.NewServer(handler, httpguard.Limits{}, n.opts.Logger) // it adds component=http
 	n.goRun(func() { _ = n.httpSrv.Serve(ln) })
 	n.goRun(n.answerLoop)
 	n.goRun(n.decideLoop)
