@@ -29,8 +29,9 @@
 // The split-brain bound is Raft commit plus answer rebuild, stated as
 // SplitBound = 1 s. Commit: the leader commits after one loopback round trip
 // to a follower (under 5 ms), and a follower learns the commit index with the
-// leader's next AppendEntries, which comes at the latest with the heartbeat
-// (HeartbeatTimeout/10 = 100 ms at raft_multiplier 1). Rebuild: every answer
+// leader's next AppendEntries, sent at the latest after raft's CommitTimeout
+// (50 ms, randomized up to 100 ms; a heartbeat carries no commit index).
+// Rebuild: every answer
 // is recomputed after each applied change (1.5 ms at 100 services × 100
 // endpoints, internal/node's benchmark). The client samples each node every
 // 50 ms, so a window reads up to 50 ms long at each end. That is about 200 ms;
