@@ -320,8 +320,8 @@ func (lab *clusterLab) foreignNode(t *testing.T) {
 	}
 }
 
-// followerReload: the operators subtest changed the configuration through
-// the API, so the nodes' files are behind the cluster. A SIGHUP of such a
+// followerReload: the apiEndpoints subtest changed the configuration
+// through the API (static.example.test), so the nodes' files are behind the cluster. A SIGHUP of such a
 // file is refused instead of undoing that change (issue 12, defect 6). Once
 // the operator puts the change into the files they are in step again, and
 // a SIGHUP on a follower goes through the leader and every node answers
@@ -424,6 +424,7 @@ func sighup(t *testing.T, n *labNode, want string) {
 // appendToFiles adds a service of one endpoint at the secondary's address
 // to every node's file.
 func (lab *clusterLab) appendToFiles(t *testing.T, name, endpoint string) {
+	t.Helper()
 	for _, n := range lab.nodes {
 		text, err := os.ReadFile(n.config)
 		if err != nil {
