@@ -11,8 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -313,7 +311,23 @@ func (r *run) killLeader(duringVerdict bool) {
 	}
 	time.Sleep(r.dur(time.Second, 2*time.Second))
 	r.c.start(leader)
-	r.end(i, leader)
+	r.lift(i, leader, revive)
+}
+
+// during lets a fault settle, then a backend dies (the primary when
+// primaryOnly), and the fault holds on for between lo and hi; it returns
+// what brings the backend back.
+func (r *run) during(settleLo, settleHi time.Duration, primaryOnly bool, lo, hi time.Duration) func() {
+	time.Sleep(r.dur(settleLo, settleHi))
+	revive := r.backendDies(primaryOnly)
+	time.Sleep(r.dur(lo, hi))
+	return revive
+}
+
+// lift ends fault i of n, whose cause was just removed, then brings the
+// dead backend back and waits for the cluster to settle.
+func (r *run) lift(i int, n *chaosNode, revive func()) {
+	r.end(i, n)
 	time.Sleep(r.dur(500*time.Millisecond, 1500*time.Millisecond))
 	revive()
 	r.waitSteady(20 * time.Second)
@@ -339,16 +353,11 @@ func (r *run) freeze() {
 	if err := n.signal(syscall.SIGSTOP); err != nil {
 		r.t.Errorf("SIGSTOP %s: %v", n.name, err)
 	}
-	time.Sleep(r.dur(300*time.Millisecond, time.Second))
-	revive := r.backendDies(false)
-	time.Sleep(r.dur(2*time.Second, 3*time.Second))
+	revive := r.during(300*time.Millisecond, time.Second, false, 2*time.Second, 3*time.Second)
 	if err := n.signal(syscall.SIGCONT); err != nil {
 		r.t.Errorf("SIGCONT %s: %v", n.name, err)
 	}
-	r.end(i, n)
-	time.Sleep(r.dur(500*time.Millisecond, 1500*time.Millisecond))
-	revive()
-	r.waitSteady(20 * time.Second)
+	r.lift(i, n, revive)
 }
 
 // partitionOne cuts a node off for longer than cluster.stale_after (5 s).
@@ -359,17 +368,12 @@ func (r *run) partitionOne() {
 		return
 	}
 	i := r.begin(n, Partitioned, "partition")
-	time.Sleep(r.dur(500*time.Millisecond, 1500*time.Millisecond))
 	// The primary dies while the node is cut off (issue 12's defect 7).
-	revive := r.backendDies(true)
-	time.Sleep(r.dur(6*time.Second, 8*time.Second))
+	revive := r.during(500*time.Millisecond, 1500*time.Millisecond, true, 6*time.Second, 8*time.Second)
 	if err := heal(); err != nil {
 		r.t.Errorf("heal the partition of %s: %v", n.name, err)
 	}
-	r.end(i, n)
-	time.Sleep(r.dur(500*time.Millisecond, 1500*time.Millisecond))
-	revive()
-	r.waitSteady(20 * time.Second)
+	r.lift(i, n, revive)
 }
 
 func (r *run) fillDisk() {
@@ -379,16 +383,11 @@ func (r *run) fillDisk() {
 		r.t.Errorf("fill %s's disk: %v", n.name, err)
 	}
 	i := r.begin(n, DiskFull, fmt.Sprintf("disk-full (%d MiB written)", written>>20))
-	time.Sleep(r.dur(500*time.Millisecond, 1500*time.Millisecond))
-	revive := r.backendDies(false)
-	time.Sleep(r.dur(5*time.Second, 7*time.Second))
+	revive := r.during(500*time.Millisecond, 1500*time.Millisecond, false, 5*time.Second, 7*time.Second)
 	if err := os.Remove(fillFile(n.dataDir)); err != nil {
 		r.t.Errorf("free %s's disk: %v", n.name, err)
 	}
-	r.end(i, n)
-	time.Sleep(r.dur(500*time.Millisecond, 1500*time.Millisecond))
-	revive()
-	r.waitSteady(20 * time.Second)
+	r.lift(i, n, revive)
 }
 
 // startOverrides sets and clears overrides through the API at seeded
@@ -438,25 +437,21 @@ func (r *run) override(ctx context.Context, n *chaosNode, endpoint, kind string)
 	ctx, cancel := context.WithTimeout(ctx, 12*time.Second)
 	defer cancel()
 	op := OverrideOp{Node: n.name, Endpoint: endpoint, Kind: kind, Sent: time.Now()}
-	var code int
-	var body []byte
 	var err error
 	if kind != "" {
-		code, body, err = n.apiCall(ctx, http.MethodPost, "overrides",
-			api.OverrideRequest{Endpoint: endpoint, Kind: state.OverrideKind(kind), Reason: "chaos suite"})
+		_, err = n.api().SetOverride(ctx, api.OverrideRequest{Endpoint: endpoint, Kind: state.OverrideKind(kind), Reason: "chaos suite"})
 	} else {
-		code, body, err = n.apiCall(ctx, http.MethodDelete, "overrides/"+endpoint+"?reason="+url.QueryEscape("chaos suite"), nil)
+		_, err = n.api().ClearOverride(ctx, endpoint, "chaos suite")
 	}
 	op.Got = time.Now()
+	var refusal *api.Error
 	switch {
-	case err != nil:
-		op.Err = err.Error()
-	case code == http.StatusCreated || code == http.StatusOK:
+	case err == nil:
 		op.Acked = true
-	case code >= 400 && code < 500:
-		op.Refused, op.Err = true, fmt.Sprintf("%d %s", code, strings.TrimSpace(string(body)))
+	case errors.As(err, &refusal) && refusal.Status >= 400 && refusal.Status < 500:
+		op.Refused, op.Err = true, err.Error() // said no for certain: nothing changed
 	default:
-		op.Err = fmt.Sprintf("%d %s", code, strings.TrimSpace(string(body)))
+		op.Err = err.Error() // no answer, or a 5xx: it may or may not have been committed
 	}
 	r.mu.Lock()
 	r.ops = append(r.ops, op)
@@ -491,22 +486,14 @@ func (r *run) finalOverrides() map[string]map[string]string {
 	final := map[string]map[string]string{}
 	for _, n := range r.c.nodes {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		code, body, err := n.apiCall(ctx, http.MethodGet, "overrides", nil)
+		overrides, err := n.api().Overrides(ctx)
 		cancel()
-		var out struct {
-			Overrides []api.Override `json:"overrides"`
-		}
-		if err == nil && code == http.StatusOK {
-			err = json.Unmarshal(body, &out)
-		} else if err == nil {
-			err = fmt.Errorf("%d %s", code, body)
-		}
 		if err != nil {
 			r.t.Errorf("GET /api/v1/overrides on %s: %v", n.name, err)
 			continue
 		}
 		final[n.name] = map[string]string{}
-		for _, o := range out.Overrides {
+		for _, o := range overrides {
 			final[n.name][o.Endpoint] = string(o.Kind)
 		}
 		r.logf("%s holds overrides %v", n.name, final[n.name])

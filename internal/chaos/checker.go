@@ -1,8 +1,8 @@
 package chaos
 
 import (
-	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -295,7 +295,7 @@ func lostOverrides(h History) []Violation {
 		}
 	}
 	var out []Violation
-	for _, endpoint := range sortedKeys(last) {
+	for _, endpoint := range slices.Sorted(maps.Keys(last)) {
 		op := last[endpoint]
 		accept := acceptable(h.Override, op)
 		for _, node := range h.Nodes {
@@ -333,13 +333,4 @@ func acceptable(ops []OverrideOp, last OverrideOp) []string {
 		}
 	}
 	return accept
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, cmp.Compare)
-	return keys
 }

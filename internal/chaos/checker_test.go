@@ -249,8 +249,6 @@ func TestDownAnswers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := baseHistory()
-			allAnswer(&h, 0, 5000, primary)
-			h.Queries = h.Queries[:0]
 			answers(&h, "n1", 5000, 5050, primary) // one answer at 5 s
 			samples(&h, "n1", 0, tc.from, "up", "ok")
 			samples(&h, "n1", tc.from, 10000, tc.health, tc.probe)

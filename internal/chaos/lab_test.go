@@ -3,9 +3,9 @@
 package chaos
 
 import (
+	"outlast/internal/api"
 	"outlast/internal/fulldisk"
 
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -247,42 +247,19 @@ func (n *chaosNode) healthz(client *http.Client) (node.Healthz, error) {
 	return h, nil
 }
 
-// apiCall sends one API request with the admin token; it returns the
-// status code, or an error when no answer came.
-func (n *chaosNode) apiCall(ctx context.Context, method, path string, body any) (int, []byte, error) {
-	var buf bytes.Buffer
-	if body != nil {
-		if err := json.NewEncoder(&buf).Encode(body); err != nil {
-			return 0, nil, err
-		}
-	}
-	req, err := http.NewRequestWithContext(ctx, method, "http://"+n.httpAddr+"/api/v1/"+path, &buf)
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	var out bytes.Buffer
-	_, err = out.ReadFrom(http.MaxBytesReader(nil, resp.Body, 1<<20))
-	return resp.StatusCode, out.Bytes(), err
-}
+// api is a client of n's operator API with the admin token.
+func (n *chaosNode) api() *api.Client { return api.NewClient(n.httpAddr, adminToken) }
 
 // switchableBackend is a sample service the suite can stop and start:
 // a backend dying and coming back.
 type switchableBackend struct {
-	t    *testing.T
 	addr string
 	mu   sync.Mutex
 	halt func() // nil while stopped
 }
 
 func startBackend(t *testing.T, addr string) *switchableBackend {
-	b := &switchableBackend{t: t, addr: addr}
+	b := &switchableBackend{addr: addr}
 	if err := b.start(); err != nil {
 		t.Fatal(err)
 	}
