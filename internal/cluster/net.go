@@ -8,9 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"outlast/internal/conncap"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -40,13 +38,11 @@ const (
 // netParts is everything a node has on the network: the listener and its
 // mux, raft's transport over it, and the cluster RPC server and client.
 type netParts struct {
-	conns *connSet // every connection of the port, both ways, for Traffic
-	// capRefused counts connections closed at accept for holding too many.
-	capRefused *atomic.Uint64
-	mux        *mux
-	trans      *patientTransport
-	dialer     *dialer
-	server     *http.Server
+	conns  *connSet // every connection of the port, both ways, for Traffic
+	mux    *mux
+	trans  *patientTransport
+	dialer *dialer
+	server *http.Server
 	// client keeps connections open: Post and status go through it.
 	client *http.Client
 	// proposer dials afresh for every proposal. A kept connection can die
@@ -74,16 +70,10 @@ func (c *Cluster) listen(opts Options) (raft.Transport, error) {
 		return nil, err
 	}
 	conns := newConnSet()
-	// Capped before the TLS handshake: a stranger can open connections
-	// without a certificate and hold each for handshakeTimeout.
-	var refused atomic.Uint64
-	capped := conncap.New(ln, conncap.Caps{PerClient: peerConnsPerClient},
-		conncap.Options{OnRefuse: func(conncap.Reason) { refused.Add(1) }})
 	n := &netParts{
-		conns:      conns,
-		capRefused: &refused,
-		mux:        newMux(capped, opts.ServerTLS, advertiseAddr(adv), conns, c.logger, c.sampled),
-		dialer:     &dialer{dialTCP: opts.Dial, clientTLS: opts.ClientTLS, serverName: c.serverName, conns: conns},
+		conns:  conns,
+		mux:    newMux(ln, opts.ServerTLS, advertiseAddr(adv), conns, c.logger, c.sampled),
+		dialer: &dialer{dialTCP: opts.Dial, clientTLS: opts.ClientTLS, serverName: c.serverName, conns: conns},
 	}
 	n.trans = newPatientTransport(raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream:  streamLayer{chanListener: n.mux.raft, dialer: n.dialer},

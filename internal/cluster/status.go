@@ -104,12 +104,12 @@ func (c *Cluster) Traffic() (sent, received uint64) {
 // Refused is how many connections the cluster port refused: handshakes that
 // failed (no certificate from the cluster CA, not TLS at all, too slow),
 // unknown connection kinds, and connections over the per-address or total
-// cap (closed at accept, unlogged). Every one is counted here, while the log gets
+// cap (closed at accept). Every one is counted here, while the log gets
 // only the first from each host and then a summary every 10 s. Zero for a
 // cluster with a custom Transport.
 func (c *Cluster) Refused() uint64 {
 	if c.net == nil {
 		return 0
 	}
-	return c.net.mux.refused.Load() + c.net.capRefused.Load()
+	return c.net.mux.refused.Load()
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"outlast/internal/conncap"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,7 +48,6 @@ type mux struct {
 
 func newMux(ln net.Listener, tlsConf *tls.Config, advertise net.Addr, conns *connSet, logger *slog.Logger, sampled *sampledLog) *mux {
 	m := &mux{
-		ln:      ln,
 		tlsConf: tlsConf,
 		logger:  logger,
 		sampled: sampled,
@@ -55,9 +55,19 @@ func newMux(ln net.Listener, tlsConf *tls.Config, advertise net.Addr, conns *con
 		http:    newChanListener(advertise),
 		conns:   conns,
 	}
+	// Capped before the TLS handshake: a stranger can open connections
+	// without a certificate and hold each for handshakeTimeout.
+	m.ln = conncap.New(ln, conncap.Caps{PerClient: peerConnsPerClient}, conncap.Options{OnRefuse: m.overCap})
 	m.wg.Add(1)
 	go m.serve()
 	return m
+}
+
+// overCap counts and logs, like any refusal, a connection closed at
+// accept because its address (or everyone) held too many.
+func (m *mux) overCap(r conncap.Reason, remote net.Addr) {
+	m.refuse("cluster: refused connection", remote.String(), "too many connections: "+string(r),
+		"remote", remote.String(), "err", "too many connections: "+string(r))
 }
 
 func (m *mux) serve() {

@@ -74,8 +74,8 @@ type Options struct {
 	// is closed (an HTTP 503, say); nil closes it without a word.
 	Refusal func(r Reason, caps Caps) []byte
 	// OnRefuse, if set, is called (from Accept, so it must not block) for
-	// every refused connection, e.g. to count it in a metric.
-	OnRefuse func(Reason)
+	// every refused connection, with where it came from, e.g. to log it.
+	OnRefuse func(r Reason, remote net.Addr)
 }
 
 // Stats are a Listener's counters.
@@ -169,7 +169,7 @@ func (l *Listener) refuse(c net.Conn, reason Reason) {
 	}
 	_ = c.Close()
 	if l.opts.OnRefuse != nil {
-		l.opts.OnRefuse(reason)
+		l.opts.OnRefuse(reason, c.RemoteAddr())
 	}
 }
 

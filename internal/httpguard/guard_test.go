@@ -164,7 +164,7 @@ func TestPerClientCap(t *testing.T) {
 	const limit = 4
 	var mu sync.Mutex
 	var reasons []conncap.Reason
-	g := serve(t, ok, Limits{PerClient: limit, Total: 100}, Options{Plain: true, OnRefuse: func(r conncap.Reason) {
+	g := serve(t, ok, Limits{PerClient: limit, Total: 100}, Options{Plain: true, OnRefuse: func(r conncap.Reason, _ net.Addr) {
 		mu.Lock()
 		defer mu.Unlock()
 		reasons = append(reasons, r)

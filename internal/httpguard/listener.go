@@ -16,7 +16,7 @@ type Options struct {
 	Plain bool
 	// OnRefuse, if set, is called (from Accept, so it must not block) for
 	// every refused connection, e.g. to count it in a metric.
-	OnRefuse func(conncap.Reason)
+	OnRefuse func(conncap.Reason, net.Addr)
 }
 
 // NewListener wraps ln, a raw TCP listener (put TLS above it, not below),
