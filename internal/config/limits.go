@@ -6,7 +6,7 @@ import (
 	"slices"
 	"unicode/utf8"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // The limits below bound what Parse will read. A configuration reaches
