@@ -8,11 +8,11 @@ import (
 	"net/netip"
 	"os"
 
-	"outlast/internal/api"
 	"outlast/internal/audit"
 	"outlast/internal/audit/auditreport"
 	"outlast/internal/config"
 	"outlast/internal/ipranges"
+	"outlast/internal/wire"
 )
 
 // auditCmd: outlast audit --config FILE | --addr ADDR. Exit codes: 0 no
@@ -70,7 +70,7 @@ func auditCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 // auditSubject reads what is audited: a config file, or a cluster's API.
-func auditSubject(ctx context.Context, path, addr string, client *api.Client) (audit.Deployment, error) {
+func auditSubject(ctx context.Context, path, addr string, client *wire.Client) (audit.Deployment, error) {
 	if path != "" {
 		cfg, err := config.Load(path)
 		if err != nil {

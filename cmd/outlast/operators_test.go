@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"outlast/internal/api"
 	"outlast/internal/state"
 	"outlast/internal/statuspage/statuspagetest"
+	"outlast/internal/wire"
 )
 
 // The operators' tokens in the cluster test.
@@ -152,8 +152,8 @@ func (lab *clusterLab) apiEndpoints(t *testing.T) {
 	follower := lab.aFollower()
 	ctx, cancel := opsContext()
 	defer cancel()
-	admin, reader := api.NewClient(follower.httpAddr, adminToken), api.NewClient(follower.httpAddr, readToken)
-	if _, err := api.NewClient(follower.httpAddr, "olt_nobody").Status(ctx); !api.IsStatus(err, 401) {
+	admin, reader := wire.NewClient(follower.httpAddr, adminToken), wire.NewClient(follower.httpAddr, readToken)
+	if _, err := wire.NewClient(follower.httpAddr, "olt_nobody").Status(ctx); !wire.IsStatus(err, 401) {
 		t.Errorf("an unknown token must get 401, got %v", err)
 	}
 	st, err := reader.Status(ctx)
@@ -166,10 +166,10 @@ func (lab *clusterLab) apiEndpoints(t *testing.T) {
 	if answers, err := reader.Answers(ctx); err != nil || len(answers) == 0 {
 		t.Errorf("answers: %+v, %v", answers, err)
 	}
-	if _, err := reader.SetOverride(ctx, api.OverrideRequest{Endpoint: "secondary", Kind: state.ForceDown, Reason: "x"}); !api.IsStatus(err, 403) {
+	if _, err := reader.SetOverride(ctx, wire.OverrideRequest{Endpoint: "secondary", Kind: state.ForceDown, Reason: "x"}); !wire.IsStatus(err, 403) {
 		t.Errorf("a read token setting an override must get 403, got %v", err)
 	}
-	set, err := admin.SetOverride(ctx, api.OverrideRequest{Endpoint: "secondary", Kind: state.ForceDown, Reason: "test", For: "1m"})
+	set, err := admin.SetOverride(ctx, wire.OverrideRequest{Endpoint: "secondary", Kind: state.ForceDown, Reason: "test", For: "1m"})
 	if err != nil {
 		t.Fatalf("force down through a follower: %v", err)
 	}
@@ -179,7 +179,7 @@ func (lab *clusterLab) apiEndpoints(t *testing.T) {
 	// Every node applies the change once the leader tells it the entry is
 	// committed, a heartbeat later at most.
 	for _, n := range lab.nodes {
-		c := api.NewClient(n.httpAddr, readToken)
+		c := wire.NewClient(n.httpAddr, readToken)
 		deadline := time.Now().Add(3 * time.Second)
 		for {
 			list, err := c.Overrides(ctx)
@@ -195,7 +195,7 @@ func (lab *clusterLab) apiEndpoints(t *testing.T) {
 	if _, err := admin.ClearOverride(ctx, "secondary", "test over"); err != nil {
 		t.Errorf("clear override: %v", err)
 	}
-	if _, err := admin.SetOverride(ctx, api.OverrideRequest{Endpoint: "nowhere", Kind: state.ForceDown, Reason: "x"}); !api.IsStatus(err, 404) {
+	if _, err := admin.SetOverride(ctx, wire.OverrideRequest{Endpoint: "nowhere", Kind: state.ForceDown, Reason: "x"}); !wire.IsStatus(err, 404) {
 		t.Errorf("an override of an unknown endpoint must get 404, got %v", err)
 	}
 	doc, err := reader.Config(ctx)
@@ -209,7 +209,7 @@ func (lab *clusterLab) apiEndpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := admin.ApplyConfig(ctx, file, doc.Version+5, "stale edit"); !api.IsStatus(err, 409) {
+	if _, err := admin.ApplyConfig(ctx, file, doc.Version+5, "stale edit"); !wire.IsStatus(err, 409) {
 		t.Errorf("applying against a version that is not current must get 409, got %v", err)
 	}
 	// The CLI: validate, then apply a file with one more service, against the version it read.

@@ -12,8 +12,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"outlast/internal/api"
 	"outlast/internal/state"
+	"outlast/internal/wire"
 )
 
 // The operator commands talk to a node's API: OUTLAST_ADDR (default
@@ -44,7 +44,7 @@ func newOpsFlags(name string, stderr io.Writer) *opsFlags {
 	}
 }
 
-func (o *opsFlags) client() *api.Client { return apiClient(*o.addr, *o.token, *o.ca) }
+func (o *opsFlags) client() *wire.Client { return apiClient(*o.addr, *o.token, *o.ca) }
 
 // caFlag is --ca: the CA to trust for a node's https address.
 func caFlag(fs *flag.FlagSet) *string {
@@ -52,11 +52,11 @@ func caFlag(fs *flag.FlagSet) *string {
 }
 
 // apiClient is a client of the node at addr, trusting caFile when it is set.
-func apiClient(addr, token, caFile string) *api.Client {
+func apiClient(addr, token, caFile string) *wire.Client {
 	if caFile == "" {
-		return api.NewClient(addr, token)
+		return wire.NewClient(addr, token)
 	}
-	return api.NewClient(addr, token, api.WithCAFile(caFile))
+	return wire.NewClient(addr, token, wire.WithCAFile(caFile))
 }
 
 // finish prints v as JSON or with table, and turns an error into an exit code.
@@ -115,12 +115,12 @@ func endpointsCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := opsContext()
 	defer cancel()
-	var services []api.Service
+	var services []wire.Service
 	var err error
 	if o.fs.NArg() == 1 {
-		var one *api.Service
+		var one *wire.Service
 		if one, err = o.client().Service(ctx, o.fs.Arg(0)); err == nil {
-			services = []api.Service{*one}
+			services = []wire.Service{*one}
 		}
 	} else {
 		services, err = o.client().Services(ctx)
@@ -136,14 +136,14 @@ func endpointsCmd(args []string, stdout, stderr io.Writer) int {
 	})
 }
 
-func overrideText(o *api.Override) string {
+func overrideText(o *wire.Override) string {
 	if o == nil {
 		return "-"
 	}
 	return fmt.Sprintf("%s by %s (%s)", o.Kind, o.Who, o.Why)
 }
 
-func evidenceText(ev []api.Evidence) string {
+func evidenceText(ev []wire.Evidence) string {
 	parts := make([]string, len(ev))
 	for i, e := range ev {
 		parts[i] = e.Vantage + "=" + e.State
@@ -177,7 +177,7 @@ func overrideCmd(verb string, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(w, "%s: %s cleared\n", endpoint, cleared.Kind)
 		})
 	}
-	set, err := o.client().SetOverride(ctx, api.OverrideRequest{Endpoint: endpoint, Kind: kind, Reason: *reason, For: *lasts})
+	set, err := o.client().SetOverride(ctx, wire.OverrideRequest{Endpoint: endpoint, Kind: kind, Reason: *reason, For: *lasts})
 	return o.finish(stdout, stderr, set, err, func(w io.Writer) {
 		fmt.Fprintf(w, "%s: %s by %s (%s)", endpoint, set.Kind, set.Who, set.Why)
 		if !set.Expires.IsZero() {
@@ -255,16 +255,16 @@ func configAPICmd(verb string, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	applied, err := c.ApplyConfig(ctx, data, *base, *reason)
-	var apiErr *api.Error
+	var apiErr *wire.Error
 	if errors.As(err, &apiErr) && len(apiErr.Problems) > 0 {
-		printValidation(stderr, file, &api.Validation{Problems: apiErr.Problems})
+		printValidation(stderr, file, &wire.Validation{Problems: apiErr.Problems})
 	}
 	return o.finish(stdout, stderr, applied, err, func(w io.Writer) {
 		fmt.Fprintf(w, "applied: version %d, hash %s (changed: %v)\n", applied.Version, applied.Hash, applied.Changed)
 	})
 }
 
-func printValidation(w io.Writer, file string, v *api.Validation) {
+func printValidation(w io.Writer, file string, v *wire.Validation) {
 	if v.Valid {
 		fmt.Fprintf(w, "%s: ok (hash %s)\n", file, v.Hash)
 		return

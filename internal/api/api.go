@@ -10,10 +10,8 @@ import (
 	"time"
 
 	"outlast/internal/config"
+	"outlast/internal/wire"
 )
-
-// Prefix is where the API lives on the node's HTTP listener.
-const Prefix = "/api/v1/"
 
 // Limits on what a request may carry. Every body is read through
 // http.MaxBytesReader with one of these; a larger one is refused with 413
@@ -66,8 +64,8 @@ func New(b Backend, cfg config.API, logger *slog.Logger) *Handler {
 		// Without a method the pattern only catches what the others do not.
 		mux.Handle(rt.path, methodNotAllowed(allowed))
 	}
-	mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, CodeNotFound, "no API route "+r.URL.Path)
+	mux.HandleFunc(wire.Prefix, func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, wire.CodeNotFound, "no API route "+r.URL.Path)
 	})
 	h.mux = mux
 	return h
@@ -85,16 +83,16 @@ func (h *Handler) SetAuth(cfg config.API) { h.auth.Store(newAuth(cfg)) }
 func (h *Handler) routes() []route {
 	read, admin := config.ScopeRead, config.ScopeAdmin
 	return []route{
-		{Prefix + "status", []method{{"GET", read, h.status}}},
-		{Prefix + "services", []method{{"GET", read, h.services}}},
-		{Prefix + "services/{name}", []method{{"GET", read, h.service}}},
-		{Prefix + "answers", []method{{"GET", read, h.answers}}},
-		{Prefix + "overrides", []method{{"GET", read, h.overrides}, {"POST", admin, h.setOverride}}},
-		{Prefix + "overrides/{endpoint}", []method{{"DELETE", admin, h.clearOverride}}},
-		{Prefix + "events", []method{{"GET", read, h.events}}},
-		{Prefix + "config", []method{{"GET", read, h.config}}},
-		{Prefix + "config/validate", []method{{"POST", read, h.validate}}},
-		{Prefix + "config/apply", []method{{"POST", admin, h.apply}}},
+		{wire.Prefix + "status", []method{{"GET", read, h.status}}},
+		{wire.Prefix + "services", []method{{"GET", read, h.services}}},
+		{wire.Prefix + "services/{name}", []method{{"GET", read, h.service}}},
+		{wire.Prefix + "answers", []method{{"GET", read, h.answers}}},
+		{wire.Prefix + "overrides", []method{{"GET", read, h.overrides}, {"POST", admin, h.setOverride}}},
+		{wire.Prefix + "overrides/{endpoint}", []method{{"DELETE", admin, h.clearOverride}}},
+		{wire.Prefix + "events", []method{{"GET", read, h.events}}},
+		{wire.Prefix + "config", []method{{"GET", read, h.config}}},
+		{wire.Prefix + "config/validate", []method{{"POST", read, h.validate}}},
+		{wire.Prefix + "config/apply", []method{{"POST", admin, h.apply}}},
 	}
 }
 
@@ -105,7 +103,7 @@ func methodNotAllowed(allowed []string) http.Handler {
 	allow := strings.Join(allowed, ", ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", allow)
-		writeError(w, http.StatusMethodNotAllowed, CodeMethodNotAllowed, r.Method+" is not allowed here; use "+allow)
+		writeError(w, http.StatusMethodNotAllowed, wire.CodeMethodNotAllowed, r.Method+" is not allowed here; use "+allow)
 	})
 }
 
@@ -119,5 +117,5 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, ErrorBody{Error: msg, Code: code})
+	writeJSON(w, status, wire.ErrorBody{Error: msg, Code: code})
 }

@@ -12,13 +12,14 @@ import (
 	"outlast/internal/cluster"
 	"outlast/internal/model"
 	"outlast/internal/state"
+	"outlast/internal/wire"
 )
 
 func TestStatus(t *testing.T) {
 	f := sample(t)
 	f.info.Stale = true
 	s := serve(t, f, false)
-	var got Status
+	var got wire.Status
 	call(t, s, "GET", "/api/v1/status", readToken, "").decode(t, 200, &got)
 	if got.Node.Name != "n-aws" || got.Node.Location != loc("aws/us-east-1") || got.Node.Version != "v0.5.0-test" || !got.Node.Stale {
 		t.Errorf("node %+v, want n-aws in aws/us-east-1, v0.5.0-test, stale", got.Node)
@@ -49,7 +50,7 @@ func TestStatusWithoutRaft(t *testing.T) {
 	f := sample(t)
 	f.cluster = cluster.Status{}
 	s := serve(t, f, true)
-	var got Status
+	var got wire.Status
 	call(t, s, "GET", "/api/v1/status", "", "").decode(t, 200, &got)
 	if len(got.Cluster.Members) != 3 || got.Cluster.AppliedIndex != f.index {
 		t.Errorf("cluster %+v, want the state's three members at index %d", got.Cluster, f.index)
@@ -61,7 +62,7 @@ func TestServices(t *testing.T) {
 	f.apply(t, state.Command{Kind: state.SetOverride, At: t0.Add(-time.Minute), Who: "alice", Why: "flaky",
 		Override: &state.Override{Endpoint: "usc1", Kind: state.ForceDown, Expires: t0.Add(time.Hour)}})
 	s := serve(t, f, false)
-	var got struct{ Services []Service }
+	var got struct{ Services []wire.Service }
 	call(t, s, "GET", "/api/v1/services", readToken, "").decode(t, 200, &got)
 	if len(got.Services) != 2 {
 		t.Fatalf("%d services, want 2", len(got.Services))
@@ -71,7 +72,7 @@ func TestServices(t *testing.T) {
 		t.Errorf("service %+v", api)
 	}
 	use1, usc1 := api.Endpoints[0], api.Endpoints[1]
-	if use1.Health != "down" || use1.Verdict != "down" || use1.Votes != (Votes{Down: 3, Voters: 3}) || !use1.Since.Equal(t0.Add(-20*time.Second)) {
+	if use1.Health != "down" || use1.Verdict != "down" || use1.Votes != (wire.Votes{Down: 3, Voters: 3}) || !use1.Since.Equal(t0.Add(-20*time.Second)) {
 		t.Errorf("use1 %+v, want down by 3 of 3 since 20 s ago", use1)
 	}
 	if use1.Addresses[0] != netip.MustParseAddr("192.0.2.1") || use1.Priority != 1 || use1.Weight != 1 || use1.Override != nil {
@@ -105,18 +106,18 @@ func TestServices(t *testing.T) {
 func TestServiceByName(t *testing.T) {
 	s := serve(t, sample(t), false)
 	for _, name := range []string{"api.example.test", "api.example.test.", "API.Example.Test"} {
-		var got Service
+		var got wire.Service
 		call(t, s, "GET", "/api/v1/services/"+name, readToken, "").decode(t, 200, &got)
 		if got.Name != "api.example.test." || len(got.Endpoints) != 2 {
 			t.Errorf("%s: got %+v", name, got)
 		}
 	}
-	call(t, s, "GET", "/api/v1/services/nothing.example.test", readToken, "").wantError(t, 404, CodeUnknownService)
+	call(t, s, "GET", "/api/v1/services/nothing.example.test", readToken, "").wantError(t, 404, wire.CodeUnknownService)
 }
 
 func TestAnswers(t *testing.T) {
 	s := serve(t, sample(t), false)
-	var got struct{ Answers []Answer }
+	var got struct{ Answers []wire.Answer }
 	call(t, s, "GET", "/api/v1/answers", readToken, "").decode(t, 200, &got)
 	if len(got.Answers) != 2 {
 		t.Fatalf("%d answers, want 2", len(got.Answers))
@@ -133,7 +134,7 @@ func TestAnswers(t *testing.T) {
 func TestOverrideLifecycle(t *testing.T) {
 	f := sample(t)
 	s := serve(t, f, false)
-	var created Override
+	var created wire.Override
 	call(t, s, "POST", "/api/v1/overrides", adminToken,
 		`{"endpoint":"use1","kind":"drain","reason":"us-east-1 outage","for":"30m"}`).decode(t, 201, &created)
 	if created.Who != "alice" || created.Why != "us-east-1 outage" || !created.Expires.Equal(t0.Add(30*time.Minute)) || !created.Active {
@@ -142,12 +143,12 @@ func TestOverrideLifecycle(t *testing.T) {
 	if o := f.State().Overrides["use1"]; o.Who != "alice" || o.Why != "us-east-1 outage" || o.Kind != state.Drain {
 		t.Errorf("state holds %+v, want alice's drain with her reason", o)
 	}
-	var list struct{ Overrides []Override }
+	var list struct{ Overrides []wire.Override }
 	call(t, s, "GET", "/api/v1/overrides", readToken, "").decode(t, 200, &list)
 	if len(list.Overrides) != 1 || list.Overrides[0] != created {
 		t.Errorf("overrides %+v, want just %+v", list.Overrides, created)
 	}
-	var cleared Override
+	var cleared wire.Override
 	call(t, s, "DELETE", "/api/v1/overrides/use1?reason=region+back", adminToken, "").decode(t, 200, &cleared)
 	if cleared.Kind != state.Drain || cleared.Who != "alice" {
 		t.Errorf("cleared %+v, want alice's drain", cleared)
@@ -158,8 +159,8 @@ func TestOverrideLifecycle(t *testing.T) {
 		last2[1].Kind != "clear-drain" || last2[1].Who != "alice" || last2[1].Why != "region back" {
 		t.Errorf("history ends %+v, want the drain and its clearing with who and why", last2)
 	}
-	call(t, s, "DELETE", "/api/v1/overrides/use1?reason=again", adminToken, "").wantError(t, 404, CodeNoOverride)
-	call(t, s, "DELETE", "/api/v1/overrides/nowhere?reason=x", adminToken, "").wantError(t, 404, CodeUnknownEndpoint)
+	call(t, s, "DELETE", "/api/v1/overrides/use1?reason=again", adminToken, "").wantError(t, 404, wire.CodeNoOverride)
+	call(t, s, "DELETE", "/api/v1/overrides/nowhere?reason=x", adminToken, "").wantError(t, 404, wire.CodeUnknownEndpoint)
 	if !strings.Contains(string(s.logs.Bytes()), "who=alice") {
 		t.Errorf("writes are not logged with who:\n%s", s.logs.Bytes())
 	}
@@ -172,21 +173,21 @@ func TestOverrideRefusals(t *testing.T) {
 		status int
 		code   string
 	}{
-		"unknown endpoint": {`{"endpoint":"nowhere","kind":"drain","reason":"x"}`, 404, CodeUnknownEndpoint},
-		"bad kind":         {`{"endpoint":"use1","kind":"promote","reason":"x"}`, 400, CodeBadRequest},
-		"no reason":        {`{"endpoint":"use1","kind":"drain","reason":"  "}`, 400, CodeBadRequest},
-		"no endpoint":      {`{"kind":"drain","reason":"x"}`, 400, CodeBadRequest},
-		"bad duration":     {`{"endpoint":"use1","kind":"drain","reason":"x","for":"soon"}`, 400, CodeBadRequest},
-		"negative for":     {`{"endpoint":"use1","kind":"drain","reason":"x","for":"-5m"}`, 400, CodeBadRequest},
-		"unknown field":    {`{"endpoint":"use1","kind":"drain","reason":"x","ttl":"5m"}`, 400, CodeBadRequest},
-		"not JSON":         {`drain use1`, 400, CodeBadRequest},
+		"unknown endpoint": {`{"endpoint":"nowhere","kind":"drain","reason":"x"}`, 404, wire.CodeUnknownEndpoint},
+		"bad kind":         {`{"endpoint":"use1","kind":"promote","reason":"x"}`, 400, wire.CodeBadRequest},
+		"no reason":        {`{"endpoint":"use1","kind":"drain","reason":"  "}`, 400, wire.CodeBadRequest},
+		"no endpoint":      {`{"kind":"drain","reason":"x"}`, 400, wire.CodeBadRequest},
+		"bad duration":     {`{"endpoint":"use1","kind":"drain","reason":"x","for":"soon"}`, 400, wire.CodeBadRequest},
+		"negative for":     {`{"endpoint":"use1","kind":"drain","reason":"x","for":"-5m"}`, 400, wire.CodeBadRequest},
+		"unknown field":    {`{"endpoint":"use1","kind":"drain","reason":"x","ttl":"5m"}`, 400, wire.CodeBadRequest},
+		"not JSON":         {`drain use1`, 400, wire.CodeBadRequest},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			call(t, s, "POST", "/api/v1/overrides", adminToken, tc.body).wantError(t, tc.status, tc.code)
 		})
 	}
-	call(t, s, "DELETE", "/api/v1/overrides/use1", adminToken, "").wantError(t, 400, CodeBadRequest)
+	call(t, s, "DELETE", "/api/v1/overrides/use1", adminToken, "").wantError(t, 400, wire.CodeBadRequest)
 }
 
 func TestProposalErrors(t *testing.T) {
@@ -195,10 +196,10 @@ func TestProposalErrors(t *testing.T) {
 		status int
 		code   string
 	}{
-		{errors.New("cluster: no leader"), 503, CodeUnavailable},
-		{fmt.Errorf("node: refused: %w", state.ErrVersionConflict), 409, CodeVersionConflict},
-		{fmt.Errorf("node: refused: %w", state.ErrInvalid), 400, CodeBadRequest},
-		{fmt.Errorf("node: refused: %w", state.ErrUnknownEndpoint), 404, CodeUnknownEndpoint},
+		{errors.New("cluster: no leader"), 503, wire.CodeUnavailable},
+		{fmt.Errorf("node: refused: %w", state.ErrVersionConflict), 409, wire.CodeVersionConflict},
+		{fmt.Errorf("node: refused: %w", state.ErrInvalid), 400, wire.CodeBadRequest},
+		{fmt.Errorf("node: refused: %w", state.ErrUnknownEndpoint), 404, wire.CodeUnknownEndpoint},
 	}
 	for _, tc := range cases {
 		f := sample(t)
@@ -223,7 +224,7 @@ func TestEventsPaging(t *testing.T) {
 	var seqs []uint64
 	since, pages := "", 0
 	for {
-		var page EventPage
+		var page wire.EventPage
 		call(t, s, "GET", "/api/v1/events?limit=100"+since, readToken, "").decode(t, 200, &page)
 		pages++
 		for _, e := range page.Events {
@@ -240,28 +241,28 @@ func TestEventsPaging(t *testing.T) {
 	if pages != (total+99)/100 || len(seqs) != total || !slices.IsSorted(seqs) || seqs[0] != 0 {
 		t.Errorf("%d pages of %d events from seq %d, want all %d in order from 0", pages, len(seqs), seqs[0], total)
 	}
-	var rest EventPage
+	var rest wire.EventPage
 	call(t, s, "GET", fmt.Sprint("/api/v1/events?since=", seqs[len(seqs)-3]), readToken, "").decode(t, 200, &rest)
 	if len(rest.Events) != 2 || rest.More || rest.Next != int64(seqs[len(seqs)-1]) {
 		t.Errorf("after the third last: %+v", rest)
 	}
-	var none EventPage
+	var none wire.EventPage
 	call(t, s, "GET", fmt.Sprint("/api/v1/events?since=", seqs[len(seqs)-1]), readToken, "").decode(t, 200, &none)
 	if len(none.Events) != 0 || none.Next != int64(seqs[len(seqs)-1]) {
 		t.Errorf("past the end: %+v, want no events and the same cursor", none)
 	}
-	var big EventPage
+	var big wire.EventPage
 	call(t, s, "GET", "/api/v1/events?limit=5000", readToken, "").decode(t, 200, &big)
 	if len(big.Events) != total {
 		t.Errorf("limit 5000 gave %d events, want all %d (capped at 1000)", len(big.Events), total)
 	}
-	var dflt EventPage
+	var dflt wire.EventPage
 	call(t, s, "GET", "/api/v1/events", readToken, "").decode(t, 200, &dflt)
 	if len(dflt.Events) != 100 || !dflt.More {
 		t.Errorf("default page has %d events (more %v), want 100 and more", len(dflt.Events), dflt.More)
 	}
 	for _, q := range []string{"since=x", "since=-2", "limit=0", "limit=many"} {
-		call(t, s, "GET", "/api/v1/events?"+q, readToken, "").wantError(t, 400, CodeBadRequest)
+		call(t, s, "GET", "/api/v1/events?"+q, readToken, "").wantError(t, 400, wire.CodeBadRequest)
 	}
 }
 
@@ -269,7 +270,7 @@ func TestEventsEmpty(t *testing.T) {
 	f := sample(t)
 	f.st = state.New()
 	s := serve(t, f, false)
-	var page EventPage
+	var page wire.EventPage
 	call(t, s, "GET", "/api/v1/events", readToken, "").decode(t, 200, &page)
 	if page.Events == nil || len(page.Events) != 0 || page.Next != -1 || page.More {
 		t.Errorf("empty history: %+v, want [] and next -1", page)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"outlast/internal/config"
+	"outlast/internal/wire"
 )
 
 // Anonymous is the caller's name on a public read without a token.
@@ -87,14 +88,14 @@ func (a *auth) check(r *http.Request, scope config.Scope) (c caller, status int,
 		if scope == config.ScopeRead && a.public && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 			return caller{name: Anonymous}, 0, "", ""
 		}
-		return c, http.StatusUnauthorized, CodeUnauthorized, "this needs a bearer token (Authorization: Bearer TOKEN)"
+		return c, http.StatusUnauthorized, wire.CodeUnauthorized, "this needs a bearer token (Authorization: Bearer TOKEN)"
 	}
 	c, ok := a.lookup(token)
 	if !ok {
-		return c, http.StatusUnauthorized, CodeUnauthorized, "the bearer token is not one this node knows"
+		return c, http.StatusUnauthorized, wire.CodeUnauthorized, "the bearer token is not one this node knows"
 	}
 	if scope == config.ScopeAdmin && c.scope != config.ScopeAdmin {
-		return c, http.StatusForbidden, CodeForbidden, "token " + c.name + " has scope " + string(c.scope) + "; this needs admin"
+		return c, http.StatusForbidden, wire.CodeForbidden, "token " + c.name + " has scope " + string(c.scope) + "; this needs admin"
 	}
 	return c, 0, "", ""
 }
@@ -117,7 +118,7 @@ func require(current func() *auth, scope config.Scope, next http.Handler) http.H
 
 func unauthorized(w http.ResponseWriter, msg string) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="outlast"`)
-	writeError(w, http.StatusUnauthorized, CodeUnauthorized, msg)
+	writeError(w, http.StatusUnauthorized, wire.CodeUnauthorized, msg)
 }
 
 // Protect puts the API's read access rule, as the last SetAuth left it,

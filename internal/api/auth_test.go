@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"outlast/internal/config"
+	"outlast/internal/wire"
 )
 
 type reply struct {
@@ -55,9 +56,9 @@ func (r reply) decode(t testing.TB, status int, v any) {
 }
 
 // wantError checks an error reply: its status, code and JSON shape.
-func (r reply) wantError(t testing.TB, status int, code string) ErrorBody {
+func (r reply) wantError(t testing.TB, status int, code string) wire.ErrorBody {
 	t.Helper()
-	var e ErrorBody
+	var e wire.ErrorBody
 	r.decode(t, status, &e)
 	if e.Code != code || e.Error == "" {
 		t.Errorf("error body %s, want code %q and a message", r.body, code)
@@ -79,23 +80,23 @@ func TestAuth(t *testing.T) {
 		status              int
 		code                string
 	}{
-		{"no token read", false, "GET", "/api/v1/status", "", "", 401, CodeUnauthorized},
-		{"unknown token read", false, "GET", "/api/v1/status", "not-a-token", "", 401, CodeUnauthorized},
+		{"no token read", false, "GET", "/api/v1/status", "", "", 401, wire.CodeUnauthorized},
+		{"unknown token read", false, "GET", "/api/v1/status", "not-a-token", "", 401, wire.CodeUnauthorized},
 		{"read token read", false, "GET", "/api/v1/services", readToken, "", 200, ""},
 		{"admin token read", false, "GET", "/api/v1/events", adminToken, "", 200, ""},
-		{"no token write", false, "POST", "/api/v1/overrides", "", overrideBody, 401, CodeUnauthorized},
-		{"unknown token write", false, "POST", "/api/v1/overrides", "nope", overrideBody, 401, CodeUnauthorized},
-		{"read token on write", false, "POST", "/api/v1/overrides", readToken, overrideBody, 403, CodeForbidden},
-		{"read token on delete", false, "DELETE", "/api/v1/overrides/use1?reason=x", readToken, "", 403, CodeForbidden},
-		{"read token on apply", false, "POST", "/api/v1/config/apply?reason=x", readToken, configYAML, 403, CodeForbidden},
+		{"no token write", false, "POST", "/api/v1/overrides", "", overrideBody, 401, wire.CodeUnauthorized},
+		{"unknown token write", false, "POST", "/api/v1/overrides", "nope", overrideBody, 401, wire.CodeUnauthorized},
+		{"read token on write", false, "POST", "/api/v1/overrides", readToken, overrideBody, 403, wire.CodeForbidden},
+		{"read token on delete", false, "DELETE", "/api/v1/overrides/use1?reason=x", readToken, "", 403, wire.CodeForbidden},
+		{"read token on apply", false, "POST", "/api/v1/config/apply?reason=x", readToken, configYAML, 403, wire.CodeForbidden},
 		{"admin token write", false, "POST", "/api/v1/overrides", adminToken, overrideBody, 201, ""},
 		{"public read without token", true, "GET", "/api/v1/status", "", "", 200, ""},
 		{"public services without token", true, "GET", "/api/v1/services/api.example.test", "", "", 200, ""},
-		{"public read with unknown token", true, "GET", "/api/v1/status", "nope", "", 401, CodeUnauthorized},
-		{"public write without token", true, "POST", "/api/v1/overrides", "", overrideBody, 401, CodeUnauthorized},
-		{"public delete without token", true, "DELETE", "/api/v1/overrides/use1?reason=x", "", "", 401, CodeUnauthorized},
-		{"public validate without token", true, "POST", "/api/v1/config/validate", "", configYAML, 401, CodeUnauthorized},
-		{"public write with read token", true, "POST", "/api/v1/overrides", readToken, overrideBody, 403, CodeForbidden},
+		{"public read with unknown token", true, "GET", "/api/v1/status", "nope", "", 401, wire.CodeUnauthorized},
+		{"public write without token", true, "POST", "/api/v1/overrides", "", overrideBody, 401, wire.CodeUnauthorized},
+		{"public delete without token", true, "DELETE", "/api/v1/overrides/use1?reason=x", "", "", 401, wire.CodeUnauthorized},
+		{"public validate without token", true, "POST", "/api/v1/config/validate", "", configYAML, 401, wire.CodeUnauthorized},
+		{"public write with read token", true, "POST", "/api/v1/overrides", readToken, overrideBody, 403, wire.CodeForbidden},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -143,13 +144,13 @@ func TestAuthSchemeAndCase(t *testing.T) {
 
 func TestUnknownRouteAndMethod(t *testing.T) {
 	s := serve(t, sample(t), false)
-	call(t, s, "GET", "/api/v1/nothing", readToken, "").wantError(t, 404, CodeNotFound)
+	call(t, s, "GET", "/api/v1/nothing", readToken, "").wantError(t, 404, wire.CodeNotFound)
 	r := call(t, s, "PUT", "/api/v1/overrides", adminToken, "{}")
-	r.wantError(t, 405, CodeMethodNotAllowed)
+	r.wantError(t, 405, wire.CodeMethodNotAllowed)
 	if allow := r.header.Get("Allow"); allow != "GET, POST, HEAD" {
 		t.Errorf("Allow %q, want GET, POST, HEAD", allow)
 	}
-	call(t, s, "GET", "/api/v1/config/apply", adminToken, "").wantError(t, 405, CodeMethodNotAllowed)
+	call(t, s, "GET", "/api/v1/config/apply", adminToken, "").wantError(t, 405, wire.CodeMethodNotAllowed)
 }
 
 func TestProtect(t *testing.T) {
@@ -208,7 +209,7 @@ func TestSetAuthRevokes(t *testing.T) {
 	if a, p := status("dave-token-0123456789"); a != 200 || p != 200 {
 		t.Errorf("after the swap: the added token got %d and %d, want 200", a, p)
 	}
-	call(t, s, "POST", "/api/v1/overrides", adminToken, overrideBody).decode(t, 201, &Override{})
+	call(t, s, "POST", "/api/v1/overrides", adminToken, overrideBody).decode(t, 201, &wire.Override{})
 
 	// public_status turned off takes effect as well.
 	public := apiConfig(true)
@@ -257,7 +258,7 @@ func TestOverrideBodyRefusals(t *testing.T) {
 		{"empty", ``, 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			call(t, s, "POST", "/api/v1/overrides", adminToken, tc.body).wantError(t, tc.status, CodeBadRequest)
+			call(t, s, "POST", "/api/v1/overrides", adminToken, tc.body).wantError(t, tc.status, wire.CodeBadRequest)
 		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"outlast/internal/config"
 	"outlast/internal/model"
 	"outlast/internal/state"
+	"outlast/internal/wire"
 )
 
 // Backend is what the API needs from the node it runs on.
@@ -29,7 +30,7 @@ type Backend interface {
 	// Cluster is this node's view of the Raft cluster.
 	Cluster() cluster.Status
 	// Info describes this node.
-	Info() NodeInfo
+	Info() wire.NodeInfo
 	// Observations are the latest probe results from every vantage point the
 	// node can learn of: its own always, the others' through the leader
 	// while it can reach it. Keyed by vantage, then endpoint.
@@ -40,15 +41,4 @@ type Backend interface {
 	Propose(ctx context.Context, cmd state.Command) error
 	// Now is the node's clock.
 	Now() time.Time
-}
-
-// NodeInfo describes the node serving the API.
-type NodeInfo struct {
-	Name     string         `json:"name"`
-	Location model.Location `json:"location"`
-	Version  string         `json:"version"`
-	Started  time.Time      `json:"started"`
-	// Stale is true while the node has heard from no leader for longer than
-	// cluster.stale_after: it answers from the last state it agreed on.
-	Stale bool `json:"stale"`
 }

@@ -15,11 +15,12 @@ import (
 
 	"outlast/internal/model"
 	"outlast/internal/state"
+	"outlast/internal/wire"
 )
 
 func TestClientReads(t *testing.T) {
 	s := serve(t, sample(t), false)
-	c := NewClient(s.Listener.Addr().String(), readToken) // host:port, plain HTTP
+	c := wire.NewClient(s.Listener.Addr().String(), readToken) // host:port, plain HTTP
 	ctx := context.Background()
 
 	st, err := c.Status(ctx)
@@ -51,8 +52,8 @@ func TestClientReads(t *testing.T) {
 		t.Errorf("Config: %+v, %v", doc, err)
 	}
 	_, err = c.Service(ctx, "nothing.example.test")
-	var apiErr *Error
-	if !errors.As(err, &apiErr) || apiErr.Status != 404 || apiErr.Code != CodeUnknownService || !strings.Contains(apiErr.Message, "nothing.example.test.") {
+	var apiErr *wire.Error
+	if !errors.As(err, &apiErr) || apiErr.Status != 404 || apiErr.Code != wire.CodeUnknownService || !strings.Contains(apiErr.Message, "nothing.example.test.") {
 		t.Errorf("unknown service: %v, want an *Error 404 unknown_service naming it", err)
 	}
 }
@@ -61,24 +62,24 @@ func TestClientWrites(t *testing.T) {
 	f := sample(t)
 	s := serve(t, f, false)
 	ctx := context.Background()
-	admin := NewClient(s.URL, adminToken)
+	admin := wire.NewClient(s.URL, adminToken)
 
-	o, err := admin.SetOverride(ctx, OverrideRequest{Endpoint: "usc1", Kind: state.ForceUp, Reason: "probe bug", For: "1h"})
+	o, err := admin.SetOverride(ctx, wire.OverrideRequest{Endpoint: "usc1", Kind: state.ForceUp, Reason: "probe bug", For: "1h"})
 	if err != nil || o.Who != "alice" || o.Why != "probe bug" || !o.Expires.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("SetOverride: %+v, %v", o, err)
 	}
-	reader := NewClient(s.URL+"/", readToken) // a trailing slash is fine
+	reader := wire.NewClient(s.URL+"/", readToken) // a trailing slash is fine
 	if list, err := reader.Overrides(ctx); err != nil || len(list) != 1 || list[0].Kind != state.ForceUp {
 		t.Errorf("Overrides after set: %+v, %v", list, err)
 	}
-	_, err = reader.SetOverride(ctx, OverrideRequest{Endpoint: "usc1", Kind: state.Drain, Reason: "x"})
-	if !IsStatus(err, http.StatusForbidden) {
+	_, err = reader.SetOverride(ctx, wire.OverrideRequest{Endpoint: "usc1", Kind: state.Drain, Reason: "x"})
+	if !wire.IsStatus(err, http.StatusForbidden) {
 		t.Errorf("read token writing: %v, want 403", err)
 	}
 	if cleared, err := admin.ClearOverride(ctx, "usc1", "fixed"); err != nil || cleared.Kind != state.ForceUp {
 		t.Errorf("ClearOverride: %+v, %v", cleared, err)
 	}
-	if _, err := admin.ClearOverride(ctx, "usc1", "again"); !IsStatus(err, 404) {
+	if _, err := admin.ClearOverride(ctx, "usc1", "again"); !wire.IsStatus(err, 404) {
 		t.Errorf("clearing twice: %v, want 404", err)
 	}
 	last := f.State().Events[len(f.State().Events)-1]
@@ -99,8 +100,8 @@ func TestClientWrites(t *testing.T) {
 		t.Errorf("ApplyConfig: %+v, %v", applied, err)
 	}
 	_, err = admin.ApplyConfig(ctx, []byte(configYAML), 1, "stale edit")
-	var apiErr *Error
-	if !errors.As(err, &apiErr) || apiErr.Status != 409 || apiErr.Code != CodeVersionConflict {
+	var apiErr *wire.Error
+	if !errors.As(err, &apiErr) || apiErr.Status != 409 || apiErr.Code != wire.CodeVersionConflict {
 		t.Errorf("ApplyConfig from a stale version: %v, want 409 version_conflict", err)
 	}
 	_, err = admin.ApplyConfig(ctx, []byte("services: 3"), 2, "bad")
@@ -112,15 +113,15 @@ func TestClientWrites(t *testing.T) {
 func TestClientAuthErrors(t *testing.T) {
 	s := serve(t, sample(t), true)
 	ctx := context.Background()
-	if _, err := NewClient(s.URL, "").Status(ctx); err != nil {
+	if _, err := wire.NewClient(s.URL, "").Status(ctx); err != nil {
 		t.Errorf("public read without a token: %v", err)
 	}
-	_, err := NewClient(s.URL, "").SetOverride(ctx, OverrideRequest{Endpoint: "use1", Kind: state.Drain, Reason: "x"})
-	var apiErr *Error
-	if !errors.As(err, &apiErr) || apiErr.Status != 401 || apiErr.Code != CodeUnauthorized {
+	_, err := wire.NewClient(s.URL, "").SetOverride(ctx, wire.OverrideRequest{Endpoint: "use1", Kind: state.Drain, Reason: "x"})
+	var apiErr *wire.Error
+	if !errors.As(err, &apiErr) || apiErr.Status != 401 || apiErr.Code != wire.CodeUnauthorized {
 		t.Errorf("public write without a token: %v, want 401", err)
 	}
-	if _, err := NewClient(s.URL, "wrong").Status(ctx); !IsStatus(err, 401) {
+	if _, err := wire.NewClient(s.URL, "wrong").Status(ctx); !wire.IsStatus(err, 401) {
 		t.Errorf("wrong token: %v, want 401", err)
 	}
 }
@@ -136,49 +137,15 @@ func TestClientTLSAndPrefix(t *testing.T) {
 	defer srv.Close()
 	ctx := context.Background()
 
-	if _, err := NewClient(srv.URL+"/outlast", readToken).Status(ctx); err == nil {
+	if _, err := wire.NewClient(srv.URL+"/outlast", readToken).Status(ctx); err == nil {
 		t.Error("a certificate from an unknown CA was accepted without a TLS config")
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(srv.Certificate())
-	c := NewClient(srv.URL+"/outlast", readToken, WithTLSConfig(&tls.Config{RootCAs: pool}))
-	defer c.http.CloseIdleConnections()
+	c := wire.NewClient(srv.URL+"/outlast", readToken, wire.WithTLSConfig(&tls.Config{RootCAs: pool}))
+	defer c.CloseIdleConnections()
 	st, err := c.Status(ctx)
 	if err != nil || st.Node.Location != (model.Location{Provider: "aws", Region: "us-east-1"}) {
 		t.Errorf("Status over HTTPS under a prefix: %+v, %v", st, err)
-	}
-}
-
-func TestClientNonJSONError(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		http.Error(w, "bad gateway from a proxy", http.StatusBadGateway)
-	}))
-	defer srv.Close()
-	_, err := NewClient(srv.URL, readToken).Status(context.Background())
-	var apiErr *Error
-	if !errors.As(err, &apiErr) || apiErr.Status != 502 || apiErr.Message != "bad gateway from a proxy" {
-		t.Errorf("proxy error: %#v, want 502 with the proxy's text", err)
-	}
-}
-
-func TestBaseURL(t *testing.T) {
-	cases := map[string]string{
-		"127.0.0.1:8080":            "http://127.0.0.1:8080/api/v1/",
-		"localhost:8080":            "http://localhost:8080/api/v1/",
-		"[::1]:8080":                "http://[::1]:8080/api/v1/",
-		"http://node1:8080":         "http://node1:8080/api/v1/",
-		"HTTPS://node1:8443/":       "https://node1:8443/api/v1/",
-		"https://proxy/outlast?x=1": "https://proxy/outlast/api/v1/",
-	}
-	for addr, want := range cases {
-		u, err := baseURL(addr)
-		if err != nil || u.String() != want {
-			t.Errorf("baseURL(%q) = %v, %v; want %s", addr, u, err, want)
-		}
-	}
-	for _, addr := range []string{"", "http://", "http://%zz"} {
-		if _, err := NewClient(addr, "").Status(context.Background()); err == nil || IsStatus(err, 0) {
-			t.Errorf("NewClient(%q): %v, want an address error", addr, err)
-		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"outlast/internal/config"
 	"outlast/internal/state"
+	"outlast/internal/wire"
 )
 
 // edited is the configuration with api.example.test's TTL raised.
@@ -17,7 +18,7 @@ var edited = strings.Replace(configYAML, "ttl: 30s", "ttl: 60s", 1)
 func TestConfigGet(t *testing.T) {
 	f := sample(t)
 	s := serve(t, f, false)
-	var got ConfigDoc
+	var got wire.ConfigDoc
 	call(t, s, "GET", "/api/v1/config", readToken, "").decode(t, 200, &got)
 	if got.Version != 1 || got.Hash != f.local.Hash || got.AppliedBy != "carol" || !got.AppliedAt.Equal(t0.Add(-3600e9)) {
 		t.Errorf("config %+v, want version 1 by carol an hour ago", got)
@@ -29,7 +30,7 @@ func TestConfigGet(t *testing.T) {
 	f.mu.Lock()
 	f.st = state.New() // nothing agreed yet: the node's own file, as version 0
 	f.mu.Unlock()
-	got = ConfigDoc{}
+	got = wire.ConfigDoc{}
 	call(t, s, "GET", "/api/v1/config", readToken, "").decode(t, 200, &got)
 	if got.Version != 0 || got.Hash != f.local.Hash || got.AppliedBy != "" {
 		t.Errorf("unagreed config %+v, want version 0 with the local hash", got)
@@ -38,7 +39,7 @@ func TestConfigGet(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	s := serve(t, sample(t), false)
-	var ok Validation
+	var ok wire.Validation
 	call(t, s, "POST", "/api/v1/config/validate", readToken, edited).decode(t, 200, &ok)
 	if !ok.Valid || ok.Hash != parse(t, edited).Hash || ok.Problems != nil {
 		t.Errorf("valid file: %+v", ok)
@@ -46,9 +47,9 @@ func TestConfigValidate(t *testing.T) {
 
 	bad := strings.Replace(configYAML, "ttl: 30s", "ttl: soon", 1)
 	bad = strings.Replace(bad, "priority: 2", "priority: 2\n        color: blue", 1)
-	var v Validation
+	var v wire.Validation
 	call(t, s, "POST", "/api/v1/config/validate", readToken, bad).decode(t, 422, &v)
-	if v.Valid || v.Code != CodeInvalidConfig || v.Error == "" || len(v.Problems) != 2 {
+	if v.Valid || v.Code != wire.CodeInvalidConfig || v.Error == "" || len(v.Problems) != 2 {
 		t.Fatalf("invalid file: %+v, want two problems", v)
 	}
 	ttl := v.Problems[0]
@@ -72,9 +73,9 @@ func TestConfigValidate(t *testing.T) {
 func TestConfigApply(t *testing.T) {
 	f := sample(t)
 	s := serve(t, f, false)
-	var got Applied
+	var got wire.Applied
 	call(t, s, "POST", "/api/v1/config/apply?base_version=1&reason=longer+ttl", adminToken, edited).decode(t, 200, &got)
-	want := Applied{Version: 2, Hash: parse(t, edited).Hash, Changed: true}
+	want := wire.Applied{Version: 2, Hash: parse(t, edited).Hash, Changed: true}
 	if got != want {
 		t.Errorf("apply: %+v, want %+v", got, want)
 	}
@@ -85,7 +86,7 @@ func TestConfigApply(t *testing.T) {
 	}
 
 	// A second operator edited version 1 too: refused, naming the current version.
-	e := call(t, s, "POST", "/api/v1/config/apply?base_version=1&reason=mine", adminToken, configYAML).wantError(t, 409, CodeVersionConflict)
+	e := call(t, s, "POST", "/api/v1/config/apply?base_version=1&reason=mine", adminToken, configYAML).wantError(t, 409, wire.CodeVersionConflict)
 	if !strings.Contains(e.Error, "version 2 is current") {
 		t.Errorf("conflict message %q does not name the current version", e.Error)
 	}
@@ -95,7 +96,7 @@ func TestConfigApply(t *testing.T) {
 
 	// The same file again changes nothing.
 	call(t, s, "POST", "/api/v1/config/apply?base_version=2&reason=again", adminToken, edited).decode(t, 200, &got)
-	if got != (Applied{Version: 2, Hash: want.Hash}) {
+	if got != (wire.Applied{Version: 2, Hash: want.Hash}) {
 		t.Errorf("reapply: %+v, want version 2 unchanged", got)
 	}
 
@@ -116,11 +117,11 @@ func TestConfigApply(t *testing.T) {
 
 func TestConfigApplyRefusals(t *testing.T) {
 	s := serve(t, sample(t), false)
-	call(t, s, "POST", "/api/v1/config/apply?base_version=1", adminToken, edited).wantError(t, 400, CodeBadRequest)
-	call(t, s, "POST", "/api/v1/config/apply?base_version=one&reason=x", adminToken, edited).wantError(t, 400, CodeBadRequest)
-	var v Validation
+	call(t, s, "POST", "/api/v1/config/apply?base_version=1", adminToken, edited).wantError(t, 400, wire.CodeBadRequest)
+	call(t, s, "POST", "/api/v1/config/apply?base_version=one&reason=x", adminToken, edited).wantError(t, 400, wire.CodeBadRequest)
+	var v wire.Validation
 	call(t, s, "POST", "/api/v1/config/apply?base_version=1&reason=x", adminToken, "services: 3").decode(t, 422, &v)
-	if v.Valid || v.Code != CodeInvalidConfig || len(v.Problems) == 0 {
+	if v.Valid || v.Code != wire.CodeInvalidConfig || len(v.Problems) == 0 {
 		t.Errorf("invalid apply: %+v", v)
 	}
 
@@ -129,13 +130,13 @@ func TestConfigApplyRefusals(t *testing.T) {
 	f := sample(t)
 	f.refuse = fmt.Errorf("node: refused: %w: edited from version 1, but version 2 is current", state.ErrVersionConflict)
 	s = serve(t, f, false)
-	call(t, s, "POST", "/api/v1/config/apply?base_version=1&reason=x", adminToken, edited).wantError(t, 409, CodeVersionConflict)
+	call(t, s, "POST", "/api/v1/config/apply?base_version=1&reason=x", adminToken, edited).wantError(t, 409, wire.CodeVersionConflict)
 }
 
 func TestConfigTooLarge(t *testing.T) {
 	s := serve(t, sample(t), false)
 	huge := configYAML + "# " + strings.Repeat("x", maxConfigBody) + "\n"
-	call(t, s, "POST", "/api/v1/config/validate", readToken, huge).wantError(t, 413, CodeBadRequest)
+	call(t, s, "POST", "/api/v1/config/validate", readToken, huge).wantError(t, 413, wire.CodeBadRequest)
 }
 
 // TestConfigValidateBoundsProblems: a file with more problems than
@@ -147,7 +148,7 @@ func TestConfigValidateBoundsProblems(t *testing.T) {
 	for i := range config.MaxProblems + 50 {
 		fmt.Fprintf(&extra, "unknown_%d: x\n", i)
 	}
-	var v Validation
+	var v wire.Validation
 	call(t, s, "POST", "/api/v1/config/validate", readToken, bad+extra.String()).decode(t, 422, &v)
 	want := fmt.Sprintf("the configuration has %d problem(s); the first %d are listed", config.MaxProblems+50, config.MaxProblems)
 	if v.Error != want || len(v.Problems) != config.MaxProblems+1 {
@@ -171,7 +172,7 @@ func TestConfigValidateRefusesAliasBomb(t *testing.T) {
 		fmt.Fprintf(&bomb, "  - {name: s%d.example.test, check: {type: tcp, port: 80}, endpoints: *E}\n", i)
 	}
 	r := call(t, s, "POST", "/api/v1/config/validate", readToken, bomb.String())
-	var v Validation
+	var v wire.Validation
 	r.decode(t, 422, &v)
 	if len(v.Problems) != 1 || !strings.Contains(v.Problems[0].Message, "alias") || len(r.body) > 4<<10 {
 		t.Errorf("a 12 KB alias bomb: %d problems in a %d-byte body, want one short problem naming the alias:\n%.600s", len(v.Problems), len(r.body), r.body)

@@ -10,6 +10,7 @@ import (
 
 	"outlast/internal/config"
 	"outlast/internal/state"
+	"outlast/internal/wire"
 )
 
 // How long apply waits for this node to apply its own committed change.
@@ -24,11 +25,11 @@ const requestFile = "request"
 func (h *Handler) config(w http.ResponseWriter, _ *http.Request) {
 	st := h.agreed()
 	if c := st.Config; c != nil {
-		writeJSON(w, http.StatusOK, ConfigDoc{Version: c.Version, Hash: c.Hash, AppliedAt: c.At, AppliedBy: c.Who, Config: c.Shared})
+		writeJSON(w, http.StatusOK, wire.ConfigDoc{Version: c.Version, Hash: c.Hash, AppliedAt: c.At, AppliedBy: c.Who, Config: c.Shared})
 		return
 	}
 	// No configuration agreed yet: this node's own, as version 0.
-	doc := ConfigDoc{}
+	doc := wire.ConfigDoc{}
 	if c := h.b.Config(); c != nil {
 		doc.Hash, doc.Config = c.Hash, c.Shared()
 	}
@@ -38,7 +39,7 @@ func (h *Handler) config(w http.ResponseWriter, _ *http.Request) {
 func (h *Handler) validate(w http.ResponseWriter, r *http.Request) {
 	cfg, ok := h.parse(w, r)
 	if ok {
-		writeJSON(w, http.StatusOK, Validation{Valid: true, Hash: cfg.Hash})
+		writeJSON(w, http.StatusOK, wire.Validation{Valid: true, Hash: cfg.Hash})
 	}
 }
 
@@ -49,9 +50,9 @@ func (h *Handler) parse(w http.ResponseWriter, r *http.Request) (*config.Config,
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, CodeBadRequest, fmt.Sprintf("configuration larger than %d bytes", maxConfigBody))
+			writeError(w, http.StatusRequestEntityTooLarge, wire.CodeBadRequest, fmt.Sprintf("configuration larger than %d bytes", maxConfigBody))
 		} else {
-			writeError(w, http.StatusBadRequest, CodeBadRequest, "reading the configuration: "+err.Error())
+			writeError(w, http.StatusBadRequest, wire.CodeBadRequest, "reading the configuration: "+err.Error())
 		}
 		return nil, false
 	}
@@ -59,13 +60,13 @@ func (h *Handler) parse(w http.ResponseWriter, r *http.Request) (*config.Config,
 	if err == nil {
 		return cfg, true
 	}
-	out := Validation{Error: "the configuration has problems", Code: CodeInvalidConfig}
+	out := wire.Validation{Error: "the configuration has problems", Code: wire.CodeInvalidConfig}
 	var cerr *config.Error
 	if !errors.As(err, &cerr) {
-		out.Problems = []Problem{{Message: err.Error(), Text: err.Error()}}
+		out.Problems = []wire.Problem{{Message: err.Error(), Text: err.Error()}}
 	} else {
 		for _, p := range cerr.Problems {
-			out.Problems = append(out.Problems, Problem{Line: p.Pos.Line, Column: p.Pos.Column, Path: p.Path,
+			out.Problems = append(out.Problems, wire.Problem{Line: p.Pos.Line, Column: p.Pos.Column, Path: p.Path,
 				Message: p.Message, Text: p.Format(cerr.File)})
 		}
 	}
@@ -84,14 +85,14 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request) {
 	if s := r.URL.Query().Get("base_version"); s != "" {
 		v, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("base_version %q: want the version you edited (GET /api/v1/config)", s))
+			writeError(w, http.StatusBadRequest, wire.CodeBadRequest, fmt.Sprintf("base_version %q: want the version you edited (GET /api/v1/config)", s))
 			return
 		}
 		base = v
 	}
 	why := reason(r)
 	if why == "" {
-		writeError(w, http.StatusBadRequest, CodeBadRequest,
+		writeError(w, http.StatusBadRequest, wire.CodeBadRequest,
 			"reason is required (?reason=TEXT or the X-Outlast-Reason header): say why, it is recorded with the change")
 		return
 	}
@@ -111,14 +112,14 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request) {
 	if !h.propose(w, r, cmd) {
 		return
 	}
-	out := Applied{Hash: cfg.Hash, Changed: before == nil || before.Hash != cfg.Hash}
+	out := wire.Applied{Hash: cfg.Hash, Changed: before == nil || before.Hash != cfg.Hash}
 	out.Version = h.waitForConfig(r, cfg.Hash)
 	h.log.Info("configuration applied", "version", out.Version, "hash", cfg.Hash, "changed", out.Changed, "who", who, "why", why)
 	writeJSON(w, http.StatusOK, out)
 }
 
 func (h *Handler) conflict(w http.ResponseWriter, base, current uint64) {
-	writeError(w, http.StatusConflict, CodeVersionConflict, fmt.Sprintf(
+	writeError(w, http.StatusConflict, wire.CodeVersionConflict, fmt.Sprintf(
 		"the configuration changed since you read it: you edited version %d, but version %d is current; get it again and redo your change", base, current))
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"outlast/internal/wire"
 	"sort"
 	"strconv"
 )
@@ -18,14 +19,14 @@ const (
 func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	since, limit, err := eventQuery(r)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, CodeBadRequest, err.Error())
+		writeError(w, http.StatusBadRequest, wire.CodeBadRequest, err.Error())
 		return
 	}
 	all := h.agreed().Events
 	// Seq grows by one per event, so the history is sorted by it.
 	start := sort.Search(len(all), func(i int) bool { return int64(all[i].Seq) > since })
 	end := min(start+limit, len(all))
-	page := EventPage{Events: append([]Event{}, all[start:end]...), Next: since, More: end < len(all)}
+	page := wire.EventPage{Events: append([]wire.Event{}, all[start:end]...), Next: since, More: end < len(all)}
 	if n := len(page.Events); n > 0 {
 		page.Next = int64(page.Events[n-1].Seq)
 	}

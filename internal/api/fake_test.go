@@ -20,6 +20,7 @@ import (
 	"outlast/internal/config"
 	"outlast/internal/model"
 	"outlast/internal/state"
+	"outlast/internal/wire"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -100,7 +101,7 @@ type fakeBackend struct {
 	local   *config.Config
 	obs     map[string]map[string]model.Observation
 	answers []model.Answer
-	info    NodeInfo
+	info    wire.NodeInfo
 	cluster cluster.Status
 	now     time.Time
 	// refuse, when set, fails every proposal with it, as a cluster without a leader would.
@@ -124,7 +125,7 @@ func (f *fakeBackend) Config() *config.Config {
 
 func (f *fakeBackend) Answers() []model.Answer { f.mu.Lock(); defer f.mu.Unlock(); return f.answers }
 func (f *fakeBackend) Cluster() cluster.Status { f.mu.Lock(); defer f.mu.Unlock(); return f.cluster }
-func (f *fakeBackend) Info() NodeInfo          { f.mu.Lock(); defer f.mu.Unlock(); return f.info }
+func (f *fakeBackend) Info() wire.NodeInfo     { f.mu.Lock(); defer f.mu.Unlock(); return f.info }
 func (f *fakeBackend) Now() time.Time          { f.mu.Lock(); defer f.mu.Unlock(); return f.now }
 
 func (f *fakeBackend) Observations(context.Context) map[string]map[string]model.Observation {
@@ -193,7 +194,7 @@ var members = []state.Member{
 func sample(t testing.TB) *fakeBackend {
 	cfg := parse(t, configYAML)
 	f := &fakeBackend{st: state.New(), local: cfg, obs: map[string]map[string]model.Observation{}, now: t0,
-		info: NodeInfo{Name: "n-aws", Location: loc("aws/us-east-1"), Version: "v0.5.0-test", Started: t0.Add(-time.Hour)}}
+		info: wire.NodeInfo{Name: "n-aws", Location: loc("aws/us-east-1"), Version: "v0.5.0-test", Started: t0.Add(-time.Hour)}}
 	shared := cfg.Shared()
 	f.apply(t, state.Command{Kind: state.SetConfig, At: t0.Add(-time.Hour), Who: "carol", Why: "first", Config: &shared, ConfigHash: cfg.Hash})
 	for i := range members {

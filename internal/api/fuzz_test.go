@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"outlast/internal/wire"
 	"strings"
 	"testing"
 )
@@ -80,7 +81,7 @@ func checkAnswer(t *testing.T, h http.Handler, method, path, token string, body 
 		}
 		return
 	}
-	var e ErrorBody
+	var e wire.ErrorBody
 	if err := json.Unmarshal(out, &e); err != nil || e.Error == "" || e.Code == "" {
 		t.Fatalf("status %d with body %.500s, want a JSON error with a message and a code", w.Code, out)
 	}

@@ -13,34 +13,35 @@ import (
 
 	"outlast/internal/config"
 	"outlast/internal/state"
+	"outlast/internal/wire"
 )
 
-func overrideOf(o state.Override, now time.Time) Override {
-	return Override{Endpoint: o.Endpoint, Kind: o.Kind, Who: o.Who, Why: o.Why, Created: o.Created,
+func overrideOf(o state.Override, now time.Time) wire.Override {
+	return wire.Override{Endpoint: o.Endpoint, Kind: o.Kind, Who: o.Who, Why: o.Why, Created: o.Created,
 		Expires: o.Expires, Active: o.Active(now)}
 }
 
 func (h *Handler) overrides(w http.ResponseWriter, _ *http.Request) {
 	st, now := h.agreed(), h.b.Now()
 	out := struct {
-		Overrides []Override `json:"overrides"`
-	}{Overrides: make([]Override, 0, len(st.Overrides))}
+		Overrides []wire.Override `json:"overrides"`
+	}{Overrides: make([]wire.Override, 0, len(st.Overrides))}
 	for _, o := range st.Overrides {
 		out.Overrides = append(out.Overrides, overrideOf(o, now))
 	}
-	slices.SortFunc(out.Overrides, func(a, b Override) int { return strings.Compare(a.Endpoint, b.Endpoint) })
+	slices.SortFunc(out.Overrides, func(a, b wire.Override) int { return strings.Compare(a.Endpoint, b.Endpoint) })
 	writeJSON(w, http.StatusOK, out)
 }
 
 func (h *Handler) setOverride(w http.ResponseWriter, r *http.Request) {
-	var req OverrideRequest
+	var req wire.OverrideRequest
 	if !decodeJSON(w, r, &req) {
 		return
 	}
 	now := h.b.Now()
-	o, err := req.override(now)
+	o, err := overrideFrom(req, now)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, CodeBadRequest, err.Error())
+		writeError(w, http.StatusBadRequest, wire.CodeBadRequest, err.Error())
 		return
 	}
 	who := callerOf(r.Context()).name
@@ -54,7 +55,7 @@ func (h *Handler) setOverride(w http.ResponseWriter, r *http.Request) {
 }
 
 // override checks the request and turns it into the override to propose.
-func (req OverrideRequest) override(now time.Time) (state.Override, error) {
+func overrideFrom(req wire.OverrideRequest, now time.Time) (state.Override, error) {
 	o := state.Override{Endpoint: req.Endpoint, Kind: req.Kind}
 	switch {
 	case req.Endpoint == "":
@@ -78,7 +79,7 @@ func (h *Handler) clearOverride(w http.ResponseWriter, r *http.Request) {
 	endpoint := r.PathValue("endpoint")
 	why := reason(r)
 	if why == "" {
-		writeError(w, http.StatusBadRequest, CodeBadRequest,
+		writeError(w, http.StatusBadRequest, wire.CodeBadRequest,
 			"reason is required (?reason=TEXT or the X-Outlast-Reason header): say why, it is recorded with the change")
 		return
 	}
@@ -86,10 +87,10 @@ func (h *Handler) clearOverride(w http.ResponseWriter, r *http.Request) {
 	o, ok := st.Overrides[endpoint]
 	if !ok {
 		if !h.knownEndpoint(st, endpoint) {
-			writeError(w, http.StatusNotFound, CodeUnknownEndpoint, "no endpoint "+endpoint+" in the configuration")
+			writeError(w, http.StatusNotFound, wire.CodeUnknownEndpoint, "no endpoint "+endpoint+" in the configuration")
 			return
 		}
-		writeError(w, http.StatusNotFound, CodeNoOverride, "endpoint "+endpoint+" has no override to clear")
+		writeError(w, http.StatusNotFound, wire.CodeNoOverride, "endpoint "+endpoint+" has no override to clear")
 		return
 	}
 	who := callerOf(r.Context()).name
@@ -135,17 +136,17 @@ func (h *Handler) propose(w http.ResponseWriter, r *http.Request, cmd state.Comm
 	if err == nil {
 		return true
 	}
-	status, code := http.StatusServiceUnavailable, CodeUnavailable
+	status, code := http.StatusServiceUnavailable, wire.CodeUnavailable
 	switch {
 	case errors.Is(err, state.ErrUnknownEndpoint):
-		status, code = http.StatusNotFound, CodeUnknownEndpoint
+		status, code = http.StatusNotFound, wire.CodeUnknownEndpoint
 	case errors.Is(err, state.ErrInvalid) && cmd.Kind == state.ClearOverride:
 		// The only refusal of a clear: the override went meanwhile.
-		status, code = http.StatusNotFound, CodeNoOverride
+		status, code = http.StatusNotFound, wire.CodeNoOverride
 	case errors.Is(err, state.ErrInvalid):
-		status, code = http.StatusBadRequest, CodeBadRequest
+		status, code = http.StatusBadRequest, wire.CodeBadRequest
 	case errors.Is(err, state.ErrVersionConflict):
-		status, code = http.StatusConflict, CodeVersionConflict
+		status, code = http.StatusConflict, wire.CodeVersionConflict
 	default:
 		h.log.Warn("proposal failed", "kind", cmd.Kind, "who", cmd.Who, "err", err)
 	}
@@ -175,9 +176,9 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	case err == nil:
 		return true
 	case errors.As(err, &tooBig):
-		writeError(w, http.StatusRequestEntityTooLarge, CodeBadRequest, fmt.Sprintf("request body larger than %d bytes", maxJSONBody))
+		writeError(w, http.StatusRequestEntityTooLarge, wire.CodeBadRequest, fmt.Sprintf("request body larger than %d bytes", maxJSONBody))
 	default:
-		writeError(w, http.StatusBadRequest, CodeBadRequest, "request body: "+err.Error())
+		writeError(w, http.StatusBadRequest, wire.CodeBadRequest, "request body: "+err.Error())
 	}
 	return false
 }

@@ -10,6 +10,7 @@ import (
 	"outlast/internal/config"
 	"outlast/internal/model"
 	"outlast/internal/state"
+	"outlast/internal/wire"
 )
 
 // serviceView is what building one service's answer reads, taken once per
@@ -17,9 +18,9 @@ import (
 type serviceView struct {
 	st         *state.State
 	cfg        *config.Config
-	self       NodeInfo
+	self       wire.NodeInfo
 	now        time.Time
-	merged     map[string]map[string]Evidence // endpoint, then vantage
+	merged     map[string]map[string]wire.Evidence // endpoint, then vantage
 	staleAfter int
 }
 
@@ -42,8 +43,8 @@ func (v serviceView) services() []config.Service {
 func (h *Handler) services(w http.ResponseWriter, r *http.Request) {
 	v := h.view(r)
 	out := struct {
-		Services []Service `json:"services"`
-	}{Services: []Service{}}
+		Services []wire.Service `json:"services"`
+	}{Services: []wire.Service{}}
 	for _, svc := range v.services() {
 		out.Services = append(out.Services, v.service(svc))
 	}
@@ -60,12 +61,12 @@ func (h *Handler) service(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeError(w, http.StatusNotFound, CodeUnknownService, "no service "+name+" in the configuration")
+	writeError(w, http.StatusNotFound, wire.CodeUnknownService, "no service "+name+" in the configuration")
 }
 
-func (v serviceView) service(svc config.Service) Service {
-	out := Service{Name: svc.Name, Type: svc.Type, TTL: int64(svc.TTL / time.Second), Policy: svc.Policy,
-		WhenAllDown: svc.WhenAllDown, Endpoints: make([]Endpoint, 0, len(svc.Endpoints))}
+func (v serviceView) service(svc config.Service) wire.Service {
+	out := wire.Service{Name: svc.Name, Type: svc.Type, TTL: int64(svc.TTL / time.Second), Policy: svc.Policy,
+		WhenAllDown: svc.WhenAllDown, Endpoints: make([]wire.Endpoint, 0, len(svc.Endpoints))}
 	window := svc.Check.Interval * time.Duration(v.staleAfter)
 	for _, e := range svc.Endpoints {
 		out.Endpoints = append(out.Endpoints, v.endpoint(e, window))
@@ -73,12 +74,12 @@ func (v serviceView) service(svc config.Service) Service {
 	return out
 }
 
-func (v serviceView) endpoint(e config.Endpoint, window time.Duration) Endpoint {
+func (v serviceView) endpoint(e config.Endpoint, window time.Duration) wire.Endpoint {
 	verdict := v.st.Verdicts[e.Name]
-	out := Endpoint{Name: e.Name, Location: e.Location, Addresses: e.Addresses, Priority: e.Priority,
+	out := wire.Endpoint{Name: e.Name, Location: e.Location, Addresses: e.Addresses, Priority: e.Priority,
 		Drained: e.Drained, Health: v.st.Health(e.Name, v.now).String(), Verdict: verdict.Health.String(),
-		Since: verdict.Since, Votes: Votes{Up: verdict.UpVotes, Down: verdict.DownVotes, Voters: verdict.Voters},
-		Evidence: []Evidence{}}
+		Since: verdict.Since, Votes: wire.Votes{Up: verdict.UpVotes, Down: verdict.DownVotes, Voters: verdict.Voters},
+		Evidence: []wire.Evidence{}}
 	if e.Weight != nil {
 		out.Weight = *e.Weight
 	}
@@ -94,7 +95,7 @@ func (v serviceView) endpoint(e config.Endpoint, window time.Duration) Endpoint 
 		}
 		out.Evidence = append(out.Evidence, ev)
 	}
-	slices.SortFunc(out.Evidence, func(a, b Evidence) int { return cmp.Compare(a.Vantage, b.Vantage) })
+	slices.SortFunc(out.Evidence, func(a, b wire.Evidence) int { return cmp.Compare(a.Vantage, b.Vantage) })
 	return out
 }
 
@@ -113,11 +114,11 @@ func (v serviceView) locationOf(vantage string) model.Location {
 // endpoint then vantage; the newer wins. Verdicts are written only when
 // they change, so their evidence may be old while observations are
 // current; observations in turn lack the vantages this node cannot reach.
-func merge(st *state.State, obs map[string]map[string]model.Observation) map[string]map[string]Evidence {
-	out := map[string]map[string]Evidence{}
-	put := func(endpoint string, e Evidence) {
+func merge(st *state.State, obs map[string]map[string]model.Observation) map[string]map[string]wire.Evidence {
+	out := map[string]map[string]wire.Evidence{}
+	put := func(endpoint string, e wire.Evidence) {
 		if out[endpoint] == nil {
-			out[endpoint] = map[string]Evidence{}
+			out[endpoint] = map[string]wire.Evidence{}
 		}
 		if cur, ok := out[endpoint][e.Vantage]; ok && !e.At.After(cur.At) {
 			return
@@ -141,8 +142,8 @@ func merge(st *state.State, obs map[string]map[string]model.Observation) map[str
 	return out
 }
 
-func evidenceOf(vantage string, loc model.Location, judged model.Health, r model.Result, at time.Time) Evidence {
-	return Evidence{Vantage: vantage, Location: loc, State: judged.String(), Up: r.Up, Reason: r.Reason,
+func evidenceOf(vantage string, loc model.Location, judged model.Health, r model.Result, at time.Time) wire.Evidence {
+	return wire.Evidence{Vantage: vantage, Location: loc, State: judged.String(), Up: r.Up, Reason: r.Reason,
 		Detail: r.Detail, Warning: r.Warning, LatencyMS: float64(r.Latency.Microseconds()) / 1000, At: at}
 }
 

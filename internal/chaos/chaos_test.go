@@ -4,6 +4,7 @@ package chaos
 
 import (
 	"outlast/internal/fulldisk"
+	"outlast/internal/wire"
 
 	"cmp"
 	"context"
@@ -20,7 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"outlast/internal/api"
 	"outlast/internal/state"
 )
 
@@ -439,12 +439,12 @@ func (r *run) override(ctx context.Context, n *chaosNode, endpoint, kind string)
 	op := OverrideOp{Node: n.name, Endpoint: endpoint, Kind: kind, Sent: time.Now()}
 	var err error
 	if kind != "" {
-		_, err = n.api().SetOverride(ctx, api.OverrideRequest{Endpoint: endpoint, Kind: state.OverrideKind(kind), Reason: "chaos suite"})
+		_, err = n.api().SetOverride(ctx, wire.OverrideRequest{Endpoint: endpoint, Kind: state.OverrideKind(kind), Reason: "chaos suite"})
 	} else {
 		_, err = n.api().ClearOverride(ctx, endpoint, "chaos suite")
 	}
 	op.Got = time.Now()
-	var refusal *api.Error
+	var refusal *wire.Error
 	switch {
 	case err == nil:
 		op.Acked = true

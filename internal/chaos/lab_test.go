@@ -3,8 +3,8 @@
 package chaos
 
 import (
-	"outlast/internal/api"
 	"outlast/internal/fulldisk"
+	"outlast/internal/wire"
 
 	"context"
 	"crypto/sha256"
@@ -248,7 +248,7 @@ func (n *chaosNode) healthz(client *http.Client) (node.Healthz, error) {
 }
 
 // api is a client of n's operator API with the admin token.
-func (n *chaosNode) api() *api.Client { return api.NewClient(n.httpAddr, adminToken) }
+func (n *chaosNode) api() *wire.Client { return wire.NewClient(n.httpAddr, adminToken) }
 
 // switchableBackend is a sample service the suite can stop and start:
 // a backend dying and coming back.

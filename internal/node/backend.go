@@ -15,6 +15,7 @@ import (
 	"outlast/internal/config"
 	"outlast/internal/model"
 	"outlast/internal/state"
+	"outlast/internal/wire"
 )
 
 // allObservationsPath serves the leader's latest probe results of every
@@ -39,8 +40,8 @@ func (n *Node) Answers() []model.Answer {
 func (n *Node) Cluster() cluster.Status { return n.cluster.Status() }
 
 // Info describes this node.
-func (n *Node) Info() api.NodeInfo {
-	return api.NodeInfo{Name: n.local.Node.Name, Location: n.local.Node.Location, Version: n.opts.Version,
+func (n *Node) Info() wire.NodeInfo {
+	return wire.NodeInfo{Name: n.local.Node.Name, Location: n.local.Node.Location, Version: n.opts.Version,
 		Started: n.started, Stale: n.stale.Load()}
 }
 

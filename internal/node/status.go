@@ -10,9 +10,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"outlast/internal/api"
 	"outlast/internal/model"
 	"outlast/internal/state"
+	"outlast/internal/wire"
 )
 
 // Healthz is the JSON body of /healthz: this node's view of the agreed
@@ -165,7 +165,7 @@ func (n *Node) httpHandler() http.Handler {
 	mux.HandleFunc("GET /healthz/live", n.serveLive)
 	mux.HandleFunc("GET /healthz/ready", n.serveReady)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.Registry, promhttp.HandlerOpts{}))
-	mux.Handle(api.Prefix, n.countRequests(n.access.api))
+	mux.Handle(wire.Prefix, n.countRequests(n.access.api))
 	mux.Handle("/", n.countRequests(n.access.page))
 	return mux
 }

@@ -13,6 +13,7 @@ import (
 	"outlast/internal/config"
 	"outlast/internal/model"
 	"outlast/internal/state"
+	"outlast/internal/wire"
 )
 
 var t0 = time.Date(2021, 12, 7, 15, 30, 0, 0, time.UTC)
@@ -25,7 +26,7 @@ type fakeBackend struct {
 	index   uint64
 	obs     map[string]map[string]model.Observation
 	answers []model.Answer
-	info    api.NodeInfo
+	info    wire.NodeInfo
 	cluster cluster.Status
 	now     time.Time
 }
@@ -34,7 +35,7 @@ var _ api.Backend = (*fakeBackend)(nil)
 
 func newFake() *fakeBackend {
 	return &fakeBackend{st: state.New(), obs: map[string]map[string]model.Observation{}, now: t0,
-		info: api.NodeInfo{Name: "n-aws", Location: loc("aws/us-east-1"), Version: "v0.5.0-test", Started: t0.Add(-time.Hour)}}
+		info: wire.NodeInfo{Name: "n-aws", Location: loc("aws/us-east-1"), Version: "v0.5.0-test", Started: t0.Add(-time.Hour)}}
 }
 
 // apply applies commands to a copy and publishes it, as state.Machine does,
@@ -99,7 +100,7 @@ func (f *fakeBackend) Cluster() cluster.Status {
 	return f.cluster
 }
 
-func (f *fakeBackend) Info() api.NodeInfo {
+func (f *fakeBackend) Info() wire.NodeInfo {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.info

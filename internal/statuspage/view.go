@@ -13,6 +13,7 @@ import (
 	"outlast/internal/config"
 	"outlast/internal/model"
 	"outlast/internal/state"
+	"outlast/internal/wire"
 )
 
 // maxEvents is how many of the latest events the timeline shows.
@@ -21,7 +22,7 @@ const maxEvents = 50
 // snapshot is everything one rendering reads, taken once so that every
 // part of the page describes the same moment.
 type snapshot struct {
-	info    api.NodeInfo
+	info    wire.NodeInfo
 	state   *state.State
 	config  *config.Config
 	answers []model.Answer

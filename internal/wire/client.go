@@ -1,4 +1,4 @@
-package api
+package wire
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 	"outlast/internal/tlsca"
 )
 
-// Client calls the API of one node, for the CLI and for tests.
+// Client calls the API of one node.
 type Client struct {
 	base  *url.URL
 	err   error // from parsing the address; every call returns it
@@ -91,6 +91,9 @@ func NewClient(addr, token string, opts ...ClientOption) *Client {
 	}
 	return c
 }
+
+// CloseIdleConnections closes the connections the client keeps for reuse.
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 
 func baseURL(addr string) (*url.URL, error) {
 	lower := strings.ToLower(addr)

@@ -1,4 +1,4 @@
-package api
+package wire
 
 import (
 	"net/netip"
@@ -12,6 +12,20 @@ import (
 // The API's JSON bodies. The server writes them and Client reads them, so
 // the two cannot drift apart. Times are RFC 3339 in UTC; durations are
 // seconds (ttl) or milliseconds (latency_ms), named by their unit.
+
+// Prefix is where the API lives on a node's HTTP listener.
+const Prefix = "/api/v1/"
+
+// NodeInfo describes the node serving the API.
+type NodeInfo struct {
+	Name     string         `json:"name"`
+	Location model.Location `json:"location"`
+	Version  string         `json:"version"`
+	Started  time.Time      `json:"started"`
+	// Stale is true while the node has heard from no leader for longer than
+	// cluster.stale_after: it answers from the last state it agreed on.
+	Stale bool `json:"stale"`
+}
 
 // ErrorBody is every error response: a human message and a stable code
 // that scripts can match on (see the Code constants).
