@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"outlast/internal/clock"
 	"outlast/internal/config"
 	"outlast/internal/dnsserver"
 	"outlast/internal/model"
@@ -26,7 +27,7 @@ const recheckEvery = time.Second
 func (n *Node) answerLoop() {
 	var probing *probeRun
 	defer func() { probing.stop() }()
-	tick := n.opts.Clock.NewTimer(0)
+	tick := time.NewTimer(0)
 	defer tick.Stop()
 	var last *state.State
 	for {
@@ -34,14 +35,14 @@ func (n *Node) answerLoop() {
 		case <-n.ctx.Done():
 			return
 		case <-n.changed:
-		case <-tick.C():
+		case <-tick.C:
 			tick.Reset(recheckEvery)
 			if n.holding.Load() {
 				tick.Reset(evaluateEvery) // catching up is seen at once
 			}
 			n.checkStale()
 		}
-		st, now := n.machine.Current(), n.opts.Clock.Now()
+		st, now := n.machine.Current(), time.Now()
 		n.beat.Store(now.UnixNano())
 		cfg := n.effectiveConfig(st)
 		if probing == nil || probing.hash != cfg.Hash {
@@ -180,7 +181,7 @@ func (n *Node) startProbing(cfg *config.Config) *probeRun {
 	ctx, cancel := context.WithCancel(n.ctx)
 	run := &probeRun{hash: cfg.Hash, cancel: cancel, stopped: make(chan struct{})}
 	sched := scheduler.New(scheduler.Options{
-		Clock:   n.opts.Clock,
+		Clock:   clock.Real{},
 		Vantage: cfg.Node.Name,
 		Probe:   n.opts.Probe,
 		Emit: func(o model.Observation) {

@@ -105,7 +105,7 @@ func (n *Node) httpListener() (net.Listener, *conncap.Listener, error) {
 // also keeps the cluster metrics current. Only the answer loop calls it.
 func (n *Node) checkStale() {
 	st := n.cluster.Status()
-	now := n.opts.Clock.Now()
+	now := time.Now()
 	if st.LeaderID != n.lastLeader {
 		if n.lastLeader != "" || st.LeaderID == "" {
 			n.metrics.LeaderChanged()
@@ -142,9 +142,9 @@ func (n *Node) checkStale() {
 
 func (n *Node) clusterReport() ClusterReport {
 	st := n.cluster.Status()
-	r := ClusterReport{State: st.State, Leader: st.LeaderID, AppliedIndex: st.AppliedIndex, CheckedAt: n.opts.Clock.Now()}
+	r := ClusterReport{State: st.State, Leader: st.LeaderID, AppliedIndex: st.AppliedIndex, CheckedAt: time.Now()}
 	if !st.LastContact.IsZero() {
-		r.LastContact = n.opts.Clock.Now().Sub(st.LastContact).Round(time.Millisecond).String() + " ago"
+		r.LastContact = time.Since(st.LastContact).Round(time.Millisecond).String() + " ago"
 	}
 	for _, m := range st.Members {
 		r.Members = append(r.Members, m.ID)
@@ -162,7 +162,7 @@ func (n *Node) recordPersist(st cluster.Status) {
 		n.log.Error("cannot write the Raft log: no longer applying the cluster's decisions; answering from the last applied state, less what this node's own probes see down",
 			"err", now.Err, "since", now.Since)
 	case now == nil && was != nil:
-		n.log.Info("writing the Raft log again", "failed_for", n.opts.Clock.Now().Sub(was.Since).Round(time.Millisecond))
+		n.log.Info("writing the Raft log again", "failed_for", time.Since(was.Since).Round(time.Millisecond))
 	}
 }
 

@@ -28,8 +28,8 @@ type decider struct {
 func (n *Node) decideLoop() {
 	var d *decider
 	var outbox []model.Observation
-	lastSend := n.opts.Clock.Now()
-	tick := n.opts.Clock.NewTimer(evaluateEvery)
+	lastSend := time.Now()
+	tick := time.NewTimer(evaluateEvery)
 	defer tick.Stop()
 	for {
 		select {
@@ -49,9 +49,9 @@ func (n *Node) decideLoop() {
 			if d != nil {
 				n.observeRemote(d, b)
 			}
-		case <-tick.C():
+		case <-tick.C:
 			tick.Reset(evaluateEvery)
-			now := n.opts.Clock.Now()
+			now := time.Now()
 			if n.own.evaluate(n.effectiveConfig(n.machine.Current()), now) && n.cutOff() {
 				n.signalChange() // a cut-off node's answers follow its own probes' removals
 			}
@@ -170,7 +170,7 @@ func (n *Node) propose(cmd state.Command, onFail func()) {
 // forwarded to the leader by the cluster.
 func (n *Node) proposeConfig(cfg *config.Config, who string) error {
 	shared := cfg.Shared()
-	data, err := state.Encode(state.Command{Kind: state.SetConfig, At: n.opts.Clock.Now(), Who: who,
+	data, err := state.Encode(state.Command{Kind: state.SetConfig, At: time.Now(), Who: who,
 		Config: &shared, ConfigHash: cfg.Hash})
 	if err != nil {
 		return err

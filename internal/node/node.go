@@ -20,7 +20,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"outlast/internal/clock"
 	"outlast/internal/cluster"
 	"outlast/internal/config"
 	"outlast/internal/conncap"
@@ -47,7 +46,6 @@ const sendEvery = 250 * time.Millisecond
 // Options are a node's collaborators; every field has a working default.
 type Options struct {
 	Logger     *slog.Logger // default: discard
-	Clock      clock.Clock  // default: the wall clock
 	ConfigFile string       // shown in metrics
 	Version    string       // shown in metrics and /healthz
 	// Probe replaces the real probes; the demo lab wraps them to cut a node's network.
@@ -106,9 +104,6 @@ func New(cfg *config.Config, opts Options) (*Node, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.Clock == nil {
-		opts.Clock = clock.Real{}
-	}
 	n := &Node{
 		local:   cfg,
 		opts:    opts,
@@ -120,7 +115,7 @@ func New(cfg *config.Config, opts Options) (*Node, error) {
 		outbox:  make(chan []model.Observation, 1),
 	}
 	n.machine = state.NewMachine(func(*state.State) { n.signalChange() })
-	snap, err := n.buildAnswers(n.machine.Current(), opts.Clock.Now())
+	snap, err := n.buildAnswers(n.machine.Current(), time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +161,7 @@ func (n *Node) Start() error {
 		_ = n.dns.Shutdown(context.Background())
 		return err
 	}
-	n.started = n.opts.Clock.Now()
+	n.started = time.Now()
 	n.httpAddr = ln.Addr()
 	n.metrics.RefusedConnections(refusals(capped.Stats), refusals(n.dns.TCPStats), n.cluster.Refused)
 	n.httpSrv = httpguard.NewServer(handler, httpguard.Limits{}, n.opts.Logger) // it adds component=http

@@ -76,7 +76,7 @@ func (n *Node) readiness() []string { return n.readinessOf(n.cluster.Status()) }
 
 func (n *Node) readinessOf(st cluster.Status) []string {
 	return notReady(readinessFacts{
-		Now: n.opts.Clock.Now(), Alone: n.local.Cluster.Listen == "", Stale: n.stale.Load(),
+		Now: time.Now(), Alone: n.local.Cluster.Listen == "", Stale: n.stale.Load(),
 		StaleAfter: n.local.Cluster.StaleAfter, LastContact: st.LastContact, Started: n.started,
 		Applied: st.AppliedIndex, Persist: persistOf(st), Holding: n.holding.Load(),
 	})
@@ -84,7 +84,10 @@ func (n *Node) readinessOf(st cluster.Status) []string {
 
 // stalled reports whether the answer loop has stopped turning: the node
 // would keep answering DNS from a snapshot nothing updates any more.
-func (n *Node) stalled() bool {
-	beat := n.beat.Load()
-	return beat != 0 && n.opts.Clock.Now().Sub(time.Unix(0, beat)) > stalledAfter
+func (n *Node) stalled() bool { return stalledAt(n.beat.Load(), time.Now()) }
+
+// stalledAt is stalled for a loop whose last turn was at beat (Unix
+// nanoseconds; 0 before the first) seen at now.
+func stalledAt(beat int64, now time.Time) bool {
+	return beat != 0 && now.Sub(time.Unix(0, beat)) > stalledAfter
 }

@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"outlast/internal/clock"
 )
 
 func TestNotReady(t *testing.T) {
@@ -54,18 +52,15 @@ func TestNotReady(t *testing.T) {
 // TestStalled: /healthz/live turns 503 only once the answer loop has not
 // turned for stalledAfter, and not before its first turn.
 func TestStalled(t *testing.T) {
-	fake := clock.NewFake(time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC))
-	n := &Node{opts: Options{Clock: fake}}
-	if n.stalled() {
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	if stalledAt(0, now) {
 		t.Error("a node whose loop has not turned yet is starting, not stuck")
 	}
-	n.beat.Store(fake.Now().UnixNano())
-	fake.Advance(stalledAfter)
-	if n.stalled() {
+	beat := now.UnixNano()
+	if stalledAt(beat, now.Add(stalledAfter)) {
 		t.Errorf("stuck after exactly %s, want only beyond it", stalledAfter)
 	}
-	fake.Advance(time.Millisecond)
-	if !n.stalled() {
+	if !stalledAt(beat, now.Add(stalledAfter+time.Millisecond)) {
 		t.Errorf("not stuck %s after the last turn", stalledAfter+time.Millisecond)
 	}
 }

@@ -72,7 +72,7 @@ func (n *Node) reloadShared(cfg *config.Config) error {
 		return behind(current, base)
 	}
 	shared := cfg.Shared()
-	cmd := state.Command{Kind: state.SetConfig, At: n.opts.Clock.Now(), Who: n.local.Node.Name,
+	cmd := state.Command{Kind: state.SetConfig, At: time.Now(), Who: n.local.Node.Name,
 		Why: "configuration file reloaded (SIGHUP)", Config: &shared, ConfigHash: cfg.Hash, BaseVersion: current.Version}
 	ctx, cancel := context.WithTimeout(n.ctx, proposeTimeout)
 	defer cancel()

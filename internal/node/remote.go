@@ -40,7 +40,7 @@ func (n *Node) sendLoop() {
 		case <-n.ctx.Done():
 			return
 		case batch := <-n.outbox:
-			body, err := json.Marshal(encodeBatch(n.local.Node.Name, n.opts.Clock.Now(), batch))
+			body, err := json.Marshal(encodeBatch(n.local.Node.Name, time.Now(), batch))
 			if err != nil {
 				n.log.Error("cannot encode observations", "err", err)
 				continue
@@ -50,7 +50,7 @@ func (n *Node) sendLoop() {
 				// While no leader is known this is expected and the node says
 				// so as stale; anything lasting is worth a warning now and then.
 				level := slog.LevelDebug
-				if now := n.opts.Clock.Now(); now.Sub(lastWarn) >= warnEvery {
+				if now := time.Now(); now.Sub(lastWarn) >= warnEvery {
 					level, lastWarn = slog.LevelWarn, now
 				}
 				n.log.Log(n.ctx, level, "observations not delivered to the leader", "err", err, "observations", len(batch))
@@ -87,7 +87,7 @@ func (n *Node) handleObservations(w http.ResponseWriter, r *http.Request) {
 
 // observeRemote feeds a follower's batch to the engine, on the leader's clock.
 func (n *Node) observeRemote(d *decider, b remoteBatch) {
-	sent := n.opts.Clock.Now() // the batch's SentAt, on this node's clock
+	sent := time.Now() // the batch's SentAt, on this node's clock
 	for _, w := range b.Observations {
 		// One the configuration does not know is kept nowhere, so a
 		// peer cannot grow the board.
@@ -101,18 +101,18 @@ func (n *Node) observeRemote(d *decider, b remoteBatch) {
 // counts its views in the right failure domain.
 func (n *Node) memberLoop() {
 	self := state.Member{Name: n.local.Node.Name, Address: n.local.Cluster.Advertise, Location: n.local.Node.Location}
-	tick := n.opts.Clock.NewTimer(0)
+	tick := time.NewTimer(0)
 	defer tick.Stop()
 	for {
 		select {
 		case <-n.ctx.Done():
 			return
-		case <-tick.C():
+		case <-tick.C:
 		}
 		tick.Reset(2 * time.Second)
 		if n.machine.Current().Members[self.Name] == self {
 			continue
 		}
-		n.propose(state.Command{Kind: state.SetMember, At: n.opts.Clock.Now(), Who: self.Name, Member: &self}, nil)
+		n.propose(state.Command{Kind: state.SetMember, At: time.Now(), Who: self.Name, Member: &self}, nil)
 	}
 }

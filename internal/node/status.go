@@ -101,7 +101,7 @@ func (n *Node) summary() Healthz {
 }
 
 func (n *Node) report() Healthz {
-	st, now := n.machine.Current(), n.opts.Clock.Now()
+	st, now := n.machine.Current(), time.Now()
 	cfg := n.effectiveConfig(st)
 	h := n.summary()
 	h.Location, h.ConfigHash = n.local.Node.Location.String(), cfg.Hash
