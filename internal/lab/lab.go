@@ -60,6 +60,7 @@ type Lab struct {
 	Nodes   []*Node
 	port    int // the service port, the same on every region
 	ports   [3]int
+	views   *ownViews // every node's own view of every endpoint
 }
 
 // Node is one outlast node of the lab, in-process, running the real serve code.
@@ -84,7 +85,7 @@ func Start(logger *slog.Logger) (*Lab, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
-	l := &Lab{log: logger, dir: dir, proxies: toxiproxyServer()}
+	l := &Lab{log: logger, dir: dir, proxies: toxiproxyServer(), views: newOwnViews()}
 	if err := l.start(); err != nil {
 		l.Close()
 		return nil, err
@@ -127,6 +128,7 @@ func (l *Lab) start() error {
 	for i, spec := range nodeSpecs {
 		loc, _ := model.ParseLocation(spec.location)
 		n := &Node{Name: spec.name, Location: loc, IP: nodeIPs[i], net: newNodeNet()}
+		n.net.name, n.net.views = n.Name, l.views
 		cfg, err := config.Parse(n.Name+".yaml", []byte(l.configText(n)))
 		if err != nil {
 			return fmt.Errorf("lab: %w", err)
@@ -205,6 +207,7 @@ func (l *Lab) servicesText() string {
 // startNode runs (or restarts) a node with its data directory.
 func (l *Lab) startNode(n *Node) error {
 	n.net.setCut(false)
+	l.views.start(n.Name)
 	ln, err := net.Listen("tcp", n.cfg.Cluster.Listen)
 	if err != nil {
 		return fmt.Errorf("lab: node %s: %w", n.Name, err)
@@ -232,6 +235,7 @@ func (l *Lab) kill(n *Node) {
 	if n.node == nil {
 		return
 	}
+	l.views.stop(n.Name) // a dying node's failing probes are no vote
 	n.net.setCut(true)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -25,6 +25,10 @@ type nodeNet struct {
 	cut   atomic.Bool
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
+	// name and views, when set, receive every probe result: the lab
+	// follows the node's own view of each endpoint from them.
+	name  string
+	views *ownViews
 }
 
 func newNodeNet() *nodeNet { return &nodeNet{conns: map[net.Conn]struct{}{}} }
@@ -108,6 +112,14 @@ func (c *trackedConn) Close() error {
 // probe runs the real probe, or, while cut, waits out the check's timeout
 // and fails the way a probe into a dead link does.
 func (n *nodeNet) probe(ctx context.Context, j scheduler.Job) model.Result {
+	r := n.run(ctx, j)
+	if n.views != nil {
+		n.views.result(n.name, j.Endpoint, r.Up, j.Check.Fall, j.Check.Rise)
+	}
+	return r
+}
+
+func (n *nodeNet) run(ctx context.Context, j scheduler.Job) model.Result {
 	if !n.cut.Load() {
 		return probe.Run(ctx, j.Target, j.Check)
 	}

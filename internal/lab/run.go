@@ -109,12 +109,14 @@ type timeline struct {
 	answers []measure.AnswerSample
 	verdict []measure.VerdictEvent
 	markers []Marker
+	record  // leaders and the nodes' own views (record.go)
 }
 
 func (l *Lab) startTimeline(ctx context.Context, sc Scenario, devices int) *timeline {
 	ctx, cancel := context.WithCancel(ctx)
 	tl := &timeline{lab: l, start: time.Now(), cancel: cancel}
 	tl.rec = clients.NewRecorder(tl.start)
+	tl.startRecord()
 	var nameservers []string
 	for _, n := range l.Nodes {
 		nameservers = append(nameservers, n.DNSAddr())
@@ -140,6 +142,7 @@ func (tl *timeline) mark(kind, label string) {
 func (tl *timeline) stop() {
 	tl.cancel()
 	tl.wg.Wait()
+	tl.stopRecord()
 }
 
 // poll samples every reachable nameserver's answer and the agreed verdicts.
@@ -155,6 +158,7 @@ func (tl *timeline) poll(ctx context.Context, service string) {
 				tl.addAnswer(measure.AnswerSample{At: tl.since(), Nameserver: n.Name, Addrs: addrs})
 			}
 		}
+		tl.watchLeader()
 		if n := tl.lab.anyUp(); n != nil {
 			for name, v := range n.node.State().Verdicts {
 				if last[name] != v.Health && v.Health != model.Unknown && !v.Since.Before(tl.start) {
@@ -192,12 +196,13 @@ func (tl *timeline) finish(sc Scenario, faultAt, healAt float64) Result {
 		FaultAt: faultAt, HealAt: healAt, End: end, TTL: TTL.Seconds(),
 		Affected: sc.Affected, AffectedAddrs: addrs,
 		Verdicts: tl.verdict, Answers: tl.answers, Seconds: tl.rec.Seconds(),
+		VerdictsAtStart: tl.atStart, Views: tl.views, Leaders: tl.leaders,
 	})
 	for _, f := range []*float64{&r.DetectionS, &r.SteeringS, &r.ClientRecoveryS, &r.ReturnS, &r.FaultAt, &r.HealAt} {
 		*f = math.Round(*f*1000) / 1000 // milliseconds are all the polling can tell
 	}
 	r.Name, r.Title, r.Description = sc.Name, sc.Title, sc.Description
-	r.FaultAt, r.HealAt, r.Markers = faultAt, healAt, tl.markers
+	r.FaultAt, r.HealAt, r.Markers = faultAt, healAt, append(tl.markers, measure.EventMarkers(r)...)
 	slices.SortFunc(r.Markers, func(a, b Marker) int { return int((a.T - b.T) * 1000) })
 	measure.Check(&r, sc.Bounds)
 	return r

@@ -35,6 +35,18 @@ func clientErrors(seconds []Second, faultAt float64) int {
 	return n
 }
 
+// clientRequests counts the requests of the buckets clientErrors counts
+// in: the denominator of the errors.
+func clientRequests(seconds []Second, faultAt float64) int {
+	n := 0
+	for _, s := range seconds {
+		if float64(s.T)+1 > faultAt {
+			n += s.Requests
+		}
+	}
+	return n
+}
+
 // successAfter is the success rate in percent over the buckets starting in
 // [from, to), rounded down to hundredths; 100 when they hold no requests.
 func successAfter(seconds []Second, from, to float64) float64 {

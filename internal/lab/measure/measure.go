@@ -31,6 +31,22 @@ type Input struct {
 	Verdicts        []VerdictEvent
 	Answers         []AnswerSample
 	Seconds         []Second // the clients' buckets
+	// VerdictsAtStart are the agreed verdicts ("up", "down") when the
+	// scenario started, by endpoint; Verdicts holds the changes after that.
+	VerdictsAtStart map[string]string
+	// Views are the nodes' own views as they changed, with each node's view
+	// at the start given at 0.
+	Views []ViewEvent
+	// Leaders are the leader changes seen; Compute passes them on.
+	Leaders []LeaderChange
+}
+
+// ViewEvent is one node's own view of one endpoint, as it changed.
+type ViewEvent struct {
+	At       float64 // seconds from the scenario's start
+	Vantage  string  // the node
+	Endpoint string
+	Health   string // "up", "down", or "unknown" once the node stopped
 }
 
 // Compute measures one scenario (see the package doc for each definition).
@@ -49,6 +65,7 @@ func Compute(in Input) Result {
 		SteeringS:             steering(answers, in.AffectedAddrs, in.FaultAt, in.windowEnd()),
 		ClientRecoveryS:       recovery(in.Seconds, in.FaultAt, in.windowEnd()),
 		ClientErrors:          clientErrors(in.Seconds, in.FaultAt),
+		ClientRequests:        clientRequests(in.Seconds, in.FaultAt),
 		ClientSuccessPctAfter: successAfter(in.Seconds, in.FaultAt+in.TTL+5, in.windowEnd()),
 		FalseFailovers:        falseFailovers(changes, in.Affected),
 		Flaps:                 flaps(changes, in.FaultAt, in.HealAt, in.End),
@@ -56,6 +73,8 @@ func Compute(in Input) Result {
 		FaultAt:               in.FaultAt,
 		HealAt:                healAt,
 		Seconds:               in.Seconds,
+		LeaderChanges:         append([]LeaderChange{}, in.Leaders...),
+		Outvoted:              outvotes(in.Views, changes, in.VerdictsAtStart, in.End),
 	}
 }
 

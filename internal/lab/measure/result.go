@@ -15,8 +15,10 @@ type Result struct {
 	// ClientRecoveryS: fault → the clients' success rate is back at >= 99%
 	// (and stays there for the rest of the fault).
 	ClientRecoveryS float64 `json:"client_recovery_s"`
-	// ClientErrors: failed client requests from the fault to the end.
-	ClientErrors int `json:"client_errors"`
+	// ClientErrors: failed client requests from the fault to the end, out
+	// of ClientRequests made over the same seconds.
+	ClientErrors   int `json:"client_errors"`
+	ClientRequests int `json:"client_requests"`
 	// ClientSuccessPctAfter: client success rate from TTL + 5 s after the fault to the heal (or end).
 	ClientSuccessPctAfter float64 `json:"client_success_pct_after"`
 	// FalseFailovers: verdicts turned down for endpoints that were healthy.
@@ -38,6 +40,11 @@ type Result struct {
 	Seconds []Second `json:"seconds"`
 	// Markers are the events drawn on the timeline.
 	Markers []Marker `json:"markers"`
+	// LeaderChanges are the Raft leaders that took over during the scenario.
+	LeaderChanges []LeaderChange `json:"leader_changes"`
+	// Outvoted are the spans in which a node's own view of an endpoint
+	// disagreed with the agreed verdict for at least OutvotedAfter.
+	Outvoted []Outvote `json:"outvoted"`
 }
 
 // Second is what the clients saw during one second of a scenario.
@@ -51,6 +58,27 @@ type Second struct {
 // Marker is an event on a scenario's timeline.
 type Marker struct {
 	T     float64 `json:"t"`    // seconds from the scenario's start
-	Kind  string  `json:"kind"` // "fault", "heal", "verdict"
+	Kind  string  `json:"kind"` // "fault", "heal", "verdict", "leader", "outvoted"
 	Label string  `json:"label"`
+	// Detail says more than the chart's short label has room for.
+	Detail string `json:"detail,omitempty"`
+}
+
+// LeaderChange is a node seen taking over as Raft leader.
+type LeaderChange struct {
+	T    float64 `json:"t"`    // seconds from the scenario's start: when the new leader was first seen
+	From string  `json:"from"` // the leader seen before it, "" if none was
+	To   string  `json:"to"`
+	Term uint64  `json:"term"` // the new leader's Raft term
+}
+
+// Outvote is a span in which one node's own view of one endpoint (its own
+// probes alone, after fall/rise) disagreed with the agreed verdict.
+type Outvote struct {
+	Vantage  string  `json:"vantage"` // the node
+	Endpoint string  `json:"endpoint"`
+	Saw      string  `json:"saw"`    // the node's own view: "up" or "down"
+	Agreed   string  `json:"agreed"` // the agreed verdict meanwhile
+	From     float64 `json:"from_s"` // seconds from the scenario's start
+	To       float64 `json:"to_s"`   // when they agreed again, the node stopped, or the scenario ended
 }
