@@ -7,7 +7,6 @@
 package state
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -20,18 +19,6 @@ import (
 // MaxEvents bounds the event history; the oldest events are dropped first.
 const MaxEvents = 1000
 
-// Errors Apply returns to the proposer. The state is unchanged when Apply
-// returns one of them.
-var (
-	// ErrUnknownCommand means the command kind is not one this version knows.
-	ErrUnknownCommand = errors.New("state: unknown command")
-	// ErrUnknownEndpoint means an override names no endpoint of the configuration.
-	ErrUnknownEndpoint = errors.New("state: unknown endpoint")
-	// ErrVersionConflict means a configuration was applied against a version
-	// that is no longer current: someone else changed it first.
-	ErrVersionConflict = errors.New("state: configuration version conflict")
-	// ErrInvalid means the command lacks something it needs.
-	ErrInvalid = errors.New("state: invalid command")
 )
 
 // State is everything the cluster agrees on.
