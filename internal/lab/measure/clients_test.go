@@ -91,3 +91,28 @@ func TestClientSuccessAfter(t *testing.T) {
 		})
 	}
 }
+
+// TestClientRequests: the errors' denominator counts the same buckets as
+// the errors, so "errors of requests" is a true share.
+func TestClientRequests(t *testing.T) {
+	tests := []struct {
+		name    string
+		seconds []Second
+		want    int
+	}{
+		{"no buckets", nil, 0},
+		{"requests before the fault do not count", buckets(100, 100, 100, 100), 0},
+		{"from the fault's bucket to the end, empty buckets add none", buckets(0, 100, 100, 100, 99, 50, -1, 100, 0), 4 * 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Compute(Input{FaultAt: 4.5, HealAt: 6, End: 9, Seconds: tt.seconds})
+			if r.ClientRequests != tt.want {
+				t.Errorf("client requests: want %d, got %d", tt.want, r.ClientRequests)
+			}
+			if r.ClientErrors > r.ClientRequests {
+				t.Errorf("%d errors of %d requests", r.ClientErrors, r.ClientRequests)
+			}
+		})
+	}
+}

@@ -29,6 +29,8 @@
 //     -1 if the last bucket with requests is below 99%, or none has requests.
 //   - Client errors: failed requests in every bucket from the one holding
 //     the fault to the end, the heal included.
+//   - Client requests: every request in those same buckets, the errors'
+//     denominator.
 //   - Client success after: the success rate, in percent rounded down to
 //     hundredths, over the buckets starting at or after FaultAt+TTL+5 s and
 //     before the heal (or the end); 100 if they hold no requests.
@@ -42,6 +44,16 @@
 //     after HealAt that contains an affected address; the latest of those,
 //     minus HealAt. -1 without a heal, without affected addresses, or if a
 //     nameserver sampled after the heal never gives one.
+//   - Outvoted: per node and endpoint, each span of at least OutvotedAfter
+//     (1 s) in which the node's own view (its own probes after fall/rise;
+//     Input.Views) was up while the agreed verdict was down, or the
+//     reverse. The verdict before the first change is Input.VerdictsAtStart;
+//     an unknown view or verdict (a stopped node) disagrees with nothing. A
+//     span opens and closes at the instant of the event that starts or ends
+//     the disagreement, all events of one instant taken together; one still
+//     open at End closes there. Shorter spans are the ordinary lag of a
+//     majority decision, not a vote lost.
+//   - Leader changes are passed through as the caller saw them.
 //
 // A second bucket's start (Second.T) places it: a bucket "overlaps" an
 // interval when [T, T+1) meets it, and is "before the heal" when T < HealAt.
