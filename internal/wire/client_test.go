@@ -41,3 +41,26 @@ func TestBaseURL(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorMatchesItsCode: a refusal is recognised by its code, whatever
+// its message says, and by nothing else.
+func TestErrorMatchesItsCode(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusConflict)
+		_, _ = w.Write([]byte(`{"error":"the configuration changed since you read it","code":"version_conflict"}`))
+	}))
+	defer srv.Close()
+	_, err := NewClient(srv.URL, "t").ApplyConfig(context.Background(), []byte("x"), 3, "test")
+	if !errors.Is(err, ErrVersionConflict) {
+		t.Fatalf("409 version_conflict: %v, want errors.Is ErrVersionConflict", err)
+	}
+	for _, other := range []error{ErrInvalidConfig, ErrUnavailable, ErrNotFound} {
+		if errors.Is(err, other) {
+			t.Errorf("409 version_conflict matches %v too", other)
+		}
+	}
+	if errors.Is(&Error{Status: 502, Message: "version_conflict"}, ErrVersionConflict) {
+		t.Error("an error without a code matched by its message")
+	}
+}
