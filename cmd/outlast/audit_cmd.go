@@ -30,8 +30,8 @@ func auditCmd(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&ranges, "ip-ranges", "providers' published IP ranges, `FILE` or PROVIDER=FILE (repeat, or separate with commas)")
 	output := fs.String("o", "text", "output: text, json or html")
 	failOn := fs.String("fail-on", "warning", "exit 1 when a finding is at least this `severe`: info, warning or critical")
-	if fs.Parse(args) != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args, 0); !ok {
+		return code
 	}
 	threshold, err := audit.ParseSeverity(*failOn)
 	switch {

@@ -33,8 +33,8 @@ func clusterCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("cluster "+verb, stderr)
 	path := fs.String("config", "outlast.yaml", "configuration `file` of a node on this host")
 	addr := fs.String("addr", "", "cluster `address` of the member to ask")
-	if fs.Parse(args[1:]) != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args[1:], 1); !ok {
+		return code
 	}
 	cfg, err := config.Load(*path)
 	if err != nil {

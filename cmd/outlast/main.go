@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -32,9 +34,9 @@ const (
 )
 
 const usage = `outlast keeps a service reachable when a cloud region or provider fails.
+(The 2021 outages in a local lab, measured: go run ./cmd/outlast-lab, from a source checkout.)
 
 Usage:
-  outlast demo [--scenario NAME]       the 2021 outages in a local lab, measured (a table and an HTML report)
   outlast serve --config FILE          run a node: probe, decide, answer DNS (SIGHUP reloads FILE)
   outlast drill --config FILE ...      measure a real traffic shift: force an endpoint down, time it, undo
   outlast audit --config FILE          which provider or region failure takes what down (--addr, --resolve, --ip-ranges; -o json|html)
@@ -70,7 +72,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "cluster":
 		return clusterCmd(args[1:], stdout, stderr)
 	case "demo":
-		return demoCmd(args[1:], stdout, stderr)
+		// The lab is its own command, so that this binary links none of it.
+		fmt.Fprintln(stderr, "outlast: the demo is its own command now; from a source checkout run: go run ./cmd/outlast-lab")
+		return exitUsage
 	case "token":
 		return tokenCmd(args[1:], stdout, stderr)
 	case "status":
@@ -116,6 +120,32 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// parseFlags parses args into fs and allows at most maxArgs arguments after
+// the flags. ok is false when the command should stop with code: 0 after -h
+// (flag printed the usage), exitUsage after a problem, which has been said
+// (flag says what was wrong with a flag; this says it for stray arguments,
+// with the flag that was probably meant).
+func parseFlags(fs *flag.FlagSet, args []string, maxArgs int) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	if fs.NArg() <= maxArgs {
+		return 0, true
+	}
+	extra := fs.Arg(maxArgs)
+	msg := fmt.Sprintf("%s: unexpected argument %q", fs.Name(), extra)
+	if fs.Lookup("config") != nil && (strings.HasSuffix(extra, ".yaml") || strings.HasSuffix(extra, ".yml")) {
+		msg += fmt.Sprintf("; a configuration file is given with a flag: %s --config %s", fs.Name(), extra)
+	} else {
+		msg += " (flags go before arguments; -h lists them)"
+	}
+	fmt.Fprintln(fs.Output(), msg)
+	return exitUsage, false
+}
+
 func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
@@ -125,8 +155,8 @@ func serve(args []string, stderr io.Writer) int {
 	path := fs.String("config", "outlast.yaml", "configuration `file`")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	pprofAddr := fs.String("pprof", "", "serve Go profiles at /debug/pprof/ on this loopback `address` (default: off)")
-	if fs.Parse(args) != nil || fs.NArg() > 0 {
-		return exitUsage
+	if code, ok := parseFlags(fs, args, 0); !ok {
+		return code
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -210,8 +240,8 @@ func backendCmd(args []string, stderr io.Writer) int {
 	fs := newFlags("backend", stderr)
 	listen := fs.String("listen", "127.0.0.1:8081", "`host:port` to listen on")
 	name := fs.String("name", "", "instance name sent in X-Outlast-Backend (default: the listen address)")
-	if fs.Parse(args) != nil || fs.NArg() > 0 {
-		return exitUsage
+	if code, ok := parseFlags(fs, args, 0); !ok {
+		return code
 	}
 	if *name == "" {
 		*name = *listen

@@ -91,3 +91,27 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("serve with a missing config: exit %d, stderr %q; want exit 1 naming the problem", code, errOut)
 	}
 }
+
+// TestNoSilentExit: every way of getting a command line wrong says what
+// was wrong, and `serve FILE` says how to give the file.
+func TestNoSilentExit(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "outlast.yaml"}, {"serve", "--nope"}, {"backend", "extra"}, {"status", "extra"},
+		{"endpoints", "a", "b"}, {"events", "extra"}, {"drain"}, {"force", "sideways"},
+		{"config"}, {"config", "get", "extra"}, {"tls"}, {"tls", "init", "extra"}, {"token"},
+		{"token", "new", "extra"}, {"audit", "extra"}, {"cluster"}, {"cluster", "status", "a", "b"},
+		{"demo"}, {"drill"}, {"nope"}, {},
+	} {
+		code, _, stderr := runCmd(args...)
+		if code != exitUsage || strings.TrimSpace(stderr) == "" {
+			t.Errorf("outlast %s: exit %d, stderr %q; want %d and what to fix", strings.Join(args, " "), code, stderr, exitUsage)
+		}
+	}
+	_, _, stderr := runCmd("serve", "prod.yaml")
+	if !strings.Contains(stderr, "outlast serve --config prod.yaml") {
+		t.Errorf("outlast serve prod.yaml says %q; want it to say: outlast serve --config prod.yaml", stderr)
+	}
+	if code, _, stderr := runCmd("serve", "-h"); code != exitOK || !strings.Contains(stderr, "-config") {
+		t.Errorf("outlast serve -h: exit %d, stderr %q; want 0 and the flags", code, stderr)
+	}
+}

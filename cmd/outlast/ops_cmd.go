@@ -86,8 +86,8 @@ func opsContext() (context.Context, context.CancelFunc) {
 // statusCmd: outlast status.
 func statusCmd(args []string, stdout, stderr io.Writer) int {
 	o := newOpsFlags("status", stderr)
-	if o.fs.Parse(args) != nil || o.fs.NArg() > 0 {
-		return exitUsage
+	if code, ok := parseFlags(o.fs, args, 0); !ok {
+		return code
 	}
 	ctx, cancel := opsContext()
 	defer cancel()
@@ -110,8 +110,8 @@ func statusCmd(args []string, stdout, stderr io.Writer) int {
 // endpointsCmd: outlast endpoints [SERVICE].
 func endpointsCmd(args []string, stdout, stderr io.Writer) int {
 	o := newOpsFlags("endpoints", stderr)
-	if o.fs.Parse(args) != nil || o.fs.NArg() > 1 {
-		return exitUsage
+	if code, ok := parseFlags(o.fs, args, 1); !ok {
+		return code
 	}
 	ctx, cancel := opsContext()
 	defer cancel()
@@ -201,8 +201,8 @@ func eventsCmd(args []string, stdout, stderr io.Writer) int {
 	o := newOpsFlags("events", stderr)
 	since := o.fs.Int64("since", -1, "show events after this sequence number")
 	limit := o.fs.Int("limit", 100, "at most this many events")
-	if o.fs.Parse(args) != nil || o.fs.NArg() > 0 {
-		return exitUsage
+	if code, ok := parseFlags(o.fs, args, 0); !ok {
+		return code
 	}
 	ctx, cancel := opsContext()
 	defer cancel()
@@ -221,6 +221,9 @@ func configAPICmd(verb string, args []string, stdout, stderr io.Writer) int {
 	reason := o.fs.String("reason", "", "why (required for apply)")
 	base := o.fs.Uint64("base-version", 0, "apply only if the cluster still runs this version (default: the current one)")
 	file, rest := splitFirst(args)
+	if verb == "get" {
+		file, rest = "", args // get takes no file
+	}
 	if o.fs.Parse(rest) != nil || o.fs.NArg() > 0 || (verb != "get" && file == "") || (verb == "apply" && *reason == "") {
 		fmt.Fprint(stderr, "usage: outlast config get | validate FILE | apply FILE --reason TEXT [--base-version N]\n")
 		return exitUsage

@@ -45,8 +45,8 @@ func tlsInit(args []string, stdout, stderr io.Writer) int {
 	flags := newFlags("tls init", stderr)
 	dir := flags.String("dir", defaultTLSDir, "`directory` for ca.pem and ca-key.pem (made 0700 if missing)")
 	name := flags.String("name", "outlast", "`cluster` name written into the CA's subject")
-	if flags.Parse(args) != nil || flags.NArg() > 0 {
-		return exitUsage
+	if code, ok := parseFlags(flags, args, 0); !ok {
+		return code
 	}
 	err := tlsca.InitCA(*dir, tlsca.CAOptions{Name: *name})
 	if errors.Is(err, fs.ErrExist) {

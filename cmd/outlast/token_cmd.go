@@ -20,8 +20,8 @@ func tokenCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("token new", stderr)
 	name := fs.String("name", "", "who uses the token (recorded with every change they make)")
 	scope := fs.String("scope", "read", "read or admin")
-	if fs.Parse(args[1:]) != nil || fs.NArg() > 0 {
-		return exitUsage
+	if code, ok := parseFlags(fs, args[1:], 0); !ok {
+		return code
 	}
 	if *name == "" || (config.Scope(*scope) != config.ScopeRead && config.Scope(*scope) != config.ScopeAdmin) {
 		fmt.Fprint(stderr, "outlast token new: --name is required and --scope must be read or admin\n")

@@ -1,43 +1,76 @@
+// Command outlast-lab plays the outages of 2021 in a local lab and measures
+// how outlast rides them out: five regions behind fault proxies, three
+// outlast nodes in one process on a network the lab can cut, 200 simulated
+// devices. It writes a table (or JSON) and a self-contained HTML report.
+//
+// It is a command of its own so that the server binary, cmd/outlast, links
+// none of it: Toxiproxy and the lab's fault injection stay out of what runs
+// in production (cmd/outlast/deps_test.go holds that).
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"runtime"
+	"runtime/debug"
+	"syscall"
 	"time"
 
 	"outlast/internal/lab"
 	"outlast/internal/lab/report"
 )
 
-// demoCmd runs `outlast demo`: the seed's outages in a local lab, measured.
-func demoCmd(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("demo", stderr)
+// Exit codes scripts can rely on.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the lab could not run, or a scenario failed its bounds
+	exitUsage   = 2 // the command line itself was wrong
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// run plays the demo: the seed's outages in a local lab, measured.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("outlast-lab", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "usage: go run ./cmd/outlast-lab [flags]\n\nPlays the 2021 outages in a local lab and reports how outlast rode them out.\n\n")
+		fs.PrintDefaults()
+	}
 	only := fs.String("scenario", "", "run only this `scenario` (default: all)")
 	asJSON := fs.Bool("json", false, "print the figures as JSON instead of a table")
 	htmlPath := fs.String("html", "outlast-demo.html", "write the HTML report to this `file` (\"\" for none)")
 	devices := fs.Int("devices", 200, "simulated client devices")
 	verbose := fs.Bool("v", false, "show the lab's own logs")
-	if fs.Parse(args) != nil || fs.NArg() > 0 {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage // flag has said what was wrong
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "outlast-lab: unexpected argument %q; it takes flags only (-h lists them)\n", fs.Arg(0))
 		return exitUsage
 	}
 	scenarios, err := pickScenarios(*only)
 	if err != nil {
-		fmt.Fprintln(stderr, "outlast demo:", err)
+		fmt.Fprintln(stderr, "outlast-lab:", err)
 		return exitUsage
 	}
 	logLevel := slog.LevelError + 4 // the lab's nodes are quiet unless asked
 	if *verbose {
 		logLevel = slog.LevelInfo
 	}
-	ctx, stop := signalContext()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	rep, err := runDemo(ctx, scenarios, *devices, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel})), stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, "outlast demo:", err)
+		fmt.Fprintln(stderr, "outlast-lab:", err)
 		return exitFailure
 	}
 	if *asJSON {
@@ -52,7 +85,7 @@ func demoCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "outlast demo:", err)
+		fmt.Fprintln(stderr, "outlast-lab:", err)
 		return exitFailure
 	}
 	for _, r := range rep.Scenarios {
@@ -116,4 +149,18 @@ func writeHTML(path string, rep lab.Report) error {
 		return err
 	}
 	return f.Close()
+}
+
+// versionString names the build the report was made with.
+func versionString() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			return s.Value[:12]
+		}
+	}
+	return "dev"
 }

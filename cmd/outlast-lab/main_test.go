@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,16 @@ import (
 	"outlast/internal/statuspage/statuspagetest"
 )
 
+// buildLab builds this command as `go run` would, once per test run.
+func buildLab(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "outlast-lab")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
 // TestDemoRegionOutageJSON runs the README's first command for one
 // scenario, as a user would script it, and holds the figures to issue 4's
 // bounds.
@@ -21,10 +32,10 @@ func TestDemoRegionOutageJSON(t *testing.T) {
 		t.Skip("plays an outage in real time")
 	}
 	html := filepath.Join(t.TempDir(), "report.html")
-	cmd := exec.Command(buildOutlast(t), "demo", "--scenario", "region-outage", "--json", "--html", html)
+	cmd := exec.Command(buildLab(t), "--scenario", "region-outage", "--json", "--html", html)
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("outlast demo --scenario region-outage --json: %v\n%s", err, out)
+		t.Fatalf("outlast-lab --scenario region-outage --json: %v\n%s", err, out)
 	}
 	var report struct {
 		Scenarios []map[string]any `json:"scenarios"`
@@ -88,4 +99,19 @@ func demoReportInChromium(t *testing.T, html string) {
 	}
 	p.WantSelfContained(t)
 	p.SaveScreenshot(t, "demo-region-outage.png", 0)
+}
+
+func TestUsage(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{"extra"}, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), `unexpected argument "extra"`) {
+		t.Errorf("an argument: exit %d, stderr %q; want %d and what was wrong", code, errOut.String(), exitUsage)
+	}
+	errOut.Reset()
+	if code := run([]string{"--scenario", "nope"}, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), "region-outage") {
+		t.Errorf("an unknown scenario: exit %d, stderr %q; want %d and the scenarios to choose from", code, errOut.String(), exitUsage)
+	}
+	errOut.Reset()
+	if code := run([]string{"-h"}, &out, &errOut); code != exitOK || !strings.Contains(errOut.String(), "-scenario") {
+		t.Errorf("-h: exit %d, stderr %q; want 0 and the flags", code, errOut.String())
+	}
 }
