@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"outlast/internal/clock"
@@ -88,36 +89,46 @@ func TestEndToEndRealProbes(t *testing.T) {
 	}
 }
 
-// With the real clock and a probe slower than the interval, one job's
-// probes still never overlap.
+// With a probe three times slower than the interval, one job's probes
+// never overlap: each waits for the previous one. It runs in a synctest
+// bubble, so the 100 ms are exact and every slot that could overlap comes.
 func TestProbesOfOneJobNeverOverlap(t *testing.T) {
-	const iv = 5 * time.Millisecond
-	var mu sync.Mutex
-	inFlight := map[string]int{}
-	overlaps, probes := 0, 0
-	slowProbe := func(ctx context.Context, j Job) model.Result {
-		mu.Lock()
-		inFlight[j.Endpoint]++
-		if inFlight[j.Endpoint] > 1 {
-			overlaps++
+	synctest.Test(t, func(t *testing.T) {
+		const iv = 5 * time.Millisecond
+		var mu sync.Mutex
+		inFlight, probes := map[string]int{}, map[string]int{}
+		overlaps := 0
+		slowProbe := func(ctx context.Context, j Job) model.Result {
+			mu.Lock()
+			inFlight[j.Endpoint]++
+			if inFlight[j.Endpoint] > 1 {
+				overlaps++
+			}
+			probes[j.Endpoint]++
+			mu.Unlock()
+			select {
+			case <-time.After(3 * iv):
+			case <-ctx.Done():
+			}
+			mu.Lock()
+			inFlight[j.Endpoint]--
+			mu.Unlock()
+			return model.Result{Up: true, Reason: model.ReasonOK}
 		}
-		probes++
-		mu.Unlock()
-		select {
-		case <-time.After(3 * iv):
-		case <-ctx.Done():
-		}
+		stop := running(t, New(Options{Probe: slowProbe}, []Job{job("a", iv), job("b", iv)}))
+		time.Sleep(100 * time.Millisecond)
+		stop()
 		mu.Lock()
-		inFlight[j.Endpoint]--
-		mu.Unlock()
-		return model.Result{Up: true, Reason: model.ReasonOK}
-	}
-	stop := running(t, New(Options{Probe: slowProbe}, []Job{job("a", iv), job("b", iv)}))
-	time.Sleep(100 * time.Millisecond) // let a few slots pass; the count is not asserted
-	stop()
-	mu.Lock()
-	defer mu.Unlock()
-	if overlaps != 0 {
-		t.Errorf("%d of %d probes started while the same job's previous probe ran, want 0", overlaps, probes)
-	}
+		defer mu.Unlock()
+		if overlaps != 0 {
+			t.Errorf("%d probes started while the same job's previous probe ran, want 0", overlaps)
+		}
+		// 100 ms of 15 ms probes: about six each. Fewer than four means
+		// the slots that could have overlapped never came.
+		for _, name := range []string{"a", "b"} {
+			if probes[name] < 4 {
+				t.Errorf("job %s ran %d probes in 100 ms of 15 ms probes every 5 ms, want at least 4", name, probes[name])
+			}
+		}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -15,22 +16,21 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// syncWait bounds how long a test waits for goroutines to catch up with the
-// fake clock. It is a deadlock guard, not a timing assertion.
+// syncWait bounds a wait for something the test expects to happen. Tests
+// run in synctest bubbles, so it passes in fake time at once when
+// everything is blocked: a deadlock guard, not a timing assertion.
 const syncWait = 10 * time.Second
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// waitPending waits until n timers are armed on clk, which means every job
-// goroutine has finished reacting to the last Advance.
+// waitPending waits until every goroutine of the test's synctest bubble is
+// blocked, then wants n timers armed on clk: every job goroutine has
+// finished reacting to the last Advance.
 func waitPending(t *testing.T, clk *clock.Fake, n int) {
 	t.Helper()
-	deadline := time.Now().Add(syncWait)
-	for clk.Pending() != n {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %s for %d armed timers, saw %d", syncWait, n, clk.Pending())
-		}
-		time.Sleep(100 * time.Microsecond)
+	synctest.Wait()
+	if got := clk.Pending(); got != n {
+		t.Fatalf("once every goroutine waits, %d timers are armed, want %d", got, n)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"outlast/internal/clock"
@@ -35,52 +36,54 @@ func TestNextSlot(t *testing.T) {
 // A thousand endpoints must not be probed in lockstep: first probes spread
 // over the interval.
 func TestFirstProbesSpreadOverInterval(t *testing.T) {
-	const (
-		jobs    = 1000
-		iv      = time.Second
-		step    = 10 * time.Millisecond
-		buckets = 10
-	)
-	clk := clock.NewFake(t0)
-	rec := &recorder{}
-	var list []Job
-	for i := range jobs {
-		list = append(list, job(fmt.Sprintf("ep%d", i), iv))
-	}
-	s := New(Options{Clock: clk, Vantage: "v1", Seed: 1, Emit: rec.emit,
-		Probe: func(context.Context, Job) model.Result { return model.Result{Up: true, Reason: model.ReasonOK} },
-	}, list)
-	stop := running(t, s)
-	defer stop()
+	synctest.Test(t, func(t *testing.T) {
+		const (
+			jobs    = 1000
+			iv      = time.Second
+			step    = 10 * time.Millisecond
+			buckets = 10
+		)
+		clk := clock.NewFake(t0)
+		rec := &recorder{}
+		var list []Job
+		for i := range jobs {
+			list = append(list, job(fmt.Sprintf("ep%d", i), iv))
+		}
+		s := New(Options{Clock: clk, Vantage: "v1", Seed: 1, Emit: rec.emit,
+			Probe: func(context.Context, Job) model.Result { return model.Result{Up: true, Reason: model.ReasonOK} },
+		}, list)
+		stop := running(t, s)
+		defer stop()
 
-	waitPending(t, clk, jobs)
-	for range iv / step {
-		clk.Advance(step)
 		waitPending(t, clk, jobs)
-	}
+		for range iv / step {
+			clk.Advance(step)
+			waitPending(t, clk, jobs)
+		}
 
-	first := map[string]time.Time{}
-	for _, o := range rec.all() {
-		if _, seen := first[o.Endpoint]; !seen {
-			first[o.Endpoint] = o.At
+		first := map[string]time.Time{}
+		for _, o := range rec.all() {
+			if _, seen := first[o.Endpoint]; !seen {
+				first[o.Endpoint] = o.At
+			}
 		}
-	}
-	if len(first) != jobs {
-		t.Fatalf("%d of %d jobs probed within the first interval", len(first), jobs)
-	}
-	var count [buckets]int
-	for _, at := range first {
-		// At is the end of the step in which the probe ran; -1ns puts a
-		// probe due exactly on a bucket's end back in that bucket.
-		count[int(at.Sub(t0)-1)/int(iv/buckets)]++
-	}
-	t.Logf("first probes per tenth of the interval: %v", count)
-	fair := jobs / buckets
-	for b, n := range count {
-		if n > 2*fair {
-			t.Errorf("bucket %d of the interval got %d first probes, want at most %d (2x fair share); all buckets: %v", b, n, 2*fair, count)
+		if len(first) != jobs {
+			t.Fatalf("%d of %d jobs probed within the first interval", len(first), jobs)
 		}
-	}
+		var count [buckets]int
+		for _, at := range first {
+			// At is the end of the step in which the probe ran; -1ns puts a
+			// probe due exactly on a bucket's end back in that bucket.
+			count[int(at.Sub(t0)-1)/int(iv/buckets)]++
+		}
+		t.Logf("first probes per tenth of the interval: %v", count)
+		fair := jobs / buckets
+		for b, n := range count {
+			if n > 2*fair {
+				t.Errorf("bucket %d of the interval got %d first probes, want at most %d (2x fair share); all buckets: %v", b, n, 2*fair, count)
+			}
+		}
+	})
 }
 
 // blockingProbe reports each probe's start time and waits for release.
@@ -121,90 +124,96 @@ func (p *blockingProbe) waitStart(t *testing.T) time.Time {
 
 // Probes run at offset + k*interval however long each one takes.
 func TestFixedRateWithoutDrift(t *testing.T) {
-	const iv = time.Second
-	clk := clock.NewFake(t0)
-	rec := &recorder{}
-	p := newBlockingProbe(clk)
-	s := New(Options{Clock: clk, Vantage: "aws-use1", Seed: 7, Emit: rec.emit, Probe: p.probe}, []Job{job("web-1", iv)})
-	stop := running(t, s)
-	defer stop()
-	offset := s.jobs[0].offset
+	synctest.Test(t, func(t *testing.T) {
+		const iv = time.Second
+		clk := clock.NewFake(t0)
+		rec := &recorder{}
+		p := newBlockingProbe(clk)
+		s := New(Options{Clock: clk, Vantage: "aws-use1", Seed: 7, Emit: rec.emit, Probe: p.probe}, []Job{job("web-1", iv)})
+		stop := running(t, s)
+		defer stop()
+		offset := s.jobs[0].offset
 
-	waitPending(t, clk, 1)
-	clk.Advance(offset)
-	const took = 300 * time.Millisecond
-	for k := range 5 {
-		want := t0.Add(offset + time.Duration(k)*iv)
-		if at := p.waitStart(t); !at.Equal(want) {
-			t.Fatalf("probe %d started at +%s, want +%s", k, at.Sub(t0), want.Sub(t0))
-		}
-		clk.Advance(took) // the probe takes a while
-		p.release <- struct{}{}
 		waitPending(t, clk, 1)
-		clk.Advance(iv - took)
-	}
-
-	obs := rec.all()
-	if len(obs) != 5 {
-		t.Fatalf("%d observations, want 5", len(obs))
-	}
-	for k, o := range obs {
-		wantAt := t0.Add(offset + time.Duration(k)*iv + took)
-		if o.Vantage != "aws-use1" || o.Endpoint != "web-1" || !o.At.Equal(wantAt) || !o.Result.Up {
-			t.Errorf("observation %d = %+v, want vantage aws-use1, endpoint web-1, at +%s (when the probe finished), up", k, o, wantAt.Sub(t0))
+		clk.Advance(offset)
+		const took = 300 * time.Millisecond
+		for k := range 5 {
+			want := t0.Add(offset + time.Duration(k)*iv)
+			if at := p.waitStart(t); !at.Equal(want) {
+				t.Fatalf("probe %d started at +%s, want +%s", k, at.Sub(t0), want.Sub(t0))
+			}
+			clk.Advance(took) // the probe takes a while
+			p.release <- struct{}{}
+			waitPending(t, clk, 1)
+			clk.Advance(iv - took)
 		}
-	}
+
+		obs := rec.all()
+		if len(obs) != 5 {
+			t.Fatalf("%d observations, want 5", len(obs))
+		}
+		for k, o := range obs {
+			wantAt := t0.Add(offset + time.Duration(k)*iv + took)
+			if o.Vantage != "aws-use1" || o.Endpoint != "web-1" || !o.At.Equal(wantAt) || !o.Result.Up {
+				t.Errorf("observation %d = %+v, want vantage aws-use1, endpoint web-1, at +%s (when the probe finished), up", k, o, wantAt.Sub(t0))
+			}
+		}
+	})
 }
 
 // A probe that overran its slot is followed at once by the next, and then
 // the job is back on its grid, without a burst for the missed slots.
 func TestOverrunSkipsMissedSlots(t *testing.T) {
-	const iv = time.Second
-	clk := clock.NewFake(t0)
-	p := newBlockingProbe(clk)
-	s := New(Options{Clock: clk, Seed: 7, Probe: p.probe}, []Job{job("web-1", iv)})
-	stop := running(t, s)
-	defer stop()
-	offset := s.jobs[0].offset
+	synctest.Test(t, func(t *testing.T) {
+		const iv = time.Second
+		clk := clock.NewFake(t0)
+		p := newBlockingProbe(clk)
+		s := New(Options{Clock: clk, Seed: 7, Probe: p.probe}, []Job{job("web-1", iv)})
+		stop := running(t, s)
+		defer stop()
+		offset := s.jobs[0].offset
 
-	waitPending(t, clk, 1)
-	clk.Advance(offset)
-	p.waitStart(t)
-	clk.Advance(2*iv + iv/2) // the process stalled through two slots
-	p.release <- struct{}{}
-	waitPending(t, clk, 1)
+		waitPending(t, clk, 1)
+		clk.Advance(offset)
+		p.waitStart(t)
+		clk.Advance(2*iv + iv/2) // the process stalled through two slots
+		p.release <- struct{}{}
+		waitPending(t, clk, 1)
 
-	clk.Advance(0)
-	if at, want := p.waitStart(t), t0.Add(offset+2*iv+iv/2); !at.Equal(want) {
-		t.Fatalf("probe after the overrun started at +%s, want at once (+%s)", at.Sub(t0), want.Sub(t0))
-	}
-	p.release <- struct{}{}
-	waitPending(t, clk, 1)
-	clk.Advance(iv / 2)
-	if at, want := p.waitStart(t), t0.Add(offset+3*iv); !at.Equal(want) {
-		t.Fatalf("next probe started at +%s, want back on the grid at +%s", at.Sub(t0), want.Sub(t0))
-	}
-	p.release <- struct{}{}
-	waitPending(t, clk, 1)
+		clk.Advance(0)
+		if at, want := p.waitStart(t), t0.Add(offset+2*iv+iv/2); !at.Equal(want) {
+			t.Fatalf("probe after the overrun started at +%s, want at once (+%s)", at.Sub(t0), want.Sub(t0))
+		}
+		p.release <- struct{}{}
+		waitPending(t, clk, 1)
+		clk.Advance(iv / 2)
+		if at, want := p.waitStart(t), t0.Add(offset+3*iv); !at.Equal(want) {
+			t.Fatalf("next probe started at +%s, want back on the grid at +%s", at.Sub(t0), want.Sub(t0))
+		}
+		p.release <- struct{}{}
+		waitPending(t, clk, 1)
+	})
 }
 
 // Cancel during a probe: Run waits for it, emits nothing for it, and
 // leaves no goroutine behind (goleak in TestMain).
 func TestRunReturnsAfterCancel(t *testing.T) {
-	clk := clock.NewFake(t0)
-	rec := &recorder{}
-	p := newBlockingProbe(clk)
-	s := New(Options{Clock: clk, Seed: 3, Emit: rec.emit, Probe: p.probe},
-		[]Job{job("a", time.Second), job("b", time.Second), job("c", 5*time.Second)})
-	stop := running(t, s)
+	synctest.Test(t, func(t *testing.T) {
+		clk := clock.NewFake(t0)
+		rec := &recorder{}
+		p := newBlockingProbe(clk)
+		s := New(Options{Clock: clk, Seed: 3, Emit: rec.emit, Probe: p.probe},
+			[]Job{job("a", time.Second), job("b", time.Second), job("c", 5*time.Second)})
+		stop := running(t, s)
 
-	waitPending(t, clk, 3)
-	clk.Advance(s.jobs[0].offset)
-	p.waitStart(t) // job a's probe (at least) is now in flight
-	stop()
-	if obs := rec.all(); len(obs) != 0 {
-		t.Errorf("emitted %d observations from probes cut short by shutdown, want none: %+v", len(obs), obs)
-	}
+		waitPending(t, clk, 3)
+		clk.Advance(s.jobs[0].offset)
+		p.waitStart(t) // job a's probe (at least) is now in flight
+		stop()
+		if obs := rec.all(); len(obs) != 0 {
+			t.Errorf("emitted %d observations from probes cut short by shutdown, want none: %+v", len(obs), obs)
+		}
+	})
 }
 
 func TestRunRejectsZeroInterval(t *testing.T) {
