@@ -133,6 +133,9 @@ func (s slogSink) Accept(name string, level hclog.Level, msg string, args ...int
 	default:
 		lvl = slog.LevelError
 	}
+	if firstElection(msg, args) {
+		lvl = slog.LevelDebug // the cluster logs "leader changed" once it has one
+	}
 	ctx := context.Background()
 	if !s.logger.Enabled(ctx, lvl) {
 		return
@@ -143,6 +146,22 @@ func (s slogSink) Accept(name string, level hclog.Level, msg string, args ...int
 		return
 	}
 	s.sampled.log(lvl, msg, name, pairs(args), attrs...)
+}
+
+// firstElection reports raft's warning that it starts an election while no
+// leader was ever known: every node at its start, a single node included.
+// That is how a cluster forms, not a fault; the same warning after a known
+// leader fell silent keeps its level.
+func firstElection(msg string, args []any) bool {
+	if msg != "heartbeat timeout reached, starting election" {
+		return false
+	}
+	for i := 0; i+1 < len(args); i += 2 {
+		if args[i] == "last-leader-id" {
+			return fmt.Sprint(args[i+1]) == "" // raft passes a ServerID, a string type
+		}
+	}
+	return false
 }
 
 // pairs formats hclog's key-value arguments as key=value ones.

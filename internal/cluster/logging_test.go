@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/raft"
 )
 
 func TestRaftLogLevels(t *testing.T) {
@@ -16,12 +18,17 @@ func TestRaftLogLevels(t *testing.T) {
 	l.Info("entering follower state", "term", 3)
 	l.Named("snapshot").Warn("heartbeat timeout reached")
 	l.With("peer", "n2").Error("failed to appendEntries")
+	l.Warn("heartbeat timeout reached, starting election", "last-leader-addr", raft.ServerAddress(""), "last-leader-id", raft.ServerID(""))
+	l.Warn("heartbeat timeout reached, starting election", "last-leader-addr", "10.0.0.1:7000", "last-leader-id", "n1")
 
 	got := buf.String()
 	for _, want := range []string{
 		`level=DEBUG msg="entering follower state" raft=raft term=3`,
 		`level=WARN msg="heartbeat timeout reached" raft=raft.snapshot`,
 		`level=ERROR msg="failed to appendEntries" raft=raft peer=n2`,
+		// A node's first election is how a cluster forms; a leader gone silent is news.
+		`level=DEBUG msg="heartbeat timeout reached, starting election" raft=raft last-leader-addr="" last-leader-id=""`,
+		`level=WARN msg="heartbeat timeout reached, starting election" raft=raft last-leader-addr=10.0.0.1:7000 last-leader-id=n1`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("raft log: want a line with %q, got:\n%s", want, got)
