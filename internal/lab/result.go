@@ -21,7 +21,9 @@ type Report struct {
 // The result model lives in package measure, which lab and the simulated
 // clients both import; lab names it here.
 type (
-	Result = measure.Result
-	Second = measure.Second
-	Marker = measure.Marker
+	Result       = measure.Result
+	Second       = measure.Second
+	Marker       = measure.Marker
+	LeaderChange = measure.LeaderChange
+	Outvote      = measure.Outvote
 )

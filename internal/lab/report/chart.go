@@ -70,6 +70,7 @@ type mark struct {
 	X, Y1, Y2, TX, TY float64
 	Anchor, Kind      string
 	Label             string
+	Detail            string // the marker's tooltip, when it says more than Label
 	ShowLabel         bool
 }
 
@@ -81,7 +82,7 @@ func buildChart(r lab.Result, order []string, colors map[string]string) chart {
 	marks, lanes := placeMarkers(markersOf(r), x)
 	top := laneTop + float64(lanes)*laneH + 4
 	c := chart{
-		Label: fmt.Sprintf("Timeline of %s: client success rate and serving region per second, with fault, heal and verdict markers", r.Name),
+		Label: fmt.Sprintf("Timeline of %s: client success rate and serving region per second, with the scenario's events marked", r.Name),
 		W:     chartW, H: top + plotH + plotBottom,
 		Plot: box{plotLeft, top, chartW - plotLeft - plotRight, plotH},
 	}
@@ -154,7 +155,7 @@ func placeMarkers(ms []lab.Marker, x linear) ([]mark, int) {
 	for i, m := range ms {
 		px := x.At(math.Max(x.D0, math.Min(m.T, x.D1)))
 		w := textWidth(m.Label, labelFont)
-		out[i] = mark{X: px, TX: px + 4, Anchor: "start", Kind: markerKind(m.Kind), Label: m.Label}
+		out[i] = mark{X: px, TX: px + 4, Anchor: "start", Kind: markerKind(m.Kind), Label: m.Label, Detail: m.Detail}
 		spans[i] = span{px, px + 4 + w}
 		if px+4+w > x.R1 {
 			out[i].TX, out[i].Anchor = px-4, "end"
@@ -176,7 +177,7 @@ func placeMarkers(ms []lab.Marker, x linear) ([]mark, int) {
 // markerKind keeps the kind to a known word: it becomes a CSS class.
 func markerKind(k string) string {
 	switch k {
-	case "fault", "heal", "verdict":
+	case "fault", "heal", "verdict", "leader", "outvoted":
 		return k
 	}
 	return "other"

@@ -25,8 +25,14 @@ type page struct {
 	Version   string
 	Summary   string
 	AllPass   bool
+	Columns   []string // the figures' names, the summary table's columns
+	Defs      []definition
 	Scenarios []scenarioView
 }
+
+// definition is one entry of the page's list of what each figure and
+// marker means.
+type definition struct{ Term, Means string }
 
 type scenarioView struct {
 	ID          string // anchor, safe as a fragment
@@ -43,15 +49,30 @@ type scenarioView struct {
 	Events      []event
 }
 
-// figure is one measured figure; Bad marks one a failure names.
+// figure is one measured figure; Bad marks one a failure names. Note, in
+// smaller type under Value, says what the value is out of.
 type figure struct {
-	Name, Value string
-	Bad         bool
+	Name, Value, Note string
+	Bad               bool
 }
 
 type legendItem struct{ Name, Color string }
 
 type event struct{ T, Kind, Label string }
+
+// definitions lists every figure, the result and every marker kind with
+// what it means, so the page explains itself.
+func definitions() []definition {
+	var out []definition
+	for _, f := range figures {
+		out = append(out, definition{f.Name, f.Means})
+	}
+	out = append(out, definition{"Result", resultMeans})
+	for _, m := range markDefs {
+		out = append(out, definition{"Marker: " + m.Name, m.Means})
+	}
+	return out
+}
 
 // HTML writes the report as one self-contained HTML page: a summary table,
 // then per scenario its figures and a timeline chart in inline SVG.
@@ -65,7 +86,10 @@ func HTML(w io.Writer, r lab.Report) error {
 func pageOf(r lab.Report) page {
 	// A run with no scenarios proved nothing, so it does not pass.
 	p := page{Title: "outlast demo report", Machine: r.Machine, Version: r.Version, Summary: summaryLine(r),
-		AllPass: len(r.Scenarios) > 0}
+		AllPass: len(r.Scenarios) > 0, Defs: definitions()}
+	for _, f := range figures {
+		p.Columns = append(p.Columns, f.Name)
+	}
 	if !r.Started.IsZero() {
 		p.Started = r.Started.Format("2 January 2006, 15:04:05 MST")
 	}
@@ -87,26 +111,26 @@ func scenarioOf(i int, s lab.Result, order []string, colors map[string]string) s
 		v.Title = s.Name
 	}
 	cells := tableRow(s)
-	for j, f := range figureNames {
-		v.Figures = append(v.Figures, figure{Name: f.Name, Value: cells[j+1], Bad: named(s.Failures, f.Failure)})
+	for j, f := range figures {
+		fig := figure{Name: f.Name, Value: cells[j+1], Bad: named(s.Failures, f.Failure)}
+		if f.Name == "Client errors" { // with its denominator, which the terminal gives compactly
+			fig.Value, fig.Note = errorsOf(s.ClientErrors, s.ClientRequests)
+		}
+		v.Figures = append(v.Figures, fig)
 	}
 	for _, name := range servedIn(s, order) {
 		v.Legend = append(v.Legend, legendItem{name, colors[name]})
 	}
 	v.Marks = map[string]bool{}
 	for _, m := range markersOf(s) {
-		v.Events = append(v.Events, event{seconds(m.T), markerKind(m.Kind), m.Label})
+		text := m.Label
+		if m.Detail != "" {
+			text = m.Detail
+		}
+		v.Events = append(v.Events, event{seconds(m.T), markerKind(m.Kind), text})
 		v.Marks[markerKind(m.Kind)] = true
 	}
 	return v
-}
-
-// figureNames name the figures of tableRow after the scenario name and
-// before the verdict, each with the words a failure about it contains
-// (as measure.Check writes them), so the failing figure can be marked.
-var figureNames = []struct{ Name, Failure string }{
-	{"Detection", "detection"}, {"Steering", "steering"}, {"Client recovery", ""}, {"Client errors", ""},
-	{"Success after TTL+5 s", "client success"}, {"False failovers", "false failover"}, {"Flaps", "flap"}, {"Return", ""},
 }
 
 // named reports whether any failure mentions words.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"outlast/internal/lab"
+	"outlast/internal/lab/measure"
 )
 
 // The hand-built report the tests share: three scenarios shaped like a
@@ -23,7 +24,7 @@ func regionOutage() lab.Result {
 	r := lab.Result{
 		Name: "region-outage", Title: "One region hangs (AWS us-east-1, 7 December 2021)",
 		Description: "us-east-1 accepts connections and never answers. Traffic must leave it within seconds.",
-		DetectionS:  1.6, SteeringS: 2.1, ClientRecoveryS: 7.0, ClientErrors: 812, ClientSuccessPctAfter: 99.8,
+		DetectionS:  1.6, SteeringS: 2.1, ClientRecoveryS: 7.0, ClientErrors: 812, ClientRequests: 6000, ClientSuccessPctAfter: 99.8,
 		ReturnS: -1, Pass: true, FaultAt: 10, HealAt: -1,
 		Markers: []lab.Marker{{T: 10, Kind: "fault", Label: "fault"}, {T: 11.6, Kind: "verdict", Label: "use1 down"}},
 	}
@@ -44,14 +45,22 @@ func regionOutage() lab.Result {
 	return r
 }
 
+// falseAlarm's cut-off node led: the others elect a new leader, and the
+// cut-off node, seeing every endpoint down, is outvoted.
 func falseAlarm() lab.Result {
 	r := lab.Result{
 		Name: "false-alarm", Title: "False alarm: one outlast node loses its own network",
 		Description: "The node in GCP is cut off. The others still see every endpoint healthy: no failover.",
-		DetectionS:  -1, SteeringS: -1, ClientRecoveryS: 0, ClientSuccessPctAfter: 100,
+		DetectionS:  -1, SteeringS: -1, ClientRecoveryS: 0, ClientRequests: 4800, ClientSuccessPctAfter: 100,
 		ReturnS: -1, Pass: true, FaultAt: 8, HealAt: 25,
-		Markers: []lab.Marker{{T: 8, Kind: "fault", Label: "fault"}, {T: 25, Kind: "heal", Label: "heal"}},
+		Markers:       []lab.Marker{{T: 8, Kind: "fault", Label: "fault"}, {T: 25, Kind: "heal", Label: "heal"}},
+		LeaderChanges: []lab.LeaderChange{{T: 9.2, From: "gcp-usc1", To: "azure-weu", Term: 7}},
+		Outvoted: []lab.Outvote{
+			{Vantage: "gcp-usc1", Endpoint: "use1", Saw: "down", Agreed: "up", From: 8.5, To: 25},
+			{Vantage: "gcp-usc1", Endpoint: "usw2", Saw: "down", Agreed: "up", From: 8.6, To: 25},
+		},
 	}
+	r.Markers = append(r.Markers, measure.EventMarkers(r)...)
 	for t := 0; t < 32; t++ {
 		r.Seconds = append(r.Seconds, lab.Second{T: t, Requests: devices, Successes: devices,
 			ServedBy: map[string]int{"use1": devices}})
@@ -64,7 +73,7 @@ func recovery() lab.Result {
 	r := lab.Result{
 		Name: "recovery", Title: "The region comes back",
 		Description: "us-east-1 hangs, then recovers. Traffic returns only after rise good probes, without flapping.",
-		DetectionS:  1.4, SteeringS: 2.3, ClientRecoveryS: 7.2, ClientErrors: 790, ClientSuccessPctAfter: 99.5,
+		DetectionS:  1.4, SteeringS: 2.3, ClientRecoveryS: 7.2, ClientErrors: 790, ClientRequests: 6800, ClientSuccessPctAfter: 99.5,
 		Flaps: 1, ReturnS: 2.2, Pass: false, Failures: []string{"1 flap > 0"},
 		FaultAt: 6, HealAt: 24,
 		Markers: []lab.Marker{

@@ -8,21 +8,27 @@ import (
 	"text/tabwriter"
 
 	"outlast/internal/lab"
+	"outlast/internal/lab/measure"
 )
 
 // tableHeader is two lines so the column names can stay whole words
 // while the columns stay as narrow as their figures.
-var tableHeader = [2][]string{
-	{"scenario", "detection", "steering", "client", "client", "success", "false", "flaps", "return", "result"},
-	{"", "", "", "recovery", "errors", "after", "failovers", "", "", ""},
+func tableHeader() [2][]string {
+	h := [2][]string{{"scenario"}, {""}}
+	for _, f := range figures {
+		h[0], h[1] = append(h[0], f.Header[0]), append(h[1], f.Header[1])
+	}
+	h[0], h[1] = append(h[0], "result"), append(h[1], "")
+	return h
 }
 
 // Table writes the report as an aligned table, one row per scenario,
-// followed by one line per failed bound and a one-line summary.
+// followed by a line per leader change and outvoted node, one per failed
+// bound, and a one-line summary.
 func Table(w io.Writer, r lab.Report) error {
 	var aligned strings.Builder
 	tw := tabwriter.NewWriter(&aligned, 0, 0, 2, ' ', 0)
-	for _, h := range tableHeader {
+	for _, h := range tableHeader() {
 		writeRow(tw, h)
 	}
 	for _, s := range r.Scenarios {
@@ -36,6 +42,11 @@ func Table(w io.Writer, r lab.Report) error {
 	for _, line := range strings.SplitAfter(aligned.String(), "\n") {
 		if line != "" {
 			b.WriteString(strings.TrimRight(line, " \n") + "\n")
+		}
+	}
+	for _, s := range r.Scenarios {
+		for _, line := range eventLines(s) {
+			b.WriteString(s.Name + ": " + line + "\n")
 		}
 	}
 	for _, s := range r.Scenarios {
@@ -56,13 +67,31 @@ func tableRow(s lab.Result) []string {
 		seconds(s.DetectionS),
 		seconds(s.SteeringS),
 		seconds(s.ClientRecoveryS),
-		strconv.Itoa(s.ClientErrors),
+		errorsCompact(s.ClientErrors, s.ClientRequests),
 		percent(s.ClientSuccessPctAfter),
 		strconv.Itoa(s.FalseFailovers),
 		strconv.Itoa(s.Flaps),
 		seconds(s.ReturnS),
 		verdict(s.Pass),
 	}
+}
+
+// eventLines says, in time order, when a new leader took over and which
+// nodes were outvoted, from the fault: what the timeline marks.
+func eventLines(s lab.Result) []string {
+	var lines []string
+	for _, m := range measure.EventMarkers(s) {
+		lines = append(lines, fromFault(m.T-s.FaultAt)+", "+m.Detail)
+	}
+	return lines
+}
+
+// fromFault places a time relative to the fault in words.
+func fromFault(d float64) string {
+	if d < 0 {
+		return strconv.FormatFloat(-d, 'f', 1, 64) + " s before the fault"
+	}
+	return strconv.FormatFloat(d, 'f', 1, 64) + " s after the fault"
 }
 
 // writeRow leaves the last cell unterminated: it needs no padding.
