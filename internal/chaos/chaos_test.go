@@ -531,6 +531,10 @@ func (r *run) report(final map[string]map[string]string) {
 	if !rep.OK() {
 		r.t.Errorf("the chaos run found violations (seed %d): %s", r.seed, line)
 	}
+	if rep.Queries == 0 || len(injected) == 0 {
+		r.t.Errorf("the chaos run checked %d queries under %d faults; a run that checks nothing proves nothing: %s",
+			rep.Queries, len(injected), line)
+	}
 }
 
 // appendSummary adds the summary line to the file OUTLAST_CHAOS_SUMMARY
