@@ -19,8 +19,6 @@ import (
 // MaxEvents bounds the event history; the oldest events are dropped first.
 const MaxEvents = 1000
 
-)
-
 // State is everything the cluster agrees on.
 type State struct {
 	Config    *AppliedConfig           `json:"config,omitempty"`
