@@ -32,14 +32,7 @@ func startServer(t *testing.T, r reply) *testServer {
 	t.Helper()
 	s := &testServer{}
 	s.set(r)
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	pc, ln := listenBoth(t)
 	s.addr = pc.LocalAddr().String()
 	for _, srv := range []*dns.Server{{PacketConn: pc, Handler: s}, {Listener: ln, Handler: s}} {
 		started := make(chan struct{})
@@ -49,6 +42,25 @@ func startServer(t *testing.T, r reply) *testServer {
 		t.Cleanup(func() { _ = srv.Shutdown() })
 	}
 	return s
+}
+
+// listenBoth binds UDP and TCP on one loopback port; a port free for UDP
+// may be taken for TCP, so it tries a few.
+func listenBoth(t *testing.T) (net.PacketConn, net.Listener) {
+	t.Helper()
+	for range 20 {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			return pc, ln
+		}
+		pc.Close()
+	}
+	t.Fatal("no loopback port free for both UDP and TCP in 20 tries")
+	return nil, nil
 }
 
 func (s *testServer) set(r reply) { s.now.Store(&r) }
