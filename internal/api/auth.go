@@ -52,16 +52,34 @@ func newAuth(cfg config.API) *auth {
 // lookup finds the token's entry. Every configured hash is compared in
 // constant time, whichever matches, so timing tells nothing about them.
 func (a *auth) lookup(token string) (caller, bool) {
+	t, ok := a.find(token)
+	return caller{name: t.name, scope: t.scope}, ok
+}
+
+// find is lookup returning the whole entry, its hash included.
+func (a *auth) find(token string) (tokenHash, bool) {
 	sum := sha256.Sum256([]byte(token))
 	presented := []byte(hex.EncodeToString(sum[:]))
-	var found caller
+	var found tokenHash
 	ok := false
 	for _, t := range a.tokens {
 		if subtle.ConstantTimeCompare(presented, t.sum) == 1 {
-			found, ok = caller{name: t.name, scope: t.scope}, true
+			found, ok = t, true
 		}
 	}
 	return found, ok
+}
+
+// holds reports whether the token a session was started with is still in
+// force: the same name with the same hash. A session is no stronger than
+// its token: removing or replacing the token ends it.
+func (a *auth) holds(s session) bool {
+	for _, t := range a.tokens {
+		if t.name == s.name && string(t.sum) == s.sum {
+			return true
+		}
+	}
+	return false
 }
 
 // bearer returns the token of an "Authorization: Bearer TOKEN" header.
