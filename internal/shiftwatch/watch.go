@@ -144,12 +144,19 @@ func poll(ctx context.Context, t *Tracker, o Options) {
 		wg.Go(func() { answers[i] = Ask(ctx, ns, o.Query) })
 	}
 	wg.Wait()
-	if ctx.Err() != nil {
-		return // cut short by the deadline: no evidence either way
+	if cutShort(ctx) {
+		return // the queries ran into the deadline: no evidence either way
 	}
 	for i, a := range answers {
 		t.Observe(i, sent, a)
 	}
+}
+
+// cutShort reports whether ctx ended or its deadline passed: a socket's
+// deadline can fire a moment before the context's own timer does.
+func cutShort(ctx context.Context) bool {
+	dl, ok := ctx.Deadline()
+	return ctx.Err() != nil || (ok && !time.Now().Before(dl))
 }
 
 func orDefault(d, def time.Duration) time.Duration {
