@@ -16,7 +16,9 @@ func ep(name, health string) wire.Endpoint {
 func with(e wire.Endpoint, f func(*wire.Endpoint)) wire.Endpoint { f(&e); return e }
 
 func override(kind state.OverrideKind, active bool) func(*wire.Endpoint) {
-	return func(e *wire.Endpoint) { e.Override = &wire.Override{Kind: kind, Who: "bob", Why: "maintenance", Active: active} }
+	return func(e *wire.Endpoint) {
+		e.Override = &wire.Override{Kind: kind, Who: "bob", Why: "maintenance", Active: active}
+	}
 }
 
 func TestCheck(t *testing.T) {
