@@ -35,6 +35,9 @@ type Query struct {
 	// Timeout bounds each query (default 1 s); a reply later than that is
 	// a Timeout.
 	Timeout time.Duration
+	// Recursive sets RD, for a question to a recursive resolver (default
+	// false: watched nameservers are authoritative).
+	Recursive bool
 }
 
 // Ask polls one nameserver (host:port) once: one query per type over UDP,
@@ -46,7 +49,7 @@ func Ask(ctx context.Context, server string, q Query) Answer {
 	}
 	parts := make([]Answer, 0, len(types))
 	for _, qtype := range types {
-		a := askOne(ctx, server, dns.Fqdn(q.Name), qtype, orDefault(q.Timeout, DefaultTimeout))
+		a := askOne(ctx, server, q.question(qtype), orDefault(q.Timeout, DefaultTimeout))
 		if a.Kind != Answered {
 			return a
 		}
@@ -55,17 +58,21 @@ func Ask(ctx context.Context, server string, q Query) Answer {
 	return merge(parts)
 }
 
-func askOne(ctx context.Context, server, name string, qtype uint16, timeout time.Duration) Answer {
+func (q Query) question(qtype uint16) *dns.Msg {
 	m := new(dns.Msg)
-	m.SetQuestion(name, qtype)
-	m.RecursionDesired = false // authoritative servers are asked
+	m.SetQuestion(dns.Fqdn(q.Name), qtype)
+	m.RecursionDesired = q.Recursive
+	return m
+}
+
+func askOne(ctx context.Context, server string, m *dns.Msg, timeout time.Duration) Answer {
 	var a Answer
 	for _, network := range []string{"udp", "tcp"} {
 		qctx, cancel := context.WithTimeout(ctx, timeout)
 		r, _, err := (&dns.Client{Net: network, Timeout: timeout}).ExchangeContext(qctx, m, server)
 		cancel()
 		if err != nil {
-			return fromError(server, err)
+			return fromError(err)
 		}
 		if a = FromMsg(r); !r.Truncated {
 			return a
@@ -75,12 +82,12 @@ func askOne(ctx context.Context, server, name string, qtype uint16, timeout time
 }
 
 // fromError classifies a failed exchange.
-func fromError(server string, err error) Answer {
+func fromError(err error) Answer {
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return Answer{Kind: Timeout, Err: fmt.Errorf("%s: no reply in time: %w", server, err)}
+		return Answer{Kind: Timeout, Err: fmt.Errorf("no reply in time: %w", err)}
 	}
-	return Answer{Kind: Failed, Err: fmt.Errorf("%s: %w", server, err)}
+	return Answer{Kind: Failed, Err: err}
 }
 
 // Options tune a Watch.
