@@ -1,0 +1,42 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestDrillCommandLineSaysWhatIsMissing(t *testing.T) {
+	for _, args := range [][]string{
+		{"drill"},
+		{"drill", "--endpoint", "primary"},
+		{"drill", "--endpoint", "primary", "--nameservers", "127.0.0.1:53", "stray"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code != exitUsage || stderr.Len() == 0 {
+			t.Errorf("%q: exit %d, stderr %q; want %d and a message", args, code, stderr.String(), exitUsage)
+		}
+	}
+}
+
+// TestDrillFindsTheNodesAPIInItsConfig: plain HTTP on a loopback listener,
+// https with the cluster CA off loopback (the node serves TLS there), and
+// 127.0.0.1 for a listener on every address.
+func TestDrillFindsTheNodesAPIInItsConfig(t *testing.T) {
+	cases := []struct {
+		file, ca, addr, wantCA string
+	}{
+		{"../../examples/single-node.yaml", "", "127.0.0.1:8080", ""},
+		{"../../examples/one-provider.yaml", "", "https://127.0.0.1:8443", "/etc/outlast/ca.pem"},
+		{"../../examples/one-provider.yaml", "/tmp/other-ca.pem", "https://127.0.0.1:8443", "/tmp/other-ca.pem"},
+	}
+	for _, c := range cases {
+		addr, ca, err := apiOfConfig(c.file, c.ca)
+		if err != nil || addr != c.addr || ca != c.wantCA {
+			t.Errorf("%s (--ca %q): %q, CA %q, %v; want %q, %q", c.file, c.ca, addr, ca, err, c.addr, c.wantCA)
+		}
+	}
+	if _, _, err := apiOfConfig("no-such.yaml", ""); err == nil || !strings.Contains(err.Error(), "--addr") {
+		t.Errorf("a missing file: %v, want an error that names --addr", err)
+	}
+}
