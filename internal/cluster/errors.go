@@ -10,8 +10,10 @@ var (
 	ErrNoLeader = errors.New("no leader")
 
 	// ErrRejected: the command was committed to the log, but the leader's
-	// Machine.Apply returned an error for it. The error text follows; on the
-	// leader itself the Machine's error is wrapped too.
+	// Machine.Apply returned an error for it. The error text follows, and
+	// RejectionCode gives the error's code (when it has a Code method); on
+	// the leader itself the Machine's error is wrapped too. Match on the
+	// code, never on the text.
 	ErrRejected = errors.New("rejected by the state machine")
 
 	// ErrUncertain: the proposal reached the leader (or may have), but no

@@ -32,6 +32,13 @@ type logMachine struct {
 	restores int
 }
 
+// refusal is logMachine's error for a "bad" command: like the state
+// machine's, it names itself with a code the cluster carries to the proposer.
+type refusal struct{ cmd string }
+
+func (r *refusal) Error() string { return fmt.Sprintf("refused %q", r.cmd) }
+func (r *refusal) Code() string  { return "bad_command" }
+
 type logState struct {
 	Cmds []string
 	Hash [32]byte
@@ -39,7 +46,7 @@ type logState struct {
 
 func (m *logMachine) Apply(_ uint64, cmd []byte) error {
 	if bytes.HasPrefix(cmd, []byte("bad")) {
-		return fmt.Errorf("refused %q", cmd)
+		return &refusal{cmd: string(cmd)}
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

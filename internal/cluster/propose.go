@@ -19,8 +19,9 @@ const (
 )
 
 // rejectedError is a command the leader's Machine refused. On the leader it
-// wraps the Machine's error; forwarded, only its text survives.
+// wraps the Machine's error; forwarded, its text and code survive.
 type rejectedError struct {
+	code string // the Machine's error's Code, if it has one
 	text string
 	err  error
 }
@@ -29,11 +30,39 @@ func (e *rejectedError) Error() string        { return "cluster: " + ErrRejected
 func (e *rejectedError) Is(target error) bool { return target == ErrRejected }
 func (e *rejectedError) Unwrap() error        { return e.err }
 
+// coder is an error that names itself with a stable code, as the state
+// machine's refusals do; the cluster carries the code without knowing it.
+type coder interface{ Code() string }
+
+// rejection wraps the Machine's refusal err, keeping its code.
+func rejection(err error) *rejectedError {
+	rej := &rejectedError{text: err.Error(), err: err}
+	var c coder
+	if errors.As(err, &c) {
+		rej.code = c.Code()
+	}
+	return rej
+}
+
+// RejectionCode returns the code of the Machine's error behind an
+// ErrRejected, on the leader and forwarded alike: the Machine's error
+// implements interface{ Code() string }, and the code crosses the cluster
+// RPC with the refusal. It returns "" when err is no rejection or the
+// Machine's error had no code. The Machine's owner maps the code back to
+// its own error; the cluster knows no codes.
+func RejectionCode(err error) string {
+	var rej *rejectedError
+	if errors.As(err, &rej) {
+		return rej.code
+	}
+	return ""
+}
+
 // Apply proposes a command and waits until it is committed and applied by
 // the leader's Machine. It may be called on any node: a follower forwards
 // it to the leader. Apply retries while no leader is known until ctx ends
 // (then ErrNoLeader). A command the Machine refused yields ErrRejected with
-// the Machine's error text. ErrUncertain means the command may or may not
+// the Machine's error text and code (RejectionCode). ErrUncertain means the command may or may not
 // have been committed; it is not retried.
 //
 // When Apply returns nil the command is applied on the leader; other nodes
@@ -132,7 +161,7 @@ func (c *Cluster) applyLocal(ctx context.Context, command []byte) (uint64, error
 		return 0, raftError("apply", err)
 	}
 	if err, ok := f.Response().(error); ok && err != nil {
-		return 0, &rejectedError{text: err.Error(), err: err}
+		return 0, rejection(err)
 	}
 	return f.Index(), nil
 }

@@ -42,6 +42,8 @@ const (
 	maxMemberID = 255
 	// maxReplyError bounds the error text of a reply kept in an error.
 	maxReplyError = 1 << 10
+	// maxRejectionCode bounds the Machine's code of a refusal: a short name.
+	maxRejectionCode = 64
 	// maxStatusMembers bounds the members a peer's Status may list.
 	maxStatusMembers = 256
 )
@@ -50,6 +52,9 @@ const (
 type reply struct {
 	Code  string `json:"code"`
 	Error string `json:"error,omitempty"`
+	// Rejection is the Machine's code for a refusal (Code rejected), when
+	// its error had one: what the proposer matches on, not Error's text.
+	Rejection string `json:"rejection,omitempty"`
 	// Index is the log index a committed command got (apply only).
 	Index uint64 `json:"index,omitempty"`
 }
@@ -192,7 +197,7 @@ func (c *Cluster) answer(w http.ResponseWriter, r *http.Request, propose func(co
 	case errors.Is(err, errTryAgain):
 		writeJSON(w, http.StatusMisdirectedRequest, reply{Code: codeRetry, Error: err.Error()})
 	case errors.As(err, &rej):
-		writeJSON(w, http.StatusConflict, reply{Code: codeRejected, Error: rej.text})
+		writeJSON(w, http.StatusConflict, reply{Code: codeRejected, Error: rej.text, Rejection: rej.code})
 	case errors.Is(err, ErrUncertain), errors.Is(err, ErrShutdown):
 		// Raft had the proposal when it stopped: the others may commit it.
 		writeJSON(w, http.StatusServiceUnavailable, reply{Code: codeUncertain, Error: err.Error()})
@@ -241,7 +246,7 @@ func callWith(ctx context.Context, client *http.Client, addr, path string, in an
 	case codeRetry:
 		return 0, fmt.Errorf("%w: %s at %s: %s", errTryAgain, path, addr, rep.Error)
 	case codeRejected:
-		return 0, &rejectedError{text: rep.Error}
+		return 0, &rejectedError{code: rep.Rejection, text: rep.Error}
 	case codeUncertain:
 		return 0, fmt.Errorf("cluster: %s at %s: %w: %s", path, addr, ErrUncertain, rep.Error)
 	}
@@ -249,7 +254,8 @@ func callWith(ctx context.Context, client *http.Client, addr, path string, in an
 }
 
 // decodeReply decodes the leader's reply to a forwarded proposal; its
-// error text is cut to maxReplyError bytes.
+// error text is cut to maxReplyError bytes, and a rejection code that is
+// no short printable name is refused.
 func decodeReply(data []byte) (reply, error) {
 	var rep reply
 	if err := json.Unmarshal(data, &rep); err != nil {
@@ -257,6 +263,9 @@ func decodeReply(data []byte) (reply, error) {
 	}
 	if rep.Code == "" {
 		return reply{}, errors.New("no code")
+	}
+	if len(rep.Rejection) > maxRejectionCode || !printable(rep.Rejection) {
+		return reply{}, fmt.Errorf("rejection code %.64q is not a short printable name", rep.Rejection)
 	}
 	if len(rep.Error) > maxReplyError {
 		rep.Error = strings.ToValidUTF8(rep.Error[:maxReplyError], "") + "..."

@@ -54,6 +54,8 @@ func FuzzDecodeReply(f *testing.F) {
 	for _, seed := range []string{
 		`{"code":"ok","index":12}`,
 		`{"code":"rejected","error":"bad config"}`,
+		`{"code":"rejected","error":"conflict","rejection":"version_conflict"}`,
+		`{"code":"rejected","rejection":"` + strings.Repeat("x", 65) + `"}`,
 		`{"code":"retry"}`,
 		`{"error":"x"}`,
 		`{"code":"failed","error":"` + strings.Repeat("é", 600) + `"}`,
@@ -66,8 +68,8 @@ func FuzzDecodeReply(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if rep.Code == "" || len(rep.Error) > maxReplyError+len("...") {
-			t.Fatalf("accepted code %q with %d bytes of error", rep.Code, len(rep.Error))
+		if rep.Code == "" || len(rep.Error) > maxReplyError+len("...") || len(rep.Rejection) > maxRejectionCode {
+			t.Fatalf("accepted code %q with %d bytes of error and %d of rejection code", rep.Code, len(rep.Error), len(rep.Rejection))
 		}
 	})
 }
