@@ -4,16 +4,16 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/miekg/dns"
-
 	"outlast/internal/lab/clients"
 	"outlast/internal/lab/measure"
 	"outlast/internal/model"
+	"outlast/internal/shiftwatch"
 	"outlast/internal/state"
 )
 
@@ -153,9 +153,9 @@ func (tl *timeline) poll(ctx context.Context, service string) {
 			if !n.Up() {
 				continue
 			}
-			addrs, err := ask(n.DNSAddr(), service)
-			if err == nil {
-				tl.addAnswer(measure.AnswerSample{At: tl.since(), Nameserver: n.Name, Addrs: addrs})
+			// Only answers are samples: a SERVFAIL or a timeout is no evidence of a shift.
+			if a := ask(ctx, n.DNSAddr(), service); a.Kind == shiftwatch.Answered {
+				tl.addAnswer(measure.AnswerSample{At: tl.since(), Nameserver: n.Name, Addrs: addrStrings(a.Addrs)})
 			}
 		}
 		tl.watchLeader()
@@ -208,21 +208,17 @@ func (tl *timeline) finish(sc Scenario, faultAt, healAt float64) Result {
 	return r
 }
 
-// ask queries one nameserver for name A.
-func ask(addr, name string) ([]string, error) {
-	q := new(dns.Msg)
-	q.SetQuestion(name, dns.TypeA)
-	r, _, err := (&dns.Client{Timeout: 300 * time.Millisecond}).Exchange(q, addr)
-	if err != nil {
-		return nil, err
+// ask polls one nameserver for name A, as shiftwatch defines a poll.
+func ask(ctx context.Context, addr, name string) shiftwatch.Answer {
+	return shiftwatch.Ask(ctx, addr, shiftwatch.Query{Name: name, Timeout: 300 * time.Millisecond})
+}
+
+func addrStrings(addrs []netip.Addr) []string {
+	out := make([]string, len(addrs))
+	for i, a := range addrs {
+		out[i] = a.String()
 	}
-	var out []string
-	for _, rr := range r.Answer {
-		if a, ok := rr.(*dns.A); ok {
-			out = append(out, a.A.String())
-		}
-	}
-	return out, nil
+	return out
 }
 
 func (l *Lab) nodeAt(dnsAddr string) *Node {
@@ -291,8 +287,9 @@ func (l *Lab) unhealthy(service, want string) string {
 				return fmt.Sprintf("%s sees %s as %s", n.Name, r.Endpoint, h)
 			}
 		}
-		if got, err := ask(n.DNSAddr(), service); err != nil || !slices.Equal(got, []string{want}) {
-			return fmt.Sprintf("%s answers %v (%v), want %s", n.Name, got, err, want)
+		if a := ask(context.Background(), n.DNSAddr(), service); a.Kind != shiftwatch.Answered ||
+			!shiftwatch.Exactly(netip.MustParseAddr(want))(a.Addrs) {
+			return fmt.Sprintf("%s answers %s, want %s", n.Name, a, want)
 		}
 	}
 	return ""
