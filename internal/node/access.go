@@ -11,7 +11,8 @@ import (
 
 // access is who may use the node's API, status page and /healthz details.
 // A reload that changes the api section swaps the tokens in force at once
-// (api.Handler.SetAuth), so a removed token is refused from the next request on.
+// (api.Handler.SetAuth), so a removed token is refused from the next request
+// on, and a browser session started with it ends there too.
 type access struct {
 	api  *api.Handler
 	page http.Handler
@@ -20,7 +21,10 @@ type access struct {
 
 func (n *Node) newAccess(cfg config.API) *access {
 	h := api.New(n, cfg, n.opts.Logger)
-	return &access{api: h, page: h.Protect(statuspage.New(n, n.opts.Logger)), cfg: cfg}
+	// The page (and its login for browsers) answers "/" and everything the
+	// mux does not route elsewhere, /login and /logout included.
+	page := h.ProtectPage(statuspage.New(n, n.opts.Logger), statuspage.LoginPage(n, n.opts.Logger))
+	return &access{api: h, page: page, cfg: cfg}
 }
 
 // reload makes cfg the access in force and reports whether it changed.

@@ -11,4 +11,9 @@
 // is broken. It is complete without JavaScript; with it, a few lines fetch
 // the page's live region from FragmentPath every two seconds and swap it in,
 // without reloading the page.
+//
+// The page applies no authentication itself. On a node whose status is not
+// public, api.Handler.ProtectPage guards it and shows LoginPage, the page's
+// login form in the same look, to a browser without a token; a session
+// shows the page with a logout button.
 package statuspage

@@ -23,19 +23,23 @@ const (
 	FragmentPath = "/status/fragment"
 )
 
-//go:embed page.html.tmpl style.css live.js
+//go:embed page.html.tmpl login.html.tmpl style.css live.js
 var assets embed.FS
 
 var (
 	pageTemplate = template.Must(template.New("page.html.tmpl").
-			Funcs(template.FuncMap{"join": strings.Join}).ParseFS(assets, "page.html.tmpl"))
+			Funcs(template.FuncMap{"join": strings.Join}).ParseFS(assets, "page.html.tmpl", "login.html.tmpl"))
 	style  = mustRead("style.css")
 	script = mustRead("live.js")
 	// contentSecurityPolicy lets the browser load nothing but this page, its
-	// own inline style and script (pinned by hash) and the fragment.
+	// own inline style and script (pinned by hash) and the fragment, and
+	// post forms (the logout) to this node only.
 	contentSecurityPolicy = "default-src 'none'; connect-src 'self'; img-src data:; " +
 		"style-src '" + hash(style) + "'; script-src '" + hash(script) + "'; " +
-		"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+		"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	// loginPolicy is the login form's: its style, no script at all.
+	loginPolicy = "default-src 'none'; style-src '" + hash(style) + "'; " +
+		"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
 func mustRead(name string) string {
@@ -78,26 +82,39 @@ type pageData struct {
 	// Fragment is the live region's URL relative to the page, so the page
 	// still works when a proxy serves it under a prefix.
 	Fragment string
+	// Session is the browser session the page is shown to, for its logout
+	// form; nil for a bearer token or a public page.
+	Session *api.Session
 }
 
 func (h *handler) render(name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		data := pageData{view: build(take(r.Context(), h.backend)),
 			Style: template.CSS(style), Script: template.JS(script), Fragment: strings.TrimPrefix(FragmentPath, "/")}
-		var buf bytes.Buffer
-		if err := pageTemplate.ExecuteTemplate(&buf, name, data); err != nil {
-			h.log.Error("rendering the status page", "template", name, "err", err)
-			http.Error(w, "statuspage: rendering failed", http.StatusInternalServerError)
-			return
+		if s, ok := api.SessionOf(r); ok {
+			data.Session = &s
 		}
-		hdr := w.Header()
-		hdr.Set("Content-Type", "text/html; charset=utf-8")
-		hdr.Set("Cache-Control", "no-store")
-		hdr.Set("X-Content-Type-Options", "nosniff")
-		hdr.Set("Referrer-Policy", "no-referrer")
-		hdr.Set("Content-Security-Policy", contentSecurityPolicy)
-		if _, err := w.Write(buf.Bytes()); err != nil {
-			h.log.Debug("writing the status page", "err", err)
-		}
+		write(w, h.log, name, http.StatusOK, contentSecurityPolicy, data)
+	}
+}
+
+// write renders the template name with data and sends it with status and
+// the page's security headers, or a 500 if rendering fails.
+func write(w http.ResponseWriter, log *slog.Logger, name string, status int, csp string, data any) {
+	var buf bytes.Buffer
+	if err := pageTemplate.ExecuteTemplate(&buf, name, data); err != nil {
+		log.Error("rendering the status page", "template", name, "err", err)
+		http.Error(w, "statuspage: rendering failed", http.StatusInternalServerError)
+		return
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", "text/html; charset=utf-8")
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("Referrer-Policy", "no-referrer")
+	hdr.Set("Content-Security-Policy", csp)
+	w.WriteHeader(status)
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		log.Debug("writing the status page", "err", err)
 	}
 }

@@ -15,14 +15,17 @@
     pause.setAttribute("aria-pressed", String(paused));
     pause.textContent = paused ? "Resume updates" : "Pause updates";
   });
-  function fail(why) {
-    if (!failing) trouble.textContent = "Cannot reach this node (" + why + "): showing what it said last.";
+  function fail(err) {
+    if (!failing) trouble.textContent = err.login
+      ? "The login has ended: reload the page to log in again. Showing what the node said last."
+      : "Cannot reach this node (" + (err.message || "network error") + "): showing what it said last.";
     failing = true;
   }
   function tick() {
     if (paused || document.hidden) return later();
     fetch(live.dataset.src, { cache: "no-store", credentials: "same-origin" })
       .then(function (r) {
+        if (r.status === 401) throw Object.assign(new Error("HTTP 401"), { login: true });
         if (!r.ok) throw new Error("HTTP " + r.status);
         return r.text();
       })
@@ -32,7 +35,7 @@
         updated.textContent = "Live · as of " + (asOf ? asOf.dataset.generated : new Date().toUTCString());
         if (failing) trouble.textContent = "";
         failing = false;
-      }, function (err) { fail(err.message || "network error"); })
+      }, fail)
       .then(later);
   }
   function later() { setTimeout(tick, 2000); }
