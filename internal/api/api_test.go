@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"outlast/internal/cluster"
+	"outlast/internal/api/apitest"
 	"outlast/internal/model"
 	"outlast/internal/state"
 	"outlast/internal/wire"
@@ -17,7 +17,7 @@ import (
 
 func TestStatus(t *testing.T) {
 	f := sample(t)
-	f.info.Stale = true
+	f.Update(func(s *apitest.Settings) { s.Info.Stale = true })
 	s := serve(t, f, false)
 	var got wire.Status
 	call(t, s, "GET", "/api/v1/status", readToken, "").decode(t, 200, &got)
@@ -25,8 +25,8 @@ func TestStatus(t *testing.T) {
 		t.Errorf("node %+v, want n-aws in aws/us-east-1, v0.5.0-test, stale", got.Node)
 	}
 	c := got.Cluster
-	if c.State != "Follower" || c.Leader != "n-gcp" || c.Term != 4 || c.AppliedIndex != f.index || !c.Stale {
-		t.Errorf("cluster %+v, want a stale follower of n-gcp in term 4 at index %d", c, f.index)
+	if c.State != "Follower" || c.Leader != "n-gcp" || c.Term != 4 || c.AppliedIndex != f.Index() || !c.Stale {
+		t.Errorf("cluster %+v, want a stale follower of n-gcp in term 4 at index %d", c, f.Index())
 	}
 	if c.LastContactAgeS != 0.08 || !c.LastContact.Equal(t0.Add(-80*time.Millisecond)) {
 		t.Errorf("last contact %v (%.3f s ago), want 80 ms before %v", c.LastContact, c.LastContactAgeS, t0)
@@ -40,26 +40,26 @@ func TestStatus(t *testing.T) {
 	if !slices.Equal(names, want) {
 		t.Errorf("members\n%s\nwant\n%s", strings.Join(names, "\n"), strings.Join(want, "\n"))
 	}
-	if got.Config.Version != 1 || got.Config.Hash != f.local.Hash || got.Config.AppliedBy != "carol" {
-		t.Errorf("config %+v, want version 1, hash %s, applied by carol", got.Config, f.local.Hash)
+	if got.Config.Version != 1 || got.Config.Hash != fileHash(t) || got.Config.AppliedBy != "carol" {
+		t.Errorf("config %+v, want version 1, hash %s, applied by carol", got.Config, fileHash(t))
 	}
 }
 
 // A node on its own has no Raft members; its vantage points come from the state.
 func TestStatusWithoutRaft(t *testing.T) {
 	f := sample(t)
-	f.cluster = cluster.Status{}
+	f.Update(func(s *apitest.Settings) { s.Cluster = wire.ClusterInfo{} })
 	s := serve(t, f, true)
 	var got wire.Status
 	call(t, s, "GET", "/api/v1/status", "", "").decode(t, 200, &got)
-	if len(got.Cluster.Members) != 3 || got.Cluster.AppliedIndex != f.index {
-		t.Errorf("cluster %+v, want the state's three members at index %d", got.Cluster, f.index)
+	if len(got.Cluster.Members) != 3 || got.Cluster.AppliedIndex != f.Index() {
+		t.Errorf("cluster %+v, want the state's three members at index %d", got.Cluster, f.Index())
 	}
 }
 
 func TestServices(t *testing.T) {
 	f := sample(t)
-	f.apply(t, state.Command{Kind: state.SetOverride, At: t0.Add(-time.Minute), Who: "alice", Why: "flaky",
+	f.Apply(t, state.Command{Kind: state.SetOverride, At: t0.Add(-time.Minute), Who: "alice", Why: "flaky",
 		Override: &state.Override{Endpoint: "usc1", Kind: state.ForceDown, Expires: t0.Add(time.Hour)}})
 	s := serve(t, f, false)
 	var got struct{ Services []wire.Service }
@@ -203,7 +203,7 @@ func TestProposalErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		f := sample(t)
-		f.refuse = tc.err
+		f.Update(func(s *apitest.Settings) { s.Refuse = tc.err })
 		s := serve(t, f, false)
 		e := call(t, s, "POST", "/api/v1/overrides", adminToken, overrideBody).wantError(t, tc.status, tc.code)
 		if e.Error != tc.err.Error() {
@@ -215,7 +215,7 @@ func TestProposalErrors(t *testing.T) {
 func TestEventsPaging(t *testing.T) {
 	f := sample(t)
 	for i := range 125 { // 250 more events
-		f.apply(t, state.Command{Kind: state.SetOverride, At: t0, Who: "alice", Why: fmt.Sprint("round ", i),
+		f.Apply(t, state.Command{Kind: state.SetOverride, At: t0, Who: "alice", Why: fmt.Sprint("round ", i),
 			Override: &state.Override{Endpoint: "cdn-b", Kind: state.Drain}},
 			state.Command{Kind: state.ClearOverride, At: t0, Who: "alice", Why: "done", Endpoint: "cdn-b"})
 	}
@@ -268,11 +268,36 @@ func TestEventsPaging(t *testing.T) {
 
 func TestEventsEmpty(t *testing.T) {
 	f := sample(t)
-	f.st = state.New()
+	f.Reset()
 	s := serve(t, f, false)
 	var page wire.EventPage
 	call(t, s, "GET", "/api/v1/events", readToken, "").decode(t, 200, &page)
 	if page.Events == nil || len(page.Events) != 0 || page.Next != -1 || page.More {
 		t.Errorf("empty history: %+v, want [] and next -1", page)
+	}
+}
+
+// TestStatusReadiness: the status carries what /healthz used to, readiness
+// and the failing store, so no reader of /healthz loses it.
+func TestStatusReadiness(t *testing.T) {
+	f := sample(t)
+	s := serve(t, f, false)
+	var got wire.Status
+	call(t, s, "GET", "/api/v1/status", readToken, "").decode(t, 200, &got)
+	if !got.Ready || len(got.Reasons) != 0 || got.Cluster.PersistError != "" {
+		t.Errorf("a healthy node: ready %v, reasons %q, persist error %q; want ready", got.Ready, got.Reasons, got.Cluster.PersistError)
+	}
+	since := t0.Add(-time.Minute)
+	f.Update(func(s *apitest.Settings) {
+		s.Reasons = []string{"cannot write the Raft log"}
+		s.Cluster.PersistError, s.Cluster.PersistStore, s.Cluster.PersistFailingSince = "log store: no space left on device", "log", since
+	})
+	got = wire.Status{}
+	call(t, s, "GET", "/api/v1/status", readToken, "").decode(t, 200, &got)
+	c := got.Cluster
+	if got.Ready || !slices.Equal(got.Reasons, []string{"cannot write the Raft log"}) ||
+		c.PersistStore != "log" || c.PersistError != "log store: no space left on device" || !c.PersistFailingSince.Equal(since) {
+		t.Errorf("a node with a full disk: ready %v, reasons %q, persist %q %q since %v; want not ready with the log store's error",
+			got.Ready, got.Reasons, c.PersistStore, c.PersistError, c.PersistFailingSince)
 	}
 }

@@ -27,7 +27,16 @@ type Backend interface {
 	Config() *config.Config
 	// Answers is what this node's DNS server answers now.
 	Answers() []model.Answer
-	// Cluster is this node's view of the Raft cluster.
+	// ClusterInfo is this node's view of the Raft cluster as Raft knows it:
+	// the API adds the members' locations, Self, Stale and the contact's age.
+	ClusterInfo() wire.ClusterInfo
+	// Readiness says why this node is not ready (its answers may be behind
+	// the cluster's), one sentence per reason; none means ready.
+	Readiness() []string
+	// Cluster is the status page's view of the Raft cluster.
+	//
+	// Deprecated: it links Raft into the API; ClusterInfo says the same.
+	// It goes once internal/statuspage reads ClusterInfo.
 	Cluster() cluster.Status
 	// Info describes this node.
 	Info() wire.NodeInfo

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"outlast/internal/api/apitest"
 	"outlast/internal/config"
 	"outlast/internal/state"
 	"outlast/internal/wire"
@@ -20,19 +21,17 @@ func TestConfigGet(t *testing.T) {
 	s := serve(t, f, false)
 	var got wire.ConfigDoc
 	call(t, s, "GET", "/api/v1/config", readToken, "").decode(t, 200, &got)
-	if got.Version != 1 || got.Hash != f.local.Hash || got.AppliedBy != "carol" || !got.AppliedAt.Equal(t0.Add(-3600e9)) {
+	if got.Version != 1 || got.Hash != fileHash(t) || got.AppliedBy != "carol" || !got.AppliedAt.Equal(t0.Add(-3600e9)) {
 		t.Errorf("config %+v, want version 1 by carol an hour ago", got)
 	}
-	if got.Config.Hash() != f.local.Hash || len(got.Config.Services) != 2 {
-		t.Errorf("the config's JSON does not round-trip: hash %s, want %s", got.Config.Hash(), f.local.Hash)
+	if got.Config.Hash() != fileHash(t) || len(got.Config.Services) != 2 {
+		t.Errorf("the config's JSON does not round-trip: hash %s, want %s", got.Config.Hash(), fileHash(t))
 	}
 
-	f.mu.Lock()
-	f.st = state.New() // nothing agreed yet: the node's own file, as version 0
-	f.mu.Unlock()
+	f.Reset() // nothing agreed yet: the node's own file, as version 0
 	got = wire.ConfigDoc{}
 	call(t, s, "GET", "/api/v1/config", readToken, "").decode(t, 200, &got)
-	if got.Version != 0 || got.Hash != f.local.Hash || got.AppliedBy != "" {
+	if got.Version != 0 || got.Hash != fileHash(t) || got.AppliedBy != "" {
 		t.Errorf("unagreed config %+v, want version 0 with the local hash", got)
 	}
 }
@@ -128,7 +127,9 @@ func TestConfigApplyRefusals(t *testing.T) {
 	// The conflict only the state machine sees: another change committed
 	// between this node's read and the proposal.
 	f := sample(t)
-	f.refuse = fmt.Errorf("node: refused: %w: edited from version 1, but version 2 is current", state.ErrVersionConflict)
+	f.Update(func(s *apitest.Settings) {
+		s.Refuse = fmt.Errorf("node: refused: %w: edited from version 1, but version 2 is current", state.ErrVersionConflict)
+	})
 	s = serve(t, f, false)
 	call(t, s, "POST", "/api/v1/config/apply?base_version=1&reason=x", adminToken, edited).wantError(t, 409, wire.CodeVersionConflict)
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"net/http"
 	"slices"
+	"time"
 
 	"outlast/internal/model"
 	"outlast/internal/state"
@@ -20,36 +21,39 @@ func (h *Handler) agreed() *state.State {
 
 func (h *Handler) status(w http.ResponseWriter, _ *http.Request) {
 	st, info, now := h.agreed(), h.b.Info(), h.b.Now()
-	cs := h.b.Cluster()
-	out := wire.Status{Node: info, Now: now, Config: h.configInfo(st)}
-	out.Cluster = wire.ClusterInfo{
-		State: cs.State, Leader: cs.LeaderID, LeaderAddress: cs.LeaderAddress, Term: cs.Term,
-		AppliedIndex: cs.AppliedIndex, CommitIndex: cs.CommitIndex, LastContact: cs.LastContact,
-		Stale: info.Stale, Members: []wire.MemberInfo{},
+	out := wire.Status{Node: info, Now: now, Config: h.configInfo(st), Cluster: clusterInfo(h.b.ClusterInfo(), st, info, now)}
+	out.Reasons = h.b.Readiness()
+	out.Ready = len(out.Reasons) == 0
+	writeJSON(w, http.StatusOK, out)
+}
+
+// clusterInfo completes the Backend's view of Raft with what the state and
+// the node know: the members' locations, which one answered, and vantage
+// points the Raft configuration does not list (a node on its own has none).
+func clusterInfo(c wire.ClusterInfo, st *state.State, info wire.NodeInfo, now time.Time) wire.ClusterInfo {
+	c.Stale = info.Stale
+	if c.AppliedIndex == 0 {
+		c.AppliedIndex = st.Index // a node on its own, without Raft
 	}
-	if out.Cluster.AppliedIndex == 0 {
-		out.Cluster.AppliedIndex = st.Index // a node on its own, without Raft
+	if !c.LastContact.IsZero() {
+		c.LastContactAgeS = seconds(now.Sub(c.LastContact))
 	}
-	if !cs.LastContact.IsZero() {
-		out.Cluster.LastContactAgeS = seconds(now.Sub(cs.LastContact))
-	}
+	members := make([]wire.MemberInfo, 0, len(c.Members)+len(st.Members))
 	seen := map[string]bool{}
-	for _, m := range cs.Members {
-		seen[m.ID] = true
-		out.Cluster.Members = append(out.Cluster.Members, wire.MemberInfo{Name: m.ID, Address: m.Address,
-			Location: st.Members[m.ID].Location, Suffrage: m.Suffrage,
-			Leader: m.Leader || m.ID == cs.LeaderID, Self: m.ID == info.Name})
+	for _, m := range c.Members {
+		seen[m.Name] = true
+		m.Location, m.Self = st.Members[m.Name].Location, m.Name == info.Name
+		m.Leader = m.Leader || m.Name == c.Leader
+		members = append(members, m)
 	}
-	// Vantage points the state knows but Raft does not list: a node on its
-	// own has no Raft configuration at all.
 	for name, m := range st.Members {
 		if !seen[name] {
-			out.Cluster.Members = append(out.Cluster.Members, wire.MemberInfo{Name: name, Address: m.Address,
-				Location: m.Location, Self: name == info.Name})
+			members = append(members, wire.MemberInfo{Name: name, Address: m.Address, Location: m.Location, Self: name == info.Name})
 		}
 	}
-	slices.SortFunc(out.Cluster.Members, func(a, b wire.MemberInfo) int { return cmp.Compare(a.Name, b.Name) })
-	writeJSON(w, http.StatusOK, out)
+	slices.SortFunc(members, func(a, b wire.MemberInfo) int { return cmp.Compare(a.Name, b.Name) })
+	c.Members = members
+	return c
 }
 
 func (h *Handler) configInfo(st *state.State) wire.ConfigInfo {

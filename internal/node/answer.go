@@ -91,15 +91,10 @@ func (n *Node) caughtUp(now time.Time) bool {
 	return true
 }
 
-// effectiveConfig is the configuration the node runs: its own file for the
-// local parts, the cluster's for the replicated part once there is one.
+// effectiveConfig is the configuration the node runs (state.EffectiveConfig:
+// the API shows what the node runs by the same rule).
 func (n *Node) effectiveConfig(st *state.State) *config.Config {
-	if st.Config == nil {
-		return n.local
-	}
-	cfg := n.local.WithShared(st.Config.Shared)
-	cfg.Hash = st.Config.Hash
-	return cfg
+	return state.EffectiveConfig(n.local, st)
 }
 
 // buildAnswers steers every service from the state and packs a DNS snapshot.

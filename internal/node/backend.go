@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -26,7 +24,7 @@ const allObservationsPath = "/outlast/v1/latest"
 var _ api.Backend = (*Node)(nil)
 
 // Config is the configuration this node runs.
-func (n *Node) Config() *config.Config { return n.effectiveConfig(n.machine.Current()) }
+func (n *Node) Config() *config.Config { return state.EffectiveConfig(n.local, n.machine.Current()) }
 
 // Answers is what this node's DNS server answers now.
 func (n *Node) Answers() []model.Answer {
@@ -36,8 +34,28 @@ func (n *Node) Answers() []model.Answer {
 	return nil
 }
 
-// Cluster is this node's view of the Raft cluster.
+// Cluster is this node's view of the Raft cluster, for the status page.
+//
+// Deprecated: ClusterInfo; it goes with api.Backend.Cluster.
 func (n *Node) Cluster() cluster.Status { return n.cluster.Status() }
+
+// ClusterInfo is this node's view of the Raft cluster.
+func (n *Node) ClusterInfo() wire.ClusterInfo { return clusterInfoOf(n.cluster.Status()) }
+
+// clusterInfoOf converts Raft's view for the API, which links no Raft.
+func clusterInfoOf(cs cluster.Status) wire.ClusterInfo {
+	out := wire.ClusterInfo{State: cs.State, Leader: cs.LeaderID, LeaderAddress: cs.LeaderAddress, Term: cs.Term,
+		AppliedIndex: cs.AppliedIndex, CommitIndex: cs.CommitIndex, LastContact: cs.LastContact,
+		PersistError: cs.PersistError, PersistStore: cs.PersistStore, PersistFailingSince: cs.PersistFailingSince,
+		Members: make([]wire.MemberInfo, 0, len(cs.Members))}
+	for _, m := range cs.Members {
+		out.Members = append(out.Members, wire.MemberInfo{Name: m.ID, Address: m.Address, Suffrage: m.Suffrage, Leader: m.Leader})
+	}
+	return out
+}
+
+// Readiness says why this node is not ready, one sentence per reason.
+func (n *Node) Readiness() []string { return n.readiness() }
 
 // Info describes this node.
 func (n *Node) Info() wire.NodeInfo {
@@ -68,8 +86,9 @@ func (n *Node) Observations(ctx context.Context) map[string]map[string]model.Obs
 	return all
 }
 
-// Propose commits a command through the leader. A refusal that came back
-// over the wire as text is matched to state's sentinel errors again, so the
+// Propose commits a command through the leader. A refusal of the state
+// machine, here or forwarded from a follower, comes back with its code
+// (cluster.RejectionCode) and becomes state's sentinel error again, so the
 // API can tell a conflict from a typo.
 func (n *Node) Propose(ctx context.Context, cmd state.Command) error {
 	data, err := state.Encode(cmd)
@@ -81,26 +100,25 @@ func (n *Node) Propose(ctx context.Context, cmd state.Command) error {
 		n.awaitApplied(ctx, index)
 		return nil
 	}
-	if !errors.Is(err, cluster.ErrRejected) {
-		return err
-	}
-	for _, sentinel := range []error{state.ErrVersionConflict, state.ErrUnknownEndpoint, state.ErrInvalid, state.ErrUnknownCommand} {
-		if !errors.Is(err, sentinel) && strings.Contains(err.Error(), sentinel.Error()) {
-			return fmt.Errorf("%w: %w", sentinel, err)
-		}
-	}
-	return err
+	return refusalOf(err)
 }
 
-// awaitApplied waits briefly until this node applied the log up to index:
-// a proposal forwarded from a follower is committed by the leader first, and
-// an operator who reads right after a write, here, should see it.
-func (n *Node) awaitApplied(ctx context.Context, index uint64) {
-	deadline := time.Now().Add(time.Second)
-	for n.machine.Current().Index < index && time.Now().Before(deadline) && ctx.Err() == nil {
-		time.Sleep(5 * time.Millisecond)
+// refusalOf makes a cluster's rejection wrap the state machine's sentinel
+// error that its code names; other errors are returned as they are.
+func refusalOf(err error) error {
+	sentinel := state.ErrorOfCode(cluster.RejectionCode(err))
+	if sentinel == nil || errors.Is(err, sentinel) {
+		return err // not a rejection, or on the leader, where it wraps the sentinel already
 	}
+	return &refused{sentinel: sentinel, err: err}
 }
+
+// refused is a forwarded rejection that is its sentinel error too; its
+// text is the cluster's, which already holds the state machine's.
+type refused struct{ sentinel, err error }
+
+func (r *refused) Error() string   { return r.err.Error() }
+func (r *refused) Unwrap() []error { return []error{r.sentinel, r.err} }
 
 // serveLatest answers allObservationsPath on the leader.
 func (n *Node) serveLatest(w http.ResponseWriter, _ *http.Request) {

@@ -69,6 +69,7 @@ type Node struct {
 	certs   *tlsca.Reloader // the node certificate, in a cluster
 
 	changed chan struct{}            // the applied state changed
+	applied broadcast                // the same, for every write waiting to read itself (awaitApplied)
 	obs     chan model.Observation   // from this node's probes
 	remote  chan remoteBatch         // from the other nodes, to the leader
 	outbox  chan []model.Observation // batches waiting for the sender
@@ -114,7 +115,10 @@ func New(cfg *config.Config, opts Options) (*Node, error) {
 		remote:  make(chan remoteBatch, 64),
 		outbox:  make(chan []model.Observation, 1),
 	}
-	n.machine = state.NewMachine(func(*state.State) { n.signalChange() })
+	n.machine = state.NewMachine(func(*state.State) {
+		n.signalChange()
+		n.applied.Notify()
+	})
 	snap, err := n.buildAnswers(n.machine.Current(), time.Now())
 	if err != nil {
 		return nil, err

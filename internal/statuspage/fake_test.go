@@ -1,15 +1,11 @@
 package statuspage
 
 import (
-	"context"
-	"maps"
 	"net/netip"
-	"sync"
 	"testing"
 	"time"
 
-	"outlast/internal/api"
-	"outlast/internal/cluster"
+	"outlast/internal/api/apitest"
 	"outlast/internal/config"
 	"outlast/internal/model"
 	"outlast/internal/state"
@@ -18,110 +14,37 @@ import (
 
 var t0 = time.Date(2021, 12, 7, 15, 30, 0, 0, time.UTC)
 
-// fakeBackend is a node as the page sees it, over a real state.State that
-// only ever changes by applying real commands.
+// fakeBackend is apitest's double of a node, with the names this package's
+// tests use for what it reports.
 type fakeBackend struct {
-	mu      sync.Mutex
-	st      *state.State
-	index   uint64
-	obs     map[string]map[string]model.Observation
-	answers []model.Answer
-	info    wire.NodeInfo
-	cluster cluster.Status
+	*apitest.Backend
+	// The double's settings while a set callback runs.
 	now     time.Time
+	info    wire.NodeInfo
+	cluster wire.ClusterInfo
+	answers []model.Answer
+	obs     map[string]map[string]model.Observation
 }
-
-var _ api.Backend = (*fakeBackend)(nil)
 
 func newFake() *fakeBackend {
-	return &fakeBackend{st: state.New(), obs: map[string]map[string]model.Observation{}, now: t0,
-		info: wire.NodeInfo{Name: "n-aws", Location: loc("aws/us-east-1"), Version: "v0.5.0-test", Started: t0.Add(-time.Hour)}}
+	return &fakeBackend{Backend: apitest.New(nil, apitest.Settings{Now: t0,
+		Info: wire.NodeInfo{Name: "n-aws", Location: loc("aws/us-east-1"), Version: "v0.5.0-test", Started: t0.Add(-time.Hour)}})}
 }
 
-// apply applies commands to a copy and publishes it, as state.Machine does,
-// so a page being rendered keeps the State it started with.
-func (f *fakeBackend) apply(t testing.TB, cmds ...state.Command) {
-	t.Helper()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	next := f.st.Clone()
-	for _, cmd := range cmds {
-		f.index++
-		if err := next.Apply(f.index, cmd); err != nil {
-			t.Fatalf("applying %s: %v", cmd.Kind, err)
-		}
-	}
-	f.st = next
+// set changes what the double reports: fn edits f's fields, which are the
+// double's settings while it runs.
+func (f *fakeBackend) set(fn func(f *fakeBackend)) {
+	f.Update(func(s *apitest.Settings) {
+		f.now, f.info, f.cluster, f.answers, f.obs = s.Now, s.Info, s.Cluster, s.Answers, s.Observations
+		fn(f)
+		s.Now, s.Info, s.Cluster, s.Answers, s.Observations = f.now, f.info, f.cluster, f.answers, f.obs
+	})
 }
+
+func (f *fakeBackend) apply(t testing.TB, cmds ...state.Command) { t.Helper(); f.Apply(t, cmds...) }
 
 func (f *fakeBackend) observe(vantage, endpoint string, at time.Time, r model.Result) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	byEndpoint := maps.Clone(f.obs[vantage])
-	if byEndpoint == nil {
-		byEndpoint = map[string]model.Observation{}
-	}
-	byEndpoint[endpoint] = model.Observation{Vantage: vantage, Endpoint: endpoint, At: at, Result: r}
-	f.obs[vantage] = byEndpoint
-}
-
-func (f *fakeBackend) set(fn func(f *fakeBackend)) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	fn(f)
-}
-
-func (f *fakeBackend) State() *state.State {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.st
-}
-
-func (f *fakeBackend) Config() *config.Config {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.st.Config == nil {
-		return &config.Config{}
-	}
-	c := (&config.Config{}).WithShared(f.st.Config.Shared)
-	c.Hash = f.st.Config.Hash
-	return c
-}
-
-func (f *fakeBackend) Answers() []model.Answer {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.answers
-}
-
-func (f *fakeBackend) Cluster() cluster.Status {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.cluster
-}
-
-func (f *fakeBackend) Info() wire.NodeInfo {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.info
-}
-
-func (f *fakeBackend) Observations(context.Context) map[string]map[string]model.Observation {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := make(map[string]map[string]model.Observation, len(f.obs))
-	for v, m := range f.obs {
-		out[v] = maps.Clone(m)
-	}
-	return out
-}
-
-func (f *fakeBackend) Propose(context.Context, state.Command) error { return nil }
-
-func (f *fakeBackend) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
+	f.Observe(vantage, endpoint, at, r)
 }
 
 func loc(s string) model.Location {
@@ -188,18 +111,21 @@ func sample(t testing.TB) *fakeBackend {
 		f.observe(m.Name, "use1", t0.Add(-700*time.Millisecond),
 			model.Result{Latency: time.Second, Reason: model.ReasonTimeout, Detail: "no response within 1s"})
 	}
-	f.answers = []model.Answer{
-		{Name: "api.example.test.", Type: model.TypeA, TTL: 30, Mode: model.ModeHealthy, Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.2")}},
-		{Name: "www.example.test.", Type: model.TypeA, TTL: 30, Mode: model.ModeHealthy, Pools: []model.WeightedPool{
-			{Endpoint: "cdn-b", Weight: 1, Addrs: []netip.Addr{netip.MustParseAddr("198.51.100.2")}}}},
-	}
-	f.cluster = cluster.Status{ID: "n-aws", Address: "10.0.1.1:7000", State: "Follower", LeaderID: "n-gcp",
-		LeaderAddress: "10.0.2.1:7000", Term: 4, AppliedIndex: f.index, LastContact: t0.Add(-80 * time.Millisecond),
-		Members: []cluster.Member{
-			{ID: "n-aws", Address: "10.0.1.1:7000", Suffrage: "Voter"},
-			{ID: "n-gcp", Address: "10.0.2.1:7000", Suffrage: "Voter", Leader: true},
-			{ID: "n-azure", Address: "10.0.3.1:7000", Suffrage: "Voter"},
-		}}
+	index := f.Index()
+	f.set(func(f *fakeBackend) {
+		f.answers = []model.Answer{
+			{Name: "api.example.test.", Type: model.TypeA, TTL: 30, Mode: model.ModeHealthy, Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.2")}},
+			{Name: "www.example.test.", Type: model.TypeA, TTL: 30, Mode: model.ModeHealthy, Pools: []model.WeightedPool{
+				{Endpoint: "cdn-b", Weight: 1, Addrs: []netip.Addr{netip.MustParseAddr("198.51.100.2")}}}},
+		}
+		f.cluster = wire.ClusterInfo{State: "Follower", Leader: "n-gcp", LeaderAddress: "10.0.2.1:7000", Term: 4,
+			AppliedIndex: index, LastContact: t0.Add(-80 * time.Millisecond),
+			Members: []wire.MemberInfo{
+				{Name: "n-aws", Address: "10.0.1.1:7000", Suffrage: "Voter"},
+				{Name: "n-gcp", Address: "10.0.2.1:7000", Suffrage: "Voter", Leader: true},
+				{Name: "n-azure", Address: "10.0.3.1:7000", Suffrage: "Voter"},
+			}}
+	})
 	return f
 }
 

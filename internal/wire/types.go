@@ -52,6 +52,11 @@ const (
 // Status is GET /api/v1/status: this node, its view of the cluster and the
 // configuration it runs.
 type Status struct {
+	// Ready is false while the node's answers may be behind the cluster's
+	// (what /healthz/ready and /healthz answer 503 for); Reasons says why,
+	// one sentence each.
+	Ready   bool        `json:"ready"`
+	Reasons []string    `json:"reasons,omitempty"`
 	Node    NodeInfo    `json:"node"`
 	Cluster ClusterInfo `json:"cluster"`
 	Config  ConfigInfo  `json:"config"`
@@ -76,8 +81,17 @@ type ClusterInfo struct {
 	LastContactAgeS float64   `json:"last_contact_age_s,omitempty"`
 	// Stale is true while the node answers from the last state it agreed
 	// on because it has not heard from a leader for too long.
-	Stale   bool         `json:"stale"`
-	Members []MemberInfo `json:"members"`
+	Stale bool `json:"stale"`
+	// PersistError is the latest error writing this node's Raft log,
+	// stable or snapshot store ("log store: ... no space left on device"),
+	// PersistStore which store ("log", "stable" or "snapshot") and
+	// PersistFailingSince when its writes began to fail; all empty while
+	// every store's last write succeeded. A failing log or stable store
+	// means the node applies nothing new (not ready).
+	PersistError        string       `json:"persist_error,omitempty"`
+	PersistStore        string       `json:"persist_store,omitempty"`
+	PersistFailingSince time.Time    `json:"persist_failing_since,omitzero"`
+	Members             []MemberInfo `json:"members"`
 }
 
 // MemberInfo is one node of the cluster.

@@ -1,0 +1,201 @@
+// Package apitest is the one test double of api.Backend: a node as the API
+// and the status page see it, over a real state.State that only ever
+// changes by applying real commands, as state.Machine does, and with the
+// node's own rule for the configuration it runs (state.EffectiveConfig).
+// The api, statuspage and any other tests use it; no production code does.
+package apitest
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"sync"
+	"testing"
+	"time"
+
+	"outlast/internal/cluster"
+	"outlast/internal/config"
+	"outlast/internal/model"
+	"outlast/internal/state"
+	"outlast/internal/wire"
+)
+
+// Settings are what the double reports besides the agreed state; a test
+// changes them with Backend.Update.
+type Settings struct {
+	Info    wire.NodeInfo
+	Cluster wire.ClusterInfo
+	// Reasons say why the node is not ready; none means ready.
+	Reasons []string
+	Answers []model.Answer
+	// Observations are keyed by vantage, then endpoint.
+	Observations map[string]map[string]model.Observation
+	Now          time.Time
+	// Refuse, when set, fails every proposal with it, as a cluster without
+	// a leader would.
+	Refuse error
+}
+
+// Backend is the double. Its methods are safe for concurrent use.
+type Backend struct {
+	mu    sync.Mutex
+	st    *state.State
+	index uint64
+	local *config.Config
+	set   Settings
+}
+
+// New returns a node that runs the file local (an empty configuration when
+// nil) and has agreed on nothing yet, with set as its settings.
+func New(local *config.Config, set Settings) *Backend {
+	if local == nil {
+		local = &config.Config{}
+	}
+	if set.Observations == nil {
+		set.Observations = map[string]map[string]model.Observation{}
+	}
+	return &Backend{st: state.New(), local: local, set: set}
+}
+
+// Update changes the settings under the double's lock.
+func (b *Backend) Update(fn func(*Settings)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	fn(&b.set)
+}
+
+// Apply applies commands that must succeed.
+func (b *Backend) Apply(t testing.TB, cmds ...state.Command) {
+	t.Helper()
+	for _, cmd := range cmds {
+		if err := b.apply(cmd); err != nil {
+			t.Fatalf("applying %s: %v", cmd.Kind, err)
+		}
+	}
+}
+
+// Reset forgets the agreed state: the node has agreed on nothing yet.
+func (b *Backend) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.st = state.New()
+}
+
+// Index is the log index of the last command applied.
+func (b *Backend) Index() uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.index
+}
+
+// Observe records vantage's latest probe result of endpoint.
+func (b *Backend) Observe(vantage, endpoint string, at time.Time, r model.Result) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	byEndpoint := maps.Clone(b.set.Observations[vantage]) // a reader may hold the old one
+	if byEndpoint == nil {
+		byEndpoint = map[string]model.Observation{}
+	}
+	byEndpoint[endpoint] = model.Observation{Vantage: vantage, Endpoint: endpoint, At: at, Result: r}
+	b.set.Observations[vantage] = byEndpoint
+}
+
+// apply applies cmd to a copy and publishes it, so a reader keeps the
+// State it started with; a refused command still moves the index.
+func (b *Backend) apply(cmd state.Command) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	next := b.st.Clone()
+	b.index++
+	err := next.Apply(b.index, cmd)
+	b.st = next
+	return err
+}
+
+// State is the agreed state.
+func (b *Backend) State() *state.State {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.st
+}
+
+// Config is the configuration the node runs, by the node's own rule.
+func (b *Backend) Config() *config.Config {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return state.EffectiveConfig(b.local, b.st)
+}
+
+// Answers are Settings.Answers.
+func (b *Backend) Answers() []model.Answer {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.set.Answers
+}
+
+// ClusterInfo is Settings.Cluster.
+func (b *Backend) ClusterInfo() wire.ClusterInfo {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.set.Cluster
+}
+
+// Cluster is Settings.Cluster in the shape the status page still reads.
+//
+// Deprecated: goes with api.Backend.Cluster.
+func (b *Backend) Cluster() cluster.Status {
+	c := b.ClusterInfo()
+	out := cluster.Status{State: c.State, LeaderID: c.Leader, LeaderAddress: c.LeaderAddress, Term: c.Term,
+		AppliedIndex: c.AppliedIndex, CommitIndex: c.CommitIndex, LastContact: c.LastContact}
+	for _, m := range c.Members {
+		out.Members = append(out.Members, cluster.Member{ID: m.Name, Address: m.Address, Suffrage: m.Suffrage, Leader: m.Leader})
+	}
+	return out
+}
+
+// Readiness is Settings.Reasons.
+func (b *Backend) Readiness() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.set.Reasons
+}
+
+// Info is Settings.Info.
+func (b *Backend) Info() wire.NodeInfo {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.set.Info
+}
+
+// Observations are a copy of Settings.Observations.
+func (b *Backend) Observations(context.Context) map[string]map[string]model.Observation {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make(map[string]map[string]model.Observation, len(b.set.Observations))
+	for v, m := range b.set.Observations {
+		out[v] = maps.Clone(m)
+	}
+	return out
+}
+
+// Propose applies cmd, returning the state machine's refusal wrapped as
+// the node does, or Settings.Refuse.
+func (b *Backend) Propose(_ context.Context, cmd state.Command) error {
+	b.mu.Lock()
+	refuse := b.set.Refuse
+	b.mu.Unlock()
+	if refuse != nil {
+		return refuse
+	}
+	if err := b.apply(cmd); err != nil {
+		return fmt.Errorf("apitest: proposal refused: %w", err)
+	}
+	return nil
+}
+
+// Now is Settings.Now.
+func (b *Backend) Now() time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.set.Now
+}
