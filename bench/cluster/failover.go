@@ -6,149 +6,53 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sync"
+	"net/netip"
 	"time"
 
-	"github.com/miekg/dns"
+	"outlast/internal/shiftwatch"
 )
 
-// watch is what one node's DNS said about the dead address over time.
-type watch struct {
-	node      string
-	queries   int
-	failures  int       // timeouts and errors: no answer either way
-	lastWith  time.Time // last answer that still held the address
-	goneSince time.Time // first answer without it after lastWith (zero: not gone)
-	rcodeBad  int
-}
-
-// gone reports whether the node has answered without the address for at
-// least hold, as of now.
-func (w *watch) gone(now time.Time, hold time.Duration) bool {
-	return !w.goneSince.IsZero() && now.Sub(w.goneSince) >= hold
-}
-
-// answers reports whether name's A answer from server holds addr.
-func answers(c *dns.Client, server, name, addr string) (bool, int, error) {
-	m := new(dns.Msg)
-	m.SetQuestion(name, dns.TypeA)
-	r, _, err := c.Exchange(m, server)
-	if err != nil {
-		return false, 0, err
+// dnsAddrs are the nodes' DNS listeners, in node order.
+func dnsAddrs(nodes []*node) []string {
+	out := make([]string, len(nodes))
+	for i, n := range nodes {
+		out[i] = n.dnsAddr()
 	}
-	for _, rr := range r.Answer {
-		if a, ok := rr.(*dns.A); ok && a.A.String() == addr {
-			return true, r.Rcode, nil
-		}
-	}
-	return false, r.Rcode, nil
+	return out
 }
 
 // checkAll asks every node once and returns an error unless all of them
 // answer name with addr.
-func checkAll(nodes []*node, name, addr string) error {
-	c := &dns.Client{Net: "udp", Timeout: time.Second}
+func checkAll(ctx context.Context, nodes []*node, name string, addr netip.Addr) error {
 	for _, n := range nodes {
-		ok, rcode, err := answers(c, n.dnsAddr(), name, addr)
-		if err != nil {
-			return fmt.Errorf("%s: %w", n.name, err)
-		}
-		if !ok {
-			return fmt.Errorf("%s does not answer %s with %s (rcode %s) before the failover", n.name, name, addr, dns.RcodeToString[rcode])
+		a := shiftwatch.Ask(ctx, n.dnsAddr(), shiftwatch.Query{Name: name})
+		if a.Kind != shiftwatch.Answered || !shiftwatch.With(addr)(a.Addrs) {
+			return fmt.Errorf("%s answers %s for %s, want %s before the failover", n.name, a, name, addr)
 		}
 	}
 	return nil
 }
 
-// failover stops target at the targets process and queries every node
-// every `every` until each has answered without addr for `hold`, or until
-// limit passes. It returns the moment the target stopped and one watch per
-// node.
-func failover(ctx context.Context, control, target string, nodes []*node, name, addr string,
-	every, hold, limit time.Duration) (time.Time, []*watch, error) {
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	watches := make([]*watch, len(nodes))
-	for i, n := range nodes {
-		watches[i] = &watch{node: n.name}
-	}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
+// failover stops target at the targets process and asks every node every
+// `every` until each has answered without addr for hold's worth of polls in
+// a row (shiftwatch's Consecutive), or until limit passes. Times count from
+// the moment the target was told to stop.
+func failover(ctx context.Context, control, target string, nodes []*node, name string, addr netip.Addr,
+	every, hold, limit time.Duration) (time.Time, shiftwatch.Report, error) {
 	t0 := time.Now()
 	resp, err := http.Post("http://"+control+"/stop?target="+target, "", nil)
 	if err != nil {
-		return t0, watches, fmt.Errorf("stop %s: %w", target, err)
+		return t0, shiftwatch.Report{}, fmt.Errorf("stop %s: %w", target, err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return t0, watches, fmt.Errorf("stop %s: %s", target, resp.Status)
+		return t0, shiftwatch.Report{}, fmt.Errorf("stop %s: %s", target, resp.Status)
 	}
-	allGone := make(chan struct{})
-	var once sync.Once
-	for i, n := range nodes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			poll(ctx, n.dnsAddr(), name, addr, every, watches[i], &mu)
-		}()
-	}
-	go func() { // the referee: all nodes gone for `hold`
-		tick := time.NewTicker(every)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case now := <-tick.C:
-				mu.Lock()
-				done := true
-				for _, w := range watches {
-					done = done && w.gone(now, hold)
-				}
-				mu.Unlock()
-				if done {
-					once.Do(func() { close(allGone) })
-					return
-				}
-			}
-		}
-	}()
-	select {
-	case <-allGone:
-		cancel()
-		wg.Wait()
-		return t0, watches, nil
-	case <-ctx.Done():
-		wg.Wait()
-		return t0, watches, fmt.Errorf("after %v not every node has stopped answering %s for %s", limit, name, addr)
-	}
-}
-
-// poll queries one node every `every` and records what it answered.
-func poll(ctx context.Context, server, name, addr string, every time.Duration, w *watch, mu *sync.Mutex) {
-	c := &dns.Client{Net: "udp", Timeout: every * 4}
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		has, rcode, err := answers(c, server, name, addr)
-		now := time.Now()
-		mu.Lock()
-		w.queries++
-		switch {
-		case err != nil:
-			w.failures++
-		case rcode != dns.RcodeSuccess:
-			w.rcodeBad++
-		case has:
-			w.lastWith, w.goneSince = now, time.Time{}
-		case w.goneSince.IsZero():
-			w.goneSince = now
-		}
-		mu.Unlock()
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
+	r, err := shiftwatch.Watch(ctx, shiftwatch.Options{
+		Nameservers: dnsAddrs(nodes),
+		Query:       shiftwatch.Query{Name: name, Timeout: every * 4},
+		Rule:        shiftwatch.Rule{Want: shiftwatch.Without(addr), Consecutive: max(1, int(hold/every))},
+		Interval:    every, Deadline: limit, Start: t0,
+	})
+	return t0, r, err
 }

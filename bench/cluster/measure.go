@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"slices"
 	"strings"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"outlast/bench/internal/benchkit"
+	"outlast/internal/shiftwatch"
+	"outlast/internal/wire"
 )
 
 // warmResult is the cluster's state when the measurement starts.
@@ -32,7 +35,7 @@ func (b *bench) warmUp(ctx context.Context) (warmResult, error) {
 	var lastApplied uint64
 	var stableSince time.Time
 	lastProgress := start
-	problem := "no node answered /healthz yet"
+	problem := "no node answered its API yet"
 	for time.Now().Before(deadline) {
 		if err := sleep(ctx, time.Second); err != nil {
 			return warmResult{}, err
@@ -40,7 +43,7 @@ func (b *bench) warmUp(ctx context.Context) (warmResult, error) {
 		if err := b.nodeDied(); err != nil {
 			return warmResult{}, err
 		}
-		w, why := b.agreed()
+		w, why := b.agreed(ctx)
 		if why != "" {
 			problem, stableSince = why, time.Time{}
 		} else if w.applied != lastApplied || stableSince.IsZero() {
@@ -60,32 +63,36 @@ func (b *bench) warmUp(ctx context.Context) (warmResult, error) {
 	return warmResult{}, fmt.Errorf("warm-up: not settled after %v: %s", b.o.warmup, problem)
 }
 
-// agreed reads every node's /healthz and returns the common view, or why
-// there is none yet.
-func (b *bench) agreed() (warmResult, string) {
+// agreed reads every node's status and services through the API and
+// returns the common view, or why there is none yet.
+func (b *bench) agreed(ctx context.Context) (warmResult, string) {
 	var w warmResult
 	want := b.o.layout.endpoints()
 	for i, n := range b.nodes {
-		h, err := getHealthz(n)
+		st, err := apiOf(n).Status(ctx)
 		if err != nil {
 			return w, fmt.Sprintf("%s: %v", n.name, err)
 		}
-		c := healthCounts(h)
+		svcs, err := apiOf(n).Services(ctx)
+		if err != nil {
+			return w, fmt.Sprintf("%s: %v", n.name, err)
+		}
+		c, cl := healthCounts(svcs), st.Cluster
 		switch {
-		case h.Cluster.Leader == "":
-			return w, fmt.Sprintf("%s knows no leader (state %s)", n.name, h.Cluster.State)
-		case i > 0 && h.Cluster.Leader != w.leader:
-			return w, fmt.Sprintf("%s says the leader is %s, %s says %s", b.nodes[0].name, w.leader, n.name, h.Cluster.Leader)
-		case len(h.Cluster.Members) != len(b.nodes):
-			return w, fmt.Sprintf("%s lists %d members, want %d", n.name, len(h.Cluster.Members), len(b.nodes))
-		case i > 0 && h.Cluster.AppliedIndex != w.applied:
-			return w, fmt.Sprintf("%s applied %d, %s applied %d", b.nodes[0].name, w.applied, n.name, h.Cluster.AppliedIndex)
-		case len(h.Endpoints) != want:
-			return w, fmt.Sprintf("%s reports %d endpoints, want %d", n.name, len(h.Endpoints), want)
+		case cl.Leader == "":
+			return w, fmt.Sprintf("%s knows no leader (state %s)", n.name, cl.State)
+		case i > 0 && cl.Leader != w.leader:
+			return w, fmt.Sprintf("%s says the leader is %s, %s says %s", b.nodes[0].name, w.leader, n.name, cl.Leader)
+		case len(cl.Members) != len(b.nodes):
+			return w, fmt.Sprintf("%s lists %d members, want %d", n.name, len(cl.Members), len(b.nodes))
+		case i > 0 && cl.AppliedIndex != w.applied:
+			return w, fmt.Sprintf("%s applied %d, %s applied %d", b.nodes[0].name, w.applied, n.name, cl.AppliedIndex)
+		case c["endpoints"] != want:
+			return w, fmt.Sprintf("%s reports %d endpoints, want %d", n.name, c["endpoints"], want)
 		case c["up"]+c["down"] != want:
 			return w, fmt.Sprintf("%s: %d endpoints without a verdict yet (%v)", n.name, want-c["up"]-c["down"], c)
 		}
-		w.leader, w.applied, w.up, w.down = h.Cluster.Leader, h.Cluster.AppliedIndex, c["up"], c["down"]
+		w.leader, w.applied, w.up, w.down = cl.Leader, cl.AppliedIndex, c["up"], c["down"]
 	}
 	return w, ""
 }
@@ -97,7 +104,7 @@ type quietResult struct {
 	served       int64 // requests the targets process answered in the window
 	elapsed      time.Duration
 	entries      uint64 // on the leader
-	events       []event
+	events       []wire.Event
 	leaderStayed bool
 	endCounts    map[string]int // the leader's endpoint health at the end
 	// CPU over the window, in cores: the whole machine, the targets
@@ -184,11 +191,11 @@ func (b *bench) quietWindow(ctx context.Context, leader string) (quietResult, er
 	q.elapsed = q.end[li].at.Sub(q.start[li].at)
 	q.leaderStayed = q.start[li].leader && q.end[li].leader
 	q.entries = uint64(q.end[li].applied - q.start[li].applied)
-	if h, err := getHealthz(ln); err == nil {
-		q.endCounts = healthCounts(h)
+	if svcs, err := apiOf(ln).Services(ctx); err == nil {
+		q.endCounts = healthCounts(svcs)
 	}
 	if q.entries > 0 {
-		q.events, err = eventsBetween(ln, uint64(q.start[li].applied), uint64(q.end[li].applied))
+		q.events, err = eventsBetween(ctx, ln, uint64(q.start[li].applied), uint64(q.end[li].applied))
 		if err != nil {
 			logf("  cannot read the events that explain the entries: %v", err)
 		}
@@ -200,37 +207,32 @@ func (b *bench) quietWindow(ctx context.Context, leader string) (quietResult, er
 type failResult struct {
 	name, addr, target string
 	t0                 time.Time
-	watches            []*watch
-	verdict            *event // the leader's committed "down", if found
+	watch              shiftwatch.Report
+	verdict            *wire.Event // the leader's committed "down", if found
 	entries            uint64
 	err                error
 }
 
 // allAgree is the time until the last node stopped answering the address.
-func (f failResult) allAgree() (time.Duration, bool) {
-	var worst time.Duration
-	for _, w := range f.watches {
-		if w.goneSince.IsZero() {
-			return 0, false
-		}
-		worst = max(worst, w.goneSince.Sub(f.t0))
-	}
-	return worst, len(f.watches) > 0
-}
+func (f failResult) allAgree() (time.Duration, bool) { return f.watch.All, f.watch.AllShifted }
 
 // failover kills one endpoint and times how long the nameservers take.
 func (b *bench) failover(ctx context.Context) (failResult, error) {
 	l := b.o.layout
 	s, a := l.ports/2, min(3, l.addrs)
 	f := failResult{name: l.service(s), addr: l.addr(a), target: l.target(s, a)}
-	if err := checkAll(b.nodes, f.name, f.addr); err != nil {
-		return f, fmt.Errorf("failover: %w", err)
-	}
-	h, err := getHealthz(b.nodes[0])
+	addr, err := netip.ParseAddr(f.addr)
 	if err != nil {
 		return f, err
 	}
-	_, ln := b.nodeNamed(h.Cluster.Leader)
+	if err := checkAll(ctx, b.nodes, f.name, addr); err != nil {
+		return f, fmt.Errorf("failover: %w", err)
+	}
+	st, err := apiOf(b.nodes[0]).Status(ctx)
+	if err != nil {
+		return f, err
+	}
+	_, ln := b.nodeNamed(st.Cluster.Leader)
 	if ln == nil {
 		return f, fmt.Errorf("failover: %s knows no leader", b.nodes[0].name)
 	}
@@ -239,10 +241,10 @@ func (b *bench) failover(ctx context.Context) (failResult, error) {
 		return f, err
 	}
 	logf("failover: stopping %s (endpoint %s of %s); asking every node every %v", f.target, l.endpointName(s, a), f.name, b.o.queryEvery)
-	f.t0, f.watches, f.err = failover(ctx, b.o.control, f.target, b.nodes, f.name, f.addr, b.o.queryEvery, time.Second, b.o.failLimit)
+	f.t0, f.watch, f.err = failover(ctx, b.o.control, f.target, b.nodes, f.name, addr, b.o.queryEvery, time.Second, b.o.failLimit)
 	if after, err := scrape(ln); err == nil {
 		f.entries = uint64(after.applied - before.applied)
-		evs, _ := eventsBetween(ln, uint64(before.applied), uint64(after.applied))
+		evs, _ := eventsBetween(ctx, ln, uint64(before.applied), uint64(after.applied))
 		for i, e := range evs {
 			if e.Endpoint == l.endpointName(s, a) && e.Kind == "verdict" {
 				f.verdict = &evs[i]
@@ -263,10 +265,10 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // describeEvents groups the events that explain Raft entries by kind and
 // who proposed them, with one example each.
-func describeEvents(evs []event) []string {
+func describeEvents(evs []wire.Event) []string {
 	type group struct {
 		n       int
-		example event
+		example wire.Event
 	}
 	groups := map[string]*group{}
 	for _, e := range evs {

@@ -81,16 +81,16 @@ func report(b *bench, warm warmResult, q quietResult, f failResult) {
 }
 
 func failoverCell(f failResult, i int) string {
-	if i >= len(f.watches) {
+	if i >= len(f.watch.Servers) {
 		return "-"
 	}
-	w := f.watches[i]
-	if w.goneSince.IsZero() {
+	w := f.watch.Servers[i]
+	if !w.Shifted {
 		return fmt.Sprintf(">%.1f", time.Since(f.t0).Seconds())
 	}
-	cell := fmt.Sprintf("%.2f", w.goneSince.Sub(f.t0).Seconds())
-	if w.failures > 0 {
-		cell += fmt.Sprintf(" (%d unanswered)", w.failures)
+	cell := fmt.Sprintf("%.2f", w.At.Seconds())
+	if w.Failed() > 0 {
+		cell += fmt.Sprintf(" (%s)", w.FailureText())
 	}
 	return cell
 }

@@ -5,13 +5,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
+	"net/http"
 	"time"
 
 	"outlast/bench/internal/benchkit"
-	// Named so: this bench calls each outlast process a node.
-	nodestatus "outlast/internal/node"
+	"outlast/internal/wire"
 )
 
 // httpTimeout bounds every request this bench makes to a node.
@@ -21,24 +20,21 @@ func getBody(url string) ([]byte, error) {
 	return benchkit.Get(context.Background(), url, httpTimeout)
 }
 
-// getHealthz reads a node's /healthz.
-func getHealthz(n *node) (*nodestatus.Healthz, error) {
-	data, err := getBody(n.httpURL() + "/healthz")
-	if err != nil {
-		return nil, err
-	}
-	var h nodestatus.Healthz
-	if err := json.Unmarshal(data, &h); err != nil {
-		return nil, fmt.Errorf("%s /healthz: %w", n.name, err)
-	}
-	return &h, nil
+// apiOf is a client of a node's API (plain HTTP on loopback; the bench's
+// nodes make their status public, so no token).
+func apiOf(n *node) *wire.Client {
+	return wire.NewClient(n.httpURL(), "", wire.WithHTTPClient(&http.Client{Timeout: httpTimeout}))
 }
 
-// healthCounts counts the endpoints a node reports per effective health.
-func healthCounts(h *nodestatus.Healthz) map[string]int {
+// healthCounts counts the endpoints a node reports per effective health,
+// and all of them under "endpoints".
+func healthCounts(svcs []wire.Service) map[string]int {
 	out := map[string]int{}
-	for _, e := range h.Endpoints {
-		out[e.Health]++
+	for _, s := range svcs {
+		for _, e := range s.Endpoints {
+			out[e.Health]++
+			out["endpoints"]++
+		}
 	}
 	return out
 }
@@ -90,33 +86,14 @@ func latenessP99(a, b snapshot) float64 {
 	return b.lateness.Minus(a.lateness).Quantile(0.99).Bound
 }
 
-// event is one entry of the replicated event history (GET /api/v1/events).
-type event struct {
-	Seq      uint64    `json:"seq"`
-	Index    uint64    `json:"index"`
-	At       time.Time `json:"at"`
-	Kind     string    `json:"kind"`
-	Endpoint string    `json:"endpoint"`
-	Who      string    `json:"who"`
-	Detail   string    `json:"detail"`
-}
-
 // eventsBetween pages through n's event history and returns the events
 // recorded at Raft indexes in (from, to].
-func eventsBetween(n *node, from, to uint64) ([]event, error) {
-	var out []event
+func eventsBetween(ctx context.Context, n *node, from, to uint64) ([]wire.Event, error) {
+	var out []wire.Event
 	since := int64(-1)
 	for range 1000 {
-		data, err := getBody(fmt.Sprintf("%s/api/v1/events?since=%d&limit=1000", n.httpURL(), since))
+		page, err := apiOf(n).Events(ctx, since, 1000)
 		if err != nil {
-			return out, err
-		}
-		var page struct {
-			Events []event `json:"events"`
-			Next   int64   `json:"next"`
-			More   bool    `json:"more"`
-		}
-		if err := json.Unmarshal(data, &page); err != nil {
 			return out, fmt.Errorf("%s events: %w", n.name, err)
 		}
 		for _, e := range page.Events {

@@ -3,18 +3,21 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/miekg/dns"
+
+	"outlast/internal/shiftwatch"
 )
 
 func main() { os.Exit(run()) }
@@ -91,17 +94,18 @@ func parseFlags(args []string) (options, error) {
 }
 
 func bench(o options) error {
-	deadHost, _, err := net.SplitHostPort(o.dead)
+	deadAP, err := netip.ParseAddrPort(o.dead)
 	if err != nil {
 		return fmt.Errorf("-kill: %w", err)
 	}
+	dead := deadAP.Addr()
 	b, err := startBackend(o)
 	if err != nil {
 		return err
 	}
 	defer func() { b.stop() }()
-	fmt.Fprintf(os.Stderr, "waiting (at most %s) for every server to answer %s and %s\n", o.ready, deadHost, o.keep)
-	if err := waitReady(o, deadHost); err != nil {
+	fmt.Fprintf(os.Stderr, "waiting (at most %s) for every server to answer %s and %s\n", o.ready, dead, o.keep)
+	if err := waitReady(o, dead); err != nil {
 		return err
 	}
 
@@ -110,13 +114,13 @@ func bench(o options) error {
 		pause(o.jitter)
 		b.stop()
 		fmt.Fprintf(os.Stderr, "run %d/%d: killed the backend on %s; asking every %s\n", r, o.runs, o.dead, o.every)
-		drops = append(drops, watch(o, func(a []string) bool { return !slices.Contains(a, deadHost) }))
+		drops = append(drops, watch(o, shiftwatch.Without(dead)))
 		pause(o.jitter)
 		if b, err = startBackend(o); err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "run %d/%d: the backend on %s accepts connections again\n", r, o.runs, o.dead)
-		backs = append(backs, watch(o, func(a []string) bool { return slices.Contains(a, deadHost) }))
+		backs = append(backs, watch(o, shiftwatch.With(dead)))
 	}
 	report(o, drops, backs)
 	return nil
@@ -171,47 +175,28 @@ func (b *backend) stop() {
 	<-b.exited
 }
 
-// ask sends one A query and returns the addresses answered.
-func ask(c *dns.Client, addr, qname string) ([]string, error) {
-	m := new(dns.Msg)
-	m.SetQuestion(qname, dns.TypeA)
-	m.RecursionDesired = false
-	r, _, err := c.Exchange(m, addr)
-	if err != nil {
-		return nil, err
+// addrs are the servers' addresses, in order.
+func (o options) addrs() []string {
+	out := make([]string, len(o.servers))
+	for i, t := range o.servers {
+		out[i] = t.addr
 	}
-	if r.Rcode != dns.RcodeSuccess {
-		return nil, fmt.Errorf("rcode %s", dns.RcodeToString[r.Rcode])
-	}
-	var got []string
-	for _, rr := range r.Answer {
-		if a, ok := rr.(*dns.A); ok {
-			got = append(got, a.A.String())
-		}
-	}
-	return got, nil
+	return out
 }
 
 // waitReady waits until every server answers with both backends, which for
 // PowerDNS proves its ifurlup checks have run.
-func waitReady(o options, deadHost string) error {
-	c := &dns.Client{Timeout: 500 * time.Millisecond}
-	deadline := time.Now().Add(o.ready)
-	for _, t := range o.servers {
-		var last []string
-		var err error
-		for {
-			last, err = ask(c, t.addr, o.qname)
-			if err == nil && slices.Contains(last, deadHost) && slices.Contains(last, o.keep) {
-				fmt.Fprintf(os.Stderr, "  %s (%s): %v\n", t.name, t.addr, last)
-				break
-			}
-			if time.Now().After(deadline) {
-				return fmt.Errorf("%s (%s) did not answer %s and %s within %s (last: %v, %v)",
-					t.name, t.addr, deadHost, o.keep, o.ready, last, err)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
+func waitReady(o options, dead netip.Addr) error {
+	keep, err := netip.ParseAddr(o.keep)
+	if err != nil {
+		return fmt.Errorf("-keep: %w", err)
 	}
-	return nil
+	r, err := shiftwatch.Watch(context.Background(), shiftwatch.Options{
+		Nameservers: o.addrs(), Query: shiftwatch.Query{Name: o.qname, Timeout: 500 * time.Millisecond},
+		Rule: shiftwatch.Rule{Want: shiftwatch.WithAll(dead, keep)}, Interval: 200 * time.Millisecond, Deadline: o.ready,
+	})
+	for i, s := range r.Servers {
+		fmt.Fprintf(os.Stderr, "  %s (%s): %s\n", o.servers[i].name, s.Addr, s.Last)
+	}
+	return err
 }

@@ -3,58 +3,28 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/miekg/dns"
+	"outlast/internal/shiftwatch"
 )
 
-// watch asks every server once per period, all at the same moment, until each
-// has given an answer for which reached is true, or the bound passes. Times
-// count from the call (the event) to the sending of the first such query; the
-// resolution is the period.
-func watch(o options, reached func([]string) bool) []tally {
-	c := &dns.Client{Timeout: o.timeout}
-	out := make([]tally, len(o.servers))
-	for i := range out {
-		out[i].at = -1
+// watch asks every server once per period, all at the same moment, until
+// each has shifted to an answer want accepts, or the bound passes; see
+// shiftwatch for what a shift and its time mean. Times count from the call
+// (the event).
+func watch(o options, want shiftwatch.Predicate) []tally {
+	r, _ := shiftwatch.Watch(context.Background(), shiftwatch.Options{
+		Nameservers: o.addrs(), Query: shiftwatch.Query{Name: o.qname, Timeout: o.timeout},
+		Rule: shiftwatch.Rule{Want: want}, Interval: o.every, Deadline: o.bound,
+	})
+	out := make([]tally, len(r.Servers))
+	for i, s := range r.Servers {
+		out[i] = tally{at: s.At, errors: s.Failed(), flaps: s.Flaps}
 	}
-	start := time.Now()
-	tick := time.NewTicker(o.every)
-	defer tick.Stop()
-	for {
-		sent := time.Since(start)
-		var wg sync.WaitGroup
-		for i, t := range o.servers {
-			wg.Go(func() {
-				got, err := ask(c, t.addr, o.qname)
-				switch {
-				case err != nil:
-					out[i].errors++
-				case reached(got) && out[i].at < 0:
-					out[i].at = sent
-				case !reached(got) && out[i].at >= 0:
-					out[i].flaps++
-				}
-			})
-		}
-		wg.Wait()
-		if allSeen(out) || sent >= o.bound {
-			return out
-		}
-		<-tick.C
-	}
-}
-
-func allSeen(ts []tally) bool {
-	for _, t := range ts {
-		if t.at < 0 {
-			return false
-		}
-	}
-	return true
+	return out
 }
 
 // report prints the table and the summary line. A transition never seen

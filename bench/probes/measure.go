@@ -144,11 +144,11 @@ func (r *result) peek(s *scrape) {
 }
 
 func (b *bench) memory(r *result) error {
-	st, err := procStatus(b.node.Pid(), "VmHWM", "VmRSS", "Threads")
+	m, err := benchkit.ProcMemory(b.node.Pid())
 	if err != nil {
 		return err
 	}
-	r.hwm, r.rss, r.threads = st["VmHWM"], st["VmRSS"], st["Threads"]
+	r.hwm, r.rss, r.threads = float64(m.PeakRSS), float64(m.RSS), float64(m.Threads)
 	return nil
 }
 

@@ -2,41 +2,7 @@
 
 package main
 
-import (
-	"fmt"
-	"os"
-	"strconv"
-	"strings"
-	"syscall"
-)
-
-// procStatus reads the named kB fields of /proc/PID/status (VmHWM, VmRSS)
-// in bytes, and plain counts (Threads) as they are.
-func procStatus(pid int, keys ...string) (map[string]float64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]float64{}
-	for _, line := range strings.Split(string(data), "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		for _, want := range keys {
-			if k != want {
-				continue
-			}
-			f := strings.Fields(v)
-			n, _ := strconv.ParseFloat(f[0], 64)
-			if len(f) > 1 && f[1] == "kB" {
-				n *= 1024
-			}
-			out[k] = n
-		}
-	}
-	return out, nil
-}
+import "syscall"
 
 // raiseFileLimit lifts RLIMIT_NOFILE so the server can hold 10,000
 // listeners; children inherit it. As root the hard limit can grow too.

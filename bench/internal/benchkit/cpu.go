@@ -4,36 +4,60 @@ package benchkit
 
 import (
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/prometheus/procfs"
 )
 
 // ClockTicks is USER_HZ, the unit of the CPU times in /proc: 100 on every
-// Linux architecture Go runs on.
+// Linux architecture Go runs on (procfs assumes the same).
 const ClockTicks = 100
 
 // ProcCPU is the user and the system CPU a process has used so far, from
 // /proc/PID/stat.
 func ProcCPU(pid int) (user, sys time.Duration, err error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	st, err := procStat(pid)
 	if err != nil {
 		return 0, 0, err
 	}
-	// The command name may hold spaces; the fields after its ")" do not.
-	s := string(data)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(fields) < 13 {
-		return 0, 0, fmt.Errorf("/proc/%d/stat: too few fields", pid)
+	tick := time.Second / ClockTicks
+	return time.Duration(st.UTime) * tick, time.Duration(st.STime) * tick, nil
+}
+
+// Memory is a process's memory and threads now, from /proc/PID/status and
+// /proc/PID/stat.
+type Memory struct {
+	PeakRSS, RSS uint64 // bytes: VmHWM, VmRSS
+	Threads      int
+}
+
+// ProcMemory reads a process's Memory.
+func ProcMemory(pid int) (Memory, error) {
+	p, err := procfs.NewProc(pid)
+	if err != nil {
+		return Memory{}, fmt.Errorf("benchkit: process %d: %w", pid, err)
 	}
-	var ticks [2]int64
-	for i, f := range fields[11:13] { // utime, stime: fields 14 and 15 of proc(5)
-		if ticks[i], err = strconv.ParseInt(f, 10, 64); err != nil {
-			return 0, 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
-		}
+	status, err := p.NewStatus()
+	if err != nil {
+		return Memory{}, fmt.Errorf("benchkit: /proc/%d/status: %w", pid, err)
 	}
-	return time.Duration(ticks[0]) * time.Second / ClockTicks, time.Duration(ticks[1]) * time.Second / ClockTicks, nil
+	st, err := p.Stat()
+	if err != nil {
+		return Memory{}, fmt.Errorf("benchkit: /proc/%d/stat: %w", pid, err)
+	}
+	return Memory{PeakRSS: status.VmHWM, RSS: status.VmRSS, Threads: st.NumThreads}, nil
+}
+
+func procStat(pid int) (procfs.ProcStat, error) {
+	p, err := procfs.NewProc(pid)
+	if err != nil {
+		return procfs.ProcStat{}, fmt.Errorf("benchkit: process %d: %w", pid, err)
+	}
+	st, err := p.Stat()
+	if err != nil {
+		return procfs.ProcStat{}, fmt.Errorf("benchkit: /proc/%d/stat: %w", pid, err)
+	}
+	return st, nil
 }
 
 // MachineCPU is the whole machine's CPU time so far, all cores, from the
@@ -42,24 +66,17 @@ func ProcCPU(pid int) (user, sys time.Duration, err error) {
 // Busy over total, times the number of cores, is how many were busy
 // between two readings, whatever the kernel's tick accounting lags.
 func MachineCPU() (busy, total time.Duration, err error) {
-	data, err := os.ReadFile("/proc/stat")
+	fs, err := procfs.NewDefaultFS()
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, fmt.Errorf("benchkit: /proc: %w", err)
 	}
-	line, _, _ := strings.Cut(string(data), "\n")
-	fields := strings.Fields(line)
-	if len(fields) < 9 || fields[0] != "cpu" {
-		return 0, 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
+	st, err := fs.Stat()
+	if err != nil {
+		return 0, 0, fmt.Errorf("benchkit: /proc/stat: %w", err)
 	}
-	var busyTicks, idleTicks int64
-	for i := 1; i <= 8; i++ {
-		n, _ := strconv.ParseInt(fields[i], 10, 64)
-		if i == 4 || i == 5 { // idle, iowait
-			idleTicks += n
-		} else {
-			busyTicks += n
-		}
-	}
-	tick := time.Second / ClockTicks
-	return time.Duration(busyTicks) * tick, time.Duration(busyTicks+idleTicks) * tick, nil
+	c := st.CPUTotal // seconds
+	busySecs := c.User + c.Nice + c.System + c.IRQ + c.SoftIRQ + c.Steal
+	return seconds(busySecs), seconds(busySecs + c.Idle + c.Iowait), nil
 }
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
