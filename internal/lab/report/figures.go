@@ -66,9 +66,10 @@ var markDefs = []markDef{
 		"every 100 ms). While there is no leader nothing can be committed, so a verdict waits for the election."},
 	{"outvoted", "outvoted node", "A node whose own view of an endpoint (its own probes alone, after fall and rise) " +
 		"disagreed with the agreed verdict for 1 s or more: it saw the endpoint up while the verdict was down, or " +
-		"the reverse, and the majority's verdict stood. A node cut off from the others is outvoted this way too, " +
-		"as its votes cannot reach them. Shorter disagreements are the ordinary lag of a majority decision and " +
-		"are not marked."},
+		"the reverse, and the verdict stood. Either the other nodes' votes outweighed it, or no majority had " +
+		"reached the leader yet to change it (during an election, or while a new leader waits for the others' " +
+		"probes). A node cut off from the others is outvoted too: its votes cannot reach them. Shorter " +
+		"disagreements are the ordinary lag of a majority decision and are not marked."},
 }
 
 // errorsCompact is the terminal's client errors: "581/12000".
