@@ -126,10 +126,10 @@ func GroupOutvotes(outvotes []Outvote) []OutvoteGroup {
 	return out
 }
 
-// Sentence says what the group was, in words: "gcp-usc1 saw use1, usw2
-// down while the agreed verdict was up, for 13.9 s".
+// Sentence says what the group was, in words: "gcp-usc1 was outvoted: it
+// saw use1, usw2 down while the agreed verdict was up, for 13.9 s".
 func (g OutvoteGroup) Sentence() string {
-	return fmt.Sprintf("%s saw %s %s while the agreed verdict was %s, for %.1f s",
+	return fmt.Sprintf("%s was outvoted: it saw %s %s while the agreed verdict was %s, for %.1f s",
 		g.Vantage, strings.Join(g.Endpoints, ", "), g.Saw, g.Agreed, g.To-g.From)
 }
 

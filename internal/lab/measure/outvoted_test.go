@@ -83,7 +83,7 @@ func TestGroupOutvotesAndMarkers(t *testing.T) {
 	if len(groups) != 3 || !reflect.DeepEqual(groups[0].Endpoints, []string{"use1", "usw2"}) || groups[0].To != 17 {
 		t.Fatalf("groups %+v: want gcp's first two together, azure's apart, gcp's late one apart", groups)
 	}
-	if got, want := groups[0].Sentence(), "gcp saw use1, usw2 down while the agreed verdict was up, for 13.7 s"; got != want {
+	if got, want := groups[0].Sentence(), "gcp was outvoted: it saw use1, usw2 down while the agreed verdict was up, for 13.7 s"; got != want {
 		t.Errorf("sentence %q, want %q", got, want)
 	}
 	marks := EventMarkers(r)
