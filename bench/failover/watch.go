@@ -41,7 +41,8 @@ func report(o options, drops, backs [][]tally) {
 		maxes = append(maxes, fmt.Sprintf("drop_max_%s_s=%s", t.name, d.kv(d.max)), fmt.Sprintf("return_max_%s_s=%s", t.name, r.kv(r.max)))
 	}
 	fmt.Printf("(drop: from the kill to the first answer without the killed backend; return: from it accepting\n"+
-		" connections again to the first answer with it; asked every %s; errors: queries unanswered within %s;\n"+
+		" connections again to the first answer with it; asked every %s; errors: polls unanswered within %s or\n"+
+		" answered with an error code (never a drop or a return);"+
 		" flaps: answers back in the old state after the change was seen; '>' a transition not seen within %s)\n\n",
 		o.every, o.timeout, o.bound)
 	fmt.Println(strings.Join(append(append(sortKV(means), sortKV(maxes)...), fmt.Sprintf("runs=%d", len(drops))), " "))
