@@ -2,12 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/json"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,7 +15,7 @@ import (
 
 	"outlast/internal/backend"
 	"outlast/internal/lab"
-	"outlast/internal/node"
+	"outlast/internal/wire"
 )
 
 func portsFree(ip string, ports []int) bool {
@@ -217,10 +213,12 @@ func (lab *clusterLab) falseAlarm(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	primary, _ := lab.healthz(lab.nodes[2]).Endpoint("primary")
-	probe := primary.LastProbe
-	if probe != "timeout" {
-		t.Errorf("n3's own probes of the primary should time out (its network is broken), /healthz says %q", probe)
+	services, err := lab.client(lab.nodes[2]).Services(t.Context())
+	primary, _ := wire.EndpointNamed(services, "primary")
+	own, _ := primary.CheckBy(lab.nodes[2].name)
+	probe := own.Reason
+	if err != nil || probe != "timeout" {
+		t.Errorf("n3's own probes of the primary should time out (its network is broken), its API says %q (err %v)", probe, err)
 	}
 	t.Logf("(d) n3 saw the primary as %s for %s; every node kept answering %s", probe, clusterSwitchBound+3*time.Second, clusterPrimary)
 }
@@ -267,16 +265,16 @@ func (lab *clusterLab) leaderKilled(t *testing.T) {
 
 	// (e) The killed node comes back with its data directory and catches up.
 	lab.start(leader)
-	want := lab.healthz(next)
+	want := lab.status(next)
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		h, err := lab.tryHealthz(leader)
-		if err == nil && h.Cluster.AppliedIndex >= want.Cluster.AppliedIndex && h.ConfigHash == want.ConfigHash && len(h.Cluster.Members) == 3 {
+		h, err := lab.tryStatus(leader)
+		if err == nil && h.Cluster.AppliedIndex >= want.Cluster.AppliedIndex && h.Config.Hash == want.Config.Hash && raftMembers(h) == 3 {
 			t.Logf("(e) %s restarted and caught up to index %d (leader at %d when checked)", leader.name, h.Cluster.AppliedIndex, want.Cluster.AppliedIndex)
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s did not catch up within 15 s: %+v (err %v), leader's view %+v", leader.name, h.Cluster, err, want.Cluster)
+			t.Fatalf("%s did not catch up within 15 s: %+v (err %v), leader's view %+v", leader.name, h, err, want.Cluster)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -314,8 +312,8 @@ func (lab *clusterLab) foreignNode(t *testing.T) {
 	}
 	t.Logf("(f) outlast cluster join with a foreign certificate: %v: %s", err, strings.TrimSpace(string(out)))
 	for _, n := range lab.nodes {
-		if members := lab.healthz(n).Cluster.Members; len(members) != 3 {
-			t.Errorf("%s lists members %v after the foreign join attempt, want the three", n.name, members)
+		if s := lab.status(n); raftMembers(s) != 3 {
+			t.Errorf("%s lists members %+v after the foreign join attempt, want the three", n.name, s.Cluster.Members)
 		}
 	}
 }
@@ -328,9 +326,9 @@ func (lab *clusterLab) foreignNode(t *testing.T) {
 // for the new name.
 func (lab *clusterLab) followerReload(t *testing.T) {
 	follower := lab.aFollower()
-	before := lab.healthz(follower).ConfigVersion
+	before := lab.status(follower).Config.Version
 	sighup(t, follower, "outlast config apply FILE")
-	if v := lab.healthz(follower).ConfigVersion; v != before {
+	if v := lab.status(follower).Config.Version; v != before {
 		t.Fatalf("the refused reload changed the configuration version %d → %d", before, v)
 	}
 	// The operator puts the API's change into every file: in step again.
@@ -351,7 +349,7 @@ func (lab *clusterLab) followerReload(t *testing.T) {
 	}
 	hashes := map[string]bool{}
 	for _, n := range lab.nodes {
-		hashes[lab.healthz(n).ConfigHash] = true
+		hashes[lab.status(n).Config.Hash] = true
 	}
 	if len(hashes) != 1 {
 		t.Errorf("nodes disagree on the configuration hash after the reload: %v", hashes)
@@ -376,12 +374,12 @@ func (lab *clusterLab) joinAndRemove(t *testing.T) {
 	waitMembers := func(n *labNode, want int) {
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			h, err := lab.tryHealthz(n)
-			if err == nil && len(h.Cluster.Members) == want && h.ConfigHash == lab.healthz(lab.nodes[0]).ConfigHash {
+			h, err := lab.tryStatus(n)
+			if err == nil && raftMembers(h) == want && h.Config.Hash == lab.status(lab.nodes[0]).Config.Hash {
 				return
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("%s: want %d members and the cluster's config, /healthz says %+v (err %v)", n.name, want, h.Cluster, err)
+				t.Fatalf("%s: want %d members and the cluster's config, its status says %+v (err %v)", n.name, want, h, err)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
@@ -441,7 +439,7 @@ func (lab *clusterLab) appendToFiles(t *testing.T, name, endpoint string) {
 	}
 }
 
-// waitForLeader polls /healthz of the given nodes (all when nil) until one leads.
+// waitForLeader polls the status of the given nodes (all when nil) until one leads.
 func (lab *clusterLab) waitForLeader(among []*labNode, limit time.Duration) *labNode {
 	if among == nil {
 		among = lab.nodes
@@ -449,7 +447,7 @@ func (lab *clusterLab) waitForLeader(among []*labNode, limit time.Duration) *lab
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
 		for _, n := range among {
-			if h, err := lab.tryHealthz(n); err == nil && h.Cluster.State == "Leader" {
+			if h, err := lab.tryStatus(n); err == nil && h.Cluster.State == "Leader" {
 				return n
 			}
 		}
@@ -477,42 +475,46 @@ func (lab *clusterLab) waitAllAnswer(want string, limit time.Duration) time.Dura
 	return 0
 }
 
-func (lab *clusterLab) healthz(n *labNode) node.Healthz {
-	h, err := lab.tryHealthz(n)
+// status is n's GET /api/v1/status; the test fails when n does not answer.
+func (lab *clusterLab) status(n *labNode) *wire.Status {
+	s, err := lab.tryStatus(n)
 	if err != nil {
-		lab.t.Fatalf("/healthz of %s: %v", n.name, err)
+		lab.t.Fatalf("the status of %s: %v", n.name, err)
 	}
-	return h
+	return s
 }
 
-func (lab *clusterLab) tryHealthz(n *labNode) (node.Healthz, error) {
-	var h node.Healthz
-	client := http.Client{Timeout: 2 * time.Second}
-	scheme := "http"
-	if !strings.HasPrefix(n.ip, "127.") {
-		// Off loopback the node serves its HTTP listener over TLS with its certificate.
-		pem, err := os.ReadFile(filepath.Join(lab.dir, "tls", "ca.pem"))
-		if err != nil {
-			return h, err
-		}
-		pool := x509.NewCertPool()
-		pool.AppendCertsFromPEM(pem)
-		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
-		scheme = "https"
-	}
-	req, err := http.NewRequest(http.MethodGet, scheme+"://"+n.httpAddr+"/healthz", nil)
-	if err != nil {
-		return h, err
-	}
+// tryStatus is n's GET /api/v1/status.
+func (lab *clusterLab) tryStatus(n *labNode) (*wire.Status, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return lab.client(n).Status(ctx)
+}
+
+// client is an API client of n with a read token (when the lab's nodes
+// have tokens): over TLS trusting the cluster CA off loopback, where the
+// node serves its HTTP listener with its certificate.
+func (lab *clusterLab) client(n *labNode) *wire.Client {
+	token := ""
 	if lab.api != "" {
-		req.Header.Set("Authorization", "Bearer "+readToken) // the full report needs a token
+		token = readToken
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return h, err
+	if strings.HasPrefix(n.ip, "127.") {
+		return wire.NewClient(n.httpAddr, token)
 	}
-	defer resp.Body.Close()
-	return h, json.NewDecoder(resp.Body).Decode(&h)
+	return wire.NewClient("https://"+n.httpAddr, token, wire.WithCAFile(filepath.Join(lab.dir, "tls", "ca.pem")))
+}
+
+// raftMembers counts the members n's Raft configuration lists (the status
+// also lists vantage points the state remembers).
+func raftMembers(s *wire.Status) int {
+	count := 0
+	for _, m := range s.Cluster.Members {
+		if m.Suffrage != "" {
+			count++
+		}
+	}
+	return count
 }
 
 // digAt asks one nameserver for api.example.test A; it returns the addresses

@@ -59,8 +59,9 @@ func TestFollowerWithAFullDisk(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Logf("%s reported not ready %s after its disk filled: %s", full.name, time.Since(filled).Round(time.Millisecond), strings.TrimSpace(reason))
-	if h := lab.healthz(full); h.Ready || h.Status == "ok" {
-		t.Errorf("/healthz of the full follower says ready %v, status %q", h.Ready, h.Status)
+	if s := lab.status(full); s.Ready || s.Cluster.PersistStore != "log" || s.Cluster.PersistError == "" || s.Cluster.PersistFailingSince.IsZero() {
+		t.Errorf("the status of the full follower says ready %v, persist store %q, error %q since %v; want not ready, the log store failing",
+			s.Ready, s.Cluster.PersistStore, s.Cluster.PersistError, s.Cluster.PersistFailingSince)
 	}
 	took := lab.waitAllAnswer(clusterSecondary, 3*clusterSwitchBound)
 	t.Logf("every node, the full follower included, answered %s %s after that", clusterSecondary, took.Round(time.Millisecond))

@@ -70,7 +70,7 @@ func TestClusterAcrossNamespaces(t *testing.T) {
 		net.link(t, 2, "up")
 		lab.waitAllAnswer(want, 20*time.Second)
 		back := time.Now()
-		for lab.healthz(cut).Stale {
+		for lab.status(cut).Cluster.Stale {
 			if time.Since(back) > 15*time.Second {
 				t.Fatalf("%s still reports stale 15 s after its link came back", cut.name)
 			}

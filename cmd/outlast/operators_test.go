@@ -53,7 +53,7 @@ func (lab *clusterLab) operators(t *testing.T) {
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		agreed := 0
 		for _, n := range lab.nodes {
-			if h, err := lab.tryHealthz(n); err == nil && h.ConfigVersion > 0 {
+			if h, err := lab.tryStatus(n); err == nil && h.Config.Version > 0 {
 				agreed++
 			}
 		}

@@ -9,10 +9,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,7 +23,6 @@ import (
 
 	"outlast/internal/backend"
 	"outlast/internal/lab"
-	"outlast/internal/node"
 )
 
 // The suite's loopback addresses; no other package's tests use them, so
@@ -227,28 +224,10 @@ func (n *chaosNode) stop(t *testing.T) {
 	}
 }
 
-// healthz reads n's /healthz, sending the admin token as well in case
-// the detailed report needs one.
-func (n *chaosNode) healthz(client *http.Client) (node.Healthz, error) {
-	var h node.Healthz
-	req, err := http.NewRequest(http.MethodGet, "http://"+n.httpAddr+"/healthz", nil)
-	if err != nil {
-		return h, err
-	}
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	resp, err := client.Do(req)
-	if err != nil {
-		return h, err
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(http.MaxBytesReader(nil, resp.Body, 1<<20)).Decode(&h); err != nil {
-		return h, fmt.Errorf("/healthz %s: %w", resp.Status, err)
-	}
-	return h, nil
-}
-
 // api is a client of n's operator API with the admin token.
-func (n *chaosNode) api() *wire.Client { return wire.NewClient(n.httpAddr, adminToken) }
+func (n *chaosNode) api(opts ...wire.ClientOption) *wire.Client {
+	return wire.NewClient(n.httpAddr, adminToken, opts...)
+}
 
 // switchableBackend is a sample service the suite can stop and start:
 // a backend dying and coming back.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"outlast/internal/node"
+	"outlast/internal/wire"
 )
 
 // The recorders: a DNS client asking every node 20 times a second, and a
@@ -29,10 +29,35 @@ const (
 	maxRecords = 36000
 )
 
-// observed is one /healthz report and when it arrived.
+// observed is one report of a node's API and when it arrived.
 type observed struct {
 	at time.Time
-	h  node.Healthz
+	h  report
+}
+
+// report is what one poll of a node's API says: its status and its
+// endpoints, each with the agreed health and the node's own latest probe.
+type report struct {
+	Cluster   wire.ClusterInfo
+	Stale     bool
+	Ready     bool
+	Endpoints []endpointReport
+}
+
+// endpointReport is one endpoint in a report.
+type endpointReport struct {
+	Name      string
+	Health    string // the agreed (effective) health
+	LastProbe string // this node's own latest probe's reason ("ok", "refused", ...)
+}
+
+// Endpoint returns the endpoint called name; ok is false when there is none.
+func (h report) Endpoint(name string) (endpointReport, bool) {
+	i := slices.IndexFunc(h.Endpoints, func(e endpointReport) bool { return e.Name == name })
+	if i < 0 {
+		return endpointReport{}, false
+	}
+	return h.Endpoints[i], true
 }
 
 type recorder struct {
@@ -115,12 +140,12 @@ func queryOnce(n *chaosNode) Query {
 	return q
 }
 
-// poll reads n's /healthz every pollEvery.
+// poll reads n's status and services every pollEvery.
 func (r *recorder) poll(ctx context.Context, n *chaosNode) {
 	defer r.wg.Done()
-	client := &http.Client{Timeout: pollTimeout}
+	client := n.api(wire.WithHTTPClient(&http.Client{Timeout: pollTimeout}))
 	for ctx.Err() == nil {
-		h, err := n.healthz(client)
+		h, err := n.report(ctx, client)
 		if err == nil {
 			r.note(n.name, time.Now(), h)
 		}
@@ -131,7 +156,27 @@ func (r *recorder) poll(ctx context.Context, n *chaosNode) {
 	}
 }
 
-func (r *recorder) note(name string, at time.Time, h node.Healthz) {
+// report reads n's status and services through client.
+func (n *chaosNode) report(ctx context.Context, client *wire.Client) (report, error) {
+	st, err := client.Status(ctx)
+	if err != nil {
+		return report{}, err
+	}
+	services, err := client.Services(ctx)
+	if err != nil {
+		return report{}, err
+	}
+	h := report{Cluster: st.Cluster, Stale: st.Cluster.Stale, Ready: st.Ready}
+	for _, svc := range services {
+		for _, e := range svc.Endpoints {
+			own, _ := e.CheckBy(n.name)
+			h.Endpoints = append(h.Endpoints, endpointReport{Name: e.Name, Health: e.Health, LastProbe: string(own.Reason)})
+		}
+	}
+	return h, nil
+}
+
+func (r *recorder) note(name string, at time.Time, h report) {
 	s := Sample{Node: name, At: at, NotReady: !h.Ready}
 	for _, e := range h.Endpoints {
 		s.Endpoints = append(s.Endpoints, EndpointView{Name: e.Name, Health: e.Health, Probe: e.LastProbe})
@@ -144,7 +189,7 @@ func (r *recorder) note(name string, at time.Time, h node.Healthz) {
 	r.latest[name] = observed{at: at, h: h}
 }
 
-// last returns node's latest /healthz report.
+// last returns node's latest report.
 func (r *recorder) last(name string) (observed, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

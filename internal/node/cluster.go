@@ -140,20 +140,8 @@ func (n *Node) checkStale() {
 	}
 }
 
-func (n *Node) clusterReport() ClusterReport {
-	st := n.cluster.Status()
-	r := ClusterReport{State: st.State, Leader: st.LeaderID, AppliedIndex: st.AppliedIndex, CheckedAt: time.Now()}
-	if !st.LastContact.IsZero() {
-		r.LastContact = time.Since(st.LastContact).Round(time.Millisecond).String() + " ago"
-	}
-	for _, m := range st.Members {
-		r.Members = append(r.Members, m.ID)
-	}
-	return r
-}
-
 // recordPersist keeps the cluster's report of failing log writes where the
-// answer loop and /healthz read it, and says so once on every change.
+// answer loop and readiness read it, and says so once on every change.
 func (n *Node) recordPersist(st cluster.Status) {
 	now := persistOf(st)
 	was := n.persist.Swap(now)

@@ -36,7 +36,6 @@ func (n *Node) decideLoop() {
 		case <-n.ctx.Done():
 			return
 		case o := <-n.obs:
-			n.lastObs.Store(o.Endpoint, o)
 			n.own.observe(o)
 			n.latest.record(o)
 			n.metrics.Observation(o)

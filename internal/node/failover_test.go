@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 
 	"outlast/internal/backend"
 	"outlast/internal/config"
+	"outlast/internal/wire"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -240,36 +240,27 @@ func TestFailoverAndBack(t *testing.T) {
 	checkMetrics(t, n)
 }
 
-// waitForVerdict polls /healthz until the endpoint has the given health.
+// waitForVerdict polls the API until the endpoint has the given health.
 func waitForVerdict(t *testing.T, n *Node, endpoint, want string, limit time.Duration) {
 	t.Helper()
 	var got string
 	for start := time.Now(); time.Since(start) < limit; time.Sleep(50 * time.Millisecond) {
-		h := fetchHealthz(t, n)
-		for _, e := range h.Endpoints {
-			if e.Name == endpoint {
-				got = e.Health
-			}
-		}
-		if got == want {
+		if got = healthOf(t, n, endpoint); got == want {
 			return
 		}
 	}
-	t.Fatalf("after %s endpoint %s is %q in /healthz, want %q", limit, endpoint, got, want)
+	t.Fatalf("after %s endpoint %s is %q in /api/v1/services, want %q", limit, endpoint, got, want)
 }
 
-func fetchHealthz(t *testing.T, n *Node) Healthz {
+// healthOf is the endpoint's health as the node's API says.
+func healthOf(t *testing.T, n *Node, endpoint string) string {
 	t.Helper()
-	resp, err := http.Get("http://" + n.HTTPAddr().String() + "/healthz")
+	services, err := wire.NewClient(n.HTTPAddr().String(), "").Services(t.Context())
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("GET /api/v1/services: %v", err)
 	}
-	defer resp.Body.Close()
-	var h Healthz
-	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("/healthz: status %d, decode error %v", resp.StatusCode, err)
-	}
-	return h
+	e, _ := wire.EndpointNamed(services, endpoint)
+	return e.Health
 }
 
 // scrape fetches /metrics and parses it with the Prometheus text parser.

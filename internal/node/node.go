@@ -74,7 +74,6 @@ type Node struct {
 	remote  chan remoteBatch         // from the other nodes, to the leader
 	outbox  chan []model.Observation // batches waiting for the sender
 
-	lastObs sync.Map                       // endpoint → model.Observation seen by this node's probes
 	latest  latestBoard                    // every node's latest results that reached this one
 	answers atomic.Pointer[[]model.Answer] // what DNS answers now
 	own     ownView                        // this node's own probes' judgement

@@ -274,3 +274,27 @@ type Applied struct {
 	// Changed is false when the cluster already ran this configuration.
 	Changed bool `json:"changed"`
 }
+
+// EndpointNamed returns the endpoint called name among services; ok is
+// false when none is.
+func EndpointNamed(services []Service, name string) (e Endpoint, ok bool) {
+	for _, svc := range services {
+		for _, e := range svc.Endpoints {
+			if e.Name == name {
+				return e, true
+			}
+		}
+	}
+	return Endpoint{}, false
+}
+
+// CheckBy returns vantage's latest check of the endpoint (a node's own
+// probe: its name as vantage); ok is false when it has none.
+func (e Endpoint) CheckBy(vantage string) (ev Evidence, ok bool) {
+	for _, ev := range e.Evidence {
+		if ev.Vantage == vantage {
+			return ev, true
+		}
+	}
+	return Evidence{}, false
+}
