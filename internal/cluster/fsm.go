@@ -17,11 +17,16 @@ type Machine interface {
 	// ErrRejected, and is no raft failure: the entry stays in the log and
 	// every node reaches the same verdict.
 	Apply(index uint64, command []byte) error
-	// Snapshot serializes the whole state. It runs on raft's FSM goroutine
-	// between two Applies, so it should be quick; cluster writes the bytes
-	// out to disk later, concurrently with further Applies.
-	Snapshot() ([]byte, error)
-	// Restore replaces the whole state with a snapshot's bytes.
+	// Snapshot captures the state as it stands after the last Apply. Raft
+	// calls it on the goroutine that applies the log and applies nothing
+	// until it returns, so it must be quick: capture, don't serialize (a
+	// pointer to state that later Applies never write is ideal). Raft then
+	// calls the result's WriteTo on another goroutine, concurrently with
+	// further Applies, to write the bytes Restore reads into the snapshot
+	// store; that is where the serialization belongs, and it must read only
+	// what those Applies leave alone.
+	Snapshot() (io.WriterTo, error)
+	// Restore replaces the whole state with bytes a snapshot's WriteTo wrote.
 	Restore(data []byte) error
 }
 
@@ -37,12 +42,13 @@ func (f fsm) Apply(l *raft.Log) interface{} {
 	return f.m.Apply(l.Index, l.Data)
 }
 
+// Snapshot only captures (Machine.Snapshot); Persist writes.
 func (f fsm) Snapshot() (raft.FSMSnapshot, error) {
-	data, err := f.m.Snapshot()
+	w, err := f.m.Snapshot()
 	if err != nil {
 		return nil, fmt.Errorf("cluster: machine snapshot: %w", err)
 	}
-	return fsmSnapshot(data), nil
+	return fsmSnapshot{w}, nil
 }
 
 func (f fsm) Restore(rc io.ReadCloser) error {
@@ -57,12 +63,15 @@ func (f fsm) Restore(rc io.ReadCloser) error {
 	return nil
 }
 
-// fsmSnapshot holds serialized state until raft persists it.
-type fsmSnapshot []byte
+// fsmSnapshot holds a Machine's captured state until raft persists it.
+type fsmSnapshot struct{ w io.WriterTo }
 
+// Persist serializes the captured state into the sink. Raft calls it off
+// the goroutine that applies the log, so the cost of writing a large state
+// holds up no command.
 func (s fsmSnapshot) Persist(sink raft.SnapshotSink) error {
-	if _, err := sink.Write(s); err != nil {
-		sink.Cancel()
+	if _, err := s.w.WriteTo(sink); err != nil {
+		_ = sink.Cancel()
 		return fmt.Errorf("cluster: write snapshot: %w", err)
 	}
 	return sink.Close()

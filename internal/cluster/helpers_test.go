@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/big"
 	"net"
@@ -55,10 +56,11 @@ func (m *logMachine) Apply(_ uint64, cmd []byte) error {
 	return nil
 }
 
-func (m *logMachine) Snapshot() ([]byte, error) {
+func (m *logMachine) Snapshot() (io.WriterTo, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return json.Marshal(logState{Cmds: m.cmds, Hash: m.hash})
+	data, err := json.Marshal(logState{Cmds: m.cmds, Hash: m.hash})
+	return bytes.NewReader(data), err
 }
 
 func (m *logMachine) Restore(data []byte) error {

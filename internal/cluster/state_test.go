@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"testing"
@@ -117,8 +118,8 @@ func waitIdentical(t *testing.T, machines []*state.Machine, hash string) {
 		var first []byte
 		var seen []string
 		for _, m := range machines {
-			snap, _ := m.Snapshot()
 			cur := m.Current()
+			snap, _ := json.Marshal(cur) // what a snapshot of cur holds
 			if cur.Config == nil || cur.Config.Hash != hash {
 				return false, fmt.Sprintf("config %+v", cur.Config)
 			}

@@ -103,14 +103,14 @@ func (s *State) setConfig(index uint64, cmd *Command) error {
 	}
 	s.Config = &AppliedConfig{Version: current + 1, Hash: cmd.ConfigHash, Shared: *cmd.Config, At: cmd.At, Who: cmd.Who}
 	kept := s.endpointNames()
-	for name := range s.Verdicts {
+	for name := range s.Verdicts { // ranges over the map as it was; deletes from the writable one
 		if !kept[name] {
-			delete(s.Verdicts, name)
+			delete(s.verdicts(), name)
 		}
 	}
 	for name := range s.Overrides {
 		if !kept[name] {
-			delete(s.Overrides, name)
+			delete(s.overrides(), name)
 		}
 	}
 	s.event(index, cmd, "config", "", fmt.Sprintf("configuration version %d applied (hash %s, %d services)",
@@ -128,7 +128,7 @@ func (s *State) setVerdicts(index uint64, cmd *Command) {
 			continue
 		}
 		before := s.Verdicts[v.Endpoint].Health
-		s.Verdicts[v.Endpoint] = v
+		s.verdicts()[v.Endpoint] = v
 		if before != v.Health {
 			s.event(index, cmd, "verdict", v.Endpoint, fmt.Sprintf("%s → %s (%d up, %d down of %d voting)",
 				before, v.Health, v.UpVotes, v.DownVotes, v.Voters)+evidenceText(v))
@@ -166,7 +166,7 @@ func (s *State) setOverride(index uint64, cmd *Command) error {
 		return wrap(ErrInvalid, "override kind %q (use drain, force-up or force-down)", o.Kind)
 	}
 	o.Who, o.Why, o.Created = cmd.Who, cmd.Why, cmd.At
-	s.Overrides[o.Endpoint] = *o
+	s.overrides()[o.Endpoint] = *o
 	detail := string(o.Kind)
 	if !o.Expires.IsZero() {
 		detail += " until " + o.Expires.UTC().Format(time.RFC3339)
@@ -180,21 +180,35 @@ func (s *State) clearOverride(index uint64, cmd *Command) error {
 	if !ok {
 		return wrap(ErrInvalid, "endpoint %q has no override to clear", cmd.Endpoint)
 	}
-	delete(s.Overrides, cmd.Endpoint)
+	delete(s.overrides(), cmd.Endpoint)
 	s.event(index, cmd, "clear-"+string(o.Kind), cmd.Endpoint, fmt.Sprintf("%s by %s cleared", o.Kind, o.Who))
 	return nil
 }
 
-// expire removes overrides whose time has passed at the command's time.
+// expire removes overrides whose time has passed at the command's time,
+// in name order so the events come in the same order on every node. Every
+// command comes through here, so it sorts only when something expires.
 func (s *State) expire(index uint64, cmd *Command) {
+	if !s.anyExpired(cmd.At) {
+		return
+	}
 	for _, name := range slices.Sorted(maps.Keys(s.Overrides)) {
 		if o := s.Overrides[name]; !o.Active(cmd.At) {
-			delete(s.Overrides, name)
+			delete(s.overrides(), name)
 			// The event names who set the override and why, not the command that noticed.
 			s.event(index, &Command{At: cmd.At, Who: o.Who, Why: o.Why}, "expire-"+string(o.Kind), name,
 				string(o.Kind)+" expired")
 		}
 	}
+}
+
+func (s *State) anyExpired(at time.Time) bool {
+	for _, o := range s.Overrides {
+		if !o.Active(at) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *State) setMember(index uint64, cmd *Command) error {
@@ -205,7 +219,7 @@ func (s *State) setMember(index uint64, cmd *Command) error {
 	if s.Members[m.Name] == *m {
 		return nil
 	}
-	s.Members[m.Name] = *m
+	s.members()[m.Name] = *m
 	s.event(index, cmd, "member", "", fmt.Sprintf("node %s at %s in %s", m.Name, m.Address, m.Location))
 	return nil
 }
@@ -217,7 +231,7 @@ func (s *State) removeMember(index uint64, cmd *Command) error {
 	if _, ok := s.Members[cmd.Member.Name]; !ok {
 		return nil
 	}
-	delete(s.Members, cmd.Member.Name)
+	delete(s.members(), cmd.Member.Name)
 	s.event(index, cmd, "member-removed", "", "node "+cmd.Member.Name+" removed")
 	return nil
 }

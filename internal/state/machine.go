@@ -3,16 +3,22 @@ package state
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"sync"
 	"sync/atomic"
 )
 
-// Machine adapts State to the Raft log: it decodes commands, applies them
-// one at a time and publishes an immutable copy after each, so readers
-// (the DNS answers, the API) never lock against Apply.
+// Machine adapts State to the Raft log: it decodes commands and applies them
+// one at a time, each to a new State derived from the last, and publishes
+// every State it makes. A published State is never written again, so
+// readers (the DNS answers, the API) hold it without locking against Apply,
+// and a snapshot is a pointer to it.
+//
+// A new State shares with the one before it everything its command leaves
+// alone (derive): applying a command costs what the command changes, not a
+// copy of the whole state.
 type Machine struct {
-	mu        sync.Mutex // serializes Apply and Restore
-	state     *State
+	mu        sync.Mutex // serializes Apply and Restore: one line of States
 	published atomic.Pointer[State]
 	onChange  func(*State)
 }
@@ -21,12 +27,14 @@ type Machine struct {
 // is called after every applied command and restore with the new published
 // State; it must not block for long (Raft waits for it).
 func NewMachine(onChange func(*State)) *Machine {
-	m := &Machine{state: New(), onChange: onChange}
-	m.published.Store(m.state.Clone())
+	m := &Machine{onChange: onChange}
+	m.published.Store(New())
 	return m
 }
 
-// Current returns the latest published State. Callers must not modify it.
+// Current returns the latest published State. It is shared with every other
+// reader and with the States Apply derives from it, so callers must not
+// modify it (not even append to its Events); Clone gives a State to edit.
 func (m *Machine) Current() *State { return m.published.Load() }
 
 // Apply decodes and applies one command from the log.
@@ -34,20 +42,37 @@ func (m *Machine) Apply(index uint64, data []byte) error {
 	cmd, err := Decode(data)
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	next := m.published.Load().derive()
 	if err != nil {
-		m.state.Index = index // a refused entry still moves the index readers wait for
+		next.Index = index // a refused entry still moves the index readers wait for
 	} else {
-		err = m.state.Apply(index, cmd)
+		err = next.Apply(index, cmd)
 	}
-	m.publish()
+	m.publish(next)
 	return err
 }
 
-// Snapshot serializes the state.
-func (m *Machine) Snapshot() ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return json.Marshal(m.state)
+// Snapshot captures the latest published State for raft to persist. Raft
+// calls it on the goroutine that applies the log, between two Applies, and
+// applies nothing until it returns; the capture is a pointer, since a
+// published State never changes, and WriteTo does the serialization later,
+// on raft's snapshot goroutine, concurrently with further Applies.
+func (m *Machine) Snapshot() (io.WriterTo, error) {
+	return snapshot{m.published.Load()}, nil
+}
+
+// snapshot is a captured State waiting to be written out.
+type snapshot struct{ s *State }
+
+// WriteTo writes the State as JSON, the format Restore reads (and every
+// snapshot already on disk holds: testdata/snapshot-v1.json).
+func (s snapshot) WriteTo(w io.Writer) (int64, error) {
+	data, err := json.Marshal(s.s)
+	if err != nil {
+		return 0, fmt.Errorf("state: snapshot: %w", err)
+	}
+	n, err := w.Write(data)
+	return int64(n), err
 }
 
 // Restore replaces the state with a snapshot's.
@@ -58,15 +83,13 @@ func (m *Machine) Restore(data []byte) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.state = restored
-	m.publish()
+	m.publish(restored)
 	return nil
 }
 
-func (m *Machine) publish() {
-	snap := m.state.Clone()
-	m.published.Store(snap)
+func (m *Machine) publish(s *State) {
+	m.published.Store(s)
 	if m.onChange != nil {
-		m.onChange(snap)
+		m.onChange(s)
 	}
 }
