@@ -34,10 +34,10 @@ func auditRun(t *testing.T, args ...string) (int, string, string) {
 // auditJSON runs the audit with -o json and decodes the report.
 func auditJSON(t *testing.T, args ...string) (int, *audit.Report) {
 	t.Helper()
-	code, out, errs := auditRun(t, append(args, "-o", "json")...)
+	code, out, stderrText := auditRun(t, append(args, "-o", "json")...)
 	var r audit.Report
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatalf("outlast audit %v -o json: %v\nstdout: %s\nstderr: %s", args, err, out, errs)
+		t.Fatalf("outlast audit %v -o json: %v\nstdout: %s\nstderr: %s", args, err, out, stderrText)
 	}
 	return code, &r
 }
@@ -138,9 +138,9 @@ func TestAuditUsage(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			code, out, errs := auditRun(t, tc.args...)
-			if code != tc.code || !strings.Contains(errs, tc.says) || out != "" {
-				t.Errorf("exit %d, want %d; stderr %q should say %q; stdout %q should be empty", code, tc.code, errs, tc.says, out)
+			code, out, stderrText := auditRun(t, tc.args...)
+			if code != tc.code || !strings.Contains(stderrText, tc.says) || out != "" {
+				t.Errorf("exit %d, want %d; stderr %q should say %q; stdout %q should be empty", code, tc.code, stderrText, tc.says, out)
 			}
 		})
 	}
@@ -233,9 +233,9 @@ func TestAuditResolve(t *testing.T) {
 // command writes it, in a real browser and saves a screenshot
 // ($OUTLAST_SCREENSHOT_DIR, else a temporary directory).
 func TestAuditHTMLInChromium(t *testing.T) {
-	code, page, errs := auditRun(t, "--config", "../../examples/quorum-trap.yaml", "-o", "html")
-	if code != exitFailure || errs != "" {
-		t.Fatalf("exit %d, stderr %q; want 1 and nothing", code, errs)
+	code, page, stderrText := auditRun(t, "--config", "../../examples/quorum-trap.yaml", "-o", "html")
+	if code != exitFailure || stderrText != "" {
+		t.Fatalf("exit %d, stderr %q; want 1 and nothing", code, stderrText)
 	}
 	file := filepath.Join(t.TempDir(), "audit.html")
 	if err := os.WriteFile(file, []byte(page), 0o644); err != nil {
@@ -292,8 +292,8 @@ func (lab *clusterLab) auditLive(t *testing.T) {
 			t.Errorf("audit of %s's file: exit %d with %q; want 1 and %s's location unknown", n.name, code, got, peer.name)
 		}
 	}
-	if code, _, errs := auditRun(t, "--addr", n.httpAddr); code != exitFailure || !strings.Contains(errs, "401") {
-		t.Errorf("audit --addr without a token: exit %d, stderr %q; want 1 and the 401", code, errs)
+	if code, _, stderrText := auditRun(t, "--addr", n.httpAddr); code != exitFailure || !strings.Contains(stderrText, "401") {
+		t.Errorf("audit --addr without a token: exit %d, stderr %q; want 1 and the 401", code, stderrText)
 	}
 }
 
@@ -331,9 +331,9 @@ func (lab *clusterLab) apiOverTLS(t *testing.T) {
 	srv.StartTLS()
 	defer srv.Close()
 
-	if code, out, errs := auditRun(t, "--addr", srv.URL, "--token", readToken, "--ca", files.CA); code != exitFailure ||
+	if code, out, stderrText := auditRun(t, "--addr", srv.URL, "--token", readToken, "--ca", files.CA); code != exitFailure ||
 		!strings.Contains(out, "outlast audit of "+srv.URL) || !strings.Contains(out, "service-down") {
-		t.Errorf("audit over https with --ca: exit %d\n%s%s", code, out, errs)
+		t.Errorf("audit over https with --ca: exit %d\n%s%s", code, out, stderrText)
 	}
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"status", "--addr", srv.URL, "--token", readToken}, &stdout, &stderr); code != exitFailure ||

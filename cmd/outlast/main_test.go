@@ -87,8 +87,8 @@ func TestUsageErrors(t *testing.T) {
 	if code, out, _ := runCmd("version"); code != exitOK || !strings.HasPrefix(out, "outlast ") {
 		t.Errorf("outlast version: exit %d, output %q", code, out)
 	}
-	if code, _, errOut := runCmd("serve", "--config", "/nonexistent.yaml"); code != exitFailure || !strings.Contains(errOut, "no such file") {
-		t.Errorf("serve with a missing config: exit %d, stderr %q; want exit 1 naming the problem", code, errOut)
+	if code, _, stderrText := runCmd("serve", "--config", "/nonexistent.yaml"); code != exitFailure || !strings.Contains(stderrText, "no such file") {
+		t.Errorf("serve with a missing config: exit %d, stderr %q; want exit 1 naming the problem", code, stderrText)
 	}
 }
 

@@ -11,21 +11,21 @@ import (
 )
 
 func runTLS(args ...string) (code int, stdout, stderr string) {
-	var out, errOut bytes.Buffer
-	code = tlsCmd(args, &out, &errOut)
-	return code, out.String(), errOut.String()
+	var out, stderrText bytes.Buffer
+	code = tlsCmd(args, &out, &stderrText)
+	return code, out.String(), stderrText.String()
 }
 
 func TestTLSCmdInitAndNode(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "tls")
-	code, out, errOut := runTLS("init", "--dir", dir, "--name", "prod")
+	code, out, stderrText := runTLS("init", "--dir", dir, "--name", "prod")
 	if code != exitOK || !strings.Contains(out, filepath.Join(dir, "ca.pem")) || !strings.Contains(out, "next: outlast tls node") {
-		t.Fatalf("tls init: exit %d, stdout %q, stderr %q; want exit 0 naming ca.pem and the next step", code, out, errOut)
+		t.Fatalf("tls init: exit %d, stdout %q, stderr %q; want exit 0 naming ca.pem and the next step", code, out, stderrText)
 	}
 	// Flags after the node name, a repeated --host and a comma list.
-	code, out, errOut = runTLS("node", "aws-use1", "--dir", dir, "--host", "10.0.0.7", "--host", "ns1.example.com,2001:db8::7")
+	code, out, stderrText = runTLS("node", "aws-use1", "--dir", dir, "--host", "10.0.0.7", "--host", "ns1.example.com,2001:db8::7")
 	if code != exitOK {
-		t.Fatalf("tls node: exit %d, stderr %q", code, errOut)
+		t.Fatalf("tls node: exit %d, stderr %q", code, stderrText)
 	}
 	for _, want := range []string{"aws-use1.pem", "aws-use1-key.pem", "10.0.0.7", "ns1.example.com", "2001:db8::7", "cert_file: /etc/outlast/tls/aws-use1.pem"} {
 		if !strings.Contains(out, want) {
@@ -40,45 +40,45 @@ func TestTLSCmdInitAndNode(t *testing.T) {
 		t.Errorf("node key: %v %v, want mode 0600", info.Mode(), err)
 	}
 	// Flags before the name work too.
-	if code, _, errOut := runTLS("node", "--dir", dir, "gcp-usc1"); code != exitOK {
-		t.Errorf("tls node with flags first: exit %d, stderr %q", code, errOut)
+	if code, _, stderrText := runTLS("node", "--dir", dir, "gcp-usc1"); code != exitOK {
+		t.Errorf("tls node with flags first: exit %d, stderr %q", code, stderrText)
 	}
 }
 
 func TestTLSCmdRefusesToOverwrite(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "tls")
-	if code, _, errOut := runTLS("init", "--dir", dir); code != exitOK {
-		t.Fatalf("tls init: exit %d, stderr %q", code, errOut)
+	if code, _, stderrText := runTLS("init", "--dir", dir); code != exitOK {
+		t.Fatalf("tls init: exit %d, stderr %q", code, stderrText)
 	}
-	code, _, errOut := runTLS("init", "--dir", dir)
-	if code != exitFailure || !strings.Contains(errOut, "ca.pem") || !strings.Contains(errOut, "docs/tls.md") {
-		t.Errorf("second tls init: exit %d, stderr %q; want exit 1 naming ca.pem and how to rotate", code, errOut)
+	code, _, stderrText := runTLS("init", "--dir", dir)
+	if code != exitFailure || !strings.Contains(stderrText, "ca.pem") || !strings.Contains(stderrText, "docs/tls.md") {
+		t.Errorf("second tls init: exit %d, stderr %q; want exit 1 naming ca.pem and how to rotate", code, stderrText)
 	}
-	if code, _, errOut := runTLS("node", "n1", "--dir", dir); code != exitOK {
-		t.Fatalf("tls node: exit %d, stderr %q", code, errOut)
+	if code, _, stderrText := runTLS("node", "n1", "--dir", dir); code != exitOK {
+		t.Fatalf("tls node: exit %d, stderr %q", code, stderrText)
 	}
 	before, _ := os.ReadFile(filepath.Join(dir, "n1.pem"))
-	code, _, errOut = runTLS("node", "n1", "--dir", dir)
-	if code != exitFailure || !strings.Contains(errOut, "--force") {
-		t.Errorf("second tls node: exit %d, stderr %q; want exit 1 suggesting --force", code, errOut)
+	code, _, stderrText = runTLS("node", "n1", "--dir", dir)
+	if code != exitFailure || !strings.Contains(stderrText, "--force") {
+		t.Errorf("second tls node: exit %d, stderr %q; want exit 1 suggesting --force", code, stderrText)
 	}
-	code, out, errOut := runTLS("node", "n1", "--dir", dir, "--force")
+	code, out, stderrText := runTLS("node", "n1", "--dir", dir, "--force")
 	after, _ := os.ReadFile(filepath.Join(dir, "n1.pem"))
 	if code != exitOK || bytes.Equal(before, after) || !strings.Contains(out, "no restart") {
-		t.Errorf("tls node --force: exit %d, stdout %q, stderr %q; want exit 0 and a new certificate", code, out, errOut)
+		t.Errorf("tls node --force: exit %d, stdout %q, stderr %q; want exit 0 and a new certificate", code, out, stderrText)
 	}
 }
 
 func TestTLSCmdFailures(t *testing.T) {
 	dir := t.TempDir()
-	if code, _, errOut := runTLS("node", "n1", "--dir", dir); code != exitFailure || !strings.Contains(errOut, "tls init") {
-		t.Errorf("tls node without a CA: exit %d, stderr %q; want exit 1 pointing at tls init", code, errOut)
+	if code, _, stderrText := runTLS("node", "n1", "--dir", dir); code != exitFailure || !strings.Contains(stderrText, "tls init") {
+		t.Errorf("tls node without a CA: exit %d, stderr %q; want exit 1 pointing at tls init", code, stderrText)
 	}
 	if code, _, _ := runTLS("init", "--dir", filepath.Join(dir, "ca")); code != exitOK {
 		t.Fatal("tls init failed")
 	}
-	if code, _, errOut := runTLS("node", "bad/name", "--dir", filepath.Join(dir, "ca")); code != exitFailure || errOut == "" {
-		t.Errorf("tls node with a bad name: exit %d, stderr %q; want exit 1 and a reason", code, errOut)
+	if code, _, stderrText := runTLS("node", "bad/name", "--dir", filepath.Join(dir, "ca")); code != exitFailure || stderrText == "" {
+		t.Errorf("tls node with a bad name: exit %d, stderr %q; want exit 1 and a reason", code, stderrText)
 	}
 }
 
