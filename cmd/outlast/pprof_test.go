@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"outlast/internal/errtest"
 )
 
 func TestPprofOnlyOnLoopback(t *testing.T) {
-	if _, err := startPprof("0.0.0.0:6060"); !wantMessage(t, err, "loopback") {
+	if _, err := startPprof("0.0.0.0:6060"); !errtest.WantMessage(t, err, "loopback") {
 		t.Errorf("--pprof on every interface must be refused, saying it must be loopback")
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

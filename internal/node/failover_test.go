@@ -159,7 +159,13 @@ func freePort(t *testing.T) int {
 
 func startNode(t *testing.T, cfg *config.Config) *Node {
 	t.Helper()
-	n, err := New(cfg, Options{Version: "test"})
+	return startNodeWith(t, cfg, Options{Version: "test"})
+}
+
+// startNodeWith starts a node of cfg with opts and stops it when the test ends.
+func startNodeWith(t *testing.T, cfg *config.Config, opts Options) *Node {
+	t.Helper()
+	n, err := New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/miekg/dns"
 
 	"outlast/internal/config"
+	"outlast/internal/errtest"
 	"outlast/internal/state"
 	"outlast/internal/tlsca"
 	"outlast/internal/wire"
@@ -154,7 +155,7 @@ func TestReloadDoesNotUndoAnAPIChange(t *testing.T) {
 	if !errors.Is(err, ErrFileBehind) {
 		t.Errorf("reloading a file behind the cluster: got %v, want ErrFileBehind", err)
 	}
-	wantMessage(t, err, "by alice", "outlast config apply") // who changed it, and how to force the file
+	errtest.WantMessage(t, err, "by alice", "outlast config apply") // who changed it, and how to force the file
 
 	if got := n.State().Config; got.Version != v2.Version || got.Hash != v2.Hash {
 		t.Fatalf("a refused reload changed the configuration: version %d hash %s, want %d %s", got.Version, got.Hash, v2.Version, v2.Hash)

@@ -74,21 +74,7 @@ cluster:
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", name, err, text)
 		}
-		n, err := New(cfg, Options{Version: "test", ClusterListener: lns[i]})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := n.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := n.Stop(ctx); err != nil {
-				t.Errorf("stop %s: %v", name, err)
-			}
-		})
-		nodes[i] = n
+		nodes[i] = startNodeWith(t, cfg, Options{Version: "test", ClusterListener: lns[i]})
 	}
 	for _, n := range nodes {
 		waitForConfig(t, n)

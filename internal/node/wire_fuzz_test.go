@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"outlast/internal/errtest"
 	"outlast/internal/model"
 )
 
@@ -91,7 +92,7 @@ func TestDecodeBatchBounds(t *testing.T) {
 		{"not a list", `{"obs":{"e":"a"}}`, "want a list"},
 	} {
 		_, err := decodeBatch([]byte(tc.body))
-		if !wantMessage(t, err, tc.want) {
+		if !errtest.WantMessage(t, err, tc.want) {
 			t.Errorf("%s: the sender is not told why", tc.name)
 		}
 	}

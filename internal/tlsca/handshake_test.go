@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"outlast/internal/clock"
+	"outlast/internal/errtest"
 )
 
 // pair is a small cluster: one CA, nodes a and b, each with its own copy of
@@ -58,7 +59,7 @@ func TestTLSClientChecksServerName(t *testing.T) {
 	}
 	_, err := dial(t, sa.addr, p.rb.ClientConfig("c"))
 	sa.next(t)
-	if !wantMessage(t, err, "refusing server") {
+	if !errtest.WantMessage(t, err, "refusing server") {
 		t.Fatalf("dialling a as c: %v, want refused for the wrong name", err)
 	}
 }
@@ -154,7 +155,7 @@ func TestTLSLoadRefusesFilesThatDoNotFit(t *testing.T) {
 	}
 	for name, tc := range cases {
 		_, err := Load(tc.files, tc.name)
-		if !wantMessage(t, err, tc.want) {
+		if !errtest.WantMessage(t, err, tc.want) {
 			t.Errorf("%s: Load: %v, want an error saying %q", name, err, tc.want)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"outlast/internal/errtest"
 )
 
 func TestTLSInitCAWritesCertAndPrivateKey(t *testing.T) {
@@ -52,7 +54,7 @@ func TestTLSInitCARefusesToOverwrite(t *testing.T) {
 	dir := makeCA(t, "")
 	before, _ := os.ReadFile(filepath.Join(dir, CAKeyFile))
 	err := InitCA(dir, CAOptions{})
-	if !errors.Is(err, fs.ErrExist) || !wantMessage(t, err, CACertFile) {
+	if !errors.Is(err, fs.ErrExist) || !errtest.WantMessage(t, err, CACertFile) {
 		t.Fatalf("second InitCA: %v, want fs.ErrExist naming %s", err, CACertFile)
 	}
 	after, _ := os.ReadFile(filepath.Join(dir, CAKeyFile))
@@ -64,7 +66,7 @@ func TestTLSInitCARefusesToOverwrite(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(other, CAKeyFile), before, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := InitCA(other, CAOptions{}); !errors.Is(err, fs.ErrExist) || !wantMessage(t, err, CAKeyFile) {
+	if err := InitCA(other, CAOptions{}); !errors.Is(err, fs.ErrExist) || !errtest.WantMessage(t, err, CAKeyFile) {
 		t.Fatalf("InitCA over a lone key: %v, want fs.ErrExist naming %s", err, CAKeyFile)
 	}
 	if _, err := os.Stat(filepath.Join(other, CACertFile)); !errors.Is(err, fs.ErrNotExist) {
@@ -127,7 +129,7 @@ func TestTLSIssueNodeRefusesToOverwriteUnlessForced(t *testing.T) {
 	files := NodeFiles(dir, "n1")
 	first := serialOf(t, files.Cert)
 	err := IssueNode(dir, "n1", NodeOptions{})
-	if !errors.Is(err, fs.ErrExist) || !wantMessage(t, err, "n1.pem") {
+	if !errors.Is(err, fs.ErrExist) || !errtest.WantMessage(t, err, "n1.pem") {
 		t.Fatalf("second IssueNode: %v, want fs.ErrExist naming n1.pem", err)
 	}
 	if got := serialOf(t, files.Cert); got.Cmp(first) != 0 {
@@ -155,7 +157,7 @@ func TestTLSIssueNodeRefusesBadNamesAndHosts(t *testing.T) {
 			t.Errorf("IssueNode with host %q succeeded, want refused", host)
 		}
 	}
-	if err := IssueNode(t.TempDir(), "n1", NodeOptions{}); !errors.Is(err, fs.ErrNotExist) || !wantMessage(t, err, "tls init") {
+	if err := IssueNode(t.TempDir(), "n1", NodeOptions{}); !errors.Is(err, fs.ErrNotExist) || !errtest.WantMessage(t, err, "tls init") {
 		t.Errorf("IssueNode without a CA: %v, want fs.ErrNotExist and an error pointing at tls init", err)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"outlast/internal/errtest"
 )
 
 // Node a's certificate is replaced in place, key first, while b holds a
@@ -32,7 +34,7 @@ func TestTLSNodeCertRotationInPlace(t *testing.T) {
 	if got := peerSerial(c); got.Cmp(oldSerial) != 0 {
 		t.Errorf("with a key that fits no certificate yet: serial %x, want the old %x", got, oldSerial)
 	}
-	if err := p.ra.Status().Err; !wantMessage(t, err, "does not match") {
+	if err := p.ra.Status().Err; !errtest.WantMessage(t, err, "does not match") {
 		t.Errorf("Status().Err = %v, want the key mismatch reported", err)
 	}
 
@@ -142,7 +144,7 @@ func TestTLSBrokenReplacementKeepsOldMaterial(t *testing.T) {
 		if got := peerSerial(c); got.Cmp(oldSerial) != 0 {
 			t.Errorf("%s: serial %x, want the old %x kept", tc.name, got, oldSerial)
 		}
-		if err := ra.Status().Err; !wantMessage(t, err, tc.want) {
+		if err := ra.Status().Err; !errtest.WantMessage(t, err, tc.want) {
 			t.Errorf("%s: Status().Err = %v, want it to contain %q", tc.name, err, tc.want)
 		}
 		if err := ra.Reload(); err == nil {

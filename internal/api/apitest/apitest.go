@@ -112,6 +112,13 @@ func (b *Backend) apply(cmd state.Command) error {
 	return err
 }
 
+// get reads one of the settings under the double's lock.
+func get[T any](b *Backend, read func(*Settings) T) T {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return read(&b.set)
+}
+
 // State is the agreed state.
 func (b *Backend) State() *state.State {
 	b.mu.Lock()
@@ -128,16 +135,12 @@ func (b *Backend) Config() *config.Config {
 
 // Answers are Settings.Answers.
 func (b *Backend) Answers() []model.Answer {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.set.Answers
+	return get(b, func(s *Settings) []model.Answer { return s.Answers })
 }
 
 // ClusterInfo is Settings.Cluster.
 func (b *Backend) ClusterInfo() wire.ClusterInfo {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.set.Cluster
+	return get(b, func(s *Settings) wire.ClusterInfo { return s.Cluster })
 }
 
 // Cluster is Settings.Cluster in the shape the status page still reads.
@@ -155,16 +158,12 @@ func (b *Backend) Cluster() cluster.Status {
 
 // Readiness is Settings.Reasons.
 func (b *Backend) Readiness() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.set.Reasons
+	return get(b, func(s *Settings) []string { return s.Reasons })
 }
 
 // Info is Settings.Info.
 func (b *Backend) Info() wire.NodeInfo {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.set.Info
+	return get(b, func(s *Settings) wire.NodeInfo { return s.Info })
 }
 
 // Observations are a copy of Settings.Observations.
@@ -194,8 +193,4 @@ func (b *Backend) Propose(_ context.Context, cmd state.Command) error {
 }
 
 // Now is Settings.Now.
-func (b *Backend) Now() time.Time {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.set.Now
-}
+func (b *Backend) Now() time.Time { return get(b, func(s *Settings) time.Time { return s.Now }) }
