@@ -11,7 +11,6 @@ import (
 	"context"
 	"time"
 
-	"outlast/internal/cluster"
 	"outlast/internal/config"
 	"outlast/internal/model"
 	"outlast/internal/state"
@@ -33,11 +32,6 @@ type Backend interface {
 	// Readiness says why this node is not ready (its answers may be behind
 	// the cluster's), one sentence per reason; none means ready.
 	Readiness() []string
-	// Cluster is the status page's view of the Raft cluster.
-	//
-	// Deprecated: it links Raft into the API; ClusterInfo says the same.
-	// It goes once internal/statuspage reads ClusterInfo.
-	Cluster() cluster.Status
 	// Info describes this node.
 	Info() wire.NodeInfo
 	// Observations are the latest probe results from every vantage point the

@@ -21,16 +21,17 @@ func (h *Handler) agreed() *state.State {
 
 func (h *Handler) status(w http.ResponseWriter, _ *http.Request) {
 	st, info, now := h.agreed(), h.b.Info(), h.b.Now()
-	out := wire.Status{Node: info, Now: now, Config: h.configInfo(st), Cluster: clusterInfo(h.b.ClusterInfo(), st, info, now)}
+	out := wire.Status{Node: info, Now: now, Config: h.configInfo(st), Cluster: CompleteCluster(h.b.ClusterInfo(), st, info, now)}
 	out.Reasons = h.b.Readiness()
 	out.Ready = len(out.Reasons) == 0
 	writeJSON(w, http.StatusOK, out)
 }
 
-// clusterInfo completes the Backend's view of Raft with what the state and
-// the node know: the members' locations, which one answered, and vantage
-// points the Raft configuration does not list (a node on its own has none).
-func clusterInfo(c wire.ClusterInfo, st *state.State, info wire.NodeInfo, now time.Time) wire.ClusterInfo {
+// CompleteCluster completes a Backend's view of Raft with what the state
+// and the node know: the members' locations, which one answered, and
+// vantage points the Raft configuration does not list (a node on its own
+// has none). The API's status and the status page show the same members.
+func CompleteCluster(c wire.ClusterInfo, st *state.State, info wire.NodeInfo, now time.Time) wire.ClusterInfo {
 	c.Stale = info.Stale
 	if c.AppliedIndex == 0 {
 		c.AppliedIndex = st.Index // a node on its own, without Raft

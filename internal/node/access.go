@@ -9,7 +9,7 @@ import (
 	"outlast/internal/statuspage"
 )
 
-// access is who may use the node's API, status page and /healthz details.
+// access is who may use the node's API and status page.
 // A reload that changes the api section swaps the tokens in force at once
 // (api.Handler.SetAuth), so a removed token is refused from the next request
 // on, and a browser session started with it ends there too.
@@ -35,19 +35,4 @@ func (a *access) reload(cfg config.API) bool {
 	a.api.SetAuth(cfg)
 	a.cfg = cfg
 	return true
-}
-
-// healthz serves full with what a read shows to those allowed to read it,
-// refuses a token not in force (401), and gives everyone else summary.
-func (a *access) healthz(full, summary http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case a.api.CanRead(r):
-			full.ServeHTTP(w, r)
-		case r.Header.Get("Authorization") != "":
-			a.api.Protect(full).ServeHTTP(w, r) // says why the token was refused
-		default:
-			summary.ServeHTTP(w, r)
-		}
-	})
 }

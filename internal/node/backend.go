@@ -34,11 +34,6 @@ func (n *Node) Answers() []model.Answer {
 	return nil
 }
 
-// Cluster is this node's view of the Raft cluster, for the status page.
-//
-// Deprecated: ClusterInfo; it goes with api.Backend.Cluster.
-func (n *Node) Cluster() cluster.Status { return n.cluster.Status() }
-
 // ClusterInfo is this node's view of the Raft cluster.
 func (n *Node) ClusterInfo() wire.ClusterInfo { return clusterInfoOf(n.cluster.Status()) }
 

@@ -1,15 +1,11 @@
 package statuspage
 
 import (
-	"cmp"
 	"context"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 
 	"outlast/internal/api"
-	"outlast/internal/cluster"
 	"outlast/internal/config"
 	"outlast/internal/model"
 	"outlast/internal/state"
@@ -26,7 +22,7 @@ type snapshot struct {
 	state   *state.State
 	config  *config.Config
 	answers []model.Answer
-	cluster cluster.Status
+	cluster wire.ClusterInfo
 	obs     map[string]map[string]model.Observation
 	now     time.Time
 }
@@ -37,7 +33,7 @@ func take(ctx context.Context, b api.Backend) snapshot {
 		state:   b.State(),
 		config:  b.Config(),
 		answers: b.Answers(),
-		cluster: b.Cluster(),
+		cluster: b.ClusterInfo(),
 		obs:     b.Observations(ctx),
 		now:     b.Now(),
 	}
@@ -139,24 +135,12 @@ func nodeOf(s snapshot) nodeView {
 }
 
 func clusterOf(s snapshot) clusterView {
-	c := clusterView{Role: strings.ToLower(s.cluster.State), Leader: s.cluster.LeaderID,
+	c := clusterView{Role: strings.ToLower(s.cluster.State), Leader: s.cluster.Leader,
 		Term: s.cluster.Term, Applied: s.state.Index}
-	seen := map[string]bool{}
-	for _, m := range s.cluster.Members {
-		seen[m.ID] = true
-		c.Members = append(c.Members, memberView{Name: m.ID, Address: m.Address,
-			Location: s.state.Members[m.ID].Location.String(), Suffrage: strings.ToLower(m.Suffrage),
-			Leader: m.Leader || m.ID == s.cluster.LeaderID, Self: m.ID == s.info.Name})
+	for _, m := range api.CompleteCluster(s.cluster, s.state, s.info, s.now).Members {
+		c.Members = append(c.Members, memberView{Name: m.Name, Address: m.Address, Location: m.Location.String(),
+			Suffrage: strings.ToLower(m.Suffrage), Leader: m.Leader, Self: m.Self})
 	}
-	// Members the state knows as vantage points but Raft does not list (a
-	// node on its own has no Raft configuration at all).
-	for _, name := range slices.Sorted(maps.Keys(s.state.Members)) {
-		if m := s.state.Members[name]; !seen[name] {
-			c.Members = append(c.Members, memberView{Name: name, Address: m.Address,
-				Location: m.Location.String(), Self: name == s.info.Name})
-		}
-	}
-	slices.SortFunc(c.Members, func(a, b memberView) int { return cmp.Compare(a.Name, b.Name) })
 	return c
 }
 

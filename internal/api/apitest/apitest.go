@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"outlast/internal/cluster"
 	"outlast/internal/config"
 	"outlast/internal/model"
 	"outlast/internal/state"
@@ -141,19 +140,6 @@ func (b *Backend) Answers() []model.Answer {
 // ClusterInfo is Settings.Cluster.
 func (b *Backend) ClusterInfo() wire.ClusterInfo {
 	return get(b, func(s *Settings) wire.ClusterInfo { return s.Cluster })
-}
-
-// Cluster is Settings.Cluster in the shape the status page still reads.
-//
-// Deprecated: goes with api.Backend.Cluster.
-func (b *Backend) Cluster() cluster.Status {
-	c := b.ClusterInfo()
-	out := cluster.Status{State: c.State, LeaderID: c.Leader, LeaderAddress: c.LeaderAddress, Term: c.Term,
-		AppliedIndex: c.AppliedIndex, CommitIndex: c.CommitIndex, LastContact: c.LastContact}
-	for _, m := range c.Members {
-		out.Members = append(out.Members, cluster.Member{ID: m.Name, Address: m.Address, Suffrage: m.Suffrage, Leader: m.Leader})
-	}
-	return out
 }
 
 // Readiness is Settings.Reasons.
