@@ -34,11 +34,18 @@ func classify(err error) model.Reason {
 		return model.ReasonTLS
 	case isNetwork(err):
 		return model.ReasonNetwork
-	case strings.Contains(err.Error(), "malformed HTTP"):
+	case isProtocol(err):
 		return model.ReasonProtocol
 	default:
 		return model.ReasonError
 	}
+}
+
+// isProtocol reports a peer that answered with something other than the
+// protocol the probe speaks; the probe marks that where it reads the answer.
+func isProtocol(err error) bool {
+	var pe *protocolError
+	return errors.As(err, &pe)
 }
 
 func isTimeout(err error) bool {

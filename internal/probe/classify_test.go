@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/textproto"
 	"net/url"
 	"os"
 	"syscall"
@@ -52,7 +53,8 @@ func TestClassify(t *testing.T) {
 		{"no address", dial(syscallErr("connect", syscall.EADDRNOTAVAIL)), model.ReasonNetwork},
 		{"name lookup", dial(&net.DNSError{Err: "no such host", Name: "x.test"}), model.ReasonNetwork},
 		{"other dial error", dial(errors.New("something odd")), model.ReasonNetwork},
-		{"malformed http", get(errors.New(`net/http: HTTP/1.x transport connection broken: malformed HTTP response "SSH-2.0"`)), model.ReasonProtocol},
+		{"not http", &protocolError{err: textproto.ProtocolError(`malformed HTTP response "SSH-2.0"`)}, model.ReasonProtocol},
+		{"malformed http wording alone", errors.New(`malformed HTTP response "SSH-2.0"`), model.ReasonError},
 		{"anything else", errors.New("boom"), model.ReasonError},
 	}
 	for _, tt := range tests {

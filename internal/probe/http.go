@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -100,8 +101,40 @@ func exchange(conn net.Conn, br *bufio.Reader, req *http.Request) (*http.Respons
 	if err != nil {
 		return nil, err
 	}
-	return http.ReadResponse(br, req)
+	return readResponse(br, req)
 }
+
+// readResponse reads the response head. The connection's own failures
+// (timeouts, resets, a close, TLS records) come back as they are, to be
+// classified like any other; an error of any other kind is net/http finding
+// that what the peer sent is not HTTP, and is marked a protocolError here,
+// where that is known, so that nothing has to recognise it by its wording.
+func readResponse(br *bufio.Reader, req *http.Request) (*http.Response, error) {
+	resp, err := http.ReadResponse(br, req)
+	if err != nil && !connFailure(err) {
+		return nil, &protocolError{err: err}
+	}
+	return resp, err
+}
+
+// connFailure reports whether err came from reading the connection rather
+// than from parsing what was read: net and crypto/tls report their
+// failures as *net.OpError or tls.RecordHeaderError, a close as io.EOF.
+func connFailure(err error) bool {
+	var (
+		op     *net.OpError
+		record tls.RecordHeaderError
+	)
+	return isTimeout(err) || isReset(err) || errors.As(err, &op) || errors.As(err, &record)
+}
+
+// protocolError is an answer that is not HTTP: the peer sent bytes net/http
+// could not read as a response (an SSH banner, a line of garbage). Its text
+// is net/http's, which says what was wrong.
+type protocolError struct{ err error }
+
+func (e *protocolError) Error() string { return e.err.Error() }
+func (e *protocolError) Unwrap() error { return e.err }
 
 func newHTTPRequest(ctx context.Context, t Target, c config.Check) (*http.Request, error) {
 	scheme := "http"
