@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -81,7 +82,8 @@ func (r *Region) Errors(share float64) { r.service.SetErrorRate(share) }
 func (r *Region) Heal() error {
 	r.service.SetErrorRate(0)
 	for _, name := range []string{"hang", "latency"} {
-		if err := r.proxy.Toxics.RemoveToxic(context.Background(), name); err != nil && !strings.Contains(err.Error(), "not found") {
+		// A fault that was never added is already healed.
+		if err := r.proxy.Toxics.RemoveToxic(context.Background(), name); err != nil && !errors.Is(err, toxiproxy.ErrToxicNotFound) {
 			return fmt.Errorf("lab: heal %s: %w", r.Endpoint, err)
 		}
 	}
