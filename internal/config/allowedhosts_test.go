@@ -1,9 +1,12 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"testing"
+
+	"outlast/internal/errtest"
 )
 
 func TestAllowedHosts(t *testing.T) {
@@ -29,8 +32,13 @@ func TestAllowedHosts(t *testing.T) {
 	}
 	text := strings.Replace(string(data), "http:", "http:\n  allowed_hosts: [ok.example, \"status.example.com:443\"]", 1)
 	_, err = Parse("c.yaml", []byte(text))
-	if err == nil || !strings.Contains(err.Error(), "http.allowed_hosts[1]: \"status.example.com:443\" is not a host name") ||
-		strings.Contains(err.Error(), "allowed_hosts[0]") {
-		t.Errorf("want only http.allowed_hosts[1] refused, got %v", err)
+	// Only the second host is refused: one problem, at its path, saying why.
+	var cerr *Error
+	if !errors.As(err, &cerr) {
+		t.Fatalf("want a *config.Error, got %v", err)
 	}
+	if len(cerr.Problems) != 1 || cerr.Problems[0].Path != "http.allowed_hosts[1]" {
+		t.Fatalf("want one problem, at http.allowed_hosts[1], got %v", err)
+	}
+	errtest.WantMessage(t, err, `http.allowed_hosts[1]: "status.example.com:443" is not a host name`)
 }
