@@ -2,10 +2,13 @@ package httpguard
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"outlast/internal/errtest"
 )
 
 // Regression for defect 11's second half: a DNS rebinding page's requests
@@ -62,12 +65,18 @@ func TestCheckHostBadNames(t *testing.T) {
 	if err == nil {
 		t.Fatal("bad allowed hosts accepted")
 	}
-	for _, want := range []string{"[1]", "[2]", "[3]", "[4]", "without scheme, port"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not mention %s", err, want)
-		}
+	// One error for each bad name, naming its index, and none for the
+	// good name at [0].
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		t.Fatalf("error %q joins no list of errors", err)
 	}
-	if strings.Contains(err.Error(), "[0]") {
-		t.Errorf("error %q blames a good name", err)
+	errs := joined.Unwrap()
+	if len(errs) != 4 {
+		t.Fatalf("got %d errors, want one for each of the 4 bad names: %q", len(errs), err)
 	}
+	for i, e := range errs {
+		errtest.WantMessage(t, e, fmt.Sprintf("%s[%d]: ", AllowedHostsField, i+1))
+	}
+	errtest.WantMessage(t, errs[1], "without scheme, port")
 }
