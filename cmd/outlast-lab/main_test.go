@@ -102,16 +102,16 @@ func demoReportInChromium(t *testing.T, html string) {
 }
 
 func TestUsage(t *testing.T) {
-	var out, errOut bytes.Buffer
-	if code := run([]string{"extra"}, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), `unexpected argument "extra"`) {
-		t.Errorf("an argument: exit %d, stderr %q; want %d and what was wrong", code, errOut.String(), exitUsage)
+	var out, stderr bytes.Buffer
+	if code := run([]string{"extra"}, &out, &stderr); code != exitUsage || !strings.Contains(stderr.String(), `unexpected argument "extra"`) {
+		t.Errorf("an argument: exit %d, stderr %q; want %d and what was wrong", code, stderr.String(), exitUsage)
 	}
-	errOut.Reset()
-	if code := run([]string{"--scenario", "nope"}, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), "region-outage") {
-		t.Errorf("an unknown scenario: exit %d, stderr %q; want %d and the scenarios to choose from", code, errOut.String(), exitUsage)
+	stderr.Reset()
+	if code := run([]string{"--scenario", "nope"}, &out, &stderr); code != exitUsage || !strings.Contains(stderr.String(), "region-outage") {
+		t.Errorf("an unknown scenario: exit %d, stderr %q; want %d and the scenarios to choose from", code, stderr.String(), exitUsage)
 	}
-	errOut.Reset()
-	if code := run([]string{"-h"}, &out, &errOut); code != exitOK || !strings.Contains(errOut.String(), "-scenario") {
-		t.Errorf("-h: exit %d, stderr %q; want 0 and the flags", code, errOut.String())
+	stderr.Reset()
+	if code := run([]string{"-h"}, &out, &stderr); code != exitOK || !strings.Contains(stderr.String(), "-scenario") {
+		t.Errorf("-h: exit %d, stderr %q; want 0 and the flags", code, stderr.String())
 	}
 }

@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
-	"strings"
+	"errors"
+	"io/fs"
 	"testing"
+
+	"outlast/internal/errtest"
 )
 
 func TestDrillCommandLineSaysWhatIsMissing(t *testing.T) {
@@ -36,7 +39,11 @@ func TestDrillFindsTheNodesAPIInItsConfig(t *testing.T) {
 			t.Errorf("%s (--ca %q): %q, CA %q, %v; want %q, %q", c.file, c.ca, addr, ca, err, c.addr, c.wantCA)
 		}
 	}
-	if _, _, err := apiOfConfig("no-such.yaml", ""); err == nil || !strings.Contains(err.Error(), "--addr") {
-		t.Errorf("a missing file: %v, want an error that names --addr", err)
+	// A missing file stays fs.ErrNotExist, and the error tells the
+	// operator the way around it.
+	_, _, err := apiOfConfig("no-such.yaml", "")
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a missing file: %v, want fs.ErrNotExist", err)
 	}
+	errtest.WantMessage(t, err, "no-such.yaml", "--addr")
 }
