@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"strings"
 	"syscall"
 
 	"outlast/internal/model"
@@ -65,6 +64,7 @@ func isReset(err error) bool {
 
 func isTLS(err error) bool {
 	var (
+		failed    *handshakeError
 		verify    *tls.CertificateVerificationError
 		record    tls.RecordHeaderError
 		authority x509.UnknownAuthorityError
@@ -74,17 +74,34 @@ func isTLS(err error) bool {
 		op        *net.OpError
 	)
 	switch {
-	case errors.As(err, &verify), errors.As(err, &record), errors.As(err, &authority),
+	case errors.As(err, &failed), errors.As(err, &verify), errors.As(err, &record), errors.As(err, &authority),
 		errors.As(err, &invalid), errors.As(err, &hostname), errors.As(err, &roots):
 		return true
 	case errors.As(err, &op) && op.Op == "remote error":
 		// crypto/tls reports an alert from the peer this way.
 		return true
 	}
-	// crypto/tls reports its own handshake failures as plain errors, and
-	// net/http replaces the record header error of a plain-HTTP peer.
-	msg := innermost(err).Error()
-	return strings.HasPrefix(msg, "tls: ") || strings.Contains(msg, "server gave HTTP response to HTTPS client")
+	return false
+}
+
+// handshakeError is a TLS handshake that failed for a reason of TLS's own.
+// crypto/tls reports many of those as plain errors ("tls: server selected
+// unsupported protocol version"), so the probe marks them where it knows
+// what failed, the handshake, rather than reading their wording.
+type handshakeError struct{ err error }
+
+func (e *handshakeError) Error() string { return e.err.Error() }
+func (e *handshakeError) Unwrap() error { return e.err }
+
+// handshakeFailed marks err from a TLS handshake as TLS's own failure,
+// unless the network failed under it: a timeout, a reset, a refusal or a
+// cancel keeps its own reason.
+func handshakeFailed(err error) error {
+	if err == nil || isTimeout(err) || isReset(err) || isNetwork(err) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, syscall.ECONNREFUSED) {
+		return err
+	}
+	return &handshakeError{err}
 }
 
 func isNetwork(err error) bool {
@@ -100,17 +117,6 @@ func isNetwork(err error) bool {
 		op      *net.OpError
 	)
 	return errors.As(err, &dnsErr) || errors.As(err, &addrErr) || (errors.As(err, &op) && op.Op == "dial")
-}
-
-// innermost follows the single-error Unwrap chain to its end.
-func innermost(err error) error {
-	for {
-		next := errors.Unwrap(err)
-		if next == nil {
-			return err
-		}
-		err = next
-	}
 }
 
 // errDetail drops net/http's `Get "http://...": ` prefix, which repeats what

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
@@ -53,7 +52,7 @@ func GRPC(ctx context.Context, t Target, c config.Check) model.Result {
 
 	resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{Service: c.GRPC.Service})
 	state, dialErr := d.result()
-	res := judgeGRPC(start, resp, err, dialErr, ctx.Err(), c)
+	res := judgeGRPC(start, resp, err, dialErr, d.connResult(), ctx.Err(), c)
 	if state != nil {
 		addCertInfo(&res, state.PeerCertificates, c, time.Now())
 	} else if dialErr != nil {
@@ -68,9 +67,10 @@ type grpcDialer struct {
 	deadline time.Time
 	tls      *tls.Config // nil for plaintext
 
-	mu    sync.Mutex
-	err   error
-	state *tls.ConnectionState
+	mu      sync.Mutex
+	err     error
+	state   *tls.ConnectionState
+	connErr error // the first read or write error on a dialed connection
 }
 
 func (d *grpcDialer) dial(ctx context.Context, addr string) (net.Conn, error) {
@@ -86,7 +86,42 @@ func (d *grpcDialer) dial(ctx context.Context, addr string) (net.Conn, error) {
 	d.mu.Lock()
 	d.err, d.state = err, state
 	d.mu.Unlock()
-	return conn, err
+	if err != nil {
+		return nil, err
+	}
+	return &watchedConn{Conn: conn, d: d}, nil
+}
+
+// watchedConn records the first error reading or writing the connection, so
+// a call that fails with Unavailable after the dial worked is told apart by
+// what the connection really saw (a timeout, a reset) and not by the words
+// grpc-go chose for it.
+type watchedConn struct {
+	net.Conn
+	d *grpcDialer
+}
+
+func (c *watchedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.d.noteConnErr(err)
+	return n, err
+}
+
+func (c *watchedConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.d.noteConnErr(err)
+	return n, err
+}
+
+func (d *grpcDialer) noteConnErr(err error) {
+	if err == nil {
+		return
+	}
+	d.mu.Lock()
+	if d.connErr == nil {
+		d.connErr = err
+	}
+	d.mu.Unlock()
 }
 
 func (d *grpcDialer) handshake(ctx context.Context, raw net.Conn) (net.Conn, *tls.ConnectionState, error) {
@@ -94,7 +129,7 @@ func (d *grpcDialer) handshake(ctx context.Context, raw net.Conn) (net.Conn, *tl
 		return raw, nil, nil
 	}
 	conn := tls.Client(raw, d.tls)
-	if err := conn.HandshakeContext(ctx); err != nil {
+	if err := handshakeFailed(conn.HandshakeContext(ctx)); err != nil {
 		raw.Close()
 		return nil, nil, err
 	}
@@ -108,9 +143,17 @@ func (d *grpcDialer) result() (*tls.ConnectionState, error) {
 	return d.state, d.err
 }
 
+// connResult is the first error the dialed connection saw, if any.
+func (d *grpcDialer) connResult() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.connErr
+}
+
 // judgeGRPC classifies the health call's outcome. A failed dial explains
-// the call's failure better than the call's status does.
-func judgeGRPC(start time.Time, resp *healthpb.HealthCheckResponse, err, dialErr, ctxErr error, c config.Check) model.Result {
+// the call's failure better than the call's status does; so does a timeout
+// or reset the connection saw, when grpc-go reports it as Unavailable.
+func judgeGRPC(start time.Time, resp *healthpb.HealthCheckResponse, err, dialErr, connErr, ctxErr error, c config.Check) model.Result {
 	switch {
 	case err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING:
 		return passed(start)
@@ -122,6 +165,9 @@ func judgeGRPC(start time.Time, resp *healthpb.HealthCheckResponse, err, dialErr
 		return failedErr(start, ctxErr, c)
 	}
 	st := status.Convert(err)
+	if st.Code() == codes.Unavailable && connErr != nil && (isTimeout(connErr) || isReset(connErr)) {
+		return failedErr(start, connErr, c)
+	}
 	reason, detail := grpcReason(st), fmt.Sprintf("%s: %s", st.Code(), st.Message())
 	if reason == model.ReasonTimeout {
 		return failedErr(start, context.DeadlineExceeded, c)
@@ -130,7 +176,6 @@ func judgeGRPC(start time.Time, resp *healthpb.HealthCheckResponse, err, dialErr
 }
 
 func grpcReason(st *status.Status) model.Reason {
-	msg := st.Message()
 	switch st.Code() {
 	case codes.DeadlineExceeded:
 		return model.ReasonTimeout
@@ -139,13 +184,8 @@ func grpcReason(st *status.Status) model.Reason {
 	case codes.Unimplemented:
 		return model.ReasonProtocol // no grpc.health.v1 service at all
 	case codes.Unavailable:
-		// The dial worked, so the peer spoke but not gRPC, or went away.
-		if strings.Contains(msg, "timeout") {
-			return model.ReasonTimeout
-		}
-		if strings.Contains(msg, "EOF") || strings.Contains(msg, "reset") || strings.Contains(msg, "closed") {
-			return model.ReasonReset
-		}
+		// The dial worked and the connection saw no timeout or reset
+		// (judgeGRPC looked): the peer spoke, but not gRPC.
 		return model.ReasonProtocol
 	default:
 		return model.ReasonError

@@ -2,7 +2,9 @@ package probe
 
 import (
 	"crypto/tls"
+	"io"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,4 +133,46 @@ func TestGRPCOverTLS(t *testing.T) {
 		c := tlsOn(func(c *config.Check) { c.TLS.ServerName = "other.test" })
 		wantResult(t, probeTimed(t, GRPC, serve(valid), c), false, model.ReasonTLS)
 	})
+}
+
+// rawServer hands every connection to serve, which owns it.
+func rawServer(t *testing.T, serve func(net.Conn)) Target {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() { serve(conn) })
+		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+	})
+	return targetOf(t, ln.Addr().String())
+}
+
+// A peer that accepts and closes at once is a reset, told by what the
+// connection saw, not by the words grpc-go puts in its Unavailable status.
+func TestGRPCCloseIsReset(t *testing.T) {
+	tg := rawServer(t, func(c net.Conn) { c.Close() })
+	wantResult(t, probeTimed(t, GRPC, tg, grpcCheck("")), false, model.ReasonReset)
+}
+
+// A peer that answers HTTP/1.1 to gRPC's HTTP/2 preface speaks, but not
+// gRPC: a protocol failure.
+func TestGRPCToAnHTTP1ServerIsProtocol(t *testing.T) {
+	tg := rawServer(t, func(c net.Conn) {
+		defer c.Close()
+		io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+		io.Copy(io.Discard, c) // until the probe gives up and closes
+	})
+	wantResult(t, probeTimed(t, GRPC, tg, grpcCheck("")), false, model.ReasonProtocol)
 }

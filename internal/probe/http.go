@@ -48,7 +48,7 @@ func HTTP(ctx context.Context, t Target, c config.Check) model.Result {
 	var peerCerts []*x509.Certificate
 	if c.Type == config.CheckHTTPS {
 		tc := tls.Client(conn, tlsConfig(serverName(t, c), c))
-		if err := tc.HandshakeContext(ctx); err != nil {
+		if err := handshakeFailed(tc.HandshakeContext(ctx)); err != nil {
 			res := failedErr(start, err, c)
 			addFailedCertInfo(&res, err)
 			return res
