@@ -75,7 +75,7 @@ func (v serviceView) service(svc config.Service) wire.Service {
 }
 
 func (v serviceView) endpoint(e config.Endpoint, window time.Duration) wire.Endpoint {
-	verdict := v.st.Verdicts[e.Name]
+	verdict, _ := v.st.Verdicts.Get(e.Name)
 	out := wire.Endpoint{Name: e.Name, Location: e.Location, Addresses: e.Addresses, Priority: e.Priority,
 		Drained: e.Drained, Health: v.st.Health(e.Name, v.now).String(), Verdict: verdict.Health.String(),
 		Since: verdict.Since, Votes: wire.Votes{Up: verdict.UpVotes, Down: verdict.DownVotes, Voters: verdict.Voters},
@@ -125,7 +125,7 @@ func merge(st *state.State, obs map[string]map[string]model.Observation) map[str
 		}
 		out[endpoint][e.Vantage] = e
 	}
-	for _, v := range st.Verdicts {
+	for _, v := range st.Verdicts.All() {
 		for _, e := range v.Evidence {
 			put(v.Endpoint, evidenceOf(e.Vantage, e.Location, e.State, e.Last, e.At))
 		}

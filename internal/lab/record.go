@@ -23,7 +23,7 @@ type record struct {
 func (tl *timeline) startRecord() {
 	tl.atStart = map[string]string{}
 	if n := tl.lab.anyUp(); n != nil {
-		for name, v := range n.node.State().Verdicts {
+		for name, v := range n.node.State().Verdicts.All() {
 			if v.Health != model.Unknown {
 				tl.atStart[name] = v.Health.String()
 			}

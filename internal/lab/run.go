@@ -160,7 +160,7 @@ func (tl *timeline) poll(ctx context.Context, service string) {
 		}
 		tl.watchLeader()
 		if n := tl.lab.anyUp(); n != nil {
-			for name, v := range n.node.State().Verdicts {
+			for name, v := range n.node.State().Verdicts.All() {
 				if last[name] != v.Health && v.Health != model.Unknown && !v.Since.Before(tl.start) {
 					tl.addVerdict(measure.VerdictEvent{At: v.Since.Sub(tl.start).Seconds(), Endpoint: name, Health: v.Health.String()})
 				}
@@ -283,8 +283,8 @@ func (l *Lab) unhealthy(service, want string) string {
 			return n.Name + " has no configuration yet"
 		}
 		for _, r := range l.Regions {
-			if h := st.Verdicts[r.Endpoint].Health; h != model.Up {
-				return fmt.Sprintf("%s sees %s as %s", n.Name, r.Endpoint, h)
+			if v, _ := st.Verdicts.Get(r.Endpoint); v.Health != model.Up {
+				return fmt.Sprintf("%s sees %s as %s", n.Name, r.Endpoint, v.Health)
 			}
 		}
 		if a := ask(context.Background(), n.DNSAddr(), service); a.Kind != shiftwatch.Answered ||

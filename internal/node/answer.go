@@ -145,12 +145,16 @@ func (n *Node) logModeChanges(before, after []model.Answer) {
 func (n *Node) recordVerdicts(before, after *state.State, cfg *config.Config) {
 	for _, svc := range cfg.Services {
 		for _, e := range svc.Endpoints {
-			v := after.Verdicts[e.Name]
-			changed := before != nil && before.Verdicts[e.Name].Health != v.Health
+			v, _ := after.Verdicts.Get(e.Name)
+			var was model.Verdict
+			if before != nil {
+				was, _ = before.Verdicts.Get(e.Name)
+			}
+			changed := before != nil && was.Health != v.Health
 			n.metrics.Verdict(svc.Name, e.Name, e.Location, v.Health, changed)
 			if changed {
 				n.log.Info("verdict changed", "endpoint", e.Name, "service", svc.Name,
-					"from", before.Verdicts[e.Name].Health.String(), "to", v.Health.String(),
+					"from", was.Health.String(), "to", v.Health.String(),
 					"up_votes", v.UpVotes, "down_votes", v.DownVotes, "voters", v.Voters, "evidence", evidenceSummary(v))
 			}
 		}

@@ -83,7 +83,7 @@ func (n *Node) lead(d *decider, now time.Time) *decider {
 		n.propose(state.Command{Kind: state.SetVerdicts, At: now, Who: n.local.Node.Name, Verdicts: changes}, func() {
 			// Not committed: forget the change so the next tick proposes it again.
 			for _, v := range changes {
-				if old, ok := st.Verdicts[v.Endpoint]; ok {
+				if old, ok := st.Verdicts.Get(v.Endpoint); ok {
 					_ = d.engine.Restore(v.Endpoint, old.Health, old.Since)
 				} else {
 					_ = d.engine.Restore(v.Endpoint, model.Unknown, time.Time{})
@@ -119,7 +119,7 @@ func (n *Node) ensureDecider(d *decider, st *state.State) *decider {
 		n.log.Error("cannot build the health engine", "err", err)
 		return nil
 	}
-	for name, v := range st.Verdicts {
+	for name, v := range st.Verdicts.All() {
 		_ = engine.Restore(name, v.Health, v.Since) // the agreed verdicts, not this node's memory of them
 	}
 	n.log.Info("deciding as leader", "vantages", len(vantages), "endpoints", len(endpointSpecs(cfg)))

@@ -103,10 +103,14 @@ func (s *State) setConfig(index uint64, cmd *Command) error {
 	}
 	s.Config = &AppliedConfig{Version: current + 1, Hash: cmd.ConfigHash, Shared: *cmd.Config, At: cmd.At, Who: cmd.Who}
 	kept := s.endpointNames()
-	for name := range s.Verdicts { // ranges over the map as it was; deletes from the writable one
+	var dropped []string
+	for name := range s.Verdicts.All() {
 		if !kept[name] {
-			delete(s.verdicts(), name)
+			dropped = append(dropped, name)
 		}
+	}
+	for _, name := range dropped {
+		s.Verdicts.delete(name)
 	}
 	for name := range s.Overrides {
 		if !kept[name] {
@@ -127,11 +131,11 @@ func (s *State) setVerdicts(index uint64, cmd *Command) {
 		if !known[v.Endpoint] {
 			continue
 		}
-		before := s.Verdicts[v.Endpoint].Health
-		s.verdicts()[v.Endpoint] = v
-		if before != v.Health {
+		before, _ := s.Verdicts.Get(v.Endpoint)
+		s.Verdicts.set(v.Endpoint, v)
+		if before.Health != v.Health {
 			s.event(index, cmd, "verdict", v.Endpoint, fmt.Sprintf("%s → %s (%d up, %d down of %d voting)",
-				before, v.Health, v.UpVotes, v.DownVotes, v.Voters)+evidenceText(v))
+				before.Health, v.Health, v.UpVotes, v.DownVotes, v.Voters)+evidenceText(v))
 		}
 	}
 }

@@ -84,13 +84,14 @@ func TestPublishedStateKeepsItsEvidence(t *testing.T) {
 	apply(1, setConfig(0, "h", "use1", "usw2"))
 	apply(2, Command{Kind: SetVerdicts, At: t0, Verdicts: []model.Verdict{fiveVantageVerdict("use1", model.Up)}})
 	held := m.Current()
-	before := fmt.Sprint(held.Verdicts["use1"].Evidence)
+	evidence := func() string { v, _ := held.Verdicts.Get("use1"); return fmt.Sprint(v.Evidence) }
+	before := evidence()
 	apply(3, Command{Kind: SetVerdicts, At: t0, Verdicts: []model.Verdict{fiveVantageVerdict("use1", model.Down)}})
 	apply(4, setConfig(time.Minute, "h2", "usw2")) // drops use1's verdict
-	if after := fmt.Sprint(held.Verdicts["use1"].Evidence); after != before {
+	if after := evidence(); after != before {
 		t.Errorf("a held state's evidence changed under it:\nbefore %s\nafter  %s", before, after)
 	}
-	if _, ok := m.Current().Verdicts["use1"]; ok {
+	if _, ok := m.Current().Verdicts.Get("use1"); ok {
 		t.Errorf("use1's verdict outlived the configuration that dropped it")
 	}
 }

@@ -38,14 +38,15 @@ func applyEach(t fataler, m *Machine, first uint64, cmds []Command) {
 
 // sameState reports whether a and b hold the same state, compared deeply,
 // leaving out what is derived (the endpoint-name cache) or bookkeeping
-// (which maps are shared with an older State).
+// (which maps are shared with an older State); verdicts are compared by
+// what they hold, not by how their shards are laid out.
 func sameState(a, b *State) bool {
 	strip := func(s *State) State {
 		c := *s
-		c.names, c.namesOf, c.shared = nil, 0, sharedMaps{}
+		c.names, c.namesOf, c.shared, c.Verdicts = nil, 0, sharedMaps{}, Verdicts{}
 		return c
 	}
-	return reflect.DeepEqual(strip(a), strip(b))
+	return reflect.DeepEqual(strip(a), strip(b)) && reflect.DeepEqual(plain(a.Verdicts), plain(b.Verdicts))
 }
 
 // TestPublishedStateNeverChanges: a reader keeps every State the machine
@@ -90,9 +91,9 @@ func TestPublishedStateNeverChanges(t *testing.T) {
 				i, s.Index, frozen[i], got)
 		}
 	}
-	if last := m.Current(); len(last.Events) != MaxEvents || len(last.Verdicts) != 1 || len(last.Overrides) != 0 || len(last.Members) != 0 {
+	if last := m.Current(); len(last.Events) != MaxEvents || last.Verdicts.Len() != 1 || len(last.Overrides) != 0 || len(last.Members) != 0 {
 		t.Errorf("the commands did not reach the state: %d events, verdicts %v, overrides %v, members %v",
-			len(last.Events), last.Verdicts, last.Overrides, last.Members)
+			len(last.Events), plain(last.Verdicts), last.Overrides, last.Members)
 	}
 }
 
@@ -178,7 +179,7 @@ func TestReadersDoNotRaceApply(t *testing.T) {
 				}
 				s := m.Current()
 				now := t0.Add(time.Hour)
-				for name := range s.Verdicts {
+				for name := range s.Verdicts.All() {
 					_ = s.Health(name, now)
 				}
 				_ = s.Services(now)
@@ -263,9 +264,9 @@ func TestSnapshotRestoresLargeState(t *testing.T) {
 	got := restored.Current()
 	if !sameState(got, want) {
 		t.Fatalf("restored state (index %d, %d verdicts, %d events) differs from the captured one (index %d, %d verdicts, %d events)",
-			got.Index, len(got.Verdicts), len(got.Events), want.Index, len(want.Verdicts), len(want.Events))
+			got.Index, got.Verdicts.Len(), len(got.Events), want.Index, want.Verdicts.Len(), len(want.Events))
 	}
-	if len(got.Verdicts) != 10000 || len(got.Events) != MaxEvents || len(got.Overrides) != 1 {
-		t.Errorf("restored %d verdicts, %d events, %d overrides; want 10000, %d, 1", len(got.Verdicts), len(got.Events), len(got.Overrides), MaxEvents)
+	if got.Verdicts.Len() != 10000 || len(got.Events) != MaxEvents || len(got.Overrides) != 1 {
+		t.Errorf("restored %d verdicts, %d events, %d overrides; want 10000, %d, 1", got.Verdicts.Len(), len(got.Events), len(got.Overrides), MaxEvents)
 	}
 }

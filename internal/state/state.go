@@ -21,11 +21,11 @@ const MaxEvents = 1000
 
 // State is everything the cluster agrees on.
 type State struct {
-	Config    *AppliedConfig           `json:"config,omitempty"`
-	Verdicts  map[string]model.Verdict `json:"verdicts"`
-	Overrides map[string]Override      `json:"overrides"`
-	Members   map[string]Member        `json:"members"`
-	Events    []Event                  `json:"events"`
+	Config    *AppliedConfig      `json:"config,omitempty"`
+	Verdicts  Verdicts            `json:"verdicts"`
+	Overrides map[string]Override `json:"overrides"`
+	Members   map[string]Member   `json:"members"`
+	Events    []Event             `json:"events"`
 	// NextEvent is the sequence number the next event gets.
 	NextEvent uint64 `json:"next_event"`
 	// Index is the Raft index of the last command applied.
@@ -40,11 +40,12 @@ type State struct {
 	// derived from (derive), which readers may hold: Apply copies such a
 	// map before its first write (writable). The zero value shares
 	// nothing, so a State from New, Clone or a literal is written in place.
+	// Verdicts, the largest part, keeps track of what it shares itself.
 	shared sharedMaps
 }
 
 // sharedMaps says which of a State's maps belong to an older State too.
-type sharedMaps struct{ verdicts, overrides, members bool }
+type sharedMaps struct{ overrides, members bool }
 
 // AppliedConfig is the replicated configuration with its version.
 type AppliedConfig struct {
@@ -104,7 +105,6 @@ type Event struct {
 // New returns the empty state a cluster starts from.
 func New() *State {
 	return &State{
-		Verdicts:  map[string]model.Verdict{},
 		Overrides: map[string]Override{},
 		Members:   map[string]Member{},
 	}
@@ -115,13 +115,13 @@ func New() *State {
 // whole is shared rather than copied: the configuration's Shared part and
 // each verdict's evidence (a new verdict brings its own). Copying the
 // evidence of every verdict made one verdict change at 10,000 endpoints
-// cost 7 ms and 12 MB (BenchmarkApplyOneVerdict).
+// cost 7 ms and 12 MB (BenchmarkApplyOneVerdict, when Machine cloned).
 //
 // Machine does not clone: it derives each new State from the last
 // (derive). Clone is for those who apply commands to a State of their own.
 func (s *State) Clone() *State {
 	out := &State{
-		Verdicts:  maps.Clone(s.Verdicts),
+		Verdicts:  s.Verdicts.clone(),
 		Overrides: maps.Clone(s.Overrides),
 		Members:   maps.Clone(s.Members),
 		Events:    slices.Clone(s.Events),
@@ -137,7 +137,8 @@ func (s *State) Clone() *State {
 
 // derive returns the State that the next command is applied to: a shallow
 // copy of s that shares its maps until Apply writes one (writable copies
-// that map alone), and its history's array, which Apply only appends to
+// that map alone; Verdicts copies only the shard it writes), and its
+// history's array, which Apply only appends to
 // past the end s sees and drops from by reslicing, never writing what s
 // holds. So s stays as it was for its readers while the copy moves on, and
 // a command costs what it changes rather than the size of the state
@@ -149,7 +150,8 @@ func (s *State) Clone() *State {
 // Clone.
 func (s *State) derive() *State {
 	next := *s // the endpoint-name cache comes along: it is replaced, never edited
-	next.shared = sharedMaps{verdicts: true, overrides: true, members: true}
+	next.Verdicts = s.Verdicts.share()
+	next.shared = sharedMaps{overrides: true, members: true}
 	return &next
 }
 
@@ -164,10 +166,6 @@ func writable[V any](m *map[string]V, shared *bool) map[string]V {
 	}
 	*shared = false
 	return *m
-}
-
-func (s *State) verdicts() map[string]model.Verdict {
-	return writable(&s.Verdicts, &s.shared.verdicts)
 }
 
 func (s *State) overrides() map[string]Override {

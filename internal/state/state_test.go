@@ -100,11 +100,11 @@ func TestSameLogSameState(t *testing.T) {
 	if a.Config.Version != 2 || a.Config.Hash != "h2" {
 		t.Errorf("config version/hash = %d/%s, want 2/h2", a.Config.Version, a.Config.Hash)
 	}
-	if _, ok := a.Verdicts["usc1"]; ok {
+	if _, ok := a.Verdicts.Get("usc1"); ok {
 		t.Error("a verdict for an endpoint the config no longer has must be dropped")
 	}
-	if a.Verdicts["use1"].Health != model.Down || len(a.Overrides) != 0 || len(a.Members) != 0 {
-		t.Errorf("unexpected final state: verdicts %v overrides %v members %v", a.Verdicts, a.Overrides, a.Members)
+	if v, _ := a.Verdicts.Get("use1"); v.Health != model.Down || len(a.Overrides) != 0 || len(a.Members) != 0 {
+		t.Errorf("unexpected final state: verdicts %v overrides %v members %v", plain(a.Verdicts), a.Overrides, a.Members)
 	}
 	var kinds []string
 	for _, e := range a.Events {

@@ -19,7 +19,8 @@ func (s *State) Health(endpoint string, now time.Time) model.Health {
 			return model.Down
 		}
 	}
-	return s.Verdicts[endpoint].Health
+	v, _ := s.Verdicts.Get(endpoint)
+	return v.Health
 }
 
 // Services returns the configured services with drain overrides in force at

@@ -92,7 +92,7 @@ func mergeEvidence(st *state.State, obs map[string]map[string]model.Observation)
 		}
 		out[endpoint][vantage] = s
 	}
-	for _, v := range st.Verdicts {
+	for _, v := range st.Verdicts.All() {
 		for _, e := range v.Evidence {
 			put(v.Endpoint, e.Vantage, seen{at: e.At, result: e.Last, view: e.State, location: e.Location})
 		}
@@ -115,7 +115,7 @@ func vantagesOf(s snapshot) []vantageView {
 		out = append(out, vantageView{Name: name, Location: s.state.Members[name].Location.String(), Member: true})
 	}
 	extra := map[string]string{}
-	for _, v := range s.state.Verdicts {
+	for _, v := range s.state.Verdicts.All() {
 		for _, e := range v.Evidence {
 			if !known[e.Vantage] && e.Vantage != "" {
 				extra[e.Vantage] = e.Location.String()
@@ -184,7 +184,7 @@ func cellOf(now time.Time, staleAfter time.Duration, endpoint, vantage string, s
 func effectiveOf(s snapshot, e config.Endpoint) effectiveView {
 	h := s.state.Health(e.Name, s.now)
 	out := effectiveView{State: h.String(), Symbol: symbol(h)}
-	v, ok := s.state.Verdicts[e.Name]
+	v, ok := s.state.Verdicts.Get(e.Name)
 	if ok {
 		out.Votes = fmt.Sprintf("%d up · %d down of %d", v.UpVotes, v.DownVotes, v.Voters)
 		if !v.Since.IsZero() {
