@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/netip"
 	"slices"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 
 	"outlast/internal/audit"
 	"outlast/internal/config"
+	"outlast/internal/shiftwatch"
 )
 
 // liveDelegations looks up each zone's NS records, and their addresses,
@@ -36,14 +36,12 @@ func liveDelegations(ctx context.Context, resolver string, zones []config.Zone) 
 		var live audit.LiveDelegation
 		for _, name := range names {
 			ns := config.NameServer{Name: name}
-			addrs, err := query(resolver, name)
-			if err != nil {
-				live.Err = fmt.Sprintf("looking up %s: %v", name, err)
+			a := shiftwatch.Ask(ctx, resolver, shiftwatch.Query{Name: name, Types: []uint16{dns.TypeA, dns.TypeAAAA}, Recursive: true})
+			if a.Kind != shiftwatch.Answered { // NXDOMAIN, SERVFAIL, no reply: not an empty set
+				live.Err = fmt.Sprintf("looking up %s: %s: %v", name, resolver, a.Err)
 				break
 			}
-			for _, a := range addrs {
-				ns.Addresses = append(ns.Addresses, netip.MustParseAddr(a))
-			}
+			ns.Addresses = a.Addrs
 			live.NS = append(live.NS, ns)
 		}
 		out[z.Apex] = live

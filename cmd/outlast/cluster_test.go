@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 
 	"outlast/internal/backend"
 	"outlast/internal/lab"
+	"outlast/internal/shiftwatch"
 	"outlast/internal/wire"
 )
 
@@ -99,18 +101,33 @@ func (lab *clusterLab) drill(t *testing.T) {
 		servers = append(servers, n.dnsAddr)
 	}
 	out, err := exec.Command(lab.bin, "drill", "--config", lab.nodes[0].config, "--endpoint", "primary",
-		"--nameservers", strings.Join(servers, ","), "--timeout", "20s", "--token", readToken).CombinedOutput()
+		"--nameservers", strings.Join(servers, ","), "--timeout", "20s", "--token", adminToken).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "shift away took") || !strings.Contains(string(out), "traffic returned") {
 		t.Fatalf("outlast drill: %v\n%s", err, out)
 	}
 	t.Logf("outlast drill:\n%s", out)
 	lab.waitAllAnswer(lab.healthy, 15*time.Second)
-	// www.example.test has a single endpoint: forcing it down would leave the name with nothing.
-	out, err = exec.Command(lab.bin, "drill", "--config", lab.nodes[0].config, "--endpoint", "www1",
-		"--nameservers", strings.Join(servers, ","), "--token", readToken).CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "last healthy endpoint") {
-		t.Errorf("a drill of the only endpoint of a name must be refused, got %v:\n%s", err, out)
+	// With the secondary drained, the primary is the last endpoint of
+	// api.example.test that serves: forcing it down would leave the name
+	// with nothing healthy.
+	if out, err := lab.ops(lab.nodes[0], adminToken, "drain", "secondary", "--reason", "drill test: leave one endpoint"); err != nil {
+		t.Fatalf("outlast drain: %v\n%s", err, out)
 	}
+	defer func() {
+		if out, err := lab.ops(lab.nodes[0], adminToken, "undrain", "secondary", "--reason", "drill test over"); err != nil {
+			t.Errorf("outlast undrain: %v\n%s", err, out)
+		}
+	}()
+	refused := func(endpoint, want string) {
+		out, err := exec.Command(lab.bin, "drill", "--config", lab.nodes[0].config, "--endpoint", endpoint,
+			"--nameservers", strings.Join(servers, ","), "--token", adminToken).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), want) {
+			t.Errorf("a drill of %s must be refused with %q, got %v:\n%s", endpoint, want, err, out)
+		}
+	}
+	refused("primary", "last healthy endpoint")
+	// www1's check (tcp port 1) never passes: there is no traffic to shift.
+	refused("www1", "no traffic to shift away")
 }
 
 func newClusterLab(t *testing.T) *clusterLab {
@@ -204,14 +221,8 @@ func (lab *clusterLab) start(n *labNode) {
 func (lab *clusterLab) falseAlarm(t *testing.T) {
 	lab.primary.blackhole(lab.nodes[2].ip)
 	defer lab.primary.blackhole("")
-	deadline := time.Now().Add(clusterSwitchBound + 3*time.Second)
-	for time.Now().Before(deadline) {
-		for _, n := range lab.nodes {
-			if got := digAt(n.dnsAddr); got != clusterPrimary {
-				t.Fatalf("false failover: %s answered %q while only n3's probes were broken", n.name, got)
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
+	if moved := holdsAnswer(lab.nodes, clusterPrimary, clusterSwitchBound+3*time.Second); moved != "" {
+		t.Fatalf("false failover while only n3's probes were broken: %s", moved)
 	}
 	services, err := lab.client(lab.nodes[2]).Services(t.Context())
 	primary, _ := wire.EndpointNamed(services, "primary")
@@ -254,13 +265,13 @@ func (lab *clusterLab) leaderKilled(t *testing.T) {
 	next := lab.waitForLeader(survivors, 10*time.Second)
 	took := time.Since(killed)
 	time.Sleep(time.Second) // keep watching DNS a little after the election
-	failures, queries := watch.stop()
-	t.Logf("(b) %s killed; %s leads %s later; survivors answered %d queries meanwhile, %d failed", leader.name, next.name, took.Round(time.Millisecond), queries, len(failures))
+	polls, broken := watch.stop()
+	t.Logf("(b) %s killed; %s leads %s later; survivors were asked %d times meanwhile", leader.name, next.name, took.Round(time.Millisecond), polls)
 	if took > 5*time.Second {
 		t.Errorf("new leader after %s, want within 5 s", took)
 	}
-	if len(failures) > 0 {
-		t.Errorf("DNS stopped answering during the election: %v", failures)
+	if polls == 0 || broken != "" {
+		t.Errorf("DNS stopped answering during the election (%d polls): %s", polls, broken)
 	}
 
 	// (e) The killed node comes back with its data directory and catches up.
@@ -278,8 +289,8 @@ func (lab *clusterLab) leaderKilled(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if got := digAt(leader.dnsAddr); got != lab.healthy {
-		t.Errorf("restarted %s answers %q, want %s like the others", leader.name, got, lab.healthy)
+	if a, ok := answers(leader.dnsAddr, apiName, lab.healthy); !ok {
+		t.Errorf("restarted %s answers %s, want %s like the others", leader.name, a, lab.healthy)
 	}
 }
 
@@ -338,15 +349,7 @@ func (lab *clusterLab) followerReload(t *testing.T) {
 	// reload on one of them.
 	lab.appendToFiles(t, "www.example.test", "www1")
 	sighup(t, follower, "configuration reloaded")
-	deadline := time.Now().Add(10 * time.Second)
-	for _, n := range lab.nodes {
-		for digName(n.dnsAddr, "www.example.test.") != clusterSecondary {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s does not answer www.example.test 10 s after %s reloaded: %q", n.name, follower.name, digName(n.dnsAddr, "www.example.test."))
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
+	lab.waitAll("www.example.test", clusterSecondary, 10*time.Second)
 	hashes := map[string]bool{}
 	for _, n := range lab.nodes {
 		hashes[lab.status(n).Config.Hash] = true
@@ -385,8 +388,8 @@ func (lab *clusterLab) joinAndRemove(t *testing.T) {
 		}
 	}
 	waitMembers(n4, 4)
-	if got := digAt(n4.dnsAddr); got != lab.healthy {
-		t.Errorf("the joined node answers %q, want %s like the others", got, lab.healthy)
+	if a, ok := answers(n4.dnsAddr, apiName, lab.healthy); !ok {
+		t.Errorf("the joined node answers %s, want %s like the others", a, lab.healthy)
 	}
 	lab.run("cluster", "remove", "--config", lab.nodes[0].config, "n4")
 	waitMembers(lab.nodes[0], 3)
@@ -457,22 +460,30 @@ func (lab *clusterLab) waitForLeader(among []*labNode, limit time.Duration) *lab
 	return nil
 }
 
-// waitAllAnswer polls every node's DNS until all answer want; it returns how long that took.
+// waitAllAnswer waits until every node answers api.example.test with
+// want alone; it returns how long that took.
 func (lab *clusterLab) waitAllAnswer(want string, limit time.Duration) time.Duration {
-	start := time.Now()
-	var got []string
-	for time.Since(start) < limit {
-		got = got[:0]
-		for _, n := range lab.nodes {
-			got = append(got, digAt(n.dnsAddr))
-		}
-		if strings.Count(strings.Join(got, " "), want) == len(lab.nodes) && !strings.Contains(strings.Join(got, " "), ",") {
-			return time.Since(start)
-		}
-		time.Sleep(50 * time.Millisecond)
+	return lab.waitAll(apiName, want, limit)
+}
+
+// waitAll watches every node's DNS until each answers name with want alone
+// (shiftwatch's shift, from the call), then asks every node once more, in
+// one pass: the nodes all answer want at once, not merely each in its
+// turn. It returns when the last node shifted.
+func (lab *clusterLab) waitAll(name, want string, limit time.Duration) time.Duration {
+	r, err := shiftwatch.Watch(context.Background(), shiftwatch.Options{
+		Nameservers: dnsAddrs(lab.nodes), Query: shiftwatch.Query{Name: name},
+		Rule: shiftwatch.Rule{Want: shiftwatch.Exactly(netip.MustParseAddr(want))}, Interval: 50 * time.Millisecond, Deadline: limit,
+	})
+	if err != nil {
+		lab.t.Fatalf("the nameservers do not all answer %s with %s: %v", name, want, err)
 	}
-	lab.t.Fatalf("after %s the nameservers answer %q, want %s from all", limit, got, want)
-	return 0
+	for _, n := range lab.nodes {
+		if a, ok := answers(n.dnsAddr, name, want); !ok {
+			lab.t.Fatalf("%s answered %s with %s, then %s: the nodes do not answer it together", n.name, name, want, a)
+		}
+	}
+	return r.All
 }
 
 // status is n's GET /api/v1/status; the test fails when n does not answer.
@@ -517,58 +528,84 @@ func raftMembers(s *wire.Status) int {
 	return count
 }
 
-// digAt asks one nameserver for api.example.test A; it returns the addresses
-// joined with commas, or "error: ..." when it did not answer.
-func digAt(addr string) string { return digName(addr, "api.example.test.") }
+// apiName is the lab's service with a primary and a secondary.
+const apiName = "api.example.test"
 
-// digName is digAt for any name, through the drill's query.
-func digName(addr, name string) string {
-	addrs, err := query(addr, name)
-	switch {
-	case err != nil:
-		return "error: " + err.Error()
-	case len(addrs) == 0:
-		return "empty"
+func dnsAddrs(nodes []*labNode) []string {
+	var addrs []string
+	for _, n := range nodes {
+		addrs = append(addrs, n.dnsAddr)
 	}
-	return strings.Join(addrs, ",")
+	return addrs
 }
 
-// dnsWatch queries nameservers in a loop and records every failure.
+// answers asks one nameserver for name A once and reports whether it
+// answered want alone.
+func answers(addr, name, want string) (shiftwatch.Answer, bool) {
+	a := shiftwatch.Ask(context.Background(), addr, shiftwatch.Query{Name: name})
+	return a, a.Kind == shiftwatch.Answered && shiftwatch.Exactly(netip.MustParseAddr(want))(a.Addrs)
+}
+
+// holdsAnswer watches the nodes for d and says what, if anything, broke
+// the promise that every one of them answers api.example.test with want
+// alone at every poll ("" when they all kept it). Any other answer is the
+// shift it watches for; a poll without an answer breaks it too.
+func holdsAnswer(nodes []*labNode, want string, d time.Duration) string {
+	keep := shiftwatch.Exactly(netip.MustParseAddr(want))
+	r, _ := shiftwatch.Watch(context.Background(), shiftwatch.Options{
+		Nameservers: dnsAddrs(nodes), Query: shiftwatch.Query{Name: apiName},
+		Rule:     shiftwatch.Rule{Want: func(addrs []netip.Addr) bool { return !keep(addrs) }},
+		Interval: 100 * time.Millisecond, Deadline: d,
+	})
+	return brokenBy(r, nodes)
+}
+
+// brokenBy lists, per node, the polls of a watch that shifted (answered
+// what the rule watched for) or got no answer; "" when none did.
+func brokenBy(r shiftwatch.Report, nodes []*labNode) string {
+	var broken []string
+	for i, s := range r.Servers {
+		if s.Shifted {
+			broken = append(broken, fmt.Sprintf("%s answered otherwise %s after the start (latest: %s)", nodes[i].name, s.At.Round(time.Millisecond), s.Last))
+		}
+		if s.Failed() > 0 {
+			broken = append(broken, fmt.Sprintf("%s got no answer to %d of %d polls (%s)", nodes[i].name, s.Failed(), s.Polls, s.FailureText()))
+		}
+	}
+	return strings.Join(broken, "; ")
+}
+
+// dnsWatch asks nameservers for api.example.test until stopped and keeps
+// every poll that got no answer or an empty one: DNS must not stop.
 type dnsWatch struct {
-	cancel   context.CancelFunc
-	done     chan struct{}
-	mu       sync.Mutex
-	failures []string
-	queries  int
+	cancel context.CancelFunc
+	done   chan shiftwatch.Report
+	nodes  []*labNode
 }
 
 func startDNSWatch(nodes []*labNode) *dnsWatch {
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &dnsWatch{cancel: cancel, done: make(chan struct{})}
+	w := &dnsWatch{cancel: cancel, done: make(chan shiftwatch.Report, 1), nodes: nodes}
 	go func() {
-		defer close(w.done)
-		for ctx.Err() == nil {
-			for _, n := range nodes {
-				got := digAt(n.dnsAddr)
-				w.mu.Lock()
-				w.queries++
-				if strings.HasPrefix(got, "error") || strings.HasPrefix(got, "empty") {
-					w.failures = append(w.failures, n.name+": "+got)
-				}
-				w.mu.Unlock()
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		r, _ := shiftwatch.Watch(ctx, shiftwatch.Options{
+			Nameservers: dnsAddrs(nodes), Query: shiftwatch.Query{Name: apiName},
+			Rule:     shiftwatch.Rule{Want: func(addrs []netip.Addr) bool { return len(addrs) == 0 }},
+			Interval: 20 * time.Millisecond, Deadline: time.Hour, // until stopped
+		})
+		w.done <- r
 	}()
 	return w
 }
 
-func (w *dnsWatch) stop() ([]string, int) {
+// stop ends the watch; it returns how many polls were sent and which
+// nodes got no answer or an empty one ("" when none did).
+func (w *dnsWatch) stop() (polls int, broken string) {
 	w.cancel()
-	<-w.done
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.failures, w.queries
+	r := <-w.done
+	for _, s := range r.Servers {
+		polls += s.Polls
+	}
+	return polls, brokenBy(r, w.nodes)
 }
 
 // filteredBackend is the sample service with a switch that blackholes the

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -10,11 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/miekg/dns"
-
 	"outlast/internal/config"
 	"outlast/internal/drill"
-	"outlast/internal/shiftwatch"
 )
 
 const drillUsage = `usage: outlast drill --endpoint NAME --nameservers HOST:PORT,... [--addr ADDR | --config FILE] [--token TOKEN] [--ca FILE] [--timeout 60s]
@@ -96,20 +92,4 @@ func apiOfConfig(path, ca string) (addr, caFile string, err error) {
 		ca = cfg.Cluster.TLS.CAFile
 	}
 	return "https://" + net.JoinHostPort(host, port), ca, nil
-}
-
-// query asks a resolver or nameserver for name's A and AAAA addresses; an
-// answer that is not NOERROR is an error, not an empty set. The audit's
-// delegation lookup uses it (RD set: it asks a resolver).
-func query(server, name string) ([]string, error) {
-	a := shiftwatch.Ask(context.Background(), server,
-		shiftwatch.Query{Name: name, Types: []uint16{dns.TypeA, dns.TypeAAAA}, Recursive: true})
-	if a.Kind != shiftwatch.Answered {
-		return nil, fmt.Errorf("%s: %w", server, a.Err)
-	}
-	out := make([]string, len(a.Addrs))
-	for i, ip := range a.Addrs {
-		out[i] = ip.String()
-	}
-	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 
 	"outlast/internal/backend"
 	"outlast/internal/config"
+	"outlast/internal/shiftwatch"
 	"outlast/internal/wire"
 )
 
@@ -182,25 +184,33 @@ func startNodeWith(t *testing.T, cfg *config.Config, opts Options) *Node {
 	return n
 }
 
-// answer asks the node for api.example.test A and returns the addresses, joined.
-func answer(t *testing.T, n *Node) string {
-	t.Helper()
-	return query(t, n, "api.example.test.")
-}
-
-// waitForAnswer polls DNS every 50 ms until the answer is want, and returns how long that took.
+// waitForAnswer watches the node's DNS until api.example.test answers want
+// alone, and returns how long that took.
 func waitForAnswer(t *testing.T, n *Node, want string, limit time.Duration) time.Duration {
 	t.Helper()
-	start := time.Now()
-	var got string
-	for time.Since(start) < limit {
-		if got = answer(t, n); got == want {
-			return time.Since(start)
-		}
-		time.Sleep(50 * time.Millisecond)
+	return waitForQuery(t, n, "api.example.test.", want, limit)
+}
+
+// waitForQuery watches the node's DNS, every 20 ms, until name answers want
+// alone: shiftwatch's shift, timed from the call to the first poll that got
+// that answer.
+func waitForQuery(t *testing.T, n *Node, name, want string, limit time.Duration) time.Duration {
+	t.Helper()
+	r, err := shiftwatch.Watch(t.Context(), shiftwatch.Options{
+		Nameservers: []string{n.DNSAddr().String()}, Query: shiftwatch.Query{Name: name},
+		Rule: shiftwatch.Rule{Want: shiftwatch.Exactly(netip.MustParseAddr(want))}, Interval: 20 * time.Millisecond, Deadline: limit,
+	})
+	if err != nil {
+		t.Fatalf("the node does not answer %s with %s alone: %v", name, want, err)
 	}
-	t.Fatalf("after %s the answer is %q, want %q", limit, got, want)
-	return 0
+	return r.All
+}
+
+// answers asks the node for name A once and reports whether it answered
+// want alone.
+func answers(t *testing.T, n *Node, name, want string) (shiftwatch.Answer, bool) {
+	a := shiftwatch.Ask(t.Context(), n.DNSAddr().String(), shiftwatch.Query{Name: name})
+	return a, a.Kind == shiftwatch.Answered && shiftwatch.Exactly(netip.MustParseAddr(want))(a.Addrs)
 }
 
 // TestFailoverAndBack is the single-node promise: when the primary dies
