@@ -83,7 +83,7 @@ func apiOfConfig(path, ca string) (addr, caFile string, err error) {
 	}
 	ip, err := netip.ParseAddr(host)
 	switch {
-	case err == nil && ip.IsLoopback():
+	case err == nil && ip.IsLoopback() && cfg.HTTP.TLS != config.HTTPAlways:
 		return cfg.HTTP.Listen, ca, nil
 	case err == nil && ip.IsUnspecified(): // all addresses, loopback among them
 		host = "127.0.0.1"

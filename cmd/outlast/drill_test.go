@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"outlast/internal/errtest"
@@ -33,6 +36,17 @@ func TestDrillFindsTheNodesAPIInItsConfig(t *testing.T) {
 		{"../../examples/one-provider.yaml", "", "https://127.0.0.1:8443", "/etc/outlast/ca.pem"},
 		{"../../examples/one-provider.yaml", "/tmp/other-ca.pem", "https://127.0.0.1:8443", "/tmp/other-ca.pem"},
 	}
+	// A node that serves TLS on loopback too (http.tls: always).
+	example, err := os.ReadFile("../../examples/one-provider.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	always := filepath.Join(t.TempDir(), "always.yaml")
+	text := strings.Replace(string(example), "  listen: 0.0.0.0:8443\n", "  listen: 127.0.0.1:8443\n  tls: always\n", 1)
+	if err := os.WriteFile(always, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases, struct{ file, ca, addr, wantCA string }{always, "", "https://127.0.0.1:8443", "/etc/outlast/ca.pem"})
 	for _, c := range cases {
 		addr, ca, err := apiOfConfig(c.file, c.ca)
 		if err != nil || addr != c.addr || ca != c.wantCA {
@@ -41,7 +55,7 @@ func TestDrillFindsTheNodesAPIInItsConfig(t *testing.T) {
 	}
 	// A missing file stays fs.ErrNotExist, and the error tells the
 	// operator the way around it.
-	_, _, err := apiOfConfig("no-such.yaml", "")
+	_, _, err = apiOfConfig("no-such.yaml", "")
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a missing file: %v, want fs.ErrNotExist", err)
 	}

@@ -50,6 +50,7 @@ func applyDefaults(c *Config, hostname string) {
 	}
 	setDefault(&c.DNS.Listen, DefaultDNSListen)
 	setDefault(&c.HTTP.Listen, DefaultHTTPListen)
+	setDefault(&c.HTTP.TLS, HTTPAuto)
 	setDefault(&c.Health.StaleAfter, DefaultStaleAfter)
 	clusterDefaults(&c.Cluster, c.Node.Name, c.Node.Location)
 	for i := range c.Zones {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"outlast/internal/errtest"
 	"outlast/internal/model"
 )
 
@@ -223,5 +224,21 @@ func TestExamplesLoad(t *testing.T) {
 		if _, err := Load(f); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+}
+
+// TestHTTPTLS: http.tls is auto unless set; always needs the node
+// certificate of a cluster section; anything else is refused by name.
+func TestHTTPTLS(t *testing.T) {
+	cfg, err := Parse("c.yaml", []byte(base))
+	if err != nil || cfg.HTTP.TLS != HTTPAuto {
+		t.Fatalf("default http.tls = %q, %v; want auto", cfg.HTTP.TLS, err)
+	}
+	for value, want := range map[string]string{
+		"always": "http.tls: always serves the API with the node certificate; configure cluster",
+		"yes":    `http.tls: "yes": use auto (TLS off loopback) or always`,
+	} {
+		_, err := Parse("c.yaml", []byte(base+"http: {tls: "+value+"}\n"))
+		errtest.WantMessage(t, err, want)
 	}
 }

@@ -172,7 +172,21 @@ type HTTPListener struct {
 	// for any other name is refused, so a web page cannot reach the node
 	// through a name its attacker controls (DNS rebinding).
 	AllowedHosts []string `yaml:"allowed_hosts"`
+	// TLS says when the listener serves HTTPS with the node certificate:
+	// HTTPAuto (the default) off loopback only, where tokens cross a
+	// network; HTTPAlways on loopback too (behind a local proxy that
+	// passes TLS through, or to test what remote operators get).
+	TLS HTTPTLS `yaml:"tls"`
 }
+
+// HTTPTLS is when the HTTP listener serves TLS.
+type HTTPTLS string
+
+// The values of http.tls.
+const (
+	HTTPAuto   HTTPTLS = "auto"
+	HTTPAlways HTTPTLS = "always"
+)
 
 // HealthPolicy tunes the health engine.
 type HealthPolicy struct {

@@ -37,6 +37,15 @@ func validate(c *Config, skip func(path string) bool) problemList {
 		v.add("http.listen", "%s is not loopback, so the API must be served over TLS with the node certificate; "+
 			"configure cluster (with its tls files) or listen on 127.0.0.1", c.HTTP.Listen)
 	}
+	switch c.HTTP.TLS {
+	case HTTPAuto:
+	case HTTPAlways:
+		if c.Cluster.Listen == "" {
+			v.add("http.tls", "always serves the API with the node certificate; configure cluster (with its tls files) or use auto")
+		}
+	default:
+		v.add("http.tls", "%q: use auto (TLS off loopback) or always", c.HTTP.TLS)
+	}
 	v.allowedHosts(c.HTTP.AllowedHosts)
 	v.cluster(c)
 	v.api(&c.API)

@@ -102,9 +102,9 @@ func startBackends(t *testing.T) (stopSecondary func()) {
 
 var checkPort int
 
-// startNode runs a one-node cluster. Its HTTP listener binds the wildcard
-// address: a node serves HTTP over TLS off loopback, and the test reaches it
-// on 127.0.0.1, which the node certificate names.
+// startNode runs a one-node cluster whose HTTP listener serves TLS on
+// loopback (http.tls: always), as a remote node's does, with the node
+// certificate, which names 127.0.0.1.
 func startNode(t *testing.T) (*node.Node, *wire.Client) {
 	t.Helper()
 	dir := t.TempDir()
@@ -126,7 +126,7 @@ func startNode(t *testing.T) (*node.Node, *wire.Client) {
 	text := fmt.Sprintf(`
 node: {name: local, location: local/lab}
 dns: {listen: "127.0.0.1:0"}
-http: {listen: "0.0.0.0:0"}
+http: {listen: "127.0.0.1:0", tls: always}
 api:
   tokens: [{name: drill-test, scope: admin, sha256: %s}]
 cluster:

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"outlast/internal/cluster"
+	"outlast/internal/config"
 	"outlast/internal/conncap"
 	"outlast/internal/httpguard"
 	"outlast/internal/metrics"
@@ -78,7 +79,8 @@ func (n *Node) loadCertificates() error {
 }
 
 // httpListener binds the HTTP listener: plain on loopback, TLS with the
-// node certificate anywhere else (it carries API tokens). Under the TLS,
+// node certificate anywhere else (it carries API tokens), or everywhere
+// with http.tls: always. Under the TLS,
 // connections are capped per client and in all (conncap, through
 // httpguard), so no client can take the file descriptors the probes need.
 func (n *Node) httpListener() (net.Listener, *conncap.Listener, error) {
@@ -87,10 +89,10 @@ func (n *Node) httpListener() (net.Listener, *conncap.Listener, error) {
 		return nil, nil, fmt.Errorf("node: http: %w", err)
 	}
 	addr, err := netip.ParseAddrPort(n.local.HTTP.Listen)
-	plain := err != nil || addr.Addr().IsLoopback()
+	plain := (err != nil || addr.Addr().IsLoopback()) && n.local.HTTP.TLS != config.HTTPAlways
 	if !plain && n.certs == nil {
 		raw.Close()
-		return nil, nil, fmt.Errorf("node: http: %s is not loopback, so it must be served over TLS, and there is no node certificate (cluster.tls)", n.local.HTTP.Listen)
+		return nil, nil, fmt.Errorf("node: http: %s must be served over TLS (off loopback, or http.tls: always), and there is no node certificate (cluster.tls)", n.local.HTTP.Listen)
 	}
 	capped := httpguard.NewListener(raw, httpguard.Limits{}, httpguard.Options{Plain: plain})
 	if plain {
