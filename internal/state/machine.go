@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -65,15 +66,59 @@ func (m *Machine) Snapshot() (io.WriterTo, error) {
 type snapshot struct{ s *State }
 
 // WriteTo writes the State as JSON, the format Restore reads (and every
-// snapshot already on disk holds: testdata/snapshot-v1.json).
+// snapshot already on disk holds: testdata/snapshot-v1.json). The verdicts,
+// most of it, are streamed in the place encoding/json gives them (after the
+// config, which is left out of the rest so that the verdicts come first);
+// a whole Marshal would check and copy their megabytes once more.
 func (s snapshot) WriteTo(w io.Writer) (int64, error) {
-	data, err := json.Marshal(s.s)
+	cw := &countingWriter{w: w}
+	rest := *s.s
+	rest.Config, rest.Verdicts = nil, Verdicts{}
+	tail, err := json.Marshal(&rest)
 	if err != nil {
 		return 0, fmt.Errorf("state: snapshot: %w", err)
 	}
-	n, err := w.Write(data)
-	return int64(n), err
+	const empty = `{"verdicts":{}`
+	if !bytes.HasPrefix(tail, []byte(empty)) {
+		return 0, fmt.Errorf("state: snapshot: the State's JSON no longer starts with its verdicts")
+	}
+	cw.WriteString(`{`)
+	if s.s.Config != nil {
+		config, err := json.Marshal(s.s.Config)
+		if err != nil {
+			return 0, fmt.Errorf("state: snapshot: %w", err)
+		}
+		cw.WriteString(`"config":`)
+		cw.Write(config)
+		cw.WriteString(`,`)
+	}
+	cw.WriteString(`"verdicts":`)
+	if err := s.s.Verdicts.writeJSON(cw); err != nil {
+		return cw.n, fmt.Errorf("state: snapshot: %w", err)
+	}
+	cw.Write(tail[len(empty):])
+	return cw.n, cw.err
 }
+
+// countingWriter counts what it wrote and keeps the first error, after
+// which it writes nothing.
+type countingWriter struct {
+	w   io.Writer
+	n   int64
+	err error
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	c.err = err
+	return n, err
+}
+
+func (c *countingWriter) WriteString(s string) { c.Write([]byte(s)) }
 
 // Restore replaces the state with a snapshot's.
 func (m *Machine) Restore(data []byte) error {

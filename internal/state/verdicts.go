@@ -1,8 +1,10 @@
 package state
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
 	"iter"
 	"maps"
 	"slices"
@@ -75,34 +77,42 @@ func (v Verdicts) All() iter.Seq2[string, model.Verdict] {
 
 // MarshalJSON writes the flat object a map[string]model.Verdict gives, keys
 // sorted, so snapshots keep the bytes they had before Verdicts was sharded.
-// One Encoder writes every key and value: its newlines are dropped when
-// encoding/json compacts what MarshalJSON returns.
 func (v Verdicts) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	if err := v.writeJSON(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// writeJSON streams what MarshalJSON returns to w: a snapshot's writer
+// takes the verdicts, most of a State, without holding them twice.
+func (v Verdicts) writeJSON(w io.Writer) error {
 	names := make([]string, 0, v.n)
 	for name := range v.All() {
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	buf.WriteByte('{')
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteByte('{')
 	for i, name := range names {
 		if i > 0 {
-			buf.WriteByte(',')
+			bw.WriteByte(',')
 		}
-		if err := enc.Encode(name); err != nil {
-			return nil, err
+		key, err := json.Marshal(name)
+		if err != nil {
+			return err
 		}
-		buf.WriteByte(':')
-		if err := enc.Encode(v.shards[shardOf(name)][name]); err != nil {
-			return nil, err
+		value, err := json.Marshal(v.shards[shardOf(name)][name])
+		if err != nil {
+			return err
 		}
-		if i == 0 { // verdicts are alike in size: grow once rather than double a 10 MB buffer
-			buf.Grow(buf.Len() * (len(names) + 1))
-		}
+		bw.Write(key)
+		bw.WriteByte(':')
+		bw.Write(value)
 	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	bw.WriteByte('}')
+	return bw.Flush()
 }
 
 // UnmarshalJSON reads the flat object MarshalJSON writes (null is empty). It
