@@ -235,6 +235,11 @@ func TestPropertyDeterministic(t *testing.T) {
 		if a, b := marshal(t, whole), marshal(t, resumed.Current()); !bytes.Equal(a, b) {
 			t.Fatalf("state after a snapshot at %d differs:\n%s\n%s", cut, a, b)
 		}
+		// The snapshot's streamed bytes are what encoding/json writes for
+		// the State, with a config or without one.
+		if a, b := persist(t, first), marshal(t, first.Current()); !bytes.Equal(a, b) {
+			t.Fatalf("a snapshot's bytes differ from the State's JSON:\n%s\n%s", a, b)
+		}
 	})
 }
 
