@@ -16,15 +16,8 @@ import (
 func BenchmarkApplyOneVerdict(b *testing.B) {
 	for _, n := range []int{100, 1000, 10000} {
 		b.Run(fmt.Sprintf("%d endpoints", n), func(b *testing.B) {
-			names := make([]string, n)
-			all := make([]model.Verdict, n)
-			for i := range names {
-				names[i] = fmt.Sprintf("ep%05d", i)
-				all[i] = fiveVantageVerdict(names[i], model.Up)
-			}
-			m := NewMachine(nil)
-			mustApply(b, m, 1, setConfig(0, "h", names...))
-			mustApply(b, m, 2, Command{Kind: SetVerdicts, At: t0, Who: "leader", Verdicts: all})
+			m, names := benchMachine(b, n)
+			next := m.Current().Index + 1
 			flip := []Command{
 				{Kind: SetVerdicts, At: t0, Who: "leader", Verdicts: []model.Verdict{fiveVantageVerdict(names[0], model.Down)}},
 				{Kind: SetVerdicts, At: t0, Who: "leader", Verdicts: []model.Verdict{fiveVantageVerdict(names[0], model.Up)}},
@@ -39,7 +32,7 @@ func BenchmarkApplyOneVerdict(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
-				if err := m.Apply(uint64(3+i), data[i%2]); err != nil {
+				if err := m.Apply(next+uint64(i), data[i%2]); err != nil {
 					b.Fatal(err)
 				}
 			}
