@@ -27,23 +27,8 @@ func benchProbe(b *testing.B, tg Target, c config.Check) {
 }
 
 func BenchmarkTCP(b *testing.B) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conn.Close()
-		}
-	}()
-	defer func() { ln.Close(); <-done }()
-	benchProbe(b, targetOf(b, ln.Addr().String()), check(config.CheckTCP))
+	tg := rawServer(b, func(c net.Conn) { c.Close() })
+	benchProbe(b, tg, check(config.CheckTCP))
 }
 
 func BenchmarkHTTP(b *testing.B) {

@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"io"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -133,30 +132,6 @@ func TestGRPCOverTLS(t *testing.T) {
 		c := tlsOn(func(c *config.Check) { c.TLS.ServerName = "other.test" })
 		wantResult(t, probeTimed(t, GRPC, serve(valid), c), false, model.ReasonTLS)
 	})
-}
-
-// rawServer hands every connection to serve, which owns it.
-func rawServer(t *testing.T, serve func(net.Conn)) Target {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { serve(conn) })
-		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	return targetOf(t, ln.Addr().String())
 }
 
 // A peer that accepts and closes at once is a reset, told by what the

@@ -17,30 +17,13 @@ import (
 // has arrived, then closes it: a peer that speaks something other than HTTP.
 func garbageServer(t *testing.T, reply string) Target {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			if _, err := http.ReadRequest(bufio.NewReader(conn)); err != nil {
-				t.Errorf("garbage server: reading the probe's request: %v", err)
-			}
-			io.WriteString(conn, reply)
-			conn.Close()
+	return rawServer(t, func(conn net.Conn) {
+		defer conn.Close()
+		if _, err := http.ReadRequest(bufio.NewReader(conn)); err != nil {
+			t.Errorf("garbage server: reading the probe's request: %v", err)
 		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
+		io.WriteString(conn, reply)
 	})
-	return targetOf(t, ln.Addr().String())
 }
 
 // A peer that answers with bytes that are not HTTP is a protocol failure,

@@ -228,3 +228,27 @@ func wantResult(t *testing.T, res model.Result, up bool, reason model.Reason) {
 		t.Errorf("failed result has no detail")
 	}
 }
+
+// rawServer hands every connection to serve, which owns it.
+func rawServer(t testing.TB, serve func(net.Conn)) Target {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() { serve(conn) })
+		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+	})
+	return targetOf(t, ln.Addr().String())
+}
