@@ -19,6 +19,15 @@ func TestKnotAgreesWithItself(t *testing.T) {
 		t.Fatal(r)
 	}
 	t.Logf("%d questions, each over %d transports: no difference", len(qs), len(Transports))
+
+	// The zone exercises TC: its apex TXT set does not fit 512 bytes.
+	r, err := exchange(a.Addr, Query{ExampleApex, dns.TypeTXT}, UDPNoEDNS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Truncated {
+		t.Errorf("the apex TXT over UDP without EDNS: flags %s, want TC set; make the set longer", flags(r))
+	}
 }
 
 // TestMutatedZoneIsReported holds that the harness can fail: a second Knot
