@@ -93,7 +93,8 @@ func zoneDefaults(z *Zone) {
 		s.MName = z.NS[0].Name
 	}
 	s.MName = canonicalName(s.MName)
-	if s.RName == "" && z.Apex != "" {
+	// A zone with records may take rname from its SOA record (internal/zone).
+	if s.RName == "" && z.Apex != "" && !z.HasRecords() {
 		s.RName = "hostmaster." + z.Apex
 	}
 	s.RName = canonicalName(s.RName)

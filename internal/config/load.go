@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 
@@ -68,14 +69,24 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return Parse(path, data)
+	return parse(path, data, zoneFileReader(filepath.Dir(path)))
 }
 
 // Parse is Load for configuration text already in memory; file names it in
 // errors. The text may come from anyone who can reach the API, so Parse
 // bounds it (MaxFileSize, MaxExpandedNodes, MaxExpandedBytes, MaxProblems)
 // before it allocates what each limit protects.
+//
+// Parse reads no zone file: a zone naming one (zones[].file) is a problem,
+// since the text may come from a remote caller, for whom the node must not
+// read its own disk. Such a configuration carries its records inline
+// (zones[].records), or is loaded from a file with Load.
 func Parse(file string, data []byte) (*Config, error) {
+	return parse(file, data, nil)
+}
+
+// parse is Parse with zone files read by read, or refused when read is nil.
+func parse(file string, data []byte, read zoneReader) (*Config, error) {
 	doc, problem := parseYAML(data)
 	if problem != nil {
 		return nil, &Error{File: file, Problems: []Problem{*problem}}
@@ -83,6 +94,10 @@ func Parse(file string, data []byte) (*Config, error) {
 	d := &decoder{failed: map[string]bool{}}
 	var cfg Config
 	d.decode(doc, reflect.ValueOf(&cfg).Elem(), "")
+	for _, p := range readZoneFiles(&cfg, read).listed {
+		p.Pos = positionOf(doc, p.Path)
+		d.problems.add(func() Problem { return p })
+	}
 	hostname, _ := os.Hostname()
 	applyDefaults(&cfg, hostname)
 	problems := d.problems.listed
@@ -97,6 +112,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		listed, omitted := truncated(problems, d.problems.omitted+vp.omitted)
 		return nil, &Error{File: file, Problems: listed, Omitted: omitted}
 	}
+	cfg.Source = file
 	cfg.Hash = cfg.Shared().Hash()
 	return &cfg, nil
 }

@@ -30,6 +30,10 @@ type Config struct {
 	// Services are the names outlast steers. Each must sit inside one of the zones.
 	Services []Service `yaml:"services"`
 
+	// Source is the file name Load or Parse was given, for errors found
+	// after loading (such as internal/zone's checks of the records).
+	Source string `yaml:"-"`
+
 	// Hash identifies the replicated part (Shared().Hash()), so operators
 	// can tell which configuration a node or cluster runs.
 	Hash string `yaml:"-"`
@@ -201,9 +205,27 @@ type Zone struct {
 	Apex string `yaml:"apex"`
 	// SOA holds the zone's start-of-authority fields.
 	SOA SOA `yaml:"soa"`
-	// NS lists the zone's nameservers. At least one is required.
+	// NS lists the zone's nameservers. At least one is required, here or
+	// as the apex NS records of File or Records (then they fill this list;
+	// when both are given they must agree).
 	NS []NameServer `yaml:"ns"`
+	// Records are ordinary records the zone serves besides its services,
+	// one RFC 1035 master-file line each, names relative to the apex
+	// ("@ 300 IN MX 10 mail", "www 300 IN A 192.0.2.1") (default: none).
+	Records []string `yaml:"records"`
+	// File is an RFC 1035 master file of records the zone serves, relative
+	// to the directory of the configuration file (default: none).
+	File string `yaml:"file"`
+	// FileText is the content of File, read by Load (at most
+	// MaxZoneFileSize bytes). The replicated configuration (Shared) carries
+	// the text, not only the path: every node serves the same version of
+	// the zone, whatever its own disk holds, and the configuration's hash
+	// changes when the file does.
+	FileText string `yaml:"-"`
 }
+
+// HasRecords reports whether the zone serves static records, inline or from a file.
+func (z *Zone) HasRecords() bool { return len(z.Records) > 0 || z.File != "" }
 
 // SOA holds a zone's start-of-authority record fields.
 type SOA struct {

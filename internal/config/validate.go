@@ -185,7 +185,10 @@ func (v *validator) zone(path string, z *Zone) {
 		return
 	}
 	v.name(path+".apex", z.Apex)
-	if len(z.NS) == 0 {
+	// A zone with records may take its nameservers (and SOA names) from
+	// their apex NS and SOA; internal/zone fills them in and says when
+	// neither place has any.
+	if len(z.NS) == 0 && !z.HasRecords() {
 		v.add(path+".ns", "at least one nameserver is required for the zone's NS records")
 	}
 	for i, ns := range z.NS {
@@ -199,7 +202,9 @@ func (v *validator) zone(path string, z *Zone) {
 			v.add(p+".addresses", "nameserver %s is inside zone %s, so it needs glue addresses", ns.Name, z.Apex)
 		}
 	}
-	v.name(path+".soa.rname", z.SOA.RName)
+	if z.SOA.RName != "" || !z.HasRecords() {
+		v.name(path+".soa.rname", z.SOA.RName)
+	}
 	v.seconds(path+".soa.refresh", z.SOA.Refresh)
 	v.seconds(path+".soa.retry", z.SOA.Retry)
 	v.seconds(path+".soa.expire", z.SOA.Expire)
@@ -208,8 +213,10 @@ func (v *validator) zone(path string, z *Zone) {
 }
 
 func (v *validator) services(c *Config) {
-	if len(c.Services) == 0 {
-		v.add("services", "at least one service is required: a name for outlast to steer")
+	// A configuration of static zones only (a migrated zone before its
+	// first service) is valid: it serves what its records say.
+	if len(c.Services) == 0 && !anyRecords(c.Zones) {
+		v.add("services", "at least one service is required: a name for outlast to steer (or records in a zone to serve)")
 	}
 	seen := map[string]int{}
 	endpoints := map[string]string{}
@@ -384,4 +391,13 @@ func apexList(zones []Zone) string {
 		names = append(names, fmt.Sprintf("and %d more", len(zones)-most))
 	}
 	return "zones: " + strings.Join(names, ", ")
+}
+
+func anyRecords(zones []Zone) bool {
+	for i := range zones {
+		if zones[i].HasRecords() {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,187 @@
+package zone
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/miekg/dns"
+
+	"outlast/internal/config"
+)
+
+// entry is one parsed record and where it was written, for messages.
+type entry struct {
+	rr    dns.RR
+	where string // "FILE:LINE" or "zones[i].records[j]"
+}
+
+// parsed is a zone's records as written, with the apex SOA and NS apart.
+type parsed struct {
+	apex    string // canonical: lower case, trailing dot
+	entries []entry
+	soa     *entry  // the file's apex SOA, if any
+	ns      []entry // the apex NS set of the file and inline records
+
+	// Filled by Check: delegations (NS sets below the apex) and CNAMEs,
+	// by lower-cased name, each the first written.
+	cuts, cnames map[string]entry
+}
+
+// served is what Records returns: everything but the apex SOA and NS.
+func (p *parsed) served() []dns.RR {
+	out := make([]dns.RR, 0, len(p.entries))
+	for _, e := range p.entries {
+		out = append(out, e.rr)
+	}
+	return out
+}
+
+// parseZone parses z's file text and inline records. path names the zone
+// in errors ("zones[2]"); empty, its apex does ("zones[example.com]").
+func parseZone(z config.Zone, path string) (*parsed, error) {
+	apex := strings.ToLower(dns.Fqdn(z.Apex))
+	if path == "" {
+		path = "zones[" + strings.TrimSuffix(apex, ".") + "]"
+	}
+	p := &parsed{apex: apex}
+	if z.File != "" {
+		if err := p.file(path+".file", z.File, z.FileText); err != nil {
+			return nil, err
+		}
+	}
+	for j, line := range z.Records {
+		if err := p.inline(fmt.Sprintf("%s.records[%d]", path, j), line); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// file parses a master file's text, origin the apex; name is its path.
+func (p *parsed) file(field, name, text string) error {
+	lines := &lineReader{text: text}
+	zp := dns.NewZoneParser(lines, p.apex, name)
+	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		if msg := p.add(rr, fmt.Sprintf("%s:%d", name, lines.entryLine)); msg != "" {
+			return &recordError{field, fmt.Sprintf("%s:%d: %s", name, lines.entryLine, msg)}
+		}
+	}
+	if err := zp.Err(); err != nil {
+		if lines.include > 0 {
+			return &recordError{field, fmt.Sprintf("%s:%d: $INCLUDE is not allowed: the file's text is replicated to every node, "+
+				"so it must hold its records itself; put the included file's records in its place", name, lines.include)}
+		}
+		return &recordError{field, parseError(name, err, true)}
+	}
+	return nil
+}
+
+// inline parses one line of zones[].records, which must hold one record.
+func (p *parsed) inline(field, line string) error {
+	if t := strings.TrimSpace(line); strings.HasPrefix(t, "$") {
+		return &recordError{field, fmt.Sprintf("%q: directives such as $ORIGIN or $TTL do not belong in records; "+
+			"write one record per line, relative to the apex", clip(t))}
+	}
+	zp := dns.NewZoneParser(strings.NewReader(line), p.apex, field)
+	rr, ok := zp.Next()
+	if !ok {
+		if err := zp.Err(); err != nil {
+			return &recordError{field, parseError(field, err, false)}
+		}
+		return &recordError{field, `holds no record; write one such as "www 300 IN A 192.0.2.1"`}
+	}
+	if _, more := zp.Next(); more || zp.Err() != nil {
+		return &recordError{field, "holds more than one record (or text after the record); write one record per line"}
+	}
+	if msg := p.add(rr, field); msg != "" {
+		return &recordError{field, msg}
+	}
+	return nil
+}
+
+// add files one record, or says why outlast cannot serve it.
+func (p *parsed) add(rr dns.RR, where string) string {
+	h := rr.Header()
+	if len(p.entries)+len(p.ns) >= MaxRecords {
+		return fmt.Sprintf("the zone holds more than %d records (zone.MaxRecords)", MaxRecords)
+	}
+	if h.Class != dns.ClassINET {
+		return fmt.Sprintf("%s has class %s; outlast serves class IN only", clip(h.Name), dns.Class(h.Class))
+	}
+	e := entry{rr: rr, where: where}
+	if strings.EqualFold(h.Name, p.apex) {
+		switch h.Rrtype {
+		case dns.TypeSOA:
+			if p.soa != nil {
+				return "a second SOA record at the apex (the first is at " + p.soa.where + ")"
+			}
+			p.soa = &e
+			return ""
+		case dns.TypeNS:
+			p.ns = append(p.ns, e)
+			return ""
+		}
+	}
+	p.entries = append(p.entries, e)
+	return ""
+}
+
+// recordError is a record that does not parse. Field is the configuration
+// field holding it ("zones[0].file", "zones[0].records[3]"); the message
+// of a file's record starts with FILE:LINE.
+type recordError struct {
+	field, msg string
+}
+
+func (e *recordError) Error() string {
+	if strings.HasSuffix(e.field, ".file") {
+		return e.msg
+	}
+	return e.field + ": " + e.msg
+}
+
+// parseError rewrites miekg/dns's `NAME: dns: MESSAGE: "TOKEN" at line: L:C`
+// as `NAME:L:C: MESSAGE: "TOKEN"` (withLine) or `MESSAGE: "TOKEN"`, the
+// form the rest of outlast's configuration errors take. Inline records
+// are one line each, so their position says nothing.
+func parseError(name string, err error, withLine bool) string {
+	msg := strings.TrimPrefix(err.Error(), name+": ")
+	msg = strings.TrimPrefix(msg, "dns: ")
+	loc := name
+	if i := strings.LastIndex(msg, " at line: "); i >= 0 {
+		line, col, _ := strings.Cut(msg[i+len(" at line: "):], ":")
+		msg = msg[:i]
+		if _, err := strconv.Atoi(line); err == nil {
+			loc += ":" + line
+			if _, err := strconv.Atoi(col); err == nil {
+				loc += ":" + col
+			}
+		}
+	}
+	msg = clipTo(msg, maxMessage)
+	if !withLine {
+		return msg
+	}
+	return loc + ": " + msg
+}
+
+// Messages quote what the user wrote only in part, so an error stays small
+// whatever the input (FuzzRecords holds it).
+const (
+	maxQuoted  = 256
+	maxMessage = 1024
+)
+
+func clip(s string) string { return clipTo(s, maxQuoted) }
+
+func clipTo(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && s[cut]&0xC0 == 0x80 { // never split a UTF-8 sequence
+		cut--
+	}
+	return s[:cut] + "…"
+}
