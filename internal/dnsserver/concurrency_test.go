@@ -20,8 +20,8 @@ func TestConcurrentQueriesWhileSwapping(t *testing.T) {
 	answersB := testAnswers()
 	answersB[0].Addrs = addrs("203.0.113.1")
 	snapA, twinA := testSnapshot(t), testSnapshot(t)
-	snapB, errB := NewSnapshot(testZones(), answersB)
-	twinB, errTwin := NewSnapshot(testZones(), answersB)
+	snapB, errB := NewSnapshot(testZones(), answersB, Static{})
+	twinB, errTwin := NewSnapshot(testZones(), answersB, Static{})
 	if errB != nil || errTwin != nil {
 		t.Fatal(errB, errTwin)
 	}

@@ -70,7 +70,7 @@ func manyV6(n int) []netip.Addr {
 
 func testSnapshot(t testing.TB) *Snapshot {
 	t.Helper()
-	snap, err := NewSnapshot(testZones(), testAnswers())
+	snap, err := NewSnapshot(testZones(), testAnswers(), Static{})
 	if err != nil {
 		t.Fatalf("NewSnapshot: %v", err)
 	}

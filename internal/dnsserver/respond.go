@@ -31,12 +31,20 @@ const (
 // reply is what a query resolves to, before it is written out. Its slices
 // belong to the snapshot and are only read.
 type reply struct {
-	rcode     int
-	aa        bool
+	rcode int
+	aa    bool
+	// chain is the CNAME chain that leads from the question name to the
+	// name answer and authority are owned by; empty for most answers.
+	chain     []wireRR
 	answer    []wireRR
 	rotate    int // index of the answer record written first
 	authority []wireRR
-	extra     []wireRR
+	// extra is additional data a reply must carry or be truncated for:
+	// glue for in-domain nameservers (RFC 9471).
+	extra []wireRR
+	// optional is additional data left out when it does not fit (RFC 1035
+	// 4.3.2 step 6: addresses of MX, SRV and NS targets, sibling glue).
+	optional []wireRR
 }
 
 // respond writes the response to r into out (which it may grow) and returns
@@ -101,19 +109,33 @@ func (s *Snapshot) lookup(qname []byte, qtype, qclass uint16) reply {
 	var buf [maxNameLen]byte
 	lower := buf[:len(qname)]
 	lowerASCII(lower, qname)
-	n := s.names[string(lower)]
-	if n == nil {
-		z := s.zoneFor(lower)
-		if z == nil {
-			return reply{rcode: dns.RcodeRefused}
-		}
-		return reply{rcode: dns.RcodeNameError, aa: true, authority: z.negSOA}
+	if n := s.names[string(lower)]; n != nil {
+		return n.answer(qtype)
 	}
-	return n.answer(qtype)
+	// The name does not exist: its closest existing ancestor says whether it
+	// lies below a delegation, in a zone (NXDOMAIN), or outside them all.
+	for p := parentOf(lower); p != nil; p = parentOf(p) {
+		if e := s.names[string(p)]; e != nil {
+			if e.cut != nil {
+				return e.cut.referral()
+			}
+			return reply{rcode: dns.RcodeNameError, aa: true, authority: e.zone.negSOA}
+		}
+	}
+	return reply{rcode: dns.RcodeRefused}
 }
 
+// answer answers a question for this existing name (RFC 1034 4.3.2).
 func (n *node) answer(qtype uint16) reply {
 	switch {
+	case qtype == dns.TypeAXFR || qtype == dns.TypeIXFR:
+		return reply{rcode: dns.RcodeRefused} // no zone transfers
+	case n.cut != nil:
+		return n.belowCut(qtype)
+	case n.cname != nil && (qtype == dns.TypeCNAME || qtype == dns.TypeANY):
+		return reply{aa: true, answer: n.cname.chain[:1]}
+	case n.cname != nil:
+		return n.cname.follow(qtype)
 	case qtype == dns.TypeA:
 		return n.addrs(n.a)
 	case qtype == dns.TypeAAAA:
@@ -124,10 +146,58 @@ func (n *node) answer(qtype uint16) reply {
 		return reply{aa: true, answer: n.zone.ns, extra: n.zone.glue}
 	case qtype == dns.TypeANY:
 		return n.any()
-	case qtype == dns.TypeAXFR || qtype == dns.TypeIXFR:
-		return reply{rcode: dns.RcodeRefused} // no zone transfers
+	}
+	return n.static(qtype)
+}
+
+// belowCut answers for a name at or below a delegation: a referral, except
+// DS at the delegation point itself, which the parent holds (RFC 4035 3.1.4).
+func (n *node) belowCut(qtype uint16) reply {
+	if n == n.cut && qtype == dns.TypeDS {
+		return n.static(qtype)
+	}
+	return n.cut.referral()
+}
+
+// referral points at the child zone's nameservers (RFC 1034 4.3.2 3b): not
+// authoritative, the NS set in authority, glue in additional.
+func (n *node) referral() reply {
+	set := n.find(dns.TypeNS)
+	return reply{authority: set.rrs, extra: set.extra, optional: set.optional}
+}
+
+// follow answers through the CNAME chain that starts here: the chain, then
+// what its last target answers, when that target is served here.
+func (c *cname) follow(qtype uint16) reply {
+	rep := reply{aa: true}
+	switch {
+	case c.end != nil:
+		rep = c.end.answer(qtype)
+		rep.aa = true
+	case c.nx != nil:
+		rep = reply{rcode: dns.RcodeNameError, aa: true, authority: c.nx.negSOA}
+	}
+	rep.chain = c.chain
+	return rep
+}
+
+// static answers a type from the name's static RRsets, or NODATA.
+func (n *node) static(qtype uint16) reply {
+	if set := n.find(qtype); set != nil {
+		return reply{aa: true, answer: set.rrs, extra: set.extra, optional: set.optional}
 	}
 	return n.nodata()
+}
+
+// find returns the static RRset of a type, or nil. A name holds a handful
+// of types, so a scan beats a map.
+func (n *node) find(qtype uint16) *rrset {
+	for i := range n.sets {
+		if n.sets[i].rrtype == qtype {
+			return &n.sets[i]
+		}
+	}
+	return nil
 }
 
 // any answers qtype ANY minimally (RFC 8482): one RRset that exists here,
@@ -141,6 +211,9 @@ func (n *node) any() reply {
 	}
 	if n.apex {
 		return reply{aa: true, answer: n.zone.soa}
+	}
+	if len(n.sets) > 0 {
+		return reply{aa: true, answer: n.sets[0].rrs}
 	}
 	return reply{aa: true, answer: n.hinfo}
 }
@@ -185,27 +258,32 @@ func finish(out []byte, r *dns.Msg, rep *reply, qlen int, opt *dns.OPT, limit in
 		fixed += optLen
 	}
 	tc := false
-	main := fixed + setSize(rep.answer) + setSize(rep.authority)
+	main := fixed + setSize(rep.chain) + setSize(rep.answer) + setSize(rep.authority)
 	if main > limit {
 		tc = true
-		rep.answer, rep.authority, rep.extra = nil, nil, nil
+		rep.chain, rep.answer, rep.authority, rep.extra, rep.optional = nil, nil, nil, nil, nil
 	}
 	if len(rep.extra) > 0 && main+setSize(rep.extra) > limit {
 		// Glue for our own nameservers is not optional (RFC 9471).
 		tc = true
-		rep.extra = nil
+		rep.extra, rep.optional = nil, nil
 	}
-	out = appendRotated(out, rep.answer, rep.rotate, qlen)
-	out = appendRotated(out, rep.authority, 0, qlen)
-	out = appendRotated(out, rep.extra, 0, qlen)
-	arcount := len(rep.extra)
+	if len(rep.optional) > 0 && main+setSize(rep.extra)+setSize(rep.optional) > limit {
+		rep.optional = nil // a resolver asks for these itself: no TC
+	}
+	out, ref := appendChain(out, rep.chain, headerLen+qlen)
+	out = appendRotated(out, rep.answer, rep.rotate, ref)
+	out = appendRotated(out, rep.authority, 0, ref)
+	out = appendRotated(out, rep.extra, 0, headerLen+qlen)
+	out = appendRotated(out, rep.optional, 0, headerLen+qlen)
+	arcount := len(rep.extra) + len(rep.optional)
 	if opt != nil {
 		out = appendOPT(out, rep.rcode, opt.Do())
 		arcount++
 	}
 	flags := flagQR | uint16(r.Opcode&0xF)<<11 | uint16(rep.rcode&0xF)
 	flags |= flagIf(rep.aa, flagAA) | flagIf(tc, flagTC) | flagIf(r.RecursionDesired, flagRD) | flagIf(r.CheckingDisabled, flagCD)
-	putHeader(out, r.Id, flags, 1, len(rep.answer), len(rep.authority), arcount)
+	putHeader(out, r.Id, flags, 1, len(rep.chain)+len(rep.answer), len(rep.authority), arcount)
 	return out
 }
 

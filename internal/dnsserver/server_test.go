@@ -408,7 +408,7 @@ func TestSwapChangesAnswers(t *testing.T) {
 	ts := startServer(t, testSnapshot(t), Options{})
 	answers := testAnswers()
 	answers[0].Addrs = addrs("203.0.113.1")
-	next, err := NewSnapshot(testZones(), answers)
+	next, err := NewSnapshot(testZones(), answers, Static{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,9 +44,14 @@ type zone struct {
 
 // node is one existing name.
 type node struct {
-	zone    *zone
-	apex    bool
+	zone *zone
+	apex bool
+	// cut is the delegation this name lies at or below (the topmost one
+	// under the apex), nil where the zone is authoritative.
+	cut     *node
 	a, aaaa *addrSet
+	cname   *cname   // a static CNAME; the name then holds nothing else
+	sets    []rrset  // static RRsets of every other type, in the data's order
 	hinfo   []wireRR // the RFC 8482 answer to ANY when nothing else exists here
 }
 
@@ -58,16 +63,18 @@ type addrSet struct {
 	answer model.Answer
 	pools  [][]wireRR
 	glue   bool // came from a zone's nameserver glue, not a service
+	static bool // came from the zone's static records, not a service
 }
 
-// NewSnapshot precomputes the answers for zones and the steered answers. It
-// fails when an answer lies outside every zone, has an unsupported type or
-// an address of the wrong family, or when two sources define the same name
-// and type.
-func NewSnapshot(zones []config.Zone, answers []model.Answer) (*Snapshot, error) {
+// NewSnapshot precomputes the answers for zones, their static records and
+// the steered answers. It fails when an answer lies outside every zone, has
+// an unsupported type or an address of the wrong family, when two sources
+// define the same name and type, or when static records break a rule of
+// Static's.
+func NewSnapshot(zones []config.Zone, answers []model.Answer, static Static) (*Snapshot, error) {
 	s := &Snapshot{zones: make(map[string]*zone), names: make(map[string]*node)}
 	for i := range zones {
-		if err := s.addZone(&zones[i]); err != nil {
+		if err := s.addZone(&zones[i], static.Version); err != nil {
 			return nil, err
 		}
 	}
@@ -78,16 +85,23 @@ func NewSnapshot(zones []config.Zone, answers []model.Answer) (*Snapshot, error)
 			return nil, err
 		}
 	}
+	if err := s.addStatic(zones, static.Records); err != nil {
+		return nil, err
+	}
 	for i := range answers {
 		if err := s.addAnswer(&answers[i]); err != nil {
 			return nil, err
 		}
 	}
 	s.addEmptyNonTerminals()
+	if err := s.markCuts(); err != nil {
+		return nil, err
+	}
+	s.resolveStatic()
 	return s, s.addHINFO()
 }
 
-func (s *Snapshot) addZone(cz *config.Zone) error {
+func (s *Snapshot) addZone(cz *config.Zone, version uint64) error {
 	apex, err := wireName(cz.Apex)
 	if err != nil {
 		return err
@@ -99,11 +113,12 @@ func (s *Snapshot) addZone(cz *config.Zone) error {
 		return fmt.Errorf("dnsserver: zone %q has no nameservers", cz.Apex)
 	}
 	z := &zone{apexLen: len(apex), ttl: seconds(cz.SOA.TTL)}
-	if z.soa, err = soaRecord(cz, z.ttl, len(apex)); err != nil {
+	serial := Serial(cz.SOA.Serial, version)
+	if z.soa, err = soaRecord(cz, serial, z.ttl, len(apex)); err != nil {
 		return err
 	}
 	negTTL := min(z.ttl, seconds(cz.SOA.Minimum))
-	if z.negSOA, err = soaRecord(cz, negTTL, len(apex)); err != nil {
+	if z.negSOA, err = soaRecord(cz, serial, negTTL, len(apex)); err != nil {
 		return err
 	}
 	for _, ns := range cz.NS {
@@ -128,7 +143,7 @@ func (s *Snapshot) addZone(cz *config.Zone) error {
 	return nil
 }
 
-func soaRecord(cz *config.Zone, ttl uint32, apexLen int) ([]wireRR, error) {
+func soaRecord(cz *config.Zone, serial, ttl uint32, apexLen int) ([]wireRR, error) {
 	mname := cz.SOA.MName
 	if mname == "" {
 		mname = cz.NS[0].Name
@@ -139,7 +154,7 @@ func soaRecord(cz *config.Zone, ttl uint32, apexLen int) ([]wireRR, error) {
 	}
 	soa := &dns.SOA{
 		Hdr: header(dns.TypeSOA, ttl), Ns: dns.Fqdn(mname), Mbox: dns.Fqdn(rname),
-		Serial: cz.SOA.Serial, Refresh: seconds(cz.SOA.Refresh), Retry: seconds(cz.SOA.Retry),
+		Serial: serial, Refresh: seconds(cz.SOA.Refresh), Retry: seconds(cz.SOA.Retry),
 		Expire: seconds(cz.SOA.Expire), Minttl: seconds(cz.SOA.Minimum),
 	}
 	rr, err := ownedBy(soa, apexLen)
@@ -181,7 +196,26 @@ func (s *Snapshot) addAnswer(a *model.Answer) error {
 	if a.Type != model.TypeA && a.Type != model.TypeAAAA {
 		return fmt.Errorf("dnsserver: answer %s: unsupported type %q", a.Name, a.Type)
 	}
+	if wire, err := wireName(a.Name); err == nil {
+		if n := s.names[string(wire)]; n != nil {
+			n.dropStaticAddrs()
+		}
+	}
 	return s.addAddrSet(a, false)
+}
+
+// dropStaticAddrs removes the static records a steered service replaces:
+// its name's A, AAAA and CNAME. A service owns its name's addresses as a
+// whole, so a static AAAA beside a steered A cannot hand clients an address
+// that failover does not govern. Other static types stay.
+func (n *node) dropStaticAddrs() {
+	if n.a != nil && n.a.static {
+		n.a = nil
+	}
+	if n.aaaa != nil && n.aaaa.static {
+		n.aaaa = nil
+	}
+	n.cname = nil
 }
 
 // addAddrSet precomputes one name's A or AAAA records.

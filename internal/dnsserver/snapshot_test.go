@@ -45,7 +45,7 @@ func TestNewSnapshotRejects(t *testing.T) {
 				answers = append(answers, c.answer)
 			}
 			// No sentinel: the configuration's author reads what to fix.
-			_, err := NewSnapshot(zones, answers)
+			_, err := NewSnapshot(zones, answers, Static{})
 			if errtest.WantMessage(t, err, c.errHas) && !strings.HasPrefix(err.Error(), "dnsserver: ") {
 				t.Errorf("NewSnapshot error %q lacks the dnsserver prefix", err)
 			}
@@ -81,7 +81,7 @@ func TestWeightedPickMatchesModel(t *testing.T) {
 		{Weight: 5, Addrs: addrs("192.0.2.1")}, {Weight: 0, Addrs: addrs("192.0.2.2")},
 		{Weight: 2, Addrs: addrs("192.0.2.3", "192.0.2.4")}, {Weight: 1, Addrs: addrs("192.0.2.1")},
 	}}
-	snap, err := NewSnapshot(testZones(), []model.Answer{ans})
+	snap, err := NewSnapshot(testZones(), []model.Answer{ans}, Static{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,11 +15,18 @@ const headerLen = 12
 const maxNameLen = 255
 
 // wireRR is one resource record in wire form, split so it can be written
-// into any response: the owner name is either a suffix of the question name
+// into any response: the owner name is either a suffix of the reference name
 // (written as a two-byte compression pointer) or a literal name.
+//
+// The reference name is the question name, except after a CNAME chain: the
+// records of the chain's last target are owned by that target, which is the
+// rdata of the last CNAME written, so their owners point into it. A CNAME
+// record's rdata is its target, written uncompressed, so the target ends
+// where the record ends.
 type wireRR struct {
-	// suffix > 0 means the owner is the last suffix bytes of the question
-	// name in wire form; the record then takes the case the client asked in.
+	// suffix > 0 means the owner is the last suffix bytes of the reference
+	// name in wire form; the record then takes the case the reference has
+	// (the case the client asked in, for the question).
 	suffix int
 	// owner is the literal wire-form owner, used when suffix == 0.
 	owner []byte
@@ -34,14 +41,16 @@ func (rr *wireRR) size() int {
 	return len(rr.owner) + len(rr.tail)
 }
 
-// appendTo writes the record; qlen is the wire length of the question name
-// that sits at headerLen in out.
-func (rr *wireRR) appendTo(out []byte, qlen int) []byte {
+// appendTo writes the record; ref is the offset in out just past the
+// reference name (headerLen plus the question name's length, for the
+// question). Every reference lies in the first few kilobytes of a reply,
+// well inside a pointer's 14 bits.
+func (rr *wireRR) appendTo(out []byte, ref int) []byte {
 	switch {
 	case rr.suffix == 1:
 		out = append(out, 0) // the root name: a pointer would be longer
 	case rr.suffix > 0:
-		ptr := 0xC000 | uint16(headerLen+qlen-rr.suffix)
+		ptr := 0xC000 | uint16(ref-rr.suffix)
 		out = binary.BigEndian.AppendUint16(out, ptr)
 	default:
 		out = append(out, rr.owner...)
@@ -58,12 +67,23 @@ func setSize(rrs []wireRR) int {
 }
 
 // appendRotated writes rrs starting at index start, wrapping around, so the
-// shared slice is never reordered in place.
-func appendRotated(out []byte, rrs []wireRR, start, qlen int) []byte {
+// shared slice is never reordered in place; ref is as for appendTo.
+func appendRotated(out []byte, rrs []wireRR, start, ref int) []byte {
 	for i := range rrs {
-		out = rrs[(start+i)%len(rrs)].appendTo(out, qlen)
+		out = rrs[(start+i)%len(rrs)].appendTo(out, ref)
 	}
 	return out
+}
+
+// appendChain writes a CNAME chain, each record owned by the previous one's
+// target, and returns the offset just past the last target, the reference
+// for what follows the chain.
+func appendChain(out []byte, chain []wireRR, ref int) ([]byte, int) {
+	for i := range chain {
+		out = chain[i].appendTo(out, ref)
+		ref = len(out)
+	}
+	return out, ref
 }
 
 // wireName packs a presentation-format name into lower-case wire form.
