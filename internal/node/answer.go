@@ -111,7 +111,7 @@ func (n *Node) buildAnswers(st *state.State, now time.Time) (*dnsserver.Snapshot
 	} else {
 		answers = steer.Answers(services, agreed)
 	}
-	snap, err := dnsserver.NewSnapshot(cfg.Zones, answers)
+	snap, err := dnsserver.NewSnapshot(cfg.Zones, answers, dnsserver.Static{})
 	if err != nil {
 		return nil, fmt.Errorf("node: build answers: %w", err)
 	}

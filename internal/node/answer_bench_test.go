@@ -44,7 +44,7 @@ func BenchmarkRebuildAnswers(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		answers := steer.Answers(st.Services(now), func(name string) model.Health { return st.Health(name, now) })
-		if _, err := dnsserver.NewSnapshot(cfg.Zones, answers); err != nil {
+		if _, err := dnsserver.NewSnapshot(cfg.Zones, answers, dnsserver.Static{}); err != nil {
 			b.Fatal(err)
 		}
 	}
