@@ -213,7 +213,7 @@ func (n *node) any() reply {
 		return reply{aa: true, answer: n.zone.soa}
 	}
 	if len(n.sets) > 0 {
-		return reply{aa: true, answer: n.sets[0].rrs}
+		return n.static(n.sets[0].rrtype)
 	}
 	return reply{aa: true, answer: n.hinfo}
 }
