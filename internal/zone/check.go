@@ -114,18 +114,18 @@ func (c *checker) owners(path string, p *parsed) {
 	}
 }
 
-// firstOther is the first entry of list other than e, or nil. Two CNAMEs
-// at one name are reported too, once, from the second.
+// firstOther is the first record at a CNAME's name other than the CNAME
+// e itself, or nil. Of two CNAMEs at one name, the second reports the first.
 func firstOther(list []entry, e entry) *entry {
+	self := false
 	for i := range list {
 		o := &list[i]
-		if o.rr == e.rr {
-			if e.rr.Header().Rrtype == dns.TypeCNAME {
-				return nil // only report CNAMEs against what came before them
-			}
-			continue
-		}
-		if o.rr.Header().Rrtype != dns.TypeCNAME || e.rr.Header().Rrtype == dns.TypeCNAME {
+		switch {
+		case o.rr == e.rr:
+			self = true
+		case self && o.rr.Header().Rrtype == dns.TypeCNAME:
+			// a later CNAME names this one in its own problem
+		default:
 			return o
 		}
 	}

@@ -10,6 +10,10 @@ import (
 	"outlast/internal/config"
 )
 
+// defaultTTL is the TTL of a record written without one, before any $TTL
+// or earlier record gives one: an hour, as Knot's default-ttl.
+const defaultTTL = 3600
+
 // entry is one parsed record and where it was written, for messages.
 type entry struct {
 	rr    dns.RR
@@ -62,6 +66,7 @@ func parseZone(z config.Zone, path string) (*parsed, error) {
 func (p *parsed) file(field, name, text string) error {
 	lines := &lineReader{text: text}
 	zp := dns.NewZoneParser(lines, p.apex, name)
+	zp.SetDefaultTTL(defaultTTL)
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
 		if msg := p.add(rr, fmt.Sprintf("%s:%d", name, lines.entryLine)); msg != "" {
 			return &recordError{field, fmt.Sprintf("%s:%d: %s", name, lines.entryLine, msg)}
@@ -84,6 +89,7 @@ func (p *parsed) inline(field, line string) error {
 			"write one record per line, relative to the apex", clip(t))}
 	}
 	zp := dns.NewZoneParser(strings.NewReader(line), p.apex, field)
+	zp.SetDefaultTTL(defaultTTL)
 	rr, ok := zp.Next()
 	if !ok {
 		if err := zp.Err(); err != nil {
