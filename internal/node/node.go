@@ -30,6 +30,7 @@ import (
 	"outlast/internal/scheduler"
 	"outlast/internal/state"
 	"outlast/internal/tlsca"
+	"outlast/internal/zone"
 )
 
 // evaluateEvery is how often the leader recomputes verdicts and followers
@@ -99,8 +100,13 @@ type Node struct {
 	wg       sync.WaitGroup
 }
 
-// New prepares a node for cfg, which must come from config.Load. It binds nothing yet.
+// New prepares a node for cfg, which must come from config.Load. It binds
+// nothing yet. It checks the zones' records (zone.Check, which also
+// completes the zones from them), since config.Load cannot parse them.
 func New(cfg *config.Config, opts Options) (*Node, error) {
+	if err := zone.Check(cfg); err != nil {
+		return nil, err
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"outlast/internal/config"
 	"outlast/internal/state"
+	"outlast/internal/zone"
 )
 
 // Errors Reload returns; on any of them nothing changed.
@@ -143,6 +144,9 @@ func localDiff(running, next *config.Config) string {
 // apply is reported (log and metric) and changes nothing.
 func (n *Node) ReloadFile(path string) error {
 	cfg, err := config.Load(path)
+	if err == nil {
+		err = zone.Check(cfg)
+	}
 	if err == nil {
 		err = n.Reload(cfg)
 	}
