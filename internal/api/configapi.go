@@ -11,6 +11,7 @@ import (
 	"outlast/internal/config"
 	"outlast/internal/state"
 	"outlast/internal/wire"
+	"outlast/internal/zone"
 )
 
 // How long apply waits for this node to apply its own committed change.
@@ -57,6 +58,11 @@ func (h *Handler) parse(w http.ResponseWriter, r *http.Request) (*config.Config,
 		return nil, false
 	}
 	cfg, err := config.Parse(requestFile, body)
+	if err == nil {
+		// The zones' records are checked, and the zones completed from
+		// them, before the configuration is judged valid or replicated.
+		err = zone.Check(cfg)
+	}
 	if err == nil {
 		return cfg, true
 	}
