@@ -209,3 +209,30 @@ func ZeroSOASerial(_ Query, m *dns.Msg) {
 		}
 	}
 }
+
+// LowerCaseNames is an Allowance's Normalize for servers that write the
+// zone's names in different case: it lower-cases the owner of every record
+// in m and the names inside NS, CNAME, MX, SRV, PTR and SOA data. The
+// question, where a resolver's DNS 0x20 check looks, is left as it is.
+func LowerCaseNames(_ Query, m *dns.Msg) {
+	for _, s := range [][]dns.RR{m.Answer, m.Ns, m.Extra} {
+		for _, rr := range s {
+			h := rr.Header()
+			h.Name = strings.ToLower(h.Name)
+			switch rr := rr.(type) {
+			case *dns.NS:
+				rr.Ns = strings.ToLower(rr.Ns)
+			case *dns.CNAME:
+				rr.Target = strings.ToLower(rr.Target)
+			case *dns.MX:
+				rr.Mx = strings.ToLower(rr.Mx)
+			case *dns.SRV:
+				rr.Target = strings.ToLower(rr.Target)
+			case *dns.PTR:
+				rr.Ptr = strings.ToLower(rr.Ptr)
+			case *dns.SOA:
+				rr.Ns, rr.Mbox = strings.ToLower(rr.Ns), strings.ToLower(rr.Mbox)
+			}
+		}
+	}
+}
