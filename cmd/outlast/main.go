@@ -42,6 +42,7 @@ Usage:
   outlast drill --config FILE ...      measure a real traffic shift: force an endpoint down, time it, undo
   outlast audit --config FILE          which provider or region failure takes what down (--addr, --resolve, --ip-ranges; -o json|html)
   outlast config check FILE...         validate configuration files, offline
+  outlast import FILE [--apex NAME]    turn a BIND-style zone file (a provider's export) into a configuration, on stdout
   outlast status | endpoints [SERVICE] | events [--since N]      what a node's API says (OUTLAST_ADDR, OUTLAST_TOKEN; -o json)
   outlast drain|undrain ENDPOINT --reason TEXT [--for 30m]      take an endpoint out of the answers, or back
   outlast force up|down ENDPOINT --reason TEXT [--for 30m]      override the verdict
@@ -90,6 +91,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return auditCmd(args[1:], stdout, stderr)
 	case "drill":
 		return drillCmd(args[1:], stdout, stderr)
+	case "import":
+		return importCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "outlast", versionString())
 		return exitOK
