@@ -11,7 +11,7 @@ import (
 // and the write into an in-memory writer. The request is already unpacked,
 // as the miekg server hands it over.
 func BenchmarkServeDNS(b *testing.B) {
-	srv := New(Options{OnQuery: func(uint16, int) {}}, testSnapshot(b))
+	srv := New(Options{OnQuery: func(uint16, int) {}}, staticSnapshot(b))
 	edns := question("multi.example.test.", dns.TypeA)
 	edns.SetEdns0(1232, false)
 	cases := []struct {
@@ -27,6 +27,10 @@ func BenchmarkServeDNS(b *testing.B) {
 		{"multi-rotated-edns", edns, false},
 		{"refused", question("www.elsewhere.test.", dns.TypeA), false},
 		{"60-AAAA-tcp", question("big.example.test.", dns.TypeAAAA), true},
+		{"static-A", question("mail.example.test.", dns.TypeA), false},
+		{"static-MX-additional", question("example.test.", dns.TypeMX), false},
+		{"cname-chain", question("alias.example.test.", dns.TypeA), false},
+		{"referral", question("host.child.example.test.", dns.TypeA), false},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

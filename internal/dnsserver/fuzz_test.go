@@ -3,6 +3,7 @@ package dnsserver
 import (
 	"encoding/binary"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,10 +13,12 @@ import (
 	"outlast/internal/config"
 )
 
-// FuzzServeDNS feeds arbitrary packets to the handler. The handler must
-// never panic, must always write a well-formed reply within the size limit
-// (except to responses, which it ignores), and must never hand out records
-// for a name outside its zones.
+// FuzzServeDNS feeds arbitrary packets to the handler, over a snapshot with
+// steered answers and static records (CNAME chains, a delegation, MX and
+// SRV). The handler must never panic, must always write a well-formed reply
+// within the size limit (except to responses, which it ignores), must never
+// hand out records for a name outside its zones, and must answer without
+// allocating.
 func FuzzServeDNS(f *testing.F) {
 	seeds := []*dns.Msg{
 		question("www.example.test.", dns.TypeA),
@@ -24,6 +27,14 @@ func FuzzServeDNS(f *testing.F) {
 		question("nope.sub.example.test.", dns.TypeANY),
 		question("elsewhere.test.", dns.TypeNS),
 		question("weighted.example.test.", dns.TypeA),
+	}
+	for _, q := range []struct {
+		name  string
+		qtype uint16
+	}{{"AlIaS.example.test.", dns.TypeA}, {"loop1.example.test.", dns.TypeAAAA}, {"x.child.example.test.", dns.TypeA},
+		{"child.example.test.", dns.TypeDS}, {"example.test.", dns.TypeMX}, {"_sip._tcp.example.test.", dns.TypeSRV},
+		{"ent.x.example.test.", dns.TypeTXT}, {"dangling.example.test.", dns.TypeMX}, {"tosub.example.test.", dns.TypeANY}} {
+		seeds = append(seeds, question(q.name, q.qtype))
 	}
 	seeds[2].SetEdns0(4096, true)
 	escaped := question(`foo\.example.test.`, dns.TypeA) // one label "foo.example" under test.
@@ -45,8 +56,10 @@ func FuzzServeDNS(f *testing.F) {
 		f.Add(packed, false)
 		f.Add(packed, true)
 	}
-	srv := New(Options{}, testSnapshot(f))
+	snap := staticSnapshot(f)
+	srv := New(Options{}, snap)
 	zones := testZones()
+	big := make([]byte, 0, dns.MaxMsgSize)
 	f.Fuzz(func(t *testing.T, packet []byte, tcp bool) {
 		req := new(dns.Msg)
 		if req.Unpack(packet) != nil {
@@ -64,6 +77,16 @@ func FuzzServeDNS(f *testing.F) {
 			t.Fatalf("%d writes, want exactly one reply", w.writes)
 		}
 		checkFuzzReply(t, req, w.out, tcp, zones)
+		// miekg's PackDomainName copies a name that holds escapes (\. or
+		// \DDD) once to unescape it when echoing the question; nothing else
+		// may allocate.
+		allowed := 0.0
+		if len(req.Question) == 1 && strings.Contains(req.Question[0].Name, `\`) {
+			allowed = 1
+		}
+		if n := testing.AllocsPerRun(1, func() { snap.respond(big[:0], req, !tcp) }); n > allowed {
+			t.Fatalf("%.0f allocations answering %v, %.0f allowed", n, req.Question, allowed)
+		}
 	})
 }
 
@@ -95,7 +118,16 @@ func checkFuzzReply(t *testing.T, req *dns.Msg, out []byte, tcp bool, zones []co
 	if len(reply.Question) != 1 || reply.Question[0] != q {
 		t.Fatalf("question echoed as %v, asked %v", reply.Question, q)
 	}
+	if !reply.Authoritative && len(reply.Answer) > 0 {
+		t.Fatalf("a referral (AA clear) with an answer: %v", reply)
+	}
+	if len(reply.Answer) > 0 && reply.Answer[0].Header().Name != q.Name {
+		t.Fatalf("first answer owner %q differs from the asked %q", reply.Answer[0].Header().Name, q.Name)
+	}
 	for _, rr := range reply.Answer {
+		if rr.Header().Rrtype == dns.TypeCNAME {
+			return // the rest is owned by the chain's targets
+		}
 		if typ := rr.Header().Rrtype; (typ == dns.TypeA || typ == dns.TypeAAAA) && rr.Header().Name != q.Name {
 			t.Fatalf("answer owner %q differs from the asked %q", rr.Header().Name, q.Name)
 		}
