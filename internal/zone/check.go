@@ -58,6 +58,16 @@ func (c *checker) add(path, format string, args ...any) {
 	c.problems = append(c.problems, config.Problem{Path: path, Message: clipTo(fmt.Sprintf(format, args...), maxMessage)})
 }
 
+// at adds a problem with record e: under the field that holds it, the
+// inline record itself or the zone's file (whose FILE:LINE leads the message).
+func (c *checker) at(path string, e entry, format string, args ...any) {
+	if strings.HasPrefix(e.where, path+".records[") {
+		c.add(e.where, format, args...)
+		return
+	}
+	c.add(path+".file", "%s: "+format, append([]any{e.where}, args...)...)
+}
+
 func (c *checker) zone(i int) {
 	z := &c.cfg.Zones[i]
 	path := fmt.Sprintf("zones[%d]", i)
@@ -87,11 +97,11 @@ func (c *checker) owners(path string, p *parsed) {
 		h := e.rr.Header()
 		name := strings.ToLower(h.Name)
 		if !dns.IsSubDomain(p.apex, name) {
-			c.add(path, "%s: %s is outside zone %s", e.where, clip(h.Name), p.apex)
+			c.at(path, e, "%s is outside zone %s", clip(h.Name), p.apex)
 			continue
 		}
 		if z := config.ZoneOf(name, c.cfg.Zones); z != nil && z.Apex != p.apex {
-			c.add(path, "%s: %s belongs to zone %s, configured on its own; put the record there", e.where, clip(h.Name), z.Apex)
+			c.at(path, e, "%s belongs to zone %s, configured on its own; put the record there", clip(h.Name), z.Apex)
 		}
 		switch h.Rrtype {
 		case dns.TypeNS:
@@ -99,16 +109,16 @@ func (c *checker) owners(path string, p *parsed) {
 				p.cuts[name] = e
 			}
 		case dns.TypeSOA:
-			c.add(path, "%s: SOA at %s, below the apex: a child zone's SOA; configure the child as its own zone or delegate it with NS", e.where, clip(h.Name))
+			c.at(path, e, "SOA at %s, below the apex: a child zone's SOA; configure the child as its own zone or delegate it with NS", clip(h.Name))
 		case dns.TypeCNAME:
 			if _, seen := p.cnames[name]; !seen {
 				p.cnames[name] = e
 			}
 			if name == p.apex {
-				c.add(path, "%s: CNAME at the apex %s: the apex holds SOA and NS, and a CNAME may not share its name (RFC 1034 3.6.2)", e.where, p.apex)
+				c.at(path, e, "CNAME at the apex %s: the apex holds SOA and NS, and a CNAME may not share its name (RFC 1034 3.6.2)", p.apex)
 			} else if other := firstOther(byName[name], e); other != nil {
-				c.add(path, "%s: CNAME at %s beside other data (%s at %s): a CNAME must be alone at its name (RFC 1034 3.6.2)",
-					e.where, clip(h.Name), dns.Type(other.rr.Header().Rrtype), other.where)
+				c.at(path, e, "CNAME at %s beside other data (%s at %s): a CNAME must be alone at its name (RFC 1034 3.6.2)",
+					clip(h.Name), dns.Type(other.rr.Header().Rrtype), other.where)
 			}
 		}
 	}
