@@ -208,6 +208,9 @@ func TestImportedZoneAnswersAsKnot(t *testing.T) {
 		_ = n.Stop(ctx)
 	})
 	outlast := zonediff.Server{Name: "outlast", Addr: n.DNSAddr().String()}
+	if err := zonediff.WaitForSOA(outlast.Addr, zonediff.ExampleApex); err != nil {
+		t.Fatalf("the outlast node: %v", err)
+	}
 	queries := zonediff.Queries(zonediff.ExampleApex, zonediff.MustReadZone(zonediff.ExampleZone, zonediff.ExampleApex))
 	res := zonediff.Compare(knot, outlast, queries, importAllowances)
 	if r := res.Report(); r != "" {

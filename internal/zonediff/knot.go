@@ -119,8 +119,13 @@ zone:
 	return os.WriteFile(filepath.Join(dir, "knot.conf"), []byte(conf), 0o600)
 }
 
+// WaitForSOA waits up to 20 seconds until the server at addr answers
+// apex's SOA, for a server under test that answers once it has built its
+// zone.
+func WaitForSOA(addr, apex string) error { return waitForSOA(addr, apex, nil) }
+
 // waitForSOA polls addr for apex's SOA for up to 20 seconds (a loaded test
-// machine), or until knotd exits.
+// machine), or until exited closes (never, when nil).
 func waitForSOA(addr, apex string, exited <-chan struct{}) error {
 	m := new(dns.Msg)
 	m.SetQuestion(dns.Fqdn(apex), dns.TypeSOA)
