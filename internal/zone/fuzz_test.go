@@ -16,8 +16,13 @@ func FuzzRecords(f *testing.F) {
 	f.Add("a ( TXT \"x;\" \\( \n ) ; c\n$GENERATE 1-2 h$ A 192.0.2.$\n", "@ CNAME x")
 	f.Add("@ SOA a. b. 1 2 3 4 5\n@ SOA a. b. 1 2 3 4 5\n", "")
 	f.Fuzz(func(t *testing.T, text, record string) {
-		if len(text) > 1<<16 {
+		if len(text) > 1<<12 {
 			return // the parser is linear; large inputs only slow the search
+		}
+		if strings.Count(strings.ToUpper(text), "$GENERATE") > 1 {
+			// One $GENERATE line may stand for 65,536 records; more of them
+			// only spend the search's time on MaxRecords (6 s for 20 lines).
+			return
 		}
 		z := config.Zone{Apex: "example.com.", File: "db", FileText: text}
 		if record != "" {
