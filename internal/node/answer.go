@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"outlast/internal/clock"
@@ -14,6 +15,9 @@ import (
 	"outlast/internal/scheduler"
 	"outlast/internal/state"
 	"outlast/internal/steer"
+	"outlast/internal/zone"
+
+	"github.com/miekg/dns"
 )
 
 // recheckEvery bounds how long an override's expiry or a change of
@@ -111,7 +115,14 @@ func (n *Node) buildAnswers(st *state.State, now time.Time) (*dnsserver.Snapshot
 	} else {
 		answers = steer.Answers(services, agreed)
 	}
-	snap, err := dnsserver.NewSnapshot(cfg.Zones, answers, dnsserver.Static{})
+	static, err := n.staticOf(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("node: build answers: %w", err)
+	}
+	if st.Config != nil {
+		static.Version = st.Config.Version
+	}
+	snap, err := dnsserver.NewSnapshot(cfg.Zones, answers, static)
 	if err != nil {
 		return nil, fmt.Errorf("node: build answers: %w", err)
 	}
@@ -120,6 +131,35 @@ func (n *Node) buildAnswers(st *state.State, now time.Time) (*dnsserver.Snapshot
 		n.logModeChanges(*prev, answers)
 	}
 	return snap, nil
+}
+
+// staticRecords caches the zones' records of one configuration: answers
+// are rebuilt on every verdict change, and a zone file is parsed only when
+// the configuration changes.
+type staticRecords struct {
+	mu      sync.Mutex
+	hash    string
+	records map[string][]dns.RR
+}
+
+// staticOf returns the zones' static records of cfg, parsed once per
+// configuration (by its hash, which covers the zone files' text).
+func (n *Node) staticOf(cfg *config.Config) (dnsserver.Static, error) {
+	c := &n.static
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.records == nil || c.hash != cfg.Hash {
+		records := make(map[string][]dns.RR, len(cfg.Zones))
+		for _, z := range cfg.Zones {
+			rrs, err := zone.Records(z)
+			if err != nil {
+				return dnsserver.Static{}, err
+			}
+			records[z.Apex] = rrs
+		}
+		c.hash, c.records = cfg.Hash, records
+	}
+	return dnsserver.Static{Records: c.records}, nil
 }
 
 // logModeChanges says when a name stops steering (panic, serve-all, fallback,

@@ -98,6 +98,7 @@ type Node struct {
 	ctx      context.Context // done when the node stops
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
+	static   staticRecords // the zones' records, parsed once per configuration
 }
 
 // New prepares a node for cfg, which must come from config.Load. It binds
