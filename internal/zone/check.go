@@ -89,8 +89,10 @@ func (c *checker) zone(i int) {
 
 // owners checks every record's name: inside this zone and not in a more
 // specific zone of the configuration, a CNAME alone at its name and never
-// at the apex, an SOA only at the apex.
+// at the apex, an SOA only at the apex, no wildcard or DNAME (not served),
+// and below a delegation only what a parent holds there (below).
 func (c *checker) owners(path string, p *parsed) {
+	defer c.belowCuts(path, p)
 	byName := p.byName()
 	p.cuts, p.cnames = make(map[string]entry), make(map[string]entry)
 	for _, e := range p.entries {
@@ -103,7 +105,12 @@ func (c *checker) owners(path string, p *parsed) {
 		if z := config.ZoneOf(name, c.cfg.Zones); z != nil && z.Apex != p.apex {
 			c.at(path, e, "%s belongs to zone %s, configured on its own; put the record there", clip(h.Name), z.Apex)
 		}
+		if strings.HasPrefix(name, "*.") || name == "*" {
+			c.at(path, e, "%s is a wildcard, which outlast does not serve; write the names out", clip(h.Name))
+		}
 		switch h.Rrtype {
+		case dns.TypeDNAME:
+			c.at(path, e, "DNAME at %s: outlast does not serve DNAME; delegate the subtree or write CNAMEs", clip(h.Name))
 		case dns.TypeNS:
 			if _, seen := p.cuts[name]; !seen {
 				p.cuts[name] = e
@@ -120,6 +127,30 @@ func (c *checker) owners(path string, p *parsed) {
 				c.at(path, e, "CNAME at %s beside other data (%s at %s): a CNAME must be alone at its name (RFC 1034 3.6.2)",
 					clip(h.Name), dns.Type(other.rr.Header().Rrtype), other.where)
 			}
+		}
+	}
+}
+
+// belowCuts checks what sits at or below a delegation (an NS set below the
+// apex): the child zone answers there, so the parent holds only the NS set
+// and DS at the cut and glue addresses (A, AAAA) of the child's servers.
+func (c *checker) belowCuts(path string, p *parsed) {
+	if len(p.cuts) == 0 {
+		return
+	}
+	for _, e := range p.entries {
+		h := e.rr.Header()
+		name := strings.ToLower(h.Name)
+		for cut := name; cut != p.apex && dns.IsSubDomain(p.apex, cut); cut = parent(cut) {
+			if _, ok := p.cuts[cut]; !ok {
+				continue
+			}
+			atCut := cut == name && (h.Rrtype == dns.TypeNS || h.Rrtype == dns.TypeDS)
+			if !atCut && h.Rrtype != dns.TypeA && h.Rrtype != dns.TypeAAAA {
+				c.at(path, e, "%s %s is at or below the delegation of %s (NS at %s): the child zone answers there; "+
+					"only the NS set, DS and glue addresses belong in the parent", clip(h.Name), dns.Type(h.Rrtype), cut, p.cuts[cut].where)
+			}
+			break
 		}
 	}
 }
@@ -249,7 +280,9 @@ func (c *checker) fillSOA(z *config.Zone, p *parsed) {
 }
 
 // service checks a steered name against the records of its zone: not at
-// or below a delegation, and not where the records hold a CNAME.
+// or below a delegation. A service may stand where the records hold a
+// CNAME or addresses: its answers replace them (dnsserver.Static), which
+// is how a migrated name becomes a steered one.
 func (c *checker) service(k int) {
 	s := &c.cfg.Services[k]
 	name := strings.ToLower(dns.Fqdn(s.Name))
@@ -263,9 +296,6 @@ func (c *checker) service(k int) {
 			c.add(path, "%s is at or below the delegation of %s (NS at %s): the child zone answers for it, not outlast", s.Name, cut, e.where)
 			return
 		}
-	}
-	if e, ok := p.cnames[name]; ok {
-		c.add(path, "%s is steered, but the records hold a CNAME there (%s); remove one of them", s.Name, e.where)
 	}
 }
 

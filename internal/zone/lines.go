@@ -14,10 +14,11 @@ type lineReader struct {
 	text string
 	off  int
 
-	line      int  // current line, from 1
-	entryLine int  // line where the last entry started
-	include   int  // line of the first $INCLUDE, 0 if none
-	inEntry   bool // an entry has started and not ended
+	line      int          // current line, from 1
+	entryLine int          // line where the last entry started
+	include   int          // line of the first $INCLUDE, 0 if none
+	generates map[int]bool // lines that hold a $GENERATE
+	inEntry   bool         // an entry has started and not ended
 	parens    int
 	quoted    bool
 	escaped   bool
@@ -86,6 +87,12 @@ func (r *lineReader) track(c byte) {
 		r.inEntry, r.entryLine = true, r.line
 		if c == '$' && r.include == 0 && hasPrefixFold(r.text[r.off-1:], "$INCLUDE") {
 			r.include = r.line
+		}
+		if c == '$' && hasPrefixFold(r.text[r.off-1:], "$GENERATE") {
+			if r.generates == nil {
+				r.generates = map[int]bool{}
+			}
+			r.generates[r.line] = true
 		}
 	}
 }

@@ -67,7 +67,14 @@ func (p *parsed) file(field, name, text string) error {
 	lines := &lineReader{text: text}
 	zp := dns.NewZoneParser(lines, p.apex, name)
 	zp.SetDefaultTTL(defaultTTL)
+	generated := 0
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		if lines.generates[lines.entryLine] {
+			if generated++; generated > MaxGenerated {
+				return &recordError{field, fmt.Sprintf("%s:%d: the file's $GENERATE lines stand for more than %d records (zone.MaxGenerated); "+
+					"write the records out, or generate fewer", name, lines.entryLine, MaxGenerated)}
+			}
+		}
 		if msg := p.add(rr, fmt.Sprintf("%s:%d", name, lines.entryLine)); msg != "" {
 			return &recordError{field, fmt.Sprintf("%s:%d: %s", name, lines.entryLine, msg)}
 		}

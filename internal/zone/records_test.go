@@ -7,6 +7,7 @@ import (
 	"github.com/miekg/dns"
 
 	"outlast/internal/config"
+	"outlast/internal/errtest"
 )
 
 const exampleFile = `$TTL 3600
@@ -134,3 +135,15 @@ func TestGenerateGivesItsLine(t *testing.T) {
 }
 
 var _ dns.RR = (*dns.A)(nil)
+
+// TestGenerateBounded: $GENERATE lines may stand for MaxGenerated records
+// together, no more, so a few bytes cannot make the node hold MaxRecords.
+func TestGenerateBounded(t *testing.T) {
+	ok := "$GENERATE 1-65536 h$ A 192.0.2.1\n"
+	if _, err := Records(config.Zone{Apex: "example.com", File: "db", FileText: ok}); err != nil {
+		t.Fatalf("one full $GENERATE range: %v", err)
+	}
+	over := ok + "a A 192.0.2.2\n$GENERATE 1-2 g$ A 192.0.2.3\n"
+	_, err := Records(config.Zone{Apex: "example.com", File: "db", FileText: over})
+	errtest.WantMessage(t, err, "db:3: the file's $GENERATE lines stand for more than 65536 records (zone.MaxGenerated)")
+}

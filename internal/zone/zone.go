@@ -11,6 +11,11 @@ import (
 // the shortest records holds about as many; parsing stops there.
 const MaxRecords = 1_000_000
 
+// MaxGenerated is the most records a file's $GENERATE lines may stand for
+// together (65,536, one full range): a few bytes of $GENERATE would
+// otherwise make the node parse and hold MaxRecords records.
+const MaxGenerated = 1 << 16
+
 // Records parses the zone's static records: the text of its file (origin
 // the apex) followed by its inline records, each relative to the apex.
 // The apex SOA and the apex NS set are left out: they come from the
