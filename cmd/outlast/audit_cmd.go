@@ -10,7 +10,6 @@ import (
 
 	"outlast/internal/audit"
 	"outlast/internal/audit/auditreport"
-	"outlast/internal/config"
 	"outlast/internal/ipranges"
 	"outlast/internal/wire"
 )
@@ -72,7 +71,7 @@ func auditCmd(args []string, stdout, stderr io.Writer) int {
 // auditSubject reads what is audited: a config file, or a cluster's API.
 func auditSubject(ctx context.Context, path, addr string, client *wire.Client) (audit.Deployment, error) {
 	if path != "" {
-		cfg, err := config.Load(path)
+		cfg, err := loadConfig(path)
 		if err != nil {
 			return audit.Deployment{}, err
 		}

@@ -36,7 +36,7 @@ func clusterCmd(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseFlags(fs, args[1:], 1); !ok {
 		return code
 	}
-	cfg, err := config.Load(*path)
+	cfg, err := loadConfig(*path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailure

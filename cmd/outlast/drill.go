@@ -73,7 +73,7 @@ func apiOfConfig(path, ca string) (addr, caFile string, err error) {
 	if path == "" {
 		path = "outlast.yaml"
 	}
-	cfg, err := config.Load(path)
+	cfg, err := loadConfig(path)
 	if err != nil {
 		return "", "", fmt.Errorf("%w (or give the node's API with --addr)", err)
 	}

@@ -21,7 +21,6 @@ import (
 	"outlast/internal/backend"
 	"outlast/internal/config"
 	"outlast/internal/node"
-	"outlast/internal/zone"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -230,13 +229,7 @@ func configCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	code := exitOK
 	for _, path := range args[1:] {
-		// zone.Check parses the zones' records, which config cannot (it
-		// links no DNS library); a file is ok only when both agree.
-		cfg, err := config.Load(path)
-		if err == nil {
-			err = zone.Check(cfg)
-		}
-		if err != nil {
+		if _, err := loadConfig(path); err != nil {
 			fmt.Fprintln(stdout, err)
 			code = exitFailure
 			continue
