@@ -15,6 +15,7 @@ import (
 	"github.com/miekg/dns"
 
 	"outlast/internal/config"
+	"outlast/internal/zone"
 )
 
 // importCmd is `outlast import FILE [--apex NAME]`: it reads a BIND-style
@@ -48,11 +49,26 @@ func importCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "outlast import: %v\n", err)
 		return exitFailure
 	}
-	if _, err := io.WriteString(stdout, z.yaml(files[0])); err != nil {
+	out := z.yaml(files[0])
+	if err := checkImported(out); err != nil {
+		fmt.Fprintf(stderr, "outlast import: %s holds what outlast cannot serve as it stands; fix the file, or import it and edit the result by hand:\n%v\n", files[0], err)
+		return exitFailure
+	}
+	if _, err := io.WriteString(stdout, out); err != nil {
 		fmt.Fprintf(stderr, "outlast import: %v\n", err)
 		return exitFailure
 	}
 	return exitOK
+}
+
+// checkImported holds that import writes only a configuration outlast
+// accepts: the checks of outlast config check, run on the text written.
+func checkImported(text string) error {
+	cfg, err := config.Parse("the imported configuration", []byte(text))
+	if err == nil {
+		err = zone.Check(cfg)
+	}
+	return err
 }
 
 // readZoneFile reads a master file, refusing one larger than a zone
@@ -111,6 +127,9 @@ func importZone(file, text, apex string) (*importedZone, error) {
 		z.apex = dns.Fqdn(origin)
 	default:
 		return nil, fmt.Errorf("%s: the file has no SOA record and no $ORIGIN: say which zone it is with --apex NAME", file)
+	}
+	if z.apex == "." || z.apex == "" {
+		return nil, fmt.Errorf("%s: the zone is the root (.); outlast serves zones below it: say which with --apex NAME", file)
 	}
 	if err := z.sort(file, rrs); err != nil {
 		return nil, err
@@ -242,6 +261,9 @@ func (z *importedZone) checkGlue(file string) error {
 		return fmt.Errorf("%s: no NS records at the apex %s: a zone needs its nameservers (add them to the file, or to the configuration by hand)", file, z.apex)
 	}
 	for _, ns := range z.ns {
+		if ns.Ns == "" || ns.Ns == "." {
+			return fmt.Errorf("%s: an NS record at the apex names no nameserver", file)
+		}
 		name := strings.ToLower(ns.Ns)
 		if dns.IsSubDomain(strings.ToLower(z.apex), name) && len(z.glue[name]) == 0 {
 			return fmt.Errorf("%s: nameserver %s is inside the zone but the file has no A or AAAA record for it (glue)", file, ns.Ns)
@@ -279,16 +301,17 @@ func (z *importedZone) writeSOA(b *strings.Builder) {
 		return
 	}
 	s := z.soa
-	fmt.Fprintf(b, `    soa:
-      mname: %s
-      rname: %s
-%s      refresh: %s
-      retry: %s
-      expire: %s
-      minimum: %s
-      ttl: %s     # of the SOA and the apex NS records
-`, yamlString(s.Ns), yamlString(s.Mbox), serialLine(s.Serial), seconds(s.Refresh), seconds(s.Retry), seconds(s.Expire),
-		seconds(s.Minttl), seconds(s.Hdr.Ttl))
+	fmt.Fprintf(b, "    soa:\n      mname: %s\n      rname: %s\n%s", yamlString(s.Ns), yamlString(s.Mbox), serialLine(s.Serial))
+	for _, f := range []struct {
+		name  string
+		value uint32
+	}{{"refresh", s.Refresh}, {"retry", s.Retry}, {"expire", s.Expire}, {"minimum", s.Minttl}, {"ttl", s.Hdr.Ttl}} {
+		if f.value == 0 { // outlast refuses a zero timer: its default applies
+			fmt.Fprintf(b, "      # %s: the file's was 0; outlast's default applies (docs/configuration.md)\n", f.name)
+			continue
+		}
+		fmt.Fprintf(b, "      %s: %s\n", f.name, seconds(f.value))
+	}
 }
 
 func (z *importedZone) writeNS(b *strings.Builder) {
