@@ -15,7 +15,7 @@ import (
 // what only tests use. A match names the rule that refused it.
 var notInTheServer = []struct{ pattern, why string }{
 	{`^outlast/internal/lab(/|$)`, "the demo's lab belongs to cmd/outlast-lab"},
-	{`^outlast/internal/(chaos|fulldisk|deploytest|wcag|errtest)(/|$)`, "a test-only package"},
+	{`^outlast/internal/(chaos|fulldisk|deploytest|wcag|errtest|zonediff)(/|$)`, "a test-only package"},
 	{`^outlast/.*test$`, "a test helper package"},
 	{`^github\.com/Shopify/toxiproxy`, "the lab's fault proxy belongs to cmd/outlast-lab"},
 	{`^github\.com/rs/zerolog`, "Toxiproxy's logger: the lab's, not the server's"},

@@ -170,30 +170,13 @@ func parseMasterFile(file, text, origin string) ([]dns.RR, error) {
 		rrs = append(rrs, rr)
 	}
 	if err := zp.Err(); err != nil {
-		return nil, zoneParseError(file, err)
+		if origin == "" && !strings.Contains(strings.ToUpper(text), "$ORIGIN") {
+			// Without an origin, a relative name is what fails most.
+			return nil, fmt.Errorf("%w (a relative name needs a $ORIGIN before it, or --apex)", zone.ParseError(file, err))
+		}
+		return nil, zone.ParseError(file, err)
 	}
 	return rrs, nil
-}
-
-// zoneParseError rewrites miekg/dns's `FILE: dns: MESSAGE: "TOKEN" at line:
-// L:C` as `FILE:L:C: MESSAGE: "TOKEN"`, the form compilers and outlast's
-// configuration errors use.
-func zoneParseError(file string, err error) error {
-	msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), file+": "), "dns: ")
-	i := strings.LastIndex(msg, " at line: ")
-	if i < 0 {
-		return fmt.Errorf("%s: %s", file, msg)
-	}
-	line, col, _ := strings.Cut(msg[i+len(" at line: "):], ":")
-	if _, err := strconv.Atoi(line); err != nil {
-		return fmt.Errorf("%s: %s", file, msg)
-	}
-	if strings.Contains(msg[:i], "$ORIGIN") || strings.Contains(msg[:i], "bad owner name") {
-		msg = msg[:i] + " (a relative name needs a $ORIGIN before it, or --apex)"
-	} else {
-		msg = msg[:i]
-	}
-	return fmt.Errorf("%s:%s:%s: %s", file, line, col, msg)
 }
 
 // findSOA returns the file's one SOA (nil if none), which must be apex's

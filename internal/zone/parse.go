@@ -1,6 +1,7 @@
 package zone
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -158,6 +159,14 @@ func (e *recordError) Error() string {
 // as `NAME:L:C: MESSAGE: "TOKEN"` (withLine) or `MESSAGE: "TOKEN"`, the
 // form the rest of outlast's configuration errors take. Inline records
 // are one line each, so their position says nothing.
+// ParseError is a master file's parse error as outlast says it,
+// "FILE:LINE:COL: message": miekg/dns puts the position at the end of its
+// text, and its ParseError keeps the fields unexported, so the position is
+// read from there.
+func ParseError(file string, err error) error {
+	return errors.New(parseError(file, err, true))
+}
+
 func parseError(name string, err error, withLine bool) string {
 	msg := strings.TrimPrefix(err.Error(), name+": ")
 	msg = strings.TrimPrefix(msg, "dns: ")
