@@ -98,6 +98,15 @@ func zoneDefaults(z *Zone) {
 		s.RName = "hostmaster." + z.Apex
 	}
 	s.RName = canonicalName(s.RName)
+	if z.File == "" {
+		// A zone file's SOA gives what soa leaves out (zone.Check), as
+		// a BIND or Knot operator expects of the file they bring.
+		SOADefaults(s)
+	}
+}
+
+// SOADefaults sets the SOA's unset serial, timers and TTL to the defaults.
+func SOADefaults(s *SOA) {
 	setDefault(&s.Serial, DefaultSOASerial)
 	setDefault(&s.Refresh, DefaultSOARefresh)
 	setDefault(&s.Retry, DefaultSOARetry)

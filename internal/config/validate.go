@@ -205,6 +205,9 @@ func (v *validator) zone(path string, z *Zone) {
 	if z.SOA.RName != "" || !z.HasRecords() {
 		v.name(path+".soa.rname", z.SOA.RName)
 	}
+	if z.File != "" && z.SOA.Refresh == 0 {
+		return // timers left to the file's SOA, which zone.Check reads and checks
+	}
 	v.seconds(path+".soa.refresh", z.SOA.Refresh)
 	v.seconds(path+".soa.retry", z.SOA.Retry)
 	v.seconds(path+".soa.expire", z.SOA.Expire)

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -276,6 +277,24 @@ func (c *checker) fillSOA(z *config.Zone, p *parsed) {
 		if soa != nil {
 			z.SOA.RName = strings.ToLower(soa.Mbox)
 		}
+	}
+	if soa != nil {
+		s := &z.SOA
+		fill(&s.Serial, soa.Serial)
+		fill(&s.Refresh, time.Duration(soa.Refresh)*time.Second)
+		fill(&s.Retry, time.Duration(soa.Retry)*time.Second)
+		fill(&s.Expire, time.Duration(soa.Expire)*time.Second)
+		fill(&s.Minimum, time.Duration(soa.Minttl)*time.Second)
+		fill(&s.TTL, time.Duration(soa.Hdr.Ttl)*time.Second)
+	}
+	config.SOADefaults(&z.SOA) // a file without an SOA, or one with zero timers
+}
+
+// fill sets an unset field to the file's value.
+func fill[T comparable](field *T, value T) {
+	var zero T
+	if *field == zero {
+		*field = value
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"outlast/internal/config"
 )
@@ -147,6 +148,12 @@ func TestCheckFillsFromTheFile(t *testing.T) {
 	}
 	if z.SOA.MName != "ns1.example.com." || z.SOA.RName != "hostmaster.example.com." {
 		t.Errorf("soa names from the file: %q %q", z.SOA.MName, z.SOA.RName)
+	}
+	// The file's "1 2 3 4 5" and its TTL: what a BIND operator expects served.
+	want := config.SOA{MName: z.SOA.MName, RName: z.SOA.RName, Serial: 1, Refresh: 2 * time.Second,
+		Retry: 3 * time.Second, Expire: 4 * time.Second, Minimum: 5 * time.Second, TTL: time.Hour}
+	if z.SOA != want {
+		t.Errorf("soa from the file: %+v, want %+v", z.SOA, want)
 	}
 	if cfg.Hash != cfg.Shared().Hash() {
 		t.Errorf("Hash %s is not the hash of the completed zones (%s)", cfg.Hash, cfg.Shared().Hash())
