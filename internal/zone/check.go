@@ -199,7 +199,12 @@ func (c *checker) nameservers(path string, z *config.Zone, p *parsed) {
 			return
 		}
 		for _, n := range names {
-			z.NS = append(z.NS, config.NameServer{Name: n, Addresses: p.glue(n)})
+			glue := p.glue(n)
+			if len(glue) == 0 && dns.IsSubDomain(p.apex, n) {
+				c.add(path+".ns", "nameserver %s (NS at %s) is inside zone %s, so the records need its A or AAAA (glue)",
+					n, p.ns[0].where, p.apex)
+			}
+			z.NS = append(z.NS, config.NameServer{Name: n, Addresses: glue})
 		}
 		return
 	}

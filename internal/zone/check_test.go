@@ -103,6 +103,8 @@ func TestCheck(t *testing.T) {
 			want: []string{"zones[0].ns: ns names ns1.example.com., ns3.example.net. but the apex NS records (db.example:2) name ns1.example.com., ns2.example.net.; they must agree"}},
 		{name: "glue disagrees", ns: "    ns: [{name: ns1.example.com, addresses: [192.0.2.54]}, {name: ns2.example.net}]\n", text: apexNS,
 			want: []string{"zones[0].ns[0].addresses: [192.0.2.54], but the records give ns1.example.com. the addresses [192.0.2.53]; they must agree"}},
+		{name: "in-zone nameserver without glue", text: apexNS + "@ NS ns3\n",
+			want: []string{"zones[0].ns: nameserver ns3.example.com. (NS at db.example:2) is inside zone example.com., so the records need its A or AAAA (glue)"}},
 		{name: "ns agree", ns: "    ns: [{name: NS1.example.com, addresses: [192.0.2.53]}, {name: ns2.example.net}]\n", text: apexNS},
 		{name: "syntax error", text: apexNS + "www A 192.0.2.1\nmail MX ten mail\n",
 			want: []string{`zones[0].file: db.example:6:12: bad MX Pref: "ten"`}},

@@ -48,7 +48,7 @@ func StartKnot(t testing.TB, name, apex, zone string) Server {
 		if err != nil {
 			t.Fatalf("zonediff: %v", err)
 		}
-		if lastErr = runKnot(t, bin, addr, apex, zone); lastErr == nil {
+		if lastErr = runKnot(t, bin, addr, []Zone{{apex, zone}}); lastErr == nil {
 			return Server{Name: name, Addr: addr}
 		}
 	}
@@ -56,13 +56,33 @@ func StartKnot(t testing.TB, name, apex, zone string) Server {
 	return Server{}
 }
 
-// runKnot starts knotd on addr and waits until it answers, or stops it and
-// says why it did not.
-func runKnot(t testing.TB, bin, addr, apex, zone string) error {
+// Zone is one zone a Knot serves: its apex and its master file's text.
+type Zone struct{ Apex, Text string }
+
+// StartKnotAt starts knotd on addr (host:port; port 53 needs root) serving
+// zones, such as a root and a parent zone that delegate to the servers
+// under test, and stops it when the test ends. It skips the test when
+// knotd is not installed.
+func StartKnotAt(t testing.TB, addr string, zones ...Zone) Server {
+	t.Helper()
+	bin := knotd()
+	if bin == "" {
+		t.Skip("knotd is not installed (Debian: apt-get install knot)")
+	}
+	if err := runKnot(t, bin, addr, zones); err != nil {
+		t.Fatalf("zonediff: knotd did not serve at %s: %v", addr, err)
+	}
+	return Server{Name: "knot", Addr: addr}
+}
+
+// runKnot starts knotd on addr and waits until it answers the first zone's
+// SOA, or stops it and says why it did not.
+func runKnot(t testing.TB, bin, addr string, zones []Zone) error {
 	dir := t.TempDir()
-	if err := writeKnotFiles(dir, addr, apex, zone); err != nil {
+	if err := writeKnotFiles(dir, addr, zones); err != nil {
 		return err
 	}
+	apex := zones[0].Apex
 	var out bytes.Buffer
 	cmd := exec.Command(bin, "-c", filepath.Join(dir, "knot.conf"))
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -93,10 +113,9 @@ func stopKnot(cmd *exec.Cmd, exited chan struct{}) {
 }
 
 // writeKnotFiles writes a minimal knot.conf (no DNSSEC, no journal of
-// changes, errors to stderr) and the zone into dir.
-func writeKnotFiles(dir, addr, apex, zone string) error {
+// changes, errors to stderr) and the zones into dir.
+func writeKnotFiles(dir, addr string, zones []Zone) error {
 	host, port, _ := net.SplitHostPort(addr)
-	zoneFile := filepath.Join(dir, "zone")
 	conf := fmt.Sprintf(`server:
     rundir: %q
     listen: %s@%s
@@ -106,15 +125,19 @@ log:
   - target: stderr
     any: warning
 zone:
-  - domain: %s
+`, dir, host, port, filepath.Join(dir, "db"))
+	for i, z := range zones {
+		zoneFile := filepath.Join(dir, fmt.Sprintf("zone%d", i))
+		if err := os.WriteFile(zoneFile, []byte(z.Text), 0o600); err != nil {
+			return err
+		}
+		conf += fmt.Sprintf(`  - domain: %s
     file: %q
     storage: %q
     journal-content: none
     zonefile-sync: -1
     semantic-checks: off
-`, dir, host, port, filepath.Join(dir, "db"), dns.Fqdn(apex), zoneFile, dir)
-	if err := os.WriteFile(zoneFile, []byte(zone), 0o600); err != nil {
-		return err
+`, dns.Fqdn(z.Apex), zoneFile, dir)
 	}
 	return os.WriteFile(filepath.Join(dir, "knot.conf"), []byte(conf), 0o600)
 }
