@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 
 	"outlast/internal/config"
@@ -55,4 +56,16 @@ func BenchmarkDNS(b *testing.B) {
 
 func BenchmarkGRPC(b *testing.B) {
 	benchProbe(b, grpcServer(b, true), check(config.CheckGRPC))
+}
+
+// BenchmarkHTTPSHostname is BenchmarkHTTPS for a hostname endpoint whose
+// first address refuses: the cost of a fallback and of SNI by name.
+func BenchmarkHTTPSHostname(b *testing.B) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{testCA.named(b, "alb.probe.test")}}
+	srv.StartTLS()
+	defer srv.Close()
+	tg := targetOf(b, srv.Listener.Addr().String())
+	tg.Host, tg.Addrs = "alb.probe.test", []netip.Addr{netip.MustParseAddr("127.0.0.3"), tg.Addr}
+	benchProbe(b, tg, check(config.CheckHTTPS))
 }

@@ -16,7 +16,17 @@ import (
 // DNS probes t with one query for c.DNS.Query of type c.DNS.QType over UDP,
 // retried over TCP when the answer is truncated. The response must carry
 // c.DNS.ExpectRcode and, when set, a record whose data is c.DNS.ExpectAnswer.
+//
+// Over UDP nothing connects, so a hostname target is asked at its first
+// address only.
 func DNS(ctx context.Context, t Target, c config.Check) model.Result {
+	if res, ok := t.noAddress(); ok {
+		return res
+	}
+	return t.label(probeDNS(ctx, t, c), t.AddrPort())
+}
+
+func probeDNS(ctx context.Context, t Target, c config.Check) model.Result {
 	ctx, cancel := withTimeout(ctx, c)
 	defer cancel()
 	start := time.Now()

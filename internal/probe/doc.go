@@ -14,4 +14,9 @@
 // that accepts and never answers costs at most one timeout. Probes never
 // reuse connections, because a pooled connection to a backend that has since
 // died would hide the failure.
+//
+// A probe never resolves a name. A hostname endpoint (an ALB, a CDN) comes
+// as a Target with its Host and the addresses the caller's resolver holds
+// for it now; the probe connects to the first that accepts (at most
+// MaxAddrs, addrs.go) and sends the hostname as HTTP Host and TLS SNI.
 package probe

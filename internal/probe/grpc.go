@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -27,12 +28,23 @@ import (
 // to grpc-go, because grpc-go folds dial and handshake errors into an
 // Unavailable status with only a message; dialing here keeps the real error
 // for classification and the peer's certificates for the expiry check.
+//
+// A hostname target is called at the first of its addresses that connects,
+// with its hostname as the authority and, over TLS, as SNI.
 func GRPC(ctx context.Context, t Target, c config.Check) model.Result {
+	if res, ok := t.noAddress(); ok {
+		return res
+	}
+	d := &grpcDialer{target: t}
+	res := probeGRPC(ctx, t, c, d)
+	return t.label(res, d.usedAddr())
+}
+
+func probeGRPC(ctx context.Context, t Target, c config.Check, d *grpcDialer) model.Result {
 	ctx, cancel := withTimeout(ctx, c)
 	defer cancel()
 	start := time.Now()
 
-	d := &grpcDialer{dialer: t.dialer("tcp")}
 	d.deadline, _ = ctx.Deadline()
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
@@ -43,6 +55,8 @@ func GRPC(ctx context.Context, t Target, c config.Check) model.Result {
 		name := serverName(t, c)
 		d.tls = tlsConfig(name, c, "h2")
 		opts = append(opts, grpc.WithAuthority(name))
+	} else if t.Host != "" {
+		opts = append(opts, grpc.WithAuthority(hostHeader(t.Host, t.Port, false)))
 	}
 	conn, err := grpc.NewClient("passthrough:///"+t.AddrPort().String(), opts...)
 	if err != nil {
@@ -63,28 +77,30 @@ func GRPC(ctx context.Context, t Target, c config.Check) model.Result {
 
 // grpcDialer dials for grpc-go and remembers how the last attempt went.
 type grpcDialer struct {
-	dialer   *net.Dialer
+	target   Target
 	deadline time.Time
 	tls      *tls.Config // nil for plaintext
 
 	mu      sync.Mutex
 	err     error
 	state   *tls.ConnectionState
-	connErr error // the first read or write error on a dialed connection
+	used    netip.AddrPort // the address the last attempt connected to
+	connErr error          // the first read or write error on a dialed connection
 }
 
-func (d *grpcDialer) dial(ctx context.Context, addr string) (net.Conn, error) {
+// dial connects to the target's addresses (dialAny); grpc-go's address,
+// the first of them, only names the connection.
+func (d *grpcDialer) dial(ctx context.Context, _ string) (net.Conn, error) {
 	// grpc-go's own connect timeout is 20 s; the probe's deadline is shorter.
 	ctx, cancel := context.WithDeadline(ctx, d.deadline)
 	defer cancel()
-	conn, err := d.dialer.DialContext(ctx, "tcp", addr)
+	conn, used, err := dialAny(ctx, d.target)
 	var state *tls.ConnectionState
 	if err == nil {
-		conn.SetDeadline(d.deadline)
 		conn, state, err = d.handshake(ctx, conn)
 	}
 	d.mu.Lock()
-	d.err, d.state = err, state
+	d.err, d.state, d.used = err, state, used
 	d.mu.Unlock()
 	if err != nil {
 		return nil, err
@@ -141,6 +157,13 @@ func (d *grpcDialer) result() (*tls.ConnectionState, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.state, d.err
+}
+
+// usedAddr is the address the last attempt connected to, if any.
+func (d *grpcDialer) usedAddr() netip.AddrPort {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.used
 }
 
 // connResult is the first error the dialed connection saw, if any.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -31,7 +32,22 @@ import (
 // their buffers, a third of a probe's CPU at 10,000 endpoints a second (see
 // docs/performance.md). net/http still writes the request and parses the
 // response.
+//
+// A hostname target is probed at the first of its addresses that connects
+// (dialAny), with its hostname as Host and SNI (Target.Host says when the
+// check overrides them).
 func HTTP(ctx context.Context, t Target, c config.Check) model.Result {
+	if res, ok := t.noAddress(); ok {
+		return res
+	}
+	var used netip.AddrPort
+	res := probeHTTP(ctx, t, c, &used)
+	return t.label(res, used)
+}
+
+// probeHTTP is HTTP on a target with an address; it sets *used to the
+// address it connected to.
+func probeHTTP(ctx context.Context, t Target, c config.Check, used *netip.AddrPort) model.Result {
 	ctx, cancel := withTimeout(ctx, c)
 	defer cancel()
 	start := time.Now()
@@ -40,10 +56,11 @@ func HTTP(ctx context.Context, t Target, c config.Check) model.Result {
 	if err != nil {
 		return failed(start, model.ReasonError, fmt.Sprintf("probe: http: %v", err))
 	}
-	conn, err := dialWithDeadline(ctx, t)
+	conn, addr, err := dialAny(ctx, t)
 	if err != nil {
 		return failedErr(start, err, c)
 	}
+	*used = addr
 	defer conn.Close()
 	var peerCerts []*x509.Certificate
 	if c.Type == config.CheckHTTPS {
@@ -149,26 +166,12 @@ func newHTTPRequest(ctx context.Context, t Target, c config.Check) (*http.Reques
 		return nil, err
 	}
 	req.Host = c.HTTP.Host
+	if req.Host == "" && t.Host != "" {
+		req.Host = hostHeader(t.Host, t.Port, c.Type == config.CheckHTTPS)
+	}
 	req.Close = true // "Connection: close": the connection serves this probe only
 	req.Header.Set("User-Agent", "outlast-probe")
 	return req, nil
-}
-
-// dialWithDeadline dials t and puts the probe's deadline on the connection
-// itself, so no read or write can outlive the probe even where a context is
-// not checked.
-func dialWithDeadline(ctx context.Context, t Target) (net.Conn, error) {
-	conn, err := t.dialer("tcp").DialContext(ctx, "tcp", t.AddrPort().String())
-	if err != nil {
-		return nil, err
-	}
-	if deadline, ok := ctx.Deadline(); ok {
-		if err := conn.SetDeadline(deadline); err != nil {
-			conn.Close()
-			return nil, err
-		}
-	}
-	return conn, nil
 }
 
 func judgeHTTP(start time.Time, resp *http.Response, c config.Check) model.Result {

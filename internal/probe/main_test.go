@@ -81,6 +81,19 @@ var serial = struct {
 // notBefore to notAfter. A nil ca makes it self-signed (an unknown authority).
 func (ca *certAuthority) leaf(t testing.TB, notBefore, notAfter time.Time) tls.Certificate {
 	t.Helper()
+	return ca.issue(t, notBefore, notAfter, []string{"probe.test"}, []net.IP{net.IPv4(127, 0, 0, 1)})
+}
+
+// named issues a trusted certificate, valid now, for the given DNS names
+// only: no IP address, so it verifies only against one of the names, as an
+// ALB's or a CDN's does.
+func (ca *certAuthority) named(t testing.TB, names ...string) tls.Certificate {
+	t.Helper()
+	return ca.issue(t, time.Now().Add(-time.Hour), time.Now().Add(90*24*time.Hour), names, nil)
+}
+
+func (ca *certAuthority) issue(t testing.TB, notBefore, notAfter time.Time, names []string, ips []net.IP) tls.Certificate {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -91,11 +104,11 @@ func (ca *certAuthority) leaf(t testing.TB, notBefore, notAfter time.Time) tls.C
 	serial.Unlock()
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(sn),
-		Subject:      pkix.Name{CommonName: "probe.test"},
+		Subject:      pkix.Name{CommonName: names[0]},
 		NotBefore:    notBefore,
 		NotAfter:     notAfter,
-		DNSNames:     []string{"probe.test"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		DNSNames:     names,
+		IPAddresses:  ips,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}

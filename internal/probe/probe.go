@@ -11,12 +11,33 @@ import (
 	"outlast/internal/model"
 )
 
-// Target is the endpoint a probe talks to.
+// Target is the endpoint a probe talks to. An endpoint named by address
+// sets Addr; one named by hostname (an ALB, a CDN) sets Host and the
+// addresses the caller's resolver holds for it now, in Addrs (or the one
+// address it picked, in Addr). A probe never resolves a name itself: the
+// node's resolver, with its cache and its last good answers, does, so a
+// probe judges the addresses clients are answered and does not fail because
+// a lookup did.
 type Target struct {
 	// Endpoint is the endpoint's configured name; probes use it only in details.
 	Endpoint string
-	// Addr is the probed address (the endpoint's probe address).
+	// Host is the endpoint's target hostname; empty for an endpoint named by
+	// address. When set, HTTP probes send it as the Host header (with the
+	// port when it is not the scheme's default) unless the check's http.host
+	// is set, and TLS probes send it as SNI and verify the certificate
+	// against it unless the check's tls.server_name (or, for http and https,
+	// http.host) is set. Failed probes' details start with it and the address
+	// used ("alb.example: 192.0.2.10:443: status 503").
+	Host string
+	// Addr is the probed address (the endpoint's probe address). It is used
+	// only when Addrs is empty.
 	Addr netip.Addr
+	// Addrs are the addresses to try, in order, the first that accepts a
+	// connection being probed; a hostname endpoint's current addresses. At
+	// most MaxAddrs are tried within the check's timeout (see dialAny). DNS
+	// checks, over UDP, use the first only. A target with Host and no
+	// address at all fails without dialing (reasonUnresolved).
+	Addrs []netip.Addr
 	// Port is the probed port (the check's port).
 	Port int
 	// Source, when valid, is the local address probes are sent from
@@ -38,9 +59,9 @@ func (t Target) dialer(network string) *net.Dialer {
 	return d
 }
 
-// AddrPort is the probed address and port.
+// AddrPort is the first address the probe tries, with the port.
 func (t Target) AddrPort() netip.AddrPort {
-	return netip.AddrPortFrom(t.Addr, uint16(t.Port))
+	return t.addrPort(0)
 }
 
 // Run probes t the way c says, dispatching on c.Type. It returns within

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"net/netip"
 	"time"
 
 	"outlast/internal/config"
@@ -9,15 +10,19 @@ import (
 )
 
 // TCP probes t by opening a TCP connection and closing it at once: the
-// endpoint is up when something accepts on the port.
+// endpoint is up when something accepts on the port. A hostname target is up
+// when one of its addresses (at most MaxAddrs) accepts.
 func TCP(ctx context.Context, t Target, c config.Check) model.Result {
+	if res, ok := t.noAddress(); ok {
+		return res
+	}
 	ctx, cancel := withTimeout(ctx, c)
 	defer cancel()
 	start := time.Now()
 
-	conn, err := t.dialer("tcp").DialContext(ctx, "tcp", t.AddrPort().String())
+	conn, _, err := dialAny(ctx, t)
 	if err != nil {
-		return failedErr(start, err, c)
+		return t.label(failedErr(start, err, c), netip.AddrPort{})
 	}
 	res := passed(start)
 	conn.Close()

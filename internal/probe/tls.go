@@ -30,8 +30,8 @@ func tlsConfig(serverName string, c config.Check, nextProtos ...string) *tls.Con
 }
 
 // serverName is what SNI and verification use: the configured name, else
-// the HTTP Host (without a port), else the probed address, which verifies
-// against an IP SAN.
+// the check's HTTP Host (without a port), else the target's hostname, else
+// the probed address, which verifies against an IP SAN.
 func serverName(t Target, c config.Check) string {
 	if c.TLS.ServerName != "" {
 		return c.TLS.ServerName
@@ -41,6 +41,9 @@ func serverName(t Target, c config.Check) string {
 			return h
 		}
 		return host
+	}
+	if t.Host != "" {
+		return t.Host
 	}
 	return t.Addr.WithZone("").String()
 }
