@@ -155,4 +155,3 @@ func newResolver(t *testing.T, o Options, names ...string) *Resolver {
 	run(t, r)
 	return r
 }
-
