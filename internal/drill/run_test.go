@@ -21,8 +21,8 @@ import (
 
 const (
 	adminToken = "olt_drill-admin-token-for-tests"
-	primary    = "127.0.0.61"
-	secondary  = "127.0.0.62"
+	primary    = "127.0.0.161" // apart from the chaos suite's 127.0.0.61-63, which runs beside it
+	secondary  = "127.0.0.162"
 )
 
 // TestDrillThroughTheAPIOverTLS runs a drill against a real one-node

@@ -105,7 +105,9 @@ func TestServfailKeepsLastGood(t *testing.T) {
 			r := newResolver(t, fastOptions(u.addr), alb)
 			waitFor(t, r, alb, "first resolution", hasA("192.0.2.1"))
 			u.setMode(rcode, false)
-			res := waitFor(t, r, alb, "stale", func(res Result) bool { return res.State == Stale })
+			// Stale begins when the TTL ends, before the failing lookup
+			// comes back: wait for the failure itself.
+			res := waitFor(t, r, alb, "stale with an error", func(res Result) bool { return res.State == Stale && res.Err() != "" })
 			if !hasA("192.0.2.1")(res) || !strings.Contains(res.Err(), dns.RcodeToString[rcode]) {
 				t.Errorf("got %+v, want the last good address and %s as the error", res, dns.RcodeToString[rcode])
 			}
