@@ -21,8 +21,8 @@ $TTL 3600
 @     IN SOA ns1.example.test. hostmaster.example.test. 2026120401 7200 3600 1209600 300
 @     IN NS  ns1
 @     IN NS  ns2
-ns1   IN A   127.0.0.72
-ns2   IN A   127.0.0.73
+ns1   IN A   127.0.0.172
+ns2   IN A   127.0.0.173
 @     IN MX  10 mail
 @     IN TXT "v=spf1 mx -all"
 @     IN CAA 0 issue "letsencrypt.org"
@@ -54,7 +54,7 @@ func TestZonemaster(t *testing.T) {
 	if err != nil {
 		t.Skip("zonemaster-cli is not installed (Debian: apt-get install zonemaster-cli; .ci/run installs it)")
 	}
-	const root = "127.0.0.74"
+	const root = "127.0.0.174"
 	zonediff.StartKnotAt(t, root+":53",
 		zonediff.Zone{Apex: ".", Text: `$TTL 86400
 . IN SOA a.root. hostmaster.root. 1 1800 900 604800 86400
@@ -68,13 +68,13 @@ $TTL 86400
 @ IN NS a.root.
 example IN NS ns1.example
 example IN NS ns2.example
-ns1.example IN A 127.0.0.72
-ns2.example IN A 127.0.0.73
+ns1.example IN A 127.0.0.172
+ns2.example IN A 127.0.0.173
 `})
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "example.test.zone"), zonemasterZone)
 	bin := buildOutlast(t)
-	for _, ip := range []string{"127.0.0.72", "127.0.0.73"} {
+	for _, ip := range []string{"127.0.0.172", "127.0.0.173"} {
 		cfg := filepath.Join(dir, ip+".yaml")
 		write(t, cfg, fmt.Sprintf(`node: {name: n%[1]s, location: local/lab}
 dns: {listen: "%[1]s:53"}
