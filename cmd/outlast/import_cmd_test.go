@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -15,7 +14,7 @@ import (
 
 	"outlast/internal/config"
 	"outlast/internal/errtest"
-	"outlast/internal/node"
+	"outlast/internal/node/nodetest"
 	"outlast/internal/zone"
 	"outlast/internal/zonediff"
 )
@@ -196,18 +195,7 @@ func TestImportedZoneAnswersAsKnot(t *testing.T) {
 	knot := zonediff.StartKnot(t, "knot", zonediff.ExampleApex, zonediff.ExampleZone)
 	cfg, _ := importExample(t)
 	cfg.DNS.Listen, cfg.HTTP.Listen = "127.0.0.1:0", "127.0.0.1:0"
-	n, err := node.New(cfg, node.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = n.Stop(ctx)
-	})
+	n := nodetest.Start(t, cfg)
 	outlast := zonediff.Server{Name: "outlast", Addr: n.DNSAddr().String()}
 	if err := zonediff.WaitForSOA(outlast.Addr, zonediff.ExampleApex); err != nil {
 		t.Fatalf("the outlast node: %v", err)

@@ -15,6 +15,7 @@ import (
 	"outlast/internal/backend"
 	"outlast/internal/config"
 	"outlast/internal/node"
+	"outlast/internal/node/nodetest"
 	"outlast/internal/tlsca"
 	"outlast/internal/wire"
 )
@@ -152,18 +153,7 @@ services:
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := node.New(cfg, node.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = n.Stop(ctx)
-	})
+	n := nodetest.Start(t, cfg)
 	url := fmt.Sprintf("https://127.0.0.1:%d", n.HTTPAddr().(*net.TCPAddr).Port)
 	_, err = wire.NewClient(url, adminToken).Status(context.Background())
 	var unknownCA x509.UnknownAuthorityError
