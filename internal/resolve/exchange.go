@@ -64,17 +64,19 @@ func (x *exchanger) ask(ctx context.Context, srv, name string, qtype uint16) Out
 	return ParseReply(name, qtype, reply, x.maxAddrs)
 }
 
-func (x *exchanger) exchange(ctx context.Context, c *dns.Client, q *dns.Msg, srv string) (*dns.Msg, error) {
-	ctx, cancel := context.WithTimeout(ctx, x.timeout)
+func (x *exchanger) exchange(parent context.Context, c *dns.Client, q *dns.Msg, srv string) (*dns.Msg, error) {
+	ctx, cancel := context.WithTimeout(parent, x.timeout)
 	defer cancel()
 	conn, err := c.DialContext(ctx, srv)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Net, err)
 	}
 	defer conn.Close()
-	// miekg honours only ctx's deadline; closing the connection when ctx
-	// ends lets Run return at once instead of after Timeout.
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	// miekg honours only ctx's deadline; closing the connection when the
+	// caller's context ends (Run stopping) lets Run return at once instead
+	// of after Timeout. The timeout itself is the read deadline's, so it
+	// is reported as one (an i/o timeout), not as a closed connection.
+	stop := context.AfterFunc(parent, func() { conn.Close() })
 	defer stop()
 	reply, _, err := c.ExchangeWithConnContext(ctx, q, conn)
 	if err != nil {
