@@ -192,8 +192,32 @@ var importAllowances = []zonediff.Allowance{
 // (plus absent names and types, in mixed case, over UDP, TCP and 512-byte
 // UDP) gets the same answer from both, but for importAllowances.
 func TestImportedZoneAnswersAsKnot(t *testing.T) {
-	knot := zonediff.StartKnot(t, "knot", zonediff.ExampleApex, zonediff.ExampleZone)
 	cfg, _ := importExample(t)
+	answersAsKnot(t, cfg)
+}
+
+// TestZoneFileAnswersAsKnot is the same differential test with the file
+// itself: a zone of just its apex and `file`, whose nameservers and SOA
+// come from the file, answers as Knot serving that file.
+func TestZoneFileAnswersAsKnot(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "example.test.zone"), zonediff.ExampleZone)
+	write(t, filepath.Join(dir, "outlast.yaml"), "node: {name: n1, location: local/lab}\n"+
+		"zones:\n  - apex: "+zonediff.ExampleApex+"\n    file: example.test.zone\n")
+	cfg, err := loadConfig(filepath.Join(dir, "outlast.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	answersAsKnot(t, cfg)
+}
+
+// answersAsKnot serves cfg on a real node and the example zone file on
+// Knot, asks both every question of the file (plus absent names and types,
+// in mixed case, over UDP, TCP and 512-byte UDP) and wants the same answers
+// but for importAllowances.
+func answersAsKnot(t *testing.T, cfg *config.Config) {
+	t.Helper()
+	knot := zonediff.StartKnot(t, "knot", zonediff.ExampleApex, zonediff.ExampleZone)
 	cfg.DNS.Listen, cfg.HTTP.Listen = "127.0.0.1:0", "127.0.0.1:0"
 	n := nodetest.Start(t, cfg)
 	outlast := zonediff.Server{Name: "outlast", Addr: n.DNSAddr().String()}
