@@ -22,12 +22,3 @@ func raiseFileLimit(want uint64) error {
 	}
 	return nil
 }
-
-// fileLimit is the current soft RLIMIT_NOFILE.
-func fileLimit() uint64 {
-	var lim syscall.Rlimit
-	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) != nil {
-		return 0
-	}
-	return lim.Cur
-}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"outlast/internal/conncap"
 )
 
 // The goal of issue 7 for one node probing 10,000 endpoints every second.
@@ -46,7 +48,7 @@ func report(w io.Writer, o options, r *result) {
 		float64(r.scrapeBytes)/1e6, count(float64(r.scrapeSamples)), costMS(r.scrapeCPU), ms(r.scrapeWall))
 	row("filtered GET /metrics?name[]=go_goroutines", "%s CPU in outlast (every series is still gathered)", costMS(r.filteredCPU))
 	row("goroutine count from pprof", "%s CPU in outlast (the window's samples)", costMS(r.countCPU))
-	row("RLIMIT_NOFILE", "%d (outlast and the server inherit it)", fileLimit())
+	row("RLIMIT_NOFILE", "%d (outlast and the server inherit it)", conncap.OpenFileLimit())
 	row("goal (≤1 core, <300 MB, p99 <100 ms)", "%s", goal(cores, rssMB, r))
 	tw.Flush()
 	for _, p := range r.profiles {
