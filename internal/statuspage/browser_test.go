@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"outlast/internal/api/apitest"
 	"outlast/internal/model"
 	"outlast/internal/statuspage/statuspagetest"
 )
@@ -40,19 +41,19 @@ func TestLiveUpdateInChromium(t *testing.T) {
 	}
 
 	// gcp's region fails: every vantage sees it time out, and the leader decides.
-	f.set(func(f *fakeBackend) { f.now = f.now.Add(3 * time.Second) })
+	f.Update(func(s *apitest.Settings) { s.Now = s.Now.Add(3 * time.Second) })
 	for _, m := range members {
 		for _, e := range []string{"use1", "usw2", "cdn-a", "cdn-b"} {
 			r := model.Result{Up: e != "use1", Latency: 11 * time.Millisecond, Reason: model.ReasonOK}
 			if !r.Up {
 				r = model.Result{Latency: time.Second, Reason: model.ReasonTimeout, Detail: "no response within 1s"}
 			}
-			f.observe(m.Name, e, t0.Add(2600*time.Millisecond), r)
+			f.Observe(m.Name, e, t0.Add(2600*time.Millisecond), r)
 		}
-		f.observe(m.Name, "usc1", t0.Add(2500*time.Millisecond),
+		f.Observe(m.Name, "usc1", t0.Add(2500*time.Millisecond),
 			model.Result{Latency: time.Second, Reason: model.ReasonTimeout, Detail: "no response within 1s"})
 	}
-	f.apply(t, verdictCmd(t0.Add(2900*time.Millisecond), "usc1", model.Down, model.Down))
+	f.Apply(t, verdictCmd(t0.Add(2900*time.Millisecond), "usc1", model.Down, model.Down))
 
 	if err := browser.WaitState("usc1", "n-azure", "down", 10*time.Second); err != nil {
 		t.Fatal(err)

@@ -14,37 +14,10 @@ import (
 
 var t0 = time.Date(2021, 12, 7, 15, 30, 0, 0, time.UTC)
 
-// fakeBackend is apitest's double of a node, with the names this package's
-// tests use for what it reports.
-type fakeBackend struct {
-	*apitest.Backend
-	// The double's settings while a set callback runs.
-	now     time.Time
-	info    wire.NodeInfo
-	cluster wire.ClusterInfo
-	answers []model.Answer
-	obs     map[string]map[string]model.Observation
-}
-
-func newFake() *fakeBackend {
-	return &fakeBackend{Backend: apitest.New(nil, apitest.Settings{Now: t0,
-		Info: wire.NodeInfo{Name: "n-aws", Location: loc("aws/us-east-1"), Version: "v0.5.0-test", Started: t0.Add(-time.Hour)}})}
-}
-
-// set changes what the double reports: fn edits f's fields, which are the
-// double's settings while it runs.
-func (f *fakeBackend) set(fn func(f *fakeBackend)) {
-	f.Update(func(s *apitest.Settings) {
-		f.now, f.info, f.cluster, f.answers, f.obs = s.Now, s.Info, s.Cluster, s.Answers, s.Observations
-		fn(f)
-		s.Now, s.Info, s.Cluster, s.Answers, s.Observations = f.now, f.info, f.cluster, f.answers, f.obs
-	})
-}
-
-func (f *fakeBackend) apply(t testing.TB, cmds ...state.Command) { t.Helper(); f.Apply(t, cmds...) }
-
-func (f *fakeBackend) observe(vantage, endpoint string, at time.Time, r model.Result) {
-	f.Observe(vantage, endpoint, at, r)
+// newFake is apitest's double of a node as this package's tests start it.
+func newFake() *apitest.Backend {
+	return apitest.New(nil, apitest.Settings{Now: t0,
+		Info: wire.NodeInfo{Name: "n-aws", Location: loc("aws/us-east-1"), Version: "v0.5.0-test", Started: t0.Add(-time.Hour)}})
 }
 
 func loc(s string) model.Location {
@@ -79,7 +52,7 @@ var members = []state.Member{
 // sample is a cluster in the middle of the 2021 us-east-1 outage: the
 // endpoint there is down by quorum, the others are up, and an operator has
 // drained the CDN the outage also hurt.
-func sample(t testing.TB) *fakeBackend {
+func sample(t testing.TB) *apitest.Backend {
 	f := newFake()
 	shared := &config.Shared{Health: config.HealthPolicy{StaleAfter: 3}, Services: []config.Service{
 		service("api.example.test.", config.PolicyFailover,
@@ -103,22 +76,22 @@ func sample(t testing.TB) *fakeBackend {
 		state.Command{Kind: state.SetOverride, At: t0.Add(-10 * time.Second), Who: "bob", Why: "CDN errors in EU",
 			Override: &state.Override{Endpoint: "cdn-a", Kind: state.Drain, Expires: t0.Add(30 * time.Minute)}},
 	)
-	f.apply(t, cmds...)
+	f.Apply(t, cmds...)
 	for _, m := range members {
 		for _, e := range []string{"usw2", "usc1", "cdn-a", "cdn-b"} {
-			f.observe(m.Name, e, t0.Add(-400*time.Millisecond), model.Result{Up: true, Latency: 12 * time.Millisecond, Reason: model.ReasonOK})
+			f.Observe(m.Name, e, t0.Add(-400*time.Millisecond), model.Result{Up: true, Latency: 12 * time.Millisecond, Reason: model.ReasonOK})
 		}
-		f.observe(m.Name, "use1", t0.Add(-700*time.Millisecond),
+		f.Observe(m.Name, "use1", t0.Add(-700*time.Millisecond),
 			model.Result{Latency: time.Second, Reason: model.ReasonTimeout, Detail: "no response within 1s"})
 	}
 	index := f.Index()
-	f.set(func(f *fakeBackend) {
-		f.answers = []model.Answer{
+	f.Update(func(s *apitest.Settings) {
+		s.Answers = []model.Answer{
 			{Name: "api.example.test.", Type: model.TypeA, TTL: 30, Mode: model.ModeHealthy, Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.2")}},
 			{Name: "www.example.test.", Type: model.TypeA, TTL: 30, Mode: model.ModeHealthy, Pools: []model.WeightedPool{
 				{Endpoint: "cdn-b", Weight: 1, Addrs: []netip.Addr{netip.MustParseAddr("198.51.100.2")}}}},
 		}
-		f.cluster = wire.ClusterInfo{State: "Follower", Leader: "n-gcp", LeaderAddress: "10.0.2.1:7000", Term: 4,
+		s.Cluster = wire.ClusterInfo{State: "Follower", Leader: "n-gcp", LeaderAddress: "10.0.2.1:7000", Term: 4,
 			AppliedIndex: index, LastContact: t0.Add(-80 * time.Millisecond),
 			Members: []wire.MemberInfo{
 				{Name: "n-aws", Address: "10.0.1.1:7000", Suffrage: "Voter"},

@@ -7,11 +7,13 @@ import (
 	"strings"
 	"testing"
 
+	"outlast/internal/api/apitest"
+
 	"golang.org/x/net/html"
 )
 
 // get serves one request from the page's handler and returns the body.
-func get(t *testing.T, f *fakeBackend, path string) (*http.Response, string) {
+func get(t *testing.T, f *apitest.Backend, path string) (*http.Response, string) {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	New(f, nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"outlast/internal/api/apitest"
 	"outlast/internal/config"
 	"outlast/internal/model"
 	"outlast/internal/state"
@@ -107,7 +108,7 @@ func TestMatrixCells(t *testing.T) {
 	}
 }
 
-func mustBody(t *testing.T, f *fakeBackend, path string) string {
+func mustBody(t *testing.T, f *apitest.Backend, path string) string {
 	t.Helper()
 	res, body := get(t, f, path)
 	if res.StatusCode != http.StatusOK {
@@ -120,8 +121,8 @@ func TestCellsMergeEvidenceAndObservations(t *testing.T) {
 	f := sample(t)
 	// The verdict's evidence is 20 s old; an observation from a vantage that
 	// is not a member yet, and none from n-azure for a new endpoint.
-	f.observe("n-new", "use1", t0.Add(-2*time.Second), model.Result{Up: true, Latency: 3 * time.Millisecond})
-	f.set(func(f *fakeBackend) { delete(f.obs["n-azure"], "use1") })
+	f.Observe("n-new", "use1", t0.Add(-2*time.Second), model.Result{Up: true, Latency: 3 * time.Millisecond})
+	f.Update(func(s *apitest.Settings) { delete(s.Observations["n-azure"], "use1") })
 	v := build(take(t.Context(), f))
 	api := v.Services[0]
 	if last := api.Vantages[len(api.Vantages)-1]; last.Name != "n-new" || last.Member {
@@ -143,8 +144,8 @@ func TestCellsMergeEvidenceAndObservations(t *testing.T) {
 		t.Errorf("n-new cell %+v, want up in 3.0 ms", c)
 	}
 	// Evidence newer than an observation wins, and brings its hysteresis view.
-	f.observe("n-gcp", "usc1", t0.Add(-5*time.Minute), model.Result{Up: false, Reason: model.ReasonRefused})
-	f.apply(t, verdictCmd(t0.Add(-time.Second), "usc1", model.Up, model.Down))
+	f.Observe("n-gcp", "usc1", t0.Add(-5*time.Minute), model.Result{Up: false, Reason: model.ReasonRefused})
+	f.Apply(t, verdictCmd(t0.Add(-time.Second), "usc1", model.Up, model.Down))
 	v = build(take(t.Context(), f))
 	for _, c := range v.Services[0].Regions[2].Rows[0].Cells {
 		if c.Vantage == "n-gcp" && (c.State != "down" || c.Reason != "timeout" || c.Age != "1.0 s ago") {
@@ -155,7 +156,7 @@ func TestCellsMergeEvidenceAndObservations(t *testing.T) {
 
 func TestUnknownCells(t *testing.T) {
 	f := newFake()
-	f.apply(t, state.Command{Kind: state.SetConfig, At: t0, Config: cloneShared(sample(t).State().Config.Shared), ConfigHash: "h"})
+	f.Apply(t, state.Command{Kind: state.SetConfig, At: t0, Config: cloneShared(sample(t).State().Config.Shared), ConfigHash: "h"})
 	v := build(take(t.Context(), f))
 	if len(v.Services) != 2 || len(v.Services[0].Vantages) != 0 {
 		t.Fatalf("a fresh cluster: %d services with %d vantages, want 2 with none", len(v.Services), len(v.Services[0].Vantages))
@@ -184,13 +185,13 @@ func TestProviderSummary(t *testing.T) {
 		t.Errorf("aws summary reads %q", text(li[0]))
 	}
 	// us-west-2 forced down too: the whole provider is down.
-	f.apply(t, state.Command{Kind: state.SetOverride, At: t0, Who: "carol", Why: "test",
+	f.Apply(t, state.Command{Kind: state.SetOverride, At: t0, Who: "carol", Why: "test",
 		Override: &state.Override{Endpoint: "usw2", Kind: state.ForceDown}})
 	want["aws"] = "aws: 2 of 2 regions down|down"
 	checkProviders(t, f, want)
 }
 
-func checkProviders(t *testing.T, f *fakeBackend, want map[string]string) {
+func checkProviders(t *testing.T, f *apitest.Backend, want map[string]string) {
 	t.Helper()
 	v := build(take(t.Context(), f))
 	got := map[string]string{}
@@ -217,7 +218,7 @@ func TestPartlyDownRegion(t *testing.T) {
 
 func TestStaleBanner(t *testing.T) {
 	f := sample(t)
-	f.set(func(f *fakeBackend) { f.info.Stale = true; f.cluster.LastContact = t0.Add(-42 * time.Second) })
+	f.Update(func(s *apitest.Settings) { s.Info.Stale = true; s.Cluster.LastContact = t0.Add(-42 * time.Second) })
 	doc := parse(t, mustBody(t, f, "/"))
 	banner := findAll(doc, func(n *html.Node) bool { v, _ := attr(n, "id"); return v == "stale" })
 	if len(banner) != 1 {
@@ -233,7 +234,7 @@ func TestStaleBanner(t *testing.T) {
 func TestEventsNewestFirstAndCapped(t *testing.T) {
 	f := sample(t)
 	for i := range 60 {
-		f.apply(t, state.Command{Kind: state.SetOverride, At: t0.Add(time.Duration(i) * time.Millisecond), Who: "dave",
+		f.Apply(t, state.Command{Kind: state.SetOverride, At: t0.Add(time.Duration(i) * time.Millisecond), Who: "dave",
 			Why: "flip", Override: &state.Override{Endpoint: "usc1", Kind: state.ForceUp}})
 	}
 	doc := parse(t, mustBody(t, f, "/"))
@@ -263,7 +264,7 @@ func cloneShared(s config.Shared) *config.Shared {
 	return &s
 }
 
-func httptestPost(t *testing.T, f *fakeBackend, path string) int {
+func httptestPost(t *testing.T, f *apitest.Backend, path string) int {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	New(f, nil).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, path, nil))
@@ -275,13 +276,13 @@ func TestHostileNamesAreEscaped(t *testing.T) {
 	f := sample(t)
 	shared := cloneShared(f.State().Config.Shared)
 	shared.Services[0].Endpoints[0].Name = evil
-	f.apply(t,
+	f.Apply(t,
 		state.Command{Kind: state.SetConfig, At: t0, Who: evil, Config: shared, ConfigHash: "h2"},
 		state.Command{Kind: state.SetMember, At: t0, Member: &state.Member{Name: evil, Location: loc("evil/x")}},
 		state.Command{Kind: state.SetOverride, At: t0, Who: evil, Why: evil, Override: &state.Override{Endpoint: evil, Kind: state.ForceDown}},
 	)
-	f.observe(evil, evil, t0, model.Result{Detail: evil, Reason: model.Reason(evil)})
-	f.set(func(f *fakeBackend) { f.info.Name = evil; f.answers[0].Name = evil })
+	f.Observe(evil, evil, t0, model.Result{Detail: evil, Reason: model.Reason(evil)})
+	f.Update(func(s *apitest.Settings) { s.Info.Name = evil; s.Answers[0].Name = evil })
 	body := mustBody(t, f, "/")
 	if strings.Contains(body, "<script>alert") || strings.Contains(body, "<img") {
 		t.Fatalf("a hostile name reached the page unescaped:\n%s", body)
@@ -303,7 +304,7 @@ var external = regexp.MustCompile(`(?i)(https?:)?//[a-z0-9.-]+`)
 
 func TestSelfContained(t *testing.T) {
 	f := sample(t)
-	f.apply(t, state.Command{Kind: state.SetOverride, At: t0, Who: "eve", Why: "see https://status.example.com",
+	f.Apply(t, state.Command{Kind: state.SetOverride, At: t0, Who: "eve", Why: "see https://status.example.com",
 		Override: &state.Override{Endpoint: "usc1", Kind: state.ForceUp}})
 	body := mustBody(t, f, "/")
 	doc := parse(t, body)
