@@ -1,9 +1,10 @@
 // Package httpguard bounds what one client can hold of a node's HTTP
 // listener: time (header, body, response and idle timeouts), memory (header
 // size), file descriptors (conncap's caps per client address and in all,
-// with a 503 that says why on plain HTTP) and the log (server errors sampled, not one line each). It also refuses
-// requests whose Host header names a host the node was not told it serves,
-// which keeps DNS rebinding pages away from the status page and the API.
+// with a 503 that says why on plain HTTP) and the log (server errors
+// sampled, not one line each). It also refuses requests whose Host header
+// names a host the node was not told it serves, which keeps DNS rebinding
+// pages away from the status page and the API.
 //
 // A node's HTTP port shares the process's open-file limit with its probes,
 // Raft and DNS over TCP. Without these bounds, 2,000 idle connections that
@@ -18,11 +19,11 @@
 package httpguard
 
 import (
-	"outlast/internal/conncap"
-
 	"log/slog"
 	"net/http"
 	"time"
+
+	"outlast/internal/conncap"
 )
 
 // Limits bounds one HTTP listener. The zero value of a field means its
@@ -34,7 +35,8 @@ type Limits struct {
 	// ReadTimeout bounds reading a whole request, headers and body (default
 	// 10s). The largest body is a 1 MiB configuration file
 	// (config.MaxFileSize), which needs 0.8 Mbit/s to arrive in time; a
-	// typical file of tens of KB needs only tens of kbit/s. A client sending 1 byte a second is cut off here.
+	// typical file of tens of KB needs only tens of kbit/s. A client
+	// sending 1 byte a second is cut off here.
 	ReadTimeout time.Duration
 	// WriteTimeout bounds the time from the end of the request headers to
 	// the end of the response (default 30s). It must cover the slowest
