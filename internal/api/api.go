@@ -19,6 +19,7 @@ import (
 const (
 	maxJSONBody   = 64 << 10           // an override request is a few hundred bytes
 	maxConfigBody = config.MaxFileSize // what config.Parse accepts at all
+	maxLoginBody  = 4 << 10            // a login or logout form; a token is 30 bytes
 	// proposeTimeout bounds one write: forwarding to the leader and commit.
 	proposeTimeout = 10 * time.Second
 )

@@ -3,9 +3,10 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"outlast/internal/wire"
 	"sort"
 	"strconv"
+
+	"outlast/internal/wire"
 )
 
 // Event page sizes.

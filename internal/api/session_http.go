@@ -31,8 +31,6 @@ const (
 	// browser reached the node on: browsers share cookies across the ports
 	// of one host, and nodes side by side on one machine keep a login each.
 	cookieName = "outlast_session"
-	// maxLoginBody bounds a login or logout form; a token is 30 bytes.
-	maxLoginBody = 4 << 10
 )
 
 // LoginForm is what a login page shows.
