@@ -17,25 +17,10 @@ func BenchmarkApplyOneVerdict(b *testing.B) {
 	for _, n := range []int{100, 1000, 10000} {
 		b.Run(fmt.Sprintf("%d endpoints", n), func(b *testing.B) {
 			m, names := benchMachine(b, n)
-			next := m.Current().Index + 1
-			flip := []Command{
+			applyAlternating(b, m, m.Current().Index+1, [2]Command{
 				{Kind: SetVerdicts, At: t0, Who: "leader", Verdicts: []model.Verdict{fiveVantageVerdict(names[0], model.Down)}},
 				{Kind: SetVerdicts, At: t0, Who: "leader", Verdicts: []model.Verdict{fiveVantageVerdict(names[0], model.Up)}},
-			}
-			data := [2][]byte{}
-			for i, c := range flip {
-				var err error
-				if data[i], err = Encode(c); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := range b.N {
-				if err := m.Apply(next+uint64(i), data[i%2]); err != nil {
-					b.Fatal(err)
-				}
-			}
+			})
 		})
 	}
 }
@@ -46,6 +31,30 @@ func fiveVantageVerdict(endpoint string, h model.Health) model.Verdict {
 		v.Evidence = append(v.Evidence, model.Evidence{Vantage: fmt.Sprintf("n%d", i+1), State: h, At: t0.Add(time.Second), Fresh: true})
 	}
 	return v
+}
+
+// applyAlternating times applying cmds to m in turn, b.N of them from log
+// index first on, and returns the last index applied. The two commands
+// should undo each other, so that every Apply changes the state.
+func applyAlternating(b *testing.B, m *Machine, first uint64, cmds [2]Command) uint64 {
+	b.Helper()
+	var data [2][]byte
+	for i, c := range cmds {
+		var err error
+		if data[i], err = Encode(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	index := first - 1
+	for i := range b.N {
+		index++
+		if err := m.Apply(index, data[i%2]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return index
 }
 
 func mustApply(b testing.TB, m *Machine, index uint64, cmd Command) {

@@ -62,21 +62,7 @@ func BenchmarkApply(b *testing.B) {
 		}},
 	} {
 		b.Run(fmt.Sprintf("%s/%d endpoints", tc.name, n), func(b *testing.B) {
-			var data [2][]byte
-			for i, c := range tc.cmds {
-				var err error
-				if data[i], err = Encode(c); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := range b.N {
-				index++
-				if err := m.Apply(index, data[i%2]); err != nil {
-					b.Fatal(err)
-				}
-			}
+			index = applyAlternating(b, m, index+1, tc.cmds)
 		})
 	}
 }
