@@ -89,10 +89,6 @@ func readZoneFile(path string) (string, error) {
 	return string(data), nil
 }
 
-// maxImportRecords bounds the records an import keeps, as internal/zone
-// bounds what a node serves.
-const maxImportRecords = 1_000_000
-
 // importedZone is a master file sorted into what an outlast zone holds:
 // the SOA and NS come from the configuration, every other record is a line
 // of zones[].records.
@@ -156,27 +152,15 @@ func firstOrigin(text string) string {
 }
 
 // parseMasterFile reads every record of text, origin origin ("" for a file
-// of fully qualified names).
+// of fully qualified names), as a zone's file is read (zone.ReadFile).
 func parseMasterFile(file, text, origin string) ([]dns.RR, error) {
-	if origin != "" {
-		origin = dns.Fqdn(origin)
+	rrs, err := zone.ReadFile(file, text, origin)
+	var syntax *zone.SyntaxError
+	if errors.As(err, &syntax) && origin == "" && !strings.Contains(strings.ToUpper(text), "$ORIGIN") {
+		// Without an origin, a relative name is what fails most.
+		return nil, fmt.Errorf("%w (a relative name needs a $ORIGIN before it, or --apex)", err)
 	}
-	zp := dns.NewZoneParser(strings.NewReader(text), origin, file)
-	var rrs []dns.RR
-	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
-		if len(rrs) == maxImportRecords {
-			return nil, fmt.Errorf("%s: more than %d records; outlast serves at most that many in a zone", file, maxImportRecords)
-		}
-		rrs = append(rrs, rr)
-	}
-	if err := zp.Err(); err != nil {
-		if origin == "" && !strings.Contains(strings.ToUpper(text), "$ORIGIN") {
-			// Without an origin, a relative name is what fails most.
-			return nil, fmt.Errorf("%w (a relative name needs a $ORIGIN before it, or --apex)", zone.ParseError(file, err))
-		}
-		return nil, zone.ParseError(file, err)
-	}
-	return rrs, nil
+	return rrs, err
 }
 
 // findSOA returns the file's one SOA (nil if none), which must be apex's

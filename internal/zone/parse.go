@@ -65,29 +65,82 @@ func parseZone(z config.Zone, path string) (*parsed, error) {
 
 // file parses a master file's text, origin the apex; name is its path.
 func (p *parsed) file(field, name, text string) error {
+	msg, _ := scanFile(name, text, p.apex, defaultTTL, func(rr dns.RR, line int) string {
+		return p.add(rr, fmt.Sprintf("%s:%d", name, line))
+	})
+	if msg != "" {
+		return &recordError{field, msg}
+	}
+	return nil
+}
+
+// SyntaxError is master-file text the DNS parser refused, as
+// "NAME:LINE:COL: message".
+type SyntaxError struct{ msg string }
+
+func (e *SyntaxError) Error() string { return e.msg }
+
+// ReadFile parses every record of a master file's text as a zone's file
+// is parsed (MaxRecords and MaxGenerated bound it, $INCLUDE is refused,
+// errors read "NAME:LINE[:COL]: message"; a *SyntaxError when the parser
+// refused the text), but keeps them all, the apex SOA and NS too. Origin
+// is the file's origin ("" for a file of fully qualified names), and there
+// is no default TTL: a record needs its own, $TTL's or an earlier
+// record's. outlast import reads with it.
+func ReadFile(name, text, origin string) ([]dns.RR, error) {
+	if origin != "" {
+		origin = dns.Fqdn(origin)
+	}
+	var rrs []dns.RR
+	msg, syntax := scanFile(name, text, origin, 0, func(rr dns.RR, _ int) string {
+		if len(rrs) >= MaxRecords {
+			return fmt.Sprintf("the file holds more than %d records (zone.MaxRecords)", MaxRecords)
+		}
+		rrs = append(rrs, rr)
+		return ""
+	})
+	switch {
+	case syntax:
+		return nil, &SyntaxError{msg}
+	case msg != "":
+		return nil, errors.New(msg)
+	}
+	return rrs, nil
+}
+
+// scanFile parses a master file's text, origin origin, handing each
+// record and the line of its entry to each, which returns why the record
+// cannot be kept ("" to keep it). A record written without a TTL before
+// any other gives one gets ttl (0: it is an error). It bounds the records
+// $GENERATE lines stand for (MaxGenerated) and refuses $INCLUDE. It
+// returns the first problem as "NAME:LINE[:COL]: message", and whether
+// it is the parser's (syntax).
+func scanFile(name, text, origin string, ttl uint32, each func(rr dns.RR, line int) string) (msg string, syntax bool) {
 	lines := &lineReader{text: text}
-	zp := dns.NewZoneParser(lines, p.apex, name)
-	zp.SetDefaultTTL(defaultTTL)
+	zp := dns.NewZoneParser(lines, origin, name)
+	if ttl != 0 {
+		zp.SetDefaultTTL(ttl)
+	}
 	generated := 0
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
 		if lines.generates[lines.entryLine] {
 			if generated++; generated > MaxGenerated {
-				return &recordError{field, fmt.Sprintf("%s:%d: the file's $GENERATE lines stand for more than %d records (zone.MaxGenerated); "+
-					"write the records out, or generate fewer", name, lines.entryLine, MaxGenerated)}
+				return fmt.Sprintf("%s:%d: the file's $GENERATE lines stand for more than %d records (zone.MaxGenerated); "+
+					"write the records out, or generate fewer", name, lines.entryLine, MaxGenerated), false
 			}
 		}
-		if msg := p.add(rr, fmt.Sprintf("%s:%d", name, lines.entryLine)); msg != "" {
-			return &recordError{field, fmt.Sprintf("%s:%d: %s", name, lines.entryLine, msg)}
+		if msg := each(rr, lines.entryLine); msg != "" {
+			return fmt.Sprintf("%s:%d: %s", name, lines.entryLine, msg), false
 		}
 	}
 	if err := zp.Err(); err != nil {
 		if lines.include > 0 {
-			return &recordError{field, fmt.Sprintf("%s:%d: $INCLUDE is not allowed: the file's text is replicated to every node, "+
-				"so it must hold its records itself; put the included file's records in its place", name, lines.include)}
+			return fmt.Sprintf("%s:%d: $INCLUDE is not allowed: the file's text is replicated to every node, "+
+				"so it must hold its records itself; put the included file's records in its place", name, lines.include), false
 		}
-		return &recordError{field, parseError(name, err, true)}
+		return parseError(name, err, true), true
 	}
-	return nil
+	return "", false
 }
 
 // inline parses one line of zones[].records, which must hold one record.
@@ -158,15 +211,9 @@ func (e *recordError) Error() string {
 // parseError rewrites miekg/dns's `NAME: dns: MESSAGE: "TOKEN" at line: L:C`
 // as `NAME:L:C: MESSAGE: "TOKEN"` (withLine) or `MESSAGE: "TOKEN"`, the
 // form the rest of outlast's configuration errors take. Inline records
-// are one line each, so their position says nothing.
-// ParseError is a master file's parse error as outlast says it,
-// "FILE:LINE:COL: message": miekg/dns puts the position at the end of its
-// text, and its ParseError keeps the fields unexported, so the position is
-// read from there.
-func ParseError(file string, err error) error {
-	return errors.New(parseError(file, err, true))
-}
-
+// are one line each, so their position says nothing. miekg/dns puts the
+// position at the end of its text, and its ParseError keeps the fields
+// unexported, so the position is read from there.
 func parseError(name string, err error, withLine bool) string {
 	msg := strings.TrimPrefix(err.Error(), name+": ")
 	msg = strings.TrimPrefix(msg, "dns: ")
