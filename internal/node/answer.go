@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"outlast/internal/clock"
@@ -135,9 +134,9 @@ func (n *Node) buildAnswers(st *state.State, now time.Time) (*dnsserver.Snapshot
 
 // staticRecords caches the zones' records of one configuration: answers
 // are rebuilt on every verdict change, and a zone file is parsed only when
-// the configuration changes.
+// the configuration changes. Only buildAnswers uses it, so it needs no lock:
+// New calls that before the answer loop starts, then only the loop does.
 type staticRecords struct {
-	mu      sync.Mutex
 	hash    string
 	records map[string][]dns.RR
 }
@@ -146,8 +145,6 @@ type staticRecords struct {
 // configuration (by its hash, which covers the zone files' text).
 func (n *Node) staticOf(cfg *config.Config) (dnsserver.Static, error) {
 	c := &n.static
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.records == nil || c.hash != cfg.Hash {
 		records := make(map[string][]dns.RR, len(cfg.Zones))
 		for _, z := range cfg.Zones {
