@@ -8,12 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"outlast/internal/conncap"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
+
+	"outlast/internal/conncap"
 )
 
 // The byte a dialer writes after the TLS handshake to say what the

@@ -1,8 +1,6 @@
 package dnsserver
 
 import (
-	"outlast/internal/conncap"
-
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +12,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"outlast/internal/conncap"
 )
 
 // Sentinel errors.

@@ -6,11 +6,12 @@ import (
 	"errors"
 	"io"
 	"net"
-	"outlast/internal/conncap"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
+
+	"outlast/internal/conncap"
 )
 
 // TestTCPPipelinedQueriesAllAnswered: a client that writes many queries on
