@@ -5,8 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/netip"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,19 +74,12 @@ func checkImported(text string) error {
 // readZoneFile reads a master file, refusing one larger than a zone
 // outlast would serve (config.MaxZoneFileSize) before reading it whole.
 func readZoneFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
+	text, err := config.ReadZoneFile(path, config.MaxZoneFileSize)
+	var perr *fs.PathError
+	if err != nil && !errors.As(err, &perr) { // a PathError names the file already
+		err = fmt.Errorf("%s: %w", path, err)
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, config.MaxZoneFileSize+1))
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
-	}
-	if len(data) > config.MaxZoneFileSize {
-		return "", fmt.Errorf("%s: larger than the %d bytes a zone file may hold (config.MaxZoneFileSize)", path, config.MaxZoneFileSize)
-	}
-	return string(data), nil
+	return text, err
 }
 
 // importedZone is a master file sorted into what an outlast zone holds:

@@ -37,25 +37,31 @@ func zoneFileReader(dir string) zoneReader {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(dir, path)
 		}
-		f, err := os.Open(path)
-		if err != nil {
-			return "", err
-		}
-		defer f.Close()
-		// Size first, so a file over the limit is refused without reading it;
-		// the LimitReader still holds if the file grows meanwhile.
-		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() && info.Size() > limit {
-			return "", errTooLarge{size: info.Size(), limit: limit}
-		}
-		data, err := io.ReadAll(io.LimitReader(f, limit+1))
-		if err != nil {
-			return "", err
-		}
-		if int64(len(data)) > limit {
-			return "", errTooLarge{size: int64(len(data)), limit: limit}
-		}
-		return string(data), nil
+		return ReadZoneFile(path, limit)
 	}
+}
+
+// ReadZoneFile returns the content of the master file at path, refusing
+// one of more than limit bytes: by its size first, so such a file is not
+// read; a LimitReader still holds if the file grows meanwhile (or is a
+// pipe). Load reads zone files with it, outlast import its input.
+func ReadZoneFile(path string, limit int64) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err == nil && info.Mode().IsRegular() && info.Size() > limit {
+		return "", errTooLarge{size: info.Size(), limit: limit}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return "", err
+	}
+	if int64(len(data)) > limit {
+		return "", errTooLarge{size: int64(len(data)), limit: limit}
+	}
+	return string(data), nil
 }
 
 type errTooLarge struct{ size, limit int64 }
