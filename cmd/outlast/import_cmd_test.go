@@ -78,25 +78,10 @@ func TestImportRoundTrip(t *testing.T) {
 	for _, rr := range served {
 		got = append(got, rr.String())
 	}
-	if missing, extra := diffSets(want, got); len(missing)+len(extra) > 0 {
+	if missing, extra := zonediff.SetDiff(want, got); len(missing)+len(extra) > 0 {
 		t.Errorf("records lost by the import:\n%s\nrecords the file does not hold:\n%s\nthe configuration:\n%s",
 			strings.Join(missing, "\n"), strings.Join(extra, "\n"), out)
 	}
-}
-
-// diffSets returns what want holds and got lacks, and what got holds and want lacks.
-func diffSets(want, got []string) (missing, extra []string) {
-	for _, w := range want {
-		if !slices.Contains(got, w) {
-			missing = append(missing, w)
-		}
-	}
-	for _, g := range got {
-		if !slices.Contains(want, g) {
-			extra = append(extra, g)
-		}
-	}
-	return missing, extra
 }
 
 // TestImportApexAndFlags holds that --apex may come after FILE, names a

@@ -139,7 +139,7 @@ func diff(a, b *dns.Msg) []Difference {
 		field string
 		a, b  []dns.RR
 	}{{"answer", a.Answer, b.Answer}, {"authority", a.Ns, b.Ns}, {"additional", a.Extra, b.Extra}} {
-		if missing, extra := setDiff(records(s.a), records(s.b)); len(missing)+len(extra) > 0 {
+		if missing, extra := SetDiff(records(s.a), records(s.b)); len(missing)+len(extra) > 0 {
 			add(s.field, strings.Join(missing, "\n"), strings.Join(extra, "\n"))
 		}
 	}
@@ -183,8 +183,8 @@ func records(rrs []dns.RR) []string {
 	return out
 }
 
-// setDiff returns what a holds and b lacks, and what b holds and a lacks.
-func setDiff(a, b []string) (missing, extra []string) {
+// SetDiff returns what a holds and b lacks, and what b holds and a lacks.
+func SetDiff(a, b []string) (missing, extra []string) {
 	for _, x := range a {
 		if !slices.Contains(b, x) {
 			missing = append(missing, x)
