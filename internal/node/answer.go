@@ -61,7 +61,7 @@ func (n *Node) answerLoop() {
 		if n.holding.Load() && !n.caughtUp(now) {
 			continue
 		}
-		snap, err := n.buildAnswers(st, now)
+		snap, err := n.buildAnswers(cfg, st, now)
 		if err != nil {
 			// The previous snapshot keeps answering: a node never goes
 			// silent because a new answer could not be built.
@@ -100,9 +100,9 @@ func (n *Node) effectiveConfig(st *state.State) *config.Config {
 	return state.EffectiveConfig(n.local, st)
 }
 
-// buildAnswers steers every service from the state and packs a DNS snapshot.
-func (n *Node) buildAnswers(st *state.State, now time.Time) (*dnsserver.Snapshot, error) {
-	cfg := n.effectiveConfig(st)
+// buildAnswers steers every service from the state and packs a DNS
+// snapshot; cfg is the configuration the node runs at st (effectiveConfig).
+func (n *Node) buildAnswers(cfg *config.Config, st *state.State, now time.Time) (*dnsserver.Snapshot, error) {
 	services := cfg.Services
 	if st.Config != nil {
 		services = st.Services(now) // with drain overrides applied

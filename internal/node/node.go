@@ -125,7 +125,8 @@ func New(cfg *config.Config, opts Options) (*Node, error) {
 		n.signalChange()
 		n.applied.Notify()
 	})
-	snap, err := n.buildAnswers(n.machine.Current(), time.Now())
+	st := n.machine.Current()
+	snap, err := n.buildAnswers(n.effectiveConfig(st), st, time.Now())
 	if err != nil {
 		return nil, err
 	}
