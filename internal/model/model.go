@@ -172,25 +172,41 @@ const (
 	ModeServeAll AnswerMode = "serve-all" // every endpoint down: answer with all of them
 	ModeFallback AnswerMode = "fallback"  // every endpoint down: the service's fixed fallback addresses
 	ModeEmpty    AnswerMode = "empty"     // every endpoint down and the service is fail-closed: NODATA
+	// ModeUnresolved: the service flattens hostname targets and no endpoint
+	// it could answer has an address the node's resolver holds (never
+	// resolved, or the last good addresses outlived max_stale). The name
+	// answers SERVFAIL, so resolvers try another nameserver and cache
+	// nothing, rather than an empty answer that a lookup failure caused.
+	ModeUnresolved AnswerMode = "unresolved"
 )
 
-// WeightedPool is one endpoint's addresses in a weighted answer.
+// WeightedPool is one endpoint's addresses in a weighted answer, or its
+// target hostname when the answer is a CNAME.
 type WeightedPool struct {
 	Endpoint string
 	Weight   uint32
 	Addrs    []netip.Addr
+	Target   string // lower-case fully qualified; set instead of Addrs in a CNAME answer
 }
 
-// Answer is what a name answers for one record type. Exactly one of Addrs and
-// Pools is in use: Addrs is a fixed set given to every query; Pools (weighted
-// policy) lets each query get one pool's addresses, chosen in proportion to weight.
+// Answer is what a name answers for one record type. At most one of Addrs,
+// Target and Pools is in use: Addrs is a fixed set of addresses given to
+// every query; Target is a CNAME given to every query, for every type (a
+// service with answer: cname); Pools (weighted policy) lets each query get
+// one pool's addresses or target, chosen in proportion to weight.
 type Answer struct {
-	Name  string // lower-case fully qualified name with trailing dot
-	Type  RecordType
-	TTL   uint32 // seconds
-	Mode  AnswerMode
-	Addrs []netip.Addr
-	Pools []WeightedPool
+	Name   string // lower-case fully qualified name with trailing dot
+	Type   RecordType
+	TTL    uint32 // seconds
+	Mode   AnswerMode
+	Addrs  []netip.Addr
+	Target string // lower-case fully qualified
+	Pools  []WeightedPool
+}
+
+// IsCNAME reports whether the answer is a CNAME (Target, or pools of targets).
+func (a *Answer) IsCNAME() bool {
+	return a.Target != "" || (len(a.Pools) > 0 && a.Pools[0].Target != "")
 }
 
 // AddressCount is how many addresses the answer holds, over all pools.
@@ -212,22 +228,28 @@ func (a *Answer) TotalWeight() uint64 {
 }
 
 // Pick returns the addresses for one query. For a weighted answer r selects a
-// pool: a pool of weight w is chosen for w of every TotalWeight values of r.
-// Pick does not allocate.
+// pool (PickIndex). Pick does not allocate.
 func (a *Answer) Pick(r uint64) []netip.Addr {
 	if len(a.Pools) == 0 {
 		return a.Addrs
 	}
+	return a.Pools[a.PickIndex(r)].Addrs
+}
+
+// PickIndex returns the index of the pool that answers one query: a pool of
+// weight w is chosen for w of every TotalWeight values of r. It returns 0
+// when there are no pools or all weigh nothing. It does not allocate.
+func (a *Answer) PickIndex(r uint64) int {
 	total := a.TotalWeight()
 	if total == 0 {
-		return a.Pools[0].Addrs
+		return 0
 	}
 	r %= total
-	for _, p := range a.Pools {
+	for i, p := range a.Pools {
 		if r < uint64(p.Weight) {
-			return p.Addrs
+			return i
 		}
 		r -= uint64(p.Weight)
 	}
-	return a.Pools[len(a.Pools)-1].Addrs
+	return len(a.Pools) - 1
 }
