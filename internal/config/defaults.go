@@ -121,6 +121,8 @@ func serviceDefaults(s *Service) {
 	s.Type = model.RecordType(strings.ToUpper(string(s.Type)))
 	setDefault(&s.TTL, DefaultTTL)
 	setDefault(&s.Policy, PolicyFailover)
+	setDefault(&s.Answer, AnswerFlatten)
+	s.Answer = AnswerStyle(strings.ToLower(string(s.Answer)))
 	setDefault(&s.MaxAnswers, DefaultMaxAnswers)
 	setDefault(&s.WhenAllDown, AllDownServeAll)
 	checkDefaults(&s.Check)
@@ -130,6 +132,9 @@ func serviceDefaults(s *Service) {
 		if e.Weight == nil {
 			w := uint32(DefaultWeight)
 			e.Weight = &w
+		}
+		if e.Target != "" {
+			e.Target = canonicalName(e.Target)
 		}
 		if !e.ProbeAddress.IsValid() && len(e.Addresses) > 0 {
 			e.ProbeAddress = e.Addresses[0]

@@ -25,6 +25,10 @@ type Config struct {
 	Cluster Cluster `yaml:"cluster"`
 	// Health tunes how probe results become verdicts.
 	Health HealthPolicy `yaml:"health"`
+	// Resolver says how this node resolves the target hostnames of
+	// endpoints named by hostname (local to each node: each resolves
+	// through resolvers near it).
+	Resolver Resolver `yaml:"resolver"`
 	// Zones are the DNS zones this node is authoritative for. At least one is required.
 	Zones []Zone `yaml:"zones"`
 	// Services are the names outlast steers. Each must sit inside one of the zones.
@@ -192,6 +196,28 @@ const (
 	HTTPAlways HTTPTLS = "always"
 )
 
+// Resolver configures how a node keeps endpoint target hostnames resolved.
+// Zero durations take the defaults given; they are internal/resolve's.
+type Resolver struct {
+	// Servers are the recursive resolvers asked, in order, as IP:port
+	// (default: the nameservers of /etc/resolv.conf).
+	Servers []string `yaml:"servers"`
+	// Timeout of one question to one server (default 2s).
+	Timeout time.Duration `yaml:"timeout,nonzero"`
+	// MinTTL and MaxTTL clamp the upstream's TTL: the addresses are asked
+	// again no sooner than MinTTL and no later than MaxTTL after an answer
+	// (defaults 5s and 1h).
+	MinTTL time.Duration `yaml:"min_ttl,nonzero"`
+	MaxTTL time.Duration `yaml:"max_ttl,nonzero"`
+	// MaxStale is how long past their TTL the last good addresses keep
+	// being answered and probed while the upstream fails (default 1h).
+	// Beyond it the target counts as unresolved. Give every node the same value.
+	MaxStale time.Duration `yaml:"max_stale,nonzero"`
+	// StaleTTL is the TTL of answers built from stale addresses, so
+	// resolvers come back soon (default 30s).
+	StaleTTL time.Duration `yaml:"stale_ttl,nonzero"`
+}
+
 // HealthPolicy tunes the health engine.
 type HealthPolicy struct {
 	// StaleAfter is how many check intervals a vantage point's view may age
@@ -280,6 +306,19 @@ const (
 	AllDownFallback AllDown = "fallback"  // answer with the fixed fallback addresses
 )
 
+// AnswerStyle says how a service answers its endpoints named by hostname.
+type AnswerStyle string
+
+// Answer styles.
+const (
+	// AnswerFlatten answers the addresses the node resolved for the chosen
+	// endpoints' targets (an alias: allowed at a zone apex, and beside
+	// endpoints named by address).
+	AnswerFlatten AnswerStyle = "flatten"
+	// AnswerCNAME answers a CNAME to the chosen endpoint's target.
+	AnswerCNAME AnswerStyle = "cname"
+)
+
 // Service is one steered DNS name.
 type Service struct {
 	// Name is the fully qualified DNS name, inside one of the zones. Required.
@@ -290,6 +329,11 @@ type Service struct {
 	TTL time.Duration `yaml:"ttl,nonzero"`
 	// Policy is failover, weighted or all (default failover).
 	Policy Policy `yaml:"policy"`
+	// Answer is how endpoints named by a target hostname are answered:
+	// flatten (their resolved addresses) or cname (a CNAME to the chosen
+	// endpoint's target; every endpoint then names a target, the policy is
+	// failover or weighted and the name is not a zone apex) (default flatten).
+	Answer AnswerStyle `yaml:"answer"`
 	// MaxAnswers caps the addresses in one answer (default 8).
 	MaxAnswers int `yaml:"max_answers,nonzero"`
 	// WhenAllDown is serve-all, empty or fallback (default serve-all).
@@ -317,9 +361,17 @@ type Endpoint struct {
 	Name string `yaml:"name"`
 	// Location is "provider/region". Required.
 	Location model.Location `yaml:"location"`
-	// Addresses answered for this endpoint; their family must match the service type. Required.
+	// Addresses answered for this endpoint; their family must match the
+	// service type. Either Addresses or Target is required, not both.
 	Addresses []netip.Addr `yaml:"addresses"`
-	// ProbeAddress is the address probed (default: the first of Addresses).
+	// Target is the hostname the endpoint is reached at (an ALB's or a
+	// CDN's name), instead of Addresses. The node resolves it (see
+	// resolver); probes connect to its addresses and send it as HTTP Host
+	// and TLS SNI unless check.http.host or check.tls.server_name say
+	// otherwise (default: none).
+	Target string `yaml:"target"`
+	// ProbeAddress is the address probed (default: the first of
+	// Addresses; not allowed with Target).
 	ProbeAddress netip.Addr `yaml:"probe_address"`
 	// Priority for the failover policy; lower is preferred (default 1).
 	Priority int `yaml:"priority"`
@@ -328,6 +380,9 @@ type Endpoint struct {
 	// Drained endpoints are probed but never answered (default false).
 	Drained bool `yaml:"drained"`
 }
+
+// HasTarget reports whether the endpoint is named by hostname.
+func (e *Endpoint) HasTarget() bool { return e.Target != "" }
 
 // CheckType names a probe type.
 type CheckType string

@@ -47,6 +47,7 @@ func validate(c *Config, skip func(path string) bool) problemList {
 		v.add("http.tls", "%q: use auto (TLS off loopback) or always", c.HTTP.TLS)
 	}
 	v.allowedHosts(c.HTTP.AllowedHosts)
+	v.resolver(&c.Resolver)
 	v.cluster(c)
 	v.api(&c.API)
 	if c.Health.StaleAfter < 1 {
@@ -71,6 +72,26 @@ func validate(c *Config, skip func(path string) bool) problemList {
 func (v *validator) listener(path, addr string) {
 	if _, err := netip.ParseAddrPort(addr); err != nil {
 		v.add(path, "%q must be an IP address and port, such as 127.0.0.1:8053 or [::1]:8053", addr)
+	}
+}
+
+// resolver checks the resolver section; zero durations are defaults.
+func (v *validator) resolver(r *Resolver) {
+	for i, s := range r.Servers {
+		if _, err := netip.ParseAddrPort(s); err != nil {
+			v.add(fmt.Sprintf("resolver.servers[%d]", i), "%q must be an IP address and port, such as 192.0.2.53:53 or [2001:db8::53]:53", s)
+		}
+	}
+	for _, d := range []struct {
+		path  string
+		value time.Duration
+	}{{"timeout", r.Timeout}, {"min_ttl", r.MinTTL}, {"max_ttl", r.MaxTTL}, {"max_stale", r.MaxStale}, {"stale_ttl", r.StaleTTL}} {
+		if d.value < 0 {
+			v.add("resolver."+d.path, "must not be negative, got %s (leave it out for the default)", d.value)
+		}
+	}
+	if r.MinTTL > 0 && r.MaxTTL > 0 && r.MinTTL > r.MaxTTL {
+		v.add("resolver.min_ttl", "%s is longer than max_ttl %s", r.MinTTL, r.MaxTTL)
 	}
 }
 
@@ -222,6 +243,7 @@ func (v *validator) services(c *Config) {
 		v.add("services", "at least one service is required: a name for outlast to steer (or records in a zone to serve)")
 	}
 	seen := map[string]int{}
+	names := map[string]int{} // the first service of each name, for CNAME conflicts
 	endpoints := map[string]string{}
 	for i := range c.Services {
 		s := &c.Services[i]
@@ -230,8 +252,13 @@ func (v *validator) services(c *Config) {
 		key := s.Name + " " + string(s.Type)
 		if prev, dup := seen[key]; dup {
 			v.add(path+".name", "service %s %s is already defined at services[%d]", s.Name, s.Type, prev)
+		} else if prev, shared := names[s.Name]; shared && (s.Answer == AnswerCNAME || c.Services[prev].Answer == AnswerCNAME) {
+			v.add(path+".name", "%s is also the name of services[%d], and one of them answers a CNAME, which must be alone at its name", s.Name, prev)
 		}
 		seen[key] = i
+		if _, ok := names[s.Name]; !ok {
+			names[s.Name] = i
+		}
 		for j, e := range s.Endpoints {
 			p := fmt.Sprintf("%s.endpoints[%d].name", path, j)
 			if owner, dup := endpoints[e.Name]; dup && e.Name != "" {
@@ -254,6 +281,7 @@ func (v *validator) service(path string, s *Service, zones []Zone) {
 	}
 	v.seconds(path+".ttl", s.TTL)
 	v.policy(path, s)
+	v.answerStyle(path, s, zones)
 	if s.PanicThreshold < 0 || s.PanicThreshold > 100 {
 		v.add(path+".panic_threshold", "must be a percentage from 0 (off) to 100, got %d", s.PanicThreshold)
 	}
@@ -265,7 +293,7 @@ func (v *validator) service(path string, s *Service, zones []Zone) {
 		v.add(path+".endpoints", "at least one endpoint is required")
 	}
 	for i := range s.Endpoints {
-		v.endpoint(fmt.Sprintf("%s.endpoints[%d]", path, i), &s.Endpoints[i], s.Type)
+		v.endpoint(fmt.Sprintf("%s.endpoints[%d]", path, i), &s.Endpoints[i], s)
 	}
 	for i, a := range s.Fallback {
 		v.family(fmt.Sprintf("%s.fallback[%d]", path, i), a, s.Type)
@@ -295,21 +323,65 @@ func (v *validator) policy(path string, s *Service) {
 	}
 }
 
-func (v *validator) endpoint(path string, e *Endpoint, t model.RecordType) {
+// answerStyle checks how a service answers its hostname endpoints.
+func (v *validator) answerStyle(path string, s *Service, zones []Zone) {
+	switch s.Answer {
+	case AnswerFlatten:
+	case AnswerCNAME:
+		if s.Policy == PolicyAll {
+			v.add(path+".policy", "all answers every healthy endpoint, but a name holds one CNAME; use failover or weighted with answer: cname, or answer: flatten")
+		}
+		if z := ZoneOf(s.Name, zones); z != nil && z.Apex == s.Name {
+			v.add(path+".answer", "cname is not allowed at the zone apex %s, which holds its SOA and NS records; use answer: flatten", s.Name)
+		}
+		for i := range s.Endpoints {
+			if e := &s.Endpoints[i]; !e.HasTarget() && len(e.Addresses) > 0 {
+				v.add(fmt.Sprintf("%s.endpoints[%d].target", path, i),
+					"answer: cname needs every endpoint to name a target hostname; give %s a target, or use answer: flatten to mix addresses and hostnames", e.Name)
+			}
+		}
+	default:
+		v.add(path+".answer", "%q is not an answer style; use flatten (answer the targets' addresses) or cname", s.Answer)
+	}
+}
+
+func (v *validator) endpoint(path string, e *Endpoint, s *Service) {
 	if e.Name == "" {
 		v.add(path+".name", "is required: a name unique across the configuration")
 	}
 	if e.Location == (model.Location{}) {
 		v.add(path+".location", "is required: where the endpoint runs, as provider/region (for example aws/us-east-1)")
 	}
-	if len(e.Addresses) == 0 {
-		v.add(path+".addresses", "at least one address is required")
+	switch {
+	case len(e.Addresses) > 0 && e.HasTarget():
+		v.add(path+".target", "is set beside addresses; name the endpoint by its addresses or by its target hostname, not both")
+	case len(e.Addresses) == 0 && !e.HasTarget():
+		v.add(path+".addresses", "an endpoint needs its addresses, or the target hostname it is reached at (target)")
+	case e.HasTarget():
+		v.target(path, e, s)
 	}
 	for i, a := range e.Addresses {
-		v.family(fmt.Sprintf("%s.addresses[%d]", path, i), a, t)
+		v.family(fmt.Sprintf("%s.addresses[%d]", path, i), a, s.Type)
 	}
 	if e.Priority < 0 {
 		v.add(path+".priority", "must not be negative, got %d", e.Priority)
+	}
+}
+
+// target checks an endpoint's target hostname.
+func (v *validator) target(path string, e *Endpoint, s *Service) {
+	if _, err := netip.ParseAddr(strings.TrimSuffix(e.Target, ".")); err == nil {
+		v.add(path+".target", "%s is an IP address; list it under addresses instead", strings.TrimSuffix(e.Target, "."))
+		return
+	}
+	if !v.name(path+".target", e.Target) {
+		return
+	}
+	if e.Target == s.Name {
+		v.add(path+".target", "%s is the service's own name, which would point at itself", e.Target)
+	}
+	if e.ProbeAddress.IsValid() {
+		v.add(path+".probe_address", "is for endpoints named by address; an endpoint with a target is probed at the addresses its hostname resolves to")
 	}
 }
 

@@ -136,6 +136,8 @@ func localDiff(running, next *config.Config) string {
 		return "http"
 	case !reflect.DeepEqual(running.Cluster, next.Cluster):
 		return "cluster"
+	case !reflect.DeepEqual(running.Resolver, next.Resolver):
+		return "resolver"
 	}
 	return ""
 }
