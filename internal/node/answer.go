@@ -110,9 +110,9 @@ func (n *Node) buildAnswers(cfg *config.Config, st *state.State, now time.Time) 
 	agreed := func(name string) model.Health { return st.Health(name, now) }
 	var answers []model.Answer
 	if n.cutOff() {
-		answers = steer.CutOff(services, agreed, n.own.of)
+		answers = steer.CutOff(services, agreed, n.own.of, nil)
 	} else {
-		answers = steer.Answers(services, agreed)
+		answers = steer.Answers(services, agreed, nil)
 	}
 	static, err := n.staticOf(cfg)
 	if err != nil {

@@ -43,7 +43,7 @@ func BenchmarkRebuildAnswers(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		answers := steer.Answers(st.Services(now), func(name string) model.Health { return st.Health(name, now) })
+		answers := steer.Answers(st.Services(now), func(name string) model.Health { return st.Health(name, now) }, nil)
 		if _, err := dnsserver.NewSnapshot(cfg.Zones, answers, dnsserver.Static{}); err != nil {
 			b.Fatal(err)
 		}

@@ -14,7 +14,7 @@ func BenchmarkAnswer(b *testing.B) {
 			svc := three(policy)
 			h := health("use1=down euw1=up standby=up")
 			for b.Loop() {
-				Answer(&svc, h)
+				Answer(&svc, h, nil)
 			}
 		})
 	}

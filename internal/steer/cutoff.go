@@ -23,7 +23,7 @@ import (
 // be right against the quorum (the false alarm of DESIGN.md), and turning
 // that blindness into the all-down answer would spread traffic to
 // endpoints the cluster did not choose.
-func CutOff(services []config.Service, agreed, own func(endpoint string) model.Health) []model.Answer {
+func CutOff(services []config.Service, agreed, own func(endpoint string) model.Health, resolved Resolved) []model.Answer {
 	both := func(name string) model.Health {
 		if own(name) == model.Down {
 			return model.Down
@@ -37,7 +37,7 @@ func CutOff(services []config.Service, agreed, own func(endpoint string) model.H
 		if !anyUsable(svc, both) {
 			health = agreed
 		}
-		out[i] = Answer(svc, health)
+		out[i] = Answer(svc, health, resolved)
 	}
 	return out
 }

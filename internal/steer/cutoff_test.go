@@ -34,7 +34,7 @@ func TestCutOff(t *testing.T) {
 		{"own probes see everything dead: its own network, most likely; the agreed answer stands", h(U, U), h(D, D), "192.0.2.1"},
 		{"agreed all down: the service's all-down rule, as on any node", h(D, D), h(U, U), "192.0.2.1,192.0.2.2"},
 	} {
-		a := CutOff([]config.Service{svc}, tc.agreed, tc.own)[0]
+		a := CutOff([]config.Service{svc}, tc.agreed, tc.own, nil)[0]
 		var got []string
 		for _, addr := range a.Addrs {
 			got = append(got, addr.String())
@@ -52,17 +52,18 @@ func TestCutOffNeverAddsAnEndpoint(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		svc := genService(t)
 		agreed, own := genHealth(t, &svc), genHealth(t, &svc)
-		a := CutOff([]config.Service{svc}, FromMap(agreed), FromMap(own))[0]
-		checkNeverEmpty(t, &a)
+		res := genResolution(t, &svc)
+		a := CutOff([]config.Service{svc}, FromMap(agreed), FromMap(own), res.resolve)[0]
+		checkNeverEmpty(t, &a, &svc, res)
 		if a.Mode != model.ModeHealthy {
 			return
 		}
-		checkOnlyUsable(t, &a, &svc, agreed)
+		checkOnlyUsable(t, &a, &svc, agreed, res)
 		ownSeesSome := slices.ContainsFunc(svc.Endpoints, func(e config.Endpoint) bool {
 			return !e.Drained && own[e.Name].Usable() && agreed[e.Name].Usable()
 		})
 		if ownSeesSome {
-			checkOnlyUsable(t, &a, &svc, own)
+			checkOnlyUsable(t, &a, &svc, own, res)
 		}
 	})
 }

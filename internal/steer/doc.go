@@ -26,6 +26,19 @@
 //     weighted gives each query one endpoint's addresses in proportion to
 //     its weight.
 //
+// Endpoints named by a target hostname are answered as the service says:
+//
+//   - flatten: the addresses the caller's Resolved gives for the target,
+//     with the answer's TTL cut to what is left of the upstream's TTL. A
+//     target with no address is not a candidate at all, whatever its
+//     verdict: there is nothing to answer for it. When nothing the service
+//     could answer has an address, the answer is ModeUnresolved (the server
+//     answers SERVFAIL) rather than empty.
+//   - cname: the chosen endpoint's target as a CNAME (failover: the first
+//     of the lowest priority; weighted: pools of targets). A name holds one
+//     CNAME, so panic and serve-all also name one target, the preferred;
+//     fallback answers its addresses.
+//
 // Addresses keep configuration order and appear once, so answers are
 // deterministic; each list is capped at the service's MaxAnswers.
 package steer

@@ -30,17 +30,53 @@ func genService(t *rapid.T) config.Service {
 	}
 	for i := range rapid.IntRange(1, 6).Draw(t, "endpoints") {
 		w := uint32(rapid.IntRange(0, 5).Draw(t, "weight"))
-		addrs := rapid.SliceOfN(genAddr(), 1, 4).Draw(t, "addrs")
-		svc.Endpoints = append(svc.Endpoints, config.Endpoint{
-			Name:         fmt.Sprintf("ep%d", i),
-			Addresses:    addrs,
-			ProbeAddress: addrs[0],
-			Priority:     rapid.IntRange(1, 3).Draw(t, "priority"),
-			Weight:       &w,
-			Drained:      rapid.IntRange(0, 4).Draw(t, "drained") == 0,
-		})
+		ep := config.Endpoint{
+			Name:     fmt.Sprintf("ep%d", i),
+			Priority: rapid.IntRange(1, 3).Draw(t, "priority"),
+			Weight:   &w,
+			Drained:  rapid.IntRange(0, 4).Draw(t, "drained") == 0,
+		}
+		if rapid.Bool().Draw(t, "hostname") {
+			ep.Target = fmt.Sprintf("t%d.cdn.test.", i)
+		} else {
+			ep.Addresses = rapid.SliceOfN(genAddr(), 1, 4).Draw(t, "addrs")
+			ep.ProbeAddress = ep.Addresses[0]
+		}
+		svc.Endpoints = append(svc.Endpoints, ep)
+	}
+	svc.Answer = config.AnswerFlatten
+	if svc.Policy != config.PolicyAll && !slices.ContainsFunc(svc.Endpoints, func(e config.Endpoint) bool { return !e.HasTarget() }) &&
+		rapid.Bool().Draw(t, "cname") {
+		svc.Answer = config.AnswerCNAME
 	}
 	return svc
+}
+
+// resolution is what a resolver holds for targets, for the property tests:
+// a target missing from it, or with no addresses, is unresolved.
+type resolution map[string][]netip.Addr
+
+// genResolution resolves each target of svc to up to three addresses (none: unresolved).
+func genResolution(t *rapid.T, svc *config.Service) resolution {
+	r := resolution{}
+	for _, ep := range svc.Endpoints {
+		if ep.HasTarget() {
+			r[ep.Target] = rapid.SliceOfN(genAddr(), 0, 3).Draw(t, "resolved "+ep.Target)
+		}
+	}
+	return r
+}
+
+func (r resolution) resolve(target string, _ model.RecordType) ([]netip.Addr, time.Duration) {
+	return r[target], 20 * time.Second
+}
+
+// of returns what ep answers when flattened.
+func (r resolution) of(ep *config.Endpoint) []netip.Addr {
+	if ep.HasTarget() {
+		return r[ep.Target]
+	}
+	return ep.Addresses
 }
 
 func genAddr() *rapid.Generator[netip.Addr] {
@@ -61,12 +97,13 @@ func TestAnswerProperties(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		svc := genService(t)
 		h := genHealth(t, &svc)
-		a := Answer(&svc, FromMap(h))
+		res := genResolution(t, &svc)
+		a := Answer(&svc, FromMap(h), res.resolve)
 
-		checkNeverEmpty(t, &a)
+		checkNeverEmpty(t, &a, &svc, res)
 		checkCapped(t, &a, svc.MaxAnswers)
 		if a.Mode == model.ModeHealthy {
-			checkOnlyUsable(t, &a, &svc, h)
+			checkOnlyUsable(t, &a, &svc, h, res)
 		}
 		if len(a.Pools) > 0 {
 			checkPickFrequencies(t, &a)
@@ -74,21 +111,29 @@ func TestAnswerProperties(t *testing.T) {
 	})
 }
 
-// checkNeverEmpty: every query gets addresses unless the service fails closed.
-func checkNeverEmpty(t *rapid.T, a *model.Answer) {
-	if a.Mode == model.ModeEmpty {
-		if len(a.Addrs) != 0 || len(a.Pools) != 0 {
-			t.Fatalf("mode empty with addresses: %+v", a)
+// checkNeverEmpty: every query gets addresses or a CNAME unless the
+// service fails closed, or nothing it could answer has an address (then
+// the answer says so: unresolved, which the server answers SERVFAIL).
+func checkNeverEmpty(t *rapid.T, a *model.Answer, svc *config.Service, res resolution) {
+	if a.Mode == model.ModeEmpty || a.Mode == model.ModeUnresolved {
+		if len(a.Addrs) != 0 || len(a.Pools) != 0 || a.Target != "" {
+			t.Fatalf("mode %s with something to answer: %+v", a.Mode, a)
+		}
+		if a.Mode == model.ModeUnresolved && slices.ContainsFunc(svc.Endpoints, func(e config.Endpoint) bool { return len(res.of(&e)) > 0 }) {
+			t.Fatalf("unresolved although an endpoint has addresses: %+v", a)
 		}
 		return
 	}
-	if len(a.Pools) == 0 && len(a.Addrs) == 0 {
+	if len(a.Pools) == 0 && len(a.Addrs) == 0 && a.Target == "" {
 		t.Fatalf("empty answer in mode %s", a.Mode)
 	}
 	for _, p := range a.Pools {
-		if len(p.Addrs) == 0 {
+		if len(p.Addrs) == 0 && p.Target == "" {
 			t.Fatalf("empty pool %s in mode %s", p.Endpoint, a.Mode)
 		}
+	}
+	if (svc.Answer == config.AnswerCNAME) != a.IsCNAME() && a.Mode != model.ModeFallback {
+		t.Fatalf("service answers %s, answer is CNAME: %v: %+v", svc.Answer, a.IsCNAME(), a)
 	}
 }
 
@@ -106,12 +151,17 @@ func checkCapped(t *rapid.T, a *model.Answer, max int) {
 // checkOnlyUsable: a healthy answer only holds addresses of usable,
 // non-drained endpoints (an address a down endpoint shares with a usable one
 // may appear, as the usable one's).
-func checkOnlyUsable(t *rapid.T, a *model.Answer, svc *config.Service, h map[string]model.Health) {
+func checkOnlyUsable(t *rapid.T, a *model.Answer, svc *config.Service, h map[string]model.Health, res resolution) {
 	var allowed []netip.Addr
+	var targets []string
 	for _, ep := range svc.Endpoints {
 		if !ep.Drained && h[ep.Name].Usable() {
-			allowed = append(allowed, ep.Addresses...)
+			allowed = append(allowed, res.of(&ep)...)
+			targets = append(targets, ep.Target)
 		}
+	}
+	if a.Target != "" && !slices.Contains(targets, a.Target) {
+		t.Fatalf("healthy answer is a CNAME to %s, the target of no usable endpoint: %+v", a.Target, a)
 	}
 	given := slices.Clone(a.Addrs)
 	for _, p := range a.Pools {
@@ -136,12 +186,7 @@ func checkPickFrequencies(t *rapid.T, a *model.Answer) {
 	}
 	picked := make([]uint64, len(a.Pools))
 	for r := range total {
-		got := a.Pick(r)
-		i := slices.IndexFunc(a.Pools, func(p model.WeightedPool) bool { return &p.Addrs[0] == &got[0] })
-		if i < 0 {
-			t.Fatalf("Pick(%d) returned addresses of no pool", r)
-		}
-		picked[i]++
+		picked[a.PickIndex(r)]++
 	}
 	for i, p := range a.Pools {
 		if picked[i] != uint64(p.Weight) {

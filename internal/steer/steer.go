@@ -9,20 +9,27 @@ import (
 	"outlast/internal/model"
 )
 
-// Answer computes what svc answers, given each endpoint's health by name.
+// Resolved tells what a target hostname resolves to now: its addresses of
+// type t and how long they may still be cached. It returns nothing for a
+// target it holds no trusted address for. A nil Resolved resolves nothing.
+type Resolved func(target string, t model.RecordType) (addrs []netip.Addr, ttl time.Duration)
+
+// Answer computes what svc answers, given each endpoint's health by name
+// and, for endpoints named by target hostname, what the targets resolve to.
 // A health function that does not know a name should return model.Unknown.
 // The answer shares no memory with svc.
-func Answer(svc *config.Service, health func(endpoint string) model.Health) model.Answer {
+func Answer(svc *config.Service, health func(endpoint string) model.Health, resolved Resolved) model.Answer {
 	a := model.Answer{
 		Name: svc.Name,
 		Type: svc.Type,
 		TTL:  uint32(svc.TTL / time.Second),
 		Mode: model.ModeHealthy,
 	}
+	s := &steering{svc: svc, resolved: resolved, ttl: a.TTL}
 	var candidates, usable []*config.Endpoint
 	for i := range svc.Endpoints {
 		ep := &svc.Endpoints[i]
-		if ep.Drained {
+		if ep.Drained || !s.answerable(ep) {
 			continue
 		}
 		candidates = append(candidates, ep)
@@ -32,24 +39,27 @@ func Answer(svc *config.Service, health func(endpoint string) model.Health) mode
 	}
 	switch {
 	case panicking(svc.PanicThreshold, len(usable), len(candidates)):
-		a.Mode, a.Addrs = model.ModePanic, addrs(candidates, svc.MaxAnswers)
+		a.Mode = model.ModePanic
+		s.fill(&a, candidates, false)
 	case len(usable) == 0:
-		allDown(svc, candidates, &a)
-	case svc.Policy == config.PolicyAll:
-		a.Addrs = addrs(usable, svc.MaxAnswers)
-	case svc.Policy == config.PolicyWeighted:
-		a.Pools = pools(usable, svc.MaxAnswers)
-	default: // failover, the documented default policy
-		a.Addrs = addrs(lowestPriority(usable), svc.MaxAnswers)
+		s.allDown(candidates, &a)
+	default:
+		s.fill(&a, usable, true)
 	}
+	if a.Mode != model.ModeEmpty && a.AddressCount() == 0 && !a.IsCNAME() {
+		// Only flattened targets can leave nothing to answer: none has an
+		// address the resolver trusts.
+		a.Mode = model.ModeUnresolved
+	}
+	a.TTL = s.ttl
 	return a
 }
 
 // Answers computes the answer of every service, in the order given.
-func Answers(services []config.Service, health func(endpoint string) model.Health) []model.Answer {
+func Answers(services []config.Service, health func(endpoint string) model.Health, resolved Resolved) []model.Answer {
 	out := make([]model.Answer, len(services))
 	for i := range services {
-		out[i] = Answer(&services[i], health)
+		out[i] = Answer(&services[i], health, resolved)
 	}
 	return out
 }
@@ -67,8 +77,68 @@ func panicking(threshold, usable, candidates int) bool {
 	return threshold > 0 && candidates > 0 && usable*100 < threshold*candidates
 }
 
+// steering is one service's answer being computed.
+type steering struct {
+	svc      *config.Service
+	resolved Resolved
+	// ttl is the answer's TTL: the service's, lowered to what is left of
+	// the upstream TTL of every flattened target answered.
+	ttl uint32
+}
+
+// cname reports whether the service answers CNAMEs to its targets.
+func (s *steering) cname() bool { return s.svc.Answer == config.AnswerCNAME }
+
+// answerable reports whether ep has something to answer: addresses, a
+// target to CNAME to, or a flattened target with addresses.
+func (s *steering) answerable(ep *config.Endpoint) bool {
+	if !ep.HasTarget() || s.cname() {
+		return true
+	}
+	addrs, _ := s.lookup(ep.Target)
+	return len(addrs) > 0
+}
+
+func (s *steering) lookup(target string) ([]netip.Addr, time.Duration) {
+	if s.resolved == nil {
+		return nil, 0
+	}
+	return s.resolved(target, s.svc.Type)
+}
+
+// addrsOf returns what ep answers in a flattened answer, lowering the TTL
+// for a target's addresses.
+func (s *steering) addrsOf(ep *config.Endpoint) []netip.Addr {
+	if !ep.HasTarget() {
+		return ep.Addresses
+	}
+	addrs, ttl := s.lookup(ep.Target)
+	if len(addrs) > 0 {
+		s.ttl = min(s.ttl, max(1, uint32(ttl/time.Second)))
+	}
+	return addrs
+}
+
+// fill answers eps. byPolicy applies the service's policy (healthy
+// endpoints); otherwise every endpoint of eps is answered (panic,
+// serve-all), or, for a CNAME, the one of the lowest priority.
+func (s *steering) fill(a *model.Answer, eps []*config.Endpoint, byPolicy bool) {
+	policy := s.svc.Policy
+	switch {
+	case byPolicy && policy == config.PolicyWeighted:
+		a.Pools = s.pools(eps)
+	case s.cname():
+		a.Target = lowestPriority(eps)[0].Target
+	case byPolicy && policy == config.PolicyFailover:
+		a.Addrs = s.addrs(lowestPriority(eps))
+	default:
+		a.Addrs = s.addrs(eps)
+	}
+}
+
 // allDown fills a for a service none of whose candidates is usable.
-func allDown(svc *config.Service, candidates []*config.Endpoint, a *model.Answer) {
+func (s *steering) allDown(candidates []*config.Endpoint, a *model.Answer) {
+	svc := s.svc
 	switch svc.WhenAllDown {
 	case config.AllDownEmpty:
 		a.Mode = model.ModeEmpty
@@ -78,10 +148,15 @@ func allDown(svc *config.Service, candidates []*config.Endpoint, a *model.Answer
 		if len(candidates) == 0 {
 			// Every endpoint is drained: still answer rather than go dark.
 			for i := range svc.Endpoints {
-				candidates = append(candidates, &svc.Endpoints[i])
+				if ep := &svc.Endpoints[i]; s.answerable(ep) {
+					candidates = append(candidates, ep)
+				}
 			}
 		}
-		a.Mode, a.Addrs = model.ModeServeAll, addrs(candidates, svc.MaxAnswers)
+		a.Mode = model.ModeServeAll
+		if len(candidates) > 0 {
+			s.fill(a, candidates, false)
+		}
 	}
 }
 
@@ -103,20 +178,30 @@ func lowestPriority(eps []*config.Endpoint) []*config.Endpoint {
 // pools returns one weighted pool per usable endpoint with a weight. A
 // weight of 0 means "no traffic while others are up"; when only such
 // endpoints are left they share the traffic evenly.
-func pools(usable []*config.Endpoint, max int) []model.WeightedPool {
+func (s *steering) pools(usable []*config.Endpoint) []model.WeightedPool {
 	var out []model.WeightedPool
 	for _, ep := range usable {
 		if w := weight(ep); w > 0 {
-			out = append(out, model.WeightedPool{Endpoint: ep.Name, Weight: w, Addrs: capped(dedup(nil, ep.Addresses), max)})
+			out = append(out, s.pool(ep, w))
 		}
 	}
 	if len(out) > 0 {
 		return out
 	}
 	for _, ep := range usable {
-		out = append(out, model.WeightedPool{Endpoint: ep.Name, Weight: 1, Addrs: capped(dedup(nil, ep.Addresses), max)})
+		out = append(out, s.pool(ep, 1))
 	}
 	return out
+}
+
+func (s *steering) pool(ep *config.Endpoint, w uint32) model.WeightedPool {
+	p := model.WeightedPool{Endpoint: ep.Name, Weight: w}
+	if s.cname() {
+		p.Target = ep.Target
+	} else {
+		p.Addrs = capped(dedup(nil, s.addrsOf(ep)), s.svc.MaxAnswers)
+	}
+	return p
 }
 
 func weight(ep *config.Endpoint) uint32 {
@@ -126,15 +211,14 @@ func weight(ep *config.Endpoint) uint32 {
 	return *ep.Weight
 }
 
-// addrs gathers the endpoints' addresses in order, each once, capped at max.
-func addrs(eps []*config.Endpoint, max int) []netip.Addr {
+// addrs gathers the endpoints' addresses in order, each once, capped at max_answers.
+func (s *steering) addrs(eps []*config.Endpoint) []netip.Addr {
 	var out []netip.Addr
 	for _, ep := range eps {
-		out = dedup(out, ep.Addresses)
+		out = dedup(out, s.addrsOf(ep))
 	}
-	return capped(out, max)
+	return capped(out, s.svc.MaxAnswers)
 }
-
 // dedup appends to dst the addresses of src not already in it. Answers
 // hold a handful of addresses, so a linear scan beats a map.
 func dedup(dst, src []netip.Addr) []netip.Addr {

@@ -30,7 +30,9 @@ func ep(spec string, addrs ...string) config.Endpoint {
 	for _, a := range addrs {
 		e.Addresses = append(e.Addresses, netip.MustParseAddr(a))
 	}
-	e.ProbeAddress = e.Addresses[0]
+	if len(e.Addresses) > 0 {
+		e.ProbeAddress = e.Addresses[0]
+	}
 	return e
 }
 
@@ -114,7 +116,7 @@ func TestAnswerAddrs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := Answer(&tt.svc, health(tt.health))
+			a := Answer(&tt.svc, health(tt.health), nil)
 			if a.Mode != tt.mode || !reflect.DeepEqual(a.Addrs, tt.want) || a.Pools != nil {
 				t.Errorf("got mode %s addrs %v pools %v, want mode %s addrs %v", a.Mode, a.Addrs, a.Pools, tt.mode, tt.want)
 			}
@@ -150,7 +152,7 @@ func TestAnswerPanicThreshold(t *testing.T) {
 	}
 	for _, tt := range tests {
 		svc.PanicThreshold = tt.threshold
-		a := Answer(&svc, health(tt.health))
+		a := Answer(&svc, health(tt.health), nil)
 		if a.Mode != tt.mode || !reflect.DeepEqual(a.Addrs, tt.want) {
 			t.Errorf("threshold %d, %s: got %s %v, want %s %v", tt.threshold, tt.health, a.Mode, a.Addrs, tt.mode, tt.want)
 		}
@@ -175,13 +177,13 @@ func TestAnswerWeighted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		svc := three(config.PolicyWeighted)
-		a := Answer(&svc, health(tt.health))
+		a := Answer(&svc, health(tt.health), nil)
 		if a.Mode != model.ModeHealthy || a.Addrs != nil || !reflect.DeepEqual(a.Pools, tt.want) {
 			t.Errorf("%s: got %s addrs %v pools %v, want pools %v", tt.name, a.Mode, a.Addrs, a.Pools, tt.want)
 		}
 	}
 	svc := three(config.PolicyWeighted)
-	if a := Answer(&svc, health("use1=down euw1=down standby=down")); a.Mode != model.ModeServeAll || a.Pools != nil || len(a.Addrs) != 4 {
+	if a := Answer(&svc, health("use1=down euw1=down standby=down"), nil); a.Mode != model.ModeServeAll || a.Pools != nil || len(a.Addrs) != 4 {
 		t.Errorf("all down: got %s addrs %v pools %v, want serve-all with all 4 addresses", a.Mode, a.Addrs, a.Pools)
 	}
 }
@@ -189,7 +191,7 @@ func TestAnswerWeighted(t *testing.T) {
 func TestAnswersKeepsServiceOrder(t *testing.T) {
 	a, b := three(config.PolicyFailover), three(config.PolicyAll)
 	b.Name = "api.example.test."
-	got := Answers([]config.Service{a, b}, health(""))
+	got := Answers([]config.Service{a, b}, health(""), nil)
 	if len(got) != 2 || got[0].Name != a.Name || got[1].Name != b.Name {
 		t.Fatalf("got %+v, want answers for %s then %s", got, a.Name, b.Name)
 	}
@@ -198,7 +200,7 @@ func TestAnswersKeepsServiceOrder(t *testing.T) {
 func TestAnswerSharesNoMemoryWithConfig(t *testing.T) {
 	svc := withAllDown(service(config.PolicyAll, ep("a", "192.0.2.1")), config.AllDownFallback, "192.0.2.99")
 	for _, h := range []string{"", "a=down"} {
-		a := Answer(&svc, health(h))
+		a := Answer(&svc, health(h), nil)
 		a.Addrs[0] = netip.MustParseAddr("0.0.0.0")
 	}
 	if svc.Endpoints[0].Addresses[0].String() != "192.0.2.1" || svc.Fallback[0].String() != "192.0.2.99" {
