@@ -219,6 +219,7 @@ func (s *steering) addrs(eps []*config.Endpoint) []netip.Addr {
 	}
 	return capped(out, s.svc.MaxAnswers)
 }
+
 // dedup appends to dst the addresses of src not already in it. Answers
 // hold a handful of addresses, so a linear scan beats a map.
 func dedup(dst, src []netip.Addr) []netip.Addr {
