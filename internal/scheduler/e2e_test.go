@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strconv"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -131,4 +132,58 @@ func TestProbesOfOneJobNeverOverlap(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A hostname job is probed at the addresses its Addrs function gives at
+// the time of each probe: when the resolver moves the target from a dead
+// address to a live one, the next probes pass, sent with the target as Host.
+func TestHostnameJobProbesCurrentAddrs(t *testing.T) {
+	hosts := make(chan string, 100)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case hosts <- r.Host:
+		default:
+		}
+	}))
+	defer srv.Close()
+	live := netip.MustParseAddrPort(srv.Listener.Addr().String())
+	var mu sync.Mutex
+	current := netip.MustParseAddr("127.0.0.254") // the server listens on 127.0.0.1 only
+	job := httpJob(t, "alb", live.String(), "/", 50*time.Millisecond)
+	job.Target = probe.Target{Endpoint: "alb", Host: "alb.example.test", Port: int(live.Port())}
+	job.Addrs = func() []netip.Addr {
+		mu.Lock()
+		defer mu.Unlock()
+		return []netip.Addr{current}
+	}
+	results := make(chan model.Result, 100)
+	emit := func(o model.Observation) {
+		select {
+		case results <- o.Result:
+		default:
+		}
+	}
+	stop := running(t, New(Options{Clock: clock.Real{}, Vantage: "local", Emit: emit}, []Job{job}))
+	defer stop()
+	if r := <-results; r.Up {
+		t.Fatalf("probe of the unused address passed: %+v", r)
+	}
+	mu.Lock()
+	current = live.Addr()
+	mu.Unlock()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case r := <-results:
+			if !r.Up {
+				continue // probes started before the move
+			}
+			if h := <-hosts; h != "alb.example.test:"+strconv.Itoa(int(live.Port())) {
+				t.Errorf("Host header %q, want the target with the port", h)
+			}
+			return
+		case <-deadline:
+			t.Fatal("no passing probe within 10s after the target's address moved to a live server")
+		}
+	}
 }

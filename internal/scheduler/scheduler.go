@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -27,6 +28,11 @@ type Job struct {
 	Target probe.Target
 	// Check says how and how often to probe. Interval must be positive.
 	Check config.Check
+	// Addrs, when set, gives a hostname target's current addresses just
+	// before each probe, into Target.Addrs: the node's resolver refreshes
+	// them in the background, and each probe must judge the addresses
+	// clients are answered now. It must not block.
+	Addrs func() []netip.Addr
 }
 
 // Options configure a Scheduler. Every field is optional.
@@ -177,6 +183,9 @@ func (s *Scheduler) loop(ctx context.Context, base time.Time, j *scheduled) {
 // given back when the probe ends rather than kept by each of thousands of
 // jobs between probes: about 50 MB of a 10,000-endpoint node's memory.
 func (s *Scheduler) run(ctx context.Context, j Job) model.Result {
+	if j.Addrs != nil {
+		j.Target.Addrs = j.Addrs()
+	}
 	done := make(chan model.Result, 1)
 	go func() { done <- s.probe(ctx, j) }()
 	return <-done
