@@ -34,6 +34,9 @@ type Backend interface {
 	Readiness() []string
 	// Info describes this node.
 	Info() wire.NodeInfo
+	// Resolution is what this node's resolver holds for each endpoint
+	// target hostname, sorted by target.
+	Resolution() []wire.Resolution
 	// Observations are the latest probe results from every vantage point the
 	// node can learn of: its own always, the others' through the leader
 	// while it can reach it. Keyed by vantage, then endpoint.

@@ -27,6 +27,7 @@ type Metrics struct {
 	configInfo     *prometheus.GaugeVec
 	configReload   prometheus.Gauge
 	answerAddrs    *prometheus.GaugeVec
+	resolution     *prometheus.GaugeVec
 	isLeader       prometheus.Gauge
 	stale          prometheus.Gauge
 	ready          prometheus.Gauge
@@ -83,6 +84,11 @@ func New(version string) *Metrics {
 			Name: "outlast_answer_addresses",
 			Help: "How many addresses a steered name currently answers with, and why (mode: healthy, panic, serve-all, fallback, empty).",
 		}, []string{"name", "type", "mode"}),
+		resolution: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "outlast_target_resolution",
+			Help: "What this node's resolver holds for each endpoint target hostname: 1 for the current state " +
+				"(fresh, stale: the upstream fails and the last good addresses are served, empty, unresolved), 0 for the others.",
+		}, []string{"target", "state"}),
 		isLeader: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "outlast_cluster_is_leader",
 			Help: "1 while this node is the Raft leader (and runs the health engine), 0 otherwise.",
@@ -132,7 +138,7 @@ func New(version string) *Metrics {
 	}, []string{"version"})
 	build.WithLabelValues(version).Set(1)
 	m.Registry.MustRegister(m.probeDuration, m.probeResults, m.certExpiry, m.verdict, m.verdictChanges,
-		m.configInfo, m.configReload, m.answerAddrs, m.isLeader, m.stale, m.ready, m.persistFailing, m.leaderChanges, m.appliedIndex,
+		m.configInfo, m.configReload, m.answerAddrs, m.resolution, m.isLeader, m.stale, m.ready, m.persistFailing, m.leaderChanges, m.appliedIndex,
 		m.term, m.configVersion, m.probeUp, m.apiRequests, m.dns.vec, m.probeLateness, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -175,6 +181,20 @@ func (m *Metrics) Answers(answers []model.Answer) {
 	m.answerAddrs.Reset()
 	for _, a := range answers {
 		m.answerAddrs.WithLabelValues(a.Name, string(a.Type), string(a.Mode)).Set(float64(a.AddressCount()))
+	}
+}
+
+// TargetStates are the states outlast_target_resolution reports.
+var TargetStates = []string{"fresh", "stale", "empty", "unresolved"}
+
+// TargetResolution replaces every target's resolution series with states,
+// target name to one of TargetStates, so targets a reload dropped go away.
+func (m *Metrics) TargetResolution(states map[string]string) {
+	m.resolution.Reset()
+	for target, state := range states {
+		for _, s := range TargetStates {
+			m.resolution.WithLabelValues(target, s).Set(boolValue(s == state))
+		}
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/netip"
+	"strings"
 	"time"
 
 	"outlast/internal/clock"
@@ -38,6 +40,8 @@ func (n *Node) answerLoop() {
 		case <-n.ctx.Done():
 			return
 		case <-n.changed:
+		case <-n.targets.changes():
+			n.recordResolution()
 		case <-tick.C:
 			tick.Reset(recheckEvery)
 			if n.holding.Load() {
@@ -50,6 +54,7 @@ func (n *Node) answerLoop() {
 		cfg := n.effectiveConfig(st)
 		if probing == nil || probing.hash != cfg.Hash {
 			probing.stop()
+			n.targets.watch(cfg)
 			probing = n.startProbing(cfg)
 			// Endpoints the new configuration dropped must not linger in
 			// the verdict metrics; recordVerdicts sets the current ones again.
@@ -110,9 +115,9 @@ func (n *Node) buildAnswers(cfg *config.Config, st *state.State, now time.Time) 
 	agreed := func(name string) model.Health { return st.Health(name, now) }
 	var answers []model.Answer
 	if n.cutOff() {
-		answers = steer.CutOff(services, agreed, n.own.of, nil)
+		answers = steer.CutOff(services, agreed, n.own.of, n.targets.resolved())
 	} else {
-		answers = steer.Answers(services, agreed, nil)
+		answers = steer.Answers(services, agreed, n.targets.resolved())
 	}
 	static, err := n.staticOf(cfg)
 	if err != nil {
@@ -229,7 +234,7 @@ func (n *Node) startProbing(cfg *config.Config) *probeRun {
 		},
 		Late:   n.metrics.ProbeLateness,
 		Logger: n.opts.Logger,
-	}, jobs(cfg))
+	}, jobs(cfg, n.targets.probeAddrs))
 	go func() {
 		defer close(run.stopped)
 		_ = sched.Run(ctx)
@@ -237,17 +242,33 @@ func (n *Node) startProbing(cfg *config.Config) *probeRun {
 	return run
 }
 
-func jobs(cfg *config.Config) []scheduler.Job {
+// jobs lists the probes of cfg's endpoints. A hostname endpoint's probe
+// takes its addresses from addrsOf just before each probe.
+func jobs(cfg *config.Config, addrsOf func(target string, svc *config.Service) func() []netip.Addr) []scheduler.Job {
 	var out []scheduler.Job
-	for _, s := range cfg.Services {
+	for i := range cfg.Services {
+		s := &cfg.Services[i]
 		for _, e := range s.Endpoints {
-			out = append(out, scheduler.Job{
+			j := scheduler.Job{
 				Endpoint: e.Name,
-				Target: probe.Target{Endpoint: e.Name, Addr: e.ProbeAddress, Port: s.Check.Port,
-					Source: cfg.Node.ProbeSource},
+				Target: probe.Target{Endpoint: e.Name, Host: strings.TrimSuffix(e.Target, "."), Addr: e.ProbeAddress,
+					Port: s.Check.Port, Source: cfg.Node.ProbeSource},
 				Check: s.Check,
-			})
+			}
+			if e.HasTarget() {
+				j.Addrs = addrsOf(e.Target, s)
+			}
+			out = append(out, j)
 		}
 	}
 	return out
+}
+
+// recordResolution puts what the resolver holds in the metrics.
+func (n *Node) recordResolution() {
+	states := map[string]string{}
+	for _, r := range n.targets.report() {
+		states[r.Target] = r.State
+	}
+	n.metrics.TargetResolution(states)
 }

@@ -49,6 +49,9 @@ func clusterInfoOf(cs cluster.Status) wire.ClusterInfo {
 	return out
 }
 
+// Resolution is what this node's resolver holds for each target hostname.
+func (n *Node) Resolution() []wire.Resolution { return n.targets.report() }
+
 // Readiness says why this node is not ready, one sentence per reason.
 func (n *Node) Readiness() []string { return n.readiness() }
 

@@ -99,6 +99,7 @@ type Node struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	static   staticRecords // the zones' records, parsed once per configuration
+	targets  *targets      // the endpoints' target hostnames, resolved
 }
 
 // New prepares a node for cfg, which must come from config.Load. It binds
@@ -120,6 +121,10 @@ func New(cfg *config.Config, opts Options) (*Node, error) {
 		obs:     make(chan model.Observation, 1024),
 		remote:  make(chan remoteBatch, 64),
 		outbox:  make(chan []model.Observation, 1),
+	}
+	var err error
+	if n.targets, err = newTargets(cfg, opts.Logger.With("node", cfg.Node.Name)); err != nil {
+		return nil, err
 	}
 	n.machine = state.NewMachine(func(*state.State) {
 		n.signalChange()
@@ -177,6 +182,7 @@ func (n *Node) Start() error {
 	n.metrics.RefusedConnections(refusals(capped.Stats), refusals(n.dns.TCPStats), n.cluster.Refused)
 	n.httpSrv = httpguard.NewServer(handler, httpguard.Limits{}, n.opts.Logger) // it adds component=http
 	n.goRun(func() { _ = n.httpSrv.Serve(ln) })
+	n.goRun(func() { n.targets.run(n.ctx) })
 	n.goRun(n.answerLoop)
 	n.goRun(n.decideLoop)
 	n.goRun(n.sendLoop)

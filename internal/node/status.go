@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -26,6 +27,10 @@ type Healthz struct {
 	// Reasons says why, one sentence each. /healthz answers 503 then.
 	Ready   bool     `json:"ready"`
 	Reasons []string `json:"reasons,omitempty"`
+	// Warnings say what degrades without making the node unready, one
+	// sentence each: a target hostname answered from stale addresses
+	// because its DNS fails, or not resolved at all.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // healthz is this node's /healthz.
@@ -37,7 +42,22 @@ func (n *Node) healthz() Healthz {
 	if n.stale.Load() {
 		h.Status = "stale"
 	}
+	h.Warnings = resolutionWarnings(n.targets.report())
 	return h
+}
+
+// resolutionWarnings says which targets are stale or unresolved.
+func resolutionWarnings(rs []wire.Resolution) []string {
+	var out []string
+	for _, r := range rs {
+		switch r.State {
+		case "stale":
+			out = append(out, fmt.Sprintf("target %s: stale resolution: lookups fail (%s), answering and probing its last good addresses", r.Target, r.Error))
+		case "unresolved":
+			out = append(out, fmt.Sprintf("target %s: unresolved: no address to answer or probe (%s)", r.Target, cmp.Or(r.Error, "not resolved yet")))
+		}
+	}
+	return out
 }
 
 func (n *Node) httpHandler() http.Handler {

@@ -60,8 +60,31 @@ type Status struct {
 	Node    NodeInfo    `json:"node"`
 	Cluster ClusterInfo `json:"cluster"`
 	Config  ConfigInfo  `json:"config"`
+	// Resolution is what this node's resolver holds for each endpoint
+	// target hostname, sorted by target; none without hostname endpoints.
+	Resolution []Resolution `json:"resolution,omitempty"`
 	// Now is the node's clock when it answered.
 	Now time.Time `json:"now"`
+}
+
+// Resolution is what one node's resolver holds for one target hostname.
+type Resolution struct {
+	Target string `json:"target"`
+	// State is fresh (addresses within their TTL), stale (the upstream
+	// fails: the last good addresses are answered and probed past their
+	// TTL, up to resolver.max_stale), empty (the name has no addresses) or
+	// unresolved (no address to answer: never resolved, or stale for
+	// longer than max_stale).
+	State string       `json:"state"`
+	A     []netip.Addr `json:"a"`
+	AAAA  []netip.Addr `json:"aaaa"`
+	// TTLS is how many seconds an answer built from the addresses may be
+	// cached now (the IPv4 family's, or the IPv6 one's when it has none).
+	TTLS float64 `json:"ttl_s"`
+	// Error is the last upstream failure, and FailingSince when lookups
+	// began to fail; both empty while the last lookups succeeded.
+	Error        string    `json:"error,omitempty"`
+	FailingSince time.Time `json:"failing_since,omitzero"`
 }
 
 // ClusterInfo is the node's view of the Raft cluster.

@@ -27,6 +27,8 @@ type Settings struct {
 	// Reasons say why the node is not ready; none means ready.
 	Reasons []string
 	Answers []model.Answer
+	// Resolution is what the node's resolver holds for target hostnames.
+	Resolution []wire.Resolution
 	// Observations are keyed by vantage, then endpoint.
 	Observations map[string]map[string]model.Observation
 	Now          time.Time
@@ -145,6 +147,11 @@ func (b *Backend) ClusterInfo() wire.ClusterInfo {
 // Readiness is Settings.Reasons.
 func (b *Backend) Readiness() []string {
 	return get(b, func(s *Settings) []string { return s.Reasons })
+}
+
+// Resolution is Settings.Resolution.
+func (b *Backend) Resolution() []wire.Resolution {
+	return get(b, func(s *Settings) []wire.Resolution { return s.Resolution })
 }
 
 // Info is Settings.Info.
