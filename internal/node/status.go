@@ -1,7 +1,6 @@
 package node
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -46,16 +45,25 @@ func (n *Node) healthz() Healthz {
 	return h
 }
 
-// resolutionWarnings says which targets are stale or unresolved.
+// resolutionWarnings counts the stale and unresolved targets. Like the
+// rest of /healthz, which anyone may read, it names no target and repeats
+// no upstream error: /api/v1/status has those, behind a token.
 func resolutionWarnings(rs []wire.Resolution) []string {
-	var out []string
+	var stale, unresolved int
 	for _, r := range rs {
 		switch r.State {
 		case "stale":
-			out = append(out, fmt.Sprintf("target %s: stale resolution: lookups fail (%s), answering and probing its last good addresses", r.Target, r.Error))
+			stale++
 		case "unresolved":
-			out = append(out, fmt.Sprintf("target %s: unresolved: no address to answer or probe (%s)", r.Target, cmp.Or(r.Error, "not resolved yet")))
+			unresolved++
 		}
+	}
+	var out []string
+	if stale > 0 {
+		out = append(out, fmt.Sprintf("stale resolution: %d target hostname(s) answered and probed at their last good addresses because their DNS lookups fail (see resolution in /api/v1/status)", stale))
+	}
+	if unresolved > 0 {
+		out = append(out, fmt.Sprintf("unresolved: %d target hostname(s) have no address to answer or probe (see resolution in /api/v1/status)", unresolved))
 	}
 	return out
 }
