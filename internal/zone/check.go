@@ -306,7 +306,9 @@ func fill[T comparable](field *T, value T) {
 // service checks a steered name against the records of its zone: not at
 // or below a delegation. A service may stand where the records hold a
 // CNAME or addresses: its answers replace them (dnsserver.Static), which
-// is how a migrated name becomes a steered one.
+// is how a migrated name becomes a steered one. A service that answers a
+// CNAME may not stand beside records of any other type, since a CNAME
+// must be alone at its name (RFC 1034 3.6.2).
 func (c *checker) service(k int) {
 	s := &c.cfg.Services[k]
 	name := strings.ToLower(dns.Fqdn(s.Name))
@@ -318,6 +320,16 @@ func (c *checker) service(k int) {
 	for cut := name; cut != p.apex && dns.IsSubDomain(p.apex, cut); cut = parent(cut) {
 		if e, ok := p.cuts[cut]; ok {
 			c.add(path, "%s is at or below the delegation of %s (NS at %s): the child zone answers for it, not outlast", s.Name, cut, e.where)
+			return
+		}
+	}
+	if s.Answer != config.AnswerCNAME {
+		return
+	}
+	for _, e := range p.entries {
+		if t := e.rr.Header().Rrtype; strings.EqualFold(e.rr.Header().Name, name) && t != dns.TypeA && t != dns.TypeAAAA && t != dns.TypeCNAME {
+			c.add(fmt.Sprintf("services[%d].answer", k), "cname: %s also holds %s records (%s), and a CNAME must be alone at its name; move them, or use answer: flatten",
+				s.Name, dns.TypeToString[t], e.where)
 			return
 		}
 	}

@@ -20,6 +20,16 @@ func service(name string) string {
       - {name: e-` + strings.ReplaceAll(name, ".", "-") + `, location: aws/us-east-1, addresses: [192.0.2.10]}`
 }
 
+// cnameService is a steered name answered as a CNAME to a CDN's hostname.
+func cnameService(name string) string {
+	return `
+  - name: ` + name + `
+    answer: cname
+    check: {type: tcp, port: 443}
+    endpoints:
+      - {name: cdn-` + strings.ReplaceAll(name, ".", "-") + `, location: fastly/global, target: shop.cdn.example.net}`
+}
+
 // load writes a configuration whose one zone is example.com, served from
 // db.example (text) and the inline records, with the services named, and
 // loads it as a node would.
@@ -89,6 +99,9 @@ func TestCheck(t *testing.T) {
 		{name: "service at a delegation", text: apexNS + "sub NS ns.example.net.\n", services: []string{service("SUB.example.com")},
 			want: []string{"services[0].name: sub.example.com. is at or below the delegation of sub.example.com."}},
 		{name: "service replaces a CNAME", text: apexNS + "www CNAME elsewhere.example.net.\n", services: []string{service("www.example.com")}},
+		{name: "cname service replaces addresses", text: apexNS + "shop A 192.0.2.1\nshop AAAA 2001:db8::1\n", services: []string{cnameService("shop.example.com")}},
+		{name: "cname service beside other data", text: apexNS + "shop A 192.0.2.1\nSHOP TXT \"verify\"\n", services: []string{cnameService("shop.example.com")},
+			want: []string{"services[0].answer: cname: shop.example.com. also holds TXT records (db.example:6), and a CNAME must be alone at its name; move them, or use answer: flatten"}},
 		{name: "wildcard", text: apexNS + "*.www A 192.0.2.1\n",
 			want: []string{"zones[0].file: db.example:5: *.www.example.com. is a wildcard, which outlast does not serve"}},
 		{name: "DNAME", text: apexNS + "old DNAME new.example.net.\n",
