@@ -42,3 +42,30 @@ func TestPickFollowsWeights(t *testing.T) {
 		t.Errorf("a fixed answer must give its addresses to every query, got %v", got)
 	}
 }
+
+// TestPickIndexFollowsWeights: a pool of weight w answers w of every
+// TotalWeight consecutive values, a pool of weight 0 never; with no pools
+// or no weight at all, pool 0 (the index Pick and the DNS server use).
+func TestPickIndexFollowsWeights(t *testing.T) {
+	a := Answer{Pools: []WeightedPool{
+		{Endpoint: "a", Weight: 2, Target: "a.cdn.test."},
+		{Endpoint: "b", Weight: 0, Target: "b.cdn.test."},
+		{Endpoint: "c", Weight: 5, Target: "c.cdn.test."},
+	}}
+	counts := make([]int, len(a.Pools))
+	for r := range uint64(3 * 7) { // three full cycles of the total weight 7
+		counts[a.PickIndex(r)]++
+	}
+	if counts[0] != 6 || counts[1] != 0 || counts[2] != 15 {
+		t.Errorf("pools picked over three cycles = %v, want [6 0 15]", counts)
+	}
+	// The largest r wraps into the cycle like any other: no overflow.
+	if got, want := a.PickIndex(^uint64(0)), []int{0, 0, 2, 2, 2, 2, 2}[^uint64(0)%7]; got != want {
+		t.Errorf("PickIndex(max uint64) = %d, want %d", got, want)
+	}
+	for _, none := range []Answer{{}, {Pools: []WeightedPool{{Weight: 0}, {Weight: 0}}}} {
+		if got := none.PickIndex(42); got != 0 {
+			t.Errorf("PickIndex with %d pools and no weight = %d, want 0", len(none.Pools), got)
+		}
+	}
+}
