@@ -49,6 +49,24 @@ func testAnswers() []model.Answer {
 		{Name: "big.example.test.", Type: model.TypeAAAA, TTL: 30, Mode: model.ModeServeAll, Addrs: manyV6(60)},
 		{Name: "mid.example.test.", Type: model.TypeAAAA, TTL: 30, Mode: model.ModeServeAll, Addrs: manyV6(30)},
 		{Name: "app.sub.example.test.", Type: model.TypeA, TTL: 30, Mode: model.ModeHealthy, Addrs: addrs("192.0.2.41")},
+		// Hostname endpoints: a service whose A has no resolved address
+		// beside an AAAA that has one, and CNAME answers: out of the zones,
+		// weighted (one pool into the zone, one out), and into the served
+		// names (steered, static, missing, unresolved, weighted, delegated).
+		{Name: "flat.example.test.", Type: model.TypeA, TTL: 30, Mode: model.ModeUnresolved},
+		{Name: "flat.example.test.", Type: model.TypeAAAA, TTL: 30, Mode: model.ModeHealthy, Addrs: addrs("2001:db8::77")},
+		{Name: "cdn.example.test.", Type: model.TypeA, TTL: 60, Mode: model.ModeHealthy, Target: "edge.cdn-a.test."},
+		{Name: "wcdn.example.test.", Type: model.TypeA, TTL: 60, Mode: model.ModeHealthy, Pools: []model.WeightedPool{
+			{Endpoint: "a", Weight: 1, Target: "www.example.test."},
+			{Endpoint: "b", Weight: 3, Target: "edge.cdn-b.test."},
+		}},
+		{Name: "incdn.example.test.", Type: model.TypeAAAA, TTL: 60, Mode: model.ModeHealthy, Target: "www.example.test."},
+		{Name: "tomail.example.test.", Type: model.TypeA, TTL: 60, Mode: model.ModeHealthy, Target: "mail.example.test."},
+		{Name: "toalias.example.test.", Type: model.TypeA, TTL: 60, Mode: model.ModeHealthy, Target: "alias.example.test."},
+		{Name: "tonowhere.example.test.", Type: model.TypeA, TTL: 60, Mode: model.ModeHealthy, Target: "gone2.example.test."},
+		{Name: "toflat.example.test.", Type: model.TypeA, TTL: 60, Mode: model.ModeHealthy, Target: "flat.example.test."},
+		{Name: "towcdn.example.test.", Type: model.TypeA, TTL: 60, Mode: model.ModeHealthy, Target: "wcdn.example.test."},
+		{Name: "tochild2.example.test.", Type: model.TypeA, TTL: 60, Mode: model.ModeHealthy, Target: "host.child.example.test."},
 	}
 }
 

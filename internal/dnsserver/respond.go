@@ -133,9 +133,9 @@ func (n *node) answer(qtype uint16) reply {
 	case n.cut != nil:
 		return n.belowCut(qtype)
 	case n.cname != nil && (qtype == dns.TypeCNAME || qtype == dns.TypeANY):
-		return reply{aa: true, answer: n.cname.chain[:1]}
+		return reply{aa: true, answer: n.cname.choose().chain[:1]}
 	case n.cname != nil:
-		return n.cname.follow(qtype)
+		return n.cname.choose().follow(qtype)
 	case qtype == dns.TypeA:
 		return n.addrs(n.a)
 	case qtype == dns.TypeAAAA:
@@ -164,21 +164,6 @@ func (n *node) belowCut(qtype uint16) reply {
 func (n *node) referral() reply {
 	set := n.find(dns.TypeNS)
 	return reply{authority: set.rrs, extra: set.extra, optional: set.optional}
-}
-
-// follow answers through the CNAME chain that starts here: the chain, then
-// what its last target answers, when that target is served here.
-func (c *cname) follow(qtype uint16) reply {
-	rep := reply{aa: true}
-	switch {
-	case c.end != nil:
-		rep = c.end.answer(qtype)
-		rep.aa = true
-	case c.nx != nil:
-		rep = reply{rcode: dns.RcodeNameError, aa: true, authority: c.nx.negSOA}
-	}
-	rep.chain = c.chain
-	return rep
 }
 
 // static answers a type from the name's static RRsets, or NODATA.
@@ -221,6 +206,9 @@ func (n *node) any() reply {
 func (n *node) addrs(set *addrSet) reply {
 	if set == nil {
 		return n.nodata()
+	}
+	if set.unresolved {
+		return reply{rcode: dns.RcodeServerFailure}
 	}
 	rrs := set.pick(rand.Uint64())
 	if len(rrs) == 0 {

@@ -50,7 +50,7 @@ type node struct {
 	// under the apex), nil where the zone is authoritative.
 	cut     *node
 	a, aaaa *addrSet
-	cname   *cname   // a static CNAME; the name then holds nothing else
+	cname   *cname   // a static or steered CNAME; the name then holds nothing else
 	sets    []rrset  // static RRsets of every other type, in the data's order
 	hinfo   []wireRR // the RFC 8482 answer to ANY when nothing else exists here
 }
@@ -58,19 +58,38 @@ type node struct {
 // addrSet is the A or AAAA answer of one name.
 type addrSet struct {
 	fixed []wireRR
-	// answer is a private deep copy, kept for Answer.Pick on weighted
-	// answers; pools[i] holds the records of answer.Pools[i].
+	// answer holds a weighted answer's pool endpoints and weights, for
+	// Answer.PickIndex; pools[i] holds the records of answer.Pools[i].
 	answer model.Answer
 	pools  [][]wireRR
 	glue   bool // came from a zone's nameserver glue, not a service
 	static bool // came from the zone's static records, not a service
+	// unresolved: the service's hostname targets have no address the node
+	// holds (model.ModeUnresolved), so this type answers SERVFAIL.
+	unresolved bool
 }
 
 // NewSnapshot precomputes the answers for zones, their static records and
-// the steered answers. It fails when an answer lies outside every zone, has
-// an unsupported type or an address of the wrong family, when two sources
-// define the same name and type, or when static records break a rule of
-// Static's.
+// the steered answers.
+//
+// A steered answer of addresses answers its type. A steered CNAME
+// (Answer.Target, or weighted pools of targets) answers every type at its
+// name, as a static CNAME does (see Static): itself, then the chain while
+// the targets are served here and authoritative; qtype CNAME and ANY get
+// the CNAME alone. A weighted CNAME gives each query one pool's CNAME,
+// chosen as the weighted addresses are; a chain stops before a weighted
+// CNAME, so the resolver asks for it and the weighting holds. Both kinds
+// replace the static A, AAAA and CNAME records of their name. An answer in
+// mode model.ModeUnresolved answers SERVFAIL with no records, for its type
+// only, and so does a CNAME chain that ends there.
+//
+// NewSnapshot fails when an answer lies outside every zone, has an
+// unsupported type or an address of the wrong family, when two sources
+// define the same name and type, when a steered CNAME stands at a zone
+// apex, at or below a delegation, or beside any other data of its name
+// (static records other than A, AAAA and CNAME, another service, nameserver
+// glue), or when static records break a rule of Static's. Errors name the
+// name.
 func NewSnapshot(zones []config.Zone, answers []model.Answer, static Static) (*Snapshot, error) {
 	s := &Snapshot{zones: make(map[string]*zone), names: make(map[string]*node)}
 	for i := range zones {
@@ -196,6 +215,11 @@ func (s *Snapshot) addAnswer(a *model.Answer) error {
 	if a.Type != model.TypeA && a.Type != model.TypeAAAA {
 		return fmt.Errorf("dnsserver: answer %s: unsupported type %q", a.Name, a.Type)
 	}
+	if a.IsCNAME() && a.Mode != model.ModeEmpty && a.Mode != model.ModeUnresolved {
+		return s.addCNAMEAnswer(a)
+	}
+	// An empty or unresolved CNAME answer holds nothing to point at: it
+	// answers its type as an address answer in that mode would.
 	if wire, err := wireName(a.Name); err == nil {
 		if n := s.names[string(wire)]; n != nil {
 			n.dropStaticAddrs()
@@ -207,7 +231,8 @@ func (s *Snapshot) addAnswer(a *model.Answer) error {
 // dropStaticAddrs removes the static records a steered service replaces:
 // its name's A, AAAA and CNAME. A service owns its name's addresses as a
 // whole, so a static AAAA beside a steered A cannot hand clients an address
-// that failover does not govern. Other static types stay.
+// that failover does not govern. Other static types stay, and so does
+// another service's CNAME, for check to refuse.
 func (n *node) dropStaticAddrs() {
 	if n.a != nil && n.a.static {
 		n.a = nil
@@ -215,7 +240,9 @@ func (n *node) dropStaticAddrs() {
 	if n.aaaa != nil && n.aaaa.static {
 		n.aaaa = nil
 	}
-	n.cname = nil
+	if n.cname != nil && !n.cname.steered {
+		n.cname = nil
+	}
 }
 
 // addAddrSet precomputes one name's A or AAAA records.
@@ -263,17 +290,20 @@ func (s *Snapshot) nodeFor(wire []byte, name string) (*node, error) {
 
 func buildAddrSet(a *model.Answer, nameLen int) (*addrSet, error) {
 	set := &addrSet{answer: model.Answer{Name: a.Name, Type: a.Type, TTL: a.TTL, Mode: a.Mode}}
-	if a.Mode == model.ModeEmpty {
+	switch a.Mode {
+	case model.ModeEmpty:
 		return set, nil // fail-closed: NODATA whatever addresses came along
+	case model.ModeUnresolved:
+		set.unresolved = true
+		return set, nil
 	}
 	var err error
 	if set.fixed, err = addrRecords(a, a.Addrs, nameLen); err != nil {
 		return nil, err
 	}
 	for _, p := range a.Pools {
-		addrs := append([]netip.Addr(nil), p.Addrs...)
-		set.answer.Pools = append(set.answer.Pools, model.WeightedPool{Endpoint: p.Endpoint, Weight: p.Weight, Addrs: addrs})
-		rrs, err := addrRecords(a, addrs, nameLen)
+		set.answer.Pools = append(set.answer.Pools, model.WeightedPool{Endpoint: p.Endpoint, Weight: p.Weight})
+		rrs, err := addrRecords(a, p.Addrs, nameLen)
 		if err != nil {
 			return nil, err
 		}
@@ -302,15 +332,7 @@ func (set *addrSet) pick(r uint64) []wireRR {
 	if len(set.pools) == 0 {
 		return set.fixed
 	}
-	// Answer.Pick returns one of our pools' own slices; find which by
-	// identity, so weighting follows the model's definition exactly.
-	addrs := set.answer.Pick(r)
-	for i, p := range set.answer.Pools {
-		if len(p.Addrs) == len(addrs) && (len(addrs) == 0 || &p.Addrs[0] == &addrs[0]) {
-			return set.pools[i]
-		}
-	}
-	return nil
+	return set.pools[set.answer.PickIndex(r)]
 }
 
 // addEmptyNonTerminals adds every name between an existing name and its

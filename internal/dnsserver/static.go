@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/miekg/dns"
 
@@ -46,7 +47,9 @@ import (
 //
 // A steered answer replaces the static A, AAAA and CNAME records of its
 // name (all of them, whichever types the service answers); the name's other
-// static types (MX, TXT, CAA...) stay and are answered beside it.
+// static types (MX, TXT, CAA...) stay and are answered beside it, except
+// beside a steered CNAME, which NewSnapshot refuses. A steered CNAME is
+// answered, and its chain followed, as a static one.
 //
 // NewSnapshot refuses: records keyed by a zone that is not configured or
 // lying outside it; the apex SOA and NS (they come from the zone's soa and
@@ -93,14 +96,6 @@ type rrset struct {
 	targets  [][]byte // lower-case wire names of the MX, SRV or NS targets
 	extra    []wireRR // required glue (a delegation's in-domain nameservers)
 	optional []wireRR // other target addresses for the additional section
-}
-
-// cname is a name's static CNAME and where its chain leads.
-type cname struct {
-	target []byte   // the first target, lower-case wire form
-	chain  []wireRR // the CNAMEs from this name on, each owned by the previous target
-	end    *node    // the last target, when it is served here and authoritative
-	nx     *zone    // the zone the last target would be in, when it does not exist
 }
 
 // addStatic places every zone's static records, zone by zone in
@@ -329,15 +324,15 @@ func (n *node) check(cutNames map[*node]string) error {
 	steered := func(set *addrSet) bool { return set != nil && !set.static && !set.glue }
 	switch {
 	case n.cname != nil && n.apex:
-		return errors.New("a CNAME at a zone apex, beside its SOA and NS")
+		return fmt.Errorf("%s at a zone apex, beside its SOA and NS", n.cname.kind())
 	case n.cname != nil && (n.a != nil || n.aaaa != nil || len(n.sets) > 0):
-		return errors.New("a CNAME beside other data")
+		return fmt.Errorf("%s beside other data (%s)", n.cname.kind(), n.besideCNAME())
 	case n.cut == nil:
 		return nil
 	case steered(n.a) || steered(n.aaaa):
 		return fmt.Errorf("a steered service at or below the delegation at %s", cutNames[n.cut])
 	case n.cname != nil:
-		return fmt.Errorf("a CNAME at or below the delegation at %s", cutNames[n.cut])
+		return fmt.Errorf("%s at or below the delegation at %s", n.cname.kind(), cutNames[n.cut])
 	}
 	for _, set := range n.sets {
 		if n != n.cut || set.rrtype != dns.TypeNS && set.rrtype != dns.TypeDS {
@@ -347,44 +342,39 @@ func (n *node) check(cutNames map[*node]string) error {
 	return nil
 }
 
-// resolveStatic precomputes what static answers need beyond their own
-// records: CNAME chains and the additional section.
+// besideCNAME names what else a CNAME's name holds, for messages.
+func (n *node) besideCNAME() string {
+	var what []string
+	for _, as := range []struct {
+		set   *addrSet
+		rtype string
+	}{{n.a, "A"}, {n.aaaa, "AAAA"}} {
+		switch {
+		case as.set == nil:
+		case as.set.glue:
+			what = append(what, "the zone's nameserver addresses")
+		case as.set.static:
+			what = append(what, "static "+as.rtype+" records")
+		default:
+			what = append(what, "a service's "+as.rtype+" answer")
+		}
+	}
+	for _, set := range n.sets {
+		what = append(what, "static "+dns.TypeToString[set.rrtype]+" records")
+	}
+	return strings.Join(slices.Compact(what), ", ")
+}
+
+// resolveStatic precomputes what answers need beyond their own records:
+// CNAME chains (static and steered) and the additional section.
 func (s *Snapshot) resolveStatic() {
 	for _, n := range s.names {
 		if n.cname != nil {
-			s.resolveChain(n)
+			s.resolveCNAME(n)
 		}
 		for i := range n.sets {
 			s.resolveAdditional(n, &n.sets[i])
 		}
-	}
-}
-
-// resolveChain follows a CNAME while its targets are served here and
-// authoritative, for at most maxChain records and never round a loop.
-func (s *Snapshot) resolveChain(n *node) {
-	c := n.cname
-	visited := []*node{n}
-	target := c.target
-	for {
-		t := s.names[string(target)]
-		if t == nil {
-			c.nx = s.nxZone(target)
-			return
-		}
-		if t.cut != nil || slices.Contains(visited, t) {
-			return
-		}
-		if t.cname == nil {
-			c.end = t
-			return
-		}
-		if len(c.chain) == maxChain {
-			return
-		}
-		c.chain = append(c.chain, t.cname.chain[0])
-		visited = append(visited, t)
-		target = t.cname.target
 	}
 }
 

@@ -10,8 +10,9 @@ import (
 
 // staticZone is example.test.'s static data: MX, SRV, TXT and CAA with
 // in-zone targets, CNAME chains in, out of and around the zone, a
-// delegation with in-domain glue and an out-of-zone nameserver, and names
-// that exist only because a descendant does (x and ent.x).
+// delegation with in-domain glue and an out-of-zone nameserver, names
+// that exist only because a descendant does (x and ent.x), and the static
+// A and CNAME a steered CNAME replaces (cdn, wcdn).
 const staticZone = `$ORIGIN example.test.
 $TTL 300
 @          MX    10 mail
@@ -40,6 +41,10 @@ www        A     192.0.2.200
 multi      AAAA  2001:db8::200
 ns1        A     192.0.2.53
 1.2        PTR   mail
+tocdn      CNAME cdn
+flat       TXT   "flattened"
+cdn        A     192.0.2.201
+wcdn       CNAME www
 `
 
 // staticRecords parses a master file for one zone, as zone.Records would.
@@ -290,15 +295,18 @@ func TestSerialFollowsVersion(t *testing.T) {
 }
 
 // TestStaticNoAllocations holds every static answer, and the steered ones
-// beside them, to no allocation on the query path.
+// beside them (addresses, CNAMEs, weighted CNAMEs, unresolved), to no
+// allocation on the query path.
 func TestStaticNoAllocations(t *testing.T) {
 	snap := staticSnapshot(t)
 	out := make([]byte, 0, 1<<16)
 	names := []string{"mail.example.test.", "example.test.", "alias.example.test.", "dangling.example.test.",
 		"child.example.test.", "host.child.example.test.", "ent.x.example.test.", "nope.example.test.",
-		"www.example.test.", "tosub.example.test.", "_sip._tcp.example.test."}
+		"www.example.test.", "tosub.example.test.", "_sip._tcp.example.test.",
+		"cdn.example.test.", "wcdn.example.test.", "incdn.example.test.", "flat.example.test.", "toflat.example.test.",
+		"tomail.example.test.", "tonowhere.example.test.", "tocdn.example.test."}
 	for _, name := range names {
-		for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA, dns.TypeMX, dns.TypeSRV, dns.TypeDS, dns.TypeANY} {
+		for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA, dns.TypeCNAME, dns.TypeMX, dns.TypeSRV, dns.TypeDS, dns.TypeANY} {
 			req := question(strings.ToUpper(name), qtype)
 			for _, udp := range []bool{true, false} {
 				if n := testing.AllocsPerRun(20, func() { snap.respond(out[:0], req, udp) }); n != 0 {
