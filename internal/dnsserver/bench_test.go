@@ -31,6 +31,10 @@ func BenchmarkServeDNS(b *testing.B) {
 		{"static-MX-additional", question("example.test.", dns.TypeMX), false},
 		{"cname-chain", question("alias.example.test.", dns.TypeA), false},
 		{"referral", question("host.child.example.test.", dns.TypeA), false},
+		{"steered-cname", question("cdn.example.test.", dns.TypeA), false},
+		{"steered-cname-in-zone", question("incdn.example.test.", dns.TypeA), false},
+		{"weighted-cname", question("wcdn.example.test.", dns.TypeA), false},
+		{"unresolved", question("flat.example.test.", dns.TypeA), false},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

@@ -11,11 +11,12 @@ import (
 	"golang.org/x/net/ipv6"
 
 	"outlast/internal/config"
+	"outlast/internal/model"
 )
 
 // FuzzServeDNS feeds arbitrary packets to the handler, over a snapshot with
-// steered answers and static records (CNAME chains, a delegation, MX and
-// SRV). The handler must never panic, must always write a well-formed reply
+// steered answers (addresses, CNAMEs, weighted CNAMEs, unresolved) and
+// static records (CNAME chains, a delegation, MX and SRV). The handler must never panic, must always write a well-formed reply
 // within the size limit (except to responses, which it ignores), must never
 // hand out records for a name outside its zones, and must answer without
 // allocating.
@@ -33,7 +34,9 @@ func FuzzServeDNS(f *testing.F) {
 		qtype uint16
 	}{{"AlIaS.example.test.", dns.TypeA}, {"loop1.example.test.", dns.TypeAAAA}, {"x.child.example.test.", dns.TypeA},
 		{"child.example.test.", dns.TypeDS}, {"example.test.", dns.TypeMX}, {"_sip._tcp.example.test.", dns.TypeSRV},
-		{"ent.x.example.test.", dns.TypeTXT}, {"dangling.example.test.", dns.TypeMX}, {"tosub.example.test.", dns.TypeANY}} {
+		{"ent.x.example.test.", dns.TypeTXT}, {"dangling.example.test.", dns.TypeMX}, {"tosub.example.test.", dns.TypeANY},
+		{"cdn.example.test.", dns.TypeMX}, {"wcdn.example.test.", dns.TypeA}, {"flat.example.test.", dns.TypeA},
+		{"toflat.example.test.", dns.TypeAAAA}, {"tocdn.example.test.", dns.TypeCNAME}} {
 		seeds = append(seeds, question(q.name, q.qtype))
 	}
 	seeds[2].SetEdns0(4096, true)
@@ -117,6 +120,9 @@ func checkFuzzReply(t *testing.T, req *dns.Msg, out []byte, tcp bool, zones []co
 	}
 	if len(reply.Question) != 1 || reply.Question[0] != q {
 		t.Fatalf("question echoed as %v, asked %v", reply.Question, q)
+	}
+	if reply.Rcode == dns.RcodeServerFailure && len(reply.Answer)+len(reply.Ns) > 0 {
+		t.Fatalf("SERVFAIL with records: a resolver must cache nothing from it: %v", reply)
 	}
 	if !reply.Authoritative && len(reply.Answer) > 0 {
 		t.Fatalf("a referral (AA clear) with an answer: %v", reply)
@@ -264,8 +270,11 @@ func checkBatch(t *testing.T, in, out []ipv6.Message, seen []query) {
 }
 
 // FuzzStaticZone builds snapshots from arbitrary master-file text for
-// example.test. (beside the steered answers) and asks every owner name of
-// the text, and a fuzzed name, for a set of types over both transports.
+// example.test. (beside the steered answers, and steered CNAMEs to the
+// fuzzed name: fz1 fixed, fz2 weighted between it and the text's first
+// owner; for odd-length text the fuzzed name also gets an unresolved A)
+// and asks every owner name of the text, the fuzzed name and the steered
+// CNAMEs, for a set of types over both transports.
 // Building either fails with an error or gives a snapshot whose every reply
 // parses, fits its limit, answers what was asked (the first owner is the
 // question name) and costs no allocation; whatever the chains, loops and
@@ -275,7 +284,10 @@ func FuzzStaticZone(f *testing.F) {
 	f.Add("a CNAME b\nb CNAME c\nc CNAME a\n", "a.example.test.")
 	f.Add("d NS ns.d\nns.d A 192.0.2.1\nx CNAME y.d\n", "q.y.d.example.test.")
 	f.Add("@ MX 0 .\ns SRV 0 0 0 .\nm MX 1 m\nm A 192.0.2.9\n", "m.example.test.")
-	zones, answers := testZones(), testAnswers()
+	f.Add("t CNAME fz2\nu CNAME cdn\n", "t.example.test.")
+	f.Add("cdn TXT \"x\"\nfz1 A 192.0.2.1\n", "wcdn.example.test.")
+	f.Add("x AAAA 2001:db8::1\n", "x.example.test.")
+	zones := testZones()
 	out := make([]byte, 0, dns.MaxMsgSize)
 	f.Fuzz(func(t *testing.T, text, name string) {
 		if len(text) > 4096 {
@@ -290,11 +302,11 @@ func FuzzStaticZone(f *testing.F) {
 		if zp.Err() != nil {
 			return
 		}
-		snap, err := NewSnapshot(zones, answers, Static{Records: map[string][]dns.RR{"example.test.": rrs}, Version: 3})
+		snap, err := NewSnapshot(zones, fuzzAnswers(text, name, rrs), Static{Records: map[string][]dns.RR{"example.test.": rrs}, Version: 3})
 		if err != nil {
 			return
 		}
-		names := []string{name, "example.test."}
+		names := []string{name, "example.test.", "fz1.example.test.", "fz2.example.test."}
 		for _, rr := range rrs {
 			names = append(names, rr.Header().Name)
 		}
@@ -314,6 +326,29 @@ func FuzzStaticZone(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzAnswers returns testAnswers and, when name is a domain name, steered
+// CNAMEs to it (fz1, and fz2 weighted with the first owner of rrs), and for
+// odd-length text an unresolved A at name, when it lies in example.test.
+func fuzzAnswers(text, name string, rrs []dns.RR) []model.Answer {
+	answers := testAnswers()
+	if _, ok := dns.IsDomainName(name); !ok || name == "" {
+		return answers
+	}
+	name = dns.Fqdn(name)
+	other := "example.test."
+	if len(rrs) > 0 {
+		other = rrs[0].Header().Name
+	}
+	answers = append(answers,
+		model.Answer{Name: "fz1.example.test.", Type: model.TypeA, TTL: 60, Target: name},
+		model.Answer{Name: "fz2.example.test.", Type: model.TypeAAAA, TTL: 60, Pools: []model.WeightedPool{
+			{Endpoint: "a", Weight: 1, Target: name}, {Endpoint: "b", Weight: uint32(len(text)), Target: other}}})
+	if len(text)%2 == 1 && dns.IsSubDomain("example.test.", name) {
+		answers = append(answers, model.Answer{Name: name, Type: model.TypeA, TTL: 30, Mode: model.ModeUnresolved})
+	}
+	return answers
 }
 
 // canonical reports whether a name packs and unpacks to itself, escapes
