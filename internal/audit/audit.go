@@ -34,6 +34,7 @@ func Run(d Deployment) *Report {
 	findings = append(findings, d.vantageFindings()...)
 	findings = append(findings, d.rtoFindings()...)
 	findings = append(findings, d.locationFindings()...)
+	findings = append(findings, d.targetFindings()...)
 	slices.SortStableFunc(findings, func(a, b Finding) int {
 		if c := cmp.Compare(b.Severity, a.Severity); c != 0 {
 			return c
@@ -48,7 +49,7 @@ func Run(d Deployment) *Report {
 // first, what merely informs last.
 var checkOrder = []Check{
 	CheckServiceDown, CheckFailoverStuck, CheckQuorumLost, CheckNameservers, CheckRTO,
-	CheckLocationMismatch, CheckLiveDelegation, CheckLocationUnknown, CheckVantagePoints,
+	CheckLocationMismatch, CheckLiveDelegation, CheckTargetUnverified, CheckLocationUnknown, CheckVantagePoints,
 	CheckCapacityLost, CheckPrimaryLost,
 }
 

@@ -10,7 +10,8 @@ import (
 )
 
 // Deployment is everything the audit looks at. Build it with FromConfig,
-// or from a running cluster's API; the command line adds LiveNS and Owners.
+// or from a running cluster's API; the command line adds LiveNS, Owners
+// and, through Resolve, Resolved.
 type Deployment struct {
 	// Source names what was audited, for the report.
 	Source string
@@ -25,6 +26,10 @@ type Deployment struct {
 	// Owners says which provider owns an address, from the ranges the
 	// providers publish; nil when no range files were given.
 	Owners Owners
+	// Resolved holds what live DNS gave for the names ToResolve lists
+	// (endpoint targets, nameservers without glue), by canonical name; nil
+	// when they were not looked up. Resolve fills it.
+	Resolved map[string]Resolution
 }
 
 // Node is one outlast node.

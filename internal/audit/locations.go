@@ -14,6 +14,7 @@ type placed struct {
 	field    string
 	location model.Location
 	addrs    []netip.Addr
+	source   string // what to correct besides the location: "the address", "the target"
 }
 
 // locationFindings compares each declared location with the owner of the
@@ -39,21 +40,26 @@ func (d *Deployment) declared() []placed {
 	var out []placed
 	for i, s := range d.Services {
 		for j, e := range s.Endpoints {
-			out = append(out, placed{what: "endpoint " + e.Name, subject: e.Name, location: e.Location, addrs: endpointAddrs(e),
-				field: fmt.Sprintf("services[%d].endpoints[%d]", i, j)})
+			p := placed{what: "endpoint " + e.Name, subject: e.Name, location: e.Location, addrs: d.endpointAddrs(e),
+				field: fmt.Sprintf("services[%d].endpoints[%d]", i, j), source: "the address"}
+			if e.HasTarget() {
+				p.what, p.source = "endpoint "+e.Name+" (target "+e.Target+")", "the target"
+			}
+			out = append(out, p)
 		}
 	}
 	for i, z := range d.Zones {
 		for j, ns := range z.NS {
 			if ns.Location != (model.Location{}) {
-				out = append(out, placed{what: "nameserver " + ns.Name, subject: ns.Name, location: ns.Location, addrs: ns.Addresses,
-					field: fmt.Sprintf("zones[%d].ns[%d]", i, j)})
+				out = append(out, placed{what: "nameserver " + ns.Name, subject: ns.Name, location: ns.Location, addrs: d.nsAddrs(ns),
+					field: fmt.Sprintf("zones[%d].ns[%d]", i, j), source: "the address"})
 			}
 		}
 	}
 	for _, n := range d.Nodes {
 		if n.Location != (model.Location{}) {
-			out = append(out, placed{what: "outlast node " + n.Name, subject: n.Name, location: n.Location, addrs: n.Addrs, field: n.Field})
+			out = append(out, placed{what: "outlast node " + n.Name, subject: n.Name, location: n.Location, addrs: n.Addrs, field: n.Field,
+				source: "the address"})
 		}
 	}
 	return out
@@ -71,17 +77,17 @@ func (d *Deployment) checkOwner(p placed, a netip.Addr) (Finding, bool) {
 	case !owned && d.Owners.Publishes(p.location.Provider):
 		f.Severity = Warning
 		f.Summary = fmt.Sprintf("%s is declared in %s, but %s is in none of %s's published ranges", p.what, p.location, a, p.location.Provider)
-		f.Fix = fmt.Sprintf("Check %s: its address or its location is wrong, or the range file is old.", p.field)
+		f.Fix = fmt.Sprintf("Check %s: %s or its location is wrong, or the range file is old.", p.field, p.source)
 	case !owned:
 		return Finding{}, false
 	case o.Provider != p.location.Provider:
 		f.Severity = Critical
 		f.Summary = fmt.Sprintf("%s is declared in %s, but %s belongs to %s (%s%s)", p.what, p.location, a, o.Provider, o.Prefix, regionSuffix(o.Region))
-		f.Fix = fmt.Sprintf("Set %s.location to %s/%s, or correct the address.", p.field, o.Provider, orUnknown(o.Region))
+		f.Fix = fmt.Sprintf("Set %s.location to %s/%s, or correct %s.", p.field, o.Provider, orUnknown(o.Region), p.source)
 	case o.Region != "" && o.Region != p.location.Region:
 		f.Severity = Warning
 		f.Summary = fmt.Sprintf("%s is declared in %s, but %s is in %s's %s range %s", p.what, p.location, a, o.Provider, o.Region, o.Prefix)
-		f.Fix = fmt.Sprintf("Set %s.location to %s/%s, or correct the address.", p.field, o.Provider, o.Region)
+		f.Fix = fmt.Sprintf("Set %s.location to %s/%s, or correct %s.", p.field, o.Provider, o.Region, p.source)
 	default:
 		return Finding{}, false
 	}

@@ -60,6 +60,7 @@ const (
 	CheckLocationMismatch Check = "location-mismatch" // an address belongs to another provider or region
 	CheckLocationUnknown  Check = "location-unknown"  // the audit cannot tell where something runs
 	CheckLiveDelegation   Check = "live-delegation"   // live DNS delegates differently from the config
+	CheckTargetUnverified Check = "target-unverified" // a hostname endpoint placed by its configured location alone
 )
 
 // Scope says which failures a finding is about.

@@ -36,6 +36,10 @@ func (d *Deployment) nameserverFindings(zones []zoneNS) []Finding {
 				"(in December 2021 the provider's own DNS failed with its region).",
 			Fix: "Serve " + z.apex + " from nameservers in at least two providers: list an outlast node in each as NS, with glue.",
 		}
+		if z.records != "" {
+			f.Fix = "Serve " + z.apex + " from nameservers in at least two providers: list an outlast node in each as NS, with glue, " +
+				"in the apex NS records of " + z.records + " (and in zones[].ns, which must agree)."
+		}
 		if len(unplaced) > 0 {
 			f.Severity = Warning
 			f.Summary = fmt.Sprintf("every nameserver of %s that the audit can place is in %s; %s cannot be placed",
@@ -50,6 +54,10 @@ func unplacedNS(z zoneNS, ns placedNS) Finding {
 	fix := "Pass --ip-ranges with the providers' published ranges so its address can be placed."
 	if ns.field != "" {
 		fix = "Set " + ns.field + ".location (provider/region), or pass --ip-ranges so its address can be placed."
+	}
+	if ns.field != "" && z.records != "" {
+		fix = "Set " + ns.field + ".location (provider/region), listing the zone's nameservers in zones[].ns when they come from " +
+			z.records + "; or pass --ip-ranges so its address (glue, or its name resolved) can be placed."
 	}
 	return Finding{Severity: Warning, Check: CheckLocationUnknown, Subject: ns.name,
 		Summary: fmt.Sprintf("where nameserver %s of %s runs is unknown", ns.name, z.apex),
