@@ -24,6 +24,7 @@ const (
 	cdnMoved   = "127.0.0.13"
 	originAddr = "127.0.0.12"
 	cdnTarget  = "shop.cdn-a.test."
+	cdnBTarget = "shop.cdn-b.test." // resolves to cdnMoved, always
 )
 
 // providerDNS is a real DNS server on loopback standing in for the CDN
@@ -63,11 +64,15 @@ func (p *providerDNS) answer(w dns.ResponseWriter, q *dns.Msg) {
 	r := new(dns.Msg)
 	r.SetReply(q)
 	r.Authoritative = true
-	switch qn := q.Question[0]; {
-	case qn.Name != cdnTarget:
+	qn := q.Question[0]
+	if qn.Name == cdnBTarget {
+		a = netip.MustParseAddr(cdnMoved)
+	}
+	switch {
+	case qn.Name != cdnTarget && qn.Name != cdnBTarget:
 		r.Rcode = dns.RcodeNameError
 	case qn.Qtype == dns.TypeA:
-		r.Answer = []dns.RR{&dns.A{Hdr: dns.RR_Header{Name: cdnTarget, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 1}, A: a.AsSlice()}}
+		r.Answer = []dns.RR{&dns.A{Hdr: dns.RR_Header{Name: qn.Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 1}, A: a.AsSlice()}}
 	}
 	_ = w.WriteMsg(r)
 }
@@ -259,4 +264,76 @@ func TestTargetThatNeverResolves(t *testing.T) {
 	if obs.Result.Up || obs.Result.Reason != "network" || !strings.Contains(obs.Result.Detail, "gone.cdn-a.test: unresolved") {
 		t.Errorf("probe of the unresolved target: %+v; want a network failure naming the target as unresolved", obs.Result)
 	}
+}
+
+// TestCNAMEFailover: a service answered as a CNAME names the preferred
+// CDN's hostname, and names the other one when the preferred fails, within
+// the failover bound of TestFailoverAndBack; every query type at the name
+// gets the CNAME.
+func TestCNAMEFailover(t *testing.T) {
+	port := freePortOn(t, cdnFirst, cdnMoved)
+	cdnA := startBackend(t, fmt.Sprintf("%s:%d", cdnFirst, port))
+	startBackend(t, fmt.Sprintf("%s:%d", cdnMoved, port))
+	provider := startProviderDNS(t, cdnFirst)
+	text := fmt.Sprintf(`
+node: {name: local, location: local/lab}
+dns: {listen: "127.0.0.1:0"}
+http: {listen: "127.0.0.1:0"}
+api: {public_status: true}
+resolver: {servers: ["%s"], timeout: 200ms, min_ttl: 1s}
+zones:
+  - apex: example.test
+    ns: [{name: ns1.example.test, addresses: [127.0.0.1]}]
+services:
+  - name: shop.example.test
+    ttl: 5s
+    answer: cname
+    check: {type: http, port: %d, interval: 1s, timeout: 1s, fall: 2, rise: 3, http: {path: /healthz}}
+    endpoints:
+      - {name: cdn-a, location: fastly/global, target: %s, priority: 1}
+      - {name: cdn-b, location: cloudflare/global, target: %s, priority: 2}
+`, provider.addr, port, cdnTarget, cdnBTarget)
+	cfg, err := config.Parse("cname.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := startNode(t, cfg)
+	waitForVerdict(t, n, "cdn-a", "up", 10*time.Second)
+	if got := cnameOf(t, n, dns.TypeMX); got != cdnTarget {
+		t.Fatalf("shop.example.test MX: CNAME %q, want %s (every type gets the CNAME)", got, cdnTarget)
+	}
+
+	cdnA.close()
+	broke := time.Now()
+	bound := interval*fall + timeout + time.Second
+	for cnameOf(t, n, dns.TypeA) != cdnBTarget {
+		if time.Since(broke) > 3*bound {
+			t.Fatalf("the CNAME still names %s %s after cdn-a stopped; want %s", cnameOf(t, n, dns.TypeA), 3*bound, cdnBTarget)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	took := time.Since(broke)
+	t.Logf("the CNAME moved to %s after %s (bound %s)", cdnBTarget, took.Round(time.Millisecond), bound)
+	if took > bound {
+		t.Errorf("CNAME failover took %s, want at most interval × fall + timeout + 1s = %s", took, bound)
+	}
+}
+
+// cnameOf asks the node for shop.example.test of qtype and returns the
+// target of the CNAME it answers ("" when none).
+func cnameOf(t *testing.T, n *Node, qtype uint16) string {
+	t.Helper()
+	q := new(dns.Msg)
+	q.SetQuestion("shop.example.test.", qtype)
+	r, _, err := (&dns.Client{Timeout: 2 * time.Second}).Exchange(q, n.DNSAddr().String())
+	if err != nil {
+		t.Fatalf("shop.example.test %s: %v", dns.TypeToString[qtype], err)
+	}
+	if len(r.Answer) != 1 || !r.Authoritative {
+		return ""
+	}
+	if c, ok := r.Answer[0].(*dns.CNAME); ok {
+		return c.Target
+	}
+	return ""
 }
