@@ -35,9 +35,40 @@ func (p *Page) State(endpoint, vantage string) (string, error) {
 // WaitState polls the page until State(endpoint, vantage) is want, for at
 // most within. The error says what the page showed last.
 func (p *Page) WaitState(endpoint, vantage, want string, within time.Duration) error {
+	return p.wait(where(endpoint, vantage), want, within, func() (string, error) { return p.State(endpoint, vantage) })
+}
+
+// TargetState reads the state the page shows now for a target hostname in
+// its Target hostnames table (fresh, stale, empty or unresolved), or ""
+// when the page has no row for it.
+func (p *Page) TargetState(target string) (string, error) {
+	arg, err := json.Marshal(target)
+	if err != nil {
+		return "", err
+	}
+	js := `((t) => {
+		const row = [...document.querySelectorAll("#live tr[data-target]")].find(r => r.dataset.target === t);
+		const c = row && row.querySelector("[data-resolution]");
+		return c ? c.dataset.resolution : "";
+	})(` + string(arg) + `)`
+	got, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		return "", fmt.Errorf("statuspagetest: reading target %q: %w", target, err)
+	}
+	return got, nil
+}
+
+// WaitTargetState polls the page until TargetState(target) is want, for at
+// most within. The error says what the page showed last.
+func (p *Page) WaitTargetState(target, want string, within time.Duration) error {
+	return p.wait(fmt.Sprintf("target hostname %q", target), want, within, func() (string, error) { return p.TargetState(target) })
+}
+
+// wait polls read every 100 ms until it returns want, for at most within.
+func (p *Page) wait(what, want string, within time.Duration, read func() (string, error)) error {
 	deadline := time.Now().Add(within)
 	for {
-		got, err := p.State(endpoint, vantage)
+		got, err := read()
 		if err != nil {
 			return err
 		}
@@ -46,13 +77,13 @@ func (p *Page) WaitState(endpoint, vantage, want string, within time.Duration) e
 		}
 		if time.Now().After(deadline) {
 			if got == "" {
-				got = "no such cell"
+				got = "nothing (no such row or cell)"
 			}
-			return fmt.Errorf("statuspagetest: %s: want %q within %s, the page still shows %q", where(endpoint, vantage), want, within, got)
+			return fmt.Errorf("statuspagetest: %s: want %q within %s, the page still shows %q", what, want, within, got)
 		}
 		select {
 		case <-p.ctx.Done():
-			return fmt.Errorf("statuspagetest: waiting for %s to show %q: %w", where(endpoint, vantage), want, p.ctx.Err())
+			return fmt.Errorf("statuspagetest: waiting for %s to show %q: %w", what, want, p.ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
