@@ -12,7 +12,8 @@ import (
 // TestAccessibleStructure holds the page to what a screen reader and a
 // phone need: a language, a viewport, captions on every table, scoped
 // header cells, scrollable regions reachable by keyboard, and every state
-// said in words beside its symbol and colour.
+// (a check's, a target hostname's) said in words beside its symbol and
+// colour. The sample has target hostnames, so their table is covered.
 func TestAccessibleStructure(t *testing.T) {
 	doc := parse(t, mustBody(t, sample(t), "/"))
 	if h := findAll(doc, tag("html")); len(h) != 1 || !hasAttr(h[0], "lang", "en") {
@@ -40,10 +41,24 @@ func TestAccessibleStructure(t *testing.T) {
 			t.Error("a scrolling box has no label")
 		}
 	}
-	for _, td := range findAll(doc, func(n *html.Node) bool { _, ok := attr(n, "data-state"); return ok }) {
-		state, _ := attr(td, "data-state")
-		if !strings.Contains(text(td), state) {
-			t.Errorf("a %s cell does not say %q in words: %q", state, state, text(td))
+	for _, key := range []string{"data-state", "data-resolution"} {
+		marked := findAll(doc, func(n *html.Node) bool { _, ok := attr(n, key); return ok })
+		if len(marked) == 0 {
+			t.Errorf("the sample page has nothing with %s: this test covers nothing of it", key)
+		}
+		for _, n := range marked {
+			state, _ := attr(n, key)
+			if !strings.Contains(text(n), state) {
+				t.Errorf("a %s %s does not say %q in words: %q", state, n.Data, state, text(n))
+			}
+		}
+	}
+	// The target hostnames' flags in the matrix say their state in words too.
+	for _, th := range findAll(doc, func(n *html.Node) bool { return n.Data == "th" && hasAttr(n, "scope", "row") }) {
+		for _, k := range findAll(th, func(n *html.Node) bool { c, _ := attr(n, "class"); return strings.HasPrefix(c, "key s-") }) {
+			if text(k) == "" {
+				t.Errorf("row %q has a coloured mark without words", text(th))
+			}
 		}
 	}
 }

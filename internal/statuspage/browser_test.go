@@ -15,8 +15,8 @@ import (
 )
 
 // TestLiveUpdateInChromium loads the page in headless Chromium, turns an
-// endpoint down in the backend, and waits for the page to show it without a
-// reload. It saves a screenshot to $OUTLAST_SCREENSHOT (default: a
+// endpoint down and changes the target hostnames' resolution in the
+// backend, and waits for the page to show both without a reload. It saves a screenshot to $OUTLAST_SCREENSHOT (default: a
 // temporary directory) and a phone-width one beside it.
 func TestLiveUpdateInChromium(t *testing.T) {
 	f := sample(t)
@@ -39,6 +39,9 @@ func TestLiveUpdateInChromium(t *testing.T) {
 	if err := browser.WaitState("usc1", "", "up", 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
+	if err := browser.WaitTargetState("shop.cdn-a.test.", "stale", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
 
 	// gcp's region fails: every vantage sees it time out, and the leader decides.
 	f.Update(func(s *apitest.Settings) { s.Now = s.Now.Add(3 * time.Second) })
@@ -54,11 +57,24 @@ func TestLiveUpdateInChromium(t *testing.T) {
 			model.Result{Latency: time.Second, Reason: model.ReasonTimeout, Detail: "no response within 1s"})
 	}
 	f.Apply(t, verdictCmd(t0.Add(2900*time.Millisecond), "usc1", model.Down, model.Down))
+	// Meanwhile the first CDN's DNS answers again, and the second's fails
+	// for longer than max_stale: the target hostnames refresh live too.
+	f.Update(func(s *apitest.Settings) {
+		s.Resolution = sampleResolution()
+		s.Resolution[0].State, s.Resolution[0].A, s.Resolution[0].Error = "unresolved", nil, "i/o timeout"
+		s.Resolution[1].State, s.Resolution[1].Error, s.Resolution[1].FailingSince = "fresh", "", time.Time{}
+	})
 
 	if err := browser.WaitState("usc1", "n-azure", "down", 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	if err := browser.WaitState("usc1", "", "down", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := browser.WaitTargetState("shop.cdn-b.test.", "unresolved", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := browser.WaitTargetState("shop.cdn-a.test.", "fresh", 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	reloaded, seen, err := browser.Reloaded()

@@ -27,6 +27,17 @@ func TestContrast(t *testing.T) {
 			t.Errorf("--%s %s on --%s %s: contrast %.2f, want >= 4.5", p[0], fg, p[1], bg, r)
 		}
 	}
+	// Every colour class a target hostname's state takes is one of the pairs above.
+	tested := map[string]bool{}
+	for _, p := range pairs {
+		tested[p[0]+"/"+p[1]] = true
+	}
+	for _, st := range []string{resolutionFresh, resolutionStale, resolutionEmpty, resolutionUnresolved, "other"} {
+		class, _ := resolutionClass(st)
+		if !tested[class+"-fg/"+class+"-bg"] {
+			t.Errorf("a %s target is shown as s-%s, whose colours this test does not check", st, class)
+		}
+	}
 	// White on the accent: the pressed pause button.
 	if r := contrast("#ffffff", vars["accent"]); r < wcag.AA {
 		t.Errorf("white on --accent: contrast %.2f", r)

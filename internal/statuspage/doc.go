@@ -3,7 +3,9 @@
 // leader and members, a per-provider summary, a health matrix per service
 // (endpoints grouped by region × vantage points, each cell the last check
 // with its latency and age) beside the effective verdict and any override,
-// the current DNS answers and the latest events.
+// the current DNS answers, what this node's resolver holds for the
+// endpoints' target hostnames (a stale or unresolved one also gets a line in
+// the summary and a mark beside its endpoint) and the latest events.
 //
 // The page is rendered on the server with html/template and carries all its
 // CSS and JavaScript inline: it fetches nothing from anywhere else, so it

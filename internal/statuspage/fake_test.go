@@ -35,6 +35,13 @@ func endpoint(name, location string, priority int, addr string) config.Endpoint 
 		Priority: priority, Weight: &w}
 }
 
+// hostEndpoint is an endpoint named by a target hostname, as config's
+// defaults leave it: no addresses, no probe address, the target canonical.
+func hostEndpoint(name, location string, priority int, target string) config.Endpoint {
+	w := uint32(1)
+	return config.Endpoint{Name: name, Location: loc(location), Target: target, Priority: priority, Weight: &w}
+}
+
 func service(name string, policy config.Policy, endpoints ...config.Endpoint) config.Service {
 	return config.Service{Name: name, Type: model.TypeA, TTL: 30 * time.Second, Policy: policy, MaxAnswers: 8,
 		WhenAllDown: config.AllDownServeAll, Endpoints: endpoints,
@@ -51,7 +58,9 @@ var members = []state.Member{
 
 // sample is a cluster in the middle of the 2021 us-east-1 outage: the
 // endpoint there is down by quorum, the others are up, and an operator has
-// drained the CDN the outage also hurt.
+// drained the CDN the outage also hurt. The CDNs are named by hostname and
+// flattened; the first CDN's DNS provider fails too, so this node answers
+// its last good addresses (stale) while the second's are fresh.
 func sample(t testing.TB) *apitest.Backend {
 	f := newFake()
 	shared := &config.Shared{Health: config.HealthPolicy{StaleAfter: 3}, Services: []config.Service{
@@ -59,9 +68,9 @@ func sample(t testing.TB) *apitest.Backend {
 			endpoint("use1", "aws/us-east-1", 1, "192.0.2.1"),
 			endpoint("usw2", "aws/us-west-2", 2, "192.0.2.2"),
 			endpoint("usc1", "gcp/us-central1", 3, "192.0.2.3")),
-		service("www.example.test.", config.PolicyWeighted,
-			endpoint("cdn-a", "fastly/global", 1, "198.51.100.1"),
-			endpoint("cdn-b", "cloudflare/global", 1, "198.51.100.2")),
+		flattened(service("www.example.test.", config.PolicyWeighted,
+			hostEndpoint("cdn-a", "fastly/global", 1, "shop.cdn-a.test."),
+			hostEndpoint("cdn-b", "cloudflare/global", 1, "shop.cdn-b.test."))),
 	}}
 	cmds := []state.Command{{Kind: state.SetConfig, At: t0.Add(-time.Hour), Who: "alice", Config: shared, ConfigHash: "c0ffee0123456789"}}
 	for i := range members {
@@ -91,6 +100,7 @@ func sample(t testing.TB) *apitest.Backend {
 			{Name: "www.example.test.", Type: model.TypeA, TTL: 30, Mode: model.ModeHealthy, Pools: []model.WeightedPool{
 				{Endpoint: "cdn-b", Weight: 1, Addrs: []netip.Addr{netip.MustParseAddr("198.51.100.2")}}}},
 		}
+		s.Resolution = sampleResolution()
 		s.Cluster = wire.ClusterInfo{State: "Follower", Leader: "n-gcp", LeaderAddress: "10.0.2.1:7000", Term: 4,
 			AppliedIndex: index, LastContact: t0.Add(-80 * time.Millisecond),
 			Members: []wire.MemberInfo{
@@ -116,4 +126,21 @@ func verdictCmd(at time.Time, endpoint string, h, seenAs model.Health) state.Com
 		v.Evidence = append(v.Evidence, model.Evidence{Vantage: m.Name, Location: m.Location, State: seenAs, Last: r, At: at, Fresh: true})
 	}
 	return state.Command{Kind: state.SetVerdicts, At: at, Who: "n-gcp", Verdicts: []model.Verdict{v}}
+}
+
+func flattened(s config.Service) config.Service {
+	s.Answer = config.AnswerFlatten
+	return s
+}
+
+// sampleResolution is the sample node's resolver: shop.cdn-a.test.'s DNS
+// has failed for 90 s (its addresses are stale), shop.cdn-b.test. is fresh.
+func sampleResolution() []wire.Resolution {
+	return []wire.Resolution{
+		{Target: "shop.cdn-b.test.", State: "fresh", A: []netip.Addr{netip.MustParseAddr("198.51.100.2")}, TTLS: 42},
+		{Target: "shop.cdn-a.test.", State: "stale",
+			A:    []netip.Addr{netip.MustParseAddr("198.51.100.1"), netip.MustParseAddr("198.51.100.11")},
+			AAAA: []netip.Addr{netip.MustParseAddr("2001:db8::a")}, TTLS: 30,
+			Error: "SERVFAIL from 192.0.2.53:53", FailingSince: t0.Add(-90 * time.Second)},
+	}
 }

@@ -1,6 +1,7 @@
 package statuspage
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"net/netip"
@@ -23,8 +24,11 @@ type vantageView struct {
 
 type serviceView struct {
 	Name, Type, Policy, Check string
-	Vantages                  []vantageView
-	Regions                   []regionView
+	// Answer is how endpoints named by hostname are answered (flatten or
+	// cname); empty for a service without any.
+	Answer   string
+	Vantages []vantageView
+	Regions  []regionView
 	// Columns is the matrix's width: the endpoint, each vantage, the verdict.
 	Columns int
 }
@@ -36,8 +40,13 @@ type regionView struct {
 
 type rowView struct {
 	Endpoint, Addresses string
-	Cells               []cellView
-	Effective           effectiveView
+	// Target is the hostname of an endpoint named by one (shown instead of
+	// Addresses), and TargetState the resolver's state of it when that is
+	// not fresh ("stale", "unresolved", "empty"), which the row flags.
+	// TargetClass is the page's colour for TargetState.
+	Target, TargetState, TargetClass string
+	Cells                            []cellView
+	Effective                        effectiveView
 }
 
 // cellView is one vantage point's last check of one endpoint.
@@ -136,7 +145,8 @@ func vantagesOf(s snapshot) []vantageView {
 	return out
 }
 
-func serviceOf(s snapshot, svc config.Service, vantages []vantageView, merged map[string]map[string]seen) serviceView {
+func serviceOf(s snapshot, svc config.Service, vantages []vantageView, merged map[string]map[string]seen,
+	resolved map[string]string) serviceView {
 	out := serviceView{Name: svc.Name, Type: string(svc.Type), Policy: string(svc.Policy),
 		Check: checkText(svc.Check), Vantages: vantages, Columns: len(vantages) + 2}
 	staleAfter := svc.Check.Interval * time.Duration(s.staleAfter())
@@ -150,6 +160,13 @@ func serviceOf(s snapshot, svc config.Service, vantages []vantageView, merged ma
 			out.Regions = append(out.Regions, regionView{Location: loc})
 		}
 		row := rowView{Endpoint: e.Name, Addresses: addrText(e.Addresses), Effective: effectiveOf(s, e)}
+		if e.HasTarget() {
+			row.Target, out.Answer = e.Target, cmp.Or(string(svc.Answer), string(config.AnswerFlatten))
+			if st := resolved[e.Target]; st != resolutionFresh {
+				row.TargetState = st // "" when the resolver reports nothing of it
+				row.TargetClass, _ = resolutionClass(st)
+			}
+		}
 		for _, v := range vantages {
 			row.Cells = append(row.Cells, cellOf(s.now, staleAfter, e.Name, v.Name, merged[e.Name][v.Name]))
 		}

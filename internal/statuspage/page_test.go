@@ -338,6 +338,9 @@ func TestRoutes(t *testing.T) {
 	if strings.Contains(body, "<html") || strings.Contains(body, "<script") || !strings.Contains(body, `data-endpoint="use1"`) {
 		t.Errorf("the fragment must be the live region alone, matrix included:\n%.300s", body)
 	}
+	if !strings.Contains(body, `data-target="shop.cdn-a.test."`) || !strings.Contains(body, `data-resolution="stale"`) {
+		t.Error("the fragment lacks the target hostnames: they would not refresh live")
+	}
 	page := mustBody(t, f, "/")
 	if !strings.Contains(page, `data-src="status/fragment"`) {
 		t.Error("the page's live region does not name the fragment relative to itself")

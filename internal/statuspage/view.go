@@ -24,18 +24,21 @@ type snapshot struct {
 	answers []model.Answer
 	cluster wire.ClusterInfo
 	obs     map[string]map[string]model.Observation
-	now     time.Time
+	// resolution is what this node's resolver holds for target hostnames.
+	resolution []wire.Resolution
+	now        time.Time
 }
 
 func take(ctx context.Context, b api.Backend) snapshot {
 	s := snapshot{
-		info:    b.Info(),
-		state:   b.State(),
-		config:  b.Config(),
-		answers: b.Answers(),
-		cluster: b.ClusterInfo(),
-		obs:     b.Observations(ctx),
-		now:     b.Now(),
+		info:       b.Info(),
+		state:      b.State(),
+		config:     b.Config(),
+		answers:    b.Answers(),
+		cluster:    b.ClusterInfo(),
+		obs:        b.Observations(ctx),
+		resolution: b.Resolution(),
+		now:        b.Now(),
 	}
 	if s.state == nil {
 		s.state = state.New()
@@ -73,9 +76,13 @@ type view struct {
 	Cluster   clusterView
 	Config    configView
 	Providers []providerView
-	Services  []serviceView
-	Answers   []answerView
-	Events    []eventView
+	// TargetNotes are the summary's lines about stale or unresolved target
+	// hostnames; Targets the table of every target this node resolves.
+	TargetNotes []targetNote
+	Targets     []targetView
+	Services    []serviceView
+	Answers     []answerView
+	Events      []eventView
 	// EventsTotal is how many events the state holds; Events are the latest.
 	EventsTotal int
 }
@@ -107,18 +114,21 @@ type configView struct {
 func build(s snapshot) view {
 	vantages := vantagesOf(s)
 	merged := mergeEvidence(s.state, s.obs)
+	resolved := resolutionOf(s.resolution)
 	v := view{
 		Node:        nodeOf(s),
 		Generated:   s.now.UTC().Format("2006-01-02 15:04:05 UTC"),
 		Cluster:     clusterOf(s),
 		Config:      configOf(s),
 		Providers:   providers(s),
+		TargetNotes: targetNotes(s.resolution),
+		Targets:     targets(s.now, s.resolution),
 		Answers:     answers(s.answers),
 		Events:      events(s),
 		EventsTotal: len(s.state.Events),
 	}
 	for _, svc := range s.services() {
-		v.Services = append(v.Services, serviceOf(s, svc, vantages, merged))
+		v.Services = append(v.Services, serviceOf(s, svc, vantages, merged, resolved))
 	}
 	return v
 }
