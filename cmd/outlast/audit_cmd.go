@@ -7,9 +7,11 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"strings"
 
 	"outlast/internal/audit"
 	"outlast/internal/audit/auditreport"
+	"outlast/internal/audit/auditresolve"
 	"outlast/internal/ipranges"
 	"outlast/internal/wire"
 )
@@ -25,6 +27,8 @@ func auditCmd(args []string, stdout, stderr io.Writer) int {
 	ca := caFlag(fs)
 	resolve := fs.Bool("resolve", false, "also look up each zone's NS records in live DNS")
 	resolver := fs.String("resolver", "", "DNS server `host:port` for --resolve (default: the first in /etc/resolv.conf)")
+	resolveTargets := fs.Bool("resolve-targets", true, "look up endpoint targets and nameservers without glue, to place them by their addresses")
+	targetResolver := fs.String("target-resolver", "", "recursive resolvers `IP:port,...` for --resolve-targets (default: the config's resolver.servers, else /etc/resolv.conf)")
 	var ranges listFlag
 	fs.Var(&ranges, "ip-ranges", "providers' published IP ranges, `FILE` or PROVIDER=FILE (repeat, or separate with commas)")
 	output := fs.String("o", "text", "output: text, json or html")
@@ -46,7 +50,10 @@ func auditCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := opsContext()
 	defer cancel()
-	d, err := auditSubject(ctx, *cfgPath, *addr, apiClient(*addr, *token, *ca))
+	d, upstream, err := auditSubject(ctx, *cfgPath, *addr, apiClient(*addr, *token, *ca))
+	if err == nil && *resolveTargets {
+		err = d.Resolve(ctx, auditresolve.Lookup(targetUpstream(upstream, *targetResolver)))
+	}
 	if err == nil && len(ranges) > 0 {
 		err = withOwners(&d, ranges)
 	}
@@ -68,15 +75,33 @@ func auditCmd(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// auditSubject reads what is audited: a config file, or a cluster's API.
-func auditSubject(ctx context.Context, path, addr string, client *wire.Client) (audit.Deployment, error) {
+// auditSubject reads what is audited: a config file (loaded as the node
+// loads it, so a zone file's nameservers are there), or a cluster's API.
+// It also returns how the config says targets are resolved, if it does.
+func auditSubject(ctx context.Context, path, addr string, client *wire.Client) (audit.Deployment, auditresolve.Options, error) {
 	if path != "" {
 		cfg, err := loadConfig(path)
 		if err != nil {
-			return audit.Deployment{}, err
+			return audit.Deployment{}, auditresolve.Options{}, err
 		}
-		return audit.FromConfig(path, cfg), nil
+		upstream := auditresolve.Options{Servers: cfg.Resolver.Servers, Timeout: cfg.Resolver.Timeout}
+		return audit.FromConfig(path, cfg), upstream, nil
 	}
+	d, err := clusterSubject(ctx, addr, client)
+	return d, auditresolve.Options{}, err
+}
+
+// targetUpstream is whom --resolve-targets asks: --target-resolver's
+// servers when given, else the configuration's.
+func targetUpstream(o auditresolve.Options, flag string) auditresolve.Options {
+	if flag != "" {
+		o.Servers = strings.Split(strings.ReplaceAll(flag, " ", ""), ",")
+	}
+	return o
+}
+
+// clusterSubject reads a running cluster's configuration and members.
+func clusterSubject(ctx context.Context, addr string, client *wire.Client) (audit.Deployment, error) {
 	st, err := client.Status(ctx)
 	if err != nil {
 		return audit.Deployment{}, err
