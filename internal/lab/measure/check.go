@@ -15,6 +15,11 @@ type Bounds struct {
 	SuccessPctAfter     float64 // minimum client success after TTL + 5 s, percent
 	AllowFalseFailovers bool    // false: any false failover fails the scenario
 	MaxFlaps            int
+	StaleS              float64 // a node must report a stale resolution, within this many seconds of the fault
+	FreshS              float64 // resolution must be fresh everywhere again, within this many seconds of the heal
+	// KeepAnswers: every poll from the fault on must answer exactly the
+	// kept addresses (Result.OffAnswers 0 of at least one poll).
+	KeepAnswers bool
 }
 
 // Check sets r.Pass and r.Failures from b, replacing any earlier verdict.
@@ -37,6 +42,15 @@ func Check(r *Result, b Bounds) {
 	}
 	if !b.AllowFalseFailovers && r.FalseFailovers > 0 {
 		failures = append(failures, fmt.Sprintf("%d false failover%s", r.FalseFailovers, plural(r.FalseFailovers)))
+	}
+	within("stale resolution", r.StaleS, b.StaleS)
+	within("return to fresh resolution", r.FreshS, b.FreshS)
+	switch {
+	case !b.KeepAnswers:
+	case r.KeptPolls == 0:
+		failures = append(failures, "no answer polled from the fault on")
+	case r.OffAnswers != 0:
+		failures = append(failures, fmt.Sprintf("%d of %d answers off the kept addresses", r.OffAnswers, r.KeptPolls))
 	}
 	if r.Flaps > b.MaxFlaps {
 		failures = append(failures, fmt.Sprintf("%d flap%s > %d", r.Flaps, plural(r.Flaps), b.MaxFlaps))

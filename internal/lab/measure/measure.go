@@ -39,6 +39,16 @@ type Input struct {
 	Views []ViewEvent
 	// Leaders are the leader changes seen; Compute passes them on.
 	Leaders []LeaderChange
+	// Failed are the polls of a nameserver that got no answer.
+	Failed []FailedPoll
+	// Resolutions are the nodes' resolution of the target hostnames as it
+	// changed, with each node's state at the start given first.
+	Resolutions []ResolutionEvent
+	// KeepAddrs, when set, are the addresses every poll from the fault on
+	// must answer, exactly (target-dns-down: the healthy endpoint's).
+	KeepAddrs []string
+	// AddrNames says whose each address is, for the answered sets.
+	AddrNames map[string]string
 }
 
 // ViewEvent is one node's own view of one endpoint, as it changed.
@@ -60,6 +70,7 @@ func Compute(in Input) Result {
 	if healAt < 0 {
 		healAt = -1
 	}
+	off, polls := offAnswers(answers, in.Failed, in.KeepAddrs, in.FaultAt)
 	return Result{
 		DetectionS:            detection(changes, in.Affected, in.FaultAt),
 		SteeringS:             steering(answers, in.AffectedAddrs, in.FaultAt, in.windowEnd()),
@@ -75,6 +86,12 @@ func Compute(in Input) Result {
 		Seconds:               in.Seconds,
 		LeaderChanges:         append([]LeaderChange{}, in.Leaders...),
 		Outvoted:              outvotes(in.Views, changes, in.VerdictsAtStart, in.End),
+		StaleS:                staleAfter(in.Resolutions, in.FaultAt),
+		FreshS:                freshAgain(in.Resolutions, in.HealAt),
+		OffAnswers:            off,
+		KeptPolls:             polls,
+		Resolutions:           resolutionChanges(in.Resolutions),
+		Answered:              answerSets(answers, in.AddrNames),
 	}
 }
 

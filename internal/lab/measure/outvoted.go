@@ -142,8 +142,9 @@ func (c LeaderChange) Sentence() string {
 	return fmt.Sprintf("%s took over as leader from %s (term %d)", c.To, from, c.Term)
 }
 
-// EventMarkers are the timeline markers of a result's leader changes and
-// outvoted nodes (one per OutvoteGroup), in time order.
+// EventMarkers are the timeline markers of a result's leader changes,
+// outvoted nodes (one per OutvoteGroup), answered address sets and target
+// resolution changes, in time order.
 func EventMarkers(r Result) []Marker {
 	var out []Marker
 	for _, c := range r.LeaderChanges {
@@ -152,6 +153,8 @@ func EventMarkers(r Result) []Marker {
 	for _, g := range GroupOutvotes(r.Outvoted) {
 		out = append(out, Marker{T: g.From, Kind: "outvoted", Label: g.Vantage + " outvoted", Detail: g.Sentence()})
 	}
+	out = append(out, answerMarkers(r.Answered)...)
+	out = append(out, resolutionMarkers(r.Resolutions)...)
 	slices.SortStableFunc(out, func(a, b Marker) int { return cmpFloat(a.T, b.T) })
 	return out
 }

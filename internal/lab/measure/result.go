@@ -28,6 +28,19 @@ type Result struct {
 	Flaps int `json:"flaps"`
 	// ReturnS: heal → the healed endpoint is answered again by every nameserver; -1 without a heal.
 	ReturnS float64 `json:"return_s"`
+	// StaleS: fault → a node first reports a target hostname's resolution
+	// stale (its DNS fails, the last good addresses are kept); -1 if none did.
+	StaleS float64 `json:"stale_s"`
+	// FreshS: heal → every node's resolution of every target that was not
+	// fresh at the heal is fresh again; 0 if all were, -1 without a heal
+	// or if one never is.
+	FreshS float64 `json:"fresh_s"`
+	// OffAnswers: polls from the fault to the end that answered anything but
+	// exactly the kept addresses (other addresses, none, an error rcode; a
+	// poll without a reply in time is no evidence), out of KeptPolls; -1
+	// when the scenario keeps nothing.
+	OffAnswers int `json:"off_answers"`
+	KeptPolls  int `json:"kept_polls"`
 
 	// Pass is true when every bound of the scenario holds; Failures says which did not.
 	Pass     bool     `json:"pass"`
@@ -45,6 +58,12 @@ type Result struct {
 	// Outvoted are the spans in which a node's own view of an endpoint
 	// disagreed with the agreed verdict for at least OutvotedAfter.
 	Outvoted []Outvote `json:"outvoted"`
+	// Resolutions are the changes of the nodes' resolution of the target
+	// hostnames (the state at the start left out).
+	Resolutions []ResolutionEvent `json:"resolutions"`
+	// Answered are the sets of addresses the nameservers answered, in the
+	// order first seen: a move from one endpoint (or hostname) to another.
+	Answered []AnswerSet `json:"answered"`
 }
 
 // Second is what the clients saw during one second of a scenario.
