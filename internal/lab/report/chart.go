@@ -177,7 +177,7 @@ func placeMarkers(ms []lab.Marker, x linear) ([]mark, int) {
 // markerKind keeps the kind to a known word: it becomes a CSS class.
 func markerKind(k string) string {
 	switch k {
-	case "fault", "heal", "verdict", "leader", "outvoted":
+	case "fault", "heal", "verdict", "leader", "outvoted", "answer", "resolution":
 		return k
 	}
 	return "other"

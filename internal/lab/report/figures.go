@@ -49,6 +49,22 @@ var figures = []figureDef{
 			"\u201c-\u201d when nothing heals."},
 }
 
+// extraFigures are figures only some scenarios measure (those that keep a
+// hostname endpoint's answers through its DNS failing): the page shows them
+// with that scenario, the terminal in a line under the table.
+var extraFigures = []figureDef{
+	{"Stale resolution", [2]string{}, "stale resolution",
+		"Time from the fault until an outlast node first reports a target hostname's resolution stale: its DNS " +
+			"fails and the last good addresses are kept. It cannot come before the addresses' TTL ends."},
+	{"Fresh again", [2]string{}, "fresh resolution",
+		"Time from the heal until every node resolves every target hostname fresh again (the resolver retries a " +
+			"failing DNS with a growing backoff, so this can take several seconds)."},
+	{"Answers kept", [2]string{}, "answers off",
+		"The nameservers' answers polled from the fault to the end that held exactly the healthy endpoint's " +
+			"addresses, out of all polled: an answer with other addresses, none, or an error such as SERVFAIL " +
+			"counts against it; a poll without a reply in time is no evidence."},
+}
+
 // resultMeans defines the result column.
 const resultMeans = "PASS when every bound the scenario sets held: detection within 3 s, steering within 4 s, " +
 	"success after at least 99%, no false failover and no flap (false-alarm has nothing to detect or steer, " +
@@ -64,6 +80,10 @@ var markDefs = []markDef{
 	{"verdict", "verdict change", "The cluster's agreed verdict of an endpoint changed, at the time the leader decided it."},
 	{"leader", "leader change", "A node took over as Raft leader, at the time the lab first saw it lead (it looks " +
 		"every 100 ms). While there is no leader nothing can be committed, so a verdict waits for the election."},
+	{"answer", "answer first seen", "A nameserver first answered this set of addresses for the service (named by " +
+		"the endpoint, or the target hostname a flattened answer comes from): the move from one endpoint to another."},
+	{"resolution", "target resolution change", "Outlast nodes' resolution of an endpoint's target hostname changed: " +
+		"stale when its DNS fails and the last good addresses are kept, fresh when it resolves again."},
 	{"outvoted", "outvoted node", "A node whose own view of an endpoint (its own probes alone, after fall and rise) " +
 		"disagreed with the agreed verdict for 1 s or more: it saw the endpoint up while the verdict was down, or " +
 		"the reverse, and the verdict stood. Either the other nodes' votes outweighed it, or no majority had " +

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -43,6 +44,7 @@ type scenarioView struct {
 	Verdict     string
 	Failures    []string
 	Figures     []figure
+	Extra       []figure // the figures only this scenario measured
 	Chart       chart
 	Legend      []legendItem
 	Marks       map[string]bool // the marker kinds the chart draws, so the legend names only those
@@ -64,7 +66,7 @@ type event struct{ T, Kind, Label string }
 // what it means, so the page explains itself.
 func definitions() []definition {
 	var out []definition
-	for _, f := range figures {
+	for _, f := range append(slices.Clone(figures), extraFigures...) {
 		out = append(out, definition{f.Name, f.Means})
 	}
 	out = append(out, definition{"Result", resultMeans})
@@ -117,6 +119,12 @@ func scenarioOf(i int, s lab.Result, order []string, colors map[string]string) s
 			fig.Value, fig.Note = errorsOf(s.ClientErrors, s.ClientRequests)
 		}
 		v.Figures = append(v.Figures, fig)
+	}
+	for i, value := range extraValues(s) {
+		if value != "" {
+			f := extraFigures[i]
+			v.Extra = append(v.Extra, figure{Name: f.Name, Value: value, Bad: named(s.Failures, f.Failure)})
+		}
 	}
 	for _, name := range servedIn(s, order) {
 		v.Legend = append(v.Legend, legendItem{name, colors[name]})

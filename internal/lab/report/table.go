@@ -76,14 +76,35 @@ func tableRow(s lab.Result) []string {
 	}
 }
 
-// eventLines says, in time order, when a new leader took over and which
-// nodes were outvoted, from the fault: what the timeline marks.
+// eventLines says, in time order, when a new leader took over, which
+// nodes were outvoted, which answers were first seen and how the target
+// hostnames' resolution changed, from the fault: what the timeline marks;
+// then the figures only this scenario measured.
 func eventLines(s lab.Result) []string {
 	var lines []string
 	for _, m := range measure.EventMarkers(s) {
 		lines = append(lines, fromFault(m.T-s.FaultAt)+", "+m.Detail)
 	}
+	var extra []string
+	for i, value := range extraValues(s) {
+		if value != "" {
+			extra = append(extra, strings.ToLower(extraFigures[i].Name)+" "+value)
+		}
+	}
+	if len(extra) > 0 {
+		lines = append(lines, strings.Join(extra, ", "))
+	}
 	return lines
+}
+
+// extraValues are s's values of extraFigures, "" for those it did not
+// measure: a scenario that keeps answers measures all three.
+func extraValues(s lab.Result) []string {
+	if s.OffAnswers < 0 || s.KeptPolls == 0 {
+		return make([]string, len(extraFigures))
+	}
+	kept := fmt.Sprintf("%d/%d", s.KeptPolls-s.OffAnswers, s.KeptPolls)
+	return []string{seconds(s.StaleS), seconds(s.FreshS), kept}
 }
 
 // fromFault places a time relative to the fault in words.

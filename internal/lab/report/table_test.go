@@ -3,6 +3,9 @@ package report
 import (
 	"strings"
 	"testing"
+
+	"outlast/internal/lab"
+	"outlast/internal/lab/measure"
 )
 
 func TestTableHasOneAlignedRowPerScenario(t *testing.T) {
@@ -78,4 +81,51 @@ func lineStarting(lines []string, prefix string) string {
 		}
 	}
 	return ""
+}
+
+// A scenario that keeps a hostname endpoint's answers through its DNS
+// failing says, under the table, which hostname was answered, when the
+// nodes turned stale and fresh again, and how many answers were kept.
+func TestTableSaysWhatTargetDNSDownMeasured(t *testing.T) {
+	r := lab.Result{
+		Name: "target-dns-down", DetectionS: -1, SteeringS: -1, ReturnS: -1, Pass: true, FaultAt: 3, HealAt: 13,
+		StaleS: 4.5, FreshS: 2.25, KeptPolls: 420, OffAnswers: 0,
+		Answered: []measure.AnswerSet{{Addrs: []string{"127.77.1.4"}, Names: []string{"shop.cdn-a.test"}, From: 0.1, To: 20}},
+		Resolutions: []measure.ResolutionEvent{
+			{At: 7.5, Node: "aws-use1", Target: "shop.cdn-a.test.", State: "stale", Error: "i/o timeout"},
+			{At: 15.25, Node: "aws-use1", Target: "shop.cdn-a.test.", State: "fresh"},
+		},
+	}
+	var b strings.Builder
+	if err := Table(&b, lab.Report{Scenarios: []lab.Result{r}}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	for _, want := range []string{
+		"target-dns-down: 2.9 s before the fault, a nameserver answered 127.77.1.4 (shop.cdn-a.test)",
+		"target-dns-down: 4.5 s after the fault, shop.cdn-a.test turned stale on aws-use1: its DNS fails, so its last good addresses are still answered and probed (i/o timeout)",
+		"target-dns-down: 12.2 s after the fault, shop.cdn-a.test turned fresh on aws-use1: resolved again within its TTL",
+		"target-dns-down: stale resolution 4.5 s, fresh again 2.2 s, answers kept 420/420",
+	} {
+		if lineStarting(lines, want) == "" {
+			t.Errorf("no line %q in\n%s", want, b.String())
+		}
+	}
+	r.Markers = measure.EventMarkers(r) // as the lab marks them
+	var page strings.Builder
+	if err := HTML(&page, lab.Report{Scenarios: []lab.Result{r}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<dt>Stale resolution</dt><dd>4.5 s", "<dt>Answers kept</dt><dd>420/420", "mk resolution", "mk answer"} {
+		if !strings.Contains(page.String(), want) {
+			t.Errorf("the HTML report lacks %q", want)
+		}
+	}
+	var others strings.Builder
+	if err := Table(&others, sampleReport()); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(others.String(), "answers kept") {
+		t.Errorf("scenarios that keep no answers show the kept answers:\n%s", others.String())
+	}
 }
