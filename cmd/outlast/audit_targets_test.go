@@ -13,17 +13,14 @@ import (
 	"github.com/miekg/dns"
 
 	"outlast/internal/audit"
+	"outlast/internal/dnstest"
 )
 
 // targetUpstreamServer starts a real DNS server on loopback standing in for the
 // configured resolver: alb.example. resolves, broken.example. is SERVFAIL.
 func targetUpstreamServer(t *testing.T) string {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
+	return dnstest.Serve(t, dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
 		m := new(dns.Msg)
 		m.SetReply(q)
 		switch name := q.Question[0].Name; {
@@ -33,13 +30,7 @@ func targetUpstreamServer(t *testing.T) string {
 			m.Answer = []dns.RR{&dns.A{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60}, A: net.ParseIP("203.0.113.10")}}
 		}
 		_ = w.WriteMsg(m)
-	})}
-	started := make(chan struct{})
-	srv.NotifyStartedFunc = func() { close(started) }
-	go func() { _ = srv.ActivateAndServe() }()
-	<-started
-	t.Cleanup(func() { _ = srv.Shutdown() })
-	return pc.LocalAddr().String()
+	}))
 }
 
 // TestAuditHostnameTargets: outlast audit resolves endpoint targets through

@@ -14,6 +14,7 @@ import (
 	"github.com/miekg/dns"
 
 	"outlast/internal/config"
+	"outlast/internal/dnstest"
 	"outlast/internal/wire"
 )
 
@@ -35,22 +36,12 @@ type providerDNS struct {
 	mu   sync.Mutex
 	a    netip.Addr
 	dark bool
-	srv  *dns.Server
 }
 
 func startProviderDNS(t *testing.T, first string) *providerDNS {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &providerDNS{addr: pc.LocalAddr().String(), a: netip.MustParseAddr(first)}
-	p.srv = &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(p.answer)}
-	started := make(chan struct{})
-	p.srv.NotifyStartedFunc = func() { close(started) }
-	go func() { _ = p.srv.ActivateAndServe() }()
-	<-started
-	t.Cleanup(func() { _ = p.srv.Shutdown() })
+	p := &providerDNS{a: netip.MustParseAddr(first)}
+	p.addr = dnstest.Serve(t, dns.HandlerFunc(p.answer))
 	return p
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/miekg/dns"
 
 	"outlast/internal/config"
+	"outlast/internal/dnstest"
 	"outlast/internal/model"
 )
 
@@ -40,42 +41,10 @@ func dnsHandler(w dns.ResponseWriter, req *dns.Msg) {
 	w.WriteMsg(resp)
 }
 
-// dnsServer starts real miekg servers for UDP and TCP on one loopback port.
+// dnsServer starts a real miekg server for UDP and TCP on one loopback port.
 func dnsServer(t testing.TB) Target {
 	t.Helper()
-	for range 10 {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ln, err := net.Listen("tcp", pc.LocalAddr().String())
-		if err != nil { // the TCP port is taken; try another
-			pc.Close()
-			continue
-		}
-		startDNS(t, &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(dnsHandler)})
-		startDNS(t, &dns.Server{Listener: ln, Handler: dns.HandlerFunc(dnsHandler)})
-		return targetOf(t, pc.LocalAddr().String())
-	}
-	t.Fatal("no loopback port free for both UDP and TCP")
-	return Target{}
-}
-
-func startDNS(t testing.TB, srv *dns.Server) {
-	t.Helper()
-	started := make(chan struct{})
-	srv.NotifyStartedFunc = func() { close(started) }
-	done := make(chan error, 1)
-	go func() { done <- srv.ActivateAndServe() }()
-	select {
-	case <-started:
-	case err := <-done:
-		t.Fatalf("dns server: %v", err)
-	}
-	t.Cleanup(func() {
-		srv.Shutdown()
-		<-done
-	})
+	return targetOf(t, dnstest.Serve(t, dns.HandlerFunc(dnsHandler)))
 }
 
 func dnsCheck(query, qtype, rcode, answer string) config.Check {

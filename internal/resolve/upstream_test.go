@@ -3,7 +3,6 @@ package resolve
 import (
 	"context"
 	"fmt"
-	"net"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"outlast/internal/dnstest"
 )
 
 // upstream is a real DNS server on loopback, UDP and TCP on one port,
@@ -30,30 +31,7 @@ type upstream struct {
 func startUpstream(t *testing.T) *upstream {
 	t.Helper()
 	u := &upstream{zone: map[string][]string{}}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		pc.Close()
-		t.Skipf("TCP port of the UDP upstream is taken: %v", err)
-	}
-	u.addr = pc.LocalAddr().String()
-	udp := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(u.serve)}
-	tcp := &dns.Server{Listener: ln, Handler: dns.HandlerFunc(u.serve)}
-	var wg sync.WaitGroup
-	for _, s := range []*dns.Server{udp, tcp} {
-		started := make(chan struct{})
-		s.NotifyStartedFunc = func() { close(started) }
-		wg.Go(func() { _ = s.ActivateAndServe() })
-		<-started
-	}
-	t.Cleanup(func() {
-		udp.Shutdown()
-		tcp.Shutdown()
-		wg.Wait()
-	})
+	u.addr = dnstest.Serve(t, dns.HandlerFunc(u.serve))
 	return u
 }
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"outlast/internal/dnstest"
 )
 
 // reply is what a test nameserver answers now.
@@ -32,35 +34,8 @@ func startServer(t *testing.T, r reply) *testServer {
 	t.Helper()
 	s := &testServer{}
 	s.set(r)
-	pc, ln := listenBoth(t)
-	s.addr = pc.LocalAddr().String()
-	for _, srv := range []*dns.Server{{PacketConn: pc, Handler: s}, {Listener: ln, Handler: s}} {
-		started := make(chan struct{})
-		srv.NotifyStartedFunc = func() { close(started) }
-		go func() { _ = srv.ActivateAndServe() }()
-		<-started
-		t.Cleanup(func() { _ = srv.Shutdown() })
-	}
+	s.addr = dnstest.Serve(t, s)
 	return s
-}
-
-// listenBoth binds UDP and TCP on one loopback port; a port free for UDP
-// may be taken for TCP, so it tries a few.
-func listenBoth(t *testing.T) (net.PacketConn, net.Listener) {
-	t.Helper()
-	for range 20 {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ln, err := net.Listen("tcp", pc.LocalAddr().String())
-		if err == nil {
-			return pc, ln
-		}
-		pc.Close()
-	}
-	t.Fatal("no loopback port free for both UDP and TCP in 20 tries")
-	return nil, nil
 }
 
 func (s *testServer) set(r reply) { s.now.Store(&r) }

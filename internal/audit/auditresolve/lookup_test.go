@@ -2,7 +2,6 @@ package auditresolve_test
 
 import (
 	"context"
-	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"outlast/internal/audit"
 	"outlast/internal/audit/auditresolve"
 	"outlast/internal/config"
+	"outlast/internal/dnstest"
 	"outlast/internal/zone"
 )
 
@@ -57,17 +57,7 @@ func upstream(t *testing.T) string {
 		}
 		_ = w.WriteMsg(m)
 	})
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &dns.Server{PacketConn: pc, Handler: handler}
-	started := make(chan struct{})
-	srv.NotifyStartedFunc = func() { close(started) }
-	go func() { _ = srv.ActivateAndServe() }()
-	<-started
-	t.Cleanup(func() { _ = srv.Shutdown() })
-	return pc.LocalAddr().String()
+	return dnstest.Serve(t, handler)
 }
 
 // TestLookup asks a real upstream on loopback for names that resolve,
