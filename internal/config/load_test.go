@@ -97,12 +97,37 @@ func TestTimeoutDefaultsToShortInterval(t *testing.T) {
 
 // TestProblems holds the exact message for each kind of mistake: an operator
 // reads these at 3 a.m., so a change to them must be deliberate.
+// problemCase replaces old by new in base and expects want, the problems
+// in order, each with its position and field path.
+type problemCase struct {
+	name     string
+	old, new string
+	want     []string
+}
+
+// checkProblems runs each case through Parse.
+func checkProblems(t *testing.T, cases []problemCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			text := strings.Replace(base, tc.old, tc.new, 1)
+			if text == base {
+				t.Fatalf("test case does not change the base config: %q not found", tc.old)
+			}
+			_, err := Parse("c.yaml", []byte(text))
+			var cerr *Error
+			if !errors.As(err, &cerr) {
+				t.Fatalf("want *config.Error, got %v", err)
+			}
+			if got, want := cerr.Error(), strings.Join(tc.want, "\n"); got != want {
+				t.Errorf("problems differ\n got: %s\nwant: %s", got, want)
+			}
+		})
+	}
+}
+
 func TestProblems(t *testing.T) {
-	cases := []struct {
-		name     string
-		old, new string
-		want     []string
-	}{
+	checkProblems(t, []problemCase{
 		{"unknown field", "      fall: 2", "      fal: 2",
 			[]string{`c.yaml:17:7: services[0].check.fal: unknown field "fal" (known fields: dns, fall, fast_interval, grpc, http, interval, port, rise, timeout, tls, type)`}},
 		{"bad duration", "    ttl: 5s", "    ttl: 5",
@@ -192,24 +217,7 @@ func TestProblems(t *testing.T) {
 				`c.yaml:19:17: services[0].check.interval: 10ms is shorter than the minimum of 100ms`,
 				`c.yaml:18:13: services[0].check.rise: must be at least 1, got -2`,
 			}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			text := strings.Replace(base, tc.old, tc.new, 1)
-			if text == base {
-				t.Fatalf("test case does not change the base config: %q not found", tc.old)
-			}
-			_, err := Parse("c.yaml", []byte(text))
-			var cerr *Error
-			if !errors.As(err, &cerr) {
-				t.Fatalf("want *config.Error, got %v", err)
-			}
-			got := strings.Split(cerr.Error(), "\n")
-			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
-				t.Errorf("problems differ\n got: %q\nwant: %q", got, tc.want)
-			}
-		})
-	}
+	})
 }
 
 // TestExamplesLoad keeps every example configuration valid.
