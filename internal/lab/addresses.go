@@ -27,7 +27,7 @@ func addresses() []string {
 	for i := range regionSpecs {
 		ips = append(ips, endpointIP(i), backendIP(i))
 	}
-	return ips
+	return append(ips, providerDNSIP)
 }
 
 // checkAddresses binds each address once through listen and reports those

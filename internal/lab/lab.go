@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 
 	"outlast/internal/config"
+	"outlast/internal/lab/labdns"
 	"outlast/internal/model"
 	"outlast/internal/node"
 	"outlast/internal/tlsca"
@@ -22,27 +24,35 @@ import (
 
 // The lab's layout: every address is on loopback, so no root is needed.
 const (
-	nodeSubnet     = "127.77.0." // outlast nodes
-	endpointSubnet = "127.77.1." // region proxies: the addresses DNS answers
-	backendSubnet  = "127.77.2." // the services behind the proxies
+	nodeSubnet     = "127.77.0."  // outlast nodes
+	endpointSubnet = "127.77.1."  // region proxies: the addresses DNS answers
+	backendSubnet  = "127.77.2."  // the services behind the proxies
+	providerDNSIP  = "127.77.3.1" // the CDN providers' DNS (labdns)
 	APIName        = "api.example.test."
 	CDNName        = "cdn.example.test."
 	TTL            = 5 * time.Second
 )
 
-// regionSpecs are the simulated regions; the first three serve the API, the
-// CDN endpoints serve cdn.example.test.
+// regionSpecs are the simulated regions; the first three serve the API by
+// address, the CDN endpoints serve cdn.example.test by hostname: a CDN
+// gives its customer a hostname in its own zone (target), which its own
+// DNS resolves to its edge (the region's address), and the service
+// flattens it.
 var regionSpecs = []struct {
 	endpoint, location string
 	priority           int
-	cdn                bool
+	target, zone       string // a CDN's hostname and its provider's zone; "" for an address endpoint
 }{
-	{"use1", "aws/us-east-1", 1, false},
-	{"usw2", "aws/us-west-2", 2, false},
-	{"usc1", "gcp/us-central1", 2, false},
-	{"cdn-a", "fastly/global", 1, true},
-	{"cdn-b", "cloudflare/global", 2, true},
+	{"use1", "aws/us-east-1", 1, "", ""},
+	{"usw2", "aws/us-west-2", 2, "", ""},
+	{"usc1", "gcp/us-central1", 2, "", ""},
+	{"cdn-a", "fastly/global", 1, "shop.cdn-a.test", "cdn-a.test"},
+	{"cdn-b", "cloudflare/global", 2, "shop.cdn-b.test", "cdn-b.test"},
 }
+
+// resolverTimeout is how long the nodes wait for the providers' DNS: short,
+// so a dark provider is seen failing within the lab's seconds.
+const resolverTimeout = 500 * time.Millisecond
 
 // nodeSpecs are the outlast nodes, one per provider.
 var nodeSpecs = []struct{ name, location string }{
@@ -56,6 +66,7 @@ type Lab struct {
 	log     *slog.Logger
 	dir     string
 	proxies *toxiproxy.ApiServer
+	dns     *labdns.Server // the CDN providers' DNS
 	Regions []*Region
 	Nodes   []*Node
 	port    int // the service port, the same on every region
@@ -113,14 +124,8 @@ func (l *Lab) start() error {
 			return err
 		}
 	}
-	for i, spec := range regionSpecs {
-		loc, _ := model.ParseLocation(spec.location)
-		r, err := startRegion(l.proxies, spec.endpoint, loc, backendIP(i),
-			fmt.Sprintf("%s:%d", endpointIPs[i], l.port))
-		if err != nil {
-			return err
-		}
-		l.Regions = append(l.Regions, r)
+	if err := l.startRegions(endpointIPs); err != nil {
+		return err
 	}
 	if err := l.makeCertificates(nodeIPs); err != nil {
 		return err
@@ -144,6 +149,32 @@ func (l *Lab) start() error {
 	return nil
 }
 
+// startRegions runs every region, and the providers' DNS that resolves
+// the CDNs' hostnames to their regions' addresses.
+func (l *Lab) startRegions(endpointIPs []string) error {
+	var err error
+	if l.dns, err = labdns.Start(providerDNSIP, TTL); err != nil {
+		return fmt.Errorf("lab: %w", err)
+	}
+	for i, spec := range regionSpecs {
+		loc, _ := model.ParseLocation(spec.location)
+		var hosts []string
+		if spec.target != "" {
+			hosts = []string{spec.target, strings.TrimSuffix(CDNName, ".")}
+			if err := l.dns.Set(spec.zone, spec.target, netip.MustParseAddr(endpointIPs[i])); err != nil {
+				return fmt.Errorf("lab: %w", err)
+			}
+		}
+		r, err := startRegion(l.proxies, spec.endpoint, loc, backendIP(i),
+			fmt.Sprintf("%s:%d", endpointIPs[i], l.port), hosts)
+		if err != nil {
+			return err
+		}
+		l.Regions = append(l.Regions, r)
+	}
+	return nil
+}
+
 func (l *Lab) makeCertificates(nodeIPs []string) error {
 	tlsDir := filepath.Join(l.dir, "tls")
 	if err := tlsca.InitCA(tlsDir, tlsca.CAOptions{Name: "outlast demo"}); err != nil {
@@ -159,7 +190,8 @@ func (l *Lab) makeCertificates(nodeIPs []string) error {
 
 // configText is a node's configuration file: checks every 200 ms, two
 // failures to fall, ten successes to rise (a gray failure at 50% errors
-// then almost never looks healthy again), 5 s TTLs.
+// then almost never looks healthy again), 5 s TTLs, the CDN hostnames
+// resolved through the providers' DNS.
 func (l *Lab) configText(n *Node) string {
 	var peers, ns strings.Builder
 	for i, spec := range nodeSpecs {
@@ -171,6 +203,7 @@ func (l *Lab) configText(n *Node) string {
 	return fmt.Sprintf(`node: {name: %[1]s, location: %[2]s}
 dns: {listen: "%[3]s:%[4]d"}
 http: {listen: "%[3]s:%[5]d"}
+resolver: {servers: ["%[12]s"], timeout: %[13]s}
 cluster:
   listen: "%[3]s:%[6]d"
   data_dir: %[7]s
@@ -182,23 +215,28 @@ zones:
 %[10]s
 services:
 %[11]s`, n.Name, n.Location, n.IP, l.ports[0], l.ports[1], l.ports[2], filepath.Join(l.dir, n.Name),
-		peers.String(), tlsDir, ns.String(), l.servicesText())
+		peers.String(), tlsDir, ns.String(), l.servicesText(), l.dns.Addr, resolverTimeout)
 }
 
 func (l *Lab) servicesText() string {
 	var b strings.Builder
 	for _, svc := range []struct {
-		name string
-		cdn  bool
-	}{{APIName, false}, {CDNName, true}} {
-		fmt.Fprintf(&b, "  - name: %s\n    ttl: %s\n", svc.name, TTL)
+		name   string
+		cdn    bool
+		answer string
+	}{{APIName, false, ""}, {CDNName, true, "    answer: flatten\n"}} {
+		fmt.Fprintf(&b, "  - name: %s\n    ttl: %s\n%s", svc.name, TTL, svc.answer)
 		fmt.Fprintf(&b, "    check: {type: http, port: %d, interval: 200ms, timeout: 200ms, fall: 2, rise: 10, http: {path: /healthz}}\n", l.port)
 		b.WriteString("    endpoints:\n")
 		for i, spec := range regionSpecs {
-			if spec.cdn == svc.cdn {
-				fmt.Fprintf(&b, "      - {name: %s, location: %s, addresses: [%s], priority: %d}\n",
-					spec.endpoint, spec.location, strings.Split(l.Regions[i].Addr, ":")[0], spec.priority)
+			if (spec.target != "") != svc.cdn {
+				continue
 			}
+			where := fmt.Sprintf("addresses: [%s]", strings.Split(l.Regions[i].Addr, ":")[0])
+			if spec.target != "" {
+				where = "target: " + spec.target
+			}
+			fmt.Fprintf(&b, "      - {name: %s, location: %s, %s, priority: %d}\n", spec.endpoint, spec.location, where, spec.priority)
 		}
 	}
 	return b.String()
@@ -280,6 +318,9 @@ func (l *Lab) Close() {
 	}
 	for _, r := range l.Regions {
 		r.Close()
+	}
+	if l.dns != nil {
+		l.dns.Close()
 	}
 	os.RemoveAll(l.dir)
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,7 +41,9 @@ func toxiproxyServer() *toxiproxy.ApiServer {
 }
 
 // startRegion runs the service on backendIP and its proxy on proxyAddr.
-func startRegion(server *toxiproxy.ApiServer, endpoint string, loc model.Location, backendIP, proxyAddr string) (*Region, error) {
+// With hosts, the service answers only requests for those hosts, as a CDN
+// serves only the hostnames configured on it; without, any.
+func startRegion(server *toxiproxy.ApiServer, endpoint string, loc model.Location, backendIP, proxyAddr string, hosts []string) (*Region, error) {
 	ln, err := net.Listen("tcp", backendIP+":0")
 	if err != nil {
 		return nil, fmt.Errorf("lab: region %s: %w", endpoint, err)
@@ -49,7 +53,7 @@ func startRegion(server *toxiproxy.ApiServer, endpoint string, loc model.Locatio
 	r.stop = cancel
 	go func() {
 		defer close(r.done)
-		_ = backend.ServeListener(ctx, ln, r.service)
+		_ = backend.ServeListener(ctx, ln, onlyHosts(hosts, r.service))
 	}()
 	r.proxy = toxiproxy.NewProxy(server, endpoint, proxyAddr, ln.Addr().String())
 	if err := r.proxy.Start(); err != nil {
@@ -57,6 +61,26 @@ func startRegion(server *toxiproxy.ApiServer, endpoint string, loc model.Locatio
 		return nil, fmt.Errorf("lab: region %s proxy: %w", endpoint, err)
 	}
 	return r, nil
+}
+
+// onlyHosts answers 421 Misdirected Request to a request whose Host is not
+// one of hosts (port aside): a probe of a hostname endpoint that did not
+// send its target as Host fails, as it would at a real CDN.
+func onlyHosts(hosts []string, h http.Handler) http.Handler {
+	if len(hosts) == 0 {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		host := req.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		if !slices.Contains(hosts, strings.ToLower(strings.TrimSuffix(host, "."))) {
+			http.Error(w, "no such host here: "+req.Host, http.StatusMisdirectedRequest)
+			return
+		}
+		h.ServeHTTP(w, req)
+	})
 }
 
 // Hang makes the region accept connections and never answer (us-east-1, 2021).

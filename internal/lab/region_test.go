@@ -3,9 +3,11 @@ package lab
 import (
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
+	"outlast/internal/backend"
 	"outlast/internal/model"
 )
 
@@ -18,7 +20,7 @@ func startTestRegion(t *testing.T) *Region {
 	}
 	proxyAddr := ln.Addr().String()
 	ln.Close()
-	r, err := startRegion(toxiproxyServer(), "test", model.Location{Provider: "aws", Region: "us-east-1"}, "127.0.0.1", proxyAddr)
+	r, err := startRegion(toxiproxyServer(), "test", model.Location{Provider: "aws", Region: "us-east-1"}, "127.0.0.1", proxyAddr, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,5 +59,23 @@ func TestHealRemovesOnlyWhatIsThere(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("the healed region answers %s, want 200", resp.Status)
+	}
+}
+
+// A CDN region answers only its hostnames, the port aside, as a real CDN
+// does: a probe that did not send its target as Host would fail.
+func TestOnlyHosts(t *testing.T) {
+	h := onlyHosts([]string{"shop.cdn-a.test", "cdn.example.test"}, backend.New("cdn-a"))
+	for host, want := range map[string]int{
+		"shop.cdn-a.test:8080": http.StatusOK, "CDN.example.test.": http.StatusOK,
+		"127.77.1.4:8080": http.StatusMisdirectedRequest, "shop.cdn-b.test": http.StatusMisdirectedRequest,
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+		req.Host = host
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("Host %s: %d, want %d", host, rec.Code, want)
+		}
 	}
 }

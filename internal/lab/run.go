@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -69,7 +70,7 @@ func (l *Lab) Run(ctx context.Context, sc Scenario, opts RunOptions) (Result, er
 			tl.stop()
 			return Result{}, err
 		}
-		sleep(ctx, AfterHeal)
+		l.watchReturn(ctx, sc, say)
 	case sc.Midway != nil:
 		sleep(ctx, Hold/2)
 		tl.mark("fault", "phase 2")
@@ -86,6 +87,21 @@ func (l *Lab) Run(ctx context.Context, sc Scenario, opts RunOptions) (Result, er
 		return Result{}, err
 	}
 	return tl.finish(sc, faultAt, healAt), nil
+}
+
+// watchReturn waits out the return after a heal: AfterHeal, or until the
+// scenario is settled (at most SettleMax) and AfterSettle more.
+func (l *Lab) watchReturn(ctx context.Context, sc Scenario, say func(string, ...any)) {
+	if sc.Settled == nil {
+		sleep(ctx, AfterHeal)
+		return
+	}
+	deadline := time.Now().Add(SettleMax)
+	for !sc.Settled(l) && time.Now().Before(deadline) && ctx.Err() == nil {
+		sleep(ctx, pollEvery)
+	}
+	say("settled")
+	sleep(ctx, AfterSettle)
 }
 
 func sleep(ctx context.Context, d time.Duration) {
@@ -107,6 +123,8 @@ type timeline struct {
 	rec     *clients.Recorder
 	mu      sync.Mutex
 	answers []measure.AnswerSample
+	failed  []measure.FailedPoll
+	resolut []measure.ResolutionEvent
 	verdict []measure.VerdictEvent
 	markers []Marker
 	record  // leaders and the nodes' own views (record.go)
@@ -145,18 +163,25 @@ func (tl *timeline) stop() {
 	tl.stopRecord()
 }
 
-// poll samples every reachable nameserver's answer and the agreed verdicts.
+// poll samples every reachable nameserver's answer, every node's
+// resolution of the target hostnames and the agreed verdicts.
 func (tl *timeline) poll(ctx context.Context, service string) {
 	last := map[string]model.Health{}
+	resolved := map[[2]string]string{}
 	for ctx.Err() == nil {
 		for _, n := range tl.lab.Nodes {
 			if !n.Up() {
 				continue
 			}
-			// Only answers are samples: a SERVFAIL or a timeout is no evidence of a shift.
-			if a := ask(ctx, n.DNSAddr(), service); a.Kind == shiftwatch.Answered {
+			// Only answers are samples: a SERVFAIL or a timeout is no
+			// evidence of a shift; they are kept apart.
+			a := ask(ctx, n.DNSAddr(), service)
+			if a.Kind == shiftwatch.Answered {
 				tl.addAnswer(measure.AnswerSample{At: tl.since(), Nameserver: n.Name, Addrs: addrStrings(a.Addrs)})
+			} else if ctx.Err() == nil {
+				tl.addFailed(measure.FailedPoll{At: tl.since(), Nameserver: n.Name, Kind: a.Kind.String()})
 			}
+			tl.pollResolution(n, resolved)
 		}
 		tl.watchLeader()
 		if n := tl.lab.anyUp(); n != nil {
@@ -177,6 +202,27 @@ func (tl *timeline) addAnswer(s measure.AnswerSample) {
 	tl.answers = append(tl.answers, s)
 }
 
+func (tl *timeline) addFailed(f measure.FailedPoll) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	tl.failed = append(tl.failed, f)
+}
+
+// pollResolution records node n's resolution of each target when it
+// differs from the one last seen (in last, by node and target).
+func (tl *timeline) pollResolution(n *Node, last map[[2]string]string) {
+	for _, r := range n.node.Resolution() {
+		k := [2]string{n.Name, r.Target}
+		if seen, ok := last[k]; ok && seen == r.State {
+			continue
+		}
+		last[k] = r.State
+		tl.mu.Lock()
+		tl.resolut = append(tl.resolut, measure.ResolutionEvent{At: tl.since(), Node: n.Name, Target: r.Target, State: r.State, Error: r.Error})
+		tl.mu.Unlock()
+	}
+}
+
 func (tl *timeline) addVerdict(v measure.VerdictEvent) {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
@@ -188,15 +234,12 @@ func (tl *timeline) addVerdict(v measure.VerdictEvent) {
 func (tl *timeline) finish(sc Scenario, faultAt, healAt float64) Result {
 	end := tl.since()
 	tl.stop()
-	var addrs []string
-	for _, e := range sc.Affected {
-		addrs = append(addrs, strings.Split(tl.lab.region(e).Addr, ":")[0])
-	}
 	r := measure.Compute(measure.Input{
 		FaultAt: faultAt, HealAt: healAt, End: end, TTL: TTL.Seconds(),
-		Affected: sc.Affected, AffectedAddrs: addrs,
+		Affected: sc.Affected, AffectedAddrs: tl.lab.addrsOf(sc.Affected),
 		Verdicts: tl.verdict, Answers: tl.answers, Seconds: tl.rec.Seconds(),
 		VerdictsAtStart: tl.atStart, Views: tl.views, Leaders: tl.leaders,
+		Failed: tl.failed, Resolutions: tl.resolut, KeepAddrs: tl.lab.addrsOf(sc.Keep), AddrNames: tl.lab.addrNames(),
 	})
 	for _, f := range []*float64{&r.DetectionS, &r.SteeringS, &r.ClientRecoveryS, &r.ReturnS, &r.FaultAt, &r.HealAt} {
 		*f = math.Round(*f*1000) / 1000 // milliseconds are all the polling can tell
@@ -211,6 +254,25 @@ func (tl *timeline) finish(sc Scenario, faultAt, healAt float64) Result {
 // ask polls one nameserver for name A, as shiftwatch defines a poll.
 func ask(ctx context.Context, addr, name string) shiftwatch.Answer {
 	return shiftwatch.Ask(ctx, addr, shiftwatch.Query{Name: name, Timeout: 300 * time.Millisecond})
+}
+
+// addrsOf are the addresses DNS answers for endpoints.
+func (l *Lab) addrsOf(endpoints []string) []string {
+	var addrs []string
+	for _, e := range endpoints {
+		addrs = append(addrs, strings.Split(l.region(e).Addr, ":")[0])
+	}
+	return addrs
+}
+
+// addrNames says whose each region's address is: its hostname for a CDN,
+// else the endpoint's name.
+func (l *Lab) addrNames() map[string]string {
+	names := map[string]string{}
+	for i, spec := range regionSpecs {
+		names[endpointIP(i)] = cmp.Or(spec.target, spec.endpoint)
+	}
+	return names
 }
 
 func addrStrings(addrs []netip.Addr) []string {
@@ -287,9 +349,34 @@ func (l *Lab) unhealthy(service, want string) string {
 				return fmt.Sprintf("%s sees %s as %s", n.Name, r.Endpoint, v.Health)
 			}
 		}
+		if problem := resolutionOf(n); problem != "" {
+			return problem
+		}
 		if a := ask(context.Background(), n.DNSAddr(), service); a.Kind != shiftwatch.Answered ||
 			!shiftwatch.Exactly(netip.MustParseAddr(want))(a.Addrs) {
 			return fmt.Sprintf("%s answers %s, want %s", n.Name, a, want)
+		}
+	}
+	return ""
+}
+
+// resolutionProblem says which running node's resolution of a target is
+// not fresh; "" when every one is.
+func (l *Lab) resolutionProblem() string {
+	for _, n := range l.Nodes {
+		if n.Up() {
+			if problem := resolutionOf(n); problem != "" {
+				return problem
+			}
+		}
+	}
+	return ""
+}
+
+func resolutionOf(n *Node) string {
+	for _, r := range n.node.Resolution() {
+		if r.State != "fresh" {
+			return fmt.Sprintf("%s resolves %s %s (%s)", n.Name, r.Target, r.State, r.Error)
 		}
 	}
 	return ""
@@ -326,8 +413,10 @@ func (l *Lab) barrier(ctx context.Context) string {
 	return "a node has not applied the barrier within 500 ms: replication to it is still backing off"
 }
 
-// restore heals every region and brings every node back, outside any measurement.
+// restore heals every region and the providers' DNS and brings every node
+// back, outside any measurement.
 func (l *Lab) restore() {
+	l.dns.Light()
 	for _, r := range l.Regions {
 		if err := r.Heal(); err != nil {
 			l.log.Warn("lab: heal failed", "region", r.Endpoint, "err", err)

@@ -20,9 +20,15 @@ type Scenario struct {
 	Fault func(l *Lab) error
 	// Midway, if set, changes the fault Hold/2 after it began (gray failure's second phase).
 	Midway func(l *Lab) error
-	// Heal, if set, ends the fault after Hold and the scenario watches the
-	// return for AfterHeal; without it the scenario ends after Hold.
-	Heal   func(l *Lab) error
+	// Heal, if set, ends the fault after HealAfter and the scenario watches
+	// the return for AfterHeal; without it the scenario ends after Hold.
+	Heal func(l *Lab) error
+	// Settled, if set, is what the return after the heal waits for instead
+	// of AfterHeal (at most SettleMax, then AfterSettle more to show it).
+	Settled func(l *Lab) bool
+	// Keep are the endpoints whose addresses every answer must hold,
+	// exactly, from the fault on (Bounds.KeepAnswers checks it).
+	Keep   []string
 	Bounds measure.Bounds
 }
 
@@ -33,6 +39,10 @@ const (
 	Hold      = 14 * time.Second
 	HealAfter = 10 * time.Second
 	AfterHeal = 8 * time.Second
+	// SettleMax bounds the wait for a scenario's Settled; AfterSettle is
+	// how long it is watched after that.
+	SettleMax   = 20 * time.Second
+	AfterSettle = 2 * time.Second
 )
 
 // strict are the bounds issue 4 sets for every scenario.
@@ -61,9 +71,22 @@ func Scenarios() []Scenario {
 		},
 		{
 			Name: "cdn-outage", Title: "A CDN fails globally (Fastly, June 2021)",
-			Description: "cdn-a answers every request with an error, everywhere at once. Traffic goes to the second CDN.",
-			Service:     CDNName, Affected: []string{"cdn-a"}, Bounds: strict,
+			Description: "cdn.example.test flattens the CDNs' hostnames. cdn-a answers every request with an error, " +
+				"everywhere at once; the answers move from " + cdnLabel("cdn-a") + " to the second CDN, " + cdnLabel("cdn-b") + ".",
+			Service: CDNName, Affected: []string{"cdn-a"}, Bounds: strict,
 			Fault: func(l *Lab) error { l.region("cdn-a").Errors(1); return nil },
+		},
+		{
+			Name: "target-dns-down", Title: "The CDN's own DNS provider goes dark; the CDN stays up",
+			Description: "The DNS that resolves " + cdnLabel("cdn-a") + " stops answering for 10 s while cdn-a serves well. " +
+				"Once the address's TTL ends the nodes report its resolution stale and keep answering it: no failover, " +
+				"no SERVFAIL, no empty answer. Then the DNS comes back and the resolution is fresh again.",
+			Service: CDNName, Keep: []string{"cdn-a"},
+			Bounds: measure.Bounds{SuccessPctAfter: 99, MaxFlaps: 0, KeepAnswers: true,
+				StaleS: TTL.Seconds() + 3, FreshS: SettleMax.Seconds()},
+			Fault:   func(l *Lab) error { return l.dns.SetDark(cdnZone("cdn-a"), true) },
+			Heal:    func(l *Lab) error { l.dns.Light(); return nil },
+			Settled: func(l *Lab) bool { return l.resolutionProblem() == "" },
 		},
 		{
 			Name: "leader-lost", Title: "The control plane goes down with the region",
@@ -100,6 +123,27 @@ func Scenarios() []Scenario {
 			Heal:  func(l *Lab) error { return l.region("use1").Heal() },
 		},
 	}
+}
+
+// cdnLabel names a CDN endpoint by its hostname and the address its DNS
+// gives it: "shop.cdn-a.test (127.77.1.4)".
+func cdnLabel(endpoint string) string {
+	for i, spec := range regionSpecs {
+		if spec.endpoint == endpoint {
+			return spec.target + " (" + endpointIP(i) + ")"
+		}
+	}
+	return endpoint
+}
+
+// cdnZone is the zone of a CDN endpoint's hostname, which its provider's DNS serves.
+func cdnZone(endpoint string) string {
+	for _, spec := range regionSpecs {
+		if spec.endpoint == endpoint {
+			return spec.zone
+		}
+	}
+	return ""
 }
 
 func hang(l *Lab, endpoints ...string) error {

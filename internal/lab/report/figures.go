@@ -68,7 +68,9 @@ var extraFigures = []figureDef{
 // resultMeans defines the result column.
 const resultMeans = "PASS when every bound the scenario sets held: detection within 3 s, steering within 4 s, " +
 	"success after at least 99%, no false failover and no flap (false-alarm has nothing to detect or steer, " +
-	"so only the last three apply to it); FAIL, with the bound that did not hold, otherwise."
+	"so only the last three apply to it; target-dns-down, where nothing should move, instead wants every " +
+	"answer to hold the healthy CDN's address, a stale resolution reported within the TTL + 3 s and fresh " +
+	"again within 20 s of the heal); FAIL, with the bound that did not hold, otherwise."
 
 // markDef is one kind of timeline marker and what it means.
 type markDef struct{ Kind, Name, Means string }
