@@ -123,7 +123,7 @@ func New(cfg *config.Config, opts Options) (*Node, error) {
 		outbox:  make(chan []model.Observation, 1),
 	}
 	var err error
-	if n.targets, err = newTargets(cfg, opts.Logger.With("node", cfg.Node.Name)); err != nil {
+	if n.targets, err = newTargets(cfg, opts.Logger); err != nil {
 		return nil, err
 	}
 	n.machine = state.NewMachine(func(*state.State) {
