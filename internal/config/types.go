@@ -56,6 +56,8 @@ type Node struct {
 
 // Shared is the part of the configuration every node of a cluster agrees on:
 // it is replicated through Raft, while Node, DNS, HTTP and Cluster stay local.
+// Its JSON is what log entries and snapshots hold: a field added later is
+// omitted when empty, so what older nodes wrote reads back the same.
 type Shared struct {
 	Health   HealthPolicy `json:"health"`
 	Zones    []Zone       `json:"zones"`
@@ -333,7 +335,7 @@ type Service struct {
 	// flatten (their resolved addresses) or cname (a CNAME to the chosen
 	// endpoint's target; every endpoint then names a target, the policy is
 	// failover or weighted and the name is not a zone apex) (default flatten).
-	Answer AnswerStyle `yaml:"answer"`
+	Answer AnswerStyle `yaml:"answer" json:",omitempty"`
 	// MaxAnswers caps the addresses in one answer (default 8).
 	MaxAnswers int `yaml:"max_answers,nonzero"`
 	// WhenAllDown is serve-all, empty or fallback (default serve-all).
@@ -369,7 +371,7 @@ type Endpoint struct {
 	// resolver); probes connect to its addresses and send it as HTTP Host
 	// and TLS SNI unless check.http.host or check.tls.server_name say
 	// otherwise (default: none).
-	Target string `yaml:"target"`
+	Target string `yaml:"target" json:",omitempty"`
 	// ProbeAddress is the address probed (default: the first of
 	// Addresses; not allowed with Target).
 	ProbeAddress netip.Addr `yaml:"probe_address"`
