@@ -195,7 +195,11 @@ type WeightedPool struct {
 // service with answer: cname); Pools (weighted policy) lets each query get
 // one pool's addresses or target, chosen in proportion to weight.
 type Answer struct {
-	Name   string // lower-case fully qualified name with trailing dot
+	Name string // lower-case fully qualified name with trailing dot
+	// Area is the client area this answer is for (a geo service has one
+	// answer per area of the configuration); "" is the answer for clients
+	// in no area, and the only answer of every other service.
+	Area   string
 	Type   RecordType
 	TTL    uint32 // seconds
 	Mode   AnswerMode
