@@ -53,6 +53,7 @@ func applyDefaults(c *Config, hostname string) {
 	setDefault(&c.HTTP.TLS, HTTPAuto)
 	setDefault(&c.Health.StaleAfter, DefaultStaleAfter)
 	clusterDefaults(&c.Cluster, c.Node.Name, c.Node.Location)
+	geoDefaults(&c.Geo)
 	for i := range c.Zones {
 		zoneDefaults(&c.Zones[i])
 	}

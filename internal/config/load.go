@@ -69,7 +69,11 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return parse(path, data, zoneFileReader(filepath.Dir(path)))
+	cfg, err := parse(path, data, zoneFileReader(filepath.Dir(path)))
+	if err == nil && cfg.GeoIP.Database != "" && !filepath.IsAbs(cfg.GeoIP.Database) {
+		cfg.GeoIP.Database = filepath.Join(filepath.Dir(path), cfg.GeoIP.Database)
+	}
+	return cfg, err
 }
 
 // Parse is Load for configuration text already in memory; file names it in

@@ -29,6 +29,12 @@ type Config struct {
 	// endpoints named by hostname (local to each node: each resolves
 	// through resolvers near it).
 	Resolver Resolver `yaml:"resolver"`
+	// GeoIP names this node's MaxMind-format database, which maps client
+	// addresses to countries and continents for geo.areas (local: each
+	// node reads its own copy).
+	GeoIP GeoIP `yaml:"geoip"`
+	// Geo sorts DNS clients into areas, for services with policy geo.
+	Geo Geo `yaml:"geo"`
 	// Zones are the DNS zones this node is authoritative for. At least one is required.
 	Zones []Zone `yaml:"zones"`
 	// Services are the names outlast steers. Each must sit inside one of the zones.
@@ -60,6 +66,7 @@ type Node struct {
 // omitted when empty, so what older nodes wrote reads back the same.
 type Shared struct {
 	Health   HealthPolicy `json:"health"`
+	Geo      Geo          `json:"geo,omitzero"`
 	Zones    []Zone       `json:"zones"`
 	Services []Service    `json:"services"`
 }
@@ -78,13 +85,13 @@ func (s Shared) Hash() string {
 
 // Shared returns the replicated part of the configuration.
 func (c *Config) Shared() Shared {
-	return Shared{Health: c.Health, Zones: c.Zones, Services: c.Services}
+	return Shared{Health: c.Health, Geo: c.Geo, Zones: c.Zones, Services: c.Services}
 }
 
 // WithShared returns a copy of c whose replicated part is s.
 func (c *Config) WithShared(s Shared) *Config {
 	out := *c
-	out.Health, out.Zones, out.Services = s.Health, s.Zones, s.Services
+	out.Health, out.Geo, out.Zones, out.Services = s.Health, s.Geo, s.Zones, s.Services
 	return &out
 }
 
@@ -220,6 +227,52 @@ type Resolver struct {
 	StaleTTL time.Duration `yaml:"stale_ttl,nonzero"`
 }
 
+// GeoIP configures this node's client-location database.
+type GeoIP struct {
+	// Database is the path of a MaxMind-format database (GeoLite2 or DB-IP
+	// lite, Country or City), read again when it changes; a file that does
+	// not load keeps the last good one (default: none; areas then match by
+	// geo.areas[].prefixes alone). outlast never downloads it.
+	Database string `yaml:"database"`
+}
+
+// Geo sorts DNS clients into areas. Replicated: every node sorts alike.
+type Geo struct {
+	// Areas are the places clients are sorted into (default: none).
+	Areas []Area `yaml:"areas" json:",omitempty"`
+	// Coordinates place endpoint locations for nearest orders, overriding
+	// the built-in table of the main AWS, Google Cloud and Azure regions
+	// (default: none).
+	Coordinates []LocationPoint `yaml:"coordinates" json:",omitempty"`
+}
+
+// Area is one place DNS clients are sorted into. A client is in the area
+// of the longest of all areas' prefixes holding its address (EDNS Client
+// Subnet, else the resolver's address); failing that, in the area whose
+// countries, else continents, hold the database's answer for it.
+type Area struct {
+	// Name of the area, used by services[].geo. Required, unique.
+	Name string `yaml:"name"`
+	// Prefixes are client networks in this area, CIDR (default: none).
+	Prefixes []netip.Prefix `yaml:"prefixes" json:",omitempty"`
+	// Countries are ISO 3166-1 alpha-2 codes matched in the database (default: none).
+	Countries []string `yaml:"countries" json:",omitempty"`
+	// Continents are codes matched in the database: AF, AN, AS, EU, NA,
+	// OC or SA (default: none).
+	Continents []string `yaml:"continents" json:",omitempty"`
+	// Center is [latitude, longitude], where nearest orders measure from
+	// (default: the center of the first of continents).
+	Center []float64 `yaml:"center" json:",omitempty"`
+}
+
+// LocationPoint places one location for nearest orders.
+type LocationPoint struct {
+	// Location is provider/region. Required.
+	Location model.Location `yaml:"location"`
+	// At is [latitude, longitude]. Required.
+	At []float64 `yaml:"at"`
+}
+
 // HealthPolicy tunes the health engine.
 type HealthPolicy struct {
 	// StaleAfter is how many check intervals a vantage point's view may age
@@ -296,6 +349,7 @@ const (
 	PolicyFailover Policy = "failover" // lowest priority number with healthy endpoints
 	PolicyWeighted Policy = "weighted" // one healthy endpoint per query, in proportion to weight
 	PolicyAll      Policy = "all"      // every healthy address, up to max_answers
+	PolicyGeo      Policy = "geo"      // per client area, the healthy endpoints of its first location in order
 )
 
 // AllDown names what a service answers when every endpoint is down.
@@ -351,10 +405,35 @@ type Service struct {
 	// fail after an endpoint dies. outlast audit checks that TTL + interval
 	// × fall + timeout fits in it (default 0: no objective, not checked).
 	RTO time.Duration `yaml:"rto"`
+	// Geo gives, for policy geo, each area's order of endpoint locations.
+	// Required with policy geo, refused otherwise.
+	Geo ServiceGeo `yaml:"geo" json:",omitzero"`
 	// Check is how every endpoint of the service is probed. Required.
 	Check Check `yaml:"check"`
 	// Endpoints serving the name. At least one is required.
 	Endpoints []Endpoint `yaml:"endpoints"`
+}
+
+// ServiceGeo is a geo service's orders of endpoint locations.
+type ServiceGeo struct {
+	// Areas give each area's order; an area left out, and clients in no
+	// area, use Default. At least one is required.
+	Areas []AreaOrder `yaml:"areas" json:",omitempty"`
+	// Default is the order of endpoint locations for clients in no area
+	// (default: by priority, as policy failover).
+	Default []model.Location `yaml:"default" json:",omitempty"`
+}
+
+// AreaOrder is the order in which one area's clients are given endpoint locations.
+type AreaOrder struct {
+	// Area is a name of geo.areas. Required.
+	Area string `yaml:"area"`
+	// Order lists endpoint locations, preferred first; endpoints elsewhere
+	// follow by priority. Either Order or Nearest is required.
+	Order []model.Location `yaml:"order"`
+	// Nearest orders every endpoint location by its distance from the
+	// area's center (default false). Load fills Order with the result.
+	Nearest bool `yaml:"nearest" json:",omitempty"`
 }
 
 // Endpoint is one place a service runs.

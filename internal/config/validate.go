@@ -65,6 +65,7 @@ func validate(c *Config, skip func(path string) bool) problemList {
 		}
 		apexes[c.Zones[i].Apex] = i
 	}
+	v.geo(&c.Geo)
 	v.services(c)
 	return v.problems
 }
@@ -249,6 +250,7 @@ func (v *validator) services(c *Config) {
 		s := &c.Services[i]
 		path := fmt.Sprintf("services[%d]", i)
 		v.service(path, s, c.Zones)
+		v.serviceGeo(path, s, &c.Geo)
 		key := s.Name + " " + string(s.Type)
 		if prev, dup := seen[key]; dup {
 			v.add(path+".name", "service %s %s is already defined at services[%d]", s.Name, s.Type, prev)
@@ -302,9 +304,9 @@ func (v *validator) service(path string, s *Service, zones []Zone) {
 
 func (v *validator) policy(path string, s *Service) {
 	switch s.Policy {
-	case PolicyFailover, PolicyWeighted, PolicyAll:
+	case PolicyFailover, PolicyWeighted, PolicyAll, PolicyGeo:
 	default:
-		v.add(path+".policy", "%q is not a policy; use failover, weighted or all", s.Policy)
+		v.add(path+".policy", "%q is not a policy; use failover, weighted, all or geo", s.Policy)
 	}
 	if s.MaxAnswers < 1 {
 		v.add(path+".max_answers", "must be at least 1, got %d", s.MaxAnswers)
