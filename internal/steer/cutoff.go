@@ -30,14 +30,14 @@ func CutOff(services []config.Service, agreed, own func(endpoint string) model.H
 		}
 		return agreed(name)
 	}
-	out := make([]model.Answer, len(services))
+	out := make([]model.Answer, 0, len(services))
 	for i := range services {
 		svc := &services[i]
 		health := both
 		if !anyUsable(svc, both) {
 			health = agreed
 		}
-		out[i] = Answer(svc, health, resolved)
+		out = appendAnswers(out, svc, health, resolved)
 	}
 	return out
 }

@@ -20,7 +20,7 @@ func genService(t *rapid.T) config.Service {
 		Name:           "www.example.test.",
 		Type:           model.TypeA,
 		TTL:            time.Duration(rapid.IntRange(1, 300).Draw(t, "ttl")) * time.Second,
-		Policy:         rapid.SampledFrom([]config.Policy{config.PolicyFailover, config.PolicyWeighted, config.PolicyAll}).Draw(t, "policy"),
+		Policy:         rapid.SampledFrom([]config.Policy{config.PolicyFailover, config.PolicyWeighted, config.PolicyAll, config.PolicyGeo}).Draw(t, "policy"),
 		MaxAnswers:     rapid.IntRange(1, 8).Draw(t, "maxAnswers"),
 		WhenAllDown:    rapid.SampledFrom([]config.AllDown{config.AllDownServeAll, config.AllDownEmpty, config.AllDownFallback}).Draw(t, "whenAllDown"),
 		PanicThreshold: rapid.SampledFrom([]int{0, 0, 25, 50, 100}).Draw(t, "panicThreshold"),
@@ -35,6 +35,7 @@ func genService(t *rapid.T) config.Service {
 			Priority: rapid.IntRange(1, 3).Draw(t, "priority"),
 			Weight:   &w,
 			Drained:  rapid.IntRange(0, 4).Draw(t, "drained") == 0,
+			Location: rapid.SampledFrom(geoLocations).Draw(t, "location"),
 		}
 		if rapid.Bool().Draw(t, "hostname") {
 			ep.Target = fmt.Sprintf("t%d.cdn.test.", i)
@@ -44,6 +45,12 @@ func genService(t *rapid.T) config.Service {
 		}
 		svc.Endpoints = append(svc.Endpoints, ep)
 	}
+	if svc.Policy == config.PolicyGeo {
+		for i := range rapid.IntRange(0, 2).Draw(t, "areas") {
+			order := rapid.SliceOfNDistinct(rapid.SampledFrom(geoLocations), 1, 3, func(l model.Location) model.Location { return l }).Draw(t, "order")
+			svc.Geo.Areas = append(svc.Geo.Areas, config.AreaOrder{Area: fmt.Sprint("area", i), Order: order})
+		}
+	}
 	svc.Answer = config.AnswerFlatten
 	if svc.Policy != config.PolicyAll && !slices.ContainsFunc(svc.Endpoints, func(e config.Endpoint) bool { return !e.HasTarget() }) &&
 		rapid.Bool().Draw(t, "cname") {
@@ -51,6 +58,9 @@ func genService(t *rapid.T) config.Service {
 	}
 	return svc
 }
+
+// geoLocations are the locations endpoints of generated services run in.
+var geoLocations = []model.Location{{Provider: "aws", Region: "us-east-1"}, {Provider: "aws", Region: "eu-west-1"}, {Provider: "gcp", Region: "us-central1"}}
 
 // resolution is what a resolver holds for targets, for the property tests:
 // a target missing from it, or with no addresses, is unresolved.
@@ -98,15 +108,23 @@ func TestAnswerProperties(t *testing.T) {
 		svc := genService(t)
 		h := genHealth(t, &svc)
 		res := genResolution(t, &svc)
-		a := Answer(&svc, FromMap(h), res.resolve)
-
-		checkNeverEmpty(t, &a, &svc, res)
-		checkCapped(t, &a, svc.MaxAnswers)
-		if a.Mode == model.ModeHealthy {
-			checkOnlyUsable(t, &a, &svc, h, res)
+		answers := Answers([]config.Service{svc}, FromMap(h), res.resolve)
+		if want := 1 + len(svc.Geo.Areas); len(answers) != want {
+			t.Fatalf("%d answers, want %d (the default and one per ordered area)", len(answers), want)
 		}
-		if len(a.Pools) > 0 {
-			checkPickFrequencies(t, &a)
+		for i := range answers {
+			a := &answers[i]
+			checkNeverEmpty(t, a, &svc, res)
+			checkCapped(t, a, svc.MaxAnswers)
+			if a.Mode == model.ModeHealthy {
+				checkOnlyUsable(t, a, &svc, h, res)
+			}
+			if len(a.Pools) > 0 {
+				checkPickFrequencies(t, a)
+			}
+			if svc.Policy == config.PolicyGeo && a.Mode == model.ModeHealthy && a.Area != "" {
+				checkFirstInOrder(t, a, &svc, h, res)
+			}
 		}
 	})
 }
@@ -192,5 +210,34 @@ func checkPickFrequencies(t *rapid.T, a *model.Answer) {
 		if picked[i] != uint64(p.Weight) {
 			t.Fatalf("pool %s of weight %d picked %d times of %d", p.Endpoint, p.Weight, picked[i], total)
 		}
+	}
+}
+
+// checkFirstInOrder: a geo area's healthy answer holds only endpoints of
+// the first location of its order where some endpoint can be answered,
+// when there is one.
+func checkFirstInOrder(t *rapid.T, a *model.Answer, svc *config.Service, h map[string]model.Health, res resolution) {
+	var order []model.Location
+	for _, o := range svc.Geo.Areas {
+		if o.Area == a.Area {
+			order = o.Order
+		}
+	}
+	for _, loc := range order {
+		var here []netip.Addr
+		for _, ep := range svc.Endpoints {
+			if ep.Location == loc && !ep.Drained && h[ep.Name].Usable() {
+				here = append(here, res.of(&ep)...)
+			}
+		}
+		if len(here) == 0 {
+			continue
+		}
+		for _, addr := range a.Addrs {
+			if !slices.Contains(here, addr) {
+				t.Fatalf("area %s answers %s, not of %s, the first location of its order with a usable endpoint: %+v", a.Area, addr, loc, a)
+			}
+		}
+		return
 	}
 }

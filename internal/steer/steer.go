@@ -17,15 +17,27 @@ type Resolved func(target string, t model.RecordType) (addrs []netip.Addr, ttl t
 // Answer computes what svc answers, given each endpoint's health by name
 // and, for endpoints named by target hostname, what the targets resolve to.
 // A health function that does not know a name should return model.Unknown.
-// The answer shares no memory with svc.
+// For a geo service it is the answer of clients in no area (AreaAnswer
+// gives the others). The answer shares no memory with svc.
 func Answer(svc *config.Service, health func(endpoint string) model.Health, resolved Resolved) model.Answer {
+	return answer(svc, "", svc.Geo.Default, health, resolved)
+}
+
+// AreaAnswer computes what a geo service answers the clients of area,
+// whose order of endpoint locations is order.
+func AreaAnswer(svc *config.Service, area string, order []model.Location, health func(endpoint string) model.Health, resolved Resolved) model.Answer {
+	return answer(svc, area, order, health, resolved)
+}
+
+func answer(svc *config.Service, area string, order []model.Location, health func(endpoint string) model.Health, resolved Resolved) model.Answer {
 	a := model.Answer{
 		Name: svc.Name,
+		Area: area,
 		Type: svc.Type,
 		TTL:  uint32(svc.TTL / time.Second),
 		Mode: model.ModeHealthy,
 	}
-	s := &steering{svc: svc, resolved: resolved, ttl: a.TTL}
+	s := &steering{svc: svc, resolved: resolved, ttl: a.TTL, order: order}
 	var candidates, usable []*config.Endpoint
 	for i := range svc.Endpoints {
 		ep := &svc.Endpoints[i]
@@ -55,11 +67,24 @@ func Answer(svc *config.Service, health func(endpoint string) model.Health, reso
 	return a
 }
 
-// Answers computes the answer of every service, in the order given.
+// Answers computes the answers of every service, in the order given: one
+// per service, and for a geo service one per area it orders, after the
+// one of clients in no area.
 func Answers(services []config.Service, health func(endpoint string) model.Health, resolved Resolved) []model.Answer {
-	out := make([]model.Answer, len(services))
+	out := make([]model.Answer, 0, len(services))
 	for i := range services {
-		out[i] = Answer(&services[i], health, resolved)
+		out = appendAnswers(out, &services[i], health, resolved)
+	}
+	return out
+}
+
+// appendAnswers appends svc's answers to out.
+func appendAnswers(out []model.Answer, svc *config.Service, health func(endpoint string) model.Health, resolved Resolved) []model.Answer {
+	out = append(out, Answer(svc, health, resolved))
+	if svc.Policy == config.PolicyGeo {
+		for _, o := range svc.Geo.Areas {
+			out = append(out, AreaAnswer(svc, o.Area, o.Order, health, resolved))
+		}
 	}
 	return out
 }
@@ -84,6 +109,8 @@ type steering struct {
 	// ttl is the answer's TTL: the service's, lowered to what is left of
 	// the upstream TTL of every flattened target answered.
 	ttl uint32
+	// order is a geo answer's order of endpoint locations.
+	order []model.Location
 }
 
 // cname reports whether the service answers CNAMEs to its targets.
@@ -124,12 +151,15 @@ func (s *steering) addrsOf(ep *config.Endpoint) []netip.Addr {
 // serve-all), or, for a CNAME, the one of the lowest priority.
 func (s *steering) fill(a *model.Answer, eps []*config.Endpoint, byPolicy bool) {
 	policy := s.svc.Policy
+	if byPolicy && policy == config.PolicyGeo {
+		eps = s.firstInOrder(eps)
+	}
 	switch {
 	case byPolicy && policy == config.PolicyWeighted:
 		a.Pools = s.pools(eps)
 	case s.cname():
 		a.Target = lowestPriority(eps)[0].Target
-	case byPolicy && policy == config.PolicyFailover:
+	case byPolicy && (policy == config.PolicyFailover || policy == config.PolicyGeo):
 		a.Addrs = s.addrs(lowestPriority(eps))
 	default:
 		a.Addrs = s.addrs(eps)
@@ -158,6 +188,24 @@ func (s *steering) allDown(candidates []*config.Endpoint, a *model.Answer) {
 			s.fill(a, candidates, false)
 		}
 	}
+}
+
+// firstInOrder returns the usable endpoints of the first location of the
+// geo order that has any, else all of them (the caller then takes the
+// lowest priority, as failover does).
+func (s *steering) firstInOrder(usable []*config.Endpoint) []*config.Endpoint {
+	for _, loc := range s.order {
+		var here []*config.Endpoint
+		for _, ep := range usable {
+			if ep.Location == loc {
+				here = append(here, ep)
+			}
+		}
+		if len(here) > 0 {
+			return here
+		}
+	}
+	return usable
 }
 
 // lowestPriority returns the endpoints that share the lowest priority number.
