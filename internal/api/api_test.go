@@ -301,3 +301,24 @@ func TestStatusReadiness(t *testing.T) {
 			got.Ready, got.Reasons, c.PersistStore, c.PersistError, c.PersistFailingSince)
 	}
 }
+
+// TestAnswersOfAreasAndCNAMEs: a geo service's answers say their area, and
+// a CNAME answer its target, fixed or per weighted pool.
+func TestAnswersOfAreasAndCNAMEs(t *testing.T) {
+	f := sample(t)
+	f.Update(func(s *apitest.Settings) {
+		s.Answers = []model.Answer{
+			{Name: "api.example.test.", Area: "europe", Type: model.TypeA, TTL: 30, Mode: model.ModeHealthy, Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.3")}},
+			{Name: "shop.example.test.", Type: model.TypeA, TTL: 30, Mode: model.ModeHealthy, Target: "shop.cdn-a.test."},
+			{Name: "www.example.test.", Type: model.TypeA, TTL: 30, Mode: model.ModeHealthy, Pools: []model.WeightedPool{
+				{Endpoint: "cdn-a", Weight: 3, Target: "shop.cdn-a.test."}, {Endpoint: "cdn-b", Weight: 1, Target: "shop.cdn-b.test."}}},
+		}
+	})
+	s := serve(t, f, false)
+	var got struct{ Answers []wire.Answer }
+	call(t, s, "GET", "/api/v1/answers", readToken, "").decode(t, 200, &got)
+	if len(got.Answers) != 3 || got.Answers[0].Area != "europe" || got.Answers[1].Target != "shop.cdn-a.test." ||
+		len(got.Answers[2].Pools) != 2 || got.Answers[2].Pools[1].Target != "shop.cdn-b.test." {
+		t.Errorf("answers %+v; want europe's area, the CNAME's target and each pool's target", got.Answers)
+	}
+}

@@ -80,9 +80,9 @@ func (h *Handler) answers(w http.ResponseWriter, _ *http.Request) {
 }
 
 func answerOf(a model.Answer) wire.Answer {
-	out := wire.Answer{Name: a.Name, Type: a.Type, TTL: a.TTL, Mode: a.Mode, Addresses: a.Addrs}
+	out := wire.Answer{Name: a.Name, Area: a.Area, Type: a.Type, TTL: a.TTL, Mode: a.Mode, Addresses: a.Addrs, Target: a.Target}
 	for _, p := range a.Pools {
-		out.Pools = append(out.Pools, wire.Pool{Endpoint: p.Endpoint, Weight: p.Weight, Addresses: p.Addrs})
+		out.Pools = append(out.Pools, wire.Pool{Endpoint: p.Endpoint, Weight: p.Weight, Target: p.Target, Addresses: p.Addrs})
 	}
 	return out
 }

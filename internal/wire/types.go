@@ -204,20 +204,26 @@ type Evidence struct {
 
 // Answer is what one name answers now.
 type Answer struct {
-	Name string           `json:"name"`
+	Name string `json:"name"`
+	// Area is the client area the answer is for (policy geo); empty for
+	// clients in no area and for every other service.
+	Area string           `json:"area,omitempty"`
 	Type model.RecordType `json:"type"`
 	TTL  uint32           `json:"ttl"` // seconds
 	Mode model.AnswerMode `json:"mode"`
-	// Addresses is a fixed answer; Pools a weighted one (each query gets
-	// one pool's addresses, in proportion to weight).
+	// Addresses is a fixed answer; Target a CNAME (answer: cname); Pools
+	// a weighted one (each query gets one pool's addresses or target, in
+	// proportion to weight).
 	Addresses []netip.Addr `json:"addresses,omitempty"`
+	Target    string       `json:"target,omitempty"`
 	Pools     []Pool       `json:"pools,omitempty"`
 }
 
-// Pool is one endpoint's addresses in a weighted answer.
+// Pool is one endpoint's addresses, or its target, in a weighted answer.
 type Pool struct {
 	Endpoint  string       `json:"endpoint"`
 	Weight    uint32       `json:"weight"`
+	Target    string       `json:"target,omitempty"`
 	Addresses []netip.Addr `json:"addresses"`
 }
 
