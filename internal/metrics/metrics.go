@@ -82,8 +82,8 @@ func New(version string) *Metrics {
 		}),
 		answerAddrs: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "outlast_answer_addresses",
-			Help: "How many addresses a steered name currently answers with, and why (mode: healthy, panic, serve-all, fallback, empty).",
-		}, []string{"name", "type", "mode"}),
+			Help: "How many addresses a steered name currently answers with, per client area (\"\" for clients in no area and names without policy geo), and why (mode: healthy, panic, serve-all, fallback, empty, unresolved).",
+		}, []string{"name", "type", "area", "mode"}),
 		resolution: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "outlast_target_resolution",
 			Help: "What this node's resolver holds for each endpoint target hostname: 1 for the current state " +
@@ -180,7 +180,7 @@ func (m *Metrics) ResetVerdicts() { m.verdict.Reset() }
 func (m *Metrics) Answers(answers []model.Answer) {
 	m.answerAddrs.Reset()
 	for _, a := range answers {
-		m.answerAddrs.WithLabelValues(a.Name, string(a.Type), string(a.Mode)).Set(float64(a.AddressCount()))
+		m.answerAddrs.WithLabelValues(a.Name, string(a.Type), a.Area, string(a.Mode)).Set(float64(a.AddressCount()))
 	}
 }
 

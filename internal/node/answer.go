@@ -167,17 +167,17 @@ func (n *Node) staticOf(cfg *config.Config) (dnsserver.Static, error) {
 // logModeChanges says when a name stops steering (panic, serve-all, fallback,
 // empty) or starts again: operators want to hear about those.
 func (n *Node) logModeChanges(before, after []model.Answer) {
-	old := make(map[[2]string]model.AnswerMode, len(before))
+	old := make(map[[3]string]model.AnswerMode, len(before))
 	for _, a := range before {
-		old[[2]string{a.Name, string(a.Type)}] = a.Mode
+		old[[3]string{a.Name, string(a.Type), a.Area}] = a.Mode
 	}
 	for _, a := range after {
-		if was, ok := old[[2]string{a.Name, string(a.Type)}]; ok && was != a.Mode {
+		if was, ok := old[[3]string{a.Name, string(a.Type), a.Area}]; ok && was != a.Mode {
 			level := slog.LevelWarn
 			if a.Mode == model.ModeHealthy {
 				level = slog.LevelInfo
 			}
-			n.log.Log(context.Background(), level, "answer mode changed", "name", a.Name, "type", a.Type,
+			n.log.Log(context.Background(), level, "answer mode changed", "name", a.Name, "type", a.Type, "area", a.Area,
 				"from", was, "to", a.Mode, "addresses", a.AddressCount())
 		}
 	}
