@@ -89,7 +89,7 @@ func BenchmarkAnswerUDP(b *testing.B) {
 			out := make([]byte, 0, 4096)
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, _, _, ok := srv.answerUDP(&req, c.pkt, out); !ok {
+				if _, _, _, ok := srv.answerUDP(&req, c.pkt, out, nil); !ok {
 					b.Fatal("no reply")
 				}
 			}

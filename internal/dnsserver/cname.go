@@ -53,9 +53,6 @@ func (c *cname) weighted() bool { return len(c.pools) > 0 }
 // AAAA; what may not stand beside it (other data, the apex, a delegation)
 // is refused later by check, once every source is placed.
 func (s *Snapshot) addCNAMEAnswer(a *model.Answer) error {
-	if err := checkCNAMEAnswer(a); err != nil {
-		return err
-	}
 	wire, err := wireName(a.Name)
 	if err != nil {
 		return err
@@ -68,20 +65,41 @@ func (s *Snapshot) addCNAMEAnswer(a *model.Answer) error {
 		return fmt.Errorf("dnsserver: %s is defined twice (by two services with a CNAME answer)", a.Name)
 	}
 	n.dropStaticAddrs()
+	c, err := steeredCNAME(a, len(wire))
+	if err != nil {
+		return err
+	}
+	n.cname = c
+	return nil
+}
+
+// steeredCNAME builds a service's CNAME answer for a name of nameLen
+// bytes: a fixed Target, or one target per weighted pool.
+func steeredCNAME(a *model.Answer, nameLen int) (*cname, error) {
+	if err := checkCNAMEAnswer(a); err != nil {
+		return nil, err
+	}
 	c := &cname{steered: true}
+	var err error
 	if a.Target != "" {
-		err = c.set(a.Target, a.TTL, len(wire))
+		err = c.set(a.Target, a.TTL, nameLen)
 	}
 	for _, p := range a.Pools {
 		c.weights.Pools = append(c.weights.Pools, model.WeightedPool{Endpoint: p.Endpoint, Weight: p.Weight})
 		c.pools = append(c.pools, cname{steered: true})
-		err = errors.Join(err, c.pools[len(c.pools)-1].set(p.Target, a.TTL, len(wire)))
+		err = errors.Join(err, c.pools[len(c.pools)-1].set(p.Target, a.TTL, nameLen))
 	}
 	if err != nil {
-		return fmt.Errorf("dnsserver: answer %s: %w", a.Name, err)
+		return nil, fmt.Errorf("dnsserver: answer %s: %w", a.Name, err)
 	}
-	n.cname = c
-	return nil
+	return c, nil
+}
+
+// answersCNAME reports whether a steered answer is placed as a CNAME: an
+// empty or unresolved CNAME answer holds nothing to point at, and answers
+// its type as an address answer in that mode would.
+func answersCNAME(a *model.Answer) bool {
+	return a.IsCNAME() && a.Mode != model.ModeEmpty && a.Mode != model.ModeUnresolved
 }
 
 // checkCNAMEAnswer refuses a CNAME answer that also holds addresses, or
@@ -132,7 +150,9 @@ func (s *Snapshot) resolveCNAME(n *node) {
 // resolveChain follows c, n's CNAME, while its targets are served here and
 // authoritative, for at most maxChain records and never round a loop. It
 // stops before a weighted CNAME: that one is drawn per query, so the
-// resolver asks for it and gets the weighting.
+// resolver asks for it and gets the weighting; and before a geo name,
+// whose answer depends on the client, so the resolver asks for it with
+// the client's subnet and caches it per subnet.
 func (s *Snapshot) resolveChain(n *node, c *cname) {
 	visited := []*node{n}
 	target := c.target
@@ -142,7 +162,7 @@ func (s *Snapshot) resolveChain(n *node, c *cname) {
 			c.nx = s.nxZone(target)
 			return
 		}
-		if t.cut != nil || slices.Contains(visited, t) {
+		if t.cut != nil || t.geo != nil || slices.Contains(visited, t) {
 			return
 		}
 		if t.cname == nil {

@@ -87,7 +87,7 @@ func FuzzServeDNS(f *testing.F) {
 		if len(req.Question) == 1 && strings.Contains(req.Question[0].Name, `\`) {
 			allowed = 1
 		}
-		if n := testing.AllocsPerRun(1, func() { snap.respond(big[:0], req, !tcp) }); n > allowed {
+		if n := testing.AllocsPerRun(1, func() { snap.respond(big[:0], req, !tcp, w.remote) }); n > allowed {
 			t.Fatalf("%.0f allocations answering %v, %.0f allowed", n, req.Question, allowed)
 		}
 	})
@@ -317,9 +317,9 @@ func FuzzStaticZone(f *testing.F) {
 			for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA, dns.TypeCNAME, dns.TypeNS, dns.TypeDS, dns.TypeMX, dns.TypeSRV, dns.TypeTXT, dns.TypeANY} {
 				for _, udp := range []bool{true, false} {
 					req := question(dns.Fqdn(n), qtype)
-					reply, _, _ := snap.respond(out[:0], req, udp)
+					reply, _, _ := snap.respond(out[:0], req, udp, nil)
 					checkFuzzReply(t, req, reply, !udp, zones)
-					if a := testing.AllocsPerRun(1, func() { snap.respond(out[:0], req, udp) }); a != 0 {
+					if a := testing.AllocsPerRun(1, func() { snap.respond(out[:0], req, udp, nil) }); a != 0 {
 						t.Fatalf("%.0f allocations answering %s %s", a, n, dns.TypeToString[qtype])
 					}
 				}

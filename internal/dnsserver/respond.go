@@ -3,6 +3,7 @@ package dnsserver
 import (
 	"encoding/binary"
 	"math/rand/v2"
+	"net"
 
 	"github.com/miekg/dns"
 )
@@ -45,12 +46,17 @@ type reply struct {
 	// optional is additional data left out when it does not fit (RFC 1035
 	// 4.3.2 step 6: addresses of MX, SRV and NS targets, sibling glue).
 	optional []wireRR
+	// scope is the ECS SCOPE PREFIX-LENGTH: how many bits of the client's
+	// address the answer depended on; 0 unless a geo name was answered.
+	scope uint8
 }
 
 // respond writes the response to r into out (which it may grow) and returns
 // it with the question type and rcode for metrics. udp selects the UDP size
-// rules. It takes no lock and allocates only if out is too small.
-func (s *Snapshot) respond(out []byte, r *dns.Msg, udp bool) ([]byte, uint16, int) {
+// rules; remote is the sender, the client of a geo name when the query
+// carries no ECS option (nil: none known). It takes no lock and allocates
+// only if out is too small.
+func (s *Snapshot) respond(out []byte, r *dns.Msg, udp bool, remote net.Addr) ([]byte, uint16, int) {
 	if r.Opcode != dns.OpcodeQuery {
 		return appendBare(out, r, dns.RcodeNotImplemented), 0, dns.RcodeNotImplemented
 	}
@@ -74,10 +80,10 @@ func (s *Snapshot) respond(out []byte, r *dns.Msg, udp bool) ([]byte, uint16, in
 	if m.rcode != dns.RcodeSuccess {
 		rep.rcode = m.rcode
 	} else {
-		rep = s.lookup(out[headerLen:end], q.Qtype, q.Qclass)
+		rep = s.lookup(out[headerLen:end], q.Qtype, q.Qclass, &client{ecs: &m.ecs, remote: remote})
 	}
 	limit := sizeLimit(m.opt, udp)
-	out = finish(out, r, &rep, end-headerLen, m.opt, limit)
+	out = finish(out, r, &rep, end-headerLen, &m, limit)
 	if m.tsig != nil {
 		out = appendTSIG(out, m.tsig, r.Id, limit)
 	}
@@ -96,8 +102,9 @@ func appendTSIG(out []byte, t *dns.TSIG, id uint16, limit int) []byte {
 	return out
 }
 
-// lookup resolves a question given its wire-form name in the asked case.
-func (s *Snapshot) lookup(qname []byte, qtype, qclass uint16) reply {
+// lookup resolves a question given its wire-form name in the asked case,
+// for client c.
+func (s *Snapshot) lookup(qname []byte, qtype, qclass uint16, c *client) reply {
 	if s.holding {
 		return reply{rcode: dns.RcodeServerFailure}
 	}
@@ -110,7 +117,13 @@ func (s *Snapshot) lookup(qname []byte, qtype, qclass uint16) reply {
 	lower := buf[:len(qname)]
 	lowerASCII(lower, qname)
 	if n := s.names[string(lower)]; n != nil {
-		return n.answer(qtype)
+		if n.geo == nil || !n.geo.dependsOn(qtype) {
+			return n.answer(qtype)
+		}
+		n, scope := s.forClient(n, c)
+		rep := n.answer(qtype)
+		rep.scope = scope
+		return rep
 	}
 	// The name does not exist: its closest existing ancestor says whether it
 	// lies below a delegation, in a zone (NXDOMAIN), or outside them all.
@@ -240,10 +253,14 @@ func sizeLimit(opt *dns.OPT, udp bool) int {
 // finish appends the sections after the question, truncating to limit, and
 // fills in the header. RRsets are never split: what does not fit whole is
 // left out and TC is set, so the client retries over TCP.
-func finish(out []byte, r *dns.Msg, rep *reply, qlen int, opt *dns.OPT, limit int) []byte {
+func finish(out []byte, r *dns.Msg, rep *reply, qlen int, m *meta, limit int) []byte {
 	fixed := len(out)
-	if opt != nil {
+	echo := echoECS(m, rep.rcode)
+	if m.opt != nil {
 		fixed += optLen
+	}
+	if echo {
+		fixed += m.ecs.echoLen()
 	}
 	tc := false
 	main := fixed + setSize(rep.chain) + setSize(rep.answer) + setSize(rep.authority)
@@ -265,14 +282,26 @@ func finish(out []byte, r *dns.Msg, rep *reply, qlen int, opt *dns.OPT, limit in
 	out = appendRotated(out, rep.extra, 0, headerLen+qlen)
 	out = appendRotated(out, rep.optional, 0, headerLen+qlen)
 	arcount := len(rep.extra) + len(rep.optional)
-	if opt != nil {
-		out = appendOPT(out, rep.rcode, opt.Do())
+	if m.opt != nil {
+		if echo {
+			out = appendOPT(out, rep.rcode, m.opt.Do(), m.ecs.echoLen())
+			out = appendECS(out, &m.ecs, rep.scope)
+		} else {
+			out = appendOPT(out, rep.rcode, m.opt.Do(), 0)
+		}
 		arcount++
 	}
 	flags := flagQR | uint16(r.Opcode&0xF)<<11 | uint16(rep.rcode&0xF)
 	flags |= flagIf(rep.aa, flagAA) | flagIf(tc, flagTC) | flagIf(r.RecursionDesired, flagRD) | flagIf(r.CheckingDisabled, flagCD)
 	putHeader(out, r.Id, flags, 1, len(rep.chain)+len(rep.answer), len(rep.authority), arcount)
 	return out
+}
+
+// echoECS reports whether a reply carries the query's ECS option back:
+// answers do, NXDOMAIN included; errors do not (RFC 7871 7.2.1 leaves them
+// as they were).
+func echoECS(m *meta, rcode int) bool {
+	return m.ecs.present && (rcode == dns.RcodeSuccess || rcode == dns.RcodeNameError)
 }
 
 // appendBare appends a header-only response, for requests we cannot or will
@@ -286,8 +315,8 @@ func appendBare(out []byte, r *dns.Msg, rcode int) []byte {
 
 // appendOPT appends our OPT record (RFC 6891 6.1): our UDP size, the upper
 // bits of the rcode, version 0, and the DO bit copied from the query
-// (RFC 3225 3).
-func appendOPT(out []byte, rcode int, do bool) []byte {
+// (RFC 3225 3); rdlen is the length of the options the caller appends.
+func appendOPT(out []byte, rcode int, do bool, rdlen int) []byte {
 	out = append(out, 0) // root owner
 	out = binary.BigEndian.AppendUint16(out, dns.TypeOPT)
 	out = binary.BigEndian.AppendUint16(out, maxUDPSize)
@@ -296,7 +325,7 @@ func appendOPT(out []byte, rcode int, do bool) []byte {
 		ttl |= 1 << 15
 	}
 	out = binary.BigEndian.AppendUint32(out, ttl)
-	return binary.BigEndian.AppendUint16(out, 0)
+	return binary.BigEndian.AppendUint16(out, uint16(rdlen))
 }
 
 func putHeader(out []byte, id, flags uint16, qd, an, ns, ar int) {

@@ -97,9 +97,10 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	if r.Response {
 		return // never answer a response: that is how reflection loops start
 	}
-	udp := w.RemoteAddr().Network() != "tcp"
+	remote := w.RemoteAddr()
+	udp := remote.Network() != "tcp"
 	bp := bufPool.Get().(*[]byte)
-	out, qtype, rcode := s.snap.Load().respond((*bp)[:0], r, udp)
+	out, qtype, rcode := s.snap.Load().respond((*bp)[:0], r, udp, remote)
 	if _, err := w.Write(out); err != nil {
 		s.log.Debug("writing response", "remote", w.RemoteAddr(), "err", err)
 	}

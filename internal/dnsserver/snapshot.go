@@ -24,6 +24,8 @@ type Snapshot struct {
 	names map[string]*node
 	// holding answers SERVFAIL to every query: see Holding.
 	holding bool
+	// areas maps clients to the areas of geo names' answers (Static.Areas).
+	areas Areas
 }
 
 // Holding returns a snapshot that answers SERVFAIL to every query, for a
@@ -53,6 +55,7 @@ type node struct {
 	cname   *cname   // a static or steered CNAME; the name then holds nothing else
 	sets    []rrset  // static RRsets of every other type, in the data's order
 	hinfo   []wireRR // the RFC 8482 answer to ANY when nothing else exists here
+	geo     *geoNode // a geo name's answers per client area; nil for the rest
 }
 
 // addrSet is the A or AAAA answer of one name.
@@ -83,15 +86,34 @@ type addrSet struct {
 // mode model.ModeUnresolved answers SERVFAIL with no records, for its type
 // only, and so does a CNAME chain that ends there.
 //
+// An answer with an Area is a geo service's answer for the clients of that
+// area (one of Static.AreaNames); its name and type must also have a
+// default answer (Area ""), for clients in no area. A query for such a
+// name is answered for its client: the subnet of its EDNS Client Subnet
+// option (RFC 7871) when it has one, else the address it came from (the
+// resolver's), placed in an area by Static.Areas; the area's answers
+// replace the default ones of their types, and a type the area has no
+// answer for is answered with the default. Names without area answers
+// never look the client up. A query with ECS gets the option back, its
+// scope the prefix length the answer depended on (see the package doc).
+//
 // NewSnapshot fails when an answer lies outside every zone, has an
 // unsupported type or an address of the wrong family, when two sources
 // define the same name and type, when a steered CNAME stands at a zone
 // apex, at or below a delegation, or beside any other data of its name
 // (static records other than A, AAAA and CNAME, another service, nameserver
-// glue), or when static records break a rule of Static's. Errors name the
-// name.
+// glue), or when static records break a rule of Static's; and for area
+// answers, when the area is not in Static.AreaNames (which must name each
+// area once, none ""), an area holds two answers of one name and type, the
+// name and type have no default answer, Static.Areas is nil, or an area's
+// answers break the rules above beside the name's other data. Errors name
+// the name, and the area.
 func NewSnapshot(zones []config.Zone, answers []model.Answer, static Static) (*Snapshot, error) {
-	s := &Snapshot{zones: make(map[string]*zone), names: make(map[string]*node)}
+	plan, err := planAreas(answers, &static)
+	if err != nil {
+		return nil, err
+	}
+	s := &Snapshot{zones: make(map[string]*zone), names: make(map[string]*node), areas: static.Areas}
 	for i := range zones {
 		if err := s.addZone(&zones[i], static.Version); err != nil {
 			return nil, err
@@ -108,16 +130,23 @@ func NewSnapshot(zones []config.Zone, answers []model.Answer, static Static) (*S
 		return nil, err
 	}
 	for i := range answers {
+		if answers[i].Area != "" {
+			continue // placed on copies of their names, once all is known
+		}
 		if err := s.addAnswer(&answers[i]); err != nil {
 			return nil, err
 		}
 	}
+	s.markGeo(plan)
 	s.addEmptyNonTerminals()
 	if err := s.markCuts(); err != nil {
 		return nil, err
 	}
 	s.resolveStatic()
-	return s, s.addHINFO()
+	if err := s.addHINFO(); err != nil {
+		return nil, err
+	}
+	return s, s.addAreaViews(plan)
 }
 
 func (s *Snapshot) addZone(cz *config.Zone, version uint64) error {
@@ -215,11 +244,9 @@ func (s *Snapshot) addAnswer(a *model.Answer) error {
 	if a.Type != model.TypeA && a.Type != model.TypeAAAA {
 		return fmt.Errorf("dnsserver: answer %s: unsupported type %q", a.Name, a.Type)
 	}
-	if a.IsCNAME() && a.Mode != model.ModeEmpty && a.Mode != model.ModeUnresolved {
+	if answersCNAME(a) {
 		return s.addCNAMEAnswer(a)
 	}
-	// An empty or unresolved CNAME answer holds nothing to point at: it
-	// answers its type as an address answer in that mode would.
 	if wire, err := wireName(a.Name); err == nil {
 		if n := s.names[string(wire)]; n != nil {
 			n.dropStaticAddrs()

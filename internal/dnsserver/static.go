@@ -68,6 +68,15 @@ type Static struct {
 	// Version is the replicated configuration version the zones come from
 	// (state.Config.Version), 0 before the cluster agreed on one. See Serial.
 	Version uint64
+	// Areas places a client in one of AreaNames, for the answers of geo
+	// services (model.Answer.Area). It is called on the query path, for
+	// geo names only, from many goroutines at once: it must be safe for
+	// concurrent use, must not block and should not allocate. Required
+	// when some answer has an Area; nil otherwise.
+	Areas Areas
+	// AreaNames are the areas' names, by the index Areas.Area returns:
+	// every answer's non-empty Area must be one of them, each listed once.
+	AreaNames []string
 }
 
 // Serial is the SOA serial a zone is served with: its configured serial

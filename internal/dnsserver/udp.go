@@ -123,7 +123,7 @@ func (s *Server) answerBatch(req *dns.Msg, sources *replySources, in, out []ipv6
 	k := 0
 	for i := range in {
 		m, r := &in[i], &out[k]
-		reply, qtype, rcode, ok := s.answerUDP(req, m.Buffers[0][:m.N], r.Buffers[0][:0])
+		reply, qtype, rcode, ok := s.answerUDP(req, m.Buffers[0][:m.N], r.Buffers[0][:0], m.Addr)
 		if !ok {
 			continue
 		}
@@ -175,8 +175,8 @@ func (s *Server) send(pc *ipv6.PacketConn, replies []ipv6.Message) {
 // amplify an attack), a response is ignored, a request acceptAll rejects
 // gets its NOTIMP or FORMERR, one that does not parse FORMERR; the rest is
 // answered from the current snapshot. ok is false when nothing is to be
-// sent.
-func (s *Server) answerUDP(req *dns.Msg, m, out []byte) (reply []byte, qtype uint16, rcode int, ok bool) {
+// sent. remote is the sender.
+func (s *Server) answerUDP(req *dns.Msg, m, out []byte, remote net.Addr) (reply []byte, qtype uint16, rcode int, ok bool) {
 	if len(m) < headerLen {
 		return nil, 0, 0, false
 	}
@@ -190,7 +190,7 @@ func (s *Server) answerUDP(req *dns.Msg, m, out []byte) (reply []byte, qtype uin
 		return nil, 0, 0, false
 	}
 	if action == dns.MsgAccept && req.Unpack(m) == nil {
-		reply, qtype, rcode = s.snap.Load().respond(out, req, true)
+		reply, qtype, rcode = s.snap.Load().respond(out, req, true, remote)
 		return reply, qtype, rcode, true
 	}
 	rcode = rejectRcode(action)
