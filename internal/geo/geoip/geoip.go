@@ -35,6 +35,8 @@ import (
 	"time"
 
 	"github.com/oschwald/maxminddb-golang/v2"
+
+	"outlast/internal/geo"
 )
 
 // DefaultMaxFileSize is the largest database file Load reads unless told
@@ -62,7 +64,7 @@ var (
 // Rule maps clients to one area of the configuration.
 type Rule struct {
 	// Area is the area's index in the configuration's list of areas; it is
-	// copied into every Entry the rule matches.
+	// copied into every geo.Entry the rule matches.
 	Area int
 	// Countries are ISO 3166-1 alpha-2 codes, upper case ("DE").
 	Countries []string
@@ -80,7 +82,7 @@ type DB struct {
 	Built time.Time
 	// Entries are the networks mapped to an area, in address order, IPv4
 	// networks as IPv4 prefixes; sibling networks of one area are merged.
-	Entries []Entry
+	Entries []geo.Entry
 	// Networks is the number of networks with data the file holds.
 	Networks int
 	// Matched is the number of those networks mapped to an area (before
@@ -273,14 +275,14 @@ func mapNetworks(r *maxminddb.Reader, rules compiled) (loaded, error) {
 			continue
 		}
 		l.Matched++
-		l.Entries = appendMerged(l.Entries, Entry{Prefix: res.Prefix(), Area: area})
+		l.Entries = appendMerged(l.Entries, geo.Entry{Prefix: res.Prefix(), Area: area})
 	}
 	return l, nil
 }
 
 // appendMerged appends e to entries in address order, replacing e and its
 // left sibling by their parent while both map to the same area.
-func appendMerged(entries []Entry, e Entry) []Entry {
+func appendMerged(entries []geo.Entry, e geo.Entry) []geo.Entry {
 	for len(entries) > 0 && e.Prefix.Bits() > 0 {
 		last := entries[len(entries)-1]
 		if last.Area != e.Area || last.Prefix.Bits() != e.Prefix.Bits() {
@@ -291,7 +293,7 @@ func appendMerged(entries []Entry, e Entry) []Entry {
 			break
 		}
 		entries = entries[:len(entries)-1]
-		e = Entry{Prefix: parent, Area: e.Area}
+		e = geo.Entry{Prefix: parent, Area: e.Area}
 	}
 	return append(entries, e)
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/maxmind/mmdbwriter"
+
+	"outlast/internal/geo"
 )
 
 // world is a GeoLite2-like set of networks, IPv4 and IPv6.
@@ -31,11 +33,11 @@ var worldRules = []Rule{
 	{Area: 2, Countries: []string{"JP"}},
 }
 
-func entries(t *testing.T, pairs ...any) []Entry {
+func entries(t *testing.T, pairs ...any) []geo.Entry {
 	t.Helper()
-	var es []Entry
+	var es []geo.Entry
 	for i := 0; i < len(pairs); i += 2 {
-		es = append(es, Entry{Prefix: netip.MustParsePrefix(pairs[i].(string)), Area: pairs[i+1].(int)})
+		es = append(es, geo.Entry{Prefix: netip.MustParsePrefix(pairs[i].(string)), Area: pairs[i+1].(int)})
 	}
 	return es
 }
@@ -207,5 +209,38 @@ func TestLoadErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The entries build a geo.Table as they are: disjoint, masked, and an
+// address finds its database network and area.
+func TestEntriesBuildAnAreaTable(t *testing.T) {
+	path := writeFile(t, t.TempDir(), "db.mmdb", build(t, mmdbwriter.Options{}, world))
+	db, err := Load(path, worldRules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, err := geo.NewTable(db.Entries, []string{"europe", "us", "japan"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		addr string
+		area int
+		bits int
+		ok   bool
+	}{
+		{"8.8.8.8", 1, 24, true},
+		{"5.1.200.7", 0, 16, true},
+		{"81.0.1.1", 0, 16, true},
+		{"1.0.17.1", 2, 20, true},
+		{"2a00:1450::1", 0, 32, true},
+		{"45.0.0.1", 0, 0, false},     // no country
+		{"2c0f:f000::1", 0, 0, false}, // ZA: no rule
+	} {
+		area, bits, ok := table.Area(netip.MustParseAddr(tc.addr))
+		if ok != tc.ok || (ok && (area != tc.area || bits != tc.bits)) {
+			t.Errorf("%s: area %d /%d %v, want %d /%d %v", tc.addr, area, bits, ok, tc.area, tc.bits, tc.ok)
+		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/maxmind/mmdbwriter"
+
+	"outlast/internal/geo"
 )
 
 // replace writes data over path as an operator's update would, and moves
@@ -32,7 +34,7 @@ func check(t *testing.T, w *Watcher, wantReloaded bool, wantErr error) {
 	}
 }
 
-func wantEntries(t *testing.T, w *Watcher, want []Entry) {
+func wantEntries(t *testing.T, w *Watcher, want []geo.Entry) {
 	t.Helper()
 	db := w.DB()
 	if db == nil {
