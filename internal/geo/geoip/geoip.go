@@ -97,9 +97,14 @@ type options struct {
 	maxFileSize int64
 }
 
-// MaxFileSize sets the largest file Load reads (default DefaultMaxFileSize).
+// MaxFileSize sets the largest file Load reads, in bytes (default
+// DefaultMaxFileSize; n <= 0 keeps the default).
 func MaxFileSize(n int64) Option {
-	return func(o *options) { o.maxFileSize = n }
+	return func(o *options) {
+		if n > 0 {
+			o.maxFileSize = n
+		}
+	}
 }
 
 // Load reads the database file at path and maps its networks to areas by
@@ -131,7 +136,8 @@ func Load(path string, rules []Rule, opts ...Option) (*DB, error) {
 }
 
 // readBounded reads the whole file, refusing one larger than limit before
-// allocating for it (and one that grows past it while being read).
+// allocating for it. It reads the size stat gave: a file that grows while
+// being read is read as it was (and seen as changed by the next check).
 func readBounded(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -148,12 +154,9 @@ func readBounded(path string, limit int64) ([]byte, error) {
 	if st.Size() > limit {
 		return nil, fmt.Errorf("geoip: %s: %w: %d bytes, the limit is %d: use a Country or City database, not a larger product", path, ErrTooLarge, st.Size(), limit)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("geoip: reading %s: %w", path, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("geoip: %s: %w: it grew past %d bytes while being read", path, ErrTooLarge, limit)
+	data := make([]byte, st.Size())
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, fmt.Errorf("geoip: reading %s: %w (was it being replaced? the next check reads it again)", path, err)
 	}
 	return data, nil
 }
