@@ -54,11 +54,17 @@ func FuzzTable(f *testing.F) {
 		if err != nil {
 			return
 		}
+		indexed, err := newIndexedTable(entries, names)
+		if err != nil || indexed.v4Index == nil {
+			t.Fatalf("indexed NewTable(%v): %v", entries, err)
+		}
 		for _, a := range append(probes(entries), addrs...) {
-			gi, gb, gok := table.Area(a)
-			wi, wb, wok := refArea(entries, a)
-			if gi != wi || gb != wb || gok != wok {
-				t.Fatalf("entries %v: Area(%s) = %d, /%d, %v; brute force says %d, /%d, %v", entries, a, gi, gb, gok, wi, wb, wok)
+			for _, table := range []*Table{table, indexed} {
+				gi, gb, gok := table.Area(a)
+				wi, wb, wok := refArea(entries, a)
+				if gi != wi || gb != wb || gok != wok {
+					t.Fatalf("entries %v: Area(%s) = %d, /%d, %v; brute force says %d, /%d, %v", entries, a, gi, gb, gok, wi, wb, wok)
+				}
 			}
 		}
 	})

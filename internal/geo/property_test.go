@@ -72,11 +72,17 @@ func TestAreaMatchesBruteForce(t *testing.T) {
 		for range 8 {
 			addrs = append(addrs, genAddr(rapid.Bool().Draw(t, "v6")).Draw(t, "probe"))
 		}
+		indexed, err := newIndexedTable(entries, propNames)
+		if err != nil || indexed.v4Index == nil {
+			t.Fatalf("indexed NewTable(%v): %v", entries, err)
+		}
 		for _, a := range addrs {
-			gi, gb, gok := table.Area(a)
-			wi, wb, wok := refArea(entries, a)
-			if gi != wi || gb != wb || gok != wok {
-				t.Fatalf("entries %v: Area(%s) = %d, /%d, %v; brute force says %d, /%d, %v", entries, a, gi, gb, gok, wi, wb, wok)
+			for _, table := range []*Table{table, indexed} {
+				gi, gb, gok := table.Area(a)
+				wi, wb, wok := refArea(entries, a)
+				if gi != wi || gb != wb || gok != wok {
+					t.Fatalf("entries %v: Area(%s) = %d, /%d, %v; brute force says %d, /%d, %v", entries, a, gi, gb, gok, wi, wb, wok)
+				}
 			}
 		}
 	})

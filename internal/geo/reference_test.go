@@ -106,3 +106,11 @@ func lastAddr(p netip.Prefix) netip.Addr {
 	a, _ := netip.AddrFromSlice(b)
 	return a
 }
+
+// newIndexedTable builds the table as NewTable does for a large one, with
+// the first-level IPv4 index, however few its ranges.
+func newIndexedTable(entries []Entry, names []string) (*Table, error) {
+	defer func(n int) { v4IndexMin = n }(v4IndexMin)
+	v4IndexMin = -1
+	return NewTable(entries, names)
+}

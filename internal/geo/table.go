@@ -29,7 +29,12 @@ type Table struct {
 	entries int
 	v4      []uint32 // starts of the IPv4 ranges, ascending; v4[0] == 0
 	v4Areas []int32  // area of each IPv4 range, -1 for a gap
-	v6      []u128   // starts of the IPv6 ranges, ascending; v6[0] == 0
+	// v4Index[k] is the last IPv4 range starting at or before k<<16, so a
+	// lookup searches only the ranges within its /16 (a handful, where a
+	// full search of a database's ranges would miss the cache ~19 times).
+	// It is built only for tables with more than v4IndexMin ranges.
+	v4Index []int32
+	v6      []u128 // starts of the IPv6 ranges, ascending; v6[0] == 0
 	v6Areas []int32
 }
 
@@ -51,7 +56,13 @@ func NewTable(entries []Entry, names []string) (*Table, error) {
 	if len(names) > MaxAreas {
 		return nil, fmt.Errorf("%w: %d area names, at most %d", ErrTooLarge, len(names), MaxAreas)
 	}
-	var v4, v6 []span
+	n4 := 0
+	for _, e := range entries {
+		if e.Prefix.Addr().Is4() || e.Prefix.Addr().Is4In6() {
+			n4++
+		}
+	}
+	v4, v6 := make([]span, 0, n4), make([]span, 0, len(entries)-n4)
 	for i, e := range entries {
 		s, err := newSpan(i, e, len(names))
 		if err != nil {
@@ -72,6 +83,9 @@ func NewTable(entries []Entry, names []string) (*Table, error) {
 	for i, s := range starts {
 		t.v4[i] = uint32(s.lo)
 	}
+	if len(t.v4) > v4IndexMin {
+		t.v4Index = index16(t.v4)
+	}
 	if t.v6, t.v6Areas, err = tile(v6, 128); err != nil {
 		return nil, t.duplicate(entries, err)
 	}
@@ -83,7 +97,7 @@ func (t *Table) duplicate(entries []Entry, err error) error {
 	if !ok {
 		return err
 	}
-	a, b := min(d.first, d.second), max(d.first, d.second)
+	a, b := int(min(d.first, d.second)), int(max(d.first, d.second))
 	return fmt.Errorf("%w: entries %d (%s) and %d (%s) list the same prefix; keep one",
 		ErrDuplicatePrefix, a, entries[a].Prefix, b, entries[b].Prefix)
 }
@@ -107,8 +121,34 @@ func (t *Table) Area(addr netip.Addr) (index int, bits int, ok bool) {
 	return index, bits, index >= 0
 }
 
+// v4IndexMin is the number of IPv4 ranges from which a table builds its
+// 256 KiB first-level index; a variable so tests can cover both paths.
+var v4IndexMin = 4096
+
+// index16 finds, for each /16, the last range starting at or before it.
+func index16(starts []uint32) []int32 {
+	idx := make([]int32, 1<<16)
+	i := 0
+	for k := range idx {
+		for i+1 < len(starts) && starts[i+1] <= uint32(k)<<16 {
+			i++
+		}
+		idx[k] = int32(i)
+	}
+	return idx
+}
+
 func (t *Table) area4(a uint32) (int, int) {
 	lo, hi := 0, len(t.v4)
+	if t.v4Index != nil {
+		// The answer is between the last range starting by a's /16 and the
+		// last starting by the next /16.
+		k := a >> 16
+		lo = int(t.v4Index[k])
+		if k+1 < 1<<16 {
+			hi = int(t.v4Index[k+1]) + 1
+		}
+	}
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
 		if t.v4[mid] <= a {

@@ -9,9 +9,9 @@ import (
 // bits of lo), with what the sweep needs.
 type span struct {
 	start, end u128
-	bits       int
+	bits       int32
 	area       int32
-	index      int // position in the caller's entries, for messages
+	index      int32 // position in the caller's entries, for messages
 	v4         bool
 }
 
@@ -23,7 +23,7 @@ func newSpan(i int, e Entry, areas int) (span, error) {
 		return span{}, fmt.Errorf("%w: entry %d (%s) names area %d; there are %d area names (0 to %d)", ErrAreaOutOfRange, i, e.Prefix, e.Area, areas, areas-1)
 	}
 	p := e.Prefix.Masked()
-	s := span{bits: p.Bits(), area: int32(e.Area), index: i}
+	s := span{bits: int32(p.Bits()), area: int32(e.Area), index: int32(i)}
 	switch a := p.Addr(); {
 	case a.Is4In6(): // masked, so bits >= 96: the IPv4 prefix it maps
 		s.v4, s.bits, s.start = true, s.bits-96, v4u128(a)
@@ -36,11 +36,11 @@ func newSpan(i int, e Entry, areas int) (span, error) {
 	if s.v4 {
 		width = 32
 	}
-	s.end = s.start.or(hostMask(width - s.bits))
+	s.end = s.start.or(hostMask(width - int(s.bits)))
 	return s, nil
 }
 
-type duplicateError struct{ first, second int }
+type duplicateError struct{ first, second int32 }
 
 func (d duplicateError) Error() string {
 	return fmt.Sprintf("entries %d and %d list the same prefix", d.first, d.second)
@@ -56,7 +56,7 @@ func tile(spans []span, width int) ([]u128, []int32, error) {
 		if c := a.start.cmp(b.start); c != 0 {
 			return c
 		}
-		return a.bits - b.bits
+		return int(a.bits - b.bits)
 	})
 	for i := 1; i < len(spans); i++ {
 		if spans[i].start == spans[i-1].start && spans[i].bits == spans[i-1].bits {
