@@ -17,8 +17,9 @@
 // Lookups are on the DNS query path, so NewTable does all the work up front:
 // the nested prefixes become sorted, disjoint ranges that tile the whole
 // address space (gaps included, as area -1), IPv4 as uint32 and IPv6 as a
-// pair of uint64. Area is then one binary search over a flat slice plus a
-// few bit operations: O(log n), no allocation, no lock, and a Table is
+// pair of uint64. Area is then one binary search over a flat slice (for a
+// large IPv4 table, only over the ranges of the address's /16) plus a few
+// bit operations: O(log n), no allocation, no lock, and a Table is
 // immutable so any number of goroutines may share it.
 //
 // The bits Area returns is the ECS scope the answer really depended on: the
