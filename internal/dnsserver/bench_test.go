@@ -37,16 +37,36 @@ func BenchmarkServeDNS(b *testing.B) {
 		{"unresolved", question("flat.example.test.", dns.TypeA), false},
 	}
 	for _, c := range cases {
-		b.Run(c.name, func(b *testing.B) {
-			w := newMemWriter(c.tcp)
-			b.ReportAllocs()
-			for b.Loop() {
-				srv.ServeDNS(w, c.m)
-			}
-			if w.writes == 0 {
-				b.Fatal("no reply written")
-			}
-		})
+		b.Run(c.name, func(b *testing.B) { benchServe(b, srv, c.m, c.tcp) })
+	}
+	// Geo names (queries as unpacked off the wire, with ECS or from the
+	// loopback sender, which is in an area) and the ECS echo on a name
+	// that is not one, on the same static data with the geo names added.
+	geo := New(Options{OnQuery: func(uint16, int) {}}, staticGeoSnapshot(b))
+	for _, c := range []struct {
+		name string
+		m    *dns.Msg
+	}{
+		{"geo-ecs-v4", withECS(question("geo.example.test.", dns.TypeA), "10.1.2.0/24")},
+		{"geo-ecs-v6", withECS(question("geo.example.test.", dns.TypeAAAA), "2001:db8:e0:100::/56")},
+		{"geo-ecs-v4-no-area", withECS(question("geo.example.test.", dns.TypeA), "203.0.113.0/24")},
+		{"geo-source", question("geo.example.test.", dns.TypeA)},
+		{"geo-cname-ecs", withECS(question("geocdn.example.test.", dns.TypeA), "10.1.2.0/24")},
+		{"failover-A-ecs", withECS(question("www.example.test.", dns.TypeA), "10.1.2.0/24")},
+		{"failover-A-geo-snapshot", question("www.example.test.", dns.TypeA)},
+	} {
+		b.Run(c.name, func(b *testing.B) { benchServe(b, geo, repack(b, c.m), false) })
+	}
+}
+
+func benchServe(b *testing.B, srv *Server, m *dns.Msg, tcp bool) {
+	w := newMemWriter(tcp)
+	b.ReportAllocs()
+	for b.Loop() {
+		srv.ServeDNS(w, m)
+	}
+	if w.writes == 0 {
+		b.Fatal("no reply written")
 	}
 }
 

@@ -15,11 +15,14 @@ import (
 )
 
 // FuzzServeDNS feeds arbitrary packets to the handler, over a snapshot with
-// steered answers (addresses, CNAMEs, weighted CNAMEs, unresolved) and
-// static records (CNAME chains, a delegation, MX and SRV). The handler must never panic, must always write a well-formed reply
+// steered answers (addresses, CNAMEs, weighted CNAMEs, unresolved, geo
+// names answered per client area) and static records (CNAME chains, a
+// delegation, MX and SRV), with and without EDNS Client Subnet options.
+// The handler must never panic, must always write a well-formed reply
 // within the size limit (except to responses, which it ignores), must never
-// hand out records for a name outside its zones, and must answer without
-// allocating.
+// hand out records for a name outside its zones, must echo a query's ECS
+// option as asked (scope 0 for every name but the geo ones) or answer
+// FORMERR, and must answer without allocating.
 func FuzzServeDNS(f *testing.F) {
 	seeds := []*dns.Msg{
 		question("www.example.test.", dns.TypeA),
@@ -50,7 +53,17 @@ func FuzzServeDNS(f *testing.F) {
 	badVers.IsEdns0().SetVersion(3)
 	two := question("www.example.test.", dns.TypeA)
 	two.Question = append(two.Question, two.Question[0])
-	seeds = append(seeds, escaped, notify, chaos, badVers, two, new(dns.Msg))
+	seeds = append(seeds, escaped, notify, chaos, badVers, two, new(dns.Msg),
+		withECS(question("geo.example.test.", dns.TypeA), "10.1.2.0/24"),
+		withECS(question("GEO.example.test.", dns.TypeAAAA), "2001:db8:e0:100::/56"),
+		withECS(question("geocdn.example.test.", dns.TypeMX), "10.2.3.7/32"),
+		withECS(question("www.example.test.", dns.TypeA), "192.0.2.0/24"),
+		withECS(question("togeo.example.test.", dns.TypeA), "0.0.0.0/0"),
+		question("geo.example.test.", dns.TypeANY),
+		withRawECS(question("geo.example.test.", dns.TypeA), 0, 0, 0, 0),
+		withRawECS(question("geo.example.test.", dns.TypeA), 0, 1, 24, 0, 10, 1, 2, 0),
+		withRawECS(question("geo.example.test.", dns.TypeA), 0, 1, 23, 0, 10, 1, 3),
+		withRawECS(question("nope.example.test.", dns.TypeA), 0, 2, 56, 0, 0x20, 1, 0xd, 0xb8, 0, 0xe0, 1))
 	for _, m := range seeds {
 		packed, err := m.Pack()
 		if err != nil {
@@ -59,7 +72,7 @@ func FuzzServeDNS(f *testing.F) {
 		f.Add(packed, false)
 		f.Add(packed, true)
 	}
-	snap := staticSnapshot(f)
+	snap := staticGeoSnapshot(f)
 	srv := New(Options{}, snap)
 	zones := testZones()
 	big := make([]byte, 0, dns.MaxMsgSize)
@@ -80,6 +93,7 @@ func FuzzServeDNS(f *testing.F) {
 			t.Fatalf("%d writes, want exactly one reply", w.writes)
 		}
 		checkFuzzReply(t, req, w.out, tcp, zones)
+		checkFuzzECS(t, req, w.out)
 		// miekg's PackDomainName copies a name that holds escapes (\. or
 		// \DDD) once to unescape it when echoing the question; nothing else
 		// may allocate.
@@ -91,6 +105,49 @@ func FuzzServeDNS(f *testing.F) {
 			t.Fatalf("%.0f allocations answering %v, %.0f allowed", n, req.Question, allowed)
 		}
 	})
+}
+
+// checkFuzzECS holds a reply to the ECS rules: a query whose option we
+// accept gets it back, family, source and address as asked, when it is
+// answered (NOERROR or NXDOMAIN) and never otherwise, with scope 0 except
+// for the geo names, whose scope stays within the lookup limit; a query
+// whose option we refuse gets FORMERR.
+func checkFuzzECS(t *testing.T, req *dns.Msg, out []byte) {
+	var reply dns.Msg
+	if reply.Unpack(out) != nil || len(req.Question) != 1 {
+		return // checkFuzzReply has failed already, or no question
+	}
+	got := replyECS(t, &reply)
+	if reply.Rcode != dns.RcodeSuccess && reply.Rcode != dns.RcodeNameError {
+		if got != nil {
+			t.Fatalf("rcode %s with ECS %v", dns.RcodeToString[reply.Rcode], got)
+		}
+		return
+	}
+	opt := req.IsEdns0()
+	if opt == nil {
+		if got != nil {
+			t.Fatalf("ECS %v in the reply to a query without EDNS", got)
+		}
+		return
+	}
+	asked, ok := parseECS(opt)
+	switch {
+	case !ok:
+		t.Fatalf("malformed ECS answered %s", dns.RcodeToString[reply.Rcode])
+	case !asked.present && got != nil:
+		t.Fatalf("ECS %v in the reply to a query without it", got)
+	case !asked.present:
+		return
+	case got == nil:
+		t.Fatalf("no ECS in the reply to a query with %v", opt)
+	case got.Family != asked.family || got.SourceNetmask != asked.source || asked.family != 0 && !got.Address.Equal(net.IP(asked.addr.AsSlice())):
+		t.Fatalf("ECS %v echoed for %v", got, opt)
+	}
+	geo := strings.EqualFold(req.Question[0].Name, "geo.example.test.") || strings.EqualFold(req.Question[0].Name, "geocdn.example.test.")
+	if limit := MaxECSBits6; got.SourceScope != 0 && (!geo || int(got.SourceScope) > limit) {
+		t.Fatalf("scope %d for %s", got.SourceScope, req.Question[0].Name)
+	}
 }
 
 func checkFuzzReply(t *testing.T, req *dns.Msg, out []byte, tcp bool, zones []config.Zone) {
