@@ -83,3 +83,46 @@ func TestGeoProblems(t *testing.T) {
 		})
 	}
 }
+
+// TestGeoNearestFilled: nearest: true becomes the service's endpoint
+// locations by distance from the area's center, at load; a center from the
+// area's continent serves when none is given.
+func TestGeoNearestFilled(t *testing.T) {
+	text := strings.Replace(geoBase, "    ttl: 5s\n", `    ttl: 5s
+    policy: geo
+    geo:
+      areas:
+        - {area: europe, nearest: true}
+        - {area: us-east, nearest: true}
+`, 1)
+	text = strings.Replace(text, "location: gcp/us-central1", "location: gcp/europe-west1", 2)
+	cfg, err := Parse("c.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	orders := map[string]string{}
+	for _, o := range cfg.Services[0].Geo.Areas {
+		orders[o.Area] = locationList(o.Order)
+	}
+	if orders["europe"] != "gcp/europe-west1, aws/us-east-1" || orders["us-east"] != "aws/us-east-1, gcp/europe-west1" {
+		t.Errorf("nearest orders %v; want Europe's region first for europe (its continent's center), Virginia first for us-east", orders)
+	}
+}
+
+// TestGeoNearestProblems: nearest needs a center and every location placed.
+func TestGeoNearestProblems(t *testing.T) {
+	nearest := strings.Replace(geoBase, "    ttl: 5s\n", "    ttl: 5s\n    policy: geo\n    geo: {areas: [{area: europe, nearest: true}]}\n", 1)
+	unplaced := strings.Replace(nearest, "location: gcp/us-central1", "location: hetzner/fsn1", 2)
+	if _, err := Parse("c.yaml", []byte(unplaced)); err == nil || !strings.Contains(err.Error(), "services[0].geo.areas[0].nearest") ||
+		!strings.Contains(err.Error(), "hetzner/fsn1") || !strings.Contains(err.Error(), "geo.coordinates") {
+		t.Errorf("a location without coordinates: %v; want an error naming hetzner/fsn1 and geo.coordinates", err)
+	}
+	placed := strings.Replace(unplaced, "geo:\n  areas:", "geo:\n  coordinates: [{location: hetzner/fsn1, at: [50.47, 12.37]}]\n  areas:", 1)
+	if _, err := Parse("c.yaml", []byte(placed)); err != nil {
+		t.Errorf("with geo.coordinates for hetzner/fsn1: %v", err)
+	}
+	centerless := strings.Replace(nearest, "{name: europe, continents: [eu], prefixes: [192.0.2.0/25]}", "{name: europe, prefixes: [192.0.2.0/25]}", 1)
+	if _, err := Parse("c.yaml", []byte(centerless)); err == nil || !strings.Contains(err.Error(), `area "europe" has no center`) {
+		t.Errorf("an area without center or continents: %v; want an error asking for a center", err)
+	}
+}
