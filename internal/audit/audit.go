@@ -50,7 +50,7 @@ func Run(d Deployment) *Report {
 var checkOrder = []Check{
 	CheckServiceDown, CheckFailoverStuck, CheckQuorumLost, CheckNameservers, CheckRTO,
 	CheckLocationMismatch, CheckLiveDelegation, CheckTargetUnverified, CheckLocationUnknown, CheckVantagePoints,
-	CheckCapacityLost, CheckPrimaryLost,
+	CheckCapacityLost, CheckGeoOrderExhausted, CheckGeoSharedFirst, CheckPrimaryLost, CheckGeoAreaMoved,
 }
 
 // locations are every place something of the deployment runs.

@@ -40,6 +40,7 @@ func (d *Deployment) singleFindings(f *failure, sv survival, row DomainImpact) [
 				Fix: "Spread the weight so no single provider or region holds more than half of it, or size the survivors for the whole load.",
 			})
 		}
+		out = append(out, geoSingleFindings(f, s, cell)...)
 	}
 	return out
 }
@@ -65,6 +66,7 @@ func (d *Deployment) pairFindings(f *failure, sv survival, row DomainImpact, row
 		}
 	}
 	for i, cell := range row.Services {
+		out = append(out, geoPairFindings(f, d.Services[i], cell, a.Services[i], b.Services[i])...)
 		if (cell.Impact != ImpactDown && cell.Impact != ImpactStuck) || cell.NoNameserver ||
 			!cell.Impact.Worse(a.Services[i].Impact) || !cell.Impact.Worse(b.Services[i].Impact) {
 			continue

@@ -107,6 +107,12 @@ func serviceImpact(s config.Service, f *failure, sv survival, dark bool) Service
 	default:
 		out.Impact, out.Note = ImpactDegraded, "loses "+names(lost)
 	}
+	if out.Impact == ImpactDegraded {
+		out.Moves = geoMoves(s, f)
+		if len(out.Moves) > 0 {
+			out.Note += fmt.Sprintf("; moves the clients of %d area(s)", len(out.Moves))
+		}
+	}
 	return out
 }
 

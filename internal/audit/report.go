@@ -61,6 +61,10 @@ const (
 	CheckLocationUnknown  Check = "location-unknown"  // the audit cannot tell where something runs
 	CheckLiveDelegation   Check = "live-delegation"   // live DNS delegates differently from the config
 	CheckTargetUnverified Check = "target-unverified" // a hostname endpoint placed by its configured location alone
+	// Geo services: where each area's clients go when their place fails.
+	CheckGeoAreaMoved      Check = "geo-area-moved"      // an area's clients move to the next location of its order
+	CheckGeoOrderExhausted Check = "geo-order-exhausted" // no location of an area's order is left: its clients go by priority
+	CheckGeoSharedFirst    Check = "geo-shared-first"    // one provider holds the first choice of several areas
 )
 
 // Scope says which failures a finding is about.
@@ -127,6 +131,10 @@ type ServiceImpact struct {
 	Note string `json:"note,omitempty"`
 	// NoNameserver: the service is down because its zone has no nameserver left.
 	NoNameserver bool `json:"no_nameserver,omitempty"`
+	// Moves are, for a geo service that keeps serving and steering, the
+	// areas whose clients the failure sends elsewhere, in the order of the
+	// service's geo.areas.
+	Moves []AreaMove `json:"moves,omitempty"`
 }
 
 // DomainImpact is one row of the matrix: what losing one failure domain
