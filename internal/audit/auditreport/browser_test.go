@@ -87,3 +87,53 @@ func checkMatrix(t *testing.T, p *statuspagetest.Page, where string, width float
 		t.Errorf("%s: the page is %.0f pixels wide on a %.0f-pixel screen; only the matrix may scroll sideways", where, got.PageWidth, width)
 	}
 }
+
+// geoState is what the browser lays out of the geo section.
+type geoState struct {
+	Moves, Past int
+	W, H        float64
+	PageWidth   float64
+}
+
+const readGeo = `(() => {
+	const t = document.querySelector("table.moves");
+	const box = t ? t.getBoundingClientRect() : {width: 0, height: 0};
+	return {
+		Moves: document.querySelectorAll("table.moves li").length,
+		Past: document.querySelectorAll("table.moves li.past").length,
+		W: box.width, H: box.height,
+		PageWidth: document.documentElement.scrollWidth,
+	};
+})()`
+
+// TestHTMLGeoInChromium: the areas' moves are laid out, every one, and on
+// a phone they scroll in their box rather than widen the page.
+func TestHTMLGeoInChromium(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "audit-geo.html")
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := HTML(f, twoAreas()); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := statuspagetest.Open(t, "file://"+file) // skips, saying why, without Chromium
+	p.SaveScreenshot(t, "audit-report-geo-phone.png", 390)
+	got, err := chromedp.Run(p.Context(), chromedp.Evaluate[geoState](readGeo))
+	if err != nil {
+		t.Fatalf("reading the geo section: %v", err)
+	}
+	if got.Moves != 5 || got.Past != 2 {
+		t.Errorf("the browser shows %d moves, %d past their order; want 5 and 2", got.Moves, got.Past)
+	}
+	if got.W <= 0 || got.H <= 0 {
+		t.Errorf("the moves are laid out as %.0fx%.0f, want a visible box", got.W, got.H)
+	}
+	if got.PageWidth > 390 {
+		t.Errorf("the page is %.0f pixels wide on a 390-pixel screen; only the tables may scroll sideways", got.PageWidth)
+	}
+	p.WantSelfContained(t)
+}

@@ -24,6 +24,7 @@ type page struct {
 	Services []string
 	Span     int // columns of the matrix: domain, services, outlast's three
 	Groups   []group
+	Geo      []geoService
 	Impacts  []impactStyle
 	Severity []severityStyle
 	Findings []findingGroup
@@ -36,8 +37,9 @@ type count struct {
 }
 
 // HTML writes the report as one self-contained HTML page: the verdict and
-// counts, the failure-domain × service matrix with a legend, then the
-// findings grouped by severity, worst first.
+// counts, the failure-domain × service matrix with a legend, where the
+// areas of geo services go, then the findings grouped by severity, worst
+// first.
 func HTML(w io.Writer, r *audit.Report) error {
 	if r == nil {
 		return fmt.Errorf("auditreport: html: no report")
@@ -51,7 +53,7 @@ func HTML(w io.Writer, r *audit.Report) error {
 func pageOf(r *audit.Report) page {
 	p := page{
 		Source: sourceName(r), Verdict: verdict(r), Worst: "none",
-		Services: r.Services, Span: len(r.Services) + 4, Groups: groupsOf(r),
+		Services: r.Services, Span: len(r.Services) + 4, Groups: groupsOf(r), Geo: geoServices(r),
 		Impacts: impactStyles, Severity: severityStyles,
 		Findings: findingGroups(r.Findings),
 	}

@@ -10,14 +10,16 @@ import (
 )
 
 // Text writes the report for a terminal: the matrix, N-1 rows then N-2
-// rows, then the findings at or above Warning in full (what fails, why it
+// rows, each followed by where the areas of geo services go, then the findings at or above Warning in full (what fails, why it
 // matters, what to change) and the Info ones a line each, then the result
 // against failOn.
 func Text(w io.Writer, r *audit.Report, failOn audit.Severity) error {
 	ew := &errWriter{w: w}
 	fmt.Fprintf(ew, "outlast audit of %s\n", sourceName(r))
+	geo := geoServices(r)
 	for _, scope := range []audit.Scope{audit.ScopeSingle, audit.ScopePair} {
 		matrixText(ew, r, scope)
+		geoText(ew, geo, scope)
 	}
 	fmt.Fprintf(ew, "\nFindings: %d critical, %d warning, %d info\n",
 		r.Count(audit.Critical), r.Count(audit.Warning), r.Count(audit.Info))
@@ -65,6 +67,40 @@ func matrixText(w io.Writer, r *audit.Report, scope audit.Scope) {
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d of %d\n", row.Domain, strings.Join(cells, "\t"),
 			keptOrLost(row.Quorum), keptOrLost(row.Decides), row.Nameservers, row.NameserversTotal)
+	}
+	tw.Flush()
+}
+
+// geoText writes, per geo service, the failures of one scope that move
+// an area's clients, a line per area: "europe: aws/eu-west-1 → gcp/us-central1".
+func geoText(w io.Writer, geo []geoService, scope audit.Scope) {
+	title := "\nWhere geo areas go (N-1):\n"
+	if scope == audit.ScopePair {
+		title = "\nWhere geo areas go (N-2):\n"
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, g := range geo {
+		service := false
+		for _, row := range g.Rows {
+			if row.Scope != scope {
+				continue
+			}
+			if title != "" {
+				fmt.Fprint(tw, title)
+				title = ""
+			}
+			if !service {
+				fmt.Fprintf(tw, "  %s\n", g.Service)
+				service = true
+			}
+			for i, m := range row.Moves {
+				domain := row.Domain
+				if i > 0 {
+					domain = ""
+				}
+				fmt.Fprintf(tw, "    %s\t%s\n", domain, m.Text)
+			}
+		}
 	}
 	tw.Flush()
 }
