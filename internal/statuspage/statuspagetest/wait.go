@@ -64,6 +64,35 @@ func (p *Page) WaitTargetState(target, want string, within time.Duration) error 
 	return p.wait(fmt.Sprintf("target hostname %q", target), want, within, func() (string, error) { return p.TargetState(target) })
 }
 
+// Answer reads what the page's answers table shows now for name and client
+// area (area "" is the answer of clients in no area, and the only one of a
+// name that is not geo): the text of its answer cell, such as
+// "192.0.2.1, 192.0.2.2" or "CNAME → www.example.net.", as laid out (each
+// pool of a weighted answer on its own line) with runs of white space
+// folded. It returns "" when the page has no such row.
+func (p *Page) Answer(name, area string) (string, error) {
+	args, err := json.Marshal([]string{name, area})
+	if err != nil {
+		return "", err
+	}
+	js := `(([n, a]) => {
+		const row = [...document.querySelectorAll("#live tr[data-answer]")].find(r =>
+			r.dataset.answer === n && (r.dataset.area === undefined ? a === "" : r.dataset.area === a));
+		return row ? row.lastElementChild.innerText.replace(/\s+/g, " ").trim() : "";
+	})(` + string(args) + `)`
+	got, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		return "", fmt.Errorf("statuspagetest: reading the answer of %q for area %q: %w", name, area, err)
+	}
+	return got, nil
+}
+
+// WaitAnswer polls the page until Answer(name, area) is want, for at most
+// within. The error says what the page showed last.
+func (p *Page) WaitAnswer(name, area, want string, within time.Duration) error {
+	return p.wait(fmt.Sprintf("answer of %q for area %q", name, area), want, within, func() (string, error) { return p.Answer(name, area) })
+}
+
 // wait polls read every 100 ms until it returns want, for at most within.
 func (p *Page) wait(what, want string, within time.Duration, read func() (string, error)) error {
 	deadline := time.Now().Add(within)
