@@ -7,15 +7,33 @@ import (
 	"testing"
 
 	"golang.org/x/net/html"
+
+	"outlast/internal/api/apitest"
+	"outlast/internal/model"
 )
 
 // TestAccessibleStructure holds the page to what a screen reader and a
 // phone need: a language, a viewport, captions on every table, scoped
 // header cells, scrollable regions reachable by keyboard, and every state
 // (a check's, a target hostname's) said in words beside its symbol and
-// colour. The sample has target hostnames, so their table is covered.
+// colour. The sample has target hostnames, geo names answered per area,
+// a CNAME answer and a geo service's orders, so their markup is covered;
+// it is checked again with answers in every mode that is not normal.
 func TestAccessibleStructure(t *testing.T) {
-	doc := parse(t, mustBody(t, sample(t), "/"))
+	t.Run("sample", func(t *testing.T) { checkAccessible(t, parse(t, mustBody(t, sample(t), "/"))) })
+	t.Run("modes", func(t *testing.T) {
+		f := sample(t)
+		f.Update(func(s *apitest.Settings) {
+			modes := []model.AnswerMode{model.ModeUnresolved, model.ModeEmpty, model.ModePanic, model.ModeServeAll, model.ModeFallback}
+			for i := range s.Answers {
+				s.Answers[i].Mode = modes[i%len(modes)]
+			}
+		})
+		checkAccessible(t, parse(t, mustBody(t, f, "/")))
+	})
+}
+
+func checkAccessible(t *testing.T, doc *html.Node) {
 	if h := findAll(doc, tag("html")); len(h) != 1 || !hasAttr(h[0], "lang", "en") {
 		t.Error("<html> lacks lang")
 	}
@@ -41,7 +59,7 @@ func TestAccessibleStructure(t *testing.T) {
 			t.Error("a scrolling box has no label")
 		}
 	}
-	for _, key := range []string{"data-state", "data-resolution"} {
+	for _, key := range []string{"data-state", "data-resolution", "data-mode"} {
 		marked := findAll(doc, func(n *html.Node) bool { _, ok := attr(n, key); return ok })
 		if len(marked) == 0 {
 			t.Errorf("the sample page has nothing with %s: this test covers nothing of it", key)
@@ -52,6 +70,27 @@ func TestAccessibleStructure(t *testing.T) {
 				t.Errorf("a %s %s does not say %q in words: %q", state, n.Data, state, text(n))
 			}
 		}
+	}
+	// A flagged mode says what it answers in words, not by colour alone.
+	for _, w := range findAll(doc, func(n *html.Node) bool { return hasAttr(n, "class", "warn") }) {
+		if td := w.Parent; td.Data == "td" && len(findAll(td, func(n *html.Node) bool { return hasAttr(n, "class", "sub") })) != 1 {
+			t.Errorf("the flagged mode %q has no words on what it answers", text(td))
+		}
+	}
+	// The CNAME arrow is for the eye; a screen reader hears "CNAME" and the target.
+	cnames := 0
+	for _, tr := range findAll(doc, func(n *html.Node) bool { _, ok := attr(n, "data-answer"); return ok }) {
+		for d := range tr.Descendants() {
+			if d.Type == html.TextNode && strings.Contains(d.Data, "→") && !hasAttr(d.Parent, "aria-hidden", "true") {
+				t.Errorf("an arrow in %q is read aloud", text(tr))
+			}
+			if d.Type == html.TextNode && strings.Contains(d.Data, "CNAME") {
+				cnames++
+			}
+		}
+	}
+	if cnames == 0 {
+		t.Error("the sample page has no CNAME answer: this test covers nothing of it")
 	}
 	// The target hostnames' flags in the matrix say their state in words too.
 	for _, th := range findAll(doc, func(n *html.Node) bool { return n.Data == "th" && hasAttr(n, "scope", "row") }) {

@@ -3,8 +3,10 @@ package statuspage
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +17,9 @@ import (
 )
 
 // TestLiveUpdateInChromium loads the page in headless Chromium, turns an
-// endpoint down and changes the target hostnames' resolution in the
-// backend, and waits for the page to show both without a reload. It saves a screenshot to $OUTLAST_SCREENSHOT (default: a
+// endpoint down, changes the target hostnames' resolution and moves a
+// geo name's answer for one client area in the backend, and waits for the
+// page to show all three without a reload. It saves a screenshot to $OUTLAST_SCREENSHOT (default: a
 // temporary directory) and a phone-width one beside it.
 func TestLiveUpdateInChromium(t *testing.T) {
 	f := sample(t)
@@ -42,21 +45,43 @@ func TestLiveUpdateInChromium(t *testing.T) {
 	if err := browser.WaitTargetState("shop.cdn-a.test.", "stale", 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
+	for _, a := range []struct{ name, area, want string }{
+		{"geo.example.test.", "us-east", "192.0.2.13"},
+		{"geo.example.test.", "", "192.0.2.12"},
+		{"cdn.example.test.", "", "cdn-c (weight 1): CNAME → shop.cdn-c.test. cdn-d (weight 1): CNAME → shop.cdn-d.test."},
+	} {
+		if err := browser.WaitAnswer(a.name, a.area, a.want, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// gcp's region fails: every vantage sees it time out, and the leader decides.
 	f.Update(func(s *apitest.Settings) { s.Now = s.Now.Add(3 * time.Second) })
 	for _, m := range members {
-		for _, e := range []string{"use1", "usw2", "cdn-a", "cdn-b"} {
-			r := model.Result{Up: e != "use1", Latency: 11 * time.Millisecond, Reason: model.ReasonOK}
+		for _, e := range []string{"use1", "usw2", "cdn-a", "cdn-b", "geo-use1", "geo-usw2", "cdn-c", "cdn-d"} {
+			r := model.Result{Up: e != "use1" && e != "geo-use1", Latency: 11 * time.Millisecond, Reason: model.ReasonOK}
 			if !r.Up {
 				r = model.Result{Latency: time.Second, Reason: model.ReasonTimeout, Detail: "no response within 1s"}
 			}
 			f.Observe(m.Name, e, t0.Add(2600*time.Millisecond), r)
 		}
-		f.Observe(m.Name, "usc1", t0.Add(2500*time.Millisecond),
-			model.Result{Latency: time.Second, Reason: model.ReasonTimeout, Detail: "no response within 1s"})
+		for _, e := range []string{"usc1", "geo-usc1"} {
+			f.Observe(m.Name, e, t0.Add(2500*time.Millisecond),
+				model.Result{Latency: time.Second, Reason: model.ReasonTimeout, Detail: "no response within 1s"})
+		}
 	}
-	f.Apply(t, verdictCmd(t0.Add(2900*time.Millisecond), "usc1", model.Down, model.Down))
+	f.Apply(t, verdictCmd(t0.Add(2900*time.Millisecond), "usc1", model.Down, model.Down),
+		verdictCmd(t0.Add(2900*time.Millisecond), "geo-usc1", model.Down, model.Down))
+	// The us-east clients of the geo name move on to us-west-2, the next
+	// location with a healthy endpoint; the other areas keep their answers.
+	f.Update(func(s *apitest.Settings) {
+		s.Answers = slices.Clone(s.Answers) // the page may be reading the old one
+		for i := range s.Answers {
+			if s.Answers[i].Name == "geo.example.test." && s.Answers[i].Area == "us-east" {
+				s.Answers[i].Addrs = []netip.Addr{netip.MustParseAddr("192.0.2.12")}
+			}
+		}
+	})
 	// Meanwhile the first CDN's DNS answers again, and the second's fails
 	// for longer than max_stale: the target hostnames refresh live too.
 	f.Update(func(s *apitest.Settings) {
@@ -75,6 +100,9 @@ func TestLiveUpdateInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := browser.WaitTargetState("shop.cdn-a.test.", "fresh", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := browser.WaitAnswer("geo.example.test.", "us-east", "192.0.2.12", 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	reloaded, seen, err := browser.Reloaded()

@@ -2,10 +2,13 @@
 // who this node is and whether it answers from stale state, the cluster's
 // leader and members, a per-provider summary, a health matrix per service
 // (endpoints grouped by region × vantage points, each cell the last check
-// with its latency and age) beside the effective verdict and any override,
-// the current DNS answers, what this node's resolver holds for the
-// endpoints' target hostnames (a stale or unresolved one also gets a line in
-// the summary and a mark beside its endpoint) and the latest events.
+// with its latency and age) beside the effective verdict and any override
+// and, for a geo service, each client area's order of locations, the
+// current DNS answers (a geo name's one per client area; a CNAME's
+// targets; a mode other than healthy flagged and explained), what this
+// node's resolver holds for the endpoints' target hostnames (a stale or
+// unresolved one also gets a line in the summary and a mark beside its
+// endpoint) and the latest events.
 //
 // The page is rendered on the server with html/template and carries all its
 // CSS and JavaScript inline: it fetches nothing from anywhere else, so it

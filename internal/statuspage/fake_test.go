@@ -57,13 +57,17 @@ var members = []state.Member{
 }
 
 // sample is a cluster in the middle of the 2021 us-east-1 outage: the
-// endpoint there is down by quorum, the others are up, and an operator has
-// drained the CDN the outage also hurt. The CDNs are named by hostname and
-// flattened; the first CDN's DNS provider fails too, so this node answers
-// its last good addresses (stale) while the second's are fresh.
+// endpoints there are down by quorum, the others are up, and an operator
+// has drained the CDN the outage also hurt. The CDNs of www are named by
+// hostname and flattened; the first CDN's DNS provider fails too, so this
+// node answers its last good addresses (stale) while the second's are
+// fresh. The CDNs of cdn are answered as a CNAME. geo answers each client
+// area its own: us-east clients moved to gcp, us-west ones (nearest
+// order) stay in us-west-2, and clients in no area, or in europe, which
+// geo gives no order, get the default by priority.
 func sample(t testing.TB) *apitest.Backend {
 	f := newFake()
-	shared := &config.Shared{Health: config.HealthPolicy{StaleAfter: 3}, Services: []config.Service{
+	shared := &config.Shared{Health: config.HealthPolicy{StaleAfter: 3}, Geo: sampleAreas(), Services: []config.Service{
 		service("api.example.test.", config.PolicyFailover,
 			endpoint("use1", "aws/us-east-1", 1, "192.0.2.1"),
 			endpoint("usw2", "aws/us-west-2", 2, "192.0.2.2"),
@@ -71,6 +75,10 @@ func sample(t testing.TB) *apitest.Backend {
 		flattened(service("www.example.test.", config.PolicyWeighted,
 			hostEndpoint("cdn-a", "fastly/global", 1, "shop.cdn-a.test."),
 			hostEndpoint("cdn-b", "cloudflare/global", 1, "shop.cdn-b.test."))),
+		geoService(),
+		cnamed(service("cdn.example.test.", config.PolicyWeighted,
+			hostEndpoint("cdn-c", "fastly/global", 1, "shop.cdn-c.test."),
+			hostEndpoint("cdn-d", "cloudflare/global", 1, "shop.cdn-d.test."))),
 	}}
 	cmds := []state.Command{{Kind: state.SetConfig, At: t0.Add(-time.Hour), Who: "alice", Config: shared, ConfigHash: "c0ffee0123456789"}}
 	for i := range members {
@@ -81,17 +89,24 @@ func sample(t testing.TB) *apitest.Backend {
 		verdictCmd(t0.Add(-2*time.Minute), "usc1", model.Up, model.Up),
 		verdictCmd(t0.Add(-2*time.Minute), "cdn-a", model.Up, model.Up),
 		verdictCmd(t0.Add(-2*time.Minute), "cdn-b", model.Up, model.Up),
+		verdictCmd(t0.Add(-2*time.Minute), "geo-usw2", model.Up, model.Up),
+		verdictCmd(t0.Add(-2*time.Minute), "geo-usc1", model.Up, model.Up),
+		verdictCmd(t0.Add(-2*time.Minute), "cdn-c", model.Up, model.Up),
+		verdictCmd(t0.Add(-2*time.Minute), "cdn-d", model.Up, model.Up),
 		verdictCmd(t0.Add(-20*time.Second), "use1", model.Down, model.Down),
+		verdictCmd(t0.Add(-20*time.Second), "geo-use1", model.Down, model.Down),
 		state.Command{Kind: state.SetOverride, At: t0.Add(-10 * time.Second), Who: "bob", Why: "CDN errors in EU",
 			Override: &state.Override{Endpoint: "cdn-a", Kind: state.Drain, Expires: t0.Add(30 * time.Minute)}},
 	)
 	f.Apply(t, cmds...)
 	for _, m := range members {
-		for _, e := range []string{"usw2", "usc1", "cdn-a", "cdn-b"} {
+		for _, e := range []string{"usw2", "usc1", "cdn-a", "cdn-b", "geo-usw2", "geo-usc1", "cdn-c", "cdn-d"} {
 			f.Observe(m.Name, e, t0.Add(-400*time.Millisecond), model.Result{Up: true, Latency: 12 * time.Millisecond, Reason: model.ReasonOK})
 		}
-		f.Observe(m.Name, "use1", t0.Add(-700*time.Millisecond),
-			model.Result{Latency: time.Second, Reason: model.ReasonTimeout, Detail: "no response within 1s"})
+		for _, e := range []string{"use1", "geo-use1"} {
+			f.Observe(m.Name, e, t0.Add(-700*time.Millisecond),
+				model.Result{Latency: time.Second, Reason: model.ReasonTimeout, Detail: "no response within 1s"})
+		}
 	}
 	index := f.Index()
 	f.Update(func(s *apitest.Settings) {
@@ -100,6 +115,9 @@ func sample(t testing.TB) *apitest.Backend {
 			{Name: "www.example.test.", Type: model.TypeA, TTL: 30, Mode: model.ModeHealthy, Pools: []model.WeightedPool{
 				{Endpoint: "cdn-b", Weight: 1, Addrs: []netip.Addr{netip.MustParseAddr("198.51.100.2")}}}},
 		}
+		s.Answers = append(s.Answers, sampleGeoAnswers()...)
+		s.Answers = append(s.Answers, model.Answer{Name: "cdn.example.test.", Type: model.TypeA, TTL: 30, Mode: model.ModeHealthy,
+			Pools: []model.WeightedPool{{Endpoint: "cdn-c", Weight: 1, Target: "shop.cdn-c.test."}, {Endpoint: "cdn-d", Weight: 1, Target: "shop.cdn-d.test."}}})
 		s.Resolution = sampleResolution()
 		s.Cluster = wire.ClusterInfo{State: "Follower", Leader: "n-gcp", LeaderAddress: "10.0.2.1:7000", Term: 4,
 			AppliedIndex: index, LastContact: t0.Add(-80 * time.Millisecond),
@@ -143,4 +161,44 @@ func sampleResolution() []wire.Resolution {
 			AAAA: []netip.Addr{netip.MustParseAddr("2001:db8::a")}, TTLS: 30,
 			Error: "SERVFAIL from 192.0.2.53:53", FailingSince: t0.Add(-90 * time.Second)},
 	}
+}
+
+func cnamed(s config.Service) config.Service {
+	s.Answer = config.AnswerCNAME
+	return s
+}
+
+// sampleAreas are the sample's client areas: two by prefix, one by
+// continent that the geo service gives no order of its own.
+func sampleAreas() config.Geo {
+	return config.Geo{Areas: []config.Area{
+		{Name: "us-east", Prefixes: []netip.Prefix{netip.MustParsePrefix("198.18.0.0/16")}},
+		{Name: "us-west", Prefixes: []netip.Prefix{netip.MustParsePrefix("198.19.0.0/16")}, Center: []float64{37.4, -122.1}},
+		{Name: "europe", Continents: []string{"EU"}},
+	}}
+}
+
+// geoService orders us-east's clients by hand (its locations in the east
+// first; us-west-2 then follows by priority) and us-west's by distance, as
+// load fills a nearest order in.
+func geoService() config.Service {
+	s := service("geo.example.test.", config.PolicyGeo,
+		endpoint("geo-use1", "aws/us-east-1", 1, "192.0.2.11"),
+		endpoint("geo-usw2", "aws/us-west-2", 2, "192.0.2.12"),
+		endpoint("geo-usc1", "gcp/us-central1", 3, "192.0.2.13"))
+	s.Geo = config.ServiceGeo{Areas: []config.AreaOrder{
+		{Area: "us-east", Order: []model.Location{loc("aws/us-east-1"), loc("gcp/us-central1")}},
+		{Area: "us-west", Nearest: true, Order: []model.Location{loc("aws/us-west-2"), loc("gcp/us-central1"), loc("aws/us-east-1")}},
+	}}
+	return s
+}
+
+// sampleGeoAnswers are what steer answers geoService's areas while
+// geo-use1 is down, in steer's order: clients in no area first.
+func sampleGeoAnswers() []model.Answer {
+	a := func(area, addr string) model.Answer {
+		return model.Answer{Name: "geo.example.test.", Area: area, Type: model.TypeA, TTL: 30, Mode: model.ModeHealthy,
+			Addrs: []netip.Addr{netip.MustParseAddr(addr)}}
+	}
+	return []model.Answer{a("", "192.0.2.12"), a("us-east", "192.0.2.13"), a("us-west", "192.0.2.12")}
 }

@@ -26,7 +26,9 @@ type serviceView struct {
 	Name, Type, Policy, Check string
 	// Answer is how endpoints named by hostname are answered (flatten or
 	// cname); empty for a service without any.
-	Answer   string
+	Answer string
+	// Orders are a geo service's orders of locations per client area.
+	Orders   []orderView
 	Vantages []vantageView
 	Regions  []regionView
 	// Columns is the matrix's width: the endpoint, each vantage, the verdict.
@@ -148,7 +150,7 @@ func vantagesOf(s snapshot) []vantageView {
 func serviceOf(s snapshot, svc config.Service, vantages []vantageView, merged map[string]map[string]seen,
 	resolved map[string]string) serviceView {
 	out := serviceView{Name: svc.Name, Type: string(svc.Type), Policy: string(svc.Policy),
-		Check: checkText(svc.Check), Vantages: vantages, Columns: len(vantages) + 2}
+		Check: checkText(svc.Check), Orders: ordersOf(svc, s.areas()), Vantages: vantages, Columns: len(vantages) + 2}
 	staleAfter := svc.Check.Interval * time.Duration(s.staleAfter())
 	byRegion := map[string]int{}
 	for _, e := range svc.Endpoints {

@@ -61,8 +61,8 @@ func TestPageRenders(t *testing.T) {
 func TestMatrixCells(t *testing.T) {
 	doc := parse(t, mustBody(t, sample(t), "/"))
 	tables := findAll(doc, func(n *html.Node) bool { c, _ := attr(n, "class"); return n.Data == "table" && c == "matrix" })
-	if len(tables) != 2 {
-		t.Fatalf("%d matrices, want one per service (2)", len(tables))
+	if len(tables) != 4 {
+		t.Fatalf("%d matrices, want one per service (4)", len(tables))
 	}
 	var cols []string
 	for _, th := range findAll(findAll(tables[0], tag("thead"))[0], tag("th")) {
@@ -158,8 +158,8 @@ func TestUnknownCells(t *testing.T) {
 	f := newFake()
 	f.Apply(t, state.Command{Kind: state.SetConfig, At: t0, Config: cloneShared(sample(t).State().Config.Shared), ConfigHash: "h"})
 	v := build(take(t.Context(), f))
-	if len(v.Services) != 2 || len(v.Services[0].Vantages) != 0 {
-		t.Fatalf("a fresh cluster: %d services with %d vantages, want 2 with none", len(v.Services), len(v.Services[0].Vantages))
+	if len(v.Services) != 4 || len(v.Services[0].Vantages) != 0 {
+		t.Fatalf("a fresh cluster: %d services with %d vantages, want 4 with none", len(v.Services), len(v.Services[0].Vantages))
 	}
 	eff := v.Services[0].Regions[0].Rows[0].Effective
 	if eff.State != "unknown" || eff.Votes != "" {
@@ -185,8 +185,10 @@ func TestProviderSummary(t *testing.T) {
 		t.Errorf("aws summary reads %q", text(li[0]))
 	}
 	// us-west-2 forced down too: the whole provider is down.
-	f.Apply(t, state.Command{Kind: state.SetOverride, At: t0, Who: "carol", Why: "test",
-		Override: &state.Override{Endpoint: "usw2", Kind: state.ForceDown}})
+	for _, e := range []string{"usw2", "geo-usw2"} {
+		f.Apply(t, state.Command{Kind: state.SetOverride, At: t0, Who: "carol", Why: "test",
+			Override: &state.Override{Endpoint: e, Kind: state.ForceDown}})
+	}
 	want["aws"] = "aws: 2 of 2 regions down|down"
 	checkProviders(t, f, want)
 }
@@ -225,7 +227,7 @@ func TestStaleBanner(t *testing.T) {
 		t.Fatal("a stale node's page has no stale banner")
 	}
 	want := "Stale: this node has heard from no leader (last contact 42 s ago). It answers DNS from the last agreed state " +
-		"(configuration version 1, log index 10), and this page shows that state."
+		"(configuration version 1, log index " + strconv.FormatUint(f.Index(), 10) + "), and this page shows that state."
 	if got := text(banner[0]); got != want {
 		t.Errorf("banner reads\n%q, want\n%q", got, want)
 	}
@@ -276,13 +278,22 @@ func TestHostileNamesAreEscaped(t *testing.T) {
 	f := sample(t)
 	shared := cloneShared(f.State().Config.Shared)
 	shared.Services[0].Endpoints[0].Name = evil
+	// A client area, its order and the areas using the default order.
+	shared.Services[2].Geo.Areas = slices.Clone(shared.Services[2].Geo.Areas)
+	shared.Services[2].Geo.Areas[0].Area = evil
+	shared.Geo.Areas = append(slices.Clone(shared.Geo.Areas), config.Area{Name: evil + "2"})
 	f.Apply(t,
 		state.Command{Kind: state.SetConfig, At: t0, Who: evil, Config: shared, ConfigHash: "h2"},
 		state.Command{Kind: state.SetMember, At: t0, Member: &state.Member{Name: evil, Location: loc("evil/x")}},
 		state.Command{Kind: state.SetOverride, At: t0, Who: evil, Why: evil, Override: &state.Override{Endpoint: evil, Kind: state.ForceDown}},
 	)
 	f.Observe(evil, evil, t0, model.Result{Detail: evil, Reason: model.Reason(evil)})
-	f.Update(func(s *apitest.Settings) { s.Info.Name = evil; s.Answers[0].Name = evil })
+	f.Update(func(s *apitest.Settings) {
+		s.Info.Name, s.Answers[0].Name, s.Answers[0].Area = evil, evil, evil
+		s.Answers[1].Target, s.Answers[1].Pools = evil, nil
+		s.Answers = append(s.Answers, model.Answer{Name: "x.test.", Mode: model.AnswerMode(evil),
+			Pools: []model.WeightedPool{{Endpoint: evil, Target: evil}}})
+	})
 	body := mustBody(t, f, "/")
 	if strings.Contains(body, "<script>alert") || strings.Contains(body, "<img") {
 		t.Fatalf("a hostile name reached the page unescaped:\n%s", body)
@@ -297,6 +308,21 @@ func TestHostileNamesAreEscaped(t *testing.T) {
 	}
 	if !strings.Contains(text(cell(t, doc, evil, "")), "force-down by "+evil) {
 		t.Error("the override's who is not shown as text")
+	}
+	// The answer's area, target, mode and pool round-trip as text and attributes.
+	rows := answerRows(t, doc)
+	if !slices.ContainsFunc(rows, func(r [3]string) bool { return r[0] == evil && r[1] == evil && strings.Contains(r[2], " "+evil+" A ") }) {
+		t.Errorf("no answer row with the hostile name and area as text: %q", rows)
+	}
+	if !slices.ContainsFunc(rows, func(r [3]string) bool { return strings.HasSuffix(r[2], "CNAME → "+evil) }) {
+		t.Errorf("no answer row with the hostile target as text: %q", rows)
+	}
+	if !slices.ContainsFunc(rows, func(r [3]string) bool { return strings.Contains(r[2], evil+" (weight 0): CNAME → "+evil) }) {
+		t.Errorf("no answer row with the hostile pool as text: %q", rows)
+	}
+	orders := findAll(doc, func(n *html.Node) bool { return n.Data == "li" && hasAttr(n, "data-area", evil) })
+	if len(orders) != 1 || !strings.HasPrefix(textContent(orders[0]), evil+": ") {
+		t.Errorf("the hostile area's order is not shown as text")
 	}
 }
 

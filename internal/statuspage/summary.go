@@ -1,11 +1,9 @@
 package statuspage
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"outlast/internal/model"
 )
@@ -99,36 +97,6 @@ func providerOf(provider string, regions map[string]*regionHealth) providerView 
 		pv.State, pv.Symbol = "up", symbol(model.Up)
 	}
 	return pv
-}
-
-type answerView struct {
-	Name, Type, Mode string
-	TTL              uint32
-	// Normal is false for the all-down and panic modes, which the page flags.
-	Normal bool
-	Addrs  string
-	Pools  []poolView
-}
-
-type poolView struct {
-	Endpoint, Addrs string
-	Weight          uint32
-}
-
-func answers(in []model.Answer) []answerView {
-	out := make([]answerView, 0, len(in))
-	for _, a := range in {
-		av := answerView{Name: a.Name, Type: string(a.Type), Mode: string(a.Mode), TTL: a.TTL,
-			Normal: a.Mode == model.ModeHealthy, Addrs: addrText(a.Addrs)}
-		for _, p := range a.Pools {
-			av.Pools = append(av.Pools, poolView{Endpoint: p.Endpoint, Weight: p.Weight, Addrs: addrText(p.Addrs)})
-		}
-		out = append(out, av)
-	}
-	slices.SortFunc(out, func(a, b answerView) int {
-		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.Type, b.Type))
-	})
-	return out
 }
 
 type eventView struct {

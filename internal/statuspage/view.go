@@ -58,6 +58,18 @@ func (s snapshot) services() []config.Service {
 	return nil
 }
 
+// areas are the agreed configuration's client areas, or this node's own
+// while the cluster has agreed on none yet.
+func (s snapshot) areas() []config.Area {
+	if s.state.Config != nil {
+		return s.state.Config.Shared.Geo.Areas
+	}
+	if s.config != nil {
+		return s.config.Geo.Areas
+	}
+	return nil
+}
+
 // staleAfter is how many check intervals a view may age before it stops voting.
 func (s snapshot) staleAfter() int {
 	if s.state.Config != nil && s.state.Config.Shared.Health.StaleAfter > 0 {
@@ -123,7 +135,7 @@ func build(s snapshot) view {
 		Providers:   providers(s),
 		TargetNotes: targetNotes(s.resolution),
 		Targets:     targets(s.now, s.resolution),
-		Answers:     answers(s.answers),
+		Answers:     answers(s.answers, geoNames(s.services())),
 		Events:      events(s),
 		EventsTotal: len(s.state.Events),
 	}
