@@ -11,7 +11,27 @@
 // answers carry the exact case the client asked with (DNS 0x20) for free.
 // A service whose hostname targets have no resolved address answers
 // SERVFAIL for its type, so resolvers ask elsewhere and cache nothing.
+//
+// Geo names (a geo service's answers, one per client area, model.Answer.Area)
+// are answered for the client: the subnet of the query's EDNS Client Subnet
+// option (RFC 7871) when it carries one, cut to /24 (IPv4) or /56 (IPv6)
+// before the lookup, else the address the query came from (the resolver's),
+// over UDP and TCP alike. Static.Areas places it in an area; that area's
+// precomputed answer is served, or the default one (Area "") for clients
+// in no area and types the area has no answer for. Other names never look
+// the client up. A query with ECS gets the option back with its FAMILY,
+// SOURCE PREFIX-LENGTH and ADDRESS as sent, and a SCOPE PREFIX-LENGTH that
+// says how much of the address the answer depended on: for a geo name, the
+// prefix length of the area entry that matched (at most /24 or /56), or,
+// for a client in no area, the source length looked up; 0 for every other
+// name, for a geo name's types that no area answers differently (NODATA
+// included), and for NXDOMAIN, so resolvers cache those once for all
+// clients. Errors carry no ECS option. A malformed option (unknown family,
+// prefix lengths beyond the family, a SCOPE in the query, ADDRESS octets
+// too many or too few or bits set beyond SOURCE) gets FORMERR: see ecs.go.
+// FAMILY 0 with SOURCE 0 ("use none of my address") gets the default.
+//
 // How static records are answered is Static's documentation; how steered
-// answers (addresses, CNAMEs, unresolved) are answered and replace them is
-// NewSnapshot's; the zone serial is Serial's.
+// answers (addresses, CNAMEs, unresolved, per area) are answered and
+// replace them is NewSnapshot's; the zone serial is Serial's.
 package dnsserver

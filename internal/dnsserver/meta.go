@@ -25,6 +25,8 @@ import (
 //	                                   size, SCOPE not 0, ADDRESS octets more or
 //	                                   fewer than SOURCE needs or bits set beyond
 //	                                   it; BIND the same. Two ECS options too.
+//	                                   Checked last (by respond, see ecs.go), so
+//	                                   the rcodes below come first.
 //	TSIG (any key)            NOTAUTH  TSIG error BADKEY, unsigned, RFC 8945 5.2.2:
 //	                                   outlast holds no TSIG keys, so every key is
 //	                                   unknown; Knot the same inside its zones,
@@ -52,7 +54,6 @@ type meta struct {
 	rcode int      // non-zero: answer this without a lookup
 	opt   *dns.OPT // the query's OPT record, echoed in the reply when set
 	tsig  *dns.TSIG
-	ecs   ecs // the query's client subnet option, checked
 }
 
 // screen checks the meta records and the question type of a query with one
@@ -65,14 +66,8 @@ func screen(r *dns.Msg, qtype uint16) meta {
 	if !ok {
 		return meta{rcode: dns.RcodeFormatError}
 	}
-	ecsOK := true
-	if m.opt != nil {
-		m.ecs, ecsOK = parseECS(m.opt)
-	}
 	switch {
 	case m.opt != nil && !cookieWellFormed(m.opt):
-		m.rcode = dns.RcodeFormatError
-	case !ecsOK:
 		m.rcode = dns.RcodeFormatError
 	case qtype == dns.TypeOPT || qtype == dns.TypeTSIG || qtype == dns.TypeTKEY:
 		m.rcode = dns.RcodeFormatError

@@ -76,14 +76,27 @@ func (s *Snapshot) respond(out []byte, r *dns.Msg, udp bool, remote net.Addr) ([
 	out = binary.BigEndian.AppendUint16(out, q.Qclass)
 
 	m := screen(r, q.Qtype)
+	// The ECS option is kept apart from meta, so queries without one
+	// carry none of it around.
+	var e ecs
+	if m.rcode == dns.RcodeSuccess && m.opt != nil && len(m.opt.Option) > 0 {
+		var ok bool
+		if e, ok = parseECS(m.opt); !ok {
+			m.rcode = dns.RcodeFormatError
+		}
+	}
 	var rep reply
 	if m.rcode != dns.RcodeSuccess {
 		rep.rcode = m.rcode
 	} else {
-		rep = s.lookup(out[headerLen:end], q.Qtype, q.Qclass, &client{ecs: &m.ecs, remote: remote})
+		rep = s.lookup(out[headerLen:end], q.Qtype, q.Qclass, &client{ecs: &e, remote: remote})
 	}
 	limit := sizeLimit(m.opt, udp)
-	out = finish(out, r, &rep, end-headerLen, &m, limit)
+	var echo *ecs
+	if e.present && (rep.rcode == dns.RcodeSuccess || rep.rcode == dns.RcodeNameError) {
+		echo = &e // answers carry it back, NXDOMAIN too; errors do not (RFC 7871 7.2.1)
+	}
+	out = finish(out, r, &rep, end-headerLen, m.opt, echo, limit)
 	if m.tsig != nil {
 		out = appendTSIG(out, m.tsig, r.Id, limit)
 	}
@@ -252,15 +265,15 @@ func sizeLimit(opt *dns.OPT, udp bool) int {
 
 // finish appends the sections after the question, truncating to limit, and
 // fills in the header. RRsets are never split: what does not fit whole is
-// left out and TC is set, so the client retries over TCP.
-func finish(out []byte, r *dns.Msg, rep *reply, qlen int, m *meta, limit int) []byte {
+// left out and TC is set, so the client retries over TCP. A non-nil echo
+// is the ECS option to send back, with rep.scope.
+func finish(out []byte, r *dns.Msg, rep *reply, qlen int, opt *dns.OPT, echo *ecs, limit int) []byte {
 	fixed := len(out)
-	echo := echoECS(m, rep.rcode)
-	if m.opt != nil {
+	if opt != nil {
 		fixed += optLen
 	}
-	if echo {
-		fixed += m.ecs.echoLen()
+	if echo != nil {
+		fixed += echo.echoLen()
 	}
 	tc := false
 	main := fixed + setSize(rep.chain) + setSize(rep.answer) + setSize(rep.authority)
@@ -282,12 +295,12 @@ func finish(out []byte, r *dns.Msg, rep *reply, qlen int, m *meta, limit int) []
 	out = appendRotated(out, rep.extra, 0, headerLen+qlen)
 	out = appendRotated(out, rep.optional, 0, headerLen+qlen)
 	arcount := len(rep.extra) + len(rep.optional)
-	if m.opt != nil {
-		if echo {
-			out = appendOPT(out, rep.rcode, m.opt.Do(), m.ecs.echoLen())
-			out = appendECS(out, &m.ecs, rep.scope)
+	if opt != nil {
+		if echo != nil {
+			out = appendOPT(out, rep.rcode, opt.Do(), echo.echoLen())
+			out = appendECS(out, echo, rep.scope)
 		} else {
-			out = appendOPT(out, rep.rcode, m.opt.Do(), 0)
+			out = appendOPT(out, rep.rcode, opt.Do(), 0)
 		}
 		arcount++
 	}
@@ -295,13 +308,6 @@ func finish(out []byte, r *dns.Msg, rep *reply, qlen int, m *meta, limit int) []
 	flags |= flagIf(rep.aa, flagAA) | flagIf(tc, flagTC) | flagIf(r.RecursionDesired, flagRD) | flagIf(r.CheckingDisabled, flagCD)
 	putHeader(out, r.Id, flags, 1, len(rep.chain)+len(rep.answer), len(rep.authority), arcount)
 	return out
-}
-
-// echoECS reports whether a reply carries the query's ECS option back:
-// answers do, NXDOMAIN included; errors do not (RFC 7871 7.2.1 leaves them
-// as they were).
-func echoECS(m *meta, rcode int) bool {
-	return m.ecs.present && (rcode == dns.RcodeSuccess || rcode == dns.RcodeNameError)
 }
 
 // appendBare appends a header-only response, for requests we cannot or will
