@@ -2,12 +2,17 @@ package auditreport
 
 import (
 	"bytes"
+	"fmt"
 	"html"
+	"net/netip"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"outlast/internal/audit"
+	"outlast/internal/config"
 	"outlast/internal/model"
 )
 
@@ -170,5 +175,52 @@ func TestHTMLGeoIsSafe(t *testing.T) {
 		if strings.Contains(out, bad) {
 			t.Errorf("page contains %q", bad)
 		}
+	}
+}
+
+// TestGeoDocShowsRealOutput: docs/audit.md's geo example is what the
+// audit of the deployment it describes prints.
+func TestGeoDocShowsRealOutput(t *testing.T) {
+	l := func(s string) model.Location {
+		loc, err := model.ParseLocation(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return loc
+	}
+	ep := func(name, where string, priority int, last byte) config.Endpoint {
+		a := netip.AddrFrom4([4]byte{198, 51, 100, last})
+		return config.Endpoint{Name: name, Location: l(where), Priority: priority, Addresses: []netip.Addr{a}, ProbeAddress: a}
+	}
+	spread := []string{"aws/us-east-1", "gcp/us-central1", "azure/eastus"}
+	d := audit.Deployment{Zones: []config.Zone{{Apex: "example.com."}}}
+	for i, where := range spread {
+		d.Nodes = append(d.Nodes, audit.Node{Name: fmt.Sprintf("n%d", i+1), Location: l(where), Voter: true})
+		d.Zones[0].NS = append(d.Zones[0].NS, config.NameServer{Name: fmt.Sprintf("ns%d.example.com.", i+1), Location: l(where)})
+	}
+	d.Services = []config.Service{{Name: "api.example.com.", Type: model.TypeA, TTL: 30 * time.Second, Policy: config.PolicyGeo,
+		Check: config.Check{Interval: time.Second, Timeout: time.Second, Fall: 3},
+		Geo: config.ServiceGeo{Areas: []config.AreaOrder{
+			{Area: "us-east", Order: []model.Location{l("aws/us-east-1"), l("gcp/us-central1")}},
+			{Area: "europe", Order: []model.Location{l("aws/eu-west-1")}},
+		}},
+		Endpoints: []config.Endpoint{ep("use1", "aws/us-east-1", 1, 1), ep("euw1", "aws/eu-west-1", 1, 2), ep("usc1", "gcp/us-central1", 2, 3)},
+	}}
+	var b bytes.Buffer
+	if err := Text(&b, audit.Run(d), audit.Warning); err != nil {
+		t.Fatal(err)
+	}
+	start := strings.Index(b.String(), "Where geo areas go (N-1):")
+	end := strings.Index(b.String(), "What two failures at once do")
+	if start < 0 || end < start {
+		t.Fatalf("no geo section for N-1:\n%s", b.String())
+	}
+	section := strings.TrimSpace(b.String()[start:end])
+	doc, err := os.ReadFile("../../../docs/audit.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), "```\n"+section+"\n```") {
+		t.Errorf("docs/audit.md does not show what the audit prints now:\n%s", section)
 	}
 }
