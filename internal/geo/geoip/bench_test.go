@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"net"
+	"outlast/internal/geo/geoip/geoiptest"
 	"testing"
 
 	"github.com/maxmind/mmdbwriter"
@@ -15,7 +16,7 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkLoad -benchtime 5x ./internal/geo/geoip/
 func BenchmarkLoad(b *testing.B) {
-	path := writeFile(b, b.TempDir(), "big.mmdb", syntheticCountryDB(b, 400_000, 100_000))
+	path := geoiptest.WriteFile(b, b.TempDir(), "big.mmdb", syntheticCountryDB(b, 400_000, 100_000))
 	var db *DB
 	for b.Loop() {
 		var err error
@@ -53,7 +54,7 @@ func syntheticCountryDB(b *testing.B, n4, n6 int) []byte {
 		}
 		ipnet.IP = ipnet.IP.Mask(ipnet.Mask)
 		c := countries[rng.IntN(len(countries))]
-		if err := tree.Insert(&ipnet, network{cidr: ipnet.String(), country: c.country, continent: c.continent}.record()); err != nil {
+		if err := tree.Insert(&ipnet, geoiptest.Network{CIDR: ipnet.String(), Country: c.country, Continent: c.continent}.Record()); err != nil {
 			continue // a reserved network: skip it
 		}
 	}

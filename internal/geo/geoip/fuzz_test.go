@@ -1,6 +1,7 @@
 package geoip
 
 import (
+	"outlast/internal/geo/geoip/geoiptest"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -19,7 +20,7 @@ func FuzzLoad(f *testing.F) {
 		{RecordSize: 24}, {RecordSize: 28}, {RecordSize: 32},
 		{IPVersion: 4}, {DisableIPv4Aliasing: true},
 	} {
-		f.Add(build(f, opts, world))
+		f.Add(geoiptest.Build(f, opts, world))
 	}
 	f.Add(sharedTree(f))
 	f.Add([]byte("\xab\xcd\xefMaxMind.com"))
@@ -27,7 +28,7 @@ func FuzzLoad(f *testing.F) {
 	areas := []int{0, 1, 2}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(t.TempDir(), "fuzz.mmdb")
-		writeFile(t, filepath.Dir(path), "fuzz.mmdb", data)
+		geoiptest.WriteFile(t, filepath.Dir(path), "fuzz.mmdb", data)
 		db, err := Load(path, worldRules, MaxFileSize(1<<20))
 		if err != nil {
 			return

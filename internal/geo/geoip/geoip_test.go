@@ -11,19 +11,20 @@ import (
 	"github.com/maxmind/mmdbwriter"
 
 	"outlast/internal/geo"
+	"outlast/internal/geo/geoip/geoiptest"
 )
 
 // world is a GeoLite2-like set of networks, IPv4 and IPv6.
-var world = []network{
-	{cidr: "1.0.16.0/20", country: "JP", continent: "AS"},
-	{cidr: "5.1.0.0/16", country: "DE", continent: "EU"},
-	{cidr: "8.8.8.0/24", country: "US", continent: "NA"},
-	{cidr: "45.0.0.0/24"}, // anycast: no country, no continent
-	{cidr: "81.0.0.0/16", country: "FR", continent: "EU"},
-	{cidr: "2400:4000::/22", country: "JP", continent: "AS"},
-	{cidr: "2600:1f00::/24", country: "US", continent: "NA"},
-	{cidr: "2a00:1450::/32", country: "DE", continent: "EU"},
-	{cidr: "2c0f:f000::/24", country: "ZA", continent: "AF"},
+var world = []geoiptest.Network{
+	{CIDR: "1.0.16.0/20", Country: "JP", Continent: "AS"},
+	{CIDR: "5.1.0.0/16", Country: "DE", Continent: "EU"},
+	{CIDR: "8.8.8.0/24", Country: "US", Continent: "NA"},
+	{CIDR: "45.0.0.0/24"}, // anycast: no country, no continent
+	{CIDR: "81.0.0.0/16", Country: "FR", Continent: "EU"},
+	{CIDR: "2400:4000::/22", Country: "JP", Continent: "AS"},
+	{CIDR: "2600:1f00::/24", Country: "US", Continent: "NA"},
+	{CIDR: "2a00:1450::/32", Country: "DE", Continent: "EU"},
+	{CIDR: "2c0f:f000::/24", Country: "ZA", Continent: "AF"},
 }
 
 // Areas of the configuration in the tests: 0 europe, 1 us, 2 japan.
@@ -53,7 +54,7 @@ func TestLoadMapsCountriesAndContinentsToAreas(t *testing.T) {
 		"2a00:1450::/32", 0,
 	)
 	for _, size := range []int{24, 28, 32} {
-		path := writeFile(t, t.TempDir(), "GeoLite2-Country.mmdb", build(t, mmdbwriter.Options{RecordSize: size}, world))
+		path := geoiptest.WriteFile(t, t.TempDir(), "GeoLite2-Country.mmdb", geoiptest.Build(t, mmdbwriter.Options{RecordSize: size}, world))
 		db, err := Load(path, worldRules)
 		if err != nil {
 			t.Fatalf("record size %d: %v", size, err)
@@ -71,13 +72,13 @@ func TestLoadMapsCountriesAndContinentsToAreas(t *testing.T) {
 }
 
 func TestLoadIPv4OnlyDatabase(t *testing.T) {
-	var v4 []network
+	var v4 []geoiptest.Network
 	for _, n := range world {
-		if !strings.Contains(n.cidr, ":") {
+		if !strings.Contains(n.CIDR, ":") {
 			v4 = append(v4, n)
 		}
 	}
-	path := writeFile(t, t.TempDir(), "v4.mmdb", build(t, mmdbwriter.Options{IPVersion: 4, DatabaseType: "DBIP-Country-Lite"}, v4))
+	path := geoiptest.WriteFile(t, t.TempDir(), "v4.mmdb", geoiptest.Build(t, mmdbwriter.Options{IPVersion: 4, DatabaseType: "DBIP-Country-Lite"}, v4))
 	db, err := Load(path, worldRules)
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +90,7 @@ func TestLoadIPv4OnlyDatabase(t *testing.T) {
 }
 
 func TestLoadWithoutIPv4Aliases(t *testing.T) {
-	path := writeFile(t, t.TempDir(), "noalias.mmdb", build(t, mmdbwriter.Options{DisableIPv4Aliasing: true, DatabaseType: "GeoLite2-City"}, world))
+	path := geoiptest.WriteFile(t, t.TempDir(), "noalias.mmdb", geoiptest.Build(t, mmdbwriter.Options{DisableIPv4Aliasing: true, DatabaseType: "GeoLite2-City"}, world))
 	db, err := Load(path, worldRules)
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +101,7 @@ func TestLoadWithoutIPv4Aliases(t *testing.T) {
 }
 
 func TestCountryRuleBeatsContinentRule(t *testing.T) {
-	path := writeFile(t, t.TempDir(), "db.mmdb", build(t, mmdbwriter.Options{}, world))
+	path := geoiptest.WriteFile(t, t.TempDir(), "db.mmdb", geoiptest.Build(t, mmdbwriter.Options{}, world))
 	rules := []Rule{
 		{Area: 0, Continents: []string{"EU"}},
 		{Area: 1, Countries: []string{"DE"}},
@@ -126,19 +127,19 @@ func TestCountryRuleBeatsContinentRule(t *testing.T) {
 }
 
 func TestSiblingsOfOneAreaMerge(t *testing.T) {
-	path := writeFile(t, t.TempDir(), "db.mmdb", build(t, mmdbwriter.Options{}, []network{
-		// two cities of one country: one area, one /16
-		{cidr: "5.1.0.0/17", country: "DE", continent: "EU", city: "Berlin"},
-		{cidr: "5.1.128.0/17", country: "DE", continent: "EU", city: "Munich"},
+	path := geoiptest.WriteFile(t, t.TempDir(), "db.mmdb", geoiptest.Build(t, mmdbwriter.Options{}, []geoiptest.Network{
+		// two cities of one Country: one area, one /16
+		{CIDR: "5.1.0.0/17", Country: "DE", Continent: "EU", City: "Berlin"},
+		{CIDR: "5.1.128.0/17", Country: "DE", Continent: "EU", City: "Munich"},
 		// two countries of one continent rule: one area, one /16
-		{cidr: "5.2.0.0/17", country: "DE", continent: "EU"},
-		{cidr: "5.2.128.0/17", country: "FR", continent: "EU"},
+		{CIDR: "5.2.0.0/17", Country: "DE", Continent: "EU"},
+		{CIDR: "5.2.128.0/17", Country: "FR", Continent: "EU"},
 		// two areas: stay apart
-		{cidr: "5.3.0.0/17", country: "DE", continent: "EU"},
-		{cidr: "5.3.128.0/17", country: "US", continent: "NA"},
+		{CIDR: "5.3.0.0/17", Country: "DE", Continent: "EU"},
+		{CIDR: "5.3.128.0/17", Country: "US", Continent: "NA"},
 		// neighbours that are not siblings: stay apart
-		{cidr: "5.4.128.0/17", country: "DE", continent: "EU"},
-		{cidr: "5.5.0.0/17", country: "DE", continent: "EU"},
+		{CIDR: "5.4.128.0/17", Country: "DE", Continent: "EU"},
+		{CIDR: "5.5.0.0/17", Country: "DE", Continent: "EU"},
 	}))
 	db, err := Load(path, worldRules)
 	if err != nil {
@@ -162,7 +163,7 @@ func TestSiblingsOfOneAreaMerge(t *testing.T) {
 
 func TestLoadErrors(t *testing.T) {
 	dir := t.TempDir()
-	good := build(t, mmdbwriter.Options{}, world)
+	good := geoiptest.Build(t, mmdbwriter.Options{}, world)
 	corruptTree := slices.Clone(good)
 	for i := range 64 { // the root's records point past the data section
 		corruptTree[i] = 0xff
@@ -186,15 +187,15 @@ func TestLoadErrors(t *testing.T) {
 			text: []string{"corrupt MaxMind database", "intact copy"}},
 		{name: "big.mmdb", data: good, opts: []Option{MaxFileSize(int64(len(good) - 1))}, is: ErrTooLarge,
 			text: []string{"too large", "the limit is"}},
-		{name: "asn.mmdb", data: build(t, mmdbwriter.Options{DatabaseType: "GeoLite2-ASN"}, world), is: ErrDatabaseType,
+		{name: "asn.mmdb", data: geoiptest.Build(t, mmdbwriter.Options{DatabaseType: "GeoLite2-ASN"}, world), is: ErrDatabaseType,
 			text: []string{`"GeoLite2-ASN"`, "use a Country or City database"}},
-		{name: "nolocations.mmdb", data: build(t, mmdbwriter.Options{}, []network{{cidr: "45.0.0.0/24"}}), is: ErrNoLocations,
+		{name: "nolocations.mmdb", data: geoiptest.Build(t, mmdbwriter.Options{}, []geoiptest.Network{{CIDR: "45.0.0.0/24"}}), is: ErrNoLocations,
 			text: []string{"among its 1 networks", "use a Country or City database"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := dir + "/" + tc.name
 			if tc.data != nil {
-				writeFile(t, dir, tc.name, tc.data)
+				geoiptest.WriteFile(t, dir, tc.name, tc.data)
 			}
 			db, err := Load(path, worldRules, tc.opts...)
 			if err == nil {
@@ -215,7 +216,7 @@ func TestLoadErrors(t *testing.T) {
 // The entries build a geo.Table as they are: disjoint, masked, and an
 // address finds its database network and area.
 func TestEntriesBuildAnAreaTable(t *testing.T) {
-	path := writeFile(t, t.TempDir(), "db.mmdb", build(t, mmdbwriter.Options{}, world))
+	path := geoiptest.WriteFile(t, t.TempDir(), "db.mmdb", geoiptest.Build(t, mmdbwriter.Options{}, world))
 	db, err := Load(path, worldRules)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package geoip
 
 import (
 	"errors"
+	"outlast/internal/geo/geoip/geoiptest"
 	"testing"
 	"time"
 
@@ -15,8 +16,8 @@ import (
 // path (it has no visited set); Load must refuse the file at once.
 func sharedTree(t testing.TB) []byte {
 	t.Helper()
-	data := build(t, mmdbwriter.Options{IPVersion: 4, RecordSize: 24, IncludeReservedNetworks: true}, []network{
-		{cidr: "1.2.3.4/32", country: "DE", continent: "EU"},
+	data := geoiptest.Build(t, mmdbwriter.Options{IPVersion: 4, RecordSize: 24, IncludeReservedNetworks: true}, []geoiptest.Network{
+		{CIDR: "1.2.3.4/32", Country: "DE", Continent: "EU"},
 	})
 	const nodes = 32 // one node per bit of the /32
 	if r, err := maxminddb.OpenBytes(data); err != nil || r.Metadata.NodeCount != nodes {
@@ -36,7 +37,7 @@ func sharedTree(t testing.TB) []byte {
 }
 
 func TestSharedSearchTreeIsRefused(t *testing.T) {
-	path := writeFile(t, t.TempDir(), "dag.mmdb", sharedTree(t))
+	path := geoiptest.WriteFile(t, t.TempDir(), "dag.mmdb", sharedTree(t))
 	done := make(chan error, 1)
 	go func() {
 		_, err := Load(path, worldRules)

@@ -10,6 +10,7 @@ import (
 	"github.com/maxmind/mmdbwriter"
 
 	"outlast/internal/geo"
+	"outlast/internal/geo/geoip/geoiptest"
 )
 
 // replace writes data over path as an operator's update would, and moves
@@ -46,16 +47,16 @@ func wantEntries(t *testing.T, w *Watcher, want []geo.Entry) {
 }
 
 var (
-	versionA = []network{{cidr: "5.1.0.0/16", country: "DE", continent: "EU"}}
-	versionB = []network{
-		{cidr: "5.1.0.0/16", country: "US", continent: "NA"},
-		{cidr: "1.0.16.0/20", country: "JP", continent: "AS"},
+	versionA = []geoiptest.Network{{CIDR: "5.1.0.0/16", Country: "DE", Continent: "EU"}}
+	versionB = []geoiptest.Network{
+		{CIDR: "5.1.0.0/16", Country: "US", Continent: "NA"},
+		{CIDR: "1.0.16.0/20", Country: "JP", Continent: "AS"},
 	}
 )
 
 func TestWatcherReloadsWhenTheFileChanges(t *testing.T) {
-	path := writeFile(t, t.TempDir(), "db.mmdb", build(t, mmdbwriter.Options{}, versionA))
-	replace(t, path, build(t, mmdbwriter.Options{}, versionA), -time.Hour)
+	path := geoiptest.WriteFile(t, t.TempDir(), "db.mmdb", geoiptest.Build(t, mmdbwriter.Options{}, versionA))
+	replace(t, path, geoiptest.Build(t, mmdbwriter.Options{}, versionA), -time.Hour)
 	w := NewWatcher(path, worldRules)
 	if w.DB() != nil {
 		t.Fatal("a database before the first Check")
@@ -64,7 +65,7 @@ func TestWatcherReloadsWhenTheFileChanges(t *testing.T) {
 	wantEntries(t, w, entries(t, "5.1.0.0/16", 0))
 	check(t, w, false, nil) // unchanged: not read again
 
-	replace(t, path, build(t, mmdbwriter.Options{}, versionB), 0)
+	replace(t, path, geoiptest.Build(t, mmdbwriter.Options{}, versionB), 0)
 	check(t, w, true, nil)
 	wantEntries(t, w, entries(t, "1.0.16.0/20", 2, "5.1.0.0/16", 1))
 	if w.Err() != nil {
@@ -73,8 +74,8 @@ func TestWatcherReloadsWhenTheFileChanges(t *testing.T) {
 }
 
 func TestWatcherKeepsLastGoodOnBrokenFile(t *testing.T) {
-	path := writeFile(t, t.TempDir(), "db.mmdb", build(t, mmdbwriter.Options{}, versionA))
-	replace(t, path, build(t, mmdbwriter.Options{}, versionA), -time.Hour)
+	path := geoiptest.WriteFile(t, t.TempDir(), "db.mmdb", geoiptest.Build(t, mmdbwriter.Options{}, versionA))
+	replace(t, path, geoiptest.Build(t, mmdbwriter.Options{}, versionA), -time.Hour)
 	w := NewWatcher(path, worldRules)
 	check(t, w, true, nil)
 
@@ -87,7 +88,7 @@ func TestWatcherKeepsLastGoodOnBrokenFile(t *testing.T) {
 	}
 	wantEntries(t, w, entries(t, "5.1.0.0/16", 0))
 
-	replace(t, path, build(t, mmdbwriter.Options{}, versionB), 0)
+	replace(t, path, geoiptest.Build(t, mmdbwriter.Options{}, versionB), 0)
 	check(t, w, true, nil)
 	wantEntries(t, w, entries(t, "1.0.16.0/20", 2, "5.1.0.0/16", 1))
 	if w.Err() != nil {
@@ -104,7 +105,7 @@ func TestWatcherMissingFile(t *testing.T) {
 	}
 	check(t, w, false, nil) // still missing: reported once
 
-	replace(t, path, build(t, mmdbwriter.Options{}, versionA), 0)
+	replace(t, path, geoiptest.Build(t, mmdbwriter.Options{}, versionA), 0)
 	check(t, w, true, nil)
 
 	if err := os.Remove(path); err != nil {
