@@ -126,6 +126,9 @@ func (n *Node) buildAnswers(cfg *config.Config, st *state.State, now time.Time) 
 	if st.Config != nil {
 		static.Version = st.Config.Version
 	}
+	if err := n.areas.static(cfg, &static); err != nil {
+		return nil, err
+	}
 	snap, err := dnsserver.NewSnapshot(cfg.Zones, answers, static)
 	if err != nil {
 		return nil, fmt.Errorf("node: build answers: %w", err)

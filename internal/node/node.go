@@ -100,6 +100,7 @@ type Node struct {
 	wg       sync.WaitGroup
 	static   staticRecords // the zones' records, parsed once per configuration
 	targets  *targets      // the endpoints' target hostnames, resolved
+	areas    areas         // the table sorting DNS clients into areas
 }
 
 // New prepares a node for cfg, which must come from config.Load. It binds
@@ -126,6 +127,7 @@ func New(cfg *config.Config, opts Options) (*Node, error) {
 	if n.targets, err = newTargets(cfg, opts.Logger); err != nil {
 		return nil, err
 	}
+	n.areas.log = n.log
 	n.machine = state.NewMachine(func(*state.State) {
 		n.signalChange()
 		n.applied.Notify()
