@@ -11,7 +11,7 @@ import (
 // and the write into an in-memory writer. The request is already unpacked,
 // as the miekg server hands it over.
 func BenchmarkServeDNS(b *testing.B) {
-	srv := New(Options{OnQuery: func(uint16, int) {}}, staticSnapshot(b))
+	srv := New(Options{OnQuery: func(Query) {}}, staticSnapshot(b))
 	edns := question("multi.example.test.", dns.TypeA)
 	edns.SetEdns0(1232, false)
 	cases := []struct {
@@ -42,7 +42,7 @@ func BenchmarkServeDNS(b *testing.B) {
 	// Geo names (queries as unpacked off the wire, with ECS or from the
 	// loopback sender, which is in an area) and the ECS echo on a name
 	// that is not one, on the same static data with the geo names added.
-	geo := New(Options{OnQuery: func(uint16, int) {}}, staticGeoSnapshot(b))
+	geo := New(Options{OnQuery: func(Query) {}}, staticGeoSnapshot(b))
 	for _, c := range []struct {
 		name string
 		m    *dns.Msg
@@ -109,7 +109,7 @@ func BenchmarkAnswerUDP(b *testing.B) {
 			out := make([]byte, 0, 4096)
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, _, _, ok := srv.answerUDP(&req, c.pkt, out, nil); !ok {
+				if _, _, ok := srv.answerUDP(&req, c.pkt, out, nil); !ok {
 					b.Fatal("no reply")
 				}
 			}

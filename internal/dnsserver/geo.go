@@ -52,23 +52,23 @@ func (g *geoNode) dependsOn(qtype uint16) bool {
 	return g.cname
 }
 
-// forClient returns the node that answers c, and the ECS scope of that
-// choice: the bits of the entry that put the client in its area (at most
-// the lookup limit), or, for a client in no area, the bits of its address
-// that were looked up.
-func (s *Snapshot) forClient(n *node, c *client) (*node, uint8) {
+// forClient returns the node that answers c, the ECS scope of that
+// choice (the bits of the entry that put the client in its area, at most
+// the lookup limit, or, for a client in no area, the bits of its address
+// that were looked up) and the area's name ("" for none).
+func (s *Snapshot) forClient(n *node, c *client) (*node, uint8, string) {
 	addr, used := c.lookupAddr()
 	if used == 0 || s.areas == nil {
-		return n, 0
+		return n, 0, ""
 	}
 	i, bits, ok := s.areas.Area(addr)
-	if !ok || i < 0 || i >= len(n.geo.views) {
-		return n, uint8(used)
+	if !ok || i < 0 || i >= len(n.geo.views) || i >= len(s.areaNames) {
+		return n, uint8(used), ""
 	}
 	if v := n.geo.views[i]; v != nil {
 		n = v
 	}
-	return n, uint8(min(max(bits, 0), maxLookupBits(addr)))
+	return n, uint8(min(max(bits, 0), maxLookupBits(addr))), s.areaNames[i]
 }
 
 // answerKey is one name and type, the name in lower-case wire form.

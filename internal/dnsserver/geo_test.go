@@ -383,7 +383,7 @@ func TestECSOptionLength(t *testing.T) {
 	for bits := 0; bits <= 32; bits++ {
 		p := netip.PrefixFrom(netip.MustParseAddr("10.1.255.255"), bits).Masked()
 		q := repack(t, withECS(question("geo.example.test.", dns.TypeA), p.String()))
-		out, _, _ := snap.respond(nil, q, true, nil)
+		out, _ := snap.respond(nil, q, true, nil)
 		var r dns.Msg
 		if err := r.Unpack(out); err != nil {
 			t.Fatalf("/%d: reply does not parse: %v", bits, err)

@@ -49,19 +49,33 @@ type reply struct {
 	// scope is the ECS SCOPE PREFIX-LENGTH: how many bits of the client's
 	// address the answer depended on; 0 unless a geo name was answered.
 	scope uint8
+	// geo is set when the answer depended on the client's area, and area
+	// names it ("" for a client in no area).
+	geo  bool
+	area string
+}
+
+// Query is what OnQuery hears of one answered request, for metrics.
+type Query struct {
+	Type  uint16 // the question type; 0 when no question was read
+	Rcode int
+	// Geo is set when the answer depended on the client's area, and Area
+	// names it ("" for a client in no area).
+	Geo  bool
+	Area string
 }
 
 // respond writes the response to r into out (which it may grow) and returns
-// it with the question type and rcode for metrics. udp selects the UDP size
+// it with what metrics count of it. udp selects the UDP size
 // rules; remote is the sender, the client of a geo name when the query
 // carries no ECS option (nil: none known). It takes no lock and allocates
 // only if out is too small.
-func (s *Snapshot) respond(out []byte, r *dns.Msg, udp bool, remote net.Addr) ([]byte, uint16, int) {
+func (s *Snapshot) respond(out []byte, r *dns.Msg, udp bool, remote net.Addr) ([]byte, Query) {
 	if r.Opcode != dns.OpcodeQuery {
-		return appendBare(out, r, dns.RcodeNotImplemented), 0, dns.RcodeNotImplemented
+		return appendBare(out, r, dns.RcodeNotImplemented), Query{Rcode: dns.RcodeNotImplemented}
 	}
 	if len(r.Question) != 1 {
-		return appendBare(out, r, dns.RcodeFormatError), 0, dns.RcodeFormatError
+		return appendBare(out, r, dns.RcodeFormatError), Query{Rcode: dns.RcodeFormatError}
 	}
 	q := &r.Question[0]
 	if cap(out) < headerLen+maxNameLen+4 {
@@ -70,7 +84,7 @@ func (s *Snapshot) respond(out []byte, r *dns.Msg, udp bool, remote net.Addr) ([
 	// The question is echoed byte for byte as asked, 0x20 case included.
 	end, err := dns.PackDomainName(q.Name, out[:headerLen+maxNameLen], headerLen, nil, false)
 	if err != nil {
-		return appendBare(out[:0], r, dns.RcodeFormatError), q.Qtype, dns.RcodeFormatError
+		return appendBare(out[:0], r, dns.RcodeFormatError), Query{Type: q.Qtype, Rcode: dns.RcodeFormatError}
 	}
 	out = binary.BigEndian.AppendUint16(out[:end], q.Qtype)
 	out = binary.BigEndian.AppendUint16(out, q.Qclass)
@@ -100,7 +114,7 @@ func (s *Snapshot) respond(out []byte, r *dns.Msg, udp bool, remote net.Addr) ([
 	if m.tsig != nil {
 		out = appendTSIG(out, m.tsig, r.Id, limit)
 	}
-	return out, q.Qtype, rep.rcode
+	return out, Query{Type: q.Qtype, Rcode: rep.rcode, Geo: rep.geo, Area: rep.area}
 }
 
 // appendTSIG adds the BADKEY TSIG to a finished reply and counts it in the
@@ -133,9 +147,9 @@ func (s *Snapshot) lookup(qname []byte, qtype, qclass uint16, c *client) reply {
 		if n.geo == nil || !n.geo.dependsOn(qtype) {
 			return n.answer(qtype)
 		}
-		n, scope := s.forClient(n, c)
+		n, scope, area := s.forClient(n, c)
 		rep := n.answer(qtype)
-		rep.scope = scope
+		rep.scope, rep.geo, rep.area = scope, true, area
 		return rep
 	}
 	// The name does not exist: its closest existing ancestor says whether it

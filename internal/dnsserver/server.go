@@ -27,12 +27,13 @@ type Options struct {
 	// Logger receives start, stop and write-failure messages; nothing is
 	// logged per answered query (default: discard).
 	Logger *slog.Logger
-	// OnQuery, when set, is called after every response is written with the
-	// question type (0 when there was no single question) and the rcode,
-	// including extended rcodes such as BADVERS (16); for a TCP request
-	// refused from its header or that does not parse, just before. It runs
-	// on the query path, so it must be cheap and safe for concurrent use.
-	OnQuery func(qtype uint16, rcode int)
+	// OnQuery, when set, is called after every response is written with
+	// the question type (0 when there was no single question), the rcode,
+	// including extended rcodes such as BADVERS (16), and the client's area
+	// when the answer depended on it; for a TCP request refused from its
+	// header or that does not parse, just before. It runs on the query
+	// path, so it must be cheap, allocation-free and safe for concurrent use.
+	OnQuery func(Query)
 	// TCP caps the TCP connections one client, and all of them, may hold
 	// open (default: conncap's, 64 per client and 1024 in all). Over a cap
 	// a connection is closed at once; the client retries or uses UDP.
@@ -43,7 +44,7 @@ type Options struct {
 // concurrent use and never blocks on Swap.
 type Server struct {
 	log     *slog.Logger
-	onQuery func(uint16, int)
+	onQuery func(Query)
 	tcpCaps conncap.Caps
 	snap    atomic.Pointer[Snapshot]
 
@@ -100,7 +101,7 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	remote := w.RemoteAddr()
 	udp := remote.Network() != "tcp"
 	bp := bufPool.Get().(*[]byte)
-	out, qtype, rcode := s.snap.Load().respond((*bp)[:0], r, udp, remote)
+	out, q := s.snap.Load().respond((*bp)[:0], r, udp, remote)
 	if _, err := w.Write(out); err != nil {
 		s.log.Debug("writing response", "remote", w.RemoteAddr(), "err", err)
 	}
@@ -109,7 +110,7 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 		bufPool.Put(bp)
 	}
 	if s.onQuery != nil {
-		s.onQuery(qtype, rcode)
+		s.onQuery(q)
 	}
 }
 

@@ -374,7 +374,7 @@ func TestOnQueryHook(t *testing.T) {
 		rcode int
 	}
 	events := make(chan event, 16)
-	ts := startServer(t, testSnapshot(t), Options{OnQuery: func(q uint16, r int) { events <- event{q, r} }})
+	ts := startServer(t, testSnapshot(t), Options{OnQuery: func(q Query) { events <- event{q.Type, q.Rcode} }})
 	noQuestion := new(dns.Msg)
 	noQuestion.Id = dns.Id()
 	notify := question("example.test.", dns.TypeSOA)

@@ -25,7 +25,8 @@ type Snapshot struct {
 	// holding answers SERVFAIL to every query: see Holding.
 	holding bool
 	// areas maps clients to the areas of geo names' answers (Static.Areas).
-	areas Areas
+	areas     Areas
+	areaNames []string // area index → name, for OnQuery
 }
 
 // Holding returns a snapshot that answers SERVFAIL to every query, for a
@@ -113,7 +114,7 @@ func NewSnapshot(zones []config.Zone, answers []model.Answer, static Static) (*S
 	if err != nil {
 		return nil, err
 	}
-	s := &Snapshot{zones: make(map[string]*zone), names: make(map[string]*node), areas: static.Areas}
+	s := &Snapshot{zones: make(map[string]*zone), names: make(map[string]*node), areas: static.Areas, areaNames: static.AreaNames}
 	for i := range zones {
 		if err := s.addZone(&zones[i], static.Version); err != nil {
 			return nil, err

@@ -129,7 +129,7 @@ func (c *lingerConn) Close() error {
 func (s *Server) acceptTCP(h dns.Header) dns.MsgAcceptAction {
 	action := acceptAll(h)
 	if s.onQuery != nil && (action == dns.MsgReject || action == dns.MsgRejectNotImplemented) {
-		s.onQuery(0, rejectRcode(action))
+		s.onQuery(Query{Rcode: rejectRcode(action)})
 	}
 	return action
 }
@@ -138,6 +138,6 @@ func (s *Server) acceptTCP(h dns.Header) dns.MsgAcceptAction {
 // answers with FORMERR when it had a header and drops otherwise.
 func (s *Server) invalidTCP(m []byte, _ error) {
 	if s.onQuery != nil && len(m) >= headerLen {
-		s.onQuery(0, dns.RcodeFormatError)
+		s.onQuery(Query{Rcode: dns.RcodeFormatError})
 	}
 }

@@ -93,7 +93,7 @@ func (s *Server) serveUDP(conn *net.UDPConn) {
 	var (
 		req     dns.Msg
 		sources replySources
-		seen    = make([]query, udpBatch)
+		seen    = make([]Query, udpBatch)
 	)
 	for {
 		n, err := pc.ReadBatch(in, 0)
@@ -108,7 +108,7 @@ func (s *Server) serveUDP(conn *net.UDPConn) {
 		s.send(pc, out[:k])
 		if s.onQuery != nil {
 			for _, q := range seen[:k] {
-				s.onQuery(q.qtype, q.rcode)
+				s.onQuery(q)
 			}
 		}
 	}
@@ -119,25 +119,20 @@ func (s *Server) serveUDP(conn *net.UDPConn) {
 // their question types and rcodes to seen; it returns how many there are.
 // Datagrams that get no reply leave no gap. out and seen hold at least
 // len(in) entries.
-func (s *Server) answerBatch(req *dns.Msg, sources *replySources, in, out []ipv6.Message, seen []query) int {
+func (s *Server) answerBatch(req *dns.Msg, sources *replySources, in, out []ipv6.Message, seen []Query) int {
 	k := 0
 	for i := range in {
 		m, r := &in[i], &out[k]
-		reply, qtype, rcode, ok := s.answerUDP(req, m.Buffers[0][:m.N], r.Buffers[0][:0], m.Addr)
+		reply, q, ok := s.answerUDP(req, m.Buffers[0][:m.N], r.Buffers[0][:0], m.Addr)
 		if !ok {
 			continue
 		}
 		// UDP replies stay under the EDNS cap, so the buffer is kept.
 		r.Buffers[0], r.Addr, r.OOB = reply, m.Addr, sources.oob(m.OOB[:m.NN])
-		seen[k] = query{qtype, rcode}
+		seen[k] = q
 		k++
 	}
 	return k
-}
-
-type query struct {
-	qtype uint16
-	rcode int
 }
 
 // newBatch makes udpBatch messages of one buffer each, of size bytes, with
@@ -176,9 +171,9 @@ func (s *Server) send(pc *ipv6.PacketConn, replies []ipv6.Message) {
 // gets its NOTIMP or FORMERR, one that does not parse FORMERR; the rest is
 // answered from the current snapshot. ok is false when nothing is to be
 // sent. remote is the sender.
-func (s *Server) answerUDP(req *dns.Msg, m, out []byte, remote net.Addr) (reply []byte, qtype uint16, rcode int, ok bool) {
+func (s *Server) answerUDP(req *dns.Msg, m, out []byte, remote net.Addr) (reply []byte, q Query, ok bool) {
 	if len(m) < headerLen {
-		return nil, 0, 0, false
+		return nil, Query{}, false
 	}
 	h := dns.Header{
 		Id: binary.BigEndian.Uint16(m[0:]), Bits: binary.BigEndian.Uint16(m[2:]),
@@ -187,15 +182,15 @@ func (s *Server) answerUDP(req *dns.Msg, m, out []byte, remote net.Addr) (reply 
 	}
 	action := acceptAll(h)
 	if action == dns.MsgIgnore {
-		return nil, 0, 0, false
+		return nil, Query{}, false
 	}
 	if action == dns.MsgAccept && req.Unpack(m) == nil {
-		reply, qtype, rcode = s.snap.Load().respond(out, req, true, remote)
-		return reply, qtype, rcode, true
+		reply, q = s.snap.Load().respond(out, req, true, remote)
+		return reply, q, true
 	}
-	rcode = rejectRcode(action)
+	rcode := rejectRcode(action)
 	bare := dns.Msg{MsgHdr: dns.MsgHdr{Id: h.Id, Opcode: int(h.Bits>>11) & 0xF, RecursionDesired: h.Bits&flagRD != 0}}
-	return appendBare(out, &bare, rcode), 0, rcode, true
+	return appendBare(out, &bare, rcode), Query{Rcode: rcode}, true
 }
 
 // oobSize holds the control messages a dual-stack socket may attach to one

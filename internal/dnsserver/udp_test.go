@@ -95,7 +95,7 @@ func TestUDPGarbage(t *testing.T) {
 // overflows them.
 func TestUDPBurstAnswersEachSender(t *testing.T) {
 	var answered atomic.Int64
-	ts := startServer(t, testSnapshot(t), Options{OnQuery: func(uint16, int) { answered.Add(1) }})
+	ts := startServer(t, testSnapshot(t), Options{OnQuery: func(Query) { answered.Add(1) }})
 	server, err := net.ResolveUDPAddr("udp", ts.udp)
 	if err != nil {
 		t.Fatal(err)

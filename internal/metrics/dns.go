@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"sync"
+
 	"github.com/miekg/dns"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -55,4 +57,29 @@ func (c *dnsCounters) inc(qtype uint16, rcode int) {
 		}
 	}
 	c.counters[i][j].Inc()
+}
+
+// areaCounters counts the queries whose answer depended on the client's
+// area, by area. Areas come and go with the configuration, so each one's
+// counter is made on its first query and kept in a sync.Map, whose loads
+// neither lock nor allocate.
+type areaCounters struct {
+	vec *prometheus.CounterVec
+	by  sync.Map // area name → prometheus.Counter
+}
+
+func newAreaCounters() *areaCounters {
+	return &areaCounters{vec: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "outlast_dns_area_queries_total",
+		Help: "DNS queries for names with policy geo, by the client area their answer was chosen for (\"\" for clients in no area).",
+	}, []string{"area"})}
+}
+
+func (c *areaCounters) inc(area string) {
+	if v, ok := c.by.Load(area); ok {
+		v.(prometheus.Counter).Inc()
+		return
+	}
+	counter, _ := c.by.LoadOrStore(area, c.vec.WithLabelValues(area))
+	counter.(prometheus.Counter).Inc()
 }

@@ -117,6 +117,14 @@ func TestGeoAnswersByArea(t *testing.T) {
 		}
 	}
 
+	perArea := map[string]float64{}
+	for _, m := range scrape(t, n)["outlast_dns_area_queries_total"].GetMetric() {
+		perArea[m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
+	}
+	if perArea["europe"] != 2 || perArea["us-east"] != 1 || perArea[""] != 1 {
+		t.Errorf("outlast_dns_area_queries_total %v, want europe 2, us-east 1 and 1 in no area", perArea)
+	}
+
 	primary.close() // us-east's first choice fails; europe's does not
 	deadline := time.Now().Add(10 * time.Second)
 	for {

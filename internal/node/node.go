@@ -143,7 +143,7 @@ func New(cfg *config.Config, opts Options) (*Node, error) {
 		n.holding.Store(true)
 		snap = dnsserver.Holding()
 	}
-	n.dns = dnsserver.New(dnsserver.Options{Logger: opts.Logger, OnQuery: n.metrics.DNSQuery}, snap)
+	n.dns = dnsserver.New(dnsserver.Options{Logger: opts.Logger, OnQuery: n.countQuery}, snap)
 	n.metrics.Config(opts.ConfigFile, cfg.Hash, true)
 	n.access = n.newAccess(cfg.API)
 	n.syncFile(cfg.Hash, 0)
@@ -198,6 +198,14 @@ func refusals(stats func() conncap.Stats) metrics.Refusals {
 	return func() (uint64, uint64) {
 		s := stats()
 		return s.RefusedPerClient, s.RefusedTotal
+	}
+}
+
+// countQuery counts one answered query, and the client area of a geo one.
+func (n *Node) countQuery(q dnsserver.Query) {
+	n.metrics.DNSQuery(q.Type, q.Rcode)
+	if q.Geo {
+		n.metrics.AreaQuery(q.Area)
 	}
 }
 
