@@ -62,6 +62,17 @@ func TestAuditExamples(t *testing.T) {
 		want []string // every finding at warning or above, in order
 	}{
 		{"three-providers.yaml", 0, nil},
+		// One node: the quorum and vantage findings of single-node.yaml;
+		// both areas' nearest regions are AWS's, so losing AWS moves both.
+		{"geo.yaml", 1, []string{
+			"critical quorum-lost hetzner outlast",
+			"warning location-unknown ns1.example.com.",
+			"warning vantage-points use1",
+			"warning vantage-points euw1",
+			"warning vantage-points usc1",
+			"warning capacity-lost aws api.example.com.",
+			"warning geo-shared-first aws api.example.com.",
+		}},
 		{"cluster/n1.yaml", 0, nil},
 		{"quorum-trap.yaml", 1, []string{
 			"critical failover-stuck aws api.example.com.",
