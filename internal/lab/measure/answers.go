@@ -2,6 +2,11 @@ package measure
 
 import "slices"
 
+// asker is who a sample's answer was for: a nameserver, asked for one
+// client area's answer when the sample has one. Steering and return wait
+// for each nameserver and area alike.
+func (a AnswerSample) asker() [2]string { return [2]string{a.Nameserver, a.Area} }
+
 // steering is the time, from the fault, by which every nameserver still
 // sampled after the last affected answer in [faultAt, windowEnd) has been
 // seen answering without affected addresses. answers are sorted by time.
@@ -26,11 +31,11 @@ func steering(answers []AnswerSample, addrs []string, faultAt, windowEnd float64
 	if len(clean) == 0 {
 		return -1
 	}
-	firstClean := map[string]float64{}
+	firstClean := map[[2]string]float64{}
 	latest := clean[0].At
 	for _, a := range clean {
-		if _, seen := firstClean[a.Nameserver]; !seen {
-			firstClean[a.Nameserver] = a.At
+		if _, seen := firstClean[a.asker()]; !seen {
+			firstClean[a.asker()] = a.At
 			latest = max(latest, a.At)
 		}
 	}
@@ -44,17 +49,17 @@ func returnTime(answers []AnswerSample, addrs []string, healAt float64) float64 
 	if healAt < 0 || len(addrs) == 0 {
 		return -1
 	}
-	back := map[string]bool{}
+	back := map[[2]string]bool{}
 	latest := -1.0
 	for _, a := range answers {
 		if a.At < healAt {
 			continue
 		}
-		if _, seen := back[a.Nameserver]; !seen {
-			back[a.Nameserver] = false
+		if _, seen := back[a.asker()]; !seen {
+			back[a.asker()] = false
 		}
-		if !back[a.Nameserver] && containsAny(a.Addrs, addrs) {
-			back[a.Nameserver] = true
+		if !back[a.asker()] && containsAny(a.Addrs, addrs) {
+			back[a.asker()] = true
 			latest = max(latest, a.At)
 		}
 	}

@@ -3,7 +3,9 @@ package measure
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // Bounds are what a scenario must meet. A zero DetectionS, SteeringS or
@@ -20,6 +22,19 @@ type Bounds struct {
 	// KeepAnswers: every poll from the fault on must answer exactly the
 	// kept addresses (Result.OffAnswers 0 of at least one poll).
 	KeepAnswers bool
+	// Areas are what each client area must see (geo-region-outage).
+	Areas []AreaBounds
+}
+
+// AreaBounds are what one client area must see. The scenario's
+// SteeringS and SuccessPctAfter bound its move and its clients too.
+type AreaBounds struct {
+	Area string
+	// From are the endpoints the area must be answered before the fault,
+	// To those it must be answered at the end (names, as
+	// AreaResult.Before). To equal to From: the area must never move, and
+	// its clients' success from the fault on must stay at SuccessPctAfter.
+	From, To []string
 }
 
 // Check sets r.Pass and r.Failures from b, replacing any earlier verdict.
@@ -51,6 +66,9 @@ func Check(r *Result, b Bounds) {
 		failures = append(failures, "no answer polled from the fault on")
 	case r.OffAnswers != 0:
 		failures = append(failures, fmt.Sprintf("%d of %d answers off the kept addresses", r.OffAnswers, r.KeptPolls))
+	}
+	for _, ab := range b.Areas {
+		failures = append(failures, checkArea(r.Areas, ab, b)...)
 	}
 	if r.Flaps > b.MaxFlaps {
 		failures = append(failures, fmt.Sprintf("%d flap%s > %d", r.Flaps, plural(r.Flaps), b.MaxFlaps))
@@ -93,4 +111,52 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// checkArea holds one area's figures to its bounds.
+func checkArea(results []AreaResult, ab AreaBounds, b Bounds) []string {
+	i := slices.IndexFunc(results, func(a AreaResult) bool { return a.Area == ab.Area })
+	if i < 0 {
+		return []string{ab.Area + ": no figures (no devices in this area)"}
+	}
+	a := results[i]
+	var failures []string
+	fail := func(format string, args ...any) {
+		failures = append(failures, ab.Area+": "+fmt.Sprintf(format, args...))
+	}
+	if !slices.Equal(a.Before, ab.From) {
+		fail("answered %s before the fault, want %s", list(a.Before), list(ab.From))
+	}
+	if !slices.Equal(a.After, ab.To) {
+		fail("answered %s at the end, want %s", list(a.After), list(ab.To))
+	}
+	stay := slices.Equal(ab.From, ab.To)
+	switch {
+	case stay && a.Moves > 0:
+		fail("moved %d time%s, want never", a.Moves, plural(a.Moves))
+	case stay && b.SuccessPctAfter > 0 && a.ClientSuccessPct < b.SuccessPctAfter:
+		fail("client success from the fault on %s%% < %s%%", below(a.ClientSuccessPct, b.SuccessPctAfter), num(b.SuccessPctAfter))
+	case stay:
+	case a.MovedS < 0:
+		fail("no move (bound %s s)", num(b.SteeringS))
+	case b.SteeringS > 0 && a.MovedS > b.SteeringS:
+		fail("moved after %s s > %s s", past(a.MovedS, b.SteeringS), num(b.SteeringS))
+	case a.Moves > 1:
+		fail("moved %d times, want once", a.Moves)
+	}
+	if a.FalseFailovers > 0 {
+		fail("%d false failover%s", a.FalseFailovers, plural(a.FalseFailovers))
+	}
+	if b.SuccessPctAfter > 0 && a.ClientSuccessPctAfter < b.SuccessPctAfter {
+		fail("client success after %s%% < %s%%", below(a.ClientSuccessPctAfter, b.SuccessPctAfter), num(b.SuccessPctAfter))
+	}
+	return failures
+}
+
+// list writes endpoint names for a failure: "usc1, usw2", "none".
+func list(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
 }

@@ -64,3 +64,23 @@ func successAfter(seconds []Second, from, to float64) float64 {
 	// never prints, or checks, as meeting it.
 	return float64(successes*10000/requests) / 100
 }
+
+// SumSeconds adds b's buckets to a's, second by second: the timeline of
+// two populations of devices recorded apart. Neither is changed.
+func SumSeconds(a, b []Second) []Second {
+	out := make([]Second, max(len(a), len(b)))
+	for i := range out {
+		out[i] = Second{T: i, ServedBy: map[string]int{}}
+		for _, part := range [][]Second{a, b} {
+			if i >= len(part) {
+				continue
+			}
+			out[i].Requests += part[i].Requests
+			out[i].Successes += part[i].Successes
+			for name, n := range part[i].ServedBy {
+				out[i].ServedBy[name] += n
+			}
+		}
+	}
+	return out
+}

@@ -1,6 +1,9 @@
 package measure
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+)
 
 // buckets makes one bucket per second from 0 with the given success
 // percentages out of 200 requests; a negative percentage is an empty bucket.
@@ -114,5 +117,23 @@ func TestClientRequests(t *testing.T) {
 				t.Errorf("%d errors of %d requests", r.ClientErrors, r.ClientRequests)
 			}
 		})
+	}
+}
+
+func TestSumSeconds(t *testing.T) {
+	a := []Second{{T: 0, Requests: 2, Successes: 2, ServedBy: map[string]int{"euw1": 2}}, {T: 1, Requests: 1, ServedBy: map[string]int{}}}
+	b := []Second{{T: 0, Requests: 3, Successes: 1, ServedBy: map[string]int{"use1": 1}}, {T: 1, Requests: 2, Successes: 2, ServedBy: map[string]int{"usc1": 2}},
+		{T: 2, Requests: 1, Successes: 1, ServedBy: map[string]int{"usc1": 1}}}
+	got := SumSeconds(a, b)
+	want := []Second{
+		{T: 0, Requests: 5, Successes: 3, ServedBy: map[string]int{"euw1": 2, "use1": 1}},
+		{T: 1, Requests: 3, Successes: 2, ServedBy: map[string]int{"usc1": 2}},
+		{T: 2, Requests: 1, Successes: 1, ServedBy: map[string]int{"usc1": 1}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if a[0].Requests != 2 || len(a[0].ServedBy) != 1 {
+		t.Errorf("SumSeconds changed its input: %+v", a)
 	}
 }

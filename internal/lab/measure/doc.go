@@ -55,6 +55,25 @@
 //     majority decision, not a vote lost.
 //   - Leader changes are passed through as the caller saw them.
 //
+// With client areas (Input.Areas), each poll is one nameserver asked as one
+// area (AnswerSample.Area); steering and return then wait for every
+// nameserver and area alike, and each area gets figures of its own from its
+// own polls and its own devices' buckets:
+//
+//   - Before: the names (Input.AddrNames, else the addresses), sorted, of
+//     the set the area's last poll before FaultAt answered; After: of its
+//     last poll.
+//   - Moves: per nameserver, the polls at or after FaultAt answering a set
+//     other than that nameserver's poll before; the most of any nameserver.
+//   - Moved: per nameserver, its first such poll; the latest of those,
+//     minus FaultAt; -1 if a nameserver polled never changed.
+//   - False failovers: those changes, over every nameserver, whose poll
+//     before held no affected address: the area left an answer the fault
+//     did not touch.
+//   - Client recovery, errors, requests and success after: as above, over
+//     the area's buckets; client success is (requests - errors) / requests
+//     over those same buckets, rounded down to hundredths (100 for none).
+//
 // A second bucket's start (Second.T) places it: a bucket "overlaps" an
 // interval when [T, T+1) meets it, and is "before the heal" when T < HealAt.
 package measure

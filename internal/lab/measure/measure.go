@@ -17,7 +17,10 @@ type VerdictEvent struct {
 type AnswerSample struct {
 	At         float64 // seconds from the scenario's start
 	Nameserver string
-	Addrs      []string // the A records answered
+	// Area is the client area the poll asked as (from that area's
+	// addresses); "" for a poll from no area.
+	Area  string
+	Addrs []string // the A records answered
 }
 
 // Input is the raw timeline of one scenario. Events and samples need not be
@@ -49,6 +52,10 @@ type Input struct {
 	KeepAddrs []string
 	// AddrNames says whose each address is, for the answered sets.
 	AddrNames map[string]string
+	// Areas are the client areas the devices were spread over, each with
+	// its own devices' buckets (Seconds is their sum); Answers then hold
+	// each area's polls, by AnswerSample.Area. None: no areas.
+	Areas []AreaInput
 }
 
 // ViewEvent is one node's own view of one endpoint, as it changed.
@@ -92,6 +99,7 @@ func Compute(in Input) Result {
 		KeptPolls:             polls,
 		Resolutions:           resolutionChanges(in.Resolutions),
 		Answered:              answerSets(answers, in.AddrNames),
+		Areas:                 areaResults(in, answers),
 	}
 }
 

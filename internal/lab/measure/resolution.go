@@ -25,6 +25,8 @@ type FailedPoll struct {
 
 // AnswerSet is one set of addresses the nameservers answered.
 type AnswerSet struct {
+	// Area is the client area it was answered to; "" for no area.
+	Area  string   `json:"area,omitempty"`
 	Addrs []string `json:"addrs"`
 	// Names says whose each address is (a target hostname, or an
 	// endpoint's name), in Addrs' order; "" when the lab does not know it.
@@ -137,19 +139,19 @@ func sameSet(a, b []string) bool {
 	return true
 }
 
-// answerSets lists every distinct set of addresses answered, in the order
-// first seen, with the names names gives its addresses. answers are sorted
-// by time.
+// answerSets lists every distinct set of addresses answered to each area,
+// in the order first seen, with the names names gives its addresses.
+// answers are sorted by time.
 func answerSets(answers []AnswerSample, names map[string]string) []AnswerSet {
 	out := []AnswerSet{}
 	index := map[string]int{}
 	for _, a := range answers {
 		addrs := slices.Clone(a.Addrs)
 		slices.Sort(addrs)
-		key := strings.Join(addrs, " ")
+		key := a.Area + "|" + strings.Join(addrs, " ")
 		i, seen := index[key]
 		if !seen {
-			set := AnswerSet{Addrs: addrs, Names: make([]string, len(addrs)), From: a.At}
+			set := AnswerSet{Area: a.Area, Addrs: addrs, Names: make([]string, len(addrs)), From: a.At}
 			for j, addr := range addrs {
 				set.Names[j] = names[addr]
 			}
@@ -217,7 +219,7 @@ func stateMeans(state string) string {
 	return "no address to answer or probe"
 }
 
-// answerMarkers mark each set of addresses first answered.
+// answerMarkers mark each set of addresses first answered (to each area).
 func answerMarkers(sets []AnswerSet) []Marker {
 	var out []Marker
 	for _, s := range sets {
@@ -225,7 +227,12 @@ func answerMarkers(sets []AnswerSet) []Marker {
 		if names := slices.DeleteFunc(slices.Clone(s.Names), func(n string) bool { return n == "" }); len(names) == len(s.Addrs) && len(names) > 0 {
 			label = "answer " + strings.Join(names, ", ")
 		}
-		out = append(out, Marker{T: s.From, Kind: "answer", Label: label, Detail: "a nameserver answered " + s.Label()})
+		detail := "a nameserver answered " + s.Label()
+		if s.Area != "" {
+			label += " to " + s.Area
+			detail += " to " + s.Area + " clients"
+		}
+		out = append(out, Marker{T: s.From, Kind: "answer", Label: label, Detail: detail})
 	}
 	return out
 }

@@ -64,6 +64,9 @@ type Result struct {
 	// Answered are the sets of addresses the nameservers answered, in the
 	// order first seen: a move from one endpoint (or hostname) to another.
 	Answered []AnswerSet `json:"answered"`
+	// Areas are the client areas' own figures, in a scenario whose devices
+	// are spread over areas (geo-region-outage); empty otherwise.
+	Areas []AreaResult `json:"areas,omitempty"`
 }
 
 // Second is what the clients saw during one second of a scenario.
