@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +36,11 @@ type Options struct {
 	RequestTimeout time.Duration
 	// Seed makes the devices' phases and address picks repeatable.
 	Seed int64
+	// Source, if set, is the address every device's queries and requests
+	// leave from: the lab gives each client area its own, so the
+	// nameservers sort the devices into that area by the query's sender
+	// (default: the system's choice).
+	Source netip.Addr
 	// Reachable, if set, is asked before every query: false means the
 	// nameserver's network is cut, so the query times out after QueryTimeout
 	// without being sent (in the lab, the lab is the network).
@@ -94,6 +100,9 @@ func Run(ctx context.Context, opts Options, rec *Recorder) error {
 		return err
 	}
 	dnsClient := &dns.Client{Net: "udp", Timeout: opts.QueryTimeout}
+	if opts.Source.IsValid() {
+		dnsClient.Dialer = &net.Dialer{Timeout: opts.QueryTimeout, LocalAddr: &net.UDPAddr{IP: opts.Source.AsSlice()}}
+	}
 	var wg sync.WaitGroup
 	for i := range opts.Devices {
 		d := newDevice(i, opts, dnsClient, rec)
@@ -120,7 +129,7 @@ func newDevice(i int, opts Options, dnsClient *dns.Client, rec *Recorder) *devic
 	rng := rand.New(rand.NewPCG(uint64(opts.Seed), uint64(i)))
 	transport := &http.Transport{
 		// Proxy stays nil: the lab's traffic never goes through HTTP_PROXY.
-		DialContext:         (&net.Dialer{Timeout: opts.RequestTimeout}).DialContext,
+		DialContext:         dialer(opts).DialContext,
 		MaxIdleConnsPerHost: 2,
 		IdleConnTimeout:     30 * time.Second,
 	}
@@ -136,6 +145,15 @@ func newDevice(i int, opts Options, dnsClient *dns.Client, rec *Recorder) *devic
 		host:  strings.TrimSuffix(opts.Name, "."),
 		rng:   rng,
 	}
+}
+
+// dialer connects a device's requests, from opts.Source when set.
+func dialer(opts Options) *net.Dialer {
+	d := &net.Dialer{Timeout: opts.RequestTimeout}
+	if opts.Source.IsValid() {
+		d.LocalAddr = &net.TCPAddr{IP: opts.Source.AsSlice()}
+	}
+	return d
 }
 
 func period(rate float64) time.Duration { return time.Duration(float64(time.Second) / rate) }

@@ -3,7 +3,10 @@ package clients
 import (
 	"context"
 	"maps"
+	"net"
 	"net/http"
+	"net/netip"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -106,6 +109,34 @@ func TestUnreachableNameserverIsNotAsked(t *testing.T) {
 	if cut.queries.Load() != 0 || live.queries.Load() == 0 || asked.Load() == 0 {
 		t.Errorf("want queries only to the live nameserver, got %d to the cut one and %d to the live one (Reachable asked %d times)",
 			cut.queries.Load(), live.queries.Load(), asked.Load())
+	}
+}
+
+// Devices given a Source ask and call from it: the lab's nameservers sort
+// them into a client area by that address.
+func TestDevicesUseTheirSource(t *testing.T) {
+	t.Parallel()
+	const source = "127.0.0.77"
+	var mu sync.Mutex
+	callers := map[string]int{}
+	ips, port := backends(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		mu.Lock()
+		callers[host]++
+		mu.Unlock()
+		named("a").ServeHTTP(w, r)
+	}))
+	ns := startNameserver(t, ips[0])
+	rec, _ := run(t, Options{Devices: 5, Nameservers: []string{ns.addr}, Name: service, Port: port,
+		Source: netip.MustParseAddr(source)}, 2500*time.Millisecond, nil)
+	allSucceeded(t, rec)
+	ns.mu.Lock()
+	senders := maps.Clone(ns.senders)
+	ns.mu.Unlock()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(senders) != 1 || senders[source] == 0 || len(callers) != 1 || callers[source] == 0 {
+		t.Errorf("want every query and request from %s, got queries from %v and requests from %v", source, senders, callers)
 	}
 }
 

@@ -23,6 +23,7 @@ type nameserver struct {
 	queries atomic.Int64
 	mu      sync.Mutex
 	addrs   []string
+	senders map[string]int // queries by the sender's address
 }
 
 func startNameserver(t testing.TB, addrs ...string) *nameserver {
@@ -52,6 +53,12 @@ func (ns *nameserver) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
 	m.SetReply(q)
 	m.Authoritative = true
 	ns.mu.Lock()
+	if ns.senders == nil {
+		ns.senders = map[string]int{}
+	}
+	if host, _, err := net.SplitHostPort(w.RemoteAddr().String()); err == nil {
+		ns.senders[host]++
+	}
 	for _, a := range ns.addrs {
 		m.Answer = append(m.Answer, &dns.A{
 			Hdr: dns.RR_Header{Name: q.Question[0].Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 1},
