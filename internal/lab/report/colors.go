@@ -21,10 +21,11 @@ var knownEndpoints = []struct{ Name, Color string }{
 	{"usc1", "#47b99a"},  // bluish green
 	{"cdn-a", "#85c9ef"}, // sky blue
 	{"cdn-b", "#da9fc0"}, // reddish purple
+	{"euw1", "#e18b47"},  // vermillion
 }
 
 // spareColors go to endpoints the lab may add later, in name order.
-var spareColors = []string{"#e18b47", "#a89a47", "#8a72b9", "#ae8a82", "#7aa3ad"}
+var spareColors = []string{"#a89a47", "#8a72b9", "#ae8a82", "#7aa3ad"}
 
 // endpointColors orders every endpoint that served in the report (known
 // ones first, in their fixed order, then the rest by name) and gives each

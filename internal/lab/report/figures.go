@@ -65,12 +65,22 @@ var extraFigures = []figureDef{
 			"counts against it; a poll without a reply in time is no evidence."},
 }
 
+// areasMeans defines the lines a scenario with client areas adds.
+const areasMeans = "In geo-region-outage the devices are in two client areas, each asking from an address of its " +
+	"own, and the lab polls every nameserver as each area. Per area: the endpoints it was answered before the " +
+	"fault and at the end; when it moved (every nameserver answering it something else), and how often one " +
+	"nameserver changed its answer at most; false failovers, the changes away from an answer the fault did not " +
+	"touch; and its own devices' errors and success rate (after TTL + 5 s for an area that moves, from the " +
+	"fault on for one that must not)."
+
 // resultMeans defines the result column.
 const resultMeans = "PASS when every bound the scenario sets held: detection within 3 s, steering within 4 s, " +
 	"success after at least 99%, no false failover and no flap (false-alarm has nothing to detect or steer, " +
 	"so only the last three apply to it; target-dns-down, where nothing should move, instead wants every " +
 	"answer to hold the healthy CDN's address, a stale resolution reported within the TTL + 3 s and fresh " +
-	"again within 20 s of the heal); FAIL, with the bound that did not hold, otherwise."
+	"again within 20 s of the heal; geo-region-outage also wants the area that lost its region moved once to the " +
+	"next nearest within 4 s with its success after at least 99%, and the other never moved, with no false failover " +
+	"and at least 99% success from the fault on); FAIL, with the bound that did not hold, otherwise."
 
 // markDef is one kind of timeline marker and what it means.
 type markDef struct{ Kind, Name, Means string }

@@ -45,6 +45,7 @@ type scenarioView struct {
 	Failures    []string
 	Figures     []figure
 	Extra       []figure // the figures only this scenario measured
+	Areas       []string // per client area, where it was answered and how its devices fared
 	Chart       chart
 	Legend      []legendItem
 	Marks       map[string]bool // the marker kinds the chart draws, so the legend names only those
@@ -69,6 +70,7 @@ func definitions() []definition {
 	for _, f := range append(slices.Clone(figures), extraFigures...) {
 		out = append(out, definition{f.Name, f.Means})
 	}
+	out = append(out, definition{"Client areas", areasMeans})
 	out = append(out, definition{"Result", resultMeans})
 	for _, m := range markDefs {
 		out = append(out, definition{"Marker: " + m.Name, m.Means})
@@ -107,7 +109,7 @@ func scenarioOf(i int, s lab.Result, order []string, colors map[string]string) s
 	v := scenarioView{
 		ID: anchor(i, s.Name), Name: s.Name, Title: s.Title, Description: s.Description,
 		Pass: s.Pass, Verdict: verdict(s.Pass), Failures: s.Failures,
-		Chart: buildChart(s, order, colors),
+		Chart: buildChart(s, order, colors), Areas: areaLines(s),
 	}
 	if v.Title == "" {
 		v.Title = s.Name

@@ -45,7 +45,7 @@ func Table(w io.Writer, r lab.Report) error {
 		}
 	}
 	for _, s := range r.Scenarios {
-		for _, line := range eventLines(s) {
+		for _, line := range append(eventLines(s), areaLines(s)...) {
 			b.WriteString(s.Name + ": " + line + "\n")
 		}
 	}
@@ -95,6 +95,47 @@ func eventLines(s lab.Result) []string {
 		lines = append(lines, strings.Join(extra, ", "))
 	}
 	return lines
+}
+
+// areaLines say, per client area of a scenario with areas, where its
+// answers went and how its devices fared:
+//
+//	us-east: moved from use1 to usc1 after 0.7 s (1 move), 0 false failovers; its clients: 269/1402 errors, success after 100.0%
+//	europe: stayed on euw1 (0 moves), 0 false failovers; its clients: 0/1402 errors, success from the fault on 100.0%
+func areaLines(s lab.Result) []string {
+	var lines []string
+	for _, a := range s.Areas {
+		var where, clients string
+		if a.Stayed() {
+			where = "stayed on " + names(a.Before) + " (0 moves)"
+			clients = "success from the fault on " + percent(a.ClientSuccessPct)
+		} else {
+			where = fmt.Sprintf("moved from %s to %s after %s (%d move%s)", names(a.Before), names(a.After),
+				seconds(a.MovedS), a.Moves, plural(a.Moves))
+			clients = "success after " + percent(a.ClientSuccessPctAfter)
+		}
+		lines = append(lines, fmt.Sprintf("%s: %s, %d false failover%s; its clients: %s errors, %s", a.Area, where,
+			a.FalseFailovers, plural(a.FalseFailovers), errorsCompact(a.ClientErrors, a.ClientRequests), clients))
+	}
+	return lines
+}
+
+// names lists endpoint names: "usw2 and usc1", "no endpoint".
+func names(list []string) string {
+	switch len(list) {
+	case 0:
+		return "no endpoint"
+	case 1:
+		return list[0]
+	}
+	return strings.Join(list[:len(list)-1], ", ") + " and " + list[len(list)-1]
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // extraValues are s's values of extraFigures, "" for those it did not

@@ -129,3 +129,43 @@ func TestTableSaysWhatTargetDNSDownMeasured(t *testing.T) {
 		t.Errorf("scenarios that keep no answers show the kept answers:\n%s", others.String())
 	}
 }
+
+// A scenario with client areas says, under the table and on the page,
+// where each area was answered and how its devices fared.
+func TestAreasSayWhereEachWent(t *testing.T) {
+	r := lab.Result{
+		Name: "geo-region-outage", DetectionS: 0.6, SteeringS: 0.7, ReturnS: -1, Pass: true, FaultAt: 3, HealAt: -1,
+		Areas: []measure.AreaResult{
+			{Area: "europe", Before: []string{"euw1"}, After: []string{"euw1"}, MovedS: -1,
+				ClientRequests: 1400, ClientSuccessPct: 100, ClientSuccessPctAfter: 100},
+			{Area: "us-east", Before: []string{"use1"}, After: []string{"usc1"}, MovedS: 0.74, Moves: 1,
+				ClientErrors: 269, ClientRequests: 1402, ClientSuccessPct: 80.81, ClientSuccessPctAfter: 100},
+			{Area: "asia <&>", Before: []string{"use1"}, After: []string{"usw2", "usc1"}, MovedS: 2, Moves: 2, FalseFailovers: 1,
+				ClientSuccessPct: 99.95, ClientSuccessPctAfter: 99.95},
+		},
+	}
+	var b strings.Builder
+	if err := Table(&b, lab.Report{Scenarios: []lab.Result{r}}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"geo-region-outage: europe: stayed on euw1 (0 moves), 0 false failovers; its clients: 0/1400 errors, success from the fault on 100.0%",
+		"geo-region-outage: us-east: moved from use1 to usc1 after 0.7 s (1 move), 0 false failovers; its clients: 269/1402 errors, success after 100.0%",
+		"geo-region-outage: asia <&>: moved from use1 to usw2 and usc1 after 2.0 s (2 moves), 1 false failover; its clients: 0/0 errors, success after 99.9%",
+	}
+	lines := strings.Split(b.String(), "\n")
+	for _, w := range want {
+		if lineStarting(lines, w) == "" {
+			t.Errorf("no line %q in\n%s", w, b.String())
+		}
+	}
+	page := renderHTML(t, lab.Report{Scenarios: []lab.Result{r}})
+	for _, w := range []string{`<ul class="areas" aria-label="Client areas"><li>europe: stayed on euw1`, "asia &lt;&amp;&gt;: moved", "<dt>Client areas</dt>"} {
+		if !strings.Contains(page, w) {
+			t.Errorf("the HTML report lacks %q", w)
+		}
+	}
+	if others := renderHTML(t, sampleReport()); strings.Contains(others, `class="areas"`) {
+		t.Error("scenarios without client areas show an areas list")
+	}
+}
