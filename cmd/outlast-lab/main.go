@@ -1,8 +1,10 @@
 // Command outlast-lab plays the outages of 2021 in a local lab and measures
-// how outlast rides them out: five regions behind fault proxies (two of
+// how outlast rides them out: six regions behind fault proxies (two of
 // them CDNs reached by hostname, which the CDN providers' own DNS in the lab
-// resolves), three outlast nodes in one process on a network the lab can
-// cut, 200 simulated devices. It writes a table (or JSON) and a self-contained HTML report.
+// resolves, one in Europe for the geo scenario), three outlast nodes in one
+// process on a network the lab can cut, 200 simulated devices (spread over
+// a European and a US-east client area in geo-region-outage). It writes a
+// table (or JSON) and a self-contained HTML report.
 //
 // It is a command of its own so that the server binary, cmd/outlast, links
 // none of it: Toxiproxy and the lab's fault injection stay out of what runs
@@ -115,7 +117,7 @@ func pickScenarios(name string) ([]lab.Scenario, error) {
 func runDemo(ctx context.Context, scenarios []lab.Scenario, devices int, logger *slog.Logger, progress io.Writer) (lab.Report, error) {
 	rep := lab.Report{Started: time.Now(), Version: versionString(),
 		Machine: fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())}
-	fmt.Fprintf(progress, "starting the lab: 5 regions behind fault proxies, the CDN providers' DNS, 3 outlast nodes in aws, gcp and azure\n")
+	fmt.Fprintf(progress, "starting the lab: 6 regions behind fault proxies (one in Europe), the CDN providers' DNS, 3 outlast nodes in aws, gcp and azure\n")
 	l, err := lab.Start(logger)
 	if err != nil {
 		return rep, err

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"net"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -30,7 +31,14 @@ func TestCheckAddressesSaysWhatToRun(t *testing.T) {
 	if err := checkAddresses(addresses(), net.Listen); err != nil {
 		t.Errorf("on this machine: %v", err)
 	}
-	if got := len(addresses()); got != len(nodeSpecs)+2*len(regionSpecs)+1 || !strings.HasPrefix(addresses()[0], "127.77.") {
+	if got := len(addresses()); got != len(nodeSpecs)+2*len(regionSpecs)+len(clientAreas)+1 || !strings.HasPrefix(addresses()[0], "127.77.") {
 		t.Errorf("addresses() = %v", addresses())
+	}
+	// The client areas' devices ask from addresses of their own: macOS needs
+	// an alias for those too.
+	for _, ip := range []string{"127.77.10.1", "127.77.11.1"} {
+		if !slices.Contains(addresses(), ip) {
+			t.Errorf("addresses() = %v, want it to hold the client area address %s", addresses(), ip)
+		}
 	}
 }

@@ -30,6 +30,7 @@ const (
 	providerDNSIP  = "127.77.3.1" // the CDN providers' DNS (labdns)
 	APIName        = "api.example.test."
 	CDNName        = "cdn.example.test."
+	GeoName        = "geo.example.test." // steered by client area (policy geo)
 	TTL            = 5 * time.Second
 )
 
@@ -37,18 +38,52 @@ const (
 // address, the CDN endpoints serve cdn.example.test by hostname: a CDN
 // gives its customer a hostname in its own zone (target), which its own
 // DNS resolves to its edge (the region's address), and the service
-// flattens it.
+// flattens it. Every address region, Europe's included, also serves
+// geo.example.test (geoEndpoint names its endpoint there).
 var regionSpecs = []struct {
 	endpoint, location string
 	priority           int
 	target, zone       string // a CDN's hostname and its provider's zone; "" for an address endpoint
+	geoOnly            bool   // serves geo.example.test only, not the API
 }{
-	{"use1", "aws/us-east-1", 1, "", ""},
-	{"usw2", "aws/us-west-2", 2, "", ""},
-	{"usc1", "gcp/us-central1", 2, "", ""},
-	{"cdn-a", "fastly/global", 1, "shop.cdn-a.test", "cdn-a.test"},
-	{"cdn-b", "cloudflare/global", 2, "shop.cdn-b.test", "cdn-b.test"},
+	{"use1", "aws/us-east-1", 1, "", "", false},
+	{"usw2", "aws/us-west-2", 2, "", "", false},
+	{"usc1", "gcp/us-central1", 2, "", "", false},
+	{"cdn-a", "fastly/global", 1, "shop.cdn-a.test", "cdn-a.test", false},
+	{"cdn-b", "cloudflare/global", 2, "shop.cdn-b.test", "cdn-b.test", false},
+	{"euw1", "aws/eu-west-1", 3, "", "", true},
 }
+
+// clientAreas are where the devices of a scenario with areas are: each
+// area has a loopback network of its own, which the nodes' geo.areas
+// sorts by prefix, and its devices' queries and requests leave from its
+// source address, so the nodes sort them by the query's sender as they
+// would a resolver's (no EDNS Client Subnet needed). Europe's order is
+// given; us-east's is the nearest first, from the built-in coordinates:
+// us-east-1, then gcp/us-central1 (Iowa), aws/us-west-2, aws/eu-west-1.
+// first is the region the area is answered while all are healthy.
+var clientAreas = []clientArea{
+	{"europe", "127.77.10.0/24", "127.77.10.1", "[50.1, 8.7]", "order: [aws/eu-west-1, aws/us-east-1, gcp/us-central1, aws/us-west-2]", "euw1"},
+	{"us-east", "127.77.11.0/24", "127.77.11.1", "[38.9, -77.4]", "nearest: true", "use1"},
+}
+
+type clientArea struct{ name, prefix, source, center, order, first string }
+
+// areaNamed returns the client area of the given name; Scenarios names
+// only clientAreas.
+func areaNamed(name string) clientArea {
+	for _, a := range clientAreas {
+		if a.name == name {
+			return a
+		}
+	}
+	panic("lab: no client area " + name)
+}
+
+// geoEndpoint names a region's endpoint in geo.example.test: endpoint
+// names are unique across a configuration, and the API's already has the
+// region's own name.
+func geoEndpoint(region string) string { return "geo-" + region }
 
 // resolverTimeout is how long the nodes wait for the providers' DNS: short,
 // so a dark provider is seen failing within the lab's seconds.
@@ -209,13 +244,23 @@ cluster:
   data_dir: %[7]s
   peers:
 %[8]s  tls: {ca_file: %[9]s/ca.pem, cert_file: %[9]s/%[1]s.pem, key_file: %[9]s/%[1]s-key.pem}
-zones:
+%[14]szones:
   - apex: example.test
     ns:
 %[10]s
 services:
 %[11]s`, n.Name, n.Location, n.IP, l.ports[0], l.ports[1], l.ports[2], filepath.Join(l.dir, n.Name),
-		peers.String(), tlsDir, ns.String(), l.servicesText(), l.dns.Addr, resolverTimeout)
+		peers.String(), tlsDir, ns.String(), l.servicesText(), l.dns.Addr, resolverTimeout, geoAreasText())
+}
+
+// geoAreasText is the configuration's geo.areas: one per client area.
+func geoAreasText() string {
+	var b strings.Builder
+	b.WriteString("geo:\n  areas:\n")
+	for _, a := range clientAreas {
+		fmt.Fprintf(&b, "    - {name: %s, prefixes: [%s], center: %s}\n", a.name, a.prefix, a.center)
+	}
+	return b.String()
 }
 
 func (l *Lab) servicesText() string {
@@ -226,21 +271,49 @@ func (l *Lab) servicesText() string {
 		answer string
 	}{{APIName, false, ""}, {CDNName, true, "    answer: flatten\n"}} {
 		fmt.Fprintf(&b, "  - name: %s\n    ttl: %s\n%s", svc.name, TTL, svc.answer)
-		fmt.Fprintf(&b, "    check: {type: http, port: %d, interval: 200ms, timeout: 200ms, fall: 2, rise: 10, http: {path: /healthz}}\n", l.port)
+		b.WriteString(l.checkText())
 		b.WriteString("    endpoints:\n")
 		for i, spec := range regionSpecs {
-			if (spec.target != "") != svc.cdn {
+			if (spec.target != "") != svc.cdn || spec.geoOnly {
 				continue
 			}
-			where := fmt.Sprintf("addresses: [%s]", strings.Split(l.Regions[i].Addr, ":")[0])
+			where := fmt.Sprintf("addresses: [%s]", l.regionIP(i))
 			if spec.target != "" {
 				where = "target: " + spec.target
 			}
 			fmt.Fprintf(&b, "      - {name: %s, location: %s, %s, priority: %d}\n", spec.endpoint, spec.location, where, spec.priority)
 		}
 	}
+	return b.String() + l.geoServiceText()
+}
+
+// checkText is every service's check: every 200 ms, down after two
+// failures, up after ten successes.
+func (l *Lab) checkText() string {
+	return fmt.Sprintf("    check: {type: http, port: %d, interval: 200ms, timeout: 200ms, fall: 2, rise: 10, http: {path: /healthz}}\n", l.port)
+}
+
+// geoServiceText is geo.example.test: every address region, each client
+// area given its own order, clients in no area the default (by priority).
+func (l *Lab) geoServiceText() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "  - name: %s\n    ttl: %s\n    policy: geo\n    geo:\n      areas:\n", GeoName, TTL)
+	for _, a := range clientAreas {
+		fmt.Fprintf(&b, "        - {area: %s, %s}\n", a.name, a.order)
+	}
+	b.WriteString(l.checkText())
+	b.WriteString("    endpoints:\n")
+	for i, spec := range regionSpecs {
+		if spec.target == "" {
+			fmt.Fprintf(&b, "      - {name: %s, location: %s, addresses: [%s], priority: %d}\n",
+				geoEndpoint(spec.endpoint), spec.location, l.regionIP(i), spec.priority)
+		}
+	}
 	return b.String()
 }
+
+// regionIP is the address DNS answers for the i-th region.
+func (l *Lab) regionIP(i int) string { return strings.Split(l.Regions[i].Addr, ":")[0] }
 
 // startNode runs (or restarts) a node with its data directory.
 func (l *Lab) startNode(n *Node) error {
@@ -301,10 +374,11 @@ func (l *Lab) nodeNamed(name string) *Node {
 	return nil
 }
 
-// region returns the region of the given endpoint.
+// region returns the region of the given endpoint (of the API, the CDN
+// or geo.example.test).
 func (l *Lab) region(endpoint string) *Region {
 	for _, r := range l.Regions {
-		if r.Endpoint == endpoint {
+		if r.Endpoint == endpoint || geoEndpoint(r.Endpoint) == endpoint {
 			return r
 		}
 	}

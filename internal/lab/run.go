@@ -3,13 +3,17 @@ package lab
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/miekg/dns"
 
 	"outlast/internal/lab/clients"
 	"outlast/internal/lab/measure"
@@ -41,7 +45,7 @@ func (l *Lab) Run(ctx context.Context, sc Scenario, opts RunOptions) (Result, er
 		opts.Devices = 200
 	}
 	defer l.restore()
-	if err := l.waitHealthy(ctx, sc.Service); err != nil {
+	if err := l.waitHealthy(ctx, sc); err != nil {
 		return Result{}, err
 	}
 	if sc.Prepare != nil {
@@ -50,7 +54,7 @@ func (l *Lab) Run(ctx context.Context, sc Scenario, opts RunOptions) (Result, er
 		}
 	}
 	tl := l.startTimeline(ctx, sc, opts.Devices)
-	say("%d devices calling %s", opts.Devices, strings.TrimSuffix(sc.Service, "."))
+	say("%d devices calling %s%s", opts.Devices, strings.TrimSuffix(sc.Service, "."), inAreas(sc.Areas))
 	sleep(ctx, WarmUp)
 	faultAt := tl.since()
 	say("fault: %s", sc.Title)
@@ -120,7 +124,8 @@ type timeline struct {
 	start   time.Time
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
-	rec     *clients.Recorder
+	rec     *clients.Recorder // the devices in no area
+	areas   []areaDevices     // or those of each client area
 	mu      sync.Mutex
 	answers []measure.AnswerSample
 	failed  []measure.FailedPoll
@@ -143,10 +148,55 @@ func (l *Lab) startTimeline(ctx context.Context, sc Scenario, devices int) *time
 		Devices: devices, Rate: 1, Nameservers: nameservers, Name: sc.Service, Port: l.port,
 		Reachable: func(ns string) bool { return l.nodeAt(ns).Up() },
 	}
-	tl.wg.Add(2)
-	go func() { defer tl.wg.Done(); _ = clients.Run(ctx, copts, tl.rec) }()
-	go func() { defer tl.wg.Done(); tl.poll(ctx, sc.Service) }()
+	tl.areas = devicesIn(sc.Areas, devices, tl.start)
+	askers := []areaDevices{{}} // the lab's own polls, from no area
+	if len(tl.areas) > 0 {
+		askers = tl.areas
+	}
+	for _, a := range tl.areas {
+		o := copts
+		o.Devices, o.Source = a.devices, a.source
+		tl.wg.Go(func() { _ = clients.Run(ctx, o, a.rec) })
+	}
+	if len(tl.areas) == 0 {
+		tl.wg.Go(func() { _ = clients.Run(ctx, copts, tl.rec) })
+	}
+	tl.wg.Go(func() { tl.poll(ctx, sc.Service, askers) })
 	return tl
+}
+
+// areaDevices are the devices of one client area: how many, the address
+// they ask and call from, and their record.
+type areaDevices struct {
+	name    string
+	source  netip.Addr
+	devices int
+	rec     *clients.Recorder
+}
+
+// devicesIn spreads devices evenly over the named client areas (none:
+// no areas).
+func devicesIn(areas []string, devices int, start time.Time) []areaDevices {
+	var out []areaDevices
+	for i, name := range areas {
+		share := devices / len(areas)
+		if i < devices%len(areas) {
+			share++
+		}
+		out = append(out, areaDevices{name: name, source: areaSource(name), devices: share, rec: clients.NewRecorder(start)})
+	}
+	return out
+}
+
+// areaSource is the address a client area's devices ask from.
+func areaSource(name string) netip.Addr { return netip.MustParseAddr(areaNamed(name).source) }
+
+// inAreas says how the devices are spread, for the progress line.
+func inAreas(areas []string) string {
+	if len(areas) == 0 {
+		return ""
+	}
+	return ", spread evenly over " + strings.Join(areas, " and ")
 }
 
 func (tl *timeline) since() float64 { return time.Since(tl.start).Seconds() }
@@ -163,9 +213,10 @@ func (tl *timeline) stop() {
 	tl.stopRecord()
 }
 
-// poll samples every reachable nameserver's answer, every node's
-// resolution of the target hostnames and the agreed verdicts.
-func (tl *timeline) poll(ctx context.Context, service string) {
+// poll samples every reachable nameserver's answer (for each asker: a
+// client area, or no area), every node's resolution of the target
+// hostnames and the agreed verdicts.
+func (tl *timeline) poll(ctx context.Context, service string, askers []areaDevices) {
 	last := map[string]model.Health{}
 	resolved := map[[2]string]string{}
 	for ctx.Err() == nil {
@@ -173,13 +224,8 @@ func (tl *timeline) poll(ctx context.Context, service string) {
 			if !n.Up() {
 				continue
 			}
-			// Only answers are samples: a SERVFAIL or a timeout is no
-			// evidence of a shift; they are kept apart.
-			a := ask(ctx, n.DNSAddr(), service)
-			if a.Kind == shiftwatch.Answered {
-				tl.addAnswer(measure.AnswerSample{At: tl.since(), Nameserver: n.Name, Addrs: addrStrings(a.Addrs)})
-			} else if ctx.Err() == nil {
-				tl.addFailed(measure.FailedPoll{At: tl.since(), Nameserver: n.Name, Kind: a.Kind.String()})
+			for _, who := range askers {
+				tl.pollAnswer(ctx, n, service, who)
 			}
 			tl.pollResolution(n, resolved)
 		}
@@ -193,6 +239,18 @@ func (tl *timeline) poll(ctx context.Context, service string) {
 			}
 		}
 		sleep(ctx, pollEvery)
+	}
+}
+
+// pollAnswer asks node n for service as who's clients would. Only answers
+// are samples: a SERVFAIL or a timeout is no evidence of a shift; they are
+// kept apart.
+func (tl *timeline) pollAnswer(ctx context.Context, n *Node, service string, who areaDevices) {
+	a := askFrom(ctx, n.DNSAddr(), service, who.source)
+	if a.Kind == shiftwatch.Answered {
+		tl.addAnswer(measure.AnswerSample{At: tl.since(), Nameserver: n.Name, Area: who.name, Addrs: addrStrings(a.Addrs)})
+	} else if ctx.Err() == nil {
+		tl.addFailed(measure.FailedPoll{At: tl.since(), Nameserver: n.Name, Kind: a.Kind.String()})
 	}
 }
 
@@ -234,10 +292,16 @@ func (tl *timeline) addVerdict(v measure.VerdictEvent) {
 func (tl *timeline) finish(sc Scenario, faultAt, healAt float64) Result {
 	end := tl.since()
 	tl.stop()
+	seconds := tl.rec.Seconds()
+	var areas []measure.AreaInput
+	for _, a := range tl.areas {
+		areas = append(areas, measure.AreaInput{Name: a.name, Seconds: a.rec.Seconds()})
+		seconds = measure.SumSeconds(seconds, a.rec.Seconds())
+	}
 	r := measure.Compute(measure.Input{
 		FaultAt: faultAt, HealAt: healAt, End: end, TTL: TTL.Seconds(),
-		Affected: sc.Affected, AffectedAddrs: tl.lab.addrsOf(sc.Affected),
-		Verdicts: tl.verdict, Answers: tl.answers, Seconds: tl.rec.Seconds(),
+		Affected: endpointsAt(sc.Affected), AffectedAddrs: tl.lab.addrsOf(sc.Affected),
+		Verdicts: tl.verdict, Answers: tl.answers, Seconds: seconds, Areas: areas,
 		VerdictsAtStart: tl.atStart, Views: tl.views, Leaders: tl.leaders,
 		Failed: tl.failed, Resolutions: tl.resolut, KeepAddrs: tl.lab.addrsOf(sc.Keep), AddrNames: tl.lab.addrNames(),
 	})
@@ -251,9 +315,56 @@ func (tl *timeline) finish(sc Scenario, faultAt, healAt float64) Result {
 	return r
 }
 
+// pollTimeout bounds one poll of one nameserver.
+const pollTimeout = 300 * time.Millisecond
+
 // ask polls one nameserver for name A, as shiftwatch defines a poll.
 func ask(ctx context.Context, addr, name string) shiftwatch.Answer {
-	return shiftwatch.Ask(ctx, addr, shiftwatch.Query{Name: name, Timeout: 300 * time.Millisecond})
+	return shiftwatch.Ask(ctx, addr, shiftwatch.Query{Name: name, Timeout: pollTimeout})
+}
+
+// askFrom is ask sent from source, so the nameserver sorts the query into
+// source's client area; without a source it is ask. shiftwatch.Ask picks
+// no source address, so this asks over UDP itself and reads the reply as
+// shiftwatch does (one A record set never needs TCP).
+func askFrom(ctx context.Context, addr, name string, source netip.Addr) shiftwatch.Answer {
+	if !source.IsValid() {
+		return ask(ctx, addr, name)
+	}
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(name), dns.TypeA)
+	c := &dns.Client{Net: "udp", Timeout: pollTimeout,
+		Dialer: &net.Dialer{Timeout: pollTimeout, LocalAddr: &net.UDPAddr{IP: source.AsSlice()}}}
+	ctx, cancel := context.WithTimeout(ctx, pollTimeout)
+	defer cancel()
+	r, _, err := c.ExchangeContext(ctx, m, addr)
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return shiftwatch.Answer{Kind: shiftwatch.Timeout, Err: fmt.Errorf("no reply in time: %w", err)}
+	case err != nil:
+		return shiftwatch.Answer{Kind: shiftwatch.Failed, Err: err}
+	}
+	return shiftwatch.FromMsg(r)
+}
+
+// endpointsAt are the endpoints of the given regions in every service: a
+// fault at a region breaks its endpoint in the API (or the CDN) and, for
+// an address region, in geo.example.test.
+func endpointsAt(regions []string) []string {
+	var out []string
+	for _, spec := range regionSpecs {
+		if !slices.Contains(regions, spec.endpoint) {
+			continue
+		}
+		if !spec.geoOnly {
+			out = append(out, spec.endpoint)
+		}
+		if spec.target == "" {
+			out = append(out, geoEndpoint(spec.endpoint))
+		}
+	}
+	return out
 }
 
 // addrsOf are the addresses DNS answers for endpoints.
@@ -262,6 +373,8 @@ func (l *Lab) addrsOf(endpoints []string) []string {
 	for _, e := range endpoints {
 		addrs = append(addrs, strings.Split(l.region(e).Addr, ":")[0])
 	}
+	slices.Sort(addrs)
+	addrs = slices.Compact(addrs) // a region's endpoints in two services share its address
 	return addrs
 }
 
@@ -302,15 +415,13 @@ func (l *Lab) anyUp() *Node {
 }
 
 // waitHealthy waits until every node runs, every endpoint is judged up and
-// every nameserver answers the service's first choice.
-func (l *Lab) waitHealthy(ctx context.Context, service string) error {
-	want := strings.Split(l.Regions[0].Addr, ":")[0]
-	if service == CDNName {
-		want = strings.Split(l.region("cdn-a").Addr, ":")[0]
-	}
+// every nameserver answers the scenario's service with its first choice,
+// to every client area the scenario has.
+func (l *Lab) waitHealthy(ctx context.Context, sc Scenario) error {
+	wants := l.firstChoices(sc)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		problem := l.unhealthy(service, want)
+		problem := l.unhealthy(sc.Service, wants)
 		if problem == "" {
 			problem = l.barrier(ctx)
 		}
@@ -324,7 +435,31 @@ func (l *Lab) waitHealthy(ctx context.Context, service string) error {
 	}
 }
 
-func (l *Lab) unhealthy(service, want string) string {
+// firstChoice is what a healthy nameserver answers the clients of an area.
+type firstChoice struct {
+	area   string // "" for no area
+	source netip.Addr
+	want   string
+}
+
+// firstChoices are the answers a scenario starts from: use1 for the API,
+// cdn-a for the CDN, and for geo.example.test each area's first region.
+func (l *Lab) firstChoices(sc Scenario) []firstChoice {
+	ip := func(endpoint string) string { return strings.Split(l.region(endpoint).Addr, ":")[0] }
+	switch {
+	case len(sc.Areas) > 0:
+		var out []firstChoice
+		for _, name := range sc.Areas {
+			out = append(out, firstChoice{name, areaSource(name), ip(areaNamed(name).first)})
+		}
+		return out
+	case sc.Service == CDNName:
+		return []firstChoice{{want: ip("cdn-a")}}
+	}
+	return []firstChoice{{want: ip("use1")}}
+}
+
+func (l *Lab) unhealthy(service string, wants []firstChoice) string {
 	leader := l.Leader()
 	if leader == nil {
 		return "no leader"
@@ -340,24 +475,43 @@ func (l *Lab) unhealthy(service, want string) string {
 			return fmt.Sprintf("%s follows %q at term %d, applied %d; the leader %s is at term %d, commit %d",
 				n.Name, cs.LeaderID, cs.Term, cs.AppliedIndex, leader.Name, lead.Term, lead.CommitIndex)
 		}
-		st := n.node.State()
-		if st.Config == nil {
-			return n.Name + " has no configuration yet"
-		}
-		for _, r := range l.Regions {
-			if v, _ := st.Verdicts.Get(r.Endpoint); v.Health != model.Up {
-				return fmt.Sprintf("%s sees %s as %s", n.Name, r.Endpoint, v.Health)
-			}
+		if problem := l.endpointsDown(n); problem != "" {
+			return problem
 		}
 		if problem := resolutionOf(n); problem != "" {
 			return problem
 		}
-		if a := ask(context.Background(), n.DNSAddr(), service); a.Kind != shiftwatch.Answered ||
-			!shiftwatch.Exactly(netip.MustParseAddr(want))(a.Addrs) {
-			return fmt.Sprintf("%s answers %s, want %s", n.Name, a, want)
+		for _, w := range wants {
+			if a := askFrom(context.Background(), n.DNSAddr(), service, w.source); a.Kind != shiftwatch.Answered ||
+				!shiftwatch.Exactly(netip.MustParseAddr(w.want))(a.Addrs) {
+				return fmt.Sprintf("%s answers %s%s, want %s", n.Name, a, toArea(w.area), w.want)
+			}
 		}
 	}
 	return ""
+}
+
+// endpointsDown says which endpoint of the configuration n does not see up.
+func (l *Lab) endpointsDown(n *Node) string {
+	st := n.node.State()
+	if st.Config == nil {
+		return n.Name + " has no configuration yet"
+	}
+	for _, svc := range n.cfg.Services {
+		for _, e := range svc.Endpoints {
+			if v, _ := st.Verdicts.Get(e.Name); v.Health != model.Up {
+				return fmt.Sprintf("%s sees %s as %s", n.Name, e.Name, v.Health)
+			}
+		}
+	}
+	return ""
+}
+
+func toArea(area string) string {
+	if area == "" {
+		return ""
+	}
+	return " to " + area + " clients"
 }
 
 // resolutionProblem says which running node's resolution of a target is

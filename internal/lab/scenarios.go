@@ -12,7 +12,8 @@ type Scenario struct {
 	Name, Title, Description string
 	// Service is the name the clients use.
 	Service string
-	// Affected are the endpoints the fault breaks.
+	// Affected are the regions the fault breaks: their endpoints in every
+	// service (endpointsAt).
 	Affected []string
 	// Prepare runs before the clients start (choose the leader, say).
 	Prepare func(l *Lab) error
@@ -26,6 +27,10 @@ type Scenario struct {
 	// Settled, if set, is what the return after the heal waits for instead
 	// of AfterHeal (at most SettleMax, then AfterSettle more to show it).
 	Settled func(l *Lab) bool
+	// Areas are the client areas the devices are spread over, evenly, each
+	// asking from its own address, and which the lab polls the answers
+	// as (none: every device and poll in no area).
+	Areas []string
 	// Keep are the endpoints whose addresses every answer must hold,
 	// exactly, from the fault on (Bounds.KeepAnswers checks it).
 	Keep   []string
@@ -122,7 +127,24 @@ func Scenarios() []Scenario {
 			Fault: func(l *Lab) error { return l.region("use1").Hang() },
 			Heal:  func(l *Lab) error { return l.region("use1").Heal() },
 		},
+		{
+			Name: "geo-region-outage", Title: "Each area to its nearest region; us-east-1 hangs",
+			Description: "geo.example.test answers each client area its nearest region: the devices in Europe euw1 " +
+				"(aws/eu-west-1), those in the US east use1 (aws/us-east-1). us-east-1 hangs: the US-east devices move " +
+				"to the next nearest, usc1 (gcp/us-central1); the European ones do not move at all.",
+			Service: GeoName, Areas: []string{"europe", "us-east"}, Affected: []string{"use1"},
+			Bounds: withAreas(strict,
+				measure.AreaBounds{Area: "europe", From: []string{"euw1"}, To: []string{"euw1"}},
+				measure.AreaBounds{Area: "us-east", From: []string{"use1"}, To: []string{"usc1"}}),
+			Fault: func(l *Lab) error { return l.region("use1").Hang() },
+		},
 	}
+}
+
+// withAreas is b with what each client area must see.
+func withAreas(b measure.Bounds, areas ...measure.AreaBounds) measure.Bounds {
+	b.Areas = areas
+	return b
 }
 
 // cdnLabel names a CDN endpoint by its hostname and the address its DNS
