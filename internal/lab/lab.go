@@ -54,37 +54,6 @@ var regionSpecs = []struct {
 	{"euw1", "aws/eu-west-1", 3, "", "", true},
 }
 
-// clientAreas are where the devices of a scenario with areas are: each
-// area has a loopback network of its own, which the nodes' geo.areas
-// sorts by prefix, and its devices' queries and requests leave from its
-// source address, so the nodes sort them by the query's sender as they
-// would a resolver's (no EDNS Client Subnet needed). Europe's order is
-// given; us-east's is the nearest first, from the built-in coordinates:
-// us-east-1, then gcp/us-central1 (Iowa), aws/us-west-2, aws/eu-west-1.
-// first is the region the area is answered while all are healthy.
-var clientAreas = []clientArea{
-	{"europe", "127.77.10.0/24", "127.77.10.1", "[50.1, 8.7]", "order: [aws/eu-west-1, aws/us-east-1, gcp/us-central1, aws/us-west-2]", "euw1"},
-	{"us-east", "127.77.11.0/24", "127.77.11.1", "[38.9, -77.4]", "nearest: true", "use1"},
-}
-
-type clientArea struct{ name, prefix, source, center, order, first string }
-
-// areaNamed returns the client area of the given name; Scenarios names
-// only clientAreas.
-func areaNamed(name string) clientArea {
-	for _, a := range clientAreas {
-		if a.name == name {
-			return a
-		}
-	}
-	panic("lab: no client area " + name)
-}
-
-// geoEndpoint names a region's endpoint in geo.example.test: endpoint
-// names are unique across a configuration, and the API's already has the
-// region's own name.
-func geoEndpoint(region string) string { return "geo-" + region }
-
 // resolverTimeout is how long the nodes wait for the providers' DNS: short,
 // so a dark provider is seen failing within the lab's seconds.
 const resolverTimeout = 500 * time.Millisecond
@@ -253,16 +222,6 @@ services:
 		peers.String(), tlsDir, ns.String(), l.servicesText(), l.dns.Addr, resolverTimeout, geoAreasText())
 }
 
-// geoAreasText is the configuration's geo.areas: one per client area.
-func geoAreasText() string {
-	var b strings.Builder
-	b.WriteString("geo:\n  areas:\n")
-	for _, a := range clientAreas {
-		fmt.Fprintf(&b, "    - {name: %s, prefixes: [%s], center: %s}\n", a.name, a.prefix, a.center)
-	}
-	return b.String()
-}
-
 func (l *Lab) servicesText() string {
 	var b strings.Builder
 	for _, svc := range []struct {
@@ -291,25 +250,6 @@ func (l *Lab) servicesText() string {
 // failures, up after ten successes.
 func (l *Lab) checkText() string {
 	return fmt.Sprintf("    check: {type: http, port: %d, interval: 200ms, timeout: 200ms, fall: 2, rise: 10, http: {path: /healthz}}\n", l.port)
-}
-
-// geoServiceText is geo.example.test: every address region, each client
-// area given its own order, clients in no area the default (by priority).
-func (l *Lab) geoServiceText() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "  - name: %s\n    ttl: %s\n    policy: geo\n    geo:\n      areas:\n", GeoName, TTL)
-	for _, a := range clientAreas {
-		fmt.Fprintf(&b, "        - {area: %s, %s}\n", a.name, a.order)
-	}
-	b.WriteString(l.checkText())
-	b.WriteString("    endpoints:\n")
-	for i, spec := range regionSpecs {
-		if spec.target == "" {
-			fmt.Fprintf(&b, "      - {name: %s, location: %s, addresses: [%s], priority: %d}\n",
-				geoEndpoint(spec.endpoint), spec.location, l.regionIP(i), spec.priority)
-		}
-	}
-	return b.String()
 }
 
 // regionIP is the address DNS answers for the i-th region.

@@ -16,7 +16,7 @@ import (
 // bounds. It takes about 20 s per scenario, so it runs only those named by
 // OUTLAST_LAB_SCENARIO, comma-separated (default region-outage; "all" for
 // every one; target-dns-down plays a hostname endpoint kept through its DNS
-// failing); `go run ./cmd/outlast-lab` plays them all.
+// failing, geo-region-outage two client areas); `go run ./cmd/outlast-lab` plays them all.
 func TestScenarios(t *testing.T) {
 	if testing.Short() {
 		t.Skip("plays an outage in real time")
@@ -38,6 +38,10 @@ func TestScenarios(t *testing.T) {
 		t.Logf("%s: detection %.2f s, steering %.2f s, client recovery %.0f s, errors %d, success after %.2f%%, false failovers %d, flaps %d, return %.2f s, stale %.2f s, fresh again %.2f s, answers off %d/%d",
 			r.Name, r.DetectionS, r.SteeringS, r.ClientRecoveryS, r.ClientErrors, r.ClientSuccessPctAfter, r.FalseFailovers, r.Flaps, r.ReturnS,
 			r.StaleS, r.FreshS, r.OffAnswers, r.KeptPolls)
+		for _, a := range r.Areas {
+			t.Logf("%s: area %s: answered %v, then %v; moved after %.2f s, %d moves, %d false failovers; its clients %d/%d errors, success %.2f%% from the fault, %.2f%% after",
+				r.Name, a.Area, a.Before, a.After, a.MovedS, a.Moves, a.FalseFailovers, a.ClientErrors, a.ClientRequests, a.ClientSuccessPct, a.ClientSuccessPctAfter)
+		}
 		for _, m := range measure.EventMarkers(r) {
 			t.Logf("%s: %.1f s: %s", r.Name, m.T, m.Detail)
 		}

@@ -3,17 +3,13 @@ package lab
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/netip"
 	"slices"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/miekg/dns"
 
 	"outlast/internal/lab/clients"
 	"outlast/internal/lab/measure"
@@ -165,40 +161,6 @@ func (l *Lab) startTimeline(ctx context.Context, sc Scenario, devices int) *time
 	return tl
 }
 
-// areaDevices are the devices of one client area: how many, the address
-// they ask and call from, and their record.
-type areaDevices struct {
-	name    string
-	source  netip.Addr
-	devices int
-	rec     *clients.Recorder
-}
-
-// devicesIn spreads devices evenly over the named client areas (none:
-// no areas).
-func devicesIn(areas []string, devices int, start time.Time) []areaDevices {
-	var out []areaDevices
-	for i, name := range areas {
-		share := devices / len(areas)
-		if i < devices%len(areas) {
-			share++
-		}
-		out = append(out, areaDevices{name: name, source: areaSource(name), devices: share, rec: clients.NewRecorder(start)})
-	}
-	return out
-}
-
-// areaSource is the address a client area's devices ask from.
-func areaSource(name string) netip.Addr { return netip.MustParseAddr(areaNamed(name).source) }
-
-// inAreas says how the devices are spread, for the progress line.
-func inAreas(areas []string) string {
-	if len(areas) == 0 {
-		return ""
-	}
-	return ", spread evenly over " + strings.Join(areas, " and ")
-}
-
 func (tl *timeline) since() float64 { return time.Since(tl.start).Seconds() }
 
 func (tl *timeline) mark(kind, label string) {
@@ -321,31 +283,6 @@ const pollTimeout = 300 * time.Millisecond
 // ask polls one nameserver for name A, as shiftwatch defines a poll.
 func ask(ctx context.Context, addr, name string) shiftwatch.Answer {
 	return shiftwatch.Ask(ctx, addr, shiftwatch.Query{Name: name, Timeout: pollTimeout})
-}
-
-// askFrom is ask sent from source, so the nameserver sorts the query into
-// source's client area; without a source it is ask. shiftwatch.Ask picks
-// no source address, so this asks over UDP itself and reads the reply as
-// shiftwatch does (one A record set never needs TCP).
-func askFrom(ctx context.Context, addr, name string, source netip.Addr) shiftwatch.Answer {
-	if !source.IsValid() {
-		return ask(ctx, addr, name)
-	}
-	m := new(dns.Msg)
-	m.SetQuestion(dns.Fqdn(name), dns.TypeA)
-	c := &dns.Client{Net: "udp", Timeout: pollTimeout,
-		Dialer: &net.Dialer{Timeout: pollTimeout, LocalAddr: &net.UDPAddr{IP: source.AsSlice()}}}
-	ctx, cancel := context.WithTimeout(ctx, pollTimeout)
-	defer cancel()
-	r, _, err := c.ExchangeContext(ctx, m, addr)
-	var ne net.Error
-	switch {
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-		return shiftwatch.Answer{Kind: shiftwatch.Timeout, Err: fmt.Errorf("no reply in time: %w", err)}
-	case err != nil:
-		return shiftwatch.Answer{Kind: shiftwatch.Failed, Err: err}
-	}
-	return shiftwatch.FromMsg(r)
 }
 
 // endpointsAt are the endpoints of the given regions in every service: a
@@ -505,13 +442,6 @@ func (l *Lab) endpointsDown(n *Node) string {
 		}
 	}
 	return ""
-}
-
-func toArea(area string) string {
-	if area == "" {
-		return ""
-	}
-	return " to " + area + " clients"
 }
 
 // resolutionProblem says which running node's resolution of a target is
