@@ -267,7 +267,11 @@ func (tl *timeline) finish(sc Scenario, faultAt, healAt float64) Result {
 		VerdictsAtStart: tl.atStart, Views: tl.views, Leaders: tl.leaders,
 		Failed: tl.failed, Resolutions: tl.resolut, KeepAddrs: tl.lab.addrsOf(sc.Keep), AddrNames: tl.lab.addrNames(),
 	})
-	for _, f := range []*float64{&r.DetectionS, &r.SteeringS, &r.ClientRecoveryS, &r.ReturnS, &r.FaultAt, &r.HealAt} {
+	figures := []*float64{&r.DetectionS, &r.SteeringS, &r.ClientRecoveryS, &r.ReturnS, &r.FaultAt, &r.HealAt}
+	for i := range r.Areas {
+		figures = append(figures, &r.Areas[i].MovedS, &r.Areas[i].ClientRecoveryS)
+	}
+	for _, f := range figures {
 		*f = math.Round(*f*1000) / 1000 // milliseconds are all the polling can tell
 	}
 	r.Name, r.Title, r.Description = sc.Name, sc.Title, sc.Description
