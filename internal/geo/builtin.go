@@ -87,6 +87,7 @@ var (
 	dubai      = Point{25.20, 55.27}
 	doha       = Point{25.29, 51.53}
 	johannesbg = Point{-26.20, 28.05}
+	queretaro  = Point{20.59, -100.39}
 )
 
 var builtin = map[string]map[string]Point{
@@ -98,7 +99,7 @@ var builtin = map[string]map[string]Point{
 		"ca-central-1":   montreal,
 		"ca-west-1":      {51.05, -114.07}, // Calgary
 		"sa-east-1":      saoPaulo,
-		"mx-central-1":   {20.59, -100.39}, // Querétaro
+		"mx-central-1":   queretaro,
 		"eu-west-1":      dublin,
 		"eu-west-2":      london,
 		"eu-west-3":      paris,
@@ -178,7 +179,7 @@ var builtin = map[string]map[string]Point{
 		"canadacentral":      toronto,
 		"canadaeast":         {46.82, -71.22}, // Quebec City
 		"brazilsouth":        saoPaulo,
-		"mexicocentral":      {20.59, -100.39}, // Querétaro
+		"mexicocentral":      queretaro,
 		"northeurope":        dublin,
 		"westeurope":         {52.37, 4.90}, // Netherlands
 		"uksouth":            london,
