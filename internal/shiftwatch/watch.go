@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -38,6 +39,9 @@ type Query struct {
 	// Recursive sets RD, for a question to a recursive resolver (default
 	// false: watched nameservers are authoritative).
 	Recursive bool
+	// Source is the address queries leave from (default: the system picks),
+	// for a nameserver that answers by the sender's address.
+	Source netip.Addr
 }
 
 // Ask polls one nameserver (host:port) once: one query per type over UDP,
@@ -49,7 +53,7 @@ func Ask(ctx context.Context, server string, q Query) Answer {
 	}
 	parts := make([]Answer, 0, len(types))
 	for _, qtype := range types {
-		a := askOne(ctx, server, q.question(qtype), orDefault(q.Timeout, DefaultTimeout))
+		a := askOne(ctx, server, q.question(qtype), orDefault(q.Timeout, DefaultTimeout), q.Source)
 		if a.Kind != Answered {
 			return a
 		}
@@ -65,11 +69,15 @@ func (q Query) question(qtype uint16) *dns.Msg {
 	return m
 }
 
-func askOne(ctx context.Context, server string, m *dns.Msg, timeout time.Duration) Answer {
+func askOne(ctx context.Context, server string, m *dns.Msg, timeout time.Duration, source netip.Addr) Answer {
 	var a Answer
 	for _, network := range []string{"udp", "tcp"} {
+		c := &dns.Client{Net: network, Timeout: timeout}
+		if source.IsValid() {
+			c.Dialer = &net.Dialer{Timeout: timeout, LocalAddr: localAddr(network, source)}
+		}
 		qctx, cancel := context.WithTimeout(ctx, timeout)
-		r, _, err := (&dns.Client{Net: network, Timeout: timeout}).ExchangeContext(qctx, m, server)
+		r, _, err := c.ExchangeContext(qctx, m, server)
 		cancel()
 		if err != nil {
 			return fromError(err)
@@ -79,6 +87,14 @@ func askOne(ctx context.Context, server string, m *dns.Msg, timeout time.Duratio
 		}
 	}
 	return a
+}
+
+// localAddr is source as network's local address, on a port the system picks.
+func localAddr(network string, source netip.Addr) net.Addr {
+	if network == "tcp" {
+		return net.TCPAddrFromAddrPort(netip.AddrPortFrom(source, 0))
+	}
+	return net.UDPAddrFromAddrPort(netip.AddrPortFrom(source, 0))
 }
 
 // fromError classifies a failed exchange.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -129,6 +130,39 @@ func TestAskRetriesTruncatedRepliesOverTCPAndJoinsTypes(t *testing.T) {
 	a := Ask(context.Background(), s.addr, Query{Name: "svc.example.test", Types: []uint16{dns.TypeA, dns.TypeAAAA}})
 	if a.Kind != Answered || !Exactly(old, alt, v6)(a.Addrs) {
 		t.Errorf("Ask: %v %v, want every address, sorted, from TCP", a.Kind, a)
+	}
+}
+
+// senders records the address every query came from, then hands it on.
+type senders struct {
+	dns.Handler
+	mu   sync.Mutex
+	from []netip.Addr
+}
+
+func (s *senders) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
+	ap, _ := netip.ParseAddrPort(w.RemoteAddr().String())
+	s.mu.Lock()
+	s.from = append(s.from, ap.Addr())
+	s.mu.Unlock()
+	s.Handler.ServeDNS(w, q)
+}
+
+func TestAskSendsFromSourceOverUDPAndTCP(t *testing.T) {
+	inner := &testServer{}
+	inner.set(reply{addrs: []netip.Addr{old}})
+	inner.truncateUDP.Store(true)
+	rec := &senders{Handler: inner}
+	addr := dnstest.Serve(t, rec)
+	source := netip.MustParseAddr("127.0.0.9")
+	a := Ask(context.Background(), addr, Query{Name: "svc.example.test", Source: source})
+	if a.Kind != Answered || !Exactly(old)(a.Addrs) {
+		t.Fatalf("Ask: %v %v, want old from TCP", a.Kind, a)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.from) != 2 || rec.from[0] != source || rec.from[1] != source {
+		t.Errorf("queries came from %v, want %s over UDP then TCP", rec.from, source)
 	}
 }
 
