@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -45,8 +47,9 @@ func testConfig(t *testing.T, port int) *config.Config {
 	return cfg
 }
 
-func configText(port int) string {
-	return fmt.Sprintf(`
+// nodeHeader is the single node on loopback the tests' configurations
+// share: free listeners, a public status, zone example.test.
+const nodeHeader = `
 node: {name: local, location: local/lab}
 dns: {listen: "127.0.0.1:0"}
 http: {listen: "127.0.0.1:0"}
@@ -54,7 +57,36 @@ api: {public_status: true}
 zones:
   - apex: example.test
     ns: [{name: ns1.example.test, addresses: [127.0.0.1]}]
-services:
+`
+
+// parseConfig parses a test configuration, failing the test on a problem.
+func parseConfig(t *testing.T, name, text string) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse(name, []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// loadConfigFile writes text to dir/outlast.yaml and loads it as a node
+// would, reading the files it names (zone files, the geoip database path)
+// relative to dir.
+func loadConfigFile(t *testing.T, dir, text string) *config.Config {
+	t.Helper()
+	path := filepath.Join(dir, "outlast.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func configText(port int) string {
+	return nodeHeader + fmt.Sprintf(`services:
   - name: api.example.test
     type: A
     ttl: 5s

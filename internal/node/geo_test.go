@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,20 +21,11 @@ import (
 // the primary; clients in no area get failover by priority.
 func geoConfig(t *testing.T, port int, database string) *config.Config {
 	t.Helper()
-	dir := t.TempDir()
-	text := fmt.Sprintf(`
-node: {name: local, location: local/lab}
-dns: {listen: "127.0.0.1:0"}
-http: {listen: "127.0.0.1:0"}
-api: {public_status: true}
-geoip: {database: %q}
+	text := nodeHeader + fmt.Sprintf(`geoip: {database: %q}
 geo:
   areas:
     - {name: europe, prefixes: [10.1.0.0/16], continents: [EU]}
     - {name: us-east, prefixes: [10.2.0.0/16]}
-zones:
-  - apex: example.test
-    ns: [{name: ns1.example.test, addresses: [127.0.0.1]}]
 services:
   - name: api.example.test
     ttl: 5s
@@ -49,15 +39,7 @@ services:
       - {name: primary, location: aws/us-east-1, addresses: [%s], priority: 1}
       - {name: secondary, location: gcp/us-central1, addresses: [%s], priority: 2}
 `, database, port, primaryAddr, secondaryAddr)
-	path := filepath.Join(dir, "outlast.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
+	return loadConfigFile(t, t.TempDir(), text)
 }
 
 // askFrom asks the node for api.example.test A as a resolver would for a

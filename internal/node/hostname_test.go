@@ -79,15 +79,7 @@ func (p *providerDNS) set(addr string, dark bool) {
 // so the test sees the whole cycle: min_ttl 1s, max_stale 3s, stale_ttl 2s.
 func hostnameConfig(t *testing.T, port int, upstream string) *config.Config {
 	t.Helper()
-	text := fmt.Sprintf(`
-node: {name: local, location: local/lab}
-dns: {listen: "127.0.0.1:0"}
-http: {listen: "127.0.0.1:0"}
-api: {public_status: true}
-resolver: {servers: ["%s"], timeout: 200ms, min_ttl: 1s, max_stale: 3s, stale_ttl: 2s}
-zones:
-  - apex: example.test
-    ns: [{name: ns1.example.test, addresses: [127.0.0.1]}]
+	text := nodeHeader + fmt.Sprintf(`resolver: {servers: ["%s"], timeout: 200ms, min_ttl: 1s, max_stale: 3s, stale_ttl: 2s}
 services:
   - name: www.example.test
     ttl: 5s
@@ -97,11 +89,7 @@ services:
       - {name: cdn-a, location: fastly/global, target: %s, priority: 1}
       - {name: origin, location: aws/us-east-1, addresses: [%s], priority: 2}
 `, upstream, port, cdnTarget, originAddr)
-	cfg, err := config.Parse("hostname.yaml", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
+	return parseConfig(t, "hostname.yaml", text)
 }
 
 // TestFlattenedTarget is issue 14's integration test of flattening, with a
@@ -266,15 +254,7 @@ func TestCNAMEFailover(t *testing.T) {
 	cdnA := startBackend(t, fmt.Sprintf("%s:%d", cdnFirst, port))
 	startBackend(t, fmt.Sprintf("%s:%d", cdnMoved, port))
 	provider := startProviderDNS(t, cdnFirst)
-	text := fmt.Sprintf(`
-node: {name: local, location: local/lab}
-dns: {listen: "127.0.0.1:0"}
-http: {listen: "127.0.0.1:0"}
-api: {public_status: true}
-resolver: {servers: ["%s"], timeout: 200ms, min_ttl: 1s}
-zones:
-  - apex: example.test
-    ns: [{name: ns1.example.test, addresses: [127.0.0.1]}]
+	text := nodeHeader + fmt.Sprintf(`resolver: {servers: ["%s"], timeout: 200ms, min_ttl: 1s}
 services:
   - name: shop.example.test
     ttl: 5s
@@ -284,11 +264,7 @@ services:
       - {name: cdn-a, location: fastly/global, target: %s, priority: 1}
       - {name: cdn-b, location: cloudflare/global, target: %s, priority: 2}
 `, provider.addr, port, cdnTarget, cdnBTarget)
-	cfg, err := config.Parse("cname.yaml", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := startNode(t, cfg)
+	n := startNode(t, parseConfig(t, "cname.yaml", text))
 	waitForVerdict(t, n, "cdn-a", "up", 10*time.Second)
 	if got := cnameOf(t, n, dns.TypeMX); got != cdnTarget {
 		t.Fatalf("shop.example.test MX: CNAME %q, want %s (every type gets the CNAME)", got, cdnTarget)

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
-
-	"outlast/internal/config"
 )
 
 // TestServesZoneFile: a node whose zone names a master file answers the
@@ -30,14 +28,7 @@ ns.sub  IN A   192.0.2.53
 		t.Fatal(err)
 	}
 	text := strings.Replace(configText(freePort(t)), "  - apex: example.test\n", "  - apex: example.test\n    file: example.test.zone\n", 1)
-	path := filepath.Join(dir, "outlast.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := loadConfigFile(t, dir, text)
 	n := startNode(t, cfg)
 	ask := func(name string, qtype uint16) *dns.Msg {
 		t.Helper()
