@@ -49,5 +49,6 @@
 // failure or SERVFAIL. Lookup never blocks: it reads an immutable snapshot
 // swapped atomically, so the answer builder can call it freely. Changes
 // signals when a name's addresses or state changed, including the changes
-// that only time makes (Fresh to Stale, Stale to Unresolved).
+// that only time makes (Fresh to Stale, Stale to Unresolved), and when a
+// name has its first outcome, a failure included.
 package resolve

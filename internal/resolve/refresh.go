@@ -113,18 +113,20 @@ func (r *Resolver) apply(d done) {
 	r.snap.Store(&next)
 }
 
-// view is what a notification is about: a name's states and addresses.
+// view is what a notification is about: a name's states and addresses,
+// and whether it still waits for a first outcome.
 type view struct {
 	state, a, aaaa State
+	pending        bool
 	addrsA, addrs6 []string
 }
 
 func viewOf(res Result) view {
-	return view{res.State, res.A.State, res.AAAA.State, addrStrings(res.A.Addrs), addrStrings(res.AAAA.Addrs)}
+	return view{res.State, res.A.State, res.AAAA.State, res.Pending(), addrStrings(res.A.Addrs), addrStrings(res.AAAA.Addrs)}
 }
 
 func (v view) equal(w view) bool {
-	return v.state == w.state && v.a == w.a && v.aaaa == w.aaaa &&
+	return v.state == w.state && v.a == w.a && v.aaaa == w.aaaa && v.pending == w.pending &&
 		slices.Equal(v.addrsA, w.addrsA) && slices.Equal(v.addrs6, w.addrs6)
 }
 

@@ -67,6 +67,13 @@ func (r Result) Addrs(qtype uint16) ([]netip.Addr, time.Duration) {
 	return r.A.Addrs, r.A.TTL
 }
 
+// Pending reports whether a family of the name has had no outcome yet:
+// neither an answer nor a failure since Set.
+func (r Result) Pending() bool {
+	first := func(d Decision) bool { return d.State == Unresolved && d.Err == "" }
+	return first(r.A) || first(r.AAAA)
+}
+
 // Err is the last failure of either family, "" when both last succeeded.
 func (r Result) Err() string { return cmp.Or(r.A.Err, r.AAAA.Err) }
 
@@ -153,10 +160,10 @@ func (r *Resolver) Servers() []string { return slices.Clone(r.ex.servers) }
 // Policy returns the bounds in force, defaults filled in.
 func (r *Resolver) Policy() Policy { return r.policy }
 
-// Changes receives a value whenever a name's addresses or state changed
-// since the last value was taken (coalesced: one pending value at most).
-// The node rebuilds its answers then. A refresh that returns the same
-// addresses sends nothing.
+// Changes receives a value whenever a name's addresses or state changed, or
+// it had its first outcome (see Result.Pending), since the last value was
+// taken (coalesced: one pending value at most). The node rebuilds its
+// answers then. A refresh that returns the same addresses sends nothing.
 func (r *Resolver) Changes() <-chan struct{} { return r.changes }
 
 // Set makes names the set of names kept fresh: new names are looked up at

@@ -25,11 +25,6 @@ import (
 // DefaultWait bounds one whole Lookup call.
 const DefaultWait = 15 * time.Second
 
-// pollEvery is how often Lookup checks whether every name has its first
-// outcome: the resolver signals changes of addresses and state, not a first
-// failure, so it is polled; a lookup's own timeout is far longer.
-const pollEvery = 20 * time.Millisecond
-
 // Options say which resolvers the audit asks. Zero fields take defaults.
 type Options struct {
 	// Servers are recursive resolvers as IP:port, asked in order (default:
@@ -77,23 +72,16 @@ func (o Options) lookup(ctx context.Context, names []string) map[string]audit.Re
 	return out
 }
 
-// settle returns when every name has had its first outcome, or ctx ends.
+// settle returns when every name has had its first outcome, or ctx ends;
+// the resolver signals each first outcome on Changes.
 func settle(ctx context.Context, r *resolve.Resolver, names []string) {
-	tick := time.NewTicker(pollEvery)
-	defer tick.Stop()
-	for slices.ContainsFunc(names, func(n string) bool { return pending(r.Lookup(n)) }) {
+	for slices.ContainsFunc(names, func(n string) bool { return r.Lookup(n).Pending() }) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-r.Changes():
 		}
 	}
-}
-
-// pending: a family of the name has neither an answer nor a failure yet.
-func pending(res resolve.Result) bool {
-	first := func(d resolve.Decision) bool { return d.State == resolve.Unresolved && d.Err == "" }
-	return first(res.A) || first(res.AAAA)
 }
 
 // resolution is what the audit keeps of a name: both families' addresses,
