@@ -65,14 +65,6 @@ func areaResults(in Input, answers []AnswerSample) []AreaResult {
 	return out
 }
 
-// pctDown is ok/all in percent rounded down to hundredths; 100 for none.
-func pctDown(ok, all int) float64 {
-	if all == 0 {
-		return 100
-	}
-	return float64(ok*10000/all) / 100
-}
-
 // beforeAndAfter name the sets answered by the last poll before faultAt
 // and by the last poll of all.
 func beforeAndAfter(answers []AnswerSample, faultAt float64, names map[string]string) (before, after []string) {

@@ -57,12 +57,17 @@ func successAfter(seconds []Second, from, to float64) float64 {
 			successes += s.Successes
 		}
 	}
-	if requests == 0 {
+	return pctDown(successes, requests)
+}
+
+// pctDown is ok/all in percent rounded down to hundredths; 100 for none.
+// Rounded down, in integers, so a rate just under a bound never prints, or
+// checks, as meeting it.
+func pctDown(ok, all int) float64 {
+	if all == 0 {
 		return 100
 	}
-	// Rounded down to hundredths, in integers, so a rate just under a bound
-	// never prints, or checks, as meeting it.
-	return float64(successes*10000/requests) / 100
+	return float64(ok*10000/all) / 100
 }
 
 // SumSeconds adds b's buckets to a's, second by second: the timeline of
