@@ -67,3 +67,14 @@ func TestDNSQueryDoesNotAllocate(t *testing.T) {
 		t.Errorf("DNSQuery is on the query path and must not allocate; got %v allocations", allocs)
 	}
 }
+
+// TestAreaQueryDoesNotAllocate: counting a geo query, on the query path,
+// allocates nothing once its area has a counter.
+func TestAreaQueryDoesNotAllocate(t *testing.T) {
+	m := New("test")
+	area := string([]byte("europe")) // not a constant: as the snapshot's names are
+	m.AreaQuery(area)
+	if n := testing.AllocsPerRun(100, func() { m.AreaQuery(area) }); n != 0 {
+		t.Errorf("AreaQuery allocates %.0f times a query, want 0", n)
+	}
+}
