@@ -48,31 +48,6 @@ func (c *cname) pick(r uint64) *cname {
 // computed ahead of time may run through it.
 func (c *cname) weighted() bool { return len(c.pools) > 0 }
 
-// addCNAMEAnswer places a service's CNAME answer: a fixed Target, or one
-// target per weighted pool. It replaces the name's static CNAME, A and
-// AAAA; what may not stand beside it (other data, the apex, a delegation)
-// is refused later by check, once every source is placed.
-func (s *Snapshot) addCNAMEAnswer(a *model.Answer) error {
-	wire, err := wireName(a.Name)
-	if err != nil {
-		return err
-	}
-	n, err := s.nodeFor(wire, a.Name)
-	if err != nil {
-		return err
-	}
-	if n.cname != nil && n.cname.steered {
-		return fmt.Errorf("dnsserver: %s is defined twice (by two services with a CNAME answer)", a.Name)
-	}
-	n.dropStaticAddrs()
-	c, err := steeredCNAME(a, len(wire))
-	if err != nil {
-		return err
-	}
-	n.cname = c
-	return nil
-}
-
 // steeredCNAME builds a service's CNAME answer for a name of nameLen
 // bytes: a fixed Target, or one target per weighted pool.
 func steeredCNAME(a *model.Answer, nameLen int) (*cname, error) {

@@ -219,32 +219,6 @@ func (s *Snapshot) areaView(n *node, name string, answers []*model.Answer, defau
 	return &v, v.check(nil)
 }
 
-// place puts one steered answer on a node whose slot for it is free.
-func (n *node) place(a *model.Answer, nameLen int) error {
-	if answersCNAME(a) {
-		c, err := steeredCNAME(a, nameLen)
-		if err != nil {
-			return err
-		}
-		n.cname = c
-		return nil
-	}
-	set, err := buildAddrSet(a, nameLen)
-	if err != nil {
-		return err
-	}
-	*n.slot(a.Type) = set
-	return nil
-}
-
-// slot is where the node holds its answer of an address type.
-func (n *node) slot(t model.RecordType) **addrSet {
-	if t == model.TypeAAAA {
-		return &n.aaaa
-	}
-	return &n.a
-}
-
 // noteTypes records which types of a geo name may answer differently by
 // area.
 func (g *geoNode) noteTypes(n *node) {

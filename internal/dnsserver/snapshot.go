@@ -233,7 +233,7 @@ func (s *Snapshot) addGlueNames(cz *config.Zone) error {
 				continue
 			}
 			ans := model.Answer{Name: ns.Name, Type: fam.t, TTL: seconds(cz.SOA.TTL), Addrs: fam.addrs}
-			if err := s.addAddrSet(&ans, true); err != nil {
+			if err := s.addGlue(&ans); err != nil {
 				return err
 			}
 		}
@@ -241,19 +241,54 @@ func (s *Snapshot) addGlueNames(cz *config.Zone) error {
 	return nil
 }
 
+// addAnswer places a default (Area "") steered answer: addresses, or a
+// CNAME (a fixed Target, or one target per weighted pool), placed as area
+// answers are (see place). It replaces the name's static CNAME, A and
+// AAAA; what may not stand beside it (other data, the apex, a delegation)
+// is refused later by check, once every source is placed.
 func (s *Snapshot) addAnswer(a *model.Answer) error {
 	if a.Type != model.TypeA && a.Type != model.TypeAAAA {
 		return fmt.Errorf("dnsserver: answer %s: unsupported type %q", a.Name, a.Type)
 	}
+	n, nameLen, err := s.nodeNamed(a.Name)
+	if err != nil {
+		return err
+	}
 	if answersCNAME(a) {
-		return s.addCNAMEAnswer(a)
-	}
-	if wire, err := wireName(a.Name); err == nil {
-		if n := s.names[string(wire)]; n != nil {
-			n.dropStaticAddrs()
+		if n.cname != nil && n.cname.steered {
+			return fmt.Errorf("dnsserver: %s is defined twice (by two services with a CNAME answer)", a.Name)
 		}
+	} else if set := *n.slot(a.Type); set != nil && !set.static {
+		return fmt.Errorf("dnsserver: %s %s is defined twice (by a service and by nameserver glue, or by two services)", a.Name, a.Type)
 	}
-	return s.addAddrSet(a, false)
+	n.dropStaticAddrs()
+	return n.place(a, nameLen)
+}
+
+// place puts one steered answer on a node whose slot for it is free.
+func (n *node) place(a *model.Answer, nameLen int) error {
+	if answersCNAME(a) {
+		c, err := steeredCNAME(a, nameLen)
+		if err != nil {
+			return err
+		}
+		n.cname = c
+		return nil
+	}
+	set, err := buildAddrSet(a, nameLen)
+	if err != nil {
+		return err
+	}
+	*n.slot(a.Type) = set
+	return nil
+}
+
+// slot is where the node holds its answer of an address type.
+func (n *node) slot(t model.RecordType) **addrSet {
+	if t == model.TypeAAAA {
+		return &n.aaaa
+	}
+	return &n.a
 }
 
 // dropStaticAddrs removes the static records a steered service replaces:
@@ -273,33 +308,36 @@ func (n *node) dropStaticAddrs() {
 	}
 }
 
-// addAddrSet precomputes one name's A or AAAA records.
-func (s *Snapshot) addAddrSet(a *model.Answer, glue bool) error {
-	wire, err := wireName(a.Name)
+// addGlue precomputes an in-zone nameserver name's A or AAAA records; the
+// same nameserver listed by two zones is placed once. Only glue is placed
+// before it, so a taken slot holds that nameserver's glue already.
+func (s *Snapshot) addGlue(a *model.Answer) error {
+	n, nameLen, err := s.nodeNamed(a.Name)
 	if err != nil {
 		return err
 	}
-	n, err := s.nodeFor(wire, a.Name)
-	if err != nil {
-		return err
-	}
-	slot := &n.a
-	if a.Type == model.TypeAAAA {
-		slot = &n.aaaa
-	}
+	slot := n.slot(a.Type)
 	if *slot != nil {
-		if glue && (*slot).glue {
-			return nil // the same nameserver listed by two zones
-		}
-		return fmt.Errorf("dnsserver: %s %s is defined twice (by a service and by nameserver glue, or by two services)", a.Name, a.Type)
+		return nil
 	}
-	set, err := buildAddrSet(a, len(wire))
+	set, err := buildAddrSet(a, nameLen)
 	if err != nil {
 		return err
 	}
-	set.glue = glue
+	set.glue = true
 	*slot = set
 	return nil
+}
+
+// nodeNamed returns the node of an existing or new name inside some zone,
+// and the length of the name in wire form.
+func (s *Snapshot) nodeNamed(name string) (*node, int, error) {
+	wire, err := wireName(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := s.nodeFor(wire, name)
+	return n, len(wire), err
 }
 
 // nodeFor returns the node of an existing or new name inside some zone.
