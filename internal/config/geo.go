@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -28,7 +29,7 @@ func geoDefaults(g *Geo) {
 // geo checks geo.areas and geo.coordinates.
 func (v *validator) geo(g *Geo) {
 	names := map[string]int{}
-	prefixes := map[string]string{}
+	prefixes := map[netip.Prefix]string{}
 	for i := range g.Areas {
 		a := &g.Areas[i]
 		path := fmt.Sprintf("geo.areas[%d]", i)
@@ -46,10 +47,10 @@ func (v *validator) geo(g *Geo) {
 			switch {
 			case p != p.Masked():
 				v.add(pp, "%s has bits set beyond its length; write %s", p, p.Masked())
-			case prefixes[p.String()] != "":
-				v.add(pp, "%s is already in %s; a prefix belongs to one area", p, prefixes[p.String()])
+			case prefixes[p] != "":
+				v.add(pp, "%s is already in %s; a prefix belongs to one area", p, prefixes[p])
 			default:
-				prefixes[p.String()] = path
+				prefixes[p] = path
 			}
 		}
 		for j, c := range a.Countries {
