@@ -1,18 +1,12 @@
 package lab
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"strings"
 	"time"
 
-	"github.com/miekg/dns"
-
 	"outlast/internal/lab/clients"
-	"outlast/internal/shiftwatch"
 )
 
 // The lab's geo service and its client areas: geo.example.test answers
@@ -115,31 +109,6 @@ func inAreas(areas []string) string {
 		return ""
 	}
 	return ", spread evenly over " + strings.Join(areas, " and ")
-}
-
-// askFrom is ask sent from source, so the nameserver sorts the query into
-// source's client area; without a source it is ask. shiftwatch.Ask picks
-// no source address, so this asks over UDP itself and reads the reply as
-// shiftwatch does (one A record set never needs TCP).
-func askFrom(ctx context.Context, addr, name string, source netip.Addr) shiftwatch.Answer {
-	if !source.IsValid() {
-		return ask(ctx, addr, name)
-	}
-	m := new(dns.Msg)
-	m.SetQuestion(dns.Fqdn(name), dns.TypeA)
-	c := &dns.Client{Net: "udp", Timeout: pollTimeout,
-		Dialer: &net.Dialer{Timeout: pollTimeout, LocalAddr: &net.UDPAddr{IP: source.AsSlice()}}}
-	ctx, cancel := context.WithTimeout(ctx, pollTimeout)
-	defer cancel()
-	r, _, err := c.ExchangeContext(ctx, m, addr)
-	var ne net.Error
-	switch {
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-		return shiftwatch.Answer{Kind: shiftwatch.Timeout, Err: fmt.Errorf("no reply in time: %w", err)}
-	case err != nil:
-		return shiftwatch.Answer{Kind: shiftwatch.Failed, Err: err}
-	}
-	return shiftwatch.FromMsg(r)
 }
 
 // toArea names a client area in a message: " to europe clients".

@@ -284,9 +284,11 @@ func (tl *timeline) finish(sc Scenario, faultAt, healAt float64) Result {
 // pollTimeout bounds one poll of one nameserver.
 const pollTimeout = 300 * time.Millisecond
 
-// ask polls one nameserver for name A, as shiftwatch defines a poll.
-func ask(ctx context.Context, addr, name string) shiftwatch.Answer {
-	return shiftwatch.Ask(ctx, addr, shiftwatch.Query{Name: name, Timeout: pollTimeout})
+// askFrom polls one nameserver for name A, as shiftwatch defines a poll,
+// sent from source (when valid) so the nameserver sorts the query into
+// source's client area.
+func askFrom(ctx context.Context, addr, name string, source netip.Addr) shiftwatch.Answer {
+	return shiftwatch.Ask(ctx, addr, shiftwatch.Query{Name: name, Timeout: pollTimeout, Source: source})
 }
 
 // endpointsAt are the endpoints of the given regions in every service: a
