@@ -142,16 +142,14 @@ func (c *checker) belowCuts(path string, p *parsed) {
 	for _, e := range p.entries {
 		h := e.rr.Header()
 		name := strings.ToLower(h.Name)
-		for cut := name; cut != p.apex && dns.IsSubDomain(p.apex, cut); cut = parent(cut) {
-			if _, ok := p.cuts[cut]; !ok {
-				continue
-			}
-			atCut := cut == name && (h.Rrtype == dns.TypeNS || h.Rrtype == dns.TypeDS)
-			if !atCut && h.Rrtype != dns.TypeA && h.Rrtype != dns.TypeAAAA {
-				c.at(path, e, "%s %s is at or below the delegation of %s (NS at %s): the child zone answers there; "+
-					"only the NS set, DS and glue addresses belong in the parent", clip(h.Name), dns.Type(h.Rrtype), cut, p.cuts[cut].where)
-			}
-			break
+		cut, ns, ok := p.cutAt(name)
+		if !ok {
+			continue
+		}
+		atCut := cut == name && (h.Rrtype == dns.TypeNS || h.Rrtype == dns.TypeDS)
+		if !atCut && h.Rrtype != dns.TypeA && h.Rrtype != dns.TypeAAAA {
+			c.at(path, e, "%s %s is at or below the delegation of %s (NS at %s): the child zone answers there; "+
+				"only the NS set, DS and glue addresses belong in the parent", clip(h.Name), dns.Type(h.Rrtype), cut, ns.where)
 		}
 	}
 }
@@ -317,11 +315,9 @@ func (c *checker) service(k int) {
 		return // outside every zone (config reported it) or records that do not parse
 	}
 	path := fmt.Sprintf("services[%d].name", k)
-	for cut := name; cut != p.apex && dns.IsSubDomain(p.apex, cut); cut = parent(cut) {
-		if e, ok := p.cuts[cut]; ok {
-			c.add(path, "%s is at or below the delegation of %s (NS at %s): the child zone answers for it, not outlast", s.Name, cut, e.where)
-			return
-		}
+	if cut, ns, ok := p.cutAt(name); ok {
+		c.add(path, "%s is at or below the delegation of %s (NS at %s): the child zone answers for it, not outlast", s.Name, cut, ns.where)
+		return
 	}
 	if s.Answer != config.AnswerCNAME {
 		return
@@ -344,6 +340,17 @@ func (c *checker) zoneOf(name string) *parsed {
 		}
 	}
 	return nil
+}
+
+// cutAt is the delegation (an NS set below the apex) at or nearest above
+// name, a lower-cased name in the zone, and its first NS record.
+func (p *parsed) cutAt(name string) (cut string, ns entry, ok bool) {
+	for cut := name; cut != p.apex && dns.IsSubDomain(p.apex, cut); cut = parent(cut) {
+		if ns, ok := p.cuts[cut]; ok {
+			return cut, ns, true
+		}
+	}
+	return "", entry{}, false
 }
 
 // parent is name without its first label ("." for a top-level name).
