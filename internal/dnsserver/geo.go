@@ -205,7 +205,7 @@ func (s *Snapshot) areaView(n *node, name string, answers []*model.Answer, defau
 		if defaultCNAME[answerKey{name, a.Type}] {
 			v.cname = nil
 		} else {
-			*v.slot(a.Type) = nil
+			*v.slot(a.Type == model.TypeAAAA) = nil
 		}
 	}
 	for _, a := range answers {

@@ -258,7 +258,7 @@ func (s *Snapshot) addAnswer(a *model.Answer) error {
 		if n.cname != nil && n.cname.steered {
 			return fmt.Errorf("dnsserver: %s is defined twice (by two services with a CNAME answer)", a.Name)
 		}
-	} else if set := *n.slot(a.Type); set != nil && !set.static {
+	} else if set := *n.slot(a.Type == model.TypeAAAA); set != nil && !set.static {
 		return fmt.Errorf("dnsserver: %s %s is defined twice (by a service and by nameserver glue, or by two services)", a.Name, a.Type)
 	}
 	n.dropStaticAddrs()
@@ -279,13 +279,13 @@ func (n *node) place(a *model.Answer, nameLen int) error {
 	if err != nil {
 		return err
 	}
-	*n.slot(a.Type) = set
+	*n.slot(a.Type == model.TypeAAAA) = set
 	return nil
 }
 
-// slot is where the node holds its answer of an address type.
-func (n *node) slot(t model.RecordType) **addrSet {
-	if t == model.TypeAAAA {
+// slot is where the node holds its A (or, for aaaa, AAAA) answer.
+func (n *node) slot(aaaa bool) **addrSet {
+	if aaaa {
 		return &n.aaaa
 	}
 	return &n.a
@@ -316,7 +316,7 @@ func (s *Snapshot) addGlue(a *model.Answer) error {
 	if err != nil {
 		return err
 	}
-	slot := n.slot(a.Type)
+	slot := n.slot(a.Type == model.TypeAAAA)
 	if *slot != nil {
 		return nil
 	}

@@ -257,10 +257,7 @@ func (s *Snapshot) zoneOf(cz *config.Zone) *zone {
 // nameserver name the zone's ns addresses already answer; the same
 // addresses are accepted (a zone file lists its glue), others refused.
 func (n *node) addStaticAddrs(rrtype uint16, recs []wireRR, name string) error {
-	slot := &n.a
-	if rrtype == dns.TypeAAAA {
-		slot = &n.aaaa
-	}
+	slot := n.slot(rrtype == dns.TypeAAAA)
 	if *slot != nil {
 		if (*slot).glue && sameRdata((*slot).fixed, recs) {
 			return nil
