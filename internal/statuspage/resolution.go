@@ -111,15 +111,21 @@ func targetNotes(rs []wire.Resolution) []targetNote {
 	}
 	var out []targetNote
 	if unresolved > 0 {
-		out = append(out, targetNote{State: resolutionUnresolved, Class: "down", Symbol: "✗",
-			Text: fmt.Sprintf("%d %s unresolved: no addresses to answer or probe", unresolved, plural(unresolved, "target hostname", "target hostnames"))})
+		out = append(out, noteOf(resolutionUnresolved, fmt.Sprintf("%d %s unresolved: no addresses to answer or probe",
+			unresolved, plural(unresolved, "target hostname", "target hostnames"))))
 	}
 	if stale > 0 {
-		out = append(out, targetNote{State: resolutionStale, Class: "degraded", Symbol: "!",
-			Text: fmt.Sprintf("%d %s answered from stale addresses: %s DNS fails", stale,
-				plural(stale, "target hostname", "target hostnames"), plural(stale, "its", "their"))})
+		out = append(out, noteOf(resolutionStale, fmt.Sprintf("%d %s answered from stale addresses: %s DNS fails", stale,
+			plural(stale, "target hostname", "target hostnames"), plural(stale, "its", "their"))))
 	}
 	return out
+}
+
+// noteOf is a summary line about targets in state, coloured as the table
+// colours that state.
+func noteOf(state, text string) targetNote {
+	class, sym := resolutionClass(state)
+	return targetNote{State: state, Class: class, Symbol: sym, Text: text}
 }
 
 // resolutionOf indexes the resolver's states by target, for the matrix rows.
