@@ -58,7 +58,7 @@ func auditCmd(args []string, stdout, stderr io.Writer) int {
 		err = withOwners(&d, ranges)
 	}
 	if err == nil && *resolve {
-		d.LiveNS, err = liveDelegations(ctx, *resolver, d.Zones)
+		d.LiveNS, err = auditresolve.Delegations(ctx, *resolver, d.Zones)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "outlast audit: %v\n", err)

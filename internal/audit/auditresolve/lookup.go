@@ -8,6 +8,9 @@
 // A name that does not resolve is never an error of the audit: its reason
 // (no upstream server, a timeout, SERVFAIL, NXDOMAIN) goes into its
 // audit.Resolution, and the report says it per endpoint.
+//
+// Delegations, for --resolve, asks one resolver for each zone's live NS
+// records and their addresses (audit.Deployment.LiveNS).
 package auditresolve
 
 import (

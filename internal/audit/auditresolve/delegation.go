@@ -1,4 +1,4 @@
-package main
+package auditresolve
 
 import (
 	"context"
@@ -14,11 +14,12 @@ import (
 	"outlast/internal/shiftwatch"
 )
 
-// liveDelegations looks up each zone's NS records, and their addresses,
-// through a resolver: what the world really asks, whatever the config says.
-// A zone that does not resolve is reported in its LiveDelegation, not as an
-// error, so one broken zone does not hide the others.
-func liveDelegations(ctx context.Context, resolver string, zones []config.Zone) (map[string]audit.LiveDelegation, error) {
+// Delegations looks up each zone's NS records, and their addresses,
+// through resolver (host:port; default the first of /etc/resolv.conf): what
+// the world really asks, whatever the config says. A zone that does not
+// resolve is reported in its LiveDelegation, not as an error, so one broken
+// zone does not hide the others. The command line's --resolve runs it.
+func Delegations(ctx context.Context, resolver string, zones []config.Zone) (map[string]audit.LiveDelegation, error) {
 	if resolver == "" {
 		conf, err := dns.ClientConfigFromFile("/etc/resolv.conf")
 		if err != nil || len(conf.Servers) == 0 {
