@@ -253,7 +253,7 @@ func (l *Lab) checkText() string {
 }
 
 // regionIP is the address DNS answers for the i-th region.
-func (l *Lab) regionIP(i int) string { return strings.Split(l.Regions[i].Addr, ":")[0] }
+func (l *Lab) regionIP(i int) string { return l.Regions[i].ip() }
 
 // startNode runs (or restarts) a node with its data directory.
 func (l *Lab) startNode(n *Node) error {

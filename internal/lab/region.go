@@ -34,6 +34,9 @@ type Region struct {
 	done     chan struct{}
 }
 
+// ip is the address DNS answers for the region: its proxy's, port aside.
+func (r *Region) ip() string { return strings.Split(r.Addr, ":")[0] }
+
 // toxiproxyServer builds the in-process Toxiproxy that owns the lab's proxies.
 func toxiproxyServer() *toxiproxy.ApiServer {
 	metrics := toxiproxy.NewMetricsContainer(prometheus.NewRegistry())

@@ -314,7 +314,7 @@ func endpointsAt(regions []string) []string {
 func (l *Lab) addrsOf(endpoints []string) []string {
 	var addrs []string
 	for _, e := range endpoints {
-		addrs = append(addrs, strings.Split(l.region(e).Addr, ":")[0])
+		addrs = append(addrs, l.region(e).ip())
 	}
 	slices.Sort(addrs)
 	addrs = slices.Compact(addrs) // a region's endpoints in two services share its address
@@ -388,7 +388,7 @@ type firstChoice struct {
 // firstChoices are the answers a scenario starts from: use1 for the API,
 // cdn-a for the CDN, and for geo.example.test each area's first region.
 func (l *Lab) firstChoices(sc Scenario) []firstChoice {
-	ip := func(endpoint string) string { return strings.Split(l.region(endpoint).Addr, ":")[0] }
+	ip := func(endpoint string) string { return l.region(endpoint).ip() }
 	switch {
 	case len(sc.Areas) > 0:
 		var out []firstChoice
