@@ -410,3 +410,38 @@ func staticGeoSnapshot(t testing.TB) *Snapshot {
 	}
 	return snap
 }
+
+// TestQueryReportsArea holds what respond reports for metrics: Geo only
+// when the answer depended on the client's area, and the area it was
+// answered for ("" for a client in none), whether or not the area holds
+// answers of its own.
+func TestQueryReportsArea(t *testing.T) {
+	snap := geoSnapshot(t)
+	loopback := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 53}
+	cases := []struct {
+		name   string
+		req    *dns.Msg
+		remote net.Addr
+		want   Query
+	}{
+		{"eu by ECS", withECS(question("geo.example.test.", dns.TypeA), "10.1.2.0/24"), nil,
+			Query{Type: dns.TypeA, Rcode: dns.RcodeSuccess, Geo: true, Area: "eu"}},
+		{"area without answers of its own", withECS(question("geo.example.test.", dns.TypeA), "10.2.3.0/24"), nil,
+			Query{Type: dns.TypeA, Rcode: dns.RcodeSuccess, Geo: true, Area: "usw"}},
+		{"in no area", withECS(question("geo.example.test.", dns.TypeA), "203.0.113.0/24"), nil,
+			Query{Type: dns.TypeA, Rcode: dns.RcodeSuccess, Geo: true}},
+		{"by the sender", question("geocdn.example.test.", dns.TypeA), loopback,
+			Query{Type: dns.TypeA, Rcode: dns.RcodeSuccess, Geo: true, Area: "lo"}},
+		{"type no area answers", withECS(question("geo.example.test.", dns.TypeTXT), "10.1.2.0/24"), nil,
+			Query{Type: dns.TypeTXT, Rcode: dns.RcodeSuccess}},
+		{"non-geo name", withECS(question("www.example.test.", dns.TypeA), "10.1.2.0/24"), loopback,
+			Query{Type: dns.TypeA, Rcode: dns.RcodeSuccess}},
+		{"malformed ECS", withRawECS(question("geo.example.test.", dns.TypeA), 0, 1, 24, 8, 10, 1, 2), nil,
+			Query{Type: dns.TypeA, Rcode: dns.RcodeFormatError}},
+	}
+	for _, c := range cases {
+		if _, got := snap.respond(nil, repack(t, c.req), true, c.remote); got != c.want {
+			t.Errorf("%s: Query %+v, want %+v", c.name, got, c.want)
+		}
+	}
+}
