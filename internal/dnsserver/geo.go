@@ -55,14 +55,15 @@ func (g *geoNode) dependsOn(qtype uint16) bool {
 // forClient returns the node that answers c, the ECS scope of that
 // choice (the bits of the entry that put the client in its area, at most
 // the lookup limit, or, for a client in no area, the bits of its address
-// that were looked up) and the area's name ("" for none).
+// that were looked up) and the area's name ("" for none). NewSnapshot
+// makes geo names only with s.areas set, and views as long as s.areaNames.
 func (s *Snapshot) forClient(n *node, c *client) (*node, uint8, string) {
 	addr, used := c.lookupAddr()
-	if used == 0 || s.areas == nil {
+	if used == 0 {
 		return n, 0, ""
 	}
 	i, bits, ok := s.areas.Area(addr)
-	if !ok || i < 0 || i >= len(n.geo.views) || i >= len(s.areaNames) {
+	if !ok || i < 0 || i >= len(n.geo.views) {
 		return n, uint8(used), ""
 	}
 	if v := n.geo.views[i]; v != nil {
