@@ -1,6 +1,7 @@
 package dnsserver
 
 import (
+	"net/netip"
 	"testing"
 	"time"
 
@@ -109,7 +110,7 @@ func BenchmarkAnswerUDP(b *testing.B) {
 			out := make([]byte, 0, 4096)
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, _, ok := srv.answerUDP(&req, c.pkt, out, nil); !ok {
+				if _, _, ok := srv.answerUDP(&req, c.pkt, out, netip.Addr{}); !ok {
 					b.Fatal("no reply")
 				}
 			}

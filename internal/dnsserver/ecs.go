@@ -185,8 +185,8 @@ func appendECS(out []byte, e *ecs, scope uint8) []byte {
 // client is who a query is answered for: the ECS subnet when the query
 // carries one, else the address the query came from (the resolver's).
 type client struct {
-	ecs    *ecs
-	remote net.Addr // nil when unknown: the default answer
+	ecs    ecs        // a copy: a pointer would escape with the address handed to the area table
+	remote netip.Addr // the zero Addr when unknown: the default answer
 }
 
 // lookupAddr returns the address an area is looked up for and how many of
@@ -200,8 +200,7 @@ func (c *client) lookupAddr() (netip.Addr, int) {
 		bits := min(int(c.ecs.source), maxLookupBits(c.ecs.addr))
 		return netip.PrefixFrom(c.ecs.addr, bits).Masked().Addr(), bits
 	}
-	a := addrOf(c.remote)
-	return a, a.BitLen()
+	return c.remote, c.remote.BitLen()
 }
 
 func maxLookupBits(a netip.Addr) int {

@@ -3,15 +3,16 @@ package dnsserver
 import (
 	"encoding/binary"
 	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
-	"golang.org/x/net/ipv6"
 
 	"outlast/internal/config"
 	"outlast/internal/model"
+	"outlast/internal/udpbatch"
 )
 
 // FuzzServeDNS feeds arbitrary packets to the handler, over a snapshot with
@@ -101,7 +102,7 @@ func FuzzServeDNS(f *testing.F) {
 		if len(req.Question) == 1 && strings.Contains(req.Question[0].Name, `\`) {
 			allowed = 1
 		}
-		if n := testing.AllocsPerRun(1, func() { snap.respond(big[:0], req, !tcp, w.remote) }); n > allowed {
+		if n := testing.AllocsPerRun(1, func() { snap.respond(big[:0], req, !tcp, addrOf(w.remote)) }); n > allowed {
 			t.Fatalf("%.0f allocations answering %v, %.0f allowed", n, req.Question, allowed)
 		}
 	})
@@ -230,8 +231,8 @@ func FuzzUDPBatch(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dgrams := splitBatch(data)
 		for i, d := range dgrams {
-			in[i].N = copy(in[i].Buffers[0][:udpBufSize], d) // longer ones arrive cut short, as from the kernel
-			in[i].Addr = &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1000 + i}
+			in[i].N = copy(in[i].Buf[:udpBufSize], d) // longer ones arrive cut short, as from the kernel
+			in[i].Addr = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(1000+i))
 			in[i].NN = copy(in[i].OOB, batchOOB)
 		}
 		k := srv.answerBatch(&req, &sources, in[:len(dgrams)], out, seen)
@@ -257,8 +258,12 @@ func receivedOOB(f *testing.F) []byte {
 		f.Fatal(err)
 	}
 	in := newBatch(16)
+	bc, err := udpbatch.New(conns[0], 1)
+	if err != nil {
+		f.Fatal(err)
+	}
 	_ = conns[0].SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, err := ipv6.NewPacketConn(conns[0]).ReadBatch(in[:1], 0); err != nil || in[0].NN == 0 {
+	if _, err := bc.Read(in[:1]); err != nil || in[0].NN == 0 {
 		f.Fatalf("receiving a datagram with its destination: %v (%d bytes of control messages)", err, in[0].NN)
 	}
 	return in[0].OOB[:in[0].NN]
@@ -287,10 +292,10 @@ func splitBatch(data []byte) [][]byte {
 	return out
 }
 
-func checkBatch(t *testing.T, in, out []ipv6.Message, seen []Query) {
+func checkBatch(t *testing.T, in, out []udpbatch.Message, seen []Query) {
 	j := 0
 	for i := range in {
-		d := in[i].Buffers[0][:in[i].N]
+		d := in[i].Buf[:in[i].N]
 		if len(d) < headerLen || d[2]&0x80 != 0 {
 			continue // no reply: too short to answer, or a response
 		}
@@ -298,12 +303,12 @@ func checkBatch(t *testing.T, in, out []ipv6.Message, seen []Query) {
 			t.Fatalf("datagram %d (% x) got no reply; %d replies for %d datagrams", i, d, len(out), len(in))
 		}
 		r := out[j]
-		if r.Addr.(*net.UDPAddr).Port != 1000+i || len(r.OOB) == 0 {
+		if r.Addr.Port() != uint16(1000+i) || r.NN == 0 || r.N != len(r.Buf) {
 			t.Fatalf("reply %d goes to %v with control message %x, want port %d from 127.0.0.1", j, r.Addr, r.OOB, 1000+i)
 		}
 		var reply dns.Msg
-		if err := reply.Unpack(r.Buffers[0]); err != nil {
-			t.Fatalf("reply to datagram %d does not parse: %v\n%x", i, err, r.Buffers[0])
+		if err := reply.Unpack(r.Buf); err != nil {
+			t.Fatalf("reply to datagram %d does not parse: %v\n%x", i, err, r.Buf)
 		}
 		if id := binary.BigEndian.Uint16(d); reply.Id != id || !reply.Response {
 			t.Fatalf("reply to datagram %d: ID %d response %v, want ID %d and QR", i, reply.Id, reply.Response, id)
@@ -316,8 +321,8 @@ func checkBatch(t *testing.T, in, out []ipv6.Message, seen []Query) {
 		if req.Unpack(d) == nil && req.IsEdns0() == nil {
 			limit = dns.MinMsgSize
 		}
-		if len(r.Buffers[0]) > limit {
-			t.Fatalf("reply to datagram %d is %d bytes, over the %d allowed", i, len(r.Buffers[0]), limit)
+		if len(r.Buf) > limit {
+			t.Fatalf("reply to datagram %d is %d bytes, over the %d allowed", i, len(r.Buf), limit)
 		}
 		j++
 	}
@@ -374,9 +379,9 @@ func FuzzStaticZone(f *testing.F) {
 			for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA, dns.TypeCNAME, dns.TypeNS, dns.TypeDS, dns.TypeMX, dns.TypeSRV, dns.TypeTXT, dns.TypeANY} {
 				for _, udp := range []bool{true, false} {
 					req := question(dns.Fqdn(n), qtype)
-					reply, _ := snap.respond(out[:0], req, udp, nil)
+					reply, _ := snap.respond(out[:0], req, udp, netip.Addr{})
 					checkFuzzReply(t, req, reply, !udp, zones)
-					if a := testing.AllocsPerRun(1, func() { snap.respond(out[:0], req, udp, nil) }); a != 0 {
+					if a := testing.AllocsPerRun(1, func() { snap.respond(out[:0], req, udp, netip.Addr{}) }); a != 0 {
 						t.Fatalf("%.0f allocations answering %s %s", a, n, dns.TypeToString[qtype])
 					}
 				}

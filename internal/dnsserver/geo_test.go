@@ -333,7 +333,7 @@ func TestGeoSnapshotErrors(t *testing.T) {
 func TestGeoNoAllocations(t *testing.T) {
 	snap := geoSnapshot(t)
 	out := make([]byte, 0, 1<<16)
-	remotes := []net.Addr{&net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 53}, &net.TCPAddr{IP: net.ParseIP("::ffff:10.1.2.3"), Port: 53}, nil}
+	remotes := []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::ffff:10.1.2.3").Unmap(), {}}
 	reqs := []*dns.Msg{
 		withECS(question("geo.example.test.", dns.TypeA), "10.1.2.0/24"),
 		withECS(question("geo.example.test.", dns.TypeAAAA), "2001:db8:e0:100::/56"),
@@ -383,7 +383,7 @@ func TestECSOptionLength(t *testing.T) {
 	for bits := 0; bits <= 32; bits++ {
 		p := netip.PrefixFrom(netip.MustParseAddr("10.1.255.255"), bits).Masked()
 		q := repack(t, withECS(question("geo.example.test.", dns.TypeA), p.String()))
-		out, _ := snap.respond(nil, q, true, nil)
+		out, _ := snap.respond(nil, q, true, netip.Addr{})
 		var r dns.Msg
 		if err := r.Unpack(out); err != nil {
 			t.Fatalf("/%d: reply does not parse: %v", bits, err)
@@ -417,26 +417,26 @@ func staticGeoSnapshot(t testing.TB) *Snapshot {
 // answers of its own.
 func TestQueryReportsArea(t *testing.T) {
 	snap := geoSnapshot(t)
-	loopback := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 53}
+	loopback := netip.MustParseAddr("127.0.0.1")
 	cases := []struct {
 		name   string
 		req    *dns.Msg
-		remote net.Addr
+		remote netip.Addr
 		want   Query
 	}{
-		{"eu by ECS", withECS(question("geo.example.test.", dns.TypeA), "10.1.2.0/24"), nil,
+		{"eu by ECS", withECS(question("geo.example.test.", dns.TypeA), "10.1.2.0/24"), netip.Addr{},
 			Query{Type: dns.TypeA, Rcode: dns.RcodeSuccess, Geo: true, Area: "eu"}},
-		{"area without answers of its own", withECS(question("geo.example.test.", dns.TypeA), "10.2.3.0/24"), nil,
+		{"area without answers of its own", withECS(question("geo.example.test.", dns.TypeA), "10.2.3.0/24"), netip.Addr{},
 			Query{Type: dns.TypeA, Rcode: dns.RcodeSuccess, Geo: true, Area: "usw"}},
-		{"in no area", withECS(question("geo.example.test.", dns.TypeA), "203.0.113.0/24"), nil,
+		{"in no area", withECS(question("geo.example.test.", dns.TypeA), "203.0.113.0/24"), netip.Addr{},
 			Query{Type: dns.TypeA, Rcode: dns.RcodeSuccess, Geo: true}},
 		{"by the sender", question("geocdn.example.test.", dns.TypeA), loopback,
 			Query{Type: dns.TypeA, Rcode: dns.RcodeSuccess, Geo: true, Area: "lo"}},
-		{"type no area answers", withECS(question("geo.example.test.", dns.TypeTXT), "10.1.2.0/24"), nil,
+		{"type no area answers", withECS(question("geo.example.test.", dns.TypeTXT), "10.1.2.0/24"), netip.Addr{},
 			Query{Type: dns.TypeTXT, Rcode: dns.RcodeSuccess}},
 		{"non-geo name", withECS(question("www.example.test.", dns.TypeA), "10.1.2.0/24"), loopback,
 			Query{Type: dns.TypeA, Rcode: dns.RcodeSuccess}},
-		{"malformed ECS", withRawECS(question("geo.example.test.", dns.TypeA), 0, 1, 24, 8, 10, 1, 2), nil,
+		{"malformed ECS", withRawECS(question("geo.example.test.", dns.TypeA), 0, 1, 24, 8, 10, 1, 2), netip.Addr{},
 			Query{Type: dns.TypeA, Rcode: dns.RcodeFormatError}},
 	}
 	for _, c := range cases {

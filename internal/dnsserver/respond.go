@@ -3,7 +3,7 @@ package dnsserver
 import (
 	"encoding/binary"
 	"math/rand/v2"
-	"net"
+	"net/netip"
 
 	"github.com/miekg/dns"
 )
@@ -67,10 +67,10 @@ type Query struct {
 
 // respond writes the response to r into out (which it may grow) and returns
 // it with what metrics count of it. udp selects the UDP size
-// rules; remote is the sender, the client of a geo name when the query
-// carries no ECS option (nil: none known). It takes no lock and allocates
-// only if out is too small.
-func (s *Snapshot) respond(out []byte, r *dns.Msg, udp bool, remote net.Addr) ([]byte, Query) {
+// rules; remote is the sender's address, the client of a geo name when the
+// query carries no ECS option (the zero Addr: none known). It takes no lock
+// and allocates only if out is too small.
+func (s *Snapshot) respond(out []byte, r *dns.Msg, udp bool, remote netip.Addr) ([]byte, Query) {
 	if r.Opcode != dns.OpcodeQuery {
 		return appendBare(out, r, dns.RcodeNotImplemented), Query{Rcode: dns.RcodeNotImplemented}
 	}
@@ -103,7 +103,7 @@ func (s *Snapshot) respond(out []byte, r *dns.Msg, udp bool, remote net.Addr) ([
 	if m.rcode != dns.RcodeSuccess {
 		rep.rcode = m.rcode
 	} else {
-		rep = s.lookup(out[headerLen:end], q.Qtype, q.Qclass, &client{ecs: &e, remote: remote})
+		rep = s.lookup(out[headerLen:end], q.Qtype, q.Qclass, &client{ecs: e, remote: remote})
 	}
 	limit := sizeLimit(m.opt, udp)
 	var echo *ecs

@@ -101,7 +101,7 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	remote := w.RemoteAddr()
 	udp := remote.Network() != "tcp"
 	bp := bufPool.Get().(*[]byte)
-	out, q := s.snap.Load().respond((*bp)[:0], r, udp, remote)
+	out, q := s.snap.Load().respond((*bp)[:0], r, udp, addrOf(remote))
 	if _, err := w.Write(out); err != nil {
 		s.log.Debug("writing response", "remote", w.RemoteAddr(), "err", err)
 	}

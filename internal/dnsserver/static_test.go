@@ -2,6 +2,7 @@ package dnsserver
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -309,7 +310,7 @@ func TestStaticNoAllocations(t *testing.T) {
 		for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA, dns.TypeCNAME, dns.TypeMX, dns.TypeSRV, dns.TypeDS, dns.TypeANY} {
 			req := question(strings.ToUpper(name), qtype)
 			for _, udp := range []bool{true, false} {
-				if n := testing.AllocsPerRun(20, func() { snap.respond(out[:0], req, udp, nil) }); n != 0 {
+				if n := testing.AllocsPerRun(20, func() { snap.respond(out[:0], req, udp, netip.Addr{}) }); n != 0 {
 					t.Errorf("%s %s: %.1f allocations per query, want 0", name, dns.TypeToString[qtype], n)
 				}
 			}

@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"runtime"
 
 	"github.com/miekg/dns"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
+
+	"outlast/internal/udpbatch"
 )
 
 // UDP is served by outlast's own read loops rather than miekg's Server,
@@ -86,9 +89,11 @@ const udpBatch = 32
 
 // serveUDP answers queries on conn until it is closed, a batch at a time.
 func (s *Server) serveUDP(conn *net.UDPConn) {
-	// The batch calls are the same for either family: both wrap recvmmsg
-	// and sendmmsg on the one socket.
-	pc := ipv6.NewPacketConn(conn)
+	bc, err := udpbatch.New(conn, udpBatch)
+	if err != nil {
+		s.log.Error("serving udp", "err", err)
+		return
+	}
 	in, out := newBatch(udpBufSize), newBatch(0)
 	var (
 		req     dns.Msg
@@ -96,7 +101,7 @@ func (s *Server) serveUDP(conn *net.UDPConn) {
 		seen    = make([]Query, udpBatch)
 	)
 	for {
-		n, err := pc.ReadBatch(in, 0)
+		n, err := bc.Read(in)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -105,7 +110,7 @@ func (s *Server) serveUDP(conn *net.UDPConn) {
 			continue
 		}
 		k := s.answerBatch(&req, &sources, in[:n], out, seen)
-		s.send(pc, out[:k])
+		s.send(bc, out[:k])
 		if s.onQuery != nil {
 			for _, q := range seen[:k] {
 				s.onQuery(q)
@@ -119,16 +124,18 @@ func (s *Server) serveUDP(conn *net.UDPConn) {
 // their question types and rcodes to seen; it returns how many there are.
 // Datagrams that get no reply leave no gap. out and seen hold at least
 // len(in) entries.
-func (s *Server) answerBatch(req *dns.Msg, sources *replySources, in, out []ipv6.Message, seen []Query) int {
+func (s *Server) answerBatch(req *dns.Msg, sources *replySources, in, out []udpbatch.Message, seen []Query) int {
 	k := 0
 	for i := range in {
 		m, r := &in[i], &out[k]
-		reply, q, ok := s.answerUDP(req, m.Buffers[0][:m.N], r.Buffers[0][:0], m.Addr)
+		reply, q, ok := s.answerUDP(req, m.Buf[:m.N], r.Buf[:0], m.Addr.Addr().Unmap())
 		if !ok {
 			continue
 		}
 		// UDP replies stay under the EDNS cap, so the buffer is kept.
-		r.Buffers[0], r.Addr, r.OOB = reply, m.Addr, sources.oob(m.OOB[:m.NN])
+		r.Buf, r.N, r.Addr = reply, len(reply), m.Addr
+		r.OOB = sources.oob(m.OOB[:m.NN])
+		r.NN = len(r.OOB)
 		seen[k] = q
 		k++
 	}
@@ -137,10 +144,10 @@ func (s *Server) answerBatch(req *dns.Msg, sources *replySources, in, out []ipv6
 
 // newBatch makes udpBatch messages of one buffer each, of size bytes, with
 // room for the control messages that say where a query was sent.
-func newBatch(size int) []ipv6.Message {
-	ms := make([]ipv6.Message, udpBatch)
+func newBatch(size int) []udpbatch.Message {
+	ms := make([]udpbatch.Message, udpBatch)
 	for i := range ms {
-		ms[i].Buffers = [][]byte{make([]byte, size, max(size, 512))}
+		ms[i].Buf = make([]byte, size, max(size, 512))
 		if size > 0 {
 			ms[i].OOB = make([]byte, oobSize)
 		}
@@ -150,14 +157,13 @@ func newBatch(size int) []ipv6.Message {
 
 // send writes every reply, skipping one the kernel refuses (sendmmsg stops
 // at the first failure) so the rest still go out.
-func (s *Server) send(pc *ipv6.PacketConn, replies []ipv6.Message) {
+func (s *Server) send(bc *udpbatch.Conn, replies []udpbatch.Message) {
 	for len(replies) > 0 {
-		n, err := pc.WriteBatch(replies, 0)
+		n, err := bc.Write(replies)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			n = max(n, 0) // a failed system call reports -1
 			s.log.Debug("writing response", "remote", replies[n].Addr, "err", err)
 			n++
 		}
@@ -170,8 +176,8 @@ func (s *Server) send(pc *ipv6.PacketConn, replies []ipv6.Message) {
 // amplify an attack), a response is ignored, a request acceptAll rejects
 // gets its NOTIMP or FORMERR, one that does not parse FORMERR; the rest is
 // answered from the current snapshot. ok is false when nothing is to be
-// sent. remote is the sender.
-func (s *Server) answerUDP(req *dns.Msg, m, out []byte, remote net.Addr) (reply []byte, q Query, ok bool) {
+// sent. remote is the sender's address.
+func (s *Server) answerUDP(req *dns.Msg, m, out []byte, remote netip.Addr) (reply []byte, q Query, ok bool) {
 	if len(m) < headerLen {
 		return nil, Query{}, false
 	}

@@ -3,12 +3,13 @@ package dnsserver
 import (
 	"context"
 	"net"
+	"net/netip"
+	"outlast/internal/udpbatch"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
-	"golang.org/x/net/ipv6"
 )
 
 // TestWildcardBindAnswersFromTheAskedAddress: bound to every address, the
@@ -194,12 +195,19 @@ func TestSendSkipsARefusedReply(t *testing.T) {
 		defer c.Close()
 		clients = append(clients, c)
 	}
-	replies := []ipv6.Message{
-		{Buffers: [][]byte{[]byte("first")}, Addr: clients[0].LocalAddr()},
-		{Buffers: [][]byte{[]byte("refused")}, Addr: &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 0}},
-		{Buffers: [][]byte{[]byte("last")}, Addr: clients[1].LocalAddr()},
+	msg := func(text string, to netip.AddrPort) udpbatch.Message {
+		return udpbatch.Message{Buf: []byte(text), N: len(text), Addr: to}
 	}
-	s.send(ipv6.NewPacketConn(conn), replies)
+	replies := []udpbatch.Message{
+		msg("first", clients[0].LocalAddr().(*net.UDPAddr).AddrPort()),
+		msg("refused", netip.MustParseAddrPort("127.0.0.1:0")),
+		msg("last", clients[1].LocalAddr().(*net.UDPAddr).AddrPort()),
+	}
+	bc, err := udpbatch.New(conn, udpBatch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.send(bc, replies)
 	for i, want := range []string{"first", "last"} {
 		buf := make([]byte, 64)
 		_ = clients[i].SetReadDeadline(time.Now().Add(2 * time.Second))
