@@ -92,8 +92,8 @@ func BenchmarkUDPRoundTrip(b *testing.B) {
 }
 
 // BenchmarkAnswerUDP measures one datagram through the UDP path's parse
-// and answer (answerUDP), without the socket: a plain query against the
-// header-rejected QDCOUNT bomb (65,535 questions announced, 650
+// and answer (answerUDP), without the socket: a plain query, one with ECS,
+// and the header-rejected QDCOUNT bomb (65,535 questions announced, 650
 // compression pointers present).
 func BenchmarkAnswerUDP(b *testing.B) {
 	srv := New(Options{}, testSnapshot(b))
@@ -101,16 +101,20 @@ func BenchmarkAnswerUDP(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	withSubnet, err := withECS(question("www.example.test.", dns.TypeA), "10.1.2.0/24").Pack()
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, c := range []struct {
 		name string
 		pkt  []byte
-	}{{"failover-A", plain}, {"qdcount-bomb", withQuestions(plain, 65535, 650)}} {
+	}{{"failover-A", plain}, {"failover-A-ecs", withSubnet}, {"qdcount-bomb", withQuestions(plain, 65535, 650)}} {
 		b.Run(c.name, func(b *testing.B) {
-			var req dns.Msg
+			l := newLoop()
 			out := make([]byte, 0, 4096)
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, _, ok := srv.answerUDP(&req, c.pkt, out, netip.Addr{}); !ok {
+				if _, _, ok := srv.answerUDP(l, c.pkt, out, netip.Addr{}); !ok {
 					b.Fatal("no reply")
 				}
 			}

@@ -224,9 +224,7 @@ func FuzzUDPBatch(f *testing.F) {
 	f.Add(batchInput(seeds[2]))
 	srv := New(Options{}, testSnapshot(f))
 	in, out := newBatch(udpBufSize), newBatch(0)
-	seen := make([]Query, udpBatch)
-	var req dns.Msg
-	var sources replySources
+	l := newLoop()
 	batchOOB := receivedOOB(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dgrams := splitBatch(data)
@@ -235,8 +233,8 @@ func FuzzUDPBatch(f *testing.F) {
 			in[i].Addr = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(1000+i))
 			in[i].NN = copy(in[i].OOB, batchOOB)
 		}
-		k := srv.answerBatch(&req, &sources, in[:len(dgrams)], out, seen)
-		checkBatch(t, in[:len(dgrams)], out[:k], seen[:k])
+		k := srv.answerBatch(l, in[:len(dgrams)], out)
+		checkBatch(t, in[:len(dgrams)], out[:k], l.seen[:k])
 	})
 }
 

@@ -26,6 +26,9 @@ const (
 	flagAA = 1 << 10
 	flagTC = 1 << 9
 	flagRD = 1 << 8
+	flagRA = 1 << 7
+	flagZ  = 1 << 6
+	flagAD = 1 << 5
 	flagCD = 1 << 4
 )
 

@@ -95,11 +95,7 @@ func (s *Server) serveUDP(conn *net.UDPConn) {
 		return
 	}
 	in, out := newBatch(udpBufSize), newBatch(0)
-	var (
-		req     dns.Msg
-		sources replySources
-		seen    = make([]Query, udpBatch)
-	)
+	l := newLoop()
 	for {
 		n, err := bc.Read(in)
 		if err != nil {
@@ -109,34 +105,44 @@ func (s *Server) serveUDP(conn *net.UDPConn) {
 			s.log.Debug("reading queries", "err", err)
 			continue
 		}
-		k := s.answerBatch(&req, &sources, in[:n], out, seen)
+		k := s.answerBatch(l, in[:n], out)
 		s.send(bc, out[:k])
 		if s.onQuery != nil {
-			for _, q := range seen[:k] {
+			for _, q := range l.seen[:k] {
 				s.onQuery(q)
 			}
 		}
 	}
 }
 
+// loop is what one read loop keeps from batch to batch.
+type loop struct {
+	req     dns.Msg
+	dec     decoder
+	sources replySources
+	seen    []Query // what OnQuery hears of each reply of the batch
+}
+
+func newLoop() *loop { return &loop{seen: make([]Query, udpBatch)} }
+
 // answerBatch answers the datagrams in, writing the replies to the front
 // of out (in the order of their queries, each to its query's sender) and
-// their question types and rcodes to seen; it returns how many there are.
-// Datagrams that get no reply leave no gap. out and seen hold at least
-// len(in) entries.
-func (s *Server) answerBatch(req *dns.Msg, sources *replySources, in, out []udpbatch.Message, seen []Query) int {
+// their question types and rcodes to l.seen; it returns how many there
+// are. Datagrams that get no reply leave no gap. out holds at least
+// len(in) entries, and in at most udpBatch.
+func (s *Server) answerBatch(l *loop, in, out []udpbatch.Message) int {
 	k := 0
 	for i := range in {
 		m, r := &in[i], &out[k]
-		reply, q, ok := s.answerUDP(req, m.Buf[:m.N], r.Buf[:0], m.Addr.Addr().Unmap())
+		reply, q, ok := s.answerUDP(l, m.Buf[:m.N], r.Buf[:0], m.Addr.Addr().Unmap())
 		if !ok {
 			continue
 		}
 		// UDP replies stay under the EDNS cap, so the buffer is kept.
 		r.Buf, r.N, r.Addr = reply, len(reply), m.Addr
-		r.OOB = sources.oob(m.OOB[:m.NN])
+		r.OOB = l.sources.oob(m.OOB[:m.NN])
 		r.NN = len(r.OOB)
-		seen[k] = q
+		l.seen[k] = q
 		k++
 	}
 	return k
@@ -177,7 +183,7 @@ func (s *Server) send(bc *udpbatch.Conn, replies []udpbatch.Message) {
 // gets its NOTIMP or FORMERR, one that does not parse FORMERR; the rest is
 // answered from the current snapshot. ok is false when nothing is to be
 // sent. remote is the sender's address.
-func (s *Server) answerUDP(req *dns.Msg, m, out []byte, remote netip.Addr) (reply []byte, q Query, ok bool) {
+func (s *Server) answerUDP(l *loop, m, out []byte, remote netip.Addr) (reply []byte, q Query, ok bool) {
 	if len(m) < headerLen {
 		return nil, Query{}, false
 	}
@@ -190,8 +196,8 @@ func (s *Server) answerUDP(req *dns.Msg, m, out []byte, remote netip.Addr) (repl
 	if action == dns.MsgIgnore {
 		return nil, Query{}, false
 	}
-	if action == dns.MsgAccept && req.Unpack(m) == nil {
-		reply, q = s.snap.Load().respond(out, req, true, remote)
+	if action == dns.MsgAccept && l.dec.decode(&l.req, m) == nil {
+		reply, q = s.snap.Load().respond(out, &l.req, true, remote)
 		return reply, q, true
 	}
 	rcode := rejectRcode(action)
