@@ -37,6 +37,9 @@ type Backend interface {
 	// Resolution is what this node's resolver holds for each endpoint
 	// target hostname, sorted by target.
 	Resolution() []wire.Resolution
+	// AreaQueries count, by client area, the geo queries this node
+	// answered since it started, sorted by area.
+	AreaQueries() []wire.AreaQueries
 	// Observations are the latest probe results from every vantage point the
 	// node can learn of: its own always, the others' through the leader
 	// while it can reach it. Keyed by vantage, then endpoint.

@@ -23,6 +23,7 @@ func (h *Handler) status(w http.ResponseWriter, _ *http.Request) {
 	st, info, now := h.agreed(), h.b.Info(), h.b.Now()
 	out := wire.Status{Node: info, Now: now, Config: h.configInfo(st), Cluster: CompleteCluster(h.b.ClusterInfo(), st, info, now)}
 	out.Resolution = h.b.Resolution()
+	out.AreaQueries = h.b.AreaQueries()
 	out.Reasons = h.b.Readiness()
 	out.Ready = len(out.Reasons) == 0
 	writeJSON(w, http.StatusOK, out)

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 	"github.com/prometheus/client_golang/prometheus"
@@ -62,10 +63,16 @@ func (c *dnsCounters) inc(qtype uint16, rcode int) {
 // areaCounters counts the queries whose answer depended on the client's
 // area, by area. Areas come and go with the configuration, so each one's
 // counter is made on its first query and kept in a sync.Map, whose loads
-// neither lock nor allocate.
+// neither lock nor allocate. Each keeps its own count beside the metric,
+// for the API and the status page.
 type areaCounters struct {
 	vec *prometheus.CounterVec
-	by  sync.Map // area name → prometheus.Counter
+	by  sync.Map // area name → *areaCounter
+}
+
+type areaCounter struct {
+	metric prometheus.Counter
+	n      atomic.Uint64
 }
 
 func newAreaCounters() *areaCounters {
@@ -76,10 +83,21 @@ func newAreaCounters() *areaCounters {
 }
 
 func (c *areaCounters) inc(area string) {
-	if v, ok := c.by.Load(area); ok {
-		v.(prometheus.Counter).Inc()
-		return
+	v, ok := c.by.Load(area)
+	if !ok {
+		v, _ = c.by.LoadOrStore(area, &areaCounter{metric: c.vec.WithLabelValues(area)})
 	}
-	counter, _ := c.by.LoadOrStore(area, c.vec.WithLabelValues(area))
-	counter.(prometheus.Counter).Inc()
+	counter := v.(*areaCounter)
+	counter.metric.Inc()
+	counter.n.Add(1)
+}
+
+// counts are the queries counted so far, by area.
+func (c *areaCounters) counts() map[string]uint64 {
+	out := map[string]uint64{}
+	c.by.Range(func(area, v any) bool {
+		out[area.(string)] = v.(*areaCounter).n.Load()
+		return true
+	})
+	return out
 }

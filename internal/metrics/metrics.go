@@ -280,6 +280,10 @@ func (m *Metrics) DNSQuery(qtype uint16, rcode int) { m.dns.inc(qtype, rcode) }
 // answered for; on the query path, it allocates only on an area's first query.
 func (m *Metrics) AreaQuery(area string) { m.areas.inc(area) }
 
+// AreaQueries are the queries AreaQuery counted since the node started,
+// by area ("" for clients in no area).
+func (m *Metrics) AreaQueries() map[string]uint64 { return m.areas.counts() }
+
 // Refusals reads one listener's refused-connection counters: over its
 // per-client cap and over its total cap.
 type Refusals func() (perClient, total uint64)

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,6 +53,17 @@ func clusterInfoOf(cs cluster.Status) wire.ClusterInfo {
 
 // Resolution is what this node's resolver holds for each target hostname.
 func (n *Node) Resolution() []wire.Resolution { return n.targets.report() }
+
+// AreaQueries count the geo queries this node answered, by client area.
+func (n *Node) AreaQueries() []wire.AreaQueries {
+	counts := n.metrics.AreaQueries()
+	out := make([]wire.AreaQueries, 0, len(counts))
+	for area, q := range counts {
+		out = append(out, wire.AreaQueries{Area: area, Queries: q})
+	}
+	slices.SortFunc(out, func(a, b wire.AreaQueries) int { return strings.Compare(a.Area, b.Area) })
+	return out
+}
 
 // Readiness says why this node is not ready, one sentence per reason.
 func (n *Node) Readiness() []string { return n.readiness() }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"outlast/internal/config"
 	"outlast/internal/geo/geoip/geoiptest"
+	"outlast/internal/wire"
 )
 
 // geoConfig steers api.example.test by area: europe (by prefix, and by
@@ -105,6 +107,14 @@ func TestGeoAnswersByArea(t *testing.T) {
 	}
 	if perArea["europe"] != 2 || perArea["us-east"] != 1 || perArea[""] != 1 {
 		t.Errorf("outlast_dns_area_queries_total %v, want europe 2, us-east 1 and 1 in no area", perArea)
+	}
+	// The API says the same, sorted by area; the status page shows it.
+	want := []wire.AreaQueries{{Area: "", Queries: 1}, {Area: "europe", Queries: 2}, {Area: "us-east", Queries: 1}}
+	if st, err := wire.NewClient(n.HTTPAddr().String(), "").Status(t.Context()); err != nil || !slices.Equal(st.AreaQueries, want) {
+		t.Errorf("/api/v1/status area_queries: %v %+v, want %+v", err, st.AreaQueries, want)
+	}
+	if _, page := get(t, n, "/", "", ""); !strings.Contains(page, `<tr data-area-queries="europe"><th scope="row">europe</th><td>2</td></tr>`) {
+		t.Errorf("the status page shows no row of 2 queries from europe:\n%s", page)
 	}
 
 	primary.close() // us-east's first choice fails; europe's does not

@@ -7,6 +7,7 @@ import (
 
 	"outlast/internal/config"
 	"outlast/internal/model"
+	"outlast/internal/wire"
 )
 
 // answerView is one row of the answers table: what one name answers one
@@ -44,6 +45,22 @@ const (
 	clientsAll    = "all clients"
 	clientsNoArea = "clients in no area"
 )
+
+// areaQueryView is one row of the geo queries table.
+type areaQueryView struct {
+	Area, Clients string
+	Queries       uint64
+}
+
+// areaQueries are the rows of the geo queries table, in the API's order
+// (by area, so clients in no area first).
+func areaQueries(in []wire.AreaQueries) []areaQueryView {
+	out := make([]areaQueryView, 0, len(in))
+	for _, q := range in {
+		out = append(out, areaQueryView{Area: q.Area, Clients: clientsOf(q.Area, true), Queries: q.Queries})
+	}
+	return out
+}
 
 // modeMeanings say what each mode other than healthy answers, and why.
 var modeMeanings = map[model.AnswerMode]string{

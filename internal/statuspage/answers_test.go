@@ -47,6 +47,26 @@ func TestAnswersPerArea(t *testing.T) {
 	}
 }
 
+// TestAreaQueries: the geo queries this node answered are shown per
+// client area, clients in no area first; a node without any shows no table.
+func TestAreaQueries(t *testing.T) {
+	rows := func(f *apitest.Backend) []string {
+		var out []string
+		for _, tr := range findAll(parse(t, mustBody(t, f, "/")), func(n *html.Node) bool { _, ok := attr(n, "data-area-queries"); return ok }) {
+			out = append(out, text(tr))
+		}
+		return out
+	}
+	f := sample(t)
+	if got, want := rows(f), []string{"clients in no area 12", "us-east 1234", "us-west 7"}; !slices.Equal(got, want) {
+		t.Errorf("geo query rows %q, want %q", got, want)
+	}
+	f.Update(func(s *apitest.Settings) { s.AreaQueries = nil })
+	if body := mustBody(t, f, "/"); strings.Contains(body, "cap-area-queries") {
+		t.Error("a node that answered no geo query shows the geo queries table")
+	}
+}
+
 // TestAnswerModes: every mode but healthy is flagged and says in words
 // what it answers; unresolved answers SERVFAIL, not NODATA.
 func TestAnswerModes(t *testing.T) {

@@ -119,6 +119,7 @@ func sample(t testing.TB) *apitest.Backend {
 		s.Answers = append(s.Answers, model.Answer{Name: "cdn.example.test.", Type: model.TypeA, TTL: 30, Mode: model.ModeHealthy,
 			Pools: []model.WeightedPool{{Endpoint: "cdn-c", Weight: 1, Target: "shop.cdn-c.test."}, {Endpoint: "cdn-d", Weight: 1, Target: "shop.cdn-d.test."}}})
 		s.Resolution = sampleResolution()
+		s.AreaQueries = []wire.AreaQueries{{Area: "", Queries: 12}, {Area: "us-east", Queries: 1234}, {Area: "us-west", Queries: 7}}
 		s.Cluster = wire.ClusterInfo{State: "Follower", Leader: "n-gcp", LeaderAddress: "10.0.2.1:7000", Term: 4,
 			AppliedIndex: index, LastContact: t0.Add(-80 * time.Millisecond),
 			Members: []wire.MemberInfo{

@@ -26,19 +26,22 @@ type snapshot struct {
 	obs     map[string]map[string]model.Observation
 	// resolution is what this node's resolver holds for target hostnames.
 	resolution []wire.Resolution
-	now        time.Time
+	// areaQueries count this node's geo queries by client area.
+	areaQueries []wire.AreaQueries
+	now         time.Time
 }
 
 func take(ctx context.Context, b api.Backend) snapshot {
 	s := snapshot{
-		info:       b.Info(),
-		state:      b.State(),
-		config:     b.Config(),
-		answers:    b.Answers(),
-		cluster:    b.ClusterInfo(),
-		obs:        b.Observations(ctx),
-		resolution: b.Resolution(),
-		now:        b.Now(),
+		info:        b.Info(),
+		state:       b.State(),
+		config:      b.Config(),
+		answers:     b.Answers(),
+		cluster:     b.ClusterInfo(),
+		obs:         b.Observations(ctx),
+		resolution:  b.Resolution(),
+		areaQueries: b.AreaQueries(),
+		now:         b.Now(),
 	}
 	if s.state == nil {
 		s.state = state.New()
@@ -94,6 +97,8 @@ type view struct {
 	Targets     []targetView
 	Services    []serviceView
 	Answers     []answerView
+	// AreaQueries are this node's geo queries by client area.
+	AreaQueries []areaQueryView
 	Events      []eventView
 	// EventsTotal is how many events the state holds; Events are the latest.
 	EventsTotal int
@@ -136,6 +141,7 @@ func build(s snapshot) view {
 		TargetNotes: targetNotes(s.resolution),
 		Targets:     targets(s.now, s.resolution),
 		Answers:     answers(s.answers, geoNames(s.services())),
+		AreaQueries: areaQueries(s.areaQueries),
 		Events:      events(s),
 		EventsTotal: len(s.state.Events),
 	}

@@ -63,8 +63,19 @@ type Status struct {
 	// Resolution is what this node's resolver holds for each endpoint
 	// target hostname, sorted by target; none without hostname endpoints.
 	Resolution []Resolution `json:"resolution,omitempty"`
+	// AreaQueries count, by client area, the queries for names with policy
+	// geo this node answered since it started, sorted by area; none before
+	// the first.
+	AreaQueries []AreaQueries `json:"area_queries,omitempty"`
 	// Now is the node's clock when it answered.
 	Now time.Time `json:"now"`
+}
+
+// AreaQueries is how many geo queries one node answered for one client
+// area. Area is "" for clients in no area (they get the default order).
+type AreaQueries struct {
+	Area    string `json:"area"`
+	Queries uint64 `json:"queries"`
 }
 
 // Resolution is what one node's resolver holds for one target hostname.

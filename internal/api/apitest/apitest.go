@@ -29,6 +29,8 @@ type Settings struct {
 	Answers []model.Answer
 	// Resolution is what the node's resolver holds for target hostnames.
 	Resolution []wire.Resolution
+	// AreaQueries count geo queries by client area.
+	AreaQueries []wire.AreaQueries
 	// Observations are keyed by vantage, then endpoint.
 	Observations map[string]map[string]model.Observation
 	Now          time.Time
@@ -152,6 +154,11 @@ func (b *Backend) Readiness() []string {
 // Resolution is Settings.Resolution.
 func (b *Backend) Resolution() []wire.Resolution {
 	return get(b, func(s *Settings) []wire.Resolution { return s.Resolution })
+}
+
+// AreaQueries is Settings.AreaQueries.
+func (b *Backend) AreaQueries() []wire.AreaQueries {
+	return get(b, func(s *Settings) []wire.AreaQueries { return s.AreaQueries })
 }
 
 // Info is Settings.Info.
