@@ -36,6 +36,11 @@ const (
 	DefaultMaxEjectedPercent = 50
 )
 
+// MaxEjectionLimit bounds MaxEjection (and so BaseEjection): an endpoint
+// out for more than a day is a decision for an operator, not for passive
+// detection, and the bound keeps the duration arithmetic far from overflow.
+const MaxEjectionLimit = 24 * time.Hour
+
 // MaxEndpoints bounds the endpoint names one Detector tracks: a service
 // with more endpoints than this is a configuration error, not a case the
 // per-request ejection count (linear in the endpoints) should serve.
@@ -67,6 +72,9 @@ func (c Config) Validate() error {
 	}
 	if c.BaseEjection <= 0 {
 		errs = append(errs, fmt.Errorf("outlier: base_ejection must be positive, got %s", c.BaseEjection))
+	}
+	if c.MaxEjection > MaxEjectionLimit {
+		errs = append(errs, fmt.Errorf("outlier: max_ejection must be at most %s, got %s", MaxEjectionLimit, c.MaxEjection))
 	}
 	if c.MaxEjection < c.BaseEjection {
 		errs = append(errs, fmt.Errorf("outlier: max_ejection (%s) must be at least base_ejection (%s)", c.MaxEjection, c.BaseEjection))

@@ -38,6 +38,8 @@ func TestConfigValidate(t *testing.T) {
 		{Config{Consecutive: -1}, "outlier: consecutive must be at least 1, got -1"},
 		{Config{BaseEjection: -time.Second}, "base_ejection must be positive"},
 		{Config{BaseEjection: time.Minute, MaxEjection: time.Second}, "max_ejection (1s) must be at least base_ejection (1m0s)"},
+		{Config{BaseEjection: 48 * time.Hour}, "max_ejection must be at most 24h0m0s, got 48h0m0s"},
+		{Config{MaxEjection: 1<<63 - 1}, "max_ejection must be at most 24h0m0s"},
 		{Config{MaxEjectedPercent: 101}, "max_ejected_percent must be between 1 and 100, got 101"},
 		{Config{MaxEjectedPercent: -5}, "got -5"},
 	} {
