@@ -160,3 +160,21 @@ func TestTLSLoadRefusesFilesThatDoNotFit(t *testing.T) {
 		}
 	}
 }
+
+// TestTLSServerOnlyCertificate: without a CA file, a certificate from
+// elsewhere serves HTTPS as long as the key matches it; a key of another
+// certificate is refused with the reason.
+func TestTLSServerOnlyCertificate(t *testing.T) {
+	p := newPair(t)
+	r, err := Load(Files{Cert: p.fa.Cert, Key: p.fa.Key}, "")
+	if err != nil {
+		t.Fatalf("Load of a certificate and its key without a CA: %v", err)
+	}
+	cert, err := r.HTTPSConfig().GetCertificate(&tls.ClientHelloInfo{})
+	if err != nil || cert.Leaf.Subject.CommonName != "a" {
+		t.Fatalf("HTTPSConfig serves %v, %v; want node a's certificate", cert, err)
+	}
+	if _, err := Load(Files{Cert: p.fa.Cert, Key: p.fb.Key}, ""); !errtest.WantMessage(t, err, "private key does not match") {
+		t.Errorf("Load with another certificate's key: %v, want it refused", err)
+	}
+}

@@ -73,7 +73,10 @@ type stamp struct {
 
 // Load reads files and checks that they fit together: the key matches the
 // certificate, the certificate's common name is nodeName (unless empty) and
-// it chains to a CA in files.CA for both server and client use.
+// it chains to a CA in files.CA for both server and client use. With no
+// files.CA it loads a server certificate from elsewhere (a public CA's):
+// only the key and the validity dates are checked, and only HTTPSConfig
+// makes sense of it.
 func Load(files Files, nodeName string) (*Reloader, error) {
 	return LoadWithOptions(files, nodeName, Options{})
 }
@@ -185,6 +188,9 @@ func equalStamps(a, b [3]stamp) bool {
 }
 
 func loadMaterial(files Files, nodeName string, now time.Time) (*material, error) {
+	if files.CA == "" {
+		return loadServerOnly(files, now)
+	}
 	cas, err := ReadCertificates(files.CA)
 	if err != nil {
 		return nil, err
@@ -210,6 +216,21 @@ func loadMaterial(files Files, nodeName string, now time.Time) (*material, error
 		}
 	}
 	return &material{cert: cert, pool: pool, cas: len(cas), loadedAt: now}, nil
+}
+
+// loadServerOnly loads a certificate from outside the cluster's CA (a
+// public one, for the HTTP proxy's clients): the key must match it and it
+// must be valid now; who issued it is the clients' business.
+func loadServerOnly(files Files, now time.Time) (*material, error) {
+	cert, err := loadKeyPair(files)
+	if err != nil {
+		return nil, err
+	}
+	if leaf := cert.Leaf; now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
+		return nil, fmt.Errorf("tlsca: %s is valid from %s to %s, not now", files.Cert,
+			leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotAfter.UTC().Format(time.RFC3339))
+	}
+	return &material{cert: cert, loadedAt: now}, nil
 }
 
 func loadKeyPair(files Files) (tls.Certificate, error) {
