@@ -1,0 +1,286 @@
+package proxy
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"outlast/internal/balance"
+	"outlast/internal/outlier"
+	"outlast/internal/retrybudget"
+)
+
+// Defaults of Options.
+const (
+	DefaultRetries       = 1
+	DefaultPerTryTimeout = 3 * time.Second
+	DefaultMaxReplayBody = 64 << 10
+	DefaultMaxBody       = 16 << 20
+	// DefaultConnectTimeout bounds dialing an endpoint, within the per-try
+	// timeout: a region that drops packets fails over after this.
+	DefaultConnectTimeout = 2 * time.Second
+)
+
+// DefaultRetryOn are the statuses retried by default: the gateway errors
+// an endpoint or the load balancer in front of it answers when it fails.
+var DefaultRetryOn = []int{http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout}
+
+// Options configure a Proxy. Zero fields take the defaults above (Retries
+// is taken as given: 0 turns retries off).
+type Options struct {
+	Retries          int
+	PerTryTimeout    time.Duration
+	RetryOn          []int
+	IdempotentHeader string
+	Budget           retrybudget.Budget
+	Outlier          outlier.Config
+	SlowStart        balance.SlowStart
+	MaxReplayBody    int64
+	MaxBody          int64
+	// Area sorts a client into its geo area ("" for none); nil sorts
+	// every client into none.
+	Area func(netip.Addr) string
+	// Observer hears of every request, try, retry and ejection (metrics,
+	// the health engine); nil hears nothing.
+	Observer Observer
+	// AccessLog, when set, gets one line per request.
+	AccessLog *slog.Logger
+	Logger    *slog.Logger
+	Now       func() time.Time
+	// Rand draws the random numbers picks are made with (default:
+	// math/rand/v2's Uint64); tests make it repeatable.
+	Rand func() uint64
+}
+
+func (o Options) withDefaults() Options {
+	if o.PerTryTimeout <= 0 {
+		o.PerTryTimeout = DefaultPerTryTimeout
+	}
+	if o.RetryOn == nil {
+		o.RetryOn = DefaultRetryOn
+	}
+	if o.MaxReplayBody <= 0 {
+		o.MaxReplayBody = DefaultMaxReplayBody
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = DefaultMaxBody
+	}
+	if o.Area == nil {
+		o.Area = func(netip.Addr) string { return "" }
+	}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Uint64
+	}
+	o.Budget = o.Budget.WithDefaults()
+	o.Outlier = o.Outlier.WithDefaults()
+	return o
+}
+
+// Observer hears what the proxy does. Its methods are called on the
+// request path and must not block.
+type Observer interface {
+	// Request is one client request answered with code after tries
+	// upstream (0: none was sent) in d.
+	Request(service string, code, tries int, d time.Duration)
+	// Upstream is one try's outcome: ok unless it failed to connect, timed
+	// out or answered 5xx.
+	Upstream(service, endpoint string, ok bool, d time.Duration)
+	Retry(service string)
+	BudgetExhausted(service string)
+	// Ejection is an endpoint this node's proxy stopped sending to.
+	Ejection(service string, c outlier.Change)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Request(string, int, int, time.Duration)      {}
+func (nopObserver) Upstream(string, string, bool, time.Duration) {}
+func (nopObserver) Retry(string)                                 {}
+func (nopObserver) BudgetExhausted(string)                       {}
+func (nopObserver) Ejection(string, outlier.Change)              {}
+
+// Proxy forwards requests; it is an http.Handler. Update gives it where
+// to send them.
+type Proxy struct {
+	opts   Options
+	routes *routes
+	plans  atomic.Pointer[plans]
+	budget *retrybudget.Tracker
+	rp     *httputil.ReverseProxy
+
+	// transports are the connection pools, one per route server name for
+	// HTTPS (certificates are checked against it) and one for plain HTTP.
+	mu         sync.Mutex
+	transports map[string]*http.Transport
+}
+
+// New returns a proxy for routes that sends nothing anywhere until Update.
+func New(opts Options, rs []Route) (*Proxy, error) {
+	opts = opts.withDefaults()
+	if err := opts.SlowStart.Validate(); err != nil {
+		return nil, fmt.Errorf("proxy: %w", err)
+	}
+	budget, err := retrybudget.New(opts.Budget)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: %w", err)
+	}
+	table, err := newRoutes(rs)
+	if err != nil {
+		return nil, err
+	}
+	p := &Proxy{opts: opts, routes: table, budget: budget, transports: map[string]*http.Transport{}}
+	p.plans.Store(&plans{})
+	p.rp = &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetXForwarded()
+			pr.Out.Host = pr.In.Host
+			pr.Out.Header.Add("Via", pr.In.Proto[len("HTTP/"):]+" outlast")
+		},
+		Transport:    p,
+		ErrorHandler: p.upstreamFailed,
+		ErrorLog:     slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
+	}
+	return p, nil
+}
+
+// Update replaces where requests go. It is called off the request path
+// whenever the agreed state changes.
+func (p *Proxy) Update(plan Plan) error {
+	next, err := build(plan, p.plans.Load(), p.opts.SlowStart, p.opts.Outlier)
+	if err != nil {
+		return err
+	}
+	p.plans.Store(next)
+	return nil
+}
+
+// Ejections returns, per service, its endpoints' outlier state at now.
+func (p *Proxy) Ejections(now time.Time) map[string][]outlier.Status {
+	out := map[string][]outlier.Status{}
+	for name, sp := range p.plans.Load().services {
+		out[name] = sp.detector.Snapshot(now)
+	}
+	return out
+}
+
+// BudgetStats are the retry budget's counters.
+func (p *Proxy) BudgetStats() retrybudget.Stats { return p.budget.Stats() }
+
+// ServeHTTP forwards r by its route.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &recorder{ResponseWriter: w, code: http.StatusOK}
+	route, ok := p.routes.match(r.Host, r.URL.Path)
+	rq := &request{route: route}
+	switch {
+	case !ok:
+		http.Error(rec, "outlast proxy: no route for this host and path", http.StatusNotFound)
+	case r.ContentLength > p.opts.MaxBody:
+		http.Error(rec, fmt.Sprintf("outlast proxy: request body over %d bytes", p.opts.MaxBody), http.StatusRequestEntityTooLarge)
+	default:
+		rq.sp = p.plans.Load().service(route.Service)
+		if rq.sp != nil {
+			rq.tiers = rq.sp.tiersFor(p.opts.Area(clientAddr(r)))
+		}
+		if len(rq.tiers) == 0 {
+			http.Error(rec, "outlast proxy: service "+route.Service+" has no endpoint to send requests to", http.StatusServiceUnavailable)
+			break
+		}
+		p.budget.Start()
+		defer p.budget.Done()
+		// Request and response bodies stream for as long as they take
+		// (uploads, server-sent events, WebSockets): the listener's
+		// connection caps bound what a slow client holds, not a deadline.
+		rc := http.NewResponseController(w)
+		_ = rc.SetReadDeadline(time.Time{})
+		_ = rc.SetWriteDeadline(time.Time{})
+		r.Body = http.MaxBytesReader(rec, r.Body, p.opts.MaxBody)
+		p.rp.ServeHTTP(rec, r.WithContext(contextWith(r, rq)))
+	}
+	service := ""
+	if route != nil {
+		service = route.Service
+	}
+	d := time.Since(start)
+	p.opts.Observer.Request(service, rec.code, rq.tries, d)
+	if l := p.opts.AccessLog; l != nil {
+		l.Info("request", "method", r.Method, "host", r.Host, "path", r.URL.Path, "client", r.RemoteAddr,
+			"status", rec.code, "service", service, "endpoint", rq.endpoint, "tries", rq.tries, "duration", d)
+	}
+}
+
+// upstreamFailed answers a request no endpoint answered.
+func (p *Proxy) upstreamFailed(w http.ResponseWriter, r *http.Request, err error) {
+	code := http.StatusBadGateway
+	if errors.Is(err, errPerTry) {
+		code = http.StatusGatewayTimeout
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		code = http.StatusRequestEntityTooLarge
+	}
+	p.opts.Logger.Debug("no endpoint answered", "host", r.Host, "path", r.URL.Path, "err", err)
+	http.Error(w, "outlast proxy: "+http.StatusText(code)+": no endpoint answered", code)
+}
+
+// transportFor returns the connection pool for a route's requests.
+func (p *Proxy) transportFor(route *Route, host string) *http.Transport {
+	key := ""
+	if route.TLS {
+		key = "tls:" + route.ServerName
+		if route.ServerName == "" {
+			key += host
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t, ok := p.transports[key]; ok {
+		return t
+	}
+	t := &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: min(DefaultConnectTimeout, p.opts.PerTryTimeout), KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        1024,
+		MaxIdleConnsPerHost: 256,
+		IdleConnTimeout:     90 * time.Second,
+		ForceAttemptHTTP2:   true,
+	}
+	if route.TLS {
+		name := route.ServerName
+		if name == "" {
+			name, _, _ = net.SplitHostPort(host)
+			if name == "" {
+				name = host
+			}
+		}
+		t.TLSClientConfig = &tls.Config{ServerName: name, MinVersion: tls.VersionTLS12}
+	}
+	p.transports[key] = t
+	return t
+}
+
+// Close closes idle upstream connections.
+func (p *Proxy) Close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, t := range p.transports {
+		t.CloseIdleConnections()
+	}
+}
