@@ -60,6 +60,7 @@ func applyDefaults(c *Config, hostname string) {
 	for i := range c.Services {
 		serviceDefaults(&c.Services[i])
 	}
+	proxyDefaults(&c.Proxy)
 }
 
 func clusterDefaults(c *Cluster, self string, where model.Location) {

@@ -70,8 +70,13 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	cfg, err := parse(path, data, zoneFileReader(filepath.Dir(path)))
-	if err == nil && cfg.GeoIP.Database != "" && !filepath.IsAbs(cfg.GeoIP.Database) {
-		cfg.GeoIP.Database = filepath.Join(filepath.Dir(path), cfg.GeoIP.Database)
+	if err == nil {
+		// Files the node reads are named relative to the configuration.
+		for _, f := range []*string{&cfg.GeoIP.Database, &cfg.Proxy.TLS.CertFile, &cfg.Proxy.TLS.KeyFile} {
+			if *f != "" && !filepath.IsAbs(*f) {
+				*f = filepath.Join(filepath.Dir(path), *f)
+			}
+		}
 	}
 	return cfg, err
 }

@@ -35,6 +35,8 @@ type Config struct {
 	GeoIP GeoIP `yaml:"geoip"`
 	// Geo sorts DNS clients into areas, for services with policy geo.
 	Geo Geo `yaml:"geo"`
+	// Proxy is this node's HTTP failover proxy (local; default: off).
+	Proxy Proxy `yaml:"proxy"`
 	// Zones are the DNS zones this node is authoritative for. At least one is required.
 	Zones []Zone `yaml:"zones"`
 	// Services are the names outlast steers. Each must sit inside one of the zones.

@@ -67,6 +67,7 @@ func validate(c *Config, skip func(path string) bool) problemList {
 	}
 	v.geo(&c.Geo)
 	v.services(c)
+	v.proxy(&c.Proxy, c.Services)
 	if v.problems.count() == 0 {
 		// Orders are measured only between areas and locations known good.
 		fillNearest(c, v)
