@@ -149,8 +149,11 @@ func (e *Engine) Evaluate(now time.Time) []model.Verdict {
 		if h == ep.health {
 			continue
 		}
+		from := ep.health
 		ep.health, ep.since = h, now
-		changed = append(changed, e.verdict(ep, now))
+		v := e.verdict(ep, now)
+		v.From = from
+		changed = append(changed, v)
 	}
 	return changed
 }

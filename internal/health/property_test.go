@@ -147,7 +147,7 @@ func (r *reference) evaluate(now time.Time) []model.Verdict {
 		}
 		if next != v.Health {
 			r.health[spec.Name], r.since[spec.Name] = next, now
-			v.Health, v.Since = next, now
+			v.Health, v.Since, v.From = next, now, v.Health
 			changed = append(changed, v)
 		}
 	}

@@ -40,6 +40,7 @@ type Metrics struct {
 	apiRequests    *prometheus.CounterVec
 	dns            *dnsCounters
 	areas          *areaCounters
+	proxy          *proxyMetrics
 }
 
 // New registers outlast's collectors, plus the Go runtime and process ones, on a fresh registry.
@@ -134,6 +135,7 @@ func New(version string) *Metrics {
 		}),
 		dns:   newDNSCounters(),
 		areas: newAreaCounters(),
+		proxy: newProxyMetrics(),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "outlast_build_info", Help: "Always 1, labelled with the outlast version.",
@@ -143,6 +145,7 @@ func New(version string) *Metrics {
 		m.configInfo, m.configReload, m.answerAddrs, m.resolution, m.isLeader, m.stale, m.ready, m.persistFailing, m.leaderChanges, m.appliedIndex,
 		m.term, m.configVersion, m.probeUp, m.apiRequests, m.dns.vec, m.areas.vec, m.probeLateness, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.Registry.MustRegister(m.proxy.collectors()...)
 	return m
 }
 

@@ -75,6 +75,9 @@ const (
 	ReasonNotServing Reason = "not-serving" // gRPC health reports anything but SERVING
 	ReasonProtocol   Reason = "protocol"    // the peer spoke, but not the expected protocol
 	ReasonError      Reason = "error"       // anything else; Detail says what
+	// ReasonProxy: not a probe but real requests: this node's HTTP proxy
+	// ejected the endpoint after consecutive failed requests.
+	ReasonProxy Reason = "proxy-ejected"
 )
 
 // Result is what one probe of one endpoint saw. A probe returns a Result and
@@ -145,6 +148,10 @@ type Verdict struct {
 	Health   Health
 	// Since is when Health last changed.
 	Since time.Time
+	// From is what Health changed from at Since (Unknown in verdicts
+	// committed before it was recorded): an endpoint Up from Down has
+	// come back, and the proxy gives it its traffic back gradually.
+	From Health `json:",omitempty"`
 	// UpVotes and DownVotes count the failure domains whose fresh views voted
 	// up or down (a domain votes with the majority of its fresh views and
 	// abstains on a tie or when none is fresh); Voters is how many failure

@@ -133,6 +133,9 @@ func (n *Node) buildAnswers(cfg *config.Config, st *state.State, now time.Time) 
 	if err != nil {
 		return nil, fmt.Errorf("node: build answers: %w", err)
 	}
+	if err := n.proxy.update(services, st, now, agreed, n.targets.resolved(), &areaTable{static.Areas, static.AreaNames}); err != nil {
+		n.log.Error("proxy plan not applied: the proxy keeps the previous one", "err", err)
+	}
 	n.metrics.Answers(answers)
 	if prev := n.answers.Swap(&answers); prev != nil {
 		n.logModeChanges(*prev, answers)

@@ -101,6 +101,7 @@ type Node struct {
 	static   staticRecords // the zones' records, parsed once per configuration
 	targets  *targets      // the endpoints' target hostnames, resolved
 	areas    areas         // the table sorting DNS clients into areas
+	proxy    *httpProxy    // the HTTP failover proxy; nil when off
 }
 
 // New prepares a node for cfg, which must come from config.Load. It binds
@@ -172,10 +173,16 @@ func (n *Node) Start() error {
 		_ = n.dns.Shutdown(context.Background())
 		return err
 	}
+	if n.proxy, err = n.startProxy(&n.local.Proxy); err != nil {
+		ln.Close()
+		_ = n.dns.Shutdown(context.Background())
+		return err
+	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	if n.cluster, err = n.joinCluster(); err != nil {
 		n.cancel()
 		ln.Close()
+		_ = n.proxy.stop(context.Background())
 		_ = n.dns.Shutdown(context.Background())
 		return err
 	}
@@ -189,7 +196,10 @@ func (n *Node) Start() error {
 	n.goRun(n.decideLoop)
 	n.goRun(n.sendLoop)
 	n.goRun(n.memberLoop)
-	n.log.Info("serving", "dns", n.dnsAddr.String(), "http", n.httpAddr.String(), "cluster", n.local.Cluster.Listen)
+	n.signalChange() // the answer loop gives the proxy its first plan
+	n.proxy.serve()
+	n.log.Info("serving", "dns", n.dnsAddr.String(), "http", n.httpAddr.String(), "cluster", n.local.Cluster.Listen,
+		"proxy", n.proxy.addrs())
 	return nil
 }
 
@@ -225,8 +235,11 @@ func (n *Node) Raft() *cluster.Cluster { return n.cluster }
 
 // Stop shuts the node down and waits for its goroutines, bounded by ctx.
 func (n *Node) Stop(ctx context.Context) error {
+	// The proxy drains first: requests in flight finish while the answers
+	// that steer them are still current.
+	err := n.proxy.stop(ctx)
 	n.cancel()
-	err := errors.Join(n.httpSrv.Shutdown(ctx), n.dns.Shutdown(ctx))
+	err = errors.Join(err, n.httpSrv.Shutdown(ctx), n.dns.Shutdown(ctx))
 	n.wg.Wait()
 	return errors.Join(err, n.cluster.Shutdown())
 }

@@ -284,3 +284,6 @@ func (p *Proxy) Close() {
 		t.CloseIdleConnections()
 	}
 }
+
+// Logger is the logger the proxy writes to.
+func (p *Proxy) Logger() *slog.Logger { return p.opts.Logger }
