@@ -15,9 +15,10 @@ import (
 // Errors Reload returns; on any of them nothing changed.
 var (
 	// ErrLocalChanged: the new file changes this node's own settings (node,
-	// dns, http, cluster). Those need a restart, and a half-applied reload
-	// (new services, old sockets) would not be what the file says.
-	ErrLocalChanged = errors.New("node: node, dns, http and cluster settings cannot change without a restart")
+	// dns, http, cluster, resolver, proxy). Those need a restart, and a
+	// half-applied reload (new services, old sockets) would not be what
+	// the file says.
+	ErrLocalChanged = errors.New("node: node, dns, http, cluster, resolver and proxy settings cannot change without a restart")
 	// ErrFileBehind: the cluster's configuration changed since this node's
 	// file was last in step with it (through the API, or another node's
 	// file), so applying the file would silently undo that change.
@@ -138,6 +139,8 @@ func localDiff(running, next *config.Config) string {
 		return "cluster"
 	case !reflect.DeepEqual(running.Resolver, next.Resolver):
 		return "resolver"
+	case !reflect.DeepEqual(running.Proxy, next.Proxy):
+		return "proxy"
 	}
 	return ""
 }

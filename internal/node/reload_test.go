@@ -47,6 +47,13 @@ func TestReload(t *testing.T) {
 	if err := n.Reload(moved); !errors.Is(err, ErrLocalChanged) {
 		t.Errorf("reload moving dns.listen: got %v, want ErrLocalChanged", err)
 	}
+	proxied, err := config.Parse("proxied.yaml", []byte(configText(port)+"proxy: {listen: 127.0.0.1:0, routes: [{host: www.example.test, service: api.example.test}]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Reload(proxied); !errors.Is(err, ErrLocalChanged) {
+		t.Errorf("reload adding a proxy: got %v, want ErrLocalChanged", err)
+	}
 	if a, ok := answers(t, n, "www.example.test.", secondaryAddr); !ok {
 		t.Errorf("a refused reload must leave the running config: www answers %s", a)
 	}
