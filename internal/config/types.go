@@ -407,6 +407,11 @@ type Service struct {
 	// fail after an endpoint dies. outlast audit checks that TTL + interval
 	// × fall + timeout fits in it (default 0: no objective, not checked).
 	RTO time.Duration `yaml:"rto"`
+	// ReturnRamp is how long an endpoint that comes back up (down to up in
+	// the agreed state) takes to get its full share of DNS answers,
+	// growing linearly from 10%; for failover and weighted services
+	// (default 0s: at once).
+	ReturnRamp time.Duration `yaml:"return_ramp" json:",omitempty"`
 	// Geo gives, for policy geo, each area's order of endpoint locations.
 	// Required with policy geo, refused otherwise.
 	Geo ServiceGeo `yaml:"geo" json:",omitzero"`

@@ -328,7 +328,17 @@ func (v *validator) policy(path string, s *Service) {
 	default:
 		v.add(path+".when_all_down", "%q is not valid; use serve-all, empty or fallback", s.WhenAllDown)
 	}
+	switch {
+	case s.ReturnRamp < 0 || s.ReturnRamp > MaxReturnRamp:
+		v.add(path+".return_ramp", "%s is outside 0s..%s", s.ReturnRamp, MaxReturnRamp)
+	case s.ReturnRamp > 0 && s.Policy != PolicyFailover && s.Policy != PolicyWeighted:
+		v.add(path+".return_ramp", "is for failover and weighted services, whose answers can give a returning endpoint a share; this one is %s", s.Policy)
+	}
 }
+
+// MaxReturnRamp bounds services[].return_ramp: a return longer than a day
+// is a drain, which overrides do better.
+const MaxReturnRamp = 24 * time.Hour
 
 // answerStyle checks how a service answers its hostname endpoints.
 func (v *validator) answerStyle(path string, s *Service, zones []Zone) {

@@ -114,13 +114,13 @@ func (h *httpProxy) update(services []config.Service, st *state.State, now time.
 	plan := make(proxy.Plan, len(services))
 	for i := range services {
 		svc := &services[i]
-		sp := proxy.ServicePlan{Areas: map[string][][]proxy.Target{"": proxyTargets(svc, svc.Geo.Default, st, health, resolved)}}
+		sp := proxy.ServicePlan{Areas: map[string][][]proxy.Target{"": proxyTargets(svc, svc.Geo.Default, st, now, health, resolved)}}
 		for _, e := range svc.Endpoints {
 			sp.Endpoints = append(sp.Endpoints, e.Name)
 		}
 		if svc.Policy == config.PolicyGeo {
 			for _, o := range svc.Geo.Areas {
-				sp.Areas[o.Area] = proxyTargets(svc, o.Order, st, health, resolved)
+				sp.Areas[o.Area] = proxyTargets(svc, o.Order, st, now, health, resolved)
 			}
 		}
 		plan[svc.Name] = sp
@@ -129,28 +129,17 @@ func (h *httpProxy) update(services []config.Service, st *state.State, now time.
 }
 
 // proxyTargets ranks svc's endpoints for clients ordered by order.
-func proxyTargets(svc *config.Service, order []model.Location, st *state.State, health func(string) model.Health, resolved steer.Resolved) [][]proxy.Target {
+func proxyTargets(svc *config.Service, order []model.Location, st *state.State, now time.Time, health func(string) model.Health, resolved steer.Resolved) [][]proxy.Target {
 	var out [][]proxy.Target
 	for _, tier := range steer.Ranked(svc, order, health, resolved) {
 		ts := make([]proxy.Target, len(tier))
 		for i, c := range tier {
 			ts[i] = proxy.Target{Name: c.Endpoint.Name, Domain: c.Endpoint.Location.String(), Weight: c.Weight,
-				UpSince: returnedAt(st, c.Endpoint.Name), Addrs: c.Addrs}
+				UpSince: st.ReturnedAt(c.Endpoint.Name, now), Addrs: c.Addrs}
 		}
 		out = append(out, ts)
 	}
 	return out
-}
-
-// returnedAt is when the agreed state last saw name come back up from
-// down, for slow start; zero when it is not up or has not been down since
-// the state began (an endpoint found up at start takes its full share).
-func returnedAt(st *state.State, name string) time.Time {
-	v, ok := st.Verdicts.Get(name)
-	if !ok || v.Health != model.Up || v.From != model.Down {
-		return time.Time{}
-	}
-	return v.Since
 }
 
 // stop drains the proxy: no new requests, the ones in flight finish

@@ -23,6 +23,21 @@ func (s *State) Health(endpoint string, now time.Time) model.Health {
 	return v.Health
 }
 
+// ReturnedAt is when the agreed verdict of endpoint last went from down to
+// up, for the gradual return of its traffic; zero when it is not up, was
+// found up without having been down, or is held by an override (which an
+// operator set on purpose, to take effect at once).
+func (s *State) ReturnedAt(endpoint string, now time.Time) time.Time {
+	if o, ok := s.Overrides[endpoint]; ok && o.Active(now) {
+		return time.Time{}
+	}
+	v, ok := s.Verdicts.Get(endpoint)
+	if !ok || v.Health != model.Up || v.From != model.Down {
+		return time.Time{}
+	}
+	return v.Since
+}
+
 // Services returns the configured services with drain overrides in force at
 // now applied, ready for steering. It copies what it changes: the
 // configuration in the state is never edited.

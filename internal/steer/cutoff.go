@@ -37,7 +37,7 @@ func CutOff(services []config.Service, agreed, own func(endpoint string) model.H
 		if !anyUsable(svc, both) {
 			health = agreed
 		}
-		out = appendAnswers(out, svc, health, resolved)
+		out = appendAnswers(out, svc, health, resolved, Returns{})
 	}
 	return out
 }

@@ -125,7 +125,7 @@ func TestRankedProperties(t *testing.T) {
 		}
 		for _, order := range orders {
 			tiers := Ranked(&svc, order, FromMap(h), res.resolve)
-			a := answer(&svc, "", order, FromMap(h), res.resolve)
+			a := answer(&svc, "", order, FromMap(h), res.resolve, Returns{})
 			checkRankedOnce(t, tiers)
 			checkFirstTierIsTheAnswer(t, tiers, &a, res)
 			if a.Mode == model.ModeHealthy {

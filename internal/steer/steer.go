@@ -20,16 +20,16 @@ type Resolved func(target string, t model.RecordType) (addrs []netip.Addr, ttl t
 // For a geo service it is the answer of clients in no area (AreaAnswer
 // gives the others). The answer shares no memory with svc.
 func Answer(svc *config.Service, health func(endpoint string) model.Health, resolved Resolved) model.Answer {
-	return answer(svc, "", svc.Geo.Default, health, resolved)
+	return answer(svc, "", svc.Geo.Default, health, resolved, Returns{})
 }
 
 // AreaAnswer computes what a geo service answers the clients of area,
 // whose order of endpoint locations is order.
 func AreaAnswer(svc *config.Service, area string, order []model.Location, health func(endpoint string) model.Health, resolved Resolved) model.Answer {
-	return answer(svc, area, order, health, resolved)
+	return answer(svc, area, order, health, resolved, Returns{})
 }
 
-func answer(svc *config.Service, area string, order []model.Location, health func(endpoint string) model.Health, resolved Resolved) model.Answer {
+func answer(svc *config.Service, area string, order []model.Location, health func(endpoint string) model.Health, resolved Resolved, ret Returns) model.Answer {
 	a := model.Answer{
 		Name: svc.Name,
 		Area: area,
@@ -37,7 +37,7 @@ func answer(svc *config.Service, area string, order []model.Location, health fun
 		TTL:  uint32(svc.TTL / time.Second),
 		Mode: model.ModeHealthy,
 	}
-	s := &steering{svc: svc, resolved: resolved, ttl: a.TTL, order: order}
+	s := &steering{svc: svc, resolved: resolved, ttl: a.TTL, order: order, ret: ret}
 	var candidates, usable []*config.Endpoint
 	for i := range svc.Endpoints {
 		ep := &svc.Endpoints[i]
@@ -55,7 +55,7 @@ func answer(svc *config.Service, area string, order []model.Location, health fun
 		s.fill(&a, candidates, false)
 	case len(usable) == 0:
 		s.allDown(candidates, &a)
-	default:
+	case !s.fillReturning(&a, usable):
 		s.fill(&a, usable, true)
 	}
 	if a.Mode != model.ModeEmpty && a.AddressCount() == 0 && !a.IsCNAME() {
@@ -71,16 +71,23 @@ func answer(svc *config.Service, area string, order []model.Location, health fun
 // per service, and for a geo service one per area it orders, after the
 // one of clients in no area.
 func Answers(services []config.Service, health func(endpoint string) model.Health, resolved Resolved) []model.Answer {
+	return AnswersReturning(services, health, resolved, Returns{})
+}
+
+// AnswersReturning is Answers for services with return_ramp, whose
+// answers give endpoints that came back up a growing share (ret says which
+// and when).
+func AnswersReturning(services []config.Service, health func(endpoint string) model.Health, resolved Resolved, ret Returns) []model.Answer {
 	out := make([]model.Answer, 0, len(services))
 	for i := range services {
-		out = appendAnswers(out, &services[i], health, resolved)
+		out = appendAnswers(out, &services[i], health, resolved, ret)
 	}
 	return out
 }
 
 // appendAnswers appends svc's answers to out.
-func appendAnswers(out []model.Answer, svc *config.Service, health func(endpoint string) model.Health, resolved Resolved) []model.Answer {
-	out = append(out, Answer(svc, health, resolved))
+func appendAnswers(out []model.Answer, svc *config.Service, health func(endpoint string) model.Health, resolved Resolved, ret Returns) []model.Answer {
+	out = append(out, answer(svc, "", svc.Geo.Default, health, resolved, ret))
 	if svc.Policy == config.PolicyGeo {
 		for _, o := range svc.Geo.Areas {
 			out = append(out, AreaAnswer(svc, o.Area, o.Order, health, resolved))
@@ -111,6 +118,8 @@ type steering struct {
 	ttl uint32
 	// order is a geo answer's order of endpoint locations.
 	order []model.Location
+	// ret says when endpoints came back up, for return_ramp.
+	ret Returns
 }
 
 // cname reports whether the service answers CNAMEs to its targets.
