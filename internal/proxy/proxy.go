@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/netip"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -150,15 +151,27 @@ func New(opts Options, rs []Route) (*Proxy, error) {
 	p.plans.Store(&plans{})
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
+			// ReverseProxy drops the client's X-Forwarded-For before
+			// Rewrite; the chain is kept and this hop appended to it.
+			pr.Out.Header["X-Forwarded-For"] = pr.In.Header["X-Forwarded-For"]
 			pr.SetXForwarded()
 			pr.Out.Host = pr.In.Host
-			pr.Out.Header.Add("Via", pr.In.Proto[len("HTTP/"):]+" outlast")
+			pr.Out.Header.Add("Via", viaVersion(pr.In)+" outlast")
 		},
 		Transport:    p,
 		ErrorHandler: p.upstreamFailed,
 		ErrorLog:     slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
 	}
 	return p, nil
+}
+
+// viaVersion is the protocol version as Via writes it (RFC 9110 7.6.3):
+// "1.1", or "2" for HTTP/2.
+func viaVersion(r *http.Request) string {
+	if r.ProtoMajor >= 2 {
+		return strconv.Itoa(r.ProtoMajor)
+	}
+	return fmt.Sprintf("%d.%d", r.ProtoMajor, r.ProtoMinor)
 }
 
 // Update replaces where requests go. It is called off the request path
@@ -227,8 +240,20 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// statusClientClosed is nginx's 499: the client closed the connection
+// before the answer.
+const statusClientClosed = 499
+
 // upstreamFailed answers a request no endpoint answered.
 func (p *Proxy) upstreamFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		// The client went away: there is nobody to answer, and the
+		// metrics count it as nginx does, 499, not as the endpoint's 5xx.
+		if rec, ok := w.(*recorder); ok {
+			rec.code = statusClientClosed
+		}
+		return
+	}
 	code := http.StatusBadGateway
 	if errors.Is(err, errPerTry) {
 		code = http.StatusGatewayTimeout

@@ -80,6 +80,12 @@ func (p *Proxy) RoundTrip(req *http.Request) (*http.Response, error) {
 		rq.tries, rq.endpoint = rq.tries+1, name
 		start := time.Now()
 		resp, err := p.try(req, rq.route, t.addr(), body, attempt+1)
+		if req.Context().Err() != nil {
+			// The client went away: nothing to judge the endpoint by,
+			// nobody to retry for.
+			discard(resp)
+			return nil, req.Context().Err()
+		}
 		failed := err != nil || resp.StatusCode >= 500
 		p.opts.Observer.Upstream(rq.route.Service, name, !failed, time.Since(start))
 		if c := rq.sp.detector.Result(name, !failed, now); c.Ejected {
