@@ -193,3 +193,34 @@ func TestOrderOfTiers(t *testing.T) {
 		t.Errorf("statuses %v, want %v: three 500s from e1, then e2 once e1 is ejected", got, want)
 	}
 }
+
+// TestHungRegionUnderLoad: 24 clients at once while one of two regions
+// hangs, and the proxy never ejects it. The requests sent there time out
+// together, far more than the retry budget's 4 retries at once, yet every
+// client gets its answer: the retries wait for room and fit one after the
+// other, each a few milliseconds on the region that answers.
+func TestHungRegionUnderLoad(t *testing.T) {
+	bs, port := backends(t, "aws/us-east-1", "gcp/us-central1")
+	bs[0].hang(t, port)
+	bs[1].serve(t, port, answer(bs[1], http.StatusOK))
+	p, addr := start(t, Options{Retries: 1, PerTryTimeout: 400 * time.Millisecond, Outlier: outlier.Config{Consecutive: 1 << 20}}, port, planOf(bs))
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for range 24 {
+		wg.Go(func() {
+			c := newClient(t, addr)
+			for range 10 {
+				if code, _, err := c.do("GET", "/", ""); err != nil || code != http.StatusOK {
+					failed.Add(1)
+					t.Logf("client error: %d %v", code, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	st := p.BudgetStats()
+	if failed.Load() != 0 || bs[0].hits.Load() == 0 {
+		t.Errorf("%d client errors, %d connections to the hung region, budget refused %d; want no error while the hung region was tried",
+			failed.Load(), bs[0].hits.Load(), st.Exhausted)
+	}
+}

@@ -66,7 +66,7 @@ func (p *Proxy) RoundTrip(req *http.Request) (*http.Response, error) {
 			break
 		}
 		if attempt > 0 {
-			admitted, release := p.budget.TryRetry()
+			admitted, release := p.admitRetry(req, lastErr)
 			if !admitted {
 				p.opts.Observer.BudgetExhausted(rq.route.Service)
 				break
@@ -203,6 +203,21 @@ func (p *Proxy) idempotent(req *http.Request) bool {
 		return err == nil && v
 	}
 	return false
+}
+
+// admitRetry asks the retry budget for a retry after a try that failed
+// with err (nil: a retryable status). A try that got no answer at all
+// (timeout, reset, refused) may wait a quarter of the per-try timeout for
+// room: the requests in flight to a region that hangs all time out at
+// once, and their retries, quick on a healthy endpoint, fit one after the
+// other where refusing all but a few would turn them into client errors.
+// A retryable status is refused at once when the budget is full: an
+// endpoint answering 503 under load is what the budget protects.
+func (p *Proxy) admitRetry(req *http.Request, err error) (bool, func()) {
+	if err != nil {
+		return p.budget.AwaitRetry(req.Context(), p.opts.PerTryTimeout/4)
+	}
+	return p.budget.TryRetry()
 }
 
 func (p *Proxy) retryStatus(code int) bool { return slices.Contains(p.opts.RetryOn, code) }

@@ -19,15 +19,19 @@
 //   - A refused retry is counted (Stats.Exhausted); the proxy then returns
 //     the failed try's response or error to the client.
 //
-// Everything is atomics: no lock, no allocation except the release func of
-// an admitted retry, no clock, no IO.
+// Admission is atomics: no lock, no allocation except the release func of
+// an admitted retry, no IO. Only AwaitRetry, when the budget is full,
+// takes a lock and a timer to wait for a release.
 package retrybudget
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Budget configures a Tracker. A zero field takes its default.
@@ -104,6 +108,12 @@ type Tracker struct {
 	retries   atomic.Int64
 	admitted  atomic.Uint64
 	exhausted atomic.Uint64
+	// waiters count AwaitRetry calls waiting for a release; freed is the
+	// channel the next release closes for them. Releases take mu only
+	// while someone waits.
+	waiters atomic.Int64
+	mu      sync.Mutex
+	freed   chan struct{}
 }
 
 // New returns a Tracker for b, defaults applied.
@@ -135,23 +145,97 @@ func (t *Tracker) Done() {
 // counts as in flight until release is called (once; later calls do
 // nothing). When not ok, release is nil and the refusal is counted.
 func (t *Tracker) TryRetry() (ok bool, release func()) {
+	if t.admit() {
+		return true, t.releaser()
+	}
+	t.exhausted.Add(1)
+	return false, nil
+}
+
+// AwaitRetry is TryRetry that, when the budget is full, waits up to wait
+// (or until ctx ends) for a retry in flight to be released, then tries
+// again. Retries that fail at the same moment (every request in flight to
+// a region that hung times out together) are then admitted one after the
+// other as earlier ones finish, where TryRetry would refuse all but the
+// first few: the budget still bounds retries in flight, not how many
+// start within a millisecond. Only the final refusal is counted.
+func (t *Tracker) AwaitRetry(ctx context.Context, wait time.Duration) (ok bool, release func()) {
+	if t.admit() {
+		return true, t.releaser()
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for {
+		freed := t.waitFreed()
+		if t.admit() { // released between the failed admit and the wait
+			t.waiters.Add(-1)
+			return true, t.releaser()
+		}
+		select {
+		case <-freed:
+			t.waiters.Add(-1)
+			if t.admit() {
+				return true, t.releaser()
+			}
+		case <-timer.C:
+			t.waiters.Add(-1)
+			t.exhausted.Add(1)
+			return false, nil
+		case <-ctx.Done():
+			t.waiters.Add(-1)
+			t.exhausted.Add(1)
+			return false, nil
+		}
+	}
+}
+
+// admit takes a retry slot if one is free.
+func (t *Tracker) admit() bool {
 	limit := t.budget.Limit(t.inFlight.Load())
 	for {
 		r := t.retries.Load()
 		if r >= limit {
-			t.exhausted.Add(1)
-			return false, nil
+			return false
 		}
 		if t.retries.CompareAndSwap(r, r+1) {
-			break
+			t.admitted.Add(1)
+			return true
 		}
 	}
-	t.admitted.Add(1)
+}
+
+// releaser returns the release func of an admitted retry.
+func (t *Tracker) releaser() func() {
 	var once atomic.Bool
-	return true, func() {
+	return func() {
 		if once.CompareAndSwap(false, true) {
 			t.retries.Add(-1)
+			if t.waiters.Load() > 0 {
+				t.wake()
+			}
 		}
+	}
+}
+
+// waitFreed registers a waiter and returns the channel the next release
+// closes.
+func (t *Tracker) waitFreed() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.waiters.Add(1)
+	if t.freed == nil {
+		t.freed = make(chan struct{})
+	}
+	return t.freed
+}
+
+// wake tells every waiter a slot was released.
+func (t *Tracker) wake() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.freed != nil {
+		close(t.freed)
+		t.freed = nil
 	}
 }
 

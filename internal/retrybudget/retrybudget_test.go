@@ -1,12 +1,14 @@
 package retrybudget
 
 import (
+	"context"
 	"math"
 	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func mustNew(t testing.TB, b Budget) *Tracker {
@@ -200,4 +202,78 @@ func BenchmarkStartTryRetryDone(b *testing.B) {
 			tr.Done()
 		}
 	})
+}
+
+// TestAwaitRetry: a retry that finds the budget full waits for a release
+// rather than being refused at once, and is refused (and counted) only
+// when none comes in time or its request is gone.
+func TestAwaitRetry(t *testing.T) {
+	tr := mustNew(t, Budget{Percent: 1, MinConcurrency: 1})
+	tr.Start()
+	defer tr.Done()
+	ok, release := tr.TryRetry()
+	if !ok {
+		t.Fatal("the first retry was refused")
+	}
+	got := make(chan bool, 1)
+	go func() {
+		ok, rel := tr.AwaitRetry(context.Background(), 10*time.Second)
+		if ok {
+			rel()
+		}
+		got <- ok
+	}()
+	for tr.waiters.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	release()
+	select {
+	case ok := <-got:
+		if !ok {
+			t.Fatal("a waiting retry was refused although a slot was released")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a waiting retry was not admitted 10 s after a slot was released")
+	}
+	ok, release = tr.TryRetry()
+	defer release()
+	if ok, _ := tr.AwaitRetry(context.Background(), 20*time.Millisecond); ok || tr.Stats().Exhausted != 1 {
+		t.Errorf("with the budget held: admitted %v, exhausted %d; want refused and counted once", ok, tr.Stats().Exhausted)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if ok, _ := tr.AwaitRetry(ctx, 10*time.Second); ok {
+		t.Error("a retry of a request that is gone was admitted")
+	}
+}
+
+// TestAwaitRetryBurst: 40 retries failing at the same instant against a
+// budget of 4 are all admitted, a few at a time, as the ones before them
+// finish; never more than 4 are in flight.
+func TestAwaitRetryBurst(t *testing.T) {
+	tr := mustNew(t, Budget{Percent: 10, MinConcurrency: 4})
+	var peak, now atomic.Int64
+	var wg sync.WaitGroup
+	var refused atomic.Int64
+	for range 40 {
+		tr.Start()
+		wg.Go(func() {
+			defer tr.Done()
+			ok, release := tr.AwaitRetry(context.Background(), 10*time.Second)
+			if !ok {
+				refused.Add(1)
+				return
+			}
+			n := now.Add(1)
+			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+			}
+			time.Sleep(time.Millisecond)
+			now.Add(-1)
+			release()
+		})
+	}
+	wg.Wait()
+	if refused.Load() != 0 || peak.Load() > 4 {
+		t.Errorf("refused %d, peak %d in flight; want none refused and at most 4 at once", refused.Load(), peak.Load())
+	}
 }
