@@ -32,7 +32,7 @@ type backend struct {
 }
 
 // serve runs h on b's address and port until the test ends.
-func (b *backend) serve(t *testing.T, port int, h http.HandlerFunc) {
+func (b *backend) serve(t testing.TB, port int, h http.HandlerFunc) {
 	t.Helper()
 	ln := listenOn(t, b.addr, port)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -49,7 +49,7 @@ func (b *backend) serve(t *testing.T, port int, h http.HandlerFunc) {
 
 // hang accepts connections on b's address and never answers, as a region
 // whose servers are stuck: the connection succeeds, nothing comes back.
-func (b *backend) hang(t *testing.T, port int) {
+func (b *backend) hang(t testing.TB, port int) {
 	t.Helper()
 	ln := listenOn(t, b.addr, port)
 	var mu sync.Mutex
@@ -76,7 +76,7 @@ func (b *backend) hang(t *testing.T, port int) {
 	})
 }
 
-func listenOn(t *testing.T, addr netip.Addr, port int) net.Listener {
+func listenOn(t testing.TB, addr netip.Addr, port int) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", netip.AddrPortFrom(addr, uint16(port)).String())
 	if err != nil {
@@ -86,7 +86,7 @@ func listenOn(t *testing.T, addr netip.Addr, port int) net.Listener {
 }
 
 // freePort finds a port free on every one of addrs.
-func freePort(t *testing.T, addrs ...netip.Addr) int {
+func freePort(t testing.TB, addrs ...netip.Addr) int {
 	t.Helper()
 	for range 50 {
 		ln, err := net.Listen("tcp", netip.AddrPortFrom(addrs[0], 0).String())
@@ -114,7 +114,7 @@ func freePort(t *testing.T, addrs ...netip.Addr) int {
 
 // backends makes endpoints named e1, e2, … on 127.0.0.31, .32, …, in the
 // failure domains given, and a free port shared by them.
-func backends(t *testing.T, domains ...string) ([]*backend, int) {
+func backends(t testing.TB, domains ...string) ([]*backend, int) {
 	var out []*backend
 	var addrs []netip.Addr
 	for i, d := range domains {
@@ -146,7 +146,7 @@ func planOf(tiers ...[]*backend) Plan {
 
 // start runs a proxy with opts for service on port, updated with plan,
 // on a plain listener of its own; it returns the proxy and its address.
-func start(t *testing.T, opts Options, port int, plan Plan) (*Proxy, string) {
+func start(t testing.TB, opts Options, port int, plan Plan) (*Proxy, string) {
 	t.Helper()
 	p, err := New(opts, []Route{{Host: "www.example.test", Service: service, Port: port}})
 	if err != nil {

@@ -465,3 +465,38 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("a new connection to %s was accepted after Shutdown", addr)
 	}
 }
+
+// TestEncodingPassesThrough: the proxy asks for no compression the client
+// did not ask for, and hands a compressed answer on as it came, rather
+// than unpacking it as a Go client would.
+func TestEncodingPassesThrough(t *testing.T) {
+	bs, port := backends(t, "aws/us-east-1")
+	bs[0].serve(t, port, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Asked-Encoding", r.Header.Get("Accept-Encoding"))
+		if r.Header.Get("Accept-Encoding") == "gzip" {
+			w.Header().Set("Content-Encoding", "gzip")
+		}
+		io.WriteString(w, "body")
+	})
+	_, addr := start(t, Options{}, port, planOf(bs))
+	tr := &http.Transport{DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	for _, asked := range []string{"", "gzip"} {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/", nil)
+		req.Host = "www.example.test"
+		if asked != "" {
+			req.Header.Set("Accept-Encoding", asked)
+		}
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if got := resp.Header.Get("X-Asked-Encoding"); got != asked || string(body) != "body" ||
+			resp.Header.Get("Content-Encoding") != map[string]string{"": "", "gzip": "gzip"}[asked] {
+			t.Errorf("client asked %q: the endpoint was asked %q, answered %q with Content-Encoding %q; want the client's ask and the answer as sent",
+				asked, got, body, resp.Header.Get("Content-Encoding"))
+		}
+	}
+}

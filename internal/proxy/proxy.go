@@ -22,7 +22,10 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultRetries       = 1
+	DefaultRetries = 1
+	// MaxRetries bounds Options.Retries: each retry goes to another
+	// endpoint, and services have a handful.
+	MaxRetries           = 5
 	DefaultPerTryTimeout = 3 * time.Second
 	DefaultMaxReplayBody = 64 << 10
 	DefaultMaxBody       = 16 << 20
@@ -63,6 +66,7 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
+	o.Retries = min(max(o.Retries, 0), MaxRetries)
 	if o.PerTryTimeout <= 0 {
 		o.PerTryTimeout = DefaultPerTryTimeout
 	}
@@ -160,6 +164,7 @@ func New(opts Options, rs []Route) (*Proxy, error) {
 		},
 		Transport:    p,
 		ErrorHandler: p.upstreamFailed,
+		BufferPool:   buffers{},
 		ErrorLog:     slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
 	}
 	return p, nil
@@ -200,9 +205,9 @@ func (p *Proxy) BudgetStats() retrybudget.Stats { return p.budget.Stats() }
 // ServeHTTP forwards r by its route.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rec := &recorder{ResponseWriter: w, code: http.StatusOK}
 	route, ok := p.routes.match(r.Host, r.URL.Path)
-	rq := &request{route: route}
+	rq := &request{route: route, recorder: recorder{ResponseWriter: w, code: http.StatusOK}}
+	rec := &rq.recorder
 	switch {
 	case !ok:
 		http.Error(rec, "outlast proxy: no route for this host and path", http.StatusNotFound)
@@ -225,7 +230,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
 		_ = rc.SetReadDeadline(time.Time{})
 		_ = rc.SetWriteDeadline(time.Time{})
-		r.Body = http.MaxBytesReader(rec, r.Body, p.opts.MaxBody)
+		if r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(rec, r.Body, p.opts.MaxBody)
+		}
 		p.rp.ServeHTTP(rec, r.WithContext(contextWith(r, rq)))
 	}
 	service := ""
@@ -281,11 +288,17 @@ func (p *Proxy) transportFor(route *Route, host string) *http.Transport {
 		return t
 	}
 	t := &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: min(DefaultConnectTimeout, p.opts.PerTryTimeout), KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        1024,
-		MaxIdleConnsPerHost: 256,
-		IdleConnTimeout:     90 * time.Second,
-		ForceAttemptHTTP2:   true,
+		DialContext: (&net.Dialer{Timeout: min(DefaultConnectTimeout, p.opts.PerTryTimeout), KeepAlive: 30 * time.Second}).DialContext,
+		// The per-try timeout, without a timer per try.
+		TLSHandshakeTimeout:   p.opts.PerTryTimeout,
+		ResponseHeaderTimeout: p.opts.PerTryTimeout,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		ForceAttemptHTTP2:     true,
+		// The client's Accept-Encoding goes through as it asked; the
+		// transport must not add gzip and unpack the answer itself.
+		DisableCompression: true,
 	}
 	if route.TLS {
 		name := route.ServerName

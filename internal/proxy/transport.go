@@ -3,7 +3,6 @@ package proxy
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -25,8 +24,10 @@ var errPerTry = errors.New("no response within the per-try timeout")
 var errNoTarget = errors.New("no endpoint to send the request to")
 
 // request is what the transport needs of one proxied request, put in its
-// context by ServeHTTP.
+// context by ServeHTTP, with the writer that records its status (one
+// allocation for both).
 type request struct {
+	recorder
 	route *Route
 	sp    *servicePlan
 	tiers []tier
@@ -34,6 +35,9 @@ type request struct {
 	tries int
 	// endpoint is the last one tried.
 	endpoint string
+	// tried and domains are the endpoints tried and their failure
+	// domains, first tries[:tries].
+	tried, domains [MaxRetries + 1]string
 }
 
 type requestKey struct{}
@@ -54,14 +58,12 @@ func (p *Proxy) RoundTrip(req *http.Request) (*http.Response, error) {
 		retries = p.opts.Retries
 	}
 	var (
-		tried    []string // endpoint names
-		domains  []string
 		lastResp *http.Response
 		lastErr  error
 	)
 	for attempt := 0; attempt <= retries; attempt++ {
 		now := p.opts.Now()
-		t, ok := rq.pick(now, p.opts.Rand, tried, domains)
+		t, ok := rq.pick(now, p.opts.Rand, rq.tried[:rq.tries], rq.domains[:rq.tries])
 		if !ok {
 			break
 		}
@@ -76,7 +78,7 @@ func (p *Proxy) RoundTrip(req *http.Request) (*http.Response, error) {
 			discard(lastResp)
 		}
 		name := t.picker.Candidate(t.i).Name
-		tried, domains = append(tried, name), append(domains, t.picker.Candidate(t.i).Domain)
+		rq.tried[rq.tries], rq.domains[rq.tries] = name, t.picker.Candidate(t.i).Domain
 		rq.tries, rq.endpoint = rq.tries+1, name
 		start := time.Now()
 		resp, err := p.try(req, rq.route, t.addr(), body, attempt+1)
@@ -142,31 +144,42 @@ func (rq *request) pick(now time.Time, draw func() uint64, tried, domains []stri
 // can see retries in its own logs.
 const AttemptHeader = "X-Outlast-Attempt"
 
-// try sends one copy of req to addr, the attempt-th. The per-try timeout
-// runs until the response headers arrive; the body then streams for as
-// long as it takes.
+// attempts are the AttemptHeader values, made once and only read.
+var attempts = func() [][]string {
+	out := make([][]string, MaxRetries+2)
+	for i := range out {
+		out[i] = []string{strconv.Itoa(i)}
+	}
+	return out
+}()
+
+// try sends req to addr, the attempt-th try. req is ReverseProxy's copy
+// of the client's request, the proxy's to change: tries follow one
+// another, so each rewrites its URL and headers in place. The per-try
+// timeout is the transport's (connect, TLS handshake, response headers);
+// the body then streams for as long as it takes.
 func (p *Proxy) try(req *http.Request, route *Route, addr netip.Addr, body func() io.ReadCloser, attempt int) (*http.Response, error) {
-	ctx, cancel := context.WithCancel(req.Context())
-	timer := time.AfterFunc(p.opts.PerTryTimeout, cancel)
-	out := req.Clone(ctx)
-	out.URL.Scheme, out.URL.Host = "http", netip.AddrPortFrom(addr, uint16(route.Port)).String()
+	req.URL.Scheme, req.URL.Host = "http", hostPort(addr, route.Port)
 	if route.TLS {
-		out.URL.Scheme = "https"
+		req.URL.Scheme = "https"
 	}
-	out.Body = body()
-	out.Header.Set(AttemptHeader, strconv.Itoa(attempt))
-	resp, err := p.transportFor(route, req.Host).RoundTrip(out)
-	if !timer.Stop() {
-		discard(resp)
-		cancel()
-		return nil, fmt.Errorf("%s: %w", out.URL.Host, errPerTry)
+	req.Body = body()
+	req.Header[AttemptHeader] = attempts[min(attempt, len(attempts)-1)]
+	resp, err := p.transportFor(route, req.Host).RoundTrip(req)
+	if err != nil && isTimeout(err) && req.Context().Err() == nil {
+		return nil, fmt.Errorf("%s: %w", req.URL.Host, errPerTry)
 	}
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	resp.Body = cancelOnClose(resp.Body, cancel)
-	return resp, nil
+	return resp, err
+}
+
+func isTimeout(err error) bool {
+	var timeout interface{ Timeout() bool }
+	return errors.As(err, &timeout) && timeout.Timeout()
+}
+
+// hostPort is addr:port for a URL.
+func hostPort(addr netip.Addr, port int) string {
+	return netip.AddrPortFrom(addr, uint16(port)).String()
 }
 
 // replayableBody reads a body of up to MaxReplayBody bytes so that every
@@ -231,27 +244,3 @@ func discard(resp *http.Response) {
 	_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
 	resp.Body.Close()
 }
-
-// cancelOnClose makes closing body end its try's context. A body that is
-// also a writer (a WebSocket's connection after 101) stays one, which
-// ReverseProxy needs to pass the upgraded connection through.
-func cancelOnClose(body io.ReadCloser, cancel context.CancelFunc) io.ReadCloser {
-	if rwc, ok := body.(io.ReadWriteCloser); ok {
-		return &cancelRWC{ReadWriteCloser: rwc, cancel: cancel}
-	}
-	return &cancelRC{ReadCloser: body, cancel: cancel}
-}
-
-type cancelRC struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (c *cancelRC) Close() error { err := c.ReadCloser.Close(); c.cancel(); return err }
-
-type cancelRWC struct {
-	io.ReadWriteCloser
-	cancel context.CancelFunc
-}
-
-func (c *cancelRWC) Close() error { err := c.ReadWriteCloser.Close(); c.cancel(); return err }
