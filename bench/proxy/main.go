@@ -103,7 +103,8 @@ type bench struct {
 	dir                string
 	backends           [2]*benchkit.Proc
 	outlast, haproxy   *benchkit.Proc
-	stopped            bool // backend 1 is SIGSTOPped
+	haproxyRetryOn     *benchkit.Proc // the fault pass's second HAProxy
+	stopped            bool           // backend 1 is SIGSTOPped
 	haproxyVersion     string
 	outlastMetricsNote []string
 }
@@ -117,6 +118,13 @@ type proxyUnder struct {
 
 func (b *bench) proxies() [2]proxyUnder {
 	return [2]proxyUnder{{"outlast", outlastProxy, b.outlast}, {"haproxy", haproxyAddr, b.haproxy}}
+}
+
+// faultProxies are the proxies of the fault pass: both, and HAProxy with
+// retry-on as well.
+func (b *bench) faultProxies() []proxyUnder {
+	ps := b.proxies()
+	return append(ps[:], proxyUnder{"haproxy-retry-on", haproxyRetryOnAddr, b.haproxyRetryOn})
 }
 
 func (b *bench) setup(ctx context.Context) error {
@@ -156,27 +164,30 @@ func (b *bench) setup(ctx context.Context) error {
 			return fmt.Errorf("backend %s: %w (address taken?)", addr, err)
 		}
 	}
-	if err := b.startHAProxy(ctx); err != nil {
+	if b.haproxy, err = b.startHAProxy(ctx, "haproxy", haproxyAddr, false); err != nil {
+		return err
+	}
+	if b.haproxyRetryOn, err = b.startHAProxy(ctx, "haproxy-retry-on", haproxyRetryOnAddr, true); err != nil {
 		return err
 	}
 	return b.startOutlast(ctx, bin)
 }
 
-func (b *bench) startHAProxy(ctx context.Context) error {
-	cfg := filepath.Join(b.dir, "haproxy.cfg")
-	if err := os.WriteFile(cfg, []byte(haproxyConfig()), 0o600); err != nil {
-		return err
+func (b *bench) startHAProxy(ctx context.Context, name, addr string, retryOn bool) (*benchkit.Proc, error) {
+	cfg := filepath.Join(b.dir, name+".cfg")
+	if err := os.WriteFile(cfg, []byte(haproxyConfig(addr, retryOn)), 0o600); err != nil {
+		return nil, err
 	}
 	if out, err := exec.CommandContext(ctx, "haproxy", "-c", "-q", "-f", cfg).CombinedOutput(); err != nil {
-		return fmt.Errorf("haproxy -c -f %s: %w\n%s", cfg, err, out)
+		return nil, fmt.Errorf("haproxy -c -f %s: %w\n%s", cfg, err, out)
 	}
-	var err error
 	// -db: in the foreground, no daemon, no master process: the PID is the
 	// one process that serves, whose CPU is read.
-	if b.haproxy, err = benchkit.Start("haproxy", filepath.Join(b.dir, "haproxy.log"), nil, "haproxy", "-db", "-f", cfg); err != nil {
-		return err
+	proc, err := benchkit.Start(name, filepath.Join(b.dir, name+".log"), nil, "haproxy", "-db", "-f", cfg)
+	if err != nil {
+		return nil, err
 	}
-	return b.waitBoth(ctx, proxyUnder{"haproxy", haproxyAddr, b.haproxy})
+	return proc, b.waitBoth(ctx, proxyUnder{name, addr, proc})
 }
 
 func (b *bench) startOutlast(ctx context.Context, bin string) error {
@@ -264,7 +275,7 @@ func waitOK(ctx context.Context, url, hostHeader string, limit time.Duration) er
 
 func (b *bench) cleanup() {
 	b.resume()
-	for _, p := range []*benchkit.Proc{b.outlast, b.haproxy, b.backends[0], b.backends[1]} {
+	for _, p := range []*benchkit.Proc{b.outlast, b.haproxy, b.haproxyRetryOn, b.backends[0], b.backends[1]} {
 		if p != nil {
 			p.Stop(5 * time.Second)
 		}

@@ -43,7 +43,8 @@ type results struct {
 
 // measure runs the throughput passes in the order outlast, HAProxy,
 // HAProxy, outlast (a machine that speeds up or slows down during the run
-// favours neither), then one fault pass through each.
+// favours neither), then one fault pass through each, and through HAProxy
+// with retry-on as well.
 func (b *bench) measure(ctx context.Context) (results, error) {
 	res := results{haproxyVersion: b.haproxyVersion}
 	ps := b.proxies()
@@ -62,7 +63,7 @@ func (b *bench) measure(ctx context.Context) (results, error) {
 			res.notes = append(res.notes, <-profiled)
 		}
 	}
-	for _, p := range ps {
+	for _, p := range b.faultProxies() {
 		if err := b.waitBoth(ctx, p); err != nil {
 			return res, fmt.Errorf("before the fault pass: %w", err)
 		}

@@ -50,8 +50,8 @@ func report(w io.Writer, o options, r results) {
 		ratio = fmt.Sprintf("%.2f", out.rps/ha.rps)
 	}
 	fmt.Fprintf(w, "goals: outlast >= 0.5x haproxy's rps (ratio_haproxy), fewer client errors than haproxy during the fault\n")
-	fmt.Fprintf(w, "rps_outlast=%.0f rps_haproxy=%.0f ratio_haproxy=%s errors_outlast=%d errors_haproxy=%d duration_s=%g\n",
-		out.rps, ha.rps, ratio, r.faultErrors("outlast"), r.faultErrors("haproxy"), o.duration.Seconds())
+	fmt.Fprintf(w, "rps_outlast=%.0f rps_haproxy=%.0f ratio_haproxy=%s errors_outlast=%d errors_haproxy=%d errors_haproxy_retry_on=%d duration_s=%g\n",
+		out.rps, ha.rps, ratio, r.faultErrors("outlast"), r.faultErrors("haproxy"), r.faultErrors("haproxy-retry-on"), o.duration.Seconds())
 }
 
 // meanPass is a proxy's throughput figures, averaged over its passes.
