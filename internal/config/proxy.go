@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"math"
-	"net/http"
 	"strings"
 	"time"
 )
@@ -202,7 +201,7 @@ func validHeaderName(h string) bool {
 			return false
 		}
 	}
-	return h != "" && http.CanonicalHeaderKey(h) != ""
+	return h != ""
 }
 
 // proxyDefaults fills the route defaults that depend on other fields.
