@@ -92,6 +92,12 @@ func TestAuditExamples(t *testing.T) {
 		}},
 		// Its targets are not looked up here (the test stays off the
 		// network): each is an info finding, placed where it is declared.
+		{"proxy.yaml", 1, []string{
+			"critical quorum-lost hetzner outlast",
+			"warning location-unknown ns1.example.com.",
+			"warning vantage-points use1",
+			"warning vantage-points usc1",
+		}},
 		{"hostnames.yaml", 1, []string{
 			"critical quorum-lost hetzner outlast",
 			"warning location-unknown ns1.example.com.",
