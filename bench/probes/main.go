@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -74,7 +73,7 @@ func run() int {
 func parseFlags(args []string) (options, error) {
 	o := options{duration: 60 * time.Second, warmup: 2 * time.Minute}
 	fs := flag.NewFlagSet("probes", flag.ContinueOnError)
-	fs.Var((*seconds)(&o.duration), "duration", "measured window, seconds or a Go duration")
+	fs.Var((*benchkit.Seconds)(&o.duration), "duration", "measured window, seconds or a Go duration")
 	fs.IntVar(&o.endpoints, "endpoints", 10000, "endpoints probed")
 	fs.IntVar(&o.services, "services", 100, "services the endpoints are split over (each has its own port)")
 	fs.DurationVar(&o.interval, "interval", time.Second, "check interval")
@@ -83,7 +82,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.portBase, "port-base", 23000, "first port the server tries")
 	fs.StringVar(&o.outlast, "outlast", "", "outlast binary to run (default: go build ./cmd/outlast)")
 	fs.DurationVar(&o.sampleEvery, "sample-every", 10*time.Second, "how often goroutines are sampled during the window (0: only at its ends)")
-	fs.Var((*seconds)(&o.warmup), "warmup", "longest wait for every endpoint's first probe")
+	fs.Var((*benchkit.Seconds)(&o.warmup), "warmup", "longest wait for every endpoint's first probe")
 	fs.StringVar(&o.profileDir, "profile", "", "write a CPU profile of the window and a heap profile into this `dir`, and print their tops")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (config, logs)")
 	if err := fs.Parse(args); err != nil {
@@ -97,21 +96,6 @@ func parseFlags(args []string) (options, error) {
 		return o, errors.New("want endpoints/services <= 250 (addresses), duration > 0, timeout <= interval")
 	}
 	return o, nil
-}
-
-// seconds is a duration flag that also takes a bare number of seconds.
-type seconds time.Duration
-
-func (s *seconds) String() string { return time.Duration(*s).String() }
-
-func (s *seconds) Set(v string) error {
-	if n, err := strconv.ParseFloat(v, 64); err == nil {
-		*s = seconds(n * float64(time.Second))
-		return nil
-	}
-	d, err := time.ParseDuration(v)
-	*s = seconds(d)
-	return err
 }
 
 // bench holds what setup started, for measure and cleanup.

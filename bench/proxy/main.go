@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -58,7 +57,7 @@ func run() int {
 func parseFlags(args []string) (options, error) {
 	o := options{duration: 10 * time.Second}
 	fs := flag.NewFlagSet("bench/proxy", flag.ContinueOnError)
-	fs.Var((*seconds)(&o.duration), "duration", "length of each load pass, seconds or a Go duration (4 throughput passes and 2 fault passes)")
+	fs.Var((*benchkit.Seconds)(&o.duration), "duration", "length of each load pass, seconds or a Go duration (4 throughput passes and 2 fault passes)")
 	fs.IntVar(&o.conns, "connections", 32, "keep-alive connections of the load")
 	fs.IntVar(&o.threads, "threads", 2, "wrk threads")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "client timeout: a request unanswered this long is an error")
@@ -80,21 +79,6 @@ func parseFlags(args []string) (options, error) {
 		return o, fmt.Errorf("--timeout %v must be longer than the proxies' per-try timeout %v (else a retry cannot help) and at most 1m", o.timeout, perTry)
 	}
 	return o, nil
-}
-
-// seconds is a duration flag that also takes a bare number of seconds.
-type seconds time.Duration
-
-func (s *seconds) String() string { return time.Duration(*s).String() }
-
-func (s *seconds) Set(v string) error {
-	if n, err := strconv.ParseFloat(v, 64); err == nil {
-		*s = seconds(n * float64(time.Second))
-		return nil
-	}
-	d, err := time.ParseDuration(v)
-	*s = seconds(d)
-	return err
 }
 
 // bench holds what setup started, for measure and cleanup.
