@@ -33,17 +33,7 @@ type Choice struct {
 // an address. A target without addresses is no candidate.
 func Ranked(svc *config.Service, order []model.Location, health func(endpoint string) model.Health, resolved Resolved) [][]Choice {
 	s := &steering{svc: svc, resolved: resolved, order: order}
-	var candidates, usable []*config.Endpoint
-	for i := range svc.Endpoints {
-		ep := &svc.Endpoints[i]
-		if ep.Drained || len(s.proxyAddrs(ep)) == 0 {
-			continue
-		}
-		candidates = append(candidates, ep)
-		if health(ep.Name).Usable() {
-			usable = append(usable, ep)
-		}
-	}
+	candidates, usable := s.split(health, s.hasProxyAddrs)
 	switch {
 	case panicking(svc.PanicThreshold, len(usable), len(candidates)):
 		return s.tiers(candidates)
@@ -54,7 +44,7 @@ func Ranked(svc *config.Service, order []model.Location, health func(endpoint st
 	case len(candidates) == 0:
 		// Every endpoint is drained: serve-all still answers them.
 		for i := range svc.Endpoints {
-			if ep := &svc.Endpoints[i]; len(s.proxyAddrs(ep)) > 0 {
+			if ep := &svc.Endpoints[i]; s.hasProxyAddrs(ep) {
 				candidates = append(candidates, ep)
 			}
 		}
@@ -114,6 +104,8 @@ func (s *steering) choices(eps []*config.Endpoint, weighted bool) []Choice {
 	}
 	return out
 }
+
+func (s *steering) hasProxyAddrs(ep *config.Endpoint) bool { return len(s.proxyAddrs(ep)) > 0 }
 
 // proxyAddrs are the addresses a request to ep goes to.
 func (s *steering) proxyAddrs(ep *config.Endpoint) []netip.Addr {
