@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -23,10 +24,18 @@ type Options struct {
 	Rate float64
 	// Nameservers are the UDP host:port addresses the devices resolve
 	// through. Device i starts its rotation at Nameservers[i % n].
+	// Required unless Via is set.
 	Nameservers []string
+	// Via, if set, are HTTP proxies (host:port): device i sends every
+	// request to Via[i % n], with the service's name as Host, and resolves
+	// nothing; Nameservers and Port are then not used. As a device behind
+	// an outlast node's proxy does: it reaches the proxy, the proxy finds
+	// a healthy endpoint.
+	Via []string
 	// Name is the service's name, e.g. "api.example.test." (required).
 	Name string
-	// Port is the service's HTTP port on every address the name has (required).
+	// Port is the service's HTTP port on every address the name has
+	// (required unless Via is set).
 	Port int
 	// QueryTimeout is how long a device waits for one nameserver before it
 	// asks the next (default 500ms).
@@ -62,13 +71,13 @@ func (o Options) withDefaults() (Options, error) {
 	o.QueryTimeout = cmpOr(o.QueryTimeout, DefaultQueryTimeout)
 	o.RequestTimeout = cmpOr(o.RequestTimeout, DefaultRequestTimeout)
 	var errs []error
-	if len(o.Nameservers) == 0 {
-		errs = append(errs, errors.New("no nameservers"))
+	if len(o.Nameservers) == 0 && len(o.Via) == 0 {
+		errs = append(errs, errors.New("no nameservers (and no proxy to go via)"))
 	}
 	if o.Name == "" {
 		errs = append(errs, errors.New("no service name"))
 	}
-	if o.Port <= 0 || o.Port > 65535 {
+	if len(o.Via) == 0 && (o.Port <= 0 || o.Port > 65535) {
 		errs = append(errs, fmt.Errorf("port %d out of range", o.Port))
 	}
 	if o.Devices < 0 || o.Rate < 0 || o.QueryTimeout < 0 || o.RequestTimeout < 0 {
@@ -120,6 +129,7 @@ type device struct {
 	http  *http.Client
 	phase time.Duration
 	host  string // the Host header a real app would send
+	via   string // the proxy every request goes to; "" to resolve the name
 
 	mu  sync.Mutex
 	rng *rand.Rand
@@ -133,18 +143,23 @@ func newDevice(i int, opts Options, dnsClient *dns.Client, rec *Recorder) *devic
 		MaxIdleConnsPerHost: 2,
 		IdleConnTimeout:     30 * time.Second,
 	}
-	return &device{
-		opts: &opts,
-		rec:  rec,
-		res: &resolver{
-			name: opts.Name, nameservers: opts.Nameservers, next: i % len(opts.Nameservers),
-			timeout: opts.QueryTimeout, reachable: opts.Reachable, client: dnsClient,
-		},
+	d := &device{
+		opts:  &opts,
+		rec:   rec,
 		http:  &http.Client{Transport: transport, Timeout: opts.RequestTimeout},
 		phase: time.Duration(rng.Float64() * float64(period(opts.Rate))),
 		host:  strings.TrimSuffix(opts.Name, "."),
 		rng:   rng,
 	}
+	if len(opts.Via) > 0 {
+		d.via = opts.Via[i%len(opts.Via)]
+		return d
+	}
+	d.res = &resolver{
+		name: opts.Name, nameservers: opts.Nameservers, next: i % len(opts.Nameservers),
+		timeout: opts.QueryTimeout, reachable: opts.Reachable, client: dnsClient,
+	}
+	return d
 }
 
 // dialer connects a device's requests, from opts.Source when set.
@@ -179,14 +194,19 @@ func (d *device) run(ctx context.Context) {
 	}
 }
 
-// call resolves the name and makes one request.
+// call resolves the name (unless the device goes via a proxy) and makes
+// one request.
 func (d *device) call(ctx context.Context, began time.Time) Outcome {
-	addrs, err := d.res.lookup(ctx)
-	if err != nil {
-		return Outcome{At: began, Class: DNS}
+	target := d.via
+	if target == "" {
+		addrs, err := d.res.lookup(ctx)
+		if err != nil {
+			return Outcome{At: began, Class: DNS, Latency: time.Since(began)}
+		}
+		target = net.JoinHostPort(d.pick(addrs), strconv.Itoa(d.opts.Port))
 	}
-	class, backend := d.get(ctx, d.pick(addrs))
-	return Outcome{At: began, Class: class, Backend: backend}
+	class, backend := d.get(ctx, target)
+	return Outcome{At: began, Class: class, Backend: backend, Latency: time.Since(began)}
 }
 
 func (d *device) pick(addrs []string) string {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -190,12 +191,51 @@ func TestFailureClasses(t *testing.T) {
 func TestBadOptions(t *testing.T) {
 	for name, opts := range map[string]Options{
 		"no nameservers": {Name: service, Port: 80},
+		"via, no name":   {Via: []string{"127.0.0.1:80"}},
 		"no name":        {Nameservers: []string{"127.0.0.1:53"}, Port: 80},
 		"no port":        {Nameservers: []string{"127.0.0.1:53"}, Name: service},
 		"negative rate":  {Nameservers: []string{"127.0.0.1:53"}, Name: service, Port: 80, Rate: -1},
 	} {
 		if err := Run(context.Background(), opts, NewRecorder(time.Now())); err == nil {
 			t.Errorf("%s: want an error, got none", name)
+		}
+	}
+}
+
+// Devices given Via send every request to their proxy, Host the service's
+// name, and resolve nothing: device i goes to Via[i % n].
+func TestDevicesGoViaTheirProxy(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	hosts := map[string]int{}
+	record := func(name string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			hosts[r.Host]++
+			mu.Unlock()
+			named(name).ServeHTTP(w, r)
+		})
+	}
+	ips, port := backends(t, record("p1"), record("p2"))
+	ns := startNameserver(t, "127.0.0.1")
+	via := []string{net.JoinHostPort(ips[0], strconv.Itoa(port)), net.JoinHostPort(ips[1], strconv.Itoa(port))}
+	rec, _ := run(t, Options{Devices: 4, Via: via, Nameservers: []string{ns.addr}, Name: service}, 2500*time.Millisecond, nil)
+	allSucceeded(t, rec)
+	tot := rec.Totals()
+	if tot.ServedBy["p1"] == 0 || tot.ServedBy["p2"] == 0 {
+		t.Errorf("want the devices spread over both proxies, got %v", tot.ServedBy)
+	}
+	if q := ns.queries.Load(); q != 0 {
+		t.Errorf("want no lookup from devices going via a proxy, got %d queries", q)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(hosts) != 1 || hosts["api.example.test"] == 0 {
+		t.Errorf("want every request with Host api.example.test, got %v", hosts)
+	}
+	for _, s := range rec.Seconds() {
+		if s.Successes > 0 && (s.MaxLatencyS <= 0 || s.MaxLatencyS > 1) {
+			t.Errorf("second %d: want the slowest request's latency in (0, 1] s, got %v", s.T, s.MaxLatencyS)
 		}
 	}
 }

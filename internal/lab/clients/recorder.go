@@ -36,6 +36,8 @@ type Outcome struct {
 	At      time.Time // when the request began (its lookup included)
 	Class   Class
 	Backend string // for OK: who served it (X-Outlast-Backend)
+	// Latency is how long it took, lookup included, to its last body byte.
+	Latency time.Duration
 }
 
 // Totals sum a Recorder's outcomes.
@@ -58,6 +60,7 @@ type bucket struct {
 	requests, successes int
 	servedBy            map[string]int
 	failures            [numClasses]int
+	maxLatency          time.Duration // of the successful requests
 }
 
 // NewRecorder starts counting seconds at start.
@@ -77,6 +80,7 @@ func (r *Recorder) Record(o Outcome) {
 	if o.Class == OK {
 		b.successes++
 		b.servedBy[o.Backend]++
+		b.maxLatency = max(b.maxLatency, o.Latency)
 		return
 	}
 	b.failures[min(o.Class, Other)]++
@@ -89,7 +93,8 @@ func (r *Recorder) Seconds() []measure.Second {
 	defer r.mu.Unlock()
 	out := make([]measure.Second, len(r.buckets))
 	for i, b := range r.buckets {
-		out[i] = measure.Second{T: i, Requests: b.requests, Successes: b.successes, ServedBy: maps.Clone(b.servedBy)}
+		out[i] = measure.Second{T: i, Requests: b.requests, Successes: b.successes, ServedBy: maps.Clone(b.servedBy),
+			MaxLatencyS: b.maxLatency.Seconds()}
 	}
 	return out
 }

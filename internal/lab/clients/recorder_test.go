@@ -12,8 +12,8 @@ func TestRecorderBuckets(t *testing.T) {
 	rec := NewRecorder(start)
 	for _, o := range []Outcome{
 		{At: at(-0.5), Class: OK, Backend: "use1"}, // before the start: the first second
-		{At: at(0.2), Class: OK, Backend: "use1"},
-		{At: at(0.999), Class: Timeout},
+		{At: at(0.2), Class: OK, Backend: "use1", Latency: 30 * time.Millisecond},
+		{At: at(0.999), Class: Timeout, Latency: time.Second}, // a failure's latency is no figure
 		{At: at(1), Class: OK, Backend: "usw2"},
 		{At: at(1.5), Class: DNS},
 		{At: at(3.1), Class: OK, Backend: "usw2"},
@@ -27,11 +27,12 @@ func TestRecorderBuckets(t *testing.T) {
 	want := []struct {
 		requests, successes int
 		servedBy            map[string]int
+		maxLatencyS         float64
 	}{
-		{3, 2, map[string]int{"use1": 2}},
-		{2, 1, map[string]int{"usw2": 1}},
-		{0, 0, map[string]int{}}, // a silent second is still there
-		{5, 2, map[string]int{"usw2": 1, "usc1": 1}},
+		{3, 2, map[string]int{"use1": 2}, 0.03},
+		{2, 1, map[string]int{"usw2": 1}, 0},
+		{0, 0, map[string]int{}, 0}, // a silent second is still there
+		{5, 2, map[string]int{"usw2": 1, "usc1": 1}, 0},
 	}
 	got := rec.Seconds()
 	if len(got) != len(want) {
@@ -39,8 +40,9 @@ func TestRecorderBuckets(t *testing.T) {
 	}
 	for i, w := range want {
 		g := got[i]
-		if g.T != i || g.Requests != w.requests || g.Successes != w.successes || !maps.Equal(g.ServedBy, w.servedBy) || g.ServedBy == nil {
-			t.Errorf("second %d: want %d requests, %d successes, served by %v; got %+v", i, w.requests, w.successes, w.servedBy, g)
+		if g.T != i || g.Requests != w.requests || g.Successes != w.successes || !maps.Equal(g.ServedBy, w.servedBy) || g.ServedBy == nil ||
+			g.MaxLatencyS != w.maxLatencyS {
+			t.Errorf("second %d: want %d requests, %d successes, served by %v, slowest %v s; got %+v", i, w.requests, w.successes, w.servedBy, w.maxLatencyS, g)
 		}
 	}
 	tot := rec.Totals()

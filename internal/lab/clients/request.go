@@ -6,14 +6,13 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"syscall"
 )
 
-// get makes one GET /v1/events to addr and says how it ended and, on
-// success, which backend served it.
-func (d *device) get(ctx context.Context, addr string) (Class, string) {
-	url := "http://" + net.JoinHostPort(addr, strconv.Itoa(d.opts.Port)) + "/v1/events"
+// get makes one GET /v1/events to target (host:port) and says how it
+// ended and, on success, which backend served it.
+func (d *device) get(ctx context.Context, target string) (Class, string) {
+	url := "http://" + target + "/v1/events"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return Other, ""
@@ -34,7 +33,7 @@ func (d *device) get(ctx context.Context, addr string) (Class, string) {
 	}
 	backend := resp.Header.Get("X-Outlast-Backend")
 	if backend == "" {
-		backend = addr
+		backend, _, _ = net.SplitHostPort(target) // who was called, then
 	}
 	return OK, backend
 }
