@@ -24,6 +24,10 @@ type Bounds struct {
 	KeepAnswers bool
 	// Areas are what each client area must see (geo-region-outage).
 	Areas []AreaBounds
+	// ProxiedSuccessPct is the least success, from the fault on, of the
+	// devices calling through the nodes' HTTP proxies (100: not one
+	// error); 0 is not checked.
+	ProxiedSuccessPct float64
 }
 
 // AreaBounds are what one client area must see. The scenario's
@@ -70,6 +74,7 @@ func Check(r *Result, b Bounds) {
 	for _, ab := range b.Areas {
 		failures = append(failures, checkArea(r.Areas, ab, b)...)
 	}
+	failures = append(failures, checkProxied(r.Proxied, b.ProxiedSuccessPct)...)
 	if r.Flaps > b.MaxFlaps {
 		failures = append(failures, fmt.Sprintf("%d flap%s > %d", r.Flaps, plural(r.Flaps), b.MaxFlaps))
 	}

@@ -85,6 +85,7 @@ func SumSeconds(a, b []Second) []Second {
 			for name, n := range part[i].ServedBy {
 				out[i].ServedBy[name] += n
 			}
+			out[i].MaxLatencyS = max(out[i].MaxLatencyS, part[i].MaxLatencyS)
 		}
 	}
 	return out

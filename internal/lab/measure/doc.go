@@ -74,6 +74,23 @@
 //     the area's buckets; client success is (requests - errors) / requests
 //     over those same buckets, rounded down to hundredths (100 for none).
 //
+// With proxied devices (Input.Proxied: devices that send the same
+// requests to the nodes' HTTP proxies instead of the address DNS
+// answers), Seconds are the DNS-only devices' alone and the result has
+// both groups' figures (Result.DNSOnly and Result.Proxied), each from its
+// own buckets:
+//
+//   - Client recovery, errors, requests, success and success after: as
+//     for a client area.
+//   - Slowest before: the largest Second.MaxLatencyS (the slowest
+//     successful request begun in that second, lookup to last body byte)
+//     of the buckets that end at least 1 s before FaultAt, so that none
+//     of their requests was still in flight at the fault; slowest: the
+//     largest from the bucket holding the fault on. Their difference is
+//     the extra latency the fault cost the slowest request.
+//   - Served by: the successful requests per backend from the bucket
+//     holding the fault on.
+//
 // A second bucket's start (Second.T) places it: a bucket "overlaps" an
 // interval when [T, T+1) meets it, and is "before the heal" when T < HealAt.
 package measure

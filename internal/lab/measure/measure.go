@@ -56,6 +56,10 @@ type Input struct {
 	// its own devices' buckets (Seconds is their sum); Answers then hold
 	// each area's polls, by AnswerSample.Area. None: no areas.
 	Areas []AreaInput
+	// Proxied, when not nil, are the buckets of the devices that call the
+	// service through the nodes' HTTP proxies; Seconds then holds the
+	// DNS-only devices alone, and Result gets both groups' figures.
+	Proxied []Second
 }
 
 // ViewEvent is one node's own view of one endpoint, as it changed.
@@ -78,7 +82,7 @@ func Compute(in Input) Result {
 		healAt = -1
 	}
 	off, polls := offAnswers(answers, in.Failed, in.KeepAddrs, in.FaultAt)
-	return Result{
+	r := Result{
 		DetectionS:            detection(changes, in.Affected, in.FaultAt),
 		SteeringS:             steering(answers, in.AffectedAddrs, in.FaultAt, in.windowEnd()),
 		ClientRecoveryS:       recovery(in.Seconds, in.FaultAt, in.windowEnd()),
@@ -101,6 +105,10 @@ func Compute(in Input) Result {
 		Answered:              answerSets(answers, in.AddrNames),
 		Areas:                 areaResults(in, answers),
 	}
+	if in.Proxied != nil {
+		r.DNSOnly, r.Proxied = clientGroup(in.Seconds, in), clientGroup(in.Proxied, in)
+	}
+	return r
 }
 
 // windowEnd is where the fault window ends: the heal, or past every sample

@@ -67,6 +67,13 @@ type Result struct {
 	// Areas are the client areas' own figures, in a scenario whose devices
 	// are spread over areas (geo-region-outage); empty otherwise.
 	Areas []AreaResult `json:"areas,omitempty"`
+	// DNSOnly and Proxied are the two groups of devices of a scenario
+	// whose devices take two roads (proxy-region-outage): DNSOnly resolve
+	// the name and call the address answered, as every scenario's devices
+	// do (Result's own client figures are theirs); Proxied send the same
+	// requests to the nodes' HTTP proxies. Both nil otherwise.
+	DNSOnly *ClientGroup `json:"dns_only,omitempty"`
+	Proxied *ClientGroup `json:"proxied,omitempty"`
 }
 
 // Second is what the clients saw during one second of a scenario.
@@ -75,6 +82,9 @@ type Second struct {
 	Requests  int            `json:"requests"`
 	Successes int            `json:"successes"`
 	ServedBy  map[string]int `json:"served_by"` // region (endpoint name) → successful requests it served
+	// MaxLatencyS is the slowest successful request that began in this
+	// second, from its lookup to its last body byte.
+	MaxLatencyS float64 `json:"max_latency_s,omitempty"`
 }
 
 // Marker is an event on a scenario's timeline.
