@@ -24,6 +24,17 @@ func percent(v float64) string {
 	return strconv.FormatFloat(math.Floor(v*10)/10, 'f', 1, 64) + "%"
 }
 
+// percent2 is percent with hundredths, truncated too: 99.995 is 99.99%.
+func percent2(v float64) string {
+	if v < 0 || math.IsNaN(v) {
+		return "-"
+	}
+	return strconv.FormatFloat(math.Floor(v*100+1e-9)/100, 'f', 2, 64) + "%"
+}
+
+// latency formats a request's latency in seconds, to the hundredth.
+func latency(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) + " s" }
+
 // verdict is the scenario's outcome as a word, never as a colour alone.
 func verdict(pass bool) string {
 	if pass {

@@ -169,3 +169,36 @@ func TestAreasSayWhereEachWent(t *testing.T) {
 		t.Error("scenarios without client areas show an areas list")
 	}
 }
+
+// A scenario with DNS-only and proxied devices shows both groups side by
+// side, under the table and on the page, with hundredths of a percent.
+func TestGroupsSideBySide(t *testing.T) {
+	r := lab.Result{
+		Name: "proxy-region-outage", DetectionS: 0.6, SteeringS: 0.7, ReturnS: -1, Pass: true, FaultAt: 3, HealAt: -1,
+		DNSOnly: &measure.ClientGroup{ClientErrors: 281, ClientRequests: 1400, ClientSuccessPct: 79.92, ClientSuccessPctAfter: 100,
+			MaxLatencyS: 0.984, MaxLatencyBeforeS: 0.012},
+		Proxied: &measure.ClientGroup{ClientRequests: 1400, ClientSuccessPct: 100, ClientSuccessPctAfter: 100,
+			MaxLatencyS: 0.521, MaxLatencyBeforeS: 0.009},
+	}
+	var b strings.Builder
+	if err := Table(&b, lab.Report{Scenarios: []lab.Result{r}}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"proxy-region-outage: dns-only clients (resolve, call the address answered): 281/1400 errors, success from the fault on 79.92%, after 100.00%; slowest request 0.98 s (0.01 s before the fault)",
+		"proxy-region-outage: proxied clients (through the nodes' HTTP proxies): 0/1400 errors, success from the fault on 100.00%, after 100.00%; slowest request 0.52 s (0.01 s before the fault)",
+	}
+	lines := strings.Split(b.String(), "\n")
+	for _, w := range want {
+		if lineStarting(lines, w) == "" {
+			t.Errorf("no line %q in\n%s", w, b.String())
+		}
+	}
+	page := renderHTML(t, lab.Report{Scenarios: []lab.Result{r}})
+	if w := `<ul class="areas" aria-label="Client groups"><li>dns-only clients`; !strings.Contains(page, w) {
+		t.Errorf("the HTML report lacks %q", w)
+	}
+	if others := renderHTML(t, sampleReport()); strings.Contains(others, "Client groups") {
+		t.Error("scenarios without client groups show a groups list")
+	}
+}
