@@ -33,7 +33,17 @@ type Choice struct {
 // an address. A target without addresses is no candidate.
 func Ranked(svc *config.Service, order []model.Location, health func(endpoint string) model.Health, resolved Resolved) [][]Choice {
 	s := &steering{svc: svc, resolved: resolved, order: order}
-	candidates, usable := s.split(health, s.hasProxyAddrs)
+	var candidates, usable []*config.Endpoint
+	for i := range svc.Endpoints {
+		ep := &svc.Endpoints[i]
+		if ep.Drained || len(s.proxyAddrs(ep)) == 0 {
+			continue
+		}
+		candidates = append(candidates, ep)
+		if health(ep.Name).Usable() {
+			usable = append(usable, ep)
+		}
+	}
 	switch {
 	case panicking(svc.PanicThreshold, len(usable), len(candidates)):
 		return s.tiers(candidates)
@@ -44,7 +54,7 @@ func Ranked(svc *config.Service, order []model.Location, health func(endpoint st
 	case len(candidates) == 0:
 		// Every endpoint is drained: serve-all still answers them.
 		for i := range svc.Endpoints {
-			if ep := &svc.Endpoints[i]; s.hasProxyAddrs(ep) {
+			if ep := &svc.Endpoints[i]; len(s.proxyAddrs(ep)) > 0 {
 				candidates = append(candidates, ep)
 			}
 		}
@@ -104,8 +114,6 @@ func (s *steering) choices(eps []*config.Endpoint, weighted bool) []Choice {
 	}
 	return out
 }
-
-func (s *steering) hasProxyAddrs(ep *config.Endpoint) bool { return len(s.proxyAddrs(ep)) > 0 }
 
 // proxyAddrs are the addresses a request to ep goes to.
 func (s *steering) proxyAddrs(ep *config.Endpoint) []netip.Addr {

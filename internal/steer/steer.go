@@ -38,7 +38,17 @@ func answer(svc *config.Service, area string, order []model.Location, health fun
 		Mode: model.ModeHealthy,
 	}
 	s := &steering{svc: svc, resolved: resolved, ttl: a.TTL, order: order, ret: ret}
-	candidates, usable := s.split(health, s.answerable)
+	var candidates, usable []*config.Endpoint
+	for i := range svc.Endpoints {
+		ep := &svc.Endpoints[i]
+		if ep.Drained || !s.answerable(ep) {
+			continue
+		}
+		candidates = append(candidates, ep)
+		if health(ep.Name).Usable() {
+			usable = append(usable, ep)
+		}
+	}
 	switch {
 	case panicking(svc.PanicThreshold, len(usable), len(candidates)):
 		a.Mode = model.ModePanic
@@ -84,22 +94,6 @@ func appendAnswers(out []model.Answer, svc *config.Service, health func(endpoint
 		}
 	}
 	return out
-}
-
-// split returns the service's candidates (not drained, with something
-// to offer by has) and, of those, the usable ones (not judged down).
-func (s *steering) split(health func(endpoint string) model.Health, has func(*config.Endpoint) bool) (candidates, usable []*config.Endpoint) {
-	for i := range s.svc.Endpoints {
-		ep := &s.svc.Endpoints[i]
-		if ep.Drained || !has(ep) {
-			continue
-		}
-		candidates = append(candidates, ep)
-		if health(ep.Name).Usable() {
-			usable = append(usable, ep)
-		}
-	}
-	return candidates, usable
 }
 
 // FromMap adapts a map of verdicts to the health function Answer takes;
