@@ -61,14 +61,21 @@ func Open(t testing.TB, url string, opts ...Option) *Page {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	t.Cleanup(cancel)
-	actx, acancel := chromedp.NewExecAllocator(ctx, Options(bin, t.TempDir())...)
-	t.Cleanup(acancel)
-	bctx, bcancel := chromedp.NewContext(actx)
-	t.Cleanup(bcancel)
-	p := &Page{ctx: bctx, bin: bin}
-	if err := chromedp.Listen(bctx, p.listen); err != nil {
+	p := &Page{bin: bin}
+	// Chromium now and then fails to start when another test starts one
+	// at the same moment ("chrome failed to start"); a second start works.
+	var err error
+	for try := 1; try <= startTries; try++ {
+		if p.ctx, err = start(t, ctx, bin, p.listen); err == nil {
+			break
+		}
+		t.Logf("starting %s, try %d of %d: %v", bin, try, startTries, err)
+		time.Sleep(time.Duration(try) * time.Second)
+	}
+	if err != nil {
 		t.Fatalf("starting %s: %v", bin, err)
 	}
+	bctx := p.ctx
 	headers := network.Headers{}
 	for _, o := range opts {
 		o(headers)
@@ -89,6 +96,23 @@ func Open(t testing.TB, url string, opts ...Option) *Page {
 		t.Fatalf("marking the page: %v", err)
 	}
 	return p
+}
+
+// startTries is how many times Open starts Chromium before it gives up.
+const startTries = 3
+
+// start runs a Chromium whose events go to listen and returns its
+// context; a failed start leaves nothing running.
+func start(t testing.TB, ctx context.Context, bin string, listen func(any)) (context.Context, error) {
+	actx, acancel := chromedp.NewExecAllocator(ctx, Options(bin, t.TempDir())...)
+	bctx, bcancel := chromedp.NewContext(actx)
+	if err := chromedp.Listen(bctx, listen); err != nil {
+		bcancel()
+		acancel()
+		return nil, err
+	}
+	t.Cleanup(func() { bcancel(); acancel() })
+	return bctx, nil
 }
 
 // Options keep a headless Chromium from reaching for the internet (the test
