@@ -117,7 +117,8 @@ func (n *Node) buildAnswers(cfg *config.Config, st *state.State, now time.Time) 
 	if n.cutOff() {
 		answers = steer.CutOff(services, agreed, n.own.of, n.targets.resolved())
 	} else {
-		answers = steer.Answers(services, agreed, n.targets.resolved())
+		returned := func(name string) time.Time { return st.ReturnedAt(name, now) }
+		answers = steer.AnswersReturning(services, agreed, n.targets.resolved(), steer.Returns{Now: now, At: returned})
 	}
 	static, err := n.staticOf(cfg)
 	if err != nil {
