@@ -71,6 +71,48 @@ func TestDemoRegionOutageJSON(t *testing.T) {
 	t.Run("its HTML report in Chromium", func(t *testing.T) { demoReportInChromium(t, html) })
 }
 
+// TestDemoProxyRegionOutageJSON runs issue 16's command: the region
+// outage with half the devices through the nodes' HTTP proxies, which must
+// see 100.00% success and not one error, beside the DNS-only devices'
+// errors.
+func TestDemoProxyRegionOutageJSON(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays an outage in real time")
+	}
+	out, err := exec.Command(buildLab(t), "--scenario", "proxy-region-outage", "--json", "--html", "").Output()
+	if err != nil {
+		t.Fatalf("outlast-lab --scenario proxy-region-outage --json: %v\n%s", err, out)
+	}
+	type group struct {
+		ClientErrors     *int     `json:"client_errors"`
+		ClientRequests   int      `json:"client_requests"`
+		ClientSuccessPct float64  `json:"client_success_pct"`
+		MaxLatencyS      *float64 `json:"max_latency_s"`
+	}
+	var report struct {
+		Scenarios []struct {
+			Name    string `json:"name"`
+			Pass    bool   `json:"pass"`
+			DNSOnly *group `json:"dns_only"`
+			Proxied *group `json:"proxied"`
+		} `json:"scenarios"`
+	}
+	if err := json.Unmarshal(out, &report); err != nil || len(report.Scenarios) != 1 {
+		t.Fatalf("want the JSON of one scenario, got %v:\n%s", err, out)
+	}
+	s := report.Scenarios[0]
+	if s.Name != "proxy-region-outage" || !s.Pass || s.DNSOnly == nil || s.Proxied == nil ||
+		s.DNSOnly.ClientErrors == nil || s.Proxied.ClientErrors == nil || s.Proxied.MaxLatencyS == nil {
+		t.Fatalf("want a passing proxy-region-outage with dns_only and proxied figures, got\n%s", out)
+	}
+	p, d := s.Proxied, s.DNSOnly
+	t.Logf("proxied: %d/%d errors, %.2f%%, slowest %.3f s; dns-only: %d/%d errors, %.2f%%",
+		*p.ClientErrors, p.ClientRequests, p.ClientSuccessPct, *p.MaxLatencyS, *d.ClientErrors, d.ClientRequests, d.ClientSuccessPct)
+	if *p.ClientErrors != 0 || p.ClientRequests == 0 || p.ClientSuccessPct != 100 {
+		t.Errorf("proxied clients: %d/%d errors, %.2f%% success; want 0 errors and 100.00%%", *p.ClientErrors, p.ClientRequests, p.ClientSuccessPct)
+	}
+}
+
 // demoReportInChromium opens the report the demo wrote, as a user would,
 // and wants the scenario's chart laid out, its legend naming the region
 // that failed and one that took over, nothing fetched from outside the

@@ -73,8 +73,8 @@ type Lab struct {
 	dns     *labdns.Server // the CDN providers' DNS
 	Regions []*Region
 	Nodes   []*Node
-	port    int // the service port, the same on every region
-	ports   [3]int
+	port    int       // the service port, the same on every region
+	ports   [4]int    // the nodes' DNS, API, cluster and HTTP proxy ports
 	views   *ownViews // every node's own view of every endpoint
 }
 
@@ -195,7 +195,7 @@ func (l *Lab) makeCertificates(nodeIPs []string) error {
 // configText is a node's configuration file: checks every 200 ms, two
 // failures to fall, ten successes to rise (a gray failure at 50% errors
 // then almost never looks healthy again), 5 s TTLs, the CDN hostnames
-// resolved through the providers' DNS.
+// resolved through the providers' DNS, and the HTTP proxy (proxyText).
 func (l *Lab) configText(n *Node) string {
 	var peers, ns strings.Builder
 	for i, spec := range nodeSpecs {
@@ -213,14 +213,33 @@ cluster:
   data_dir: %[7]s
   peers:
 %[8]s  tls: {ca_file: %[9]s/ca.pem, cert_file: %[9]s/%[1]s.pem, key_file: %[9]s/%[1]s-key.pem}
-%[14]szones:
+%[14]s%[15]szones:
   - apex: example.test
     ns:
 %[10]s
 services:
 %[11]s`, n.Name, n.Location, n.IP, l.ports[0], l.ports[1], l.ports[2], filepath.Join(l.dir, n.Name),
-		peers.String(), tlsDir, ns.String(), l.servicesText(), l.dns.Addr, resolverTimeout, geoAreasText())
+		peers.String(), tlsDir, ns.String(), l.servicesText(), l.dns.Addr, resolverTimeout, geoAreasText(), l.proxyText(n))
 }
+
+// proxyPerTryTimeout is the nodes' proxy's per-try timeout: half the
+// devices' request timeout (clients.DefaultRequestTimeout, 1 s), so a
+// request whose first try hangs in a dead region still has the other half
+// for its retry, and the slowest proxied request costs at most about this
+// much more than usual. It is 2.5 times the checks' timeout: a healthy
+// region answers within it with room, even on a loaded machine.
+const proxyPerTryTimeout = 500 * time.Millisecond
+
+// proxyText is a node's proxy section: requests for the API's name go to
+// a healthy API endpoint, retried once in another region. Every node runs
+// it in every scenario; only proxy-region-outage's devices use it.
+func (l *Lab) proxyText(n *Node) string {
+	return fmt.Sprintf("proxy:\n  listen: \"%s:%d\"\n  per_try_timeout: %s\n  routes:\n    - {host: %s, service: %s, port: %d}\n",
+		n.IP, l.ports[3], proxyPerTryTimeout, strings.TrimSuffix(APIName, "."), APIName, l.port)
+}
+
+// ProxyAddr is the node's HTTP proxy, host:port.
+func (n *Node) ProxyAddr() string { return n.cfg.Proxy.Listen }
 
 func (l *Lab) servicesText() string {
 	var b strings.Builder

@@ -16,7 +16,9 @@ import (
 // bounds. It takes about 20 s per scenario, so it runs only those named by
 // OUTLAST_LAB_SCENARIO, comma-separated (default region-outage; "all" for
 // every one; target-dns-down plays a hostname endpoint kept through its DNS
-// failing, geo-region-outage two client areas); `go run ./cmd/outlast-lab` plays them all.
+// failing, geo-region-outage two client areas, proxy-region-outage devices
+// through the nodes' HTTP proxies beside DNS-only ones); `go run
+// ./cmd/outlast-lab` plays them all.
 func TestScenarios(t *testing.T) {
 	if testing.Short() {
 		t.Skip("plays an outage in real time")
@@ -41,6 +43,12 @@ func TestScenarios(t *testing.T) {
 		for _, a := range r.Areas {
 			t.Logf("%s: area %s: answered %v, then %v; moved after %.2f s, %d moves, %d false failovers; its clients %d/%d errors, success %.2f%% from the fault, %.2f%% after",
 				r.Name, a.Area, a.Before, a.After, a.MovedS, a.Moves, a.FalseFailovers, a.ClientErrors, a.ClientRequests, a.ClientSuccessPct, a.ClientSuccessPctAfter)
+		}
+		for name, g := range map[string]*measure.ClientGroup{"dns-only": r.DNSOnly, "proxied": r.Proxied} {
+			if g != nil {
+				t.Logf("%s: %s clients %d/%d errors, success %.2f%% from the fault, %.2f%% after; slowest request %.3f s (%.3f s before the fault), served by %v",
+					r.Name, name, g.ClientErrors, g.ClientRequests, g.ClientSuccessPct, g.ClientSuccessPctAfter, g.MaxLatencyS, g.MaxLatencyBeforeS, g.ServedBy)
+			}
 		}
 		for _, m := range measure.EventMarkers(r) {
 			t.Logf("%s: %.1f s: %s", r.Name, m.T, m.Detail)

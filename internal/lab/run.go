@@ -50,7 +50,7 @@ func (l *Lab) Run(ctx context.Context, sc Scenario, opts RunOptions) (Result, er
 		}
 	}
 	tl := l.startTimeline(ctx, sc, opts.Devices)
-	say("%d devices calling %s%s", opts.Devices, strings.TrimSuffix(sc.Service, "."), inAreas(sc.Areas))
+	say("%d devices calling %s%s", opts.Devices, strings.TrimSuffix(sc.Service, "."), inAreas(sc.Areas)+viaProxies(sc, opts.Devices))
 	sleep(ctx, WarmUp)
 	faultAt := tl.since()
 	say("fault: %s", sc.Title)
@@ -122,6 +122,7 @@ type timeline struct {
 	wg      sync.WaitGroup
 	rec     *clients.Recorder // the devices in no area
 	areas   []areaDevices     // or those of each client area
+	proxied *clients.Recorder // the devices through the nodes' proxies; nil without
 	mu      sync.Mutex
 	answers []measure.AnswerSample
 	failed  []measure.FailedPoll
@@ -154,11 +155,42 @@ func (l *Lab) startTimeline(ctx context.Context, sc Scenario, devices int) *time
 		o.Devices, o.Source = a.devices, a.source
 		tl.wg.Go(func() { _ = clients.Run(ctx, o, a.rec) })
 	}
+	if sc.Proxied {
+		o := l.proxiedOptions(copts)
+		copts.Devices -= o.Devices
+		tl.proxied = clients.NewRecorder(tl.start)
+		tl.wg.Go(func() { _ = clients.Run(ctx, o, tl.proxied) })
+	}
 	if len(tl.areas) == 0 {
 		tl.wg.Go(func() { _ = clients.Run(ctx, copts, tl.rec) })
 	}
 	tl.wg.Go(func() { tl.poll(ctx, sc.Service, askers) })
 	return tl
+}
+
+// proxiedOptions are the devices that go through the nodes' HTTP
+// proxies: half of dnsOnly's, spread over every node's proxy (device i to
+// node i % 3's), as devices behind several A records, one per node, would
+// be. The nodes are in three providers, us-east-1's own among them: each
+// must proxy around the hung region alike. Their phases differ from the
+// DNS-only devices' (another seed), as two fleets' do.
+func (l *Lab) proxiedOptions(dnsOnly clients.Options) clients.Options {
+	o := dnsOnly
+	o.Devices = dnsOnly.Devices / 2
+	o.Seed = dnsOnly.Seed + 1
+	o.Via = nil
+	for _, n := range l.Nodes {
+		o.Via = append(o.Via, n.ProxyAddr())
+	}
+	return o
+}
+
+// viaProxies says how many devices go through the proxies, for the progress line.
+func viaProxies(sc Scenario, devices int) string {
+	if !sc.Proxied {
+		return ""
+	}
+	return fmt.Sprintf(", %d of them through the nodes' HTTP proxies", devices/2)
 }
 
 func (tl *timeline) since() float64 { return time.Since(tl.start).Seconds() }
@@ -260,16 +292,29 @@ func (tl *timeline) finish(sc Scenario, faultAt, healAt float64) Result {
 		areas = append(areas, measure.AreaInput{Name: a.name, Seconds: a.rec.Seconds()})
 		seconds = measure.SumSeconds(seconds, a.rec.Seconds())
 	}
+	var proxied []measure.Second
+	if tl.proxied != nil {
+		proxied = tl.proxied.Seconds()
+	}
 	r := measure.Compute(measure.Input{
 		FaultAt: faultAt, HealAt: healAt, End: end, TTL: TTL.Seconds(),
 		Affected: endpointsAt(sc.Affected), AffectedAddrs: tl.lab.addrsOf(sc.Affected),
 		Verdicts: tl.verdict, Answers: tl.answers, Seconds: seconds, Areas: areas,
 		VerdictsAtStart: tl.atStart, Views: tl.views, Leaders: tl.leaders,
 		Failed: tl.failed, Resolutions: tl.resolut, KeepAddrs: tl.lab.addrsOf(sc.Keep), AddrNames: tl.lab.addrNames(),
+		Proxied: proxied,
 	})
 	figures := []*float64{&r.DetectionS, &r.SteeringS, &r.ClientRecoveryS, &r.ReturnS, &r.FaultAt, &r.HealAt}
 	for i := range r.Areas {
 		figures = append(figures, &r.Areas[i].MovedS, &r.Areas[i].ClientRecoveryS)
+	}
+	for i := range r.Seconds {
+		figures = append(figures, &r.Seconds[i].MaxLatencyS)
+	}
+	for _, g := range []*measure.ClientGroup{r.DNSOnly, r.Proxied} {
+		if g != nil {
+			figures = append(figures, &g.ClientRecoveryS, &g.MaxLatencyBeforeS, &g.MaxLatencyS)
+		}
 	}
 	for _, f := range figures {
 		*f = math.Round(*f*1000) / 1000 // milliseconds are all the polling can tell

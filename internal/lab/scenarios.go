@@ -33,8 +33,12 @@ type Scenario struct {
 	Areas []string
 	// Keep are the endpoints whose addresses every answer must hold,
 	// exactly, from the fault on (Bounds.KeepAnswers checks it).
-	Keep   []string
-	Bounds measure.Bounds
+	Keep []string
+	// Proxied: half the devices send their requests to the nodes' HTTP
+	// proxies instead of resolving the name (device i to node i % 3's);
+	// the others resolve it, as in every scenario.
+	Proxied bool
+	Bounds  measure.Bounds
 }
 
 // The scenario clock: clients run WarmUp before the fault, the fault lasts
@@ -62,6 +66,16 @@ func Scenarios() []Scenario {
 				"Traffic must leave it within seconds.",
 			Service: APIName, Affected: []string{"use1"}, Bounds: strict,
 			Fault: func(l *Lab) error { return l.region("use1").Hang() },
+		},
+		{
+			Name: "proxy-region-outage", Title: "One region hangs; half the devices go through outlast's proxy",
+			Description: "us-east-1 hangs as in region-outage. Half the devices resolve api.example.test and call the " +
+				"address answered; the other half send the same requests to the outlast nodes' HTTP proxies, which " +
+				"retry a request that gets no answer within " + proxyPerTryTimeout.String() + " in another region: " +
+				"while DNS catches up, the first see errors and the second none.",
+			Service: APIName, Affected: []string{"use1"}, Proxied: true,
+			Bounds: withProxied(strict, 100),
+			Fault:  func(l *Lab) error { return l.region("use1").Hang() },
 		},
 		{
 			Name: "provider-outage", Title: "A whole provider goes dark, its outlast node with it",
@@ -144,6 +158,13 @@ func Scenarios() []Scenario {
 // withAreas is b with what each client area must see.
 func withAreas(b measure.Bounds, areas ...measure.AreaBounds) measure.Bounds {
 	b.Areas = areas
+	return b
+}
+
+// withProxied is b with the least success, from the fault on, of the
+// devices through the proxies.
+func withProxied(b measure.Bounds, pct float64) measure.Bounds {
+	b.ProxiedSuccessPct = pct
 	return b
 }
 
