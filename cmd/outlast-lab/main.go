@@ -3,7 +3,8 @@
 // them CDNs reached by hostname, which the CDN providers' own DNS in the lab
 // resolves, one in Europe for the geo scenario), three outlast nodes in one
 // process on a network the lab can cut, 200 simulated devices (spread over
-// a European and a US-east client area in geo-region-outage). It writes a
+// a European and a US-east client area in geo-region-outage; half of them
+// through the nodes' HTTP proxies in proxy-region-outage). It writes a
 // table (or JSON) and a self-contained HTML report.
 //
 // It is a command of its own so that the server binary, cmd/outlast, links

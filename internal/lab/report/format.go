@@ -32,8 +32,9 @@ func percent2(v float64) string {
 	return strconv.FormatFloat(math.Floor(v*100+1e-9)/100, 'f', 2, 64) + "%"
 }
 
-// latency formats a request's latency in seconds, to the hundredth.
-func latency(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) + " s" }
+// latency formats a request's latency, given in seconds, in milliseconds:
+// a loopback request's few milliseconds do not show as "0.00 s".
+func latency(v float64) string { return strconv.Itoa(int(math.Round(v*1000))) + " ms" }
 
 // verdict is the scenario's outcome as a word, never as a colour alone.
 func verdict(pass bool) string {

@@ -125,8 +125,8 @@ func areaLines(s lab.Result) []string {
 // group fared, side by side, with hundredths of a percent (a proxied
 // group's 100.00% is the point) and the slowest request's latency:
 //
-//	dns-only clients (resolve, call the address answered): 281/1400 errors, success from the fault on 79.92%, after 100.00%; slowest request 0.98 s (0.01 s before the fault)
-//	proxied clients (through the nodes' HTTP proxies): 0/1400 errors, success from the fault on 100.00%, after 100.00%; slowest request 0.52 s (0.01 s before the fault)
+//	dns-only clients (resolve, call the address answered): 281/1400 errors, success from the fault on 79.92%, after 100.00%; slowest request 984 ms (12 ms before the fault)
+//	proxied clients (through the nodes' HTTP proxies): 0/1400 errors, success from the fault on 100.00%, after 100.00%; slowest request 521 ms (9 ms before the fault)
 func groupLines(s lab.Result) []string {
 	var lines []string
 	for _, g := range []struct {

@@ -185,8 +185,8 @@ func TestGroupsSideBySide(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"proxy-region-outage: dns-only clients (resolve, call the address answered): 281/1400 errors, success from the fault on 79.92%, after 100.00%; slowest request 0.98 s (0.01 s before the fault)",
-		"proxy-region-outage: proxied clients (through the nodes' HTTP proxies): 0/1400 errors, success from the fault on 100.00%, after 100.00%; slowest request 0.52 s (0.01 s before the fault)",
+		"proxy-region-outage: dns-only clients (resolve, call the address answered): 281/1400 errors, success from the fault on 79.92%, after 100.00%; slowest request 984 ms (12 ms before the fault)",
+		"proxy-region-outage: proxied clients (through the nodes' HTTP proxies): 0/1400 errors, success from the fault on 100.00%, after 100.00%; slowest request 521 ms (9 ms before the fault)",
 	}
 	lines := strings.Split(b.String(), "\n")
 	for _, w := range want {
