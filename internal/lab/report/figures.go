@@ -73,6 +73,13 @@ const areasMeans = "In geo-region-outage the devices are in two client areas, ea
 	"touch; and its own devices' errors and success rate (after TTL + 5 s for an area that moves, from the " +
 	"fault on for one that must not)."
 
+// groupsMeans defines the lines a scenario with proxied devices adds.
+const groupsMeans = "In proxy-region-outage half the devices resolve the name and call the address answered " +
+	"(DNS-only: the table's client columns are theirs), the other half send the same requests to the outlast " +
+	"nodes' HTTP proxies (proxied), which retry a request that fails in another region. Per group: its devices' " +
+	"errors and success rate from the fault on and after TTL + 5 s, and its slowest successful request before " +
+	"the fault and from it: a proxied request that first hit the hung region costs about one per-try timeout more."
+
 // resultMeans defines the result column.
 const resultMeans = "PASS when every bound the scenario sets held: detection within 3 s, steering within 4 s, " +
 	"success after at least 99%, no false failover and no flap (false-alarm has nothing to detect or steer, " +

@@ -72,6 +72,7 @@ func definitions() []definition {
 		out = append(out, definition{f.Name, f.Means})
 	}
 	out = append(out, definition{"Client areas", areasMeans})
+	out = append(out, definition{"DNS-only and proxied devices", groupsMeans})
 	out = append(out, definition{"Result", resultMeans})
 	for _, m := range markDefs {
 		out = append(out, definition{"Marker: " + m.Name, m.Means})
