@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"outlast/internal/conncap"
 	"outlast/internal/httpguard"
@@ -21,9 +22,8 @@ type Listeners struct {
 	// serving Certs.
 	TLS   string
 	Certs *tlsca.Reloader
-	// Limits bound each listener's clients (httpguard). Its ReadTimeout
-	// and WriteTimeout cover a request's headers only: bodies stream (see
-	// ServeHTTP).
+	// Limits bound each listener's clients (httpguard). A ReadTimeout or
+	// WriteTimeout left zero is StreamTimeout, not httpguard's default.
 	Limits httpguard.Limits
 }
 
@@ -35,9 +35,22 @@ type Server struct {
 	tls    []bool
 }
 
+// StreamTimeout bounds a whole proxied request and its response: bodies
+// stream for as long as they take (uploads, server-sent events,
+// WebSockets), so only a stuck connection meets it. The per-client
+// connection cap bounds what a slow client holds meanwhile, and headers
+// still have httpguard's ReadHeaderTimeout.
+const StreamTimeout = 24 * time.Hour
+
 // Listen binds the listeners of l for h. Nothing is served until Serve.
 func Listen(h http.Handler, l Listeners, logger *slog.Logger) (*Server, error) {
 	s := &Server{}
+	if l.Limits.ReadTimeout == 0 {
+		l.Limits.ReadTimeout = StreamTimeout
+	}
+	if l.Limits.WriteTimeout == 0 {
+		l.Limits.WriteTimeout = StreamTimeout
+	}
 	for _, ln := range []struct {
 		addr string
 		tls  bool

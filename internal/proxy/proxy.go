@@ -224,12 +224,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		p.budget.Start()
 		defer p.budget.Done()
-		// Request and response bodies stream for as long as they take
-		// (uploads, server-sent events, WebSockets): the listener's
-		// connection caps bound what a slow client holds, not a deadline.
-		rc := http.NewResponseController(w)
-		_ = rc.SetReadDeadline(time.Time{})
-		_ = rc.SetWriteDeadline(time.Time{})
+		// Bodies stream for as long as they take: Listen's StreamTimeout.
 		if r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(rec, r.Body, p.opts.MaxBody)
 		}
