@@ -73,9 +73,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "cluster":
 		return clusterCmd(args[1:], stdout, stderr)
 	case "demo":
-		// The lab is its own command, so that this binary links none of it.
-		fmt.Fprintln(stderr, "outlast: the demo is its own command now; from a source checkout run: go run ./cmd/outlast-lab")
-		return exitUsage
+		return demoCmd(args[1:], stdout, stderr)
 	case "token":
 		return tokenCmd(args[1:], stdout, stderr)
 	case "status":
