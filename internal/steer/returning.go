@@ -25,12 +25,13 @@ const rampScale = 100
 // proxy's slow start (and Envoy's) does: enough that the return is seen.
 const rampMinPercent = 10
 
-// factor is ep's share of its full weight now, in (0, 1].
-func (s *steering) factor(ep *config.Endpoint) float64 {
+// factor is the share of its full weight the endpoint named gets now, in
+// (0, 1].
+func (s *steering) factor(endpoint string) float64 {
 	if s.ret.At == nil {
 		return 1
 	}
-	return balance.Ramp(s.ret.At(ep.Name), s.ret.Now, s.svc.ReturnRamp, 1, rampMinPercent)
+	return balance.Ramp(s.ret.At(endpoint), s.ret.Now, s.svc.ReturnRamp, 1, rampMinPercent)
 }
 
 // fillReturning fills a healthy answer in which an endpoint is still
@@ -57,8 +58,7 @@ func (s *steering) weightedReturning(a *model.Answer, usable []*config.Endpoint)
 	pools := s.pools(usable)
 	ramping := false
 	for i := range pools {
-		ep := s.endpoint(pools[i].Endpoint)
-		f := s.factor(ep)
+		f := s.factor(pools[i].Endpoint)
 		ramping = ramping || f < 1
 		pools[i].Weight = scaled(pools[i].Weight, f)
 	}
@@ -79,7 +79,7 @@ func (s *steering) failoverReturning(a *model.Answer, usable []*config.Endpoint)
 	var pools []model.WeightedPool
 	deficit := 0.0
 	for _, ep := range preferred {
-		f := s.factor(ep)
+		f := s.factor(ep.Name)
 		deficit += 1 - f
 		pools = append(pools, s.pool(ep, scaled(1, f)))
 	}
@@ -98,14 +98,4 @@ func (s *steering) failoverReturning(a *model.Answer, usable []*config.Endpoint)
 // scaled is weight × factor in rampScale units, at least 1.
 func scaled(weight uint32, factor float64) uint32 {
 	return uint32(min(math.MaxUint32, max(1, math.Round(float64(weight)*rampScale*factor))))
-}
-
-// endpoint finds one of the service's endpoints by name.
-func (s *steering) endpoint(name string) *config.Endpoint {
-	for i := range s.svc.Endpoints {
-		if s.svc.Endpoints[i].Name == name {
-			return &s.svc.Endpoints[i]
-		}
-	}
-	return &config.Endpoint{Name: name}
 }
