@@ -1,6 +1,7 @@
 package steer
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
 	"testing"
@@ -84,7 +85,7 @@ func TestRankedWeightsAndTargets(t *testing.T) {
 		got[c.Endpoint.Name] = c.Weight
 	}
 	want := map[string]uint32{"use1": 3, "euw1": 1, "standby": 0, "cdn": 3}
-	if !mapsEqual(got, want) {
+	if !maps.Equal(got, want) {
 		t.Errorf("weights %v, want %v", got, want)
 	}
 	if cdn := tiers[0][3]; !slices.Equal(cdn.Addrs, ips("203.0.113.7")) {
@@ -96,18 +97,6 @@ func TestRankedWeightsAndTargets(t *testing.T) {
 			t.Errorf("failover tier gives %s weight %d, want 1 (an equal share, as DNS answers)", c.Endpoint.Name, c.Weight)
 		}
 	}
-}
-
-func mapsEqual(a, b map[string]uint32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 // TestRankedProperties holds Ranked to the DNS answer: its first tier is

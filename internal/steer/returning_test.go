@@ -1,6 +1,7 @@
 package steer
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"testing"
@@ -16,13 +17,9 @@ import (
 func poolWeights(a model.Answer) []string {
 	var out []string
 	for _, p := range a.Pools {
-		out = append(out, p.Endpoint+":"+itoa(p.Weight))
+		out = append(out, fmt.Sprintf("%s:%03d", p.Endpoint, p.Weight))
 	}
 	return out
-}
-
-func itoa(w uint32) string {
-	return string(rune('0'+w/100%10)) + string(rune('0'+w/10%10)) + string(rune('0'+w%10))
 }
 
 // TestReturnRamp: an endpoint back from down gets a share growing from 10%
