@@ -55,10 +55,22 @@ func (p *proxyMetrics) collectors() []prometheus.Collector {
 
 // ProxyRequest counts one request the proxy answered with code after tries.
 func (m *Metrics) ProxyRequest(service string, code, tries int) {
-	m.proxy.requests.WithLabelValues(service, strconv.Itoa(code/100)+"xx").Inc()
+	m.proxy.requests.WithLabelValues(service, statusClass(code)).Inc()
 	if service != "" {
 		m.proxy.tries.WithLabelValues(service).Observe(float64(tries))
 	}
+}
+
+// statusClasses are the class labels of the statuses an HTTP server sends.
+var statusClasses = [...]string{"1xx", "2xx", "3xx", "4xx", "5xx"}
+
+// statusClass is code's class label, made without allocating for the
+// statuses in use: ProxyRequest runs once per proxied request.
+func statusClass(code int) string {
+	if c := code/100 - 1; c >= 0 && c < len(statusClasses) {
+		return statusClasses[c]
+	}
+	return strconv.Itoa(code/100) + "xx"
 }
 
 // ProxyUpstream records one try's time and outcome.
