@@ -160,7 +160,7 @@ func New(opts Options, rs []Route) (*Proxy, error) {
 			pr.Out.Header["X-Forwarded-For"] = pr.In.Header["X-Forwarded-For"]
 			pr.SetXForwarded()
 			pr.Out.Host = pr.In.Host
-			pr.Out.Header.Add("Via", viaVersion(pr.In)+" outlast")
+			pr.Out.Header.Add("Via", via(pr.In))
 		},
 		Transport:    p,
 		ErrorHandler: p.upstreamFailed,
@@ -170,13 +170,21 @@ func New(opts Options, rs []Route) (*Proxy, error) {
 	return p, nil
 }
 
-// viaVersion is the protocol version as Via writes it (RFC 9110 7.6.3):
-// "1.1", or "2" for HTTP/2.
-func viaVersion(r *http.Request) string {
-	if r.ProtoMajor >= 2 {
-		return strconv.Itoa(r.ProtoMajor)
+// via is this hop's Via entry (RFC 9110 7.6.3): the protocol version the
+// request came in ("1.1", or "2" for HTTP/2) and "outlast". The common
+// versions are constants, so the request path builds no string for it.
+func via(r *http.Request) string {
+	switch {
+	case r.ProtoMajor == 1 && r.ProtoMinor == 1:
+		return "1.1 outlast"
+	case r.ProtoMajor == 2:
+		return "2 outlast"
+	case r.ProtoMajor == 1 && r.ProtoMinor == 0:
+		return "1.0 outlast"
+	case r.ProtoMajor > 2:
+		return strconv.Itoa(r.ProtoMajor) + " outlast"
 	}
-	return fmt.Sprintf("%d.%d", r.ProtoMajor, r.ProtoMinor)
+	return fmt.Sprintf("%d.%d outlast", r.ProtoMajor, r.ProtoMinor)
 }
 
 // Update replaces where requests go. It is called off the request path
