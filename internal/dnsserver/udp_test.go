@@ -4,12 +4,13 @@ import (
 	"context"
 	"net"
 	"net/netip"
-	"outlast/internal/udpbatch"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
+
+	"outlast/internal/udpbatch"
 )
 
 // TestWildcardBindAnswersFromTheAskedAddress: bound to every address, the
