@@ -129,9 +129,6 @@ func New(cfg Config, names []string) (*Detector, error) {
 	return d, nil
 }
 
-// Config returns the configuration in force, defaults applied.
-func (d *Detector) Config() Config { return d.cfg }
-
 // Ejected reports whether name is ejected at now. It takes no lock. An
 // unknown name is never ejected.
 func (d *Detector) Ejected(name string, now time.Time) bool {
