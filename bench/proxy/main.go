@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -83,14 +84,13 @@ func parseFlags(args []string) (options, error) {
 
 // bench holds what setup started, for measure and cleanup.
 type bench struct {
-	o                  options
-	dir                string
-	backends           [2]*benchkit.Proc
-	outlast, haproxy   *benchkit.Proc
-	haproxyRetryOn     *benchkit.Proc // the fault pass's second HAProxy
-	stopped            bool           // backend 1 is SIGSTOPped
-	haproxyVersion     string
-	outlastMetricsNote []string
+	o                options
+	dir              string
+	backends         [2]*benchkit.Proc
+	outlast, haproxy *benchkit.Proc
+	haproxyRetryOn   *benchkit.Proc // the fault pass's second HAProxy
+	stopped          bool           // backend 1 is SIGSTOPped
+	haproxyVersion   string
 }
 
 // proxyUnder is one of the two proxies under test.
@@ -118,7 +118,7 @@ func (b *bench) setup(ctx context.Context) error {
 		}
 	}
 	if v, err := exec.CommandContext(ctx, "haproxy", "-v").Output(); err == nil {
-		b.haproxyVersion = firstLine(string(v))
+		b.haproxyVersion, _, _ = strings.Cut(string(v), "\n")
 	}
 	dir, err := os.MkdirTemp("", "bench-proxy.")
 	if err != nil {
@@ -136,7 +136,7 @@ func (b *bench) setup(ctx context.Context) error {
 		}
 	}
 	for i, addr := range []string{backend1, backend2} {
-		err := waitOK(ctx, "http://"+addr+path, "", 10*time.Second)
+		err := waitOK(ctx, "http://"+addr+path, 10*time.Second)
 		if err == nil {
 			// Another process on the address would answer too.
 			err = sleep(ctx, 300*time.Millisecond)
@@ -231,15 +231,12 @@ func (b *bench) waitBoth(ctx context.Context, p proxyUnder) error {
 }
 
 // waitOK waits until url answers 200.
-func waitOK(ctx context.Context, url, hostHeader string, limit time.Duration) error {
+func waitOK(ctx context.Context, url string, limit time.Duration) error {
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(limit)
 	var last error
 	for time.Now().Before(deadline) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if hostHeader != "" {
-			req.Host = hostHeader
-		}
 		resp, err := client.Do(req)
 		if err == nil {
 			io.Copy(io.Discard, resp.Body)
@@ -302,13 +299,4 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-func firstLine(s string) string {
-	for i, c := range s {
-		if c == '\n' {
-			return s[:i]
-		}
-	}
-	return s
 }

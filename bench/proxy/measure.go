@@ -85,7 +85,7 @@ func (b *bench) throughputPass(ctx context.Context, p proxyUnder) (throughput, e
 	if err != nil {
 		return throughput{}, err
 	}
-	w, _, err := runWrk(ctx, "http://"+p.addr+path, routeHost, b.o.conns, b.o.threads, b.o.duration, b.o.timeout)
+	w, err := runWrk(ctx, "http://"+p.addr+path, routeHost, b.o.conns, b.o.threads, b.o.duration, b.o.timeout)
 	if err != nil {
 		return throughput{}, fmt.Errorf("%s: %w", p.name, err)
 	}

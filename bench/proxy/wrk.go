@@ -23,16 +23,15 @@ type wrkResult struct {
 
 // runWrk loads url with wrk over conns keep-alive connections and threads
 // threads for d, every request with the Host header host.
-func runWrk(ctx context.Context, url, host string, conns, threads int, d, timeout time.Duration) (wrkResult, string, error) {
+func runWrk(ctx context.Context, url, host string, conns, threads int, d, timeout time.Duration) (wrkResult, error) {
 	secs := max(int(d.Round(time.Second)/time.Second), 1)
 	args := []string{"-t", strconv.Itoa(threads), "-c", strconv.Itoa(conns), "-d", strconv.Itoa(secs) + "s",
 		"--timeout", strconv.Itoa(max(int(timeout/time.Second), 1)) + "s", "--latency", "-H", "Host: " + host, url}
 	out, err := exec.CommandContext(ctx, "wrk", args...).CombinedOutput()
 	if err != nil {
-		return wrkResult{}, string(out), fmt.Errorf("wrk %s: %w\n%s", strings.Join(args, " "), err, out)
+		return wrkResult{}, fmt.Errorf("wrk %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
-	r, err := parseWrk(string(out))
-	return r, string(out), err
+	return parseWrk(string(out))
 }
 
 // parseWrk reads wrk 4's report (with --latency).
