@@ -89,6 +89,10 @@ type endpoint struct {
 	// until is the end of the current or last ejection, nil if never. It
 	// is written under Detector.mu and read without it by Ejected.
 	until atomic.Pointer[time.Time]
+	// clean: no failure counted and nothing to decay, so a success
+	// changes nothing and Result returns without the lock. Written under
+	// Detector.mu after every change of failures or mult.
+	clean atomic.Bool
 
 	// Guarded by Detector.mu.
 	failures  int
@@ -123,6 +127,7 @@ func New(cfg Config, names []string) (*Detector, error) {
 			return nil, fmt.Errorf("outlier: endpoint %q listed twice", n)
 		}
 		e := &endpoint{name: n}
+		e.clean.Store(true)
 		d.order = append(d.order, e)
 		d.byKey[n] = e
 	}
@@ -150,11 +155,15 @@ func (e *endpoint) ejectedAt(now time.Time) bool {
 // decided a moment earlier with a later now.
 func (d *Detector) Result(name string, ok bool, now time.Time) Change {
 	e := d.byKey[name]
-	if e == nil {
+	if e == nil || ok && e.clean.Load() {
+		// Nearly every request succeeds against a healthy endpoint:
+		// that is nothing to record, and concurrent requests do not
+		// wait on one another for it.
 		return Change{}
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	defer func() { e.clean.Store(e.failures == 0 && e.mult == 0) }()
 	if e.ejectedAt(now) {
 		return Change{}
 	}
