@@ -123,11 +123,11 @@ func (l *Lab) start() error {
 	if l.port, err = FreePort(endpointIPs); err != nil {
 		return err
 	}
-	for i := range l.ports {
-		if l.ports[i], err = FreePort(nodeIPs); err != nil {
-			return err
-		}
+	ports, err := FreePorts(nodeIPs, len(l.ports))
+	if err != nil {
+		return err
 	}
+	copy(l.ports[:], ports)
 	if err := l.startRegions(endpointIPs); err != nil {
 		return err
 	}
