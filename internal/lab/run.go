@@ -50,7 +50,7 @@ func (l *Lab) Run(ctx context.Context, sc Scenario, opts RunOptions) (Result, er
 		}
 	}
 	tl := l.startTimeline(ctx, sc, opts.Devices)
-	say("%d devices calling %s%s", opts.Devices, strings.TrimSuffix(sc.Service, "."), inAreas(sc.Areas)+viaProxies(sc, opts.Devices))
+	say("%d devices calling %s%s", opts.Devices, strings.TrimSuffix(sc.Service, "."), inAreas(sc.Areas)+tl.viaProxies())
 	sleep(ctx, WarmUp)
 	faultAt := tl.since()
 	say("fault: %s", sc.Title)
@@ -116,20 +116,21 @@ func sleep(ctx context.Context, d time.Duration) {
 // timeline records one scenario: the clients' outcomes, the nameservers'
 // answers and the agreed verdicts, against one start time.
 type timeline struct {
-	lab     *Lab
-	start   time.Time
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	rec     *clients.Recorder // the devices in no area
-	areas   []areaDevices     // or those of each client area
-	proxied *clients.Recorder // the devices through the nodes' proxies; nil without
-	mu      sync.Mutex
-	answers []measure.AnswerSample
-	failed  []measure.FailedPoll
-	resolut []measure.ResolutionEvent
-	verdict []measure.VerdictEvent
-	markers []Marker
-	record  // leaders and the nodes' own views (record.go)
+	lab      *Lab
+	start    time.Time
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	rec      *clients.Recorder // the devices in no area
+	areas    []areaDevices     // or those of each client area
+	proxied  *clients.Recorder // the devices through the nodes' proxies; nil without
+	nProxied int               // how many devices go through the proxies
+	mu       sync.Mutex
+	answers  []measure.AnswerSample
+	failed   []measure.FailedPoll
+	resolut  []measure.ResolutionEvent
+	verdict  []measure.VerdictEvent
+	markers  []Marker
+	record   // leaders and the nodes' own views (record.go)
 }
 
 func (l *Lab) startTimeline(ctx context.Context, sc Scenario, devices int) *timeline {
@@ -158,6 +159,7 @@ func (l *Lab) startTimeline(ctx context.Context, sc Scenario, devices int) *time
 	if sc.Proxied {
 		o := l.proxiedOptions(copts)
 		copts.Devices -= o.Devices
+		tl.nProxied = o.Devices
 		tl.proxied = clients.NewRecorder(tl.start)
 		tl.wg.Go(func() { _ = clients.Run(ctx, o, tl.proxied) })
 	}
@@ -186,11 +188,11 @@ func (l *Lab) proxiedOptions(dnsOnly clients.Options) clients.Options {
 }
 
 // viaProxies says how many devices go through the proxies, for the progress line.
-func viaProxies(sc Scenario, devices int) string {
-	if !sc.Proxied {
+func (tl *timeline) viaProxies() string {
+	if tl.proxied == nil {
 		return ""
 	}
-	return fmt.Sprintf(", %d of them through the nodes' HTTP proxies", devices/2)
+	return fmt.Sprintf(", %d of them through the nodes' HTTP proxies", tl.nProxied)
 }
 
 func (tl *timeline) since() float64 { return time.Since(tl.start).Seconds() }
