@@ -81,7 +81,7 @@ type ProxyRoute struct {
 	// TLS sends the requests to the endpoints over HTTPS (default false).
 	TLS bool `yaml:"tls"`
 	// ServerName is the name the endpoints' certificates are checked
-	// against, and sent as SNI (default: the request's host).
+	// against, and sent as SNI (default: the route's host; required with tls on a *. host).
 	ServerName string `yaml:"server_name"`
 }
 
@@ -183,6 +183,9 @@ func (v *validator) proxyRoute(path string, r *ProxyRoute, services map[string]b
 	}
 	if name := canonicalName(r.Service); !services[name] {
 		v.add(path+".service", "%q is not one of services[].name", r.Service)
+	}
+	if r.TLS && r.ServerName == "" && strings.HasPrefix(r.Host, "*.") {
+		v.add(path+".server_name", "is required with tls on a wildcard host: the endpoints' certificates are checked against it (a name per client's host would let clients make the proxy keep a connection pool per name they invent)")
 	}
 	if r.Port < 0 || r.Port > 65535 {
 		v.add(path+".port", "%d is not a port", r.Port)

@@ -51,6 +51,8 @@ func TestProxyProblems(t *testing.T) {
 			`proxy.routes[0].path_prefix: "api" must start with /`},
 		{"tls without files", "  tls: {listen: 127.0.0.1:8443}\n" + route, "proxy.tls: listen needs cert_file and key_file"},
 		{"files without tls listen", "  tls: {cert_file: c.pem, key_file: k.pem}\n", "proxy.tls.listen: cert_file and key_file are set but no listen address"},
+		{"tls to a wildcard without server_name", "  listen: 127.0.0.1:8443\n  routes: [{host: \"*.example.test\", service: api.example.test, tls: true}]\n",
+			"proxy.routes[0].server_name: is required with tls on a wildcard host"},
 		{"too many retries", "  listen: 127.0.0.1:8443\n  retries: 9\n" + route, "proxy.retries: 9 is outside 0..5"},
 		{"retry on 404", "  listen: 127.0.0.1:8443\n  retry_on: [503, 404]\n" + route, "proxy.retry_on[1]: 404 is not a 5xx status"},
 		{"bad header", "  listen: 127.0.0.1:8443\n  idempotent_header: \"X Idem\"\n" + route, `proxy.idempotent_header: "X Idem" is not an HTTP header name`},

@@ -5,13 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/netip"
+	"slices"
 	"strconv"
-	"sync"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -131,10 +133,8 @@ type Proxy struct {
 	budget *retrybudget.Tracker
 	rp     *httputil.ReverseProxy
 
-	// transports are the connection pools, one per route server name for
-	// HTTPS (certificates are checked against it) and one for plain HTTP.
-	mu         sync.Mutex
-	transports map[string]*http.Transport
+	// pools are the routes' connection pools (transports), for Close.
+	pools []*http.Transport
 }
 
 // New returns a proxy for routes that sends nothing anywhere until Update.
@@ -151,7 +151,10 @@ func New(opts Options, rs []Route) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{opts: opts, routes: table, budget: budget, transports: map[string]*http.Transport{}}
+	p := &Proxy{opts: opts, routes: table, budget: budget}
+	if err := p.transports(); err != nil {
+		return nil, err
+	}
 	p.plans.Store(&plans{})
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -276,21 +279,39 @@ func (p *Proxy) upstreamFailed(w http.ResponseWriter, r *http.Request, err error
 	http.Error(w, "outlast proxy: "+http.StatusText(code)+": no endpoint answered", code)
 }
 
-// transportFor returns the connection pool for a route's requests.
-func (p *Proxy) transportFor(route *Route, host string) *http.Transport {
-	key := ""
-	if route.TLS {
-		key = "tls:" + route.ServerName
-		if route.ServerName == "" {
-			key += host
+// transports makes the connection pools: one for every plain-HTTP route,
+// one per server name for HTTPS (certificates are checked against it),
+// each made once here, so no request takes a lock or grows a map for it.
+// A wildcard route to HTTPS endpoints must name its server_name: keyed by
+// the request's host instead, any client could make the proxy keep a pool
+// per name it invents.
+func (p *Proxy) transports() error {
+	byName := map[string]*http.Transport{}
+	plain := p.newTransport(nil)
+	for i := range p.routes.list {
+		r := &p.routes.list[i]
+		if !r.TLS {
+			r.transport = plain
+			continue
 		}
+		name := r.ServerName
+		if name == "" {
+			if strings.HasPrefix(r.Host, "*.") {
+				return fmt.Errorf("proxy: route %s sends requests over TLS but names no server_name to check the endpoints' certificates against; set one", r.Host)
+			}
+			name = r.Host
+		}
+		if byName[name] == nil {
+			byName[name] = p.newTransport(&tls.Config{ServerName: name, MinVersion: tls.VersionTLS12})
+		}
+		r.transport = byName[name]
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if t, ok := p.transports[key]; ok {
-		return t
-	}
-	t := &http.Transport{
+	p.pools = append(slices.Collect(maps.Values(byName)), plain)
+	return nil
+}
+
+func (p *Proxy) newTransport(tlsConfig *tls.Config) *http.Transport {
+	return &http.Transport{
 		DialContext: (&net.Dialer{Timeout: min(DefaultConnectTimeout, p.opts.PerTryTimeout), KeepAlive: 30 * time.Second}).DialContext,
 		// The per-try timeout, without a timer per try.
 		TLSHandshakeTimeout:   p.opts.PerTryTimeout,
@@ -302,26 +323,13 @@ func (p *Proxy) transportFor(route *Route, host string) *http.Transport {
 		// The client's Accept-Encoding goes through as it asked; the
 		// transport must not add gzip and unpack the answer itself.
 		DisableCompression: true,
+		TLSClientConfig:    tlsConfig,
 	}
-	if route.TLS {
-		name := route.ServerName
-		if name == "" {
-			name, _, _ = net.SplitHostPort(host)
-			if name == "" {
-				name = host
-			}
-		}
-		t.TLSClientConfig = &tls.Config{ServerName: name, MinVersion: tls.VersionTLS12}
-	}
-	p.transports[key] = t
-	return t
 }
 
 // Close closes idle upstream connections.
 func (p *Proxy) Close() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, t := range p.transports {
+	for _, t := range p.pools {
 		t.CloseIdleConnections()
 	}
 }

@@ -224,3 +224,23 @@ func TestHungRegionUnderLoad(t *testing.T) {
 			failed.Load(), bs[0].hits.Load(), st.Exhausted)
 	}
 }
+
+// TestTLSWildcardNeedsServerName: a wildcard route to HTTPS endpoints must
+// name the certificate's server name; the proxy never keys a connection
+// pool by a client's host.
+func TestTLSWildcardNeedsServerName(t *testing.T) {
+	if _, err := New(Options{}, []Route{{Host: "*.example.test", Service: service, Port: 443, TLS: true}}); err == nil {
+		t.Error("New took a TLS wildcard route without a server name")
+	}
+	p, err := New(Options{}, []Route{
+		{Host: "*.example.test", Service: service, Port: 443, TLS: true, ServerName: "shop.example.test"},
+		{Host: "www.example.test", Service: service, Port: 443, TLS: true, ServerName: "shop.example.test"},
+		{Host: "api.example.test", Service: service, Port: 80},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.pools) != 2 {
+		t.Errorf("%d connection pools, want 2: one per server name, one for plain HTTP", len(p.pools))
+	}
+}

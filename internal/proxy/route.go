@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"net"
+	"net/http"
 	"slices"
 	"strings"
 )
@@ -23,9 +24,11 @@ type Route struct {
 	Port int
 	// TLS sends the requests over HTTPS; ServerName is then the name
 	// their certificates are checked against and sent as SNI (default:
-	// the request's host).
+	// Host, which must then not be a wildcard).
 	TLS        bool
 	ServerName string
+
+	transport *http.Transport // the route's connection pool (Proxy.transports)
 }
 
 // routes finds a request's route: exact hosts before wildcards, the

@@ -165,7 +165,7 @@ func (p *Proxy) try(req *http.Request, route *Route, addr netip.Addr, body func(
 	}
 	req.Body = body()
 	req.Header[AttemptHeader] = attempts[min(attempt, len(attempts)-1)]
-	resp, err := p.transportFor(route, req.Host).RoundTrip(req)
+	resp, err := route.transport.RoundTrip(req)
 	if err != nil && isTimeout(err) && req.Context().Err() == nil {
 		return nil, fmt.Errorf("%s: %w", req.URL.Host, errPerTry)
 	}
