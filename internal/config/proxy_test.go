@@ -13,7 +13,7 @@ func TestProxyLoads(t *testing.T) {
 	cfg, err := Parse("c.yaml", []byte(withProxy(`  listen: 127.0.0.1:8443
   routes:
     - {host: api.example.test, service: API.example.test}
-    - {host: "*.example.test", path_prefix: /v2, service: api.example.test, tls: true}
+    - {host: "*.example.test", path_prefix: /v2, service: api.example.test, tls: true, server_name: shop.example.test}
   retries: 0
   slow_start: 60s
 `)))
