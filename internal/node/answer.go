@@ -134,7 +134,11 @@ func (n *Node) buildAnswers(cfg *config.Config, st *state.State, now time.Time) 
 	if err != nil {
 		return nil, fmt.Errorf("node: build answers: %w", err)
 	}
-	if err := n.proxy.update(services, st, now, agreed, n.targets.resolved(), &areaTable{static.Areas, static.AreaNames}); err != nil {
+	healthOf := func(*config.Service) func(string) model.Health { return agreed }
+	if n.cutOff() {
+		healthOf = func(svc *config.Service) func(string) model.Health { return steer.CutOffHealth(svc, agreed, n.own.of) }
+	}
+	if err := n.proxy.update(services, st, now, healthOf, n.targets.resolved(), &areaTable{static.Areas, static.AreaNames}); err != nil {
 		n.log.Error("proxy plan not applied: the proxy keeps the previous one", "err", err)
 	}
 	n.metrics.Answers(answers)

@@ -104,8 +104,9 @@ func (h *httpProxy) area(addr netip.Addr) string {
 }
 
 // update gives the proxy where requests go at st: per service and area,
-// the endpoints in tiers (steer.Ranked), each with when it came back up.
-func (h *httpProxy) update(services []config.Service, st *state.State, now time.Time, health func(string) model.Health,
+// the endpoints in tiers (steer.Ranked) by the health DNS steers the
+// service by (healthOf), each with when it came back up.
+func (h *httpProxy) update(services []config.Service, st *state.State, now time.Time, healthOf func(*config.Service) func(string) model.Health,
 	resolved steer.Resolved, table *areaTable) error {
 	if h == nil {
 		return nil
@@ -114,6 +115,7 @@ func (h *httpProxy) update(services []config.Service, st *state.State, now time.
 	plan := make(proxy.Plan, len(services))
 	for i := range services {
 		svc := &services[i]
+		health := healthOf(svc)
 		sp := proxy.ServicePlan{Areas: map[string][][]proxy.Target{"": proxyTargets(svc, svc.Geo.Default, st, now, health, resolved)}}
 		for _, e := range svc.Endpoints {
 			sp.Endpoints = append(sp.Endpoints, e.Name)

@@ -24,22 +24,29 @@ import (
 // that blindness into the all-down answer would spread traffic to
 // endpoints the cluster did not choose.
 func CutOff(services []config.Service, agreed, own func(endpoint string) model.Health, resolved Resolved) []model.Answer {
+	out := make([]model.Answer, 0, len(services))
+	for i := range services {
+		svc := &services[i]
+		out = appendAnswers(out, svc, CutOffHealth(svc, agreed, own), resolved, Returns{})
+	}
+	return out
+}
+
+// CutOffHealth is the health a cut-off node steers svc by, by the rules
+// of CutOff: the agreed health less what its own probes see down, unless
+// that leaves no candidate usable. The proxy ranks by it too, so it sends
+// requests where the node's DNS answers send clients.
+func CutOffHealth(svc *config.Service, agreed, own func(endpoint string) model.Health) func(endpoint string) model.Health {
 	both := func(name string) model.Health {
 		if own(name) == model.Down {
 			return model.Down
 		}
 		return agreed(name)
 	}
-	out := make([]model.Answer, 0, len(services))
-	for i := range services {
-		svc := &services[i]
-		health := both
-		if !anyUsable(svc, both) {
-			health = agreed
-		}
-		out = appendAnswers(out, svc, health, resolved, Returns{})
+	if !anyUsable(svc, both) {
+		return agreed
 	}
-	return out
+	return both
 }
 
 // anyUsable reports whether some candidate (not drained) endpoint of svc is usable.
