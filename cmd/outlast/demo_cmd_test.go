@@ -7,9 +7,9 @@ import (
 	"testing"
 )
 
-// TestDemoRunsTheLab: in a source checkout, `outlast demo ARGS` is `go run
-// ./cmd/outlast-lab ARGS`, its output and exit code passed through; away
-// from one it says how to get the demo (TestNoSilentExit).
+// TestDemoRunsTheLab: in a source checkout, `outlast demo ARGS` builds
+// ./cmd/outlast-lab and runs it with ARGS, its output and exit code passed
+// through; away from one it says how to get the demo (TestNoSilentExit).
 func TestDemoRunsTheLab(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go on the PATH: the demo runs through go run")
