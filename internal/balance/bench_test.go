@@ -7,8 +7,7 @@ import (
 )
 
 // BenchmarkPick is the per-request choice among three regions, one of them
-// ramping, with an ejection hook, as the proxy makes it: a first pick and a
-// retry after it.
+// ramping, with an ejection hook, as the proxy makes it.
 func BenchmarkPick(b *testing.B) {
 	p, err := New([]Candidate{
 		{Name: "aws-use1", Domain: "aws/us-east-1", Weight: 2},
@@ -24,14 +23,6 @@ func BenchmarkPick(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			p.Pick(t0, r.Uint64(), ejected)
-		}
-	})
-	b.Run("retry", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			var tried Tried
-			tried.Add(p, 0)
-			p.PickRetry(t0, r.Uint64(), &tried, ejected)
 		}
 	})
 }

@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// MaxCandidates bounds the candidates of one Picker, so that a Tried record
-// is a fixed-size value on the caller's stack and a pick never allocates.
+// MaxCandidates bounds the candidates of one Picker, so that a pick marks
+// them in a fixed-size set on its stack and never allocates.
 // A service has a handful of endpoints; 256 leaves room.
 const MaxCandidates = 256
 
@@ -18,9 +18,9 @@ const words = MaxCandidates / 64
 type Candidate struct {
 	// Name identifies the endpoint; unique within a Picker.
 	Name string
-	// Domain is the endpoint's failure domain, its location "provider/region".
-	// Candidates with equal Domain strings share a domain (an empty Domain
-	// is a domain like any other).
+	// Domain is the endpoint's failure domain, its location
+	// "provider/region", for the caller's retry rule (the proxy excludes
+	// the domains a request has tried).
 	Domain string
 	// Weight is the endpoint's share of traffic relative to the others;
 	// 0 means none while any candidate of weight > 0 is eligible.
@@ -30,36 +30,11 @@ type Candidate struct {
 	UpSince time.Time
 }
 
-// Tier says which rule of PickRetry found the candidate.
-type Tier uint8
-
-const (
-	// TierNone: no candidate is left.
-	TierNone Tier = iota
-	// TierOtherDomain: the candidate is in a failure domain not yet tried.
-	TierOtherDomain
-	// TierSameDomain: only candidates in tried domains were left; this is
-	// another endpoint of one of them.
-	TierSameDomain
-)
-
-func (t Tier) String() string {
-	switch t {
-	case TierOtherDomain:
-		return "other-domain"
-	case TierSameDomain:
-		return "same-domain"
-	default:
-		return "none"
-	}
-}
-
 // Picker chooses a candidate per request. It is immutable and safe for
 // concurrent use.
 type Picker struct {
-	cands  []Candidate
-	domain []uint8 // per candidate: the index of the first candidate of its domain
-	slow   SlowStart
+	cands []Candidate
+	slow  SlowStart
 }
 
 // New builds a Picker over a copy of cands. It fails if there are more than
@@ -73,13 +48,11 @@ func New(cands []Candidate, slow SlowStart) (*Picker, error) {
 		return nil, fmt.Errorf("balance: %w", err)
 	}
 	p := &Picker{
-		cands:  append([]Candidate(nil), cands...),
-		domain: make([]uint8, len(cands)),
-		slow:   slow,
+		cands: append([]Candidate(nil), cands...),
+		slow:  slow,
 	}
 	var errs []error
 	names := make(map[string]int, len(cands))
-	domains := make(map[string]uint8, len(cands))
 	for i, c := range p.cands {
 		if c.Name == "" {
 			errs = append(errs, fmt.Errorf("balance: candidate %d has no name", i))
@@ -87,12 +60,6 @@ func New(cands []Candidate, slow SlowStart) (*Picker, error) {
 			errs = append(errs, fmt.Errorf("balance: candidates %d and %d are both named %q; names must be unique", j, i, c.Name))
 		}
 		names[c.Name] = i
-		d, seen := domains[c.Domain]
-		if !seen {
-			d = uint8(i) // i < MaxCandidates = 256
-			domains[c.Domain] = d
-		}
-		p.domain[i] = d
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -113,36 +80,7 @@ func (p *Picker) Candidate(i int) *Candidate { return &p.cands[i] }
 // removes ejected or otherwise unusable candidates; it must answer the same
 // for a candidate within one call. ok is false when no candidate is left.
 func (p *Picker) Pick(now time.Time, draw uint64, exclude func(*Candidate) bool) (i int, ok bool) {
-	return p.choose(now, draw, filter{exclude: exclude})
-}
-
-// PickOtherDomain chooses, as Pick does, a candidate that is neither in tried
-// nor in a failure domain of a candidate in tried. ok is false when none is
-// left; the caller may then give up or call PickRetry to accept the same
-// domain.
-func (p *Picker) PickOtherDomain(now time.Time, draw uint64, tried *Tried, exclude func(*Candidate) bool) (i int, ok bool) {
-	return p.choose(now, draw, filter{exclude: exclude, tried: tried, otherDomain: true})
-}
-
-// PickRetry chooses the next candidate for a request that has tried the
-// candidates in tried: preferably one in a failure domain not yet tried
-// (TierOtherDomain), else another untried candidate (TierSameDomain), else
-// none (TierNone, ok false). With nothing tried it is Pick.
-func (p *Picker) PickRetry(now time.Time, draw uint64, tried *Tried, exclude func(*Candidate) bool) (i int, tier Tier, ok bool) {
-	if i, ok := p.PickOtherDomain(now, draw, tried, exclude); ok {
-		return i, TierOtherDomain, true
-	}
-	if i, ok := p.choose(now, draw, filter{exclude: exclude, tried: tried}); ok {
-		return i, TierSameDomain, true
-	}
-	return -1, TierNone, false
-}
-
-// filter says which candidates a pick may choose.
-type filter struct {
-	exclude     func(*Candidate) bool
-	tried       *Tried
-	otherDomain bool
+	return p.choose(now, draw, exclude)
 }
 
 type bitset [words]uint64
@@ -150,26 +88,16 @@ type bitset [words]uint64
 func (b *bitset) set(i int)      { b[i/64] |= 1 << (i % 64) }
 func (b *bitset) has(i int) bool { return b[i/64]&(1<<(i%64)) != 0 }
 
-// eligible reports whether candidate i passes f.
-func (p *Picker) eligible(i int, f *filter) bool {
-	if f.tried != nil {
-		if f.tried.ends.has(i) || (f.otherDomain && f.tried.domains.has(int(p.domain[i]))) {
-			return false
-		}
-	}
-	return f.exclude == nil || !f.exclude(&p.cands[i])
-}
-
-// choose is the weighted pick among the candidates that pass f. The first
-// pass marks them and sums their weights; the second walks the marked ones
+// choose is the weighted pick among the candidates exclude leaves. The
+// first pass marks them and sums their weights; the second walks the marked ones
 // to the drawn point, recomputing each weight (the same operations in the
 // same order give the same sums), so nothing is allocated and the caller's
 // hook runs once per candidate.
-func (p *Picker) choose(now time.Time, draw uint64, f filter) (int, bool) {
+func (p *Picker) choose(now time.Time, draw uint64, exclude func(*Candidate) bool) (int, bool) {
 	var marked bitset
 	n, anyWeight := 0, false
 	for i := range p.cands {
-		if p.eligible(i, &f) {
+		if exclude == nil || !exclude(&p.cands[i]) {
 			marked.set(i)
 			n++
 			anyWeight = anyWeight || p.cands[i].Weight > 0
@@ -221,28 +149,3 @@ func (p *Picker) weight(i int, now time.Time, anyWeight bool) float64 {
 	}
 	return w * p.slow.Factor(c.UpSince, now)
 }
-
-// Tried records the candidates a request has tried, and their failure
-// domains, for PickRetry and PickOtherDomain. The zero value is empty; it is
-// a fixed-size value meant to live on the request's stack, and it belongs to
-// the Picker whose indices it holds.
-type Tried struct {
-	ends    bitset
-	domains bitset
-	n       int
-}
-
-// Add records that candidate i of p was tried.
-func (t *Tried) Add(p *Picker, i int) {
-	if !t.ends.has(i) {
-		t.n++
-	}
-	t.ends.set(i)
-	t.domains.set(int(p.domain[i]))
-}
-
-// Has reports whether candidate i was tried.
-func (t *Tried) Has(i int) bool { return t.ends.has(i) }
-
-// Len is the number of distinct candidates tried.
-func (t *Tried) Len() int { return t.n }

@@ -120,62 +120,6 @@ func TestPick(t *testing.T) {
 	}
 }
 
-func TestPickRetry(t *testing.T) {
-	const spec = "a/aws-use1:1 b/aws-use1:1 c/gcp-usc1:1 d/gcp-usc1:3 e/azure-weu:0"
-	tests := []struct {
-		name     string
-		tried    []string
-		exclude  []string
-		wantTier Tier
-		want     map[string]int
-	}{
-		{"nothing tried is a plain pick", nil, nil, TierOtherDomain,
-			map[string]int{"a": 167, "b": 167, "d": 500, "c": 167}},
-		{"retry goes to another domain", []string{"a"}, nil, TierOtherDomain,
-			map[string]int{"c": 250, "d": 750}},
-		{"a weight-0 endpoint in another domain beats the tried domain", []string{"a", "c"}, []string{"d"}, TierOtherDomain,
-			map[string]int{"e": sweepN}},
-		{"third try avoids both tried domains", []string{"a", "d"}, nil, TierOtherDomain,
-			map[string]int{"e": sweepN}},
-		{"falls back to the same domain when no other is left", []string{"a"}, []string{"c", "d", "e"}, TierSameDomain,
-			map[string]int{"b": sweepN}},
-		{"same-domain fallback is weighted too", []string{"a", "c"}, []string{"e"}, TierSameDomain,
-			map[string]int{"b": 250, "d": 750}},
-		{"none left", []string{"a", "b"}, []string{"c", "d", "e"}, TierNone,
-			map[string]int{"": sweepN}},
-		{"every candidate tried", []string{"a", "b", "c", "d", "e"}, nil, TierNone,
-			map[string]int{"": sweepN}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := mustNew(t, spec)
-			var tried Tried
-			for _, name := range tt.tried {
-				tried.Add(p, index(t, p, name))
-			}
-			ex := excluding(tt.exclude...)
-			got := sweep(func(d uint64) (int, bool) {
-				i, tier, ok := p.PickRetry(t0, d, &tried, ex)
-				if tier != tt.wantTier {
-					t.Fatalf("PickRetry tier = %v, want %v", tier, tt.wantTier)
-				}
-				if ok != (tier != TierNone) || ok != (i >= 0) {
-					t.Fatalf("PickRetry = (%d, %v, %v): ok must match tier and index", i, tier, ok)
-				}
-				return i, ok
-			}, p)
-			checkCounts(t, got, tt.want)
-
-			// The strict form agrees on the other-domain tier and says
-			// "none" where PickRetry falls back.
-			_, ok := p.PickOtherDomain(t0, sweepDraw(0), &tried, ex)
-			if ok != (tt.wantTier == TierOtherDomain) {
-				t.Errorf("PickOtherDomain ok = %v, want %v", ok, tt.wantTier == TierOtherDomain)
-			}
-		})
-	}
-}
-
 func index(t *testing.T, p *Picker, name string) int {
 	t.Helper()
 	for i := range p.Len() {
@@ -185,29 +129,6 @@ func index(t *testing.T, p *Picker, name string) int {
 	}
 	t.Fatalf("no candidate %q", name)
 	return -1
-}
-
-func TestTried(t *testing.T) {
-	p := mustNew(t, "a/x:1 b/x:1 c/y:1")
-	var tried Tried
-	if tried.Len() != 0 || tried.Has(0) {
-		t.Fatal("zero Tried is not empty")
-	}
-	tried.Add(p, 0)
-	tried.Add(p, 0)
-	if tried.Len() != 1 || !tried.Has(0) || tried.Has(1) {
-		t.Errorf("after adding a twice: Len %d, Has(a) %v, Has(b) %v; want 1, true, false", tried.Len(), tried.Has(0), tried.Has(1))
-	}
-}
-
-func TestEmptyDomainIsADomain(t *testing.T) {
-	p := mustNew(t, "a/:1 b/:1 c/x:1")
-	var tried Tried
-	tried.Add(p, 0)
-	i, tier, _ := p.PickRetry(t0, 0, &tried, nil)
-	if p.Candidate(i).Name != "c" || tier != TierOtherDomain {
-		t.Errorf("after a (no domain): picked %q (%v), want c (other-domain): b shares a's empty domain", p.Candidate(i).Name, tier)
-	}
 }
 
 func TestNewRejects(t *testing.T) {
@@ -264,13 +185,8 @@ func TestPickLastCandidateAtTopDraw(t *testing.T) {
 func TestPickDoesNotAllocate(t *testing.T) {
 	p := mustNew(t, "a/aws:1 b/aws:1 c/gcp:2@30 d/azure:0")
 	ejected := func(c *Candidate) bool { return c.Name == "b" }
-	var tried Tried
-	tried.Add(p, 0)
-	allocs := testing.AllocsPerRun(100, func() {
-		p.Pick(t0, 12345, ejected)
-		p.PickRetry(t0, 67890, &tried, ejected)
-	})
+	allocs := testing.AllocsPerRun(100, func() { p.Pick(t0, 12345, ejected) })
 	if allocs != 0 {
-		t.Errorf("Pick and PickRetry allocate %v times per call; they run per request and must not allocate", allocs)
+		t.Errorf("Pick allocates %v times per call; it runs per request and must not allocate", allocs)
 	}
 }

@@ -15,13 +15,12 @@ type scene struct {
 	p       *Picker
 	cands   []Candidate
 	exclude []bool
-	tried   []bool
 	now     time.Time
 	draw    uint64
 }
 
 // genScene draws candidates (some ramping, some weight 0, domains shared),
-// an exclusion and a tried set, a time and a draw.
+// an exclusion, a time and a draw.
 func genScene(t *rapid.T) scene {
 	n := rapid.IntRange(0, 8).Draw(t, "n")
 	slow := SlowStart{
@@ -41,7 +40,6 @@ func genScene(t *rapid.T) scene {
 		}
 		s.cands = append(s.cands, c)
 		s.exclude = append(s.exclude, rapid.IntRange(0, 3).Draw(t, "excluded") == 0)
-		s.tried = append(s.tried, rapid.IntRange(0, 3).Draw(t, "tried") == 0)
 	}
 	p, err := New(s.cands, slow)
 	if err != nil {
@@ -60,37 +58,6 @@ func (s *scene) excludeHook() func(*Candidate) bool {
 		}
 		panic("hook called with a candidate the picker was not given: " + c.Name)
 	}
-}
-
-func (s *scene) triedSet() *Tried {
-	var t Tried
-	for i, yes := range s.tried {
-		if yes {
-			t.Add(s.p, i)
-		}
-	}
-	return &t
-}
-
-// reference is a naive model of the tiers: the candidates of each tier,
-// computed from names and domain strings, sharing no code with Picker.
-func (s *scene) reference() (other, same []int) {
-	triedDomain := map[string]bool{}
-	for i, yes := range s.tried {
-		if yes {
-			triedDomain[s.cands[i].Domain] = true
-		}
-	}
-	for i := range s.cands {
-		if s.exclude[i] || s.tried[i] {
-			continue
-		}
-		same = append(same, i)
-		if !triedDomain[s.cands[i].Domain] {
-			other = append(other, i)
-		}
-	}
-	return other, same
 }
 
 func contains(set []int, i int) bool {
@@ -112,7 +79,7 @@ func anyWeight(s *scene, set []int) bool {
 }
 
 // checkPick holds the two rules for one pick from set: it picks from set
-// (never an excluded or ruled-out candidate) whenever set is non-empty, and
+// (never an excluded candidate) whenever set is non-empty, and
 // only a candidate of weight > 0 when set has one.
 func checkPick(t *rapid.T, s *scene, what string, i int, ok bool, set []int) {
 	if ok != (len(set) > 0) {
@@ -122,7 +89,7 @@ func checkPick(t *rapid.T, s *scene, what string, i int, ok bool, set []int) {
 		return
 	}
 	if !contains(set, i) {
-		t.Fatalf("%s picked %d, not among the eligible %v (excluded %v, tried %v)", what, i, set, s.exclude, s.tried)
+		t.Fatalf("%s picked %d, not among the eligible %v (excluded %v)", what, i, set, s.exclude)
 	}
 	if anyWeight(s, set) && s.cands[i].Weight == 0 {
 		t.Fatalf("%s picked %d of weight 0 while eligible %v hold weight > 0", what, i, set)
@@ -140,35 +107,6 @@ func TestPropertyPickHonoursExclusionAndWeight(t *testing.T) {
 		}
 		i, ok := s.p.Pick(s.now, s.draw, s.excludeHook())
 		checkPick(t, &s, "Pick", i, ok, all)
-	})
-}
-
-func TestPropertyRetryTiers(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
-		s := genScene(t)
-		other, same := s.reference()
-		tried := s.triedSet()
-
-		i, ok := s.p.PickOtherDomain(s.now, s.draw, tried, s.excludeHook())
-		checkPick(t, &s, "PickOtherDomain", i, ok, other)
-
-		i, tier, ok := s.p.PickRetry(s.now, s.draw, tried, s.excludeHook())
-		switch {
-		case len(other) > 0:
-			if tier != TierOtherDomain {
-				t.Fatalf("PickRetry tier %v, want other-domain: %v are left there", tier, other)
-			}
-			checkPick(t, &s, "PickRetry", i, ok, other)
-		case len(same) > 0:
-			if tier != TierSameDomain {
-				t.Fatalf("PickRetry tier %v, want same-domain: no other domain left, %v untried", tier, same)
-			}
-			checkPick(t, &s, "PickRetry", i, ok, same)
-		default:
-			if tier != TierNone || ok || i != -1 {
-				t.Fatalf("PickRetry = (%d, %v, %v), want (-1, none, false): nothing left", i, tier, ok)
-			}
-		}
 	})
 }
 
