@@ -148,6 +148,14 @@ func planOf(tiers ...[]*backend) Plan {
 // on a plain listener of its own; it returns the proxy and its address.
 func start(t testing.TB, opts Options, port int, plan Plan) (*Proxy, string) {
 	t.Helper()
+	p, srv := serve(t, opts, port, plan, Listeners{Plain: "127.0.0.1:0"})
+	return p, srv.Addrs()[0].String()
+}
+
+// serve runs a proxy with opts for service on port, updated with plan,
+// on listeners l, until the test ends.
+func serve(t testing.TB, opts Options, port int, plan Plan, l Listeners) (*Proxy, *Server) {
+	t.Helper()
 	p, err := New(opts, []Route{{Host: "www.example.test", Service: service, Port: port}})
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +163,7 @@ func start(t testing.TB, opts Options, port int, plan Plan) (*Proxy, string) {
 	if err := p.Update(plan); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := Listen(p, Listeners{Plain: "127.0.0.1:0"}, nil)
+	srv, err := Listen(p, l, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +174,7 @@ func start(t testing.TB, opts Options, port int, plan Plan) (*Proxy, string) {
 		srv.Shutdown(ctx)
 		p.Close()
 	})
-	return p, srv.Addrs()[0].String()
+	return p, srv
 }
 
 // client sends requests to the proxy as clients of www.example.test.

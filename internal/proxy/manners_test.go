@@ -62,29 +62,10 @@ func (rc *recording) only(t *testing.T, who string) seen {
 	return got[0]
 }
 
-// serveProxy runs a proxy with opts for service on port, updated with
-// plan, on listeners l; unlike start it returns the Server, for tests of
-// the listeners themselves.
+// serveProxy is serve for tests of the listeners themselves.
 func serveProxy(t *testing.T, opts Options, port int, plan Plan, l Listeners) *Server {
 	t.Helper()
-	p, err := New(opts, []Route{{Host: "www.example.test", Service: service, Port: port}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Update(plan); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := Listen(p, l, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Serve(discardLogger())
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		p.Close()
-	})
+	_, srv := serve(t, opts, port, plan, l)
 	return srv
 }
 
