@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -20,6 +18,7 @@ import (
 	"outlast/internal/balance"
 	"outlast/internal/outlier"
 	"outlast/internal/retrybudget"
+	"outlast/internal/upstream"
 )
 
 // Defaults of Options.
@@ -134,7 +133,14 @@ type Proxy struct {
 	rp     *httputil.ReverseProxy
 
 	// pools are the routes' connection pools (transports), for Close.
-	pools []*http.Transport
+	pools []pool
+}
+
+// pool is a route's connection pool: upstream's for plain HTTP,
+// net/http's Transport for HTTPS.
+type pool interface {
+	http.RoundTripper
+	CloseIdleConnections()
 }
 
 // New returns a proxy for routes that sends nothing anywhere until Update.
@@ -279,15 +285,17 @@ func (p *Proxy) upstreamFailed(w http.ResponseWriter, r *http.Request, err error
 	http.Error(w, "outlast proxy: "+http.StatusText(code)+": no endpoint answered", code)
 }
 
-// transports makes the connection pools: one for every plain-HTTP route,
-// one per server name for HTTPS (certificates are checked against it),
+// transports makes the connection pools: one for every plain-HTTP route
+// (package upstream, which costs a request far less than net/http's
+// Transport: see its doc), one per server name for HTTPS (a Transport,
+// certificates checked against the name),
 // each made once here, so no request takes a lock or grows a map for it.
 // A wildcard route to HTTPS endpoints must name its server_name: keyed by
 // the request's host instead, any client could make the proxy keep a pool
 // per name it invents.
 func (p *Proxy) transports() error {
 	byName := map[string]*http.Transport{}
-	plain := p.newTransport(nil)
+	plain := upstream.New(upstream.Options{ConnectTimeout: min(DefaultConnectTimeout, p.opts.PerTryTimeout), Timeout: p.opts.PerTryTimeout})
 	for i := range p.routes.list {
 		r := &p.routes.list[i]
 		if !r.TLS {
@@ -306,7 +314,10 @@ func (p *Proxy) transports() error {
 		}
 		r.transport = byName[name]
 	}
-	p.pools = append(slices.Collect(maps.Values(byName)), plain)
+	p.pools = []pool{plain}
+	for _, t := range byName {
+		p.pools = append(p.pools, t)
+	}
 	return nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"net"
-	"net/http"
 	"slices"
 	"strings"
 )
@@ -28,7 +27,7 @@ type Route struct {
 	TLS        bool
 	ServerName string
 
-	transport *http.Transport // the route's connection pool (Proxy.transports)
+	transport pool // the route's connection pool (Proxy.transports)
 }
 
 // routes finds a request's route: exact hosts before wildcards, the

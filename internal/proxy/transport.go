@@ -81,7 +81,7 @@ func (p *Proxy) RoundTrip(req *http.Request) (*http.Response, error) {
 		rq.tried[rq.tries], rq.domains[rq.tries] = name, t.picker.Candidate(t.i).Domain
 		rq.tries, rq.endpoint = rq.tries+1, name
 		start := time.Now()
-		resp, err := p.try(req, rq.route, t.addr(), body, attempt+1)
+		resp, err := p.try(req, rq.route, t.addr(), body, replayable, attempt+1)
 		if req.Context().Err() != nil {
 			// The client went away: nothing to judge the endpoint by,
 			// nobody to retry for.
@@ -158,12 +158,18 @@ var attempts = func() [][]string {
 // another, so each rewrites its URL and headers in place. The per-try
 // timeout is the transport's (connect, TLS handshake, response headers);
 // the body then streams for as long as it takes.
-func (p *Proxy) try(req *http.Request, route *Route, addr netip.Addr, body func() io.ReadCloser, attempt int) (*http.Response, error) {
+func (p *Proxy) try(req *http.Request, route *Route, addr netip.Addr, body func() io.ReadCloser, replayable bool, attempt int) (*http.Response, error) {
 	req.URL.Scheme, req.URL.Host = "http", hostPort(addr, route.Port)
 	if route.TLS {
 		req.URL.Scheme = "https"
 	}
 	req.Body = body()
+	req.GetBody = nil
+	if replayable && req.Body != http.NoBody {
+		// The pool may send it again on a new connection when the one it
+		// reused turns out closed; a body read as it comes cannot be.
+		req.GetBody = func() (io.ReadCloser, error) { return body(), nil }
+	}
 	req.Header[AttemptHeader] = attempts[min(attempt, len(attempts)-1)]
 	resp, err := route.transport.RoundTrip(req)
 	if err != nil && isTimeout(err) && req.Context().Err() == nil {
