@@ -1,0 +1,89 @@
+package primary
+
+import (
+	"slices"
+	"time"
+
+	"outlast/internal/model"
+)
+
+// Endpoint is what Decide knows of one endpoint of the service.
+type Endpoint struct {
+	Name     string
+	Priority int // lower is preferred
+	Health   model.Health
+}
+
+// View is what the leader sees when it decides.
+type View struct {
+	// Endpoints in configuration order.
+	Endpoints []Endpoint
+	// Failback: a former primary that is up again and preferred by
+	// priority is promoted back automatically (failback: auto).
+	Failback bool
+	Now      time.Time
+}
+
+// Decide returns the change the leader proposes for rec, if any: the
+// first election, a promotion when the agreed verdict says the primary is
+// down and a candidate is up, or a failback. Nothing while a promotion is
+// pending (its hook's outcome comes first), and nothing without a
+// candidate: a primary judged down is kept rather than replaced by an
+// endpoint that is down too or was demoted (an operator decides then).
+// Only Up counts as up here: an endpoint nobody has judged yet is no
+// candidate for a database's primary.
+func Decide(rec Record, v View) (Command, bool) {
+	if rec.Pending != nil {
+		return Command{}, false
+	}
+	promote := func(e Endpoint, reason string) (Command, bool) {
+		return Command{Kind: Promote, Candidate: e.Name, Epoch: rec.Epoch + 1, Reason: reason, Who: Auto, At: v.Now}, true
+	}
+	if rec.Primary == "" {
+		if e, ok := best(v.Endpoints, func(e Endpoint) bool { return e.Health == model.Up }); ok {
+			return promote(e, "first election: no primary yet")
+		}
+		return Command{}, false
+	}
+	current, known := find(v.Endpoints, rec.Primary)
+	if !known || current.Health == model.Down {
+		eligible := func(e Endpoint) bool {
+			return e.Name != rec.Primary && e.Health == model.Up && (v.Failback || !slices.Contains(rec.Demoted, e.Name))
+		}
+		if e, ok := best(v.Endpoints, eligible); ok {
+			return promote(e, "primary "+rec.Primary+" is down")
+		}
+		return Command{}, false
+	}
+	if v.Failback {
+		better := func(e Endpoint) bool {
+			return e.Health == model.Up && e.Priority < current.Priority && slices.Contains(rec.Demoted, e.Name)
+		}
+		if e, ok := best(v.Endpoints, better); ok {
+			return promote(e, "failback: "+e.Name+" is up again")
+		}
+	}
+	return Command{}, false
+}
+
+// best is the endpoint of lowest priority number that ok accepts, the
+// first in configuration order on a tie.
+func best(eps []Endpoint, ok func(Endpoint) bool) (Endpoint, bool) {
+	var out Endpoint
+	found := false
+	for _, e := range eps {
+		if ok(e) && (!found || e.Priority < out.Priority) {
+			out, found = e, true
+		}
+	}
+	return out, found
+}
+
+func find(eps []Endpoint, name string) (Endpoint, bool) {
+	for _, e := range eps {
+		if e.Name == name {
+			return e, true
+		}
+	}
+	return Endpoint{}, false
+}
