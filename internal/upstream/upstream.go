@@ -185,6 +185,11 @@ func (p *Pool) exchange(c *conn, req *http.Request, reused bool, stop func() boo
 		}
 		c.lim.reset(-1)
 		c.nc.SetDeadline(time.Time{})
+		if req.Context().Err() != nil {
+			// Cancelled as the headers came: the watch's deadline was
+			// just cleared, so set it again for the body's reads.
+			c.nc.SetDeadline(time.Unix(1, 0))
+		}
 		if resp.StatusCode == http.StatusSwitchingProtocols {
 			// The caller owns the connection now (ReverseProxy closes it
 			// when the request's context ends).
@@ -328,12 +333,16 @@ func (b *body) Close() error {
 		return nil
 	}
 	b.done = true
-	err := b.ReadCloser.Close()
 	watched := b.stop() // false: the context ended and broke the deadline
-	if watched && b.eof && b.keep && b.conn.br.Buffered() == 0 {
-		b.pool.put(b.addr, b.conn)
-	} else {
+	reuse := watched && b.eof && b.keep && b.conn.br.Buffered() == 0
+	if !reuse {
+		// First: net/http's body reads the rest on Close, which must not
+		// wait on an endpoint still streaming.
 		b.conn.nc.Close()
+	}
+	err := b.ReadCloser.Close()
+	if reuse {
+		b.pool.put(b.addr, b.conn)
 	}
 	return err
 }

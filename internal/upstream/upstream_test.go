@@ -297,3 +297,31 @@ func TestBodyErrorIsTheCallers(t *testing.T) {
 type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// TestCloseDoesNotWaitForTheRest: closing a body before its end does not
+// read what the endpoint is still streaming.
+func TestCloseDoesNotWaitForTheRest(t *testing.T) {
+	addr, _ := server(t, func(w http.ResponseWriter, r *http.Request) {
+		for r.Context().Err() == nil {
+			if _, err := io.WriteString(w, strings.Repeat("z", 1024)); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+	p := pool(t, Options{})
+	req, _ := http.NewRequest("GET", "http://"+addr+"/", nil)
+	resp, err := p.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadFull(resp.Body, make([]byte, 100))
+	done := make(chan struct{})
+	go func() { resp.Body.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("closing a body the endpoint is still streaming waited 5 s for its end")
+	}
+}
