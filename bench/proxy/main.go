@@ -58,7 +58,7 @@ func run() int {
 func parseFlags(args []string) (options, error) {
 	o := options{duration: 10 * time.Second}
 	fs := flag.NewFlagSet("bench/proxy", flag.ContinueOnError)
-	fs.Var((*benchkit.Seconds)(&o.duration), "duration", "length of each load pass, seconds or a Go duration (4 throughput passes and 2 fault passes)")
+	fs.Var((*benchkit.Seconds)(&o.duration), "duration", "length of each load pass, seconds or a Go duration (4 throughput passes and 3 fault passes)")
 	fs.IntVar(&o.conns, "connections", 32, "keep-alive connections of the load")
 	fs.IntVar(&o.threads, "threads", 2, "wrk threads")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "client timeout: a request unanswered this long is an error")
