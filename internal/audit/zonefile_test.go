@@ -1,14 +1,11 @@
 package audit
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"outlast/internal/config"
-	zonecheck "outlast/internal/zone"
+	"outlast/internal/audit/audittest"
 )
 
 // nodeConfig is a three-node configuration, one node per provider, whose
@@ -38,27 +35,6 @@ services:
       - {name: api-aws, location: aws/us-east-1, addresses: [203.0.113.10], priority: 1}
       - {name: api-gcp, location: gcp/us-central1, addresses: [203.0.113.130], priority: 1}
 `
-
-// loadNode writes the configuration and zone file and loads them as every
-// outlast command does (cmd/outlast's loadConfig): config.Load, then
-// zone.Check, which fills the zone's ns from the file's apex NS records.
-func loadNode(t *testing.T, zoneFile string) *config.Config {
-	t.Helper()
-	dir := t.TempDir()
-	for name, text := range map[string]string{"outlast.yaml": nodeConfig, "example.com.zone": zoneFile} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cfg, err := config.Load(filepath.Join(dir, "outlast.yaml"))
-	if err == nil {
-		err = zonecheck.Check(cfg)
-	}
-	if err != nil {
-		t.Fatalf("loading the configuration: %v", err)
-	}
-	return cfg
-}
 
 // TestZoneFileNameservers: a zone whose nameservers all sit in one provider
 // is flagged when they come from its file's apex NS records, as when they
@@ -106,7 +82,7 @@ func TestZoneFileNameservers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := loadNode(t, tc.file)
+			cfg := audittest.LoadNode(t, nodeConfig, map[string]string{"example.com.zone": tc.file})
 			d := FromConfig("outlast.yaml", cfg)
 			d.Owners, d.Resolved = published, tc.resolved
 			r := Run(d)

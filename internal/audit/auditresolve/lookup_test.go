@@ -14,9 +14,8 @@ import (
 
 	"outlast/internal/audit"
 	"outlast/internal/audit/auditresolve"
-	"outlast/internal/config"
+	"outlast/internal/audit/audittest"
 	"outlast/internal/dnstest"
-	"outlast/internal/zone"
 )
 
 // upstream is a real recursive resolver stand-in on loopback: it answers
@@ -183,19 +182,7 @@ $TTL 3600
 // all sit in aws.
 func TestAuditThroughLiveDNS(t *testing.T) {
 	server := upstream(t)
-	dir := t.TempDir()
-	for name, text := range map[string]string{"outlast.yaml": nodeConfig, "example.com.zone": zoneFile} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cfg, err := config.Load(filepath.Join(dir, "outlast.yaml"))
-	if err == nil {
-		err = zone.Check(cfg)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := audittest.LoadNode(t, nodeConfig, map[string]string{"example.com.zone": zoneFile})
 	d := audit.FromConfig("outlast.yaml", cfg)
 	d.Owners = ranges{}
 	lookup := auditresolve.Lookup(auditresolve.Options{Servers: []string{server}, Timeout: 300 * time.Millisecond})
