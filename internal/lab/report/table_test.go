@@ -74,6 +74,22 @@ func TestFormatting(t *testing.T) {
 	}
 }
 
+// wantTableLines renders r alone with Table and reports each of want that
+// no line of it starts with.
+func wantTableLines(t *testing.T, r lab.Result, want ...string) {
+	t.Helper()
+	var b strings.Builder
+	if err := Table(&b, lab.Report{Scenarios: []lab.Result{r}}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	for _, w := range want {
+		if lineStarting(lines, w) == "" {
+			t.Errorf("no line %q in\n%s", w, b.String())
+		}
+	}
+}
+
 func lineStarting(lines []string, prefix string) string {
 	for _, l := range lines {
 		if strings.HasPrefix(l, prefix) {
@@ -96,21 +112,12 @@ func TestTableSaysWhatTargetDNSDownMeasured(t *testing.T) {
 			{At: 15.25, Node: "aws-use1", Target: "shop.cdn-a.test.", State: "fresh"},
 		},
 	}
-	var b strings.Builder
-	if err := Table(&b, lab.Report{Scenarios: []lab.Result{r}}); err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(b.String(), "\n")
-	for _, want := range []string{
+	wantTableLines(t, r,
 		"target-dns-down: 2.9 s before the fault, a nameserver answered 127.77.1.4 (shop.cdn-a.test)",
 		"target-dns-down: 4.5 s after the fault, shop.cdn-a.test turned stale on aws-use1: its DNS fails, so its last good addresses are still answered and probed (i/o timeout)",
 		"target-dns-down: 12.2 s after the fault, shop.cdn-a.test turned fresh on aws-use1: resolved again within its TTL",
 		"target-dns-down: stale resolution 4.5 s, fresh again 2.2 s, answers kept 420/420",
-	} {
-		if lineStarting(lines, want) == "" {
-			t.Errorf("no line %q in\n%s", want, b.String())
-		}
-	}
+	)
 	r.Markers = measure.EventMarkers(r) // as the lab marks them
 	var page strings.Builder
 	if err := HTML(&page, lab.Report{Scenarios: []lab.Result{r}}); err != nil {
@@ -144,21 +151,11 @@ func TestAreasSayWhereEachWent(t *testing.T) {
 				ClientSuccessPct: 99.95, ClientSuccessPctAfter: 99.95},
 		},
 	}
-	var b strings.Builder
-	if err := Table(&b, lab.Report{Scenarios: []lab.Result{r}}); err != nil {
-		t.Fatal(err)
-	}
-	want := []string{
+	wantTableLines(t, r,
 		"geo-region-outage: europe: stayed on euw1 (0 moves), 0 false failovers; its clients: 0/1400 errors, success from the fault on 100.0%",
 		"geo-region-outage: us-east: moved from use1 to usc1 after 0.7 s (1 move), 0 false failovers; its clients: 269/1402 errors, success after 100.0%",
 		"geo-region-outage: asia <&>: moved from use1 to usw2 and usc1 after 2.0 s (2 moves), 1 false failover; its clients: 0/0 errors, success after 99.9%",
-	}
-	lines := strings.Split(b.String(), "\n")
-	for _, w := range want {
-		if lineStarting(lines, w) == "" {
-			t.Errorf("no line %q in\n%s", w, b.String())
-		}
-	}
+	)
 	page := renderHTML(t, lab.Report{Scenarios: []lab.Result{r}})
 	for _, w := range []string{`<ul class="areas" aria-label="Client areas"><li>europe: stayed on euw1`, "asia &lt;&amp;&gt;: moved", "<dt>Client areas</dt>"} {
 		if !strings.Contains(page, w) {
@@ -180,20 +177,10 @@ func TestGroupsSideBySide(t *testing.T) {
 		Proxied: &measure.ClientGroup{ClientRequests: 1400, ClientSuccessPct: 100, ClientSuccessPctAfter: 100,
 			MaxLatencyS: 0.521, MaxLatencyBeforeS: 0.009},
 	}
-	var b strings.Builder
-	if err := Table(&b, lab.Report{Scenarios: []lab.Result{r}}); err != nil {
-		t.Fatal(err)
-	}
-	want := []string{
+	wantTableLines(t, r,
 		"proxy-region-outage: dns-only clients (resolve, call the address answered): 281/1400 errors, success from the fault on 79.92%, after 100.00%; slowest request 984 ms (12 ms before the fault)",
 		"proxy-region-outage: proxied clients (through the nodes' HTTP proxies): 0/1400 errors, success from the fault on 100.00%, after 100.00%; slowest request 521 ms (9 ms before the fault)",
-	}
-	lines := strings.Split(b.String(), "\n")
-	for _, w := range want {
-		if lineStarting(lines, w) == "" {
-			t.Errorf("no line %q in\n%s", w, b.String())
-		}
-	}
+	)
 	page := renderHTML(t, lab.Report{Scenarios: []lab.Result{r}})
 	if w := `<ul class="areas" aria-label="Client groups"><li>dns-only clients`; !strings.Contains(page, w) {
 		t.Errorf("the HTML report lacks %q", w)
