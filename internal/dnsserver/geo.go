@@ -3,6 +3,7 @@ package dnsserver
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 
@@ -179,7 +180,7 @@ func (s *Snapshot) markGeo(p *areaPlan) {
 // is otherwise complete (the copies take its cuts, chains and HINFO).
 func (s *Snapshot) addAreaViews(p *areaPlan) error {
 	var errs []error
-	for _, name := range sortedKeys(p.byName) {
+	for _, name := range slices.Sorted(maps.Keys(p.byName)) {
 		n := s.names[name]
 		for i, answers := range p.byName[name] {
 			if len(answers) == 0 {
@@ -232,13 +233,4 @@ func (g *geoNode) noteTypes(n *node) {
 		g.a = g.a || v.a != n.a
 		g.aaaa = g.aaaa || v.aaaa != n.aaaa
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
