@@ -49,15 +49,7 @@ func (n *Node) healthz() Healthz {
 // rest of /healthz, which anyone may read, it names no target and repeats
 // no upstream error: /api/v1/status has those, behind a token.
 func resolutionWarnings(rs []wire.Resolution) []string {
-	var stale, unresolved int
-	for _, r := range rs {
-		switch r.State {
-		case "stale":
-			stale++
-		case "unresolved":
-			unresolved++
-		}
-	}
+	stale, unresolved := wire.NotFresh(rs)
 	var out []string
 	if stale > 0 {
 		out = append(out, fmt.Sprintf("stale resolution: %d target hostname(s) answered and probed at their last good addresses because their DNS lookups fail (see resolution in /api/v1/status)", stale))

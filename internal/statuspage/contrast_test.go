@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"outlast/internal/wcag"
+	"outlast/internal/wire"
 )
 
 // TestContrast holds the page's colour pairs to WCAG's 4.5:1 for normal text.
@@ -32,7 +33,7 @@ func TestContrast(t *testing.T) {
 	for _, p := range pairs {
 		tested[p[0]+"/"+p[1]] = true
 	}
-	for _, st := range []string{resolutionFresh, resolutionStale, resolutionEmpty, resolutionUnresolved, "other"} {
+	for _, st := range []string{wire.ResolutionFresh, wire.ResolutionStale, wire.ResolutionEmpty, wire.ResolutionUnresolved, "other"} {
 		class, _ := resolutionClass(st)
 		if !tested[class+"-fg/"+class+"-bg"] {
 			t.Errorf("a %s target is shown as s-%s, whose colours this test does not check", st, class)

@@ -12,6 +12,7 @@ import (
 	"outlast/internal/config"
 	"outlast/internal/model"
 	"outlast/internal/state"
+	"outlast/internal/wire"
 )
 
 // vantageView is one column of the matrix.
@@ -164,7 +165,7 @@ func serviceOf(s snapshot, svc config.Service, vantages []vantageView, merged ma
 		row := rowView{Endpoint: e.Name, Addresses: addrText(e.Addresses), Effective: effectiveOf(s, e)}
 		if e.HasTarget() {
 			row.Target, out.Answer = e.Target, cmp.Or(string(svc.Answer), string(config.AnswerFlatten))
-			if st := resolved[e.Target]; st != resolutionFresh {
+			if st := resolved[e.Target]; st != wire.ResolutionFresh {
 				row.TargetState = st // "" when the resolver reports nothing of it
 				row.TargetClass, _ = resolutionClass(st)
 			}

@@ -15,14 +15,6 @@ import (
 // shows: the text comes from DNS servers outlast does not run.
 const maxErrorRunes = 300
 
-// The resolver's states of a target hostname, as wire.Resolution names them.
-const (
-	resolutionFresh      = "fresh"
-	resolutionStale      = "stale"
-	resolutionEmpty      = "empty"
-	resolutionUnresolved = "unresolved"
-)
-
 // targetView is one row of the target hostnames table: what this node's
 // resolver holds for one endpoint target.
 type targetView struct {
@@ -66,9 +58,9 @@ func targets(now time.Time, in []wire.Resolution) []targetView {
 
 // meanings say what a state other than fresh does to answers and probes.
 var meanings = map[string]string{
-	resolutionStale:      "lookups fail: answering and probing the last good addresses",
-	resolutionUnresolved: "no addresses to answer or probe",
-	resolutionEmpty:      "the name has no addresses",
+	wire.ResolutionStale:      "lookups fail: answering and probing the last good addresses",
+	wire.ResolutionUnresolved: "no addresses to answer or probe",
+	wire.ResolutionEmpty:      "the name has no addresses",
 }
 
 // resolutionClass maps a resolver state onto the page's colours: stale
@@ -78,11 +70,11 @@ var meanings = map[string]string{
 // does not know is shown in grey under its own word.
 func resolutionClass(state string) (class, sym string) {
 	switch state {
-	case resolutionFresh:
+	case wire.ResolutionFresh:
 		return "up", "✓"
-	case resolutionStale:
+	case wire.ResolutionStale:
 		return "degraded", "!"
-	case resolutionUnresolved:
+	case wire.ResolutionUnresolved:
 		return "down", "✗"
 	default:
 		return "unknown", "?"
@@ -100,22 +92,14 @@ func ttlText(r wire.Resolution) string {
 // targetNotes are the summary's lines: one for the stale targets and one
 // for the unresolved ones, each only when there are some.
 func targetNotes(rs []wire.Resolution) []targetNote {
-	var stale, unresolved int
-	for _, r := range rs {
-		switch r.State {
-		case resolutionStale:
-			stale++
-		case resolutionUnresolved:
-			unresolved++
-		}
-	}
+	stale, unresolved := wire.NotFresh(rs)
 	var out []targetNote
 	if unresolved > 0 {
-		out = append(out, noteOf(resolutionUnresolved, fmt.Sprintf("%d %s unresolved: no addresses to answer or probe",
+		out = append(out, noteOf(wire.ResolutionUnresolved, fmt.Sprintf("%d %s unresolved: no addresses to answer or probe",
 			unresolved, plural(unresolved, "target hostname", "target hostnames"))))
 	}
 	if stale > 0 {
-		out = append(out, noteOf(resolutionStale, fmt.Sprintf("%d %s answered from stale addresses: %s DNS fails", stale,
+		out = append(out, noteOf(wire.ResolutionStale, fmt.Sprintf("%d %s answered from stale addresses: %s DNS fails", stale,
 			plural(stale, "target hostname", "target hostnames"), plural(stale, "its", "their"))))
 	}
 	return out

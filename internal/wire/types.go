@@ -98,6 +98,28 @@ type Resolution struct {
 	FailingSince time.Time `json:"failing_since,omitzero"`
 }
 
+// The states of a Resolution.
+const (
+	ResolutionFresh      = "fresh"
+	ResolutionStale      = "stale"
+	ResolutionEmpty      = "empty"
+	ResolutionUnresolved = "unresolved"
+)
+
+// NotFresh counts the stale and the unresolved targets in rs, which
+// /healthz and the status page's summary report.
+func NotFresh(rs []Resolution) (stale, unresolved int) {
+	for _, r := range rs {
+		switch r.State {
+		case ResolutionStale:
+			stale++
+		case ResolutionUnresolved:
+			unresolved++
+		}
+	}
+	return stale, unresolved
+}
+
 // ClusterInfo is the node's view of the Raft cluster.
 type ClusterInfo struct {
 	// State is this node's Raft role: Leader, Follower, Candidate or Shutdown
