@@ -36,6 +36,16 @@ func (m AreaMove) AreaName() string {
 	return m.Area
 }
 
+// String writes the move as "europe: aws/eu-west-1 → gcp/europe-west1",
+// with " (past its order, by priority)" when the order ran out.
+func (m AreaMove) String() string {
+	s := m.AreaName() + ": " + places(m.From) + " → " + places(m.To)
+	if m.Exhausted {
+		s += " (past its order, by priority)"
+	}
+	return s
+}
+
 // geoMoves lists, for a geo service, the areas whose clients f moves,
 // in the order of the service's geo.areas, clients in no area last (only
 // when geo.default gives them an order: without one they go by priority,

@@ -1,11 +1,6 @@
 package auditreport
 
-import (
-	"strings"
-
-	"outlast/internal/audit"
-	"outlast/internal/model"
-)
+import "outlast/internal/audit"
 
 // geoService is one geo service's moves: the failures that send an area's
 // clients elsewhere, in the report's order of failures.
@@ -40,7 +35,7 @@ func geoServices(r *audit.Report) []geoService {
 			}
 			row := geoRow{Domain: d.Domain, Scope: d.Scope}
 			for _, m := range si.Moves {
-				row.Moves = append(row.Moves, geoMove{Area: m.AreaName(), Text: moveText(m), Past: m.Exhausted})
+				row.Moves = append(row.Moves, geoMove{Area: m.AreaName(), Text: m.String(), Past: m.Exhausted})
 			}
 			g.Rows = append(g.Rows, row)
 		}
@@ -49,21 +44,4 @@ func geoServices(r *audit.Report) []geoService {
 		}
 	}
 	return out
-}
-
-// moveText writes a move as "europe: aws/eu-west-1 → gcp/europe-west1".
-func moveText(m audit.AreaMove) string {
-	s := m.AreaName() + ": " + places(m.From) + " → " + places(m.To)
-	if m.Exhausted {
-		s += " (past its order, by priority)"
-	}
-	return s
-}
-
-func places(locs []model.Location) string {
-	out := make([]string, len(locs))
-	for i, l := range locs {
-		out[i] = l.String()
-	}
-	return strings.Join(out, ", ")
 }
