@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -232,21 +231,12 @@ func (b *bench) waitBoth(ctx context.Context, p proxyUnder) error {
 
 // waitOK waits until url answers 200.
 func waitOK(ctx context.Context, url string, limit time.Duration) error {
-	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(limit)
 	var last error
 	for time.Now().Before(deadline) {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		resp, err := client.Do(req)
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			err = errors.New(resp.Status)
+		if _, last = benchkit.Get(ctx, url, time.Second); last == nil {
+			return nil
 		}
-		last = err
 		if err := sleep(ctx, 100*time.Millisecond); err != nil {
 			return err
 		}
