@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/netip"
 	"os"
-	"strings"
 
 	"outlast/internal/audit"
 	"outlast/internal/audit/auditreport"
@@ -28,7 +27,8 @@ func auditCmd(args []string, stdout, stderr io.Writer) int {
 	resolve := fs.Bool("resolve", false, "also look up each zone's NS records in live DNS")
 	resolver := fs.String("resolver", "", "DNS server `host:port` for --resolve (default: the first in /etc/resolv.conf)")
 	resolveTargets := fs.Bool("resolve-targets", true, "look up endpoint targets and nameservers without glue, to place them by their addresses")
-	targetResolver := fs.String("target-resolver", "", "recursive resolvers `IP:port,...` for --resolve-targets (default: the config's resolver.servers, else /etc/resolv.conf)")
+	var targetResolvers listFlag
+	fs.Var(&targetResolvers, "target-resolver", "recursive resolvers `IP:port,...` for --resolve-targets (default: the config's resolver.servers, else /etc/resolv.conf)")
 	var ranges listFlag
 	fs.Var(&ranges, "ip-ranges", "providers' published IP ranges, `FILE` or PROVIDER=FILE (repeat, or separate with commas)")
 	output := fs.String("o", "text", "output: text, json or html")
@@ -52,7 +52,7 @@ func auditCmd(args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 	d, upstream, err := auditSubject(ctx, *cfgPath, *addr, apiClient(*addr, *token, *ca))
 	if err == nil && *resolveTargets {
-		err = d.Resolve(ctx, auditresolve.Lookup(targetUpstream(upstream, *targetResolver)))
+		err = d.Resolve(ctx, auditresolve.Lookup(targetUpstream(upstream, targetResolvers)))
 	}
 	if err == nil && len(ranges) > 0 {
 		err = withOwners(&d, ranges)
@@ -93,9 +93,9 @@ func auditSubject(ctx context.Context, path, addr string, client *wire.Client) (
 
 // targetUpstream is whom --resolve-targets asks: --target-resolver's
 // servers when given, else the configuration's.
-func targetUpstream(o auditresolve.Options, flag string) auditresolve.Options {
-	if flag != "" {
-		o.Servers = strings.Split(strings.ReplaceAll(flag, " ", ""), ",")
+func targetUpstream(o auditresolve.Options, servers []string) auditresolve.Options {
+	if len(servers) > 0 {
+		o.Servers = servers
 	}
 	return o
 }
