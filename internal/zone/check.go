@@ -94,7 +94,7 @@ func (c *checker) zone(i int) {
 // and below a delegation only what a parent holds there (below).
 func (c *checker) owners(path string, p *parsed) {
 	defer c.belowCuts(path, p)
-	byName := p.byName()
+	p.names = p.byName()
 	p.cuts, p.cnames = make(map[string]entry), make(map[string]entry)
 	for _, e := range p.entries {
 		h := e.rr.Header()
@@ -124,7 +124,7 @@ func (c *checker) owners(path string, p *parsed) {
 			}
 			if name == p.apex {
 				c.at(path, e, "CNAME at the apex %s: the apex holds SOA and NS, and a CNAME may not share its name (RFC 1034 3.6.2)", p.apex)
-			} else if other := firstOther(byName[name], e); other != nil {
+			} else if other := firstOther(p.names[name], e); other != nil {
 				c.at(path, e, "CNAME at %s beside other data (%s at %s): a CNAME must be alone at its name (RFC 1034 3.6.2)",
 					clip(h.Name), dns.Type(other.rr.Header().Rrtype), other.where)
 			}
@@ -322,8 +322,8 @@ func (c *checker) service(k int) {
 	if s.Answer != config.AnswerCNAME {
 		return
 	}
-	for _, e := range p.entries {
-		if t := e.rr.Header().Rrtype; strings.EqualFold(e.rr.Header().Name, name) && t != dns.TypeA && t != dns.TypeAAAA && t != dns.TypeCNAME {
+	for _, e := range p.names[name] {
+		if t := e.rr.Header().Rrtype; t != dns.TypeA && t != dns.TypeAAAA && t != dns.TypeCNAME {
 			c.add(fmt.Sprintf("services[%d].answer", k), "cname: %s also holds %s records (%s), and a CNAME must be alone at its name; move them, or use answer: flatten",
 				s.Name, dns.TypeToString[t], e.where)
 			return

@@ -29,8 +29,10 @@ type parsed struct {
 	ns      []entry // the apex NS set of the file and inline records
 
 	// Filled by Check: delegations (NS sets below the apex) and CNAMEs,
-	// by lower-cased name, each the first written.
+	// by lower-cased name, each the first written; and every entry by
+	// lower-cased name, in file order.
 	cuts, cnames map[string]entry
+	names        map[string][]entry
 }
 
 // served is what Records returns: everything but the apex SOA and NS.
