@@ -56,20 +56,37 @@ func Start(ip string, ttl time.Duration) (*Server, error) {
 			continue
 		}
 		s.Addr = pc.LocalAddr().String()
-		s.serve(pc, ln)
+		if err := s.serve(pc, ln); err != nil {
+			return nil, err
+		}
 		return s, nil
 	}
 	return nil, fmt.Errorf("labdns: no port free for both UDP and TCP on %s: %w", ip, err)
 }
 
-func (s *Server) serve(pc net.PacketConn, ln net.Listener) {
-	udpUp, tcpUp := make(chan struct{}), make(chan struct{})
-	s.udp = &dns.Server{PacketConn: pc, Handler: s, NotifyStartedFunc: func() { close(udpUp) }}
-	s.tcp = &dns.Server{Listener: ln, Handler: s, NotifyStartedFunc: func() { close(tcpUp) }}
-	go func() { _ = s.udp.ActivateAndServe() }()
-	go func() { _ = s.tcp.ActivateAndServe() }()
-	<-udpUp
-	<-tcpUp
+// serve runs both servers and returns once both serve, or with the error
+// of one that could not start (the other is then shut down).
+func (s *Server) serve(pc net.PacketConn, ln net.Listener) error {
+	up, failed := make(chan struct{}, 2), make(chan error, 2)
+	s.udp = &dns.Server{PacketConn: pc, Handler: s, NotifyStartedFunc: func() { up <- struct{}{} }}
+	s.tcp = &dns.Server{Listener: ln, Handler: s, NotifyStartedFunc: func() { up <- struct{}{} }}
+	for _, srv := range []*dns.Server{s.udp, s.tcp} {
+		go func() {
+			if err := srv.ActivateAndServe(); err != nil {
+				failed <- err
+			}
+		}()
+	}
+	for range 2 {
+		select {
+		case <-up:
+		case err := <-failed:
+			_ = s.udp.Shutdown()
+			_ = s.tcp.Shutdown()
+			return fmt.Errorf("labdns: %w", err)
+		}
+	}
+	return nil
 }
 
 // Set makes name (in zone apex, which is created if new) answer addrs.
