@@ -113,12 +113,14 @@ func (n *Node) buildAnswers(cfg *config.Config, st *state.State, now time.Time) 
 		services = st.Services(now) // with drain overrides applied
 	}
 	agreed := func(name string) model.Health { return st.Health(name, now) }
+	// Read once: the DNS answers and the proxy's plan steer by the same health.
+	cutOff, resolved := n.cutOff(), n.targets.resolved()
 	var answers []model.Answer
-	if n.cutOff() {
-		answers = steer.CutOff(services, agreed, n.own.of, n.targets.resolved())
+	if cutOff {
+		answers = steer.CutOff(services, agreed, n.own.of, resolved)
 	} else {
 		returned := func(name string) time.Time { return st.ReturnedAt(name, now) }
-		answers = steer.AnswersReturning(services, agreed, n.targets.resolved(), steer.Returns{Now: now, At: returned})
+		answers = steer.AnswersReturning(services, agreed, resolved, steer.Returns{Now: now, At: returned})
 	}
 	static, err := n.staticOf(cfg)
 	if err != nil {
@@ -135,10 +137,10 @@ func (n *Node) buildAnswers(cfg *config.Config, st *state.State, now time.Time) 
 		return nil, fmt.Errorf("node: build answers: %w", err)
 	}
 	healthOf := func(*config.Service) func(string) model.Health { return agreed }
-	if n.cutOff() {
+	if cutOff {
 		healthOf = func(svc *config.Service) func(string) model.Health { return steer.CutOffHealth(svc, agreed, n.own.of) }
 	}
-	if err := n.proxy.update(services, st, now, healthOf, n.targets.resolved(), &areaTable{static.Areas, static.AreaNames}); err != nil {
+	if err := n.proxy.update(services, st, now, healthOf, resolved, &areaTable{static.Areas, static.AreaNames}); err != nil {
 		n.log.Error("proxy plan not applied: the proxy keeps the previous one", "err", err)
 	}
 	n.metrics.Answers(answers)

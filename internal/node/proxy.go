@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/netip"
 	"sync/atomic"
@@ -189,7 +188,7 @@ func (o proxyObserver) Ejection(service string, c outlier.Change) {
 	select {
 	case o.n.obs <- obs:
 	default:
-		o.n.log.Log(context.Background(), slog.LevelDebug, "observation queue full: proxy ejection not in the evidence", "endpoint", c.Name)
+		o.n.log.Debug("observation queue full: proxy ejection not in the evidence", "endpoint", c.Name)
 	}
 }
 
