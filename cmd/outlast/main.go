@@ -206,8 +206,8 @@ func serve(args []string, stderr io.Writer) int {
 // twice it keeps a 10,000-endpoint node under 300 MB for about 0.07 of a
 // core (docs/performance.md). A node running the HTTP proxy allocates for
 // every request instead, and collects at three times its live heap:
-// bench/proxy --duration 5 gave 9,100 requests a second at 50 and 10,500
-// at 200.
+// bench/proxy --duration 5 gave 9,114 requests a second at 50 and 10,751
+// at 200 (docs/performance.md).
 func gcPercent(cfg *config.Config) int {
 	if cfg.Proxy.Enabled() {
 		return 200
