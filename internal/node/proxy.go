@@ -77,7 +77,7 @@ func (n *Node) startProxy(cfg *config.Proxy) (*httpProxy, error) {
 	}
 	l := proxy.Listeners{Plain: cfg.Listen, TLS: cfg.TLS.Listen}
 	if cfg.TLS.Listen != "" {
-		l.Certs, err = tlsca.LoadWithOptions(tlsca.Files{Cert: cfg.TLS.CertFile, Key: cfg.TLS.KeyFile}, "",
+		l.Certs, err = tlsca.LoadServer(cfg.TLS.CertFile, cfg.TLS.KeyFile,
 			tlsca.Options{Logger: n.log.With("files", "proxy.tls")})
 		if err != nil {
 			return nil, fmt.Errorf("node: proxy.tls: %w", err)

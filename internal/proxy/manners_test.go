@@ -338,7 +338,7 @@ func testCerts(t *testing.T) (*tlsca.Reloader, *x509.CertPool) {
 		t.Fatal(err)
 	}
 	files := tlsca.NodeFiles(dir, "proxy")
-	certs, err := tlsca.Load(tlsca.Files{Cert: files.Cert, Key: files.Key}, "")
+	certs, err := tlsca.LoadServer(files.Cert, files.Key, tlsca.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -161,12 +161,12 @@ func TestTLSLoadRefusesFilesThatDoNotFit(t *testing.T) {
 	}
 }
 
-// TestTLSServerOnlyCertificate: without a CA file, a certificate from
+// TestTLSServerOnlyCertificate: LoadServer, without a CA file: a certificate from
 // elsewhere serves HTTPS as long as the key matches it; a key of another
 // certificate is refused with the reason.
 func TestTLSServerOnlyCertificate(t *testing.T) {
 	p := newPair(t)
-	r, err := Load(Files{Cert: p.fa.Cert, Key: p.fa.Key}, "")
+	r, err := LoadServer(p.fa.Cert, p.fa.Key, Options{})
 	if err != nil {
 		t.Fatalf("Load of a certificate and its key without a CA: %v", err)
 	}
@@ -174,7 +174,16 @@ func TestTLSServerOnlyCertificate(t *testing.T) {
 	if err != nil || cert.Leaf.Subject.CommonName != "a" {
 		t.Fatalf("HTTPSConfig serves %v, %v; want node a's certificate", cert, err)
 	}
-	if _, err := Load(Files{Cert: p.fa.Cert, Key: p.fb.Key}, ""); !errtest.WantMessage(t, err, "private key does not match") {
+	if _, err := LoadServer(p.fa.Cert, p.fb.Key, Options{}); !errtest.WantMessage(t, err, "private key does not match") {
 		t.Errorf("Load with another certificate's key: %v, want it refused", err)
+	}
+}
+
+// TestTLSLoadNeedsItsCA: the cluster's loader never falls back to a
+// server-only certificate when the CA file is missing from Files.
+func TestTLSLoadNeedsItsCA(t *testing.T) {
+	p := newPair(t)
+	if _, err := Load(Files{Cert: p.fa.Cert, Key: p.fa.Key}, "a"); err == nil {
+		t.Error("Load without a CA file took the certificate: only LoadServer may")
 	}
 }

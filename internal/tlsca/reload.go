@@ -44,9 +44,11 @@ type Status struct {
 type Reloader struct {
 	files Files
 	name  string
-	every time.Duration
-	clock clock.Clock
-	log   *slog.Logger
+	// serverOnly: a certificate from outside the cluster's CA (LoadServer).
+	serverOnly bool
+	every      time.Duration
+	clock      clock.Clock
+	log        *slog.Logger
 
 	cur atomic.Pointer[material]
 
@@ -73,17 +75,25 @@ type stamp struct {
 
 // Load reads files and checks that they fit together: the key matches the
 // certificate, the certificate's common name is nodeName (unless empty) and
-// it chains to a CA in files.CA for both server and client use. With no
-// files.CA it loads a server certificate from elsewhere (a public CA's):
-// only the key and the validity dates are checked, and only HTTPSConfig
-// makes sense of it.
+// it chains to a CA in files.CA for both server and client use.
 func Load(files Files, nodeName string) (*Reloader, error) {
 	return LoadWithOptions(files, nodeName, Options{})
 }
 
 // LoadWithOptions is Load with tuning, for tests and logging.
 func LoadWithOptions(files Files, nodeName string, opts Options) (*Reloader, error) {
-	r := &Reloader{files: files, name: nodeName, every: opts.CheckEvery, clock: opts.Clock, log: opts.Logger}
+	return start(&Reloader{files: files, name: nodeName, every: opts.CheckEvery, clock: opts.Clock, log: opts.Logger})
+}
+
+// LoadServer loads a server certificate from outside the cluster's CA (a
+// public CA's, for the HTTP proxy's clients) and its key, reloaded like a
+// node's: only the key and the validity dates are checked, and only
+// HTTPSConfig makes sense of it.
+func LoadServer(cert, key string, opts Options) (*Reloader, error) {
+	return start(&Reloader{files: Files{Cert: cert, Key: key}, serverOnly: true, every: opts.CheckEvery, clock: opts.Clock, log: opts.Logger})
+}
+
+func start(r *Reloader) (*Reloader, error) {
 	if r.every <= 0 {
 		r.every = time.Second
 	}
@@ -93,8 +103,8 @@ func LoadWithOptions(files Files, nodeName string, opts Options) (*Reloader, err
 	if r.log == nil {
 		r.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	r.stamps = stampAll(files)
-	m, err := loadMaterial(files, nodeName, r.clock.Now())
+	r.stamps = stampAll(r.files)
+	m, err := r.loadFiles()
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +155,7 @@ func (r *Reloader) maybeReload() *material {
 }
 
 func (r *Reloader) reloadLocked() error {
-	m, err := loadMaterial(r.files, r.name, r.clock.Now())
+	m, err := r.loadFiles()
 	if err != nil {
 		r.lastErr = err
 		r.log.Error("TLS files changed but cannot be used; keeping the previous certificate", "err", err)
@@ -187,10 +197,15 @@ func equalStamps(a, b [3]stamp) bool {
 	return true
 }
 
-func loadMaterial(files Files, nodeName string, now time.Time) (*material, error) {
-	if files.CA == "" {
-		return loadServerOnly(files, now)
+// loadFiles loads r's files as its kind says.
+func (r *Reloader) loadFiles() (*material, error) {
+	if r.serverOnly {
+		return loadServerOnly(r.files, r.clock.Now())
 	}
+	return loadMaterial(r.files, r.name, r.clock.Now())
+}
+
+func loadMaterial(files Files, nodeName string, now time.Time) (*material, error) {
 	cas, err := ReadCertificates(files.CA)
 	if err != nil {
 		return nil, err
