@@ -39,7 +39,7 @@ func (m AreaMove) AreaName() string {
 // String writes the move as "europe: aws/eu-west-1 → gcp/europe-west1",
 // with " (past its order, by priority)" when the order ran out.
 func (m AreaMove) String() string {
-	s := m.AreaName() + ": " + places(m.From) + " → " + places(m.To)
+	s := m.AreaName() + ": " + model.Locations(m.From) + " → " + model.Locations(m.To)
 	if m.Exhausted {
 		s += " (past its order, by priority)"
 	}
@@ -113,9 +113,9 @@ func geoSingleFindings(f *failure, s config.Service, cell ServiceImpact) []Findi
 			out = append(out, exhaustedFinding(f, Warning, s.Name, m))
 		} else {
 			out = append(out, Finding{Severity: Info, Check: CheckGeoAreaMoved, Scope: f.scope, Domain: f.name, Subject: s.Name,
-				Summary: fmt.Sprintf("losing %s: %s's %s move from %s to %s, next in their order", f.name, s.Name, clientsOf(m), places(m.From), places(m.To)),
+				Summary: fmt.Sprintf("losing %s: %s's %s move from %s to %s, next in their order", f.name, s.Name, clientsOf(m), model.Locations(m.From), model.Locations(m.To)),
 				Why:     "This is geo steering working: the area's clients go to the next location of its order within the TTL plus the time to detect.",
-				Fix:     "Nothing, if " + places(m.To) + " can carry the area's load as well as its own.",
+				Fix:     "Nothing, if " + model.Locations(m.To) + " can carry the area's load as well as its own.",
 			})
 		}
 		if m.Area != "" {
@@ -152,7 +152,7 @@ func exhaustedFinding(f *failure, sev Severity, service string, m AreaMove) Find
 	}
 	return Finding{Severity: sev, Check: CheckGeoOrderExhausted, Scope: f.scope, Domain: f.name, Subject: service,
 		Summary: fmt.Sprintf("losing %s leaves no location of the order of %s's %s: they go from %s to %s, by priority",
-			f.name, service, clientsOf(m), places(m.From), places(m.To)),
+			f.name, service, clientsOf(m), model.Locations(m.From), model.Locations(m.To)),
 		Why: "Past the end of its order an area's clients are sent wherever the lowest priority is, however far: " +
 			"what geo steering was meant to spare them.",
 		Fix: "Add to " + what + " a location outside " + f.name + " near the area (another provider is best), or set nearest: true.",
@@ -162,7 +162,7 @@ func exhaustedFinding(f *failure, sev Severity, service string, m AreaMove) Find
 func sharedFirstFinding(f *failure, service string, moved []AreaMove) Finding {
 	var areas []string
 	for _, m := range moved {
-		areas = append(areas, m.Area+" ("+places(m.From)+")")
+		areas = append(areas, m.Area+" ("+model.Locations(m.From)+")")
 	}
 	return Finding{Severity: Warning, Check: CheckGeoSharedFirst, Scope: f.scope, Domain: f.name, Subject: service,
 		Summary: fmt.Sprintf("losing %s moves %d areas of %s at once: %s", f.name, len(moved), service, strings.Join(areas, ", ")),
@@ -181,10 +181,3 @@ func clientsOf(m AreaMove) string {
 }
 
 // places writes locations as "aws/us-east-1, gcp/us-central1".
-func places(locs []model.Location) string {
-	out := make([]string, len(locs))
-	for i, l := range locs {
-		out[i] = l.String()
-	}
-	return strings.Join(out, ", ")
-}

@@ -38,7 +38,7 @@ func geoMovesOf(r *Report) []string {
 	for _, row := range r.Domains {
 		for _, cell := range row.Services {
 			for _, m := range cell.Moves {
-				line := row.Domain + ": " + m.AreaName() + ": " + places(m.From) + " → " + places(m.To)
+				line := row.Domain + ": " + m.AreaName() + ": " + model.Locations(m.From) + " → " + model.Locations(m.To)
 				if m.Exhausted {
 					line += " (past its order)"
 				}

@@ -132,7 +132,7 @@ func (v *validator) locations(path string, order []model.Location, here []model.
 	for i, l := range order {
 		switch {
 		case !slices.Contains(here, l):
-			v.add(fmt.Sprintf("%s[%d]", path, i), "no endpoint of this service runs in %s (its locations: %s)", l, locationList(here))
+			v.add(fmt.Sprintf("%s[%d]", path, i), "no endpoint of this service runs in %s (its locations: %s)", l, model.Locations(here))
 		case slices.Index(order, l) < i:
 			v.add(fmt.Sprintf("%s[%d]", path, i), "%s is listed twice", l)
 		}
@@ -159,12 +159,4 @@ func areaNames(areas []Area) string {
 		names[i] = a.Name
 	}
 	return strings.Join(names, ", ")
-}
-
-func locationList(locs []model.Location) string {
-	out := make([]string, len(locs))
-	for i, l := range locs {
-		out[i] = l.String()
-	}
-	return strings.Join(out, ", ")
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"outlast/internal/model"
 	"strings"
 	"testing"
 )
@@ -102,7 +103,7 @@ func TestGeoNearestFilled(t *testing.T) {
 	}
 	orders := map[string]string{}
 	for _, o := range cfg.Services[0].Geo.Areas {
-		orders[o.Area] = locationList(o.Order)
+		orders[o.Area] = model.Locations(o.Order)
 	}
 	if orders["europe"] != "gcp/europe-west1, aws/us-east-1" || orders["us-east"] != "aws/us-east-1, gcp/europe-west1" {
 		t.Errorf("nearest orders %v; want Europe's region first for europe (its continent's center), Virginia first for us-east", orders)

@@ -37,6 +37,15 @@ func (l Location) String() string {
 	return l.Provider + "/" + l.Region
 }
 
+// Locations writes locs as people read them: "aws/us-east-1, gcp/us-central1".
+func Locations(locs []Location) string {
+	out := make([]string, len(locs))
+	for i, l := range locs {
+		out[i] = l.String()
+	}
+	return strings.Join(out, ", ")
+}
+
 // MarshalText lets a Location appear as "provider/region" in YAML and JSON.
 func (l Location) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
 

@@ -66,11 +66,7 @@ func orderText(order, locations []model.Location) string {
 	if len(order) == 0 {
 		return "by priority"
 	}
-	parts := make([]string, len(order))
-	for i, l := range order {
-		parts[i] = l.String()
-	}
-	text := strings.Join(parts, ", ")
+	text := model.Locations(order)
 	for _, l := range locations {
 		if !slices.Contains(order, l) {
 			return text + ", then the rest by priority"
