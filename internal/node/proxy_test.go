@@ -53,7 +53,8 @@ func proxyGet(t *testing.T, c *http.Client, n *Node) (int, string, error) {
 
 // TestProxyThroughFailure: requests through the node's proxy go where DNS
 // sends clients (the primary); when the primary hangs, every request still
-// succeeds, from the secondary, long before the verdict moves DNS; the
+// succeeds, from the secondary (with fall 5 the verdict has usually not
+// moved DNS yet; the test logs when it has, which it cannot hold); the
 // ejection is this node's evidence against the primary.
 func TestProxyThroughFailure(t *testing.T) {
 	port := freePort(t)
