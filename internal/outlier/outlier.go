@@ -80,7 +80,7 @@ type Detector struct {
 	allowed int
 
 	mu    sync.Mutex
-	order []*endpoint // in the order New was given, for Snapshot and Sweep
+	order []*endpoint // in the order New was given, for Snapshot
 	byKey map[string]*endpoint
 }
 
@@ -99,7 +99,6 @@ type endpoint struct {
 	mult      int
 	decayFrom time.Time // start of the healthy period the next decay counts
 	ejections uint64
-	reported  bool // the current ejection's end was reported by Sweep
 }
 
 // New returns a Detector over names, which must be distinct, non-empty and
@@ -186,7 +185,6 @@ func (d *Detector) eject(e *endpoint, now time.Time) Change {
 	e.until.Store(&until)
 	e.failures = 0
 	e.ejections++
-	e.reported = false
 	return Change{Name: e.name, Ejected: true, At: now, Until: until}
 }
 
@@ -221,25 +219,6 @@ func (d *Detector) ejectedCount(now time.Time) int {
 		}
 	}
 	return n
-}
-
-// Sweep returns, in New's order, a Change for each endpoint whose ejection
-// has ended by now and was not reported by an earlier Sweep. The proxy may
-// call it on a timer to tell the health engine and the log that an
-// endpoint is back; nothing else depends on it.
-func (d *Detector) Sweep(now time.Time) []Change {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	var out []Change
-	for _, e := range d.order {
-		u := e.until.Load()
-		if u == nil || e.reported || now.Before(*u) {
-			continue
-		}
-		e.reported = true
-		out = append(out, Change{Name: e.name, At: *u, Until: *u})
-	}
-	return out
 }
 
 // Snapshot returns every endpoint's state at now, in New's order.

@@ -247,25 +247,6 @@ func TestResultsWhileEjectedIgnored(t *testing.T) {
 	}
 }
 
-func TestSweepReportsEachReturnOnce(t *testing.T) {
-	d := mustNew(t, Config{}, "a", "b", "c", "d")
-	ua := fail(d, "a", 5, t0).Until
-	fail(d, "c", 5, t0.Add(10*time.Second))
-	if got := d.Sweep(ua.Add(-time.Nanosecond)); len(got) != 0 {
-		t.Fatalf("sweep before any return: %+v", got)
-	}
-	got := d.Sweep(ua)
-	if len(got) != 1 || got[0] != (Change{Name: "a", At: ua, Until: ua}) {
-		t.Fatalf("sweep at a's return: %+v", got)
-	}
-	if got := d.Sweep(ua); len(got) != 0 {
-		t.Fatalf("second sweep: %+v", got)
-	}
-	if got := d.Sweep(ua.Add(time.Hour)); len(got) != 1 || got[0].Name != "c" {
-		t.Fatalf("sweep at c's return: %+v", got)
-	}
-}
-
 func TestSnapshot(t *testing.T) {
 	d := mustNew(t, Config{}, "a", "b")
 	c := fail(d, "a", 5, t0)
