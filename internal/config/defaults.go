@@ -128,6 +128,7 @@ func serviceDefaults(s *Service) {
 	setDefault(&s.MaxAnswers, DefaultMaxAnswers)
 	setDefault(&s.WhenAllDown, AllDownServeAll)
 	checkDefaults(&s.Check)
+	primaryDefaults(s)
 	for i := range s.Endpoints {
 		e := &s.Endpoints[i]
 		setDefault(&e.Priority, DefaultPriority)

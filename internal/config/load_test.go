@@ -147,7 +147,7 @@ func TestProblems(t *testing.T) {
 		{"timeout over interval", "      fall: 2", "      timeout: 2s",
 			[]string{`c.yaml:17:16: services[0].check.timeout: 2s is longer than the interval 1s; a probe must finish before the next one starts`}},
 		{"unknown policy", "    ttl: 5s", "    ttl: 5s\n    policy: roundrobin",
-			[]string{`c.yaml:14:13: services[0].policy: "roundrobin" is not a policy; use failover, weighted, all or geo`}},
+			[]string{`c.yaml:14:13: services[0].policy: "roundrobin" is not a policy; use failover, weighted, all, geo or primary`}},
 		{"fallback without addresses", "    ttl: 5s", "    ttl: 5s\n    when_all_down: fallback",
 			[]string{`c.yaml:12:5: services[0].fallback: when_all_down is fallback, so at least one fallback address is required`}},
 		{"duplicate endpoint", "      - name: secondary", "      - name: primary",
@@ -174,7 +174,7 @@ func TestProblems(t *testing.T) {
 		{"decode and validation problems together", "    ttl: 5s", "    ttl: five\n    policy: random",
 			[]string{
 				`c.yaml:13:10: services[0].ttl: "five" is not a duration; write it with a unit, such as 500ms, 5s or 1m`,
-				`c.yaml:14:13: services[0].policy: "random" is not a policy; use failover, weighted, all or geo`,
+				`c.yaml:14:13: services[0].policy: "random" is not a policy; use failover, weighted, all, geo or primary`,
 			}},
 		{"empty file", base, "",
 			[]string{`c.yaml: the file is empty; it needs at least zones and services`}},

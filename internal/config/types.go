@@ -60,6 +60,12 @@ type Node struct {
 	// ProbeSource is the local address probes are sent from (default: the
 	// system's choice), for hosts that must probe out of one interface.
 	ProbeSource netip.Addr `yaml:"probe_source"`
+	// HookDir is the directory whose programs a primary service's exec
+	// hooks may run (on_promote, on_demote); an exec hook naming a program
+	// elsewhere is refused. Local, because the shared configuration can be
+	// replaced through the API: a hook runs only what an operator installed
+	// on every node (default: none, which refuses exec hooks).
+	HookDir string `yaml:"hook_dir"`
 }
 
 // Shared is the part of the configuration every node of a cluster agrees on:
@@ -352,6 +358,7 @@ const (
 	PolicyWeighted Policy = "weighted" // one healthy endpoint per query, in proportion to weight
 	PolicyAll      Policy = "all"      // every healthy address, up to max_answers
 	PolicyGeo      Policy = "geo"      // per client area, the healthy endpoints of its first location in order
+	PolicyPrimary  Policy = "primary"  // exactly one endpoint, the primary the cluster agreed on
 )
 
 // AllDown names what a service answers when every endpoint is down.
@@ -385,8 +392,12 @@ type Service struct {
 	Type model.RecordType `yaml:"type"`
 	// TTL of the answers (default 30s; whole seconds).
 	TTL time.Duration `yaml:"ttl,nonzero"`
-	// Policy is failover, weighted or all (default failover).
+	// Policy is failover, weighted, all, geo or primary (default failover).
 	Policy Policy `yaml:"policy"`
+	// Primary configures a service of policy primary: who elects the one
+	// endpoint answered, failback, safety rules and gates. Refused with
+	// any other policy.
+	Primary ServicePrimary `yaml:"primary" json:",omitzero"`
 	// Answer is how endpoints named by a target hostname are answered:
 	// flatten (their resolved addresses) or cname (a CNAME to the chosen
 	// endpoint's target; every endpoint then names a target, the policy is
@@ -467,6 +478,12 @@ type Endpoint struct {
 	Weight *uint32 `yaml:"weight"`
 	// Drained endpoints are probed but never answered (default false).
 	Drained bool `yaml:"drained"`
+	// OnPromote runs on the leader before this endpoint becomes the
+	// primary of a policy primary service (default: none).
+	OnPromote *Hook `yaml:"on_promote" json:",omitempty"`
+	// OnDemote runs on the leader after this endpoint stopped being the
+	// primary, until it succeeds (default: none).
+	OnDemote *Hook `yaml:"on_demote" json:",omitempty"`
 }
 
 // HasTarget reports whether the endpoint is named by hostname.

@@ -256,6 +256,7 @@ func (v *validator) services(c *Config) {
 		path := fmt.Sprintf("services[%d]", i)
 		v.service(path, s, c.Zones)
 		v.serviceGeo(path, s, &c.Geo)
+		v.primary(path, s, c.Node.HookDir)
 		key := s.Name + " " + string(s.Type)
 		if prev, dup := seen[key]; dup {
 			v.add(path+".name", "service %s %s is already defined at services[%d]", s.Name, s.Type, prev)
@@ -309,9 +310,9 @@ func (v *validator) service(path string, s *Service, zones []Zone) {
 
 func (v *validator) policy(path string, s *Service) {
 	switch s.Policy {
-	case PolicyFailover, PolicyWeighted, PolicyAll, PolicyGeo:
+	case PolicyFailover, PolicyWeighted, PolicyAll, PolicyGeo, PolicyPrimary:
 	default:
-		v.add(path+".policy", "%q is not a policy; use failover, weighted, all or geo", s.Policy)
+		v.add(path+".policy", "%q is not a policy; use failover, weighted, all, geo or primary", s.Policy)
 	}
 	if s.MaxAnswers < 1 {
 		v.add(path+".max_answers", "must be at least 1, got %d", s.MaxAnswers)
