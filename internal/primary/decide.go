@@ -87,3 +87,29 @@ func find(eps []Endpoint, name string) (Endpoint, bool) {
 	}
 	return Endpoint{}, false
 }
+
+// Follow returns the change for a service that follows a primary someone
+// else elects (mode follow), whose endpoints' verdicts are their role
+// checks: Adopt the one endpoint whose check passes, when it is not the
+// primary already. When several pass at once (a split brain below), it
+// changes nothing and returns them as claimants, so the name keeps the
+// last agreed primary rather than answering two or flipping between them;
+// when none passes it keeps the primary too (the role may be moving).
+func Follow(rec Record, v View) (cmd Command, ok bool, claimants []string) {
+	for _, e := range v.Endpoints {
+		if e.Health == model.Up {
+			claimants = append(claimants, e.Name)
+		}
+	}
+	switch {
+	case len(claimants) > 1:
+		return Command{}, false, claimants
+	case len(claimants) == 0 || claimants[0] == rec.Primary || rec.Pending != nil:
+		return Command{}, false, nil
+	}
+	reason := "the role check of " + claimants[0] + " passes"
+	if rec.Primary != "" {
+		reason += " and no longer that of " + rec.Primary
+	}
+	return Command{Kind: Adopt, Candidate: claimants[0], Epoch: rec.Epoch + 1, Reason: reason, Who: Auto, At: v.Now}, true, nil
+}

@@ -50,6 +50,9 @@ type Record struct {
 	// Demoted are former primaries not to be answered again without an
 	// operator's Set or failback: auto.
 	Demoted []string `json:"demoted,omitempty"`
+	// Fencing are former primaries whose on_demote hook has not reported
+	// success yet: the leader runs it until it does (ToFence).
+	Fencing []string `json:"fencing,omitempty"`
 	// Since is when Primary last changed.
 	Since time.Time `json:"since,omitzero"`
 }
@@ -76,6 +79,13 @@ const (
 	Promoted Kind = "promoted"
 	// Abandon drops the pending promotion at Epoch: its hook failed for good.
 	Abandon Kind = "abandon"
+	// Fenced records that Candidate's on_demote hook succeeded (or that it
+	// has none): it is no longer to be fenced.
+	Fenced Kind = "fenced"
+	// Adopt makes Candidate the primary at Epoch (= Record.Epoch + 1) at
+	// once, without a hook: for a service that follows a primary someone
+	// else elected (mode follow), the role check already says it is one.
+	Adopt Kind = "adopt"
 )
 
 // Command is one change of a Record, as the Raft log carries it.
@@ -115,21 +125,20 @@ func Apply(rec Record, cmd Command, eps []string, rules []Rule) (Record, error) 
 func apply(rec Record, cmd Command, eps []string) (Record, error) {
 	next := rec
 	next.Demoted = slices.Clone(rec.Demoted)
+	next.Fencing = slices.Clone(rec.Fencing)
 	switch cmd.Kind {
-	case Promote:
-		switch {
-		case !slices.Contains(eps, cmd.Candidate):
-			return rec, fmt.Errorf("%w: %q", ErrUnknown, cmd.Candidate)
-		case rec.Pending != nil:
-			return rec, fmt.Errorf("%w: %s at epoch %d", ErrBusy, rec.Pending.Candidate, rec.Pending.Epoch)
-		case cmd.Epoch != rec.Epoch+1:
-			return rec, fmt.Errorf("%w: %d, want %d", ErrStaleEpoch, cmd.Epoch, rec.Epoch+1)
-		case cmd.Candidate == rec.Primary:
-			return rec, fmt.Errorf("primary: %s is the primary already", cmd.Candidate)
+	case Promote, Adopt:
+		if err := canStart(rec, cmd, eps); err != nil {
+			return rec, err
 		}
 		next.Epoch = cmd.Epoch
-		next.Pending = &Promotion{Candidate: cmd.Candidate, Epoch: cmd.Epoch, From: rec.Primary,
+		p := &Promotion{Candidate: cmd.Candidate, Epoch: cmd.Epoch, From: rec.Primary,
 			Reason: cmd.Reason, At: cmd.At, Who: cmd.Who}
+		if cmd.Kind == Promote {
+			next.Pending = p
+		} else {
+			next.complete(p, cmd.At, false)
+		}
 	case Promoted:
 		if rec.Pending == nil || rec.Pending.Epoch != cmd.Epoch {
 			if rec.Pending == nil && rec.Epoch == cmd.Epoch && cmd.Epoch > 0 {
@@ -137,21 +146,67 @@ func apply(rec Record, cmd Command, eps []string) (Record, error) {
 			}
 			return rec, fmt.Errorf("%w: %d", ErrNoPending, cmd.Epoch)
 		}
-		p := rec.Pending
-		if p.From != "" && !slices.Contains(next.Demoted, p.From) {
-			next.Demoted = append(next.Demoted, p.From)
-		}
-		next.Demoted = slices.DeleteFunc(next.Demoted, func(e string) bool { return e == p.Candidate })
-		next.Primary, next.Pending, next.Since = p.Candidate, nil, cmd.At
+		next.complete(rec.Pending, cmd.At, true)
 	case Abandon:
 		if rec.Pending == nil || rec.Pending.Epoch != cmd.Epoch {
 			return rec, fmt.Errorf("%w: %d", ErrNoPending, cmd.Epoch)
 		}
 		next.Pending = nil // the epoch stays used: fencing tokens never repeat
+	case Fenced:
+		if !slices.Contains(rec.Fencing, cmd.Candidate) {
+			return rec, nil // reported again by a new leader: done already
+		}
+		next.Fencing = slices.DeleteFunc(next.Fencing, func(e string) bool { return e == cmd.Candidate })
 	default:
 		return rec, fmt.Errorf("primary: unknown command %q", cmd.Kind)
 	}
 	return next, nil
+}
+
+// canStart says why cmd cannot start a change of primary, if it cannot.
+func canStart(rec Record, cmd Command, eps []string) error {
+	switch {
+	case !slices.Contains(eps, cmd.Candidate):
+		return fmt.Errorf("%w: %q", ErrUnknown, cmd.Candidate)
+	case rec.Pending != nil:
+		return fmt.Errorf("%w: %s at epoch %d", ErrBusy, rec.Pending.Candidate, rec.Pending.Epoch)
+	case cmd.Epoch != rec.Epoch+1:
+		return fmt.Errorf("%w: %d, want %d", ErrStaleEpoch, cmd.Epoch, rec.Epoch+1)
+	case cmd.Candidate == rec.Primary:
+		return fmt.Errorf("primary: %s is the primary already", cmd.Candidate)
+	}
+	return nil
+}
+
+// complete makes p's candidate the primary. With demote, the former
+// primary is demoted and to be fenced (outlast elected its successor); the
+// new one is neither.
+func (r *Record) complete(p *Promotion, at time.Time, demote bool) {
+	if p.From != "" && demote {
+		if !slices.Contains(r.Demoted, p.From) {
+			r.Demoted = append(r.Demoted, p.From)
+		}
+		if !slices.Contains(r.Fencing, p.From) {
+			r.Fencing = append(r.Fencing, p.From)
+		}
+	}
+	isNew := func(e string) bool { return e == p.Candidate }
+	r.Demoted = slices.DeleteFunc(r.Demoted, isNew)
+	r.Fencing = slices.DeleteFunc(r.Fencing, isNew)
+	r.Primary, r.Pending, r.Since = p.Candidate, nil, at
+}
+
+// ToFence lists the former primaries whose on_demote the leader is to run
+// now: those being fenced, except one a pending promotion is about to make
+// primary again (demoting it would undo its promotion).
+func (r Record) ToFence() []string {
+	var out []string
+	for _, e := range r.Fencing {
+		if e != r.Primary && (r.Pending == nil || r.Pending.Candidate != e) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Answered is the endpoint DNS answers for rec: the primary, never a

@@ -180,7 +180,7 @@ func TestProperties(t *testing.T) {
 		for step := range rapid.IntRange(1, 60).Draw(t, "steps") {
 			now := t0.Add(time.Duration(step) * time.Second)
 			var cmd Command
-			switch rapid.IntRange(0, 6).Draw(t, "event") {
+			switch rapid.IntRange(0, 8).Draw(t, "event") {
 			case 0: // a verdict changes
 				n := rapid.SampledFrom(eps).Draw(t, "endpoint")
 				health[n] = rapid.SampledFrom([]model.Health{model.Up, model.Down}).Draw(t, "health")
@@ -208,6 +208,15 @@ func TestProperties(t *testing.T) {
 			case 6: // a deposed leader's late proposal, at an epoch already used
 				stale := uint64(rapid.IntRange(0, int(min(rec.Epoch, 2))).Draw(t, "behind"))
 				cmd = Command{Kind: Promote, Candidate: rapid.SampledFrom(eps).Draw(t, "candidate"), Epoch: rec.Epoch - stale, Who: Auto, At: now}
+			case 7: // an on_demote hook reports (sometimes a new leader's rerun)
+				cmd = Command{Kind: Fenced, Candidate: rapid.SampledFrom(eps).Draw(t, "fenced"), Epoch: rec.Epoch, At: now}
+			case 8: // the role checks elect someone (a service that follows)
+				v := view(health, false)
+				v.Now = now
+				var ok bool
+				if cmd, ok, _ = Follow(rec, v); !ok {
+					continue
+				}
 			}
 			before := rec
 			next, err := Apply(rec, cmd, eps, rules)
@@ -230,6 +239,9 @@ func checkRecord(t *rapid.T, before, rec Record, cmd Command, rules []Rule, prom
 	if rec.Epoch < before.Epoch {
 		t.Fatalf("epoch went down: %d → %d after %+v", before.Epoch, rec.Epoch, cmd)
 	}
+	if slices.Contains(rec.ToFence(), rec.Primary) || (rec.Pending != nil && slices.Contains(rec.ToFence(), rec.Pending.Candidate)) {
+		t.Fatalf("would fence %v, among them the primary or the candidate: %+v", rec.ToFence(), rec)
+	}
 	if rec.Pending != nil && rec.Pending.Epoch != rec.Epoch {
 		t.Fatalf("pending at epoch %d while the record is at %d", rec.Pending.Epoch, rec.Epoch)
 	}
@@ -247,5 +259,70 @@ func checkRecord(t *rapid.T, before, rec Record, cmd Command, rules []Rule, prom
 				t.Fatalf("rule %s broken by %+v: %+v → %+v", r.Name(), cmd, before, rec)
 			}
 		}
+	}
+}
+
+func TestFollow(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		primary   string
+		health    map[string]model.Health
+		want      string
+		claimants []string
+	}{
+		{"first claimant adopted", "", up("pg-usc1"), "pg-usc1", nil},
+		{"the role moved", "pg-use1", up("pg-usc1"), "pg-usc1", nil},
+		{"nobody claims: keep", "pg-use1", up(), "", nil},
+		{"the primary claims: nothing to do", "pg-use1", up("pg-use1"), "", nil},
+		{"two claim: keep the last agreed, name them", "pg-use1", up("pg-use1", "pg-usc1"), "", []string{"pg-use1", "pg-usc1"}},
+		{"two others claim: keep it still", "pg-use1", up("pg-usc1", "pg-euw1"), "", []string{"pg-usc1", "pg-euw1"}},
+	} {
+		rec := Record{Primary: c.primary, Epoch: 3}
+		cmd, ok, claimants := Follow(rec, view(c.health, false))
+		if ok != (c.want != "") || cmd.Candidate != c.want || !slices.Equal(claimants, c.claimants) {
+			t.Errorf("%s: Follow = %+v %v %v, want %q, claimants %v", c.name, cmd, ok, claimants, c.want, c.claimants)
+			continue
+		}
+		if ok {
+			next, err := Apply(rec, cmd, eps, nil)
+			if err != nil || next.Primary != c.want || next.Epoch != 4 || next.Pending != nil || len(next.Fencing) > 0 {
+				t.Errorf("%s: adopting gives %+v, %v; want %s primary at epoch 4 at once, nobody to fence", c.name, next, err, c.want)
+			}
+		}
+	}
+}
+
+func TestFencing(t *testing.T) {
+	rec := Record{Primary: "pg-use1", Epoch: 1}
+	step := func(cmd Command) {
+		t.Helper()
+		next, err := Apply(rec, cmd, eps, nil)
+		if err != nil {
+			t.Fatalf("%+v: %v", cmd, err)
+		}
+		rec = next
+	}
+	step(Command{Kind: Promote, Candidate: "pg-usc1", Epoch: 2, Who: Auto})
+	if got := rec.ToFence(); len(got) != 0 {
+		t.Fatalf("fenced %v before the promotion completed; want nobody yet", got)
+	}
+	step(Command{Kind: Promoted, Epoch: 2})
+	if got := rec.ToFence(); !slices.Equal(got, []string{"pg-use1"}) {
+		t.Fatalf("ToFence = %v after the promotion, want the former primary", got)
+	}
+	// An operator makes the former primary primary again before its
+	// on_demote ran: it must not be demoted under its own promotion.
+	step(Command{Kind: Promote, Candidate: "pg-use1", Epoch: 3, Who: "alice", Reason: "back"})
+	if got := rec.ToFence(); len(got) != 0 {
+		t.Fatalf("ToFence = %v while pg-use1's promotion is pending, want nobody", got)
+	}
+	step(Command{Kind: Promoted, Epoch: 3})
+	if got := rec.ToFence(); !slices.Equal(got, []string{"pg-usc1"}) || slices.Contains(rec.Fencing, "pg-use1") {
+		t.Fatalf("ToFence = %v, fencing %v: want pg-usc1 only", got, rec.Fencing)
+	}
+	step(Command{Kind: Fenced, Candidate: "pg-usc1", Epoch: 3})
+	step(Command{Kind: Fenced, Candidate: "pg-usc1", Epoch: 3}) // a new leader reports it again
+	if len(rec.Fencing) != 0 {
+		t.Fatalf("fencing %v after Fenced, want empty", rec.Fencing)
 	}
 }
