@@ -187,7 +187,7 @@ const (
 	ModePanic    AnswerMode = "panic"     // too few healthy: every non-drained endpoint, as the panic threshold asks
 	ModeServeAll AnswerMode = "serve-all" // every endpoint down: answer with all of them
 	ModeFallback AnswerMode = "fallback"  // every endpoint down: the service's fixed fallback addresses
-	ModeEmpty    AnswerMode = "empty"     // every endpoint down and the service is fail-closed: NODATA
+	ModeEmpty    AnswerMode = "empty"     // every endpoint down and the service is fail-closed, or no primary elected yet: NODATA
 	// ModeUnresolved: the service flattens hostname targets and no endpoint
 	// it could answer has an address the node's resolver holds (never
 	// resolved, or the last good addresses outlived max_stale). The name

@@ -39,7 +39,8 @@ const Auto = "auto"
 
 // AnsweredAmong is an assertion: the endpoint answered is always one of
 // Endpoints (or none before the first election). "Never a server outside
-// the database cluster."
+// the database cluster." A promotion is refused when it starts, not once
+// its hook has run.
 type AnsweredAmong struct {
 	RuleName  string
 	Endpoints []string
@@ -48,7 +49,8 @@ type AnsweredAmong struct {
 func (r AnsweredAmong) Name() string { return r.RuleName }
 
 func (r AnsweredAmong) Allows(_, after Record, _ Command) bool {
-	return after.Primary == "" || slices.Contains(r.Endpoints, after.Primary)
+	among := func(e string) bool { return e == "" || slices.Contains(r.Endpoints, e) }
+	return among(after.Primary) && (after.Pending == nil || among(after.Pending.Candidate))
 }
 
 // Gate is a gating rule: while it is off, no automatic change starts. An

@@ -24,6 +24,12 @@ const (
 	ExpireOverrides Kind = "expire-overrides"
 	SetMember       Kind = "set-member"
 	RemoveMember    Kind = "remove-member"
+	// ChangePrimary changes a policy primary service's record (Primary).
+	ChangePrimary Kind = "primary"
+	// ReportPrimary records what the leader saw about one (Report).
+	ReportPrimary Kind = "primary-report"
+	// SetGate turns a gating rule on or off (Gate).
+	SetGate Kind = "set-gate"
 )
 
 // Command is one change proposed to the cluster. At is stamped by the
@@ -47,6 +53,12 @@ type Command struct {
 	Endpoint string `json:"endpoint,omitempty"`
 	// SetMember, RemoveMember (by Name).
 	Member *Member `json:"member,omitempty"`
+	// ChangePrimary.
+	Primary *PrimaryChange `json:"primary,omitempty"`
+	// ReportPrimary.
+	Report *PrimaryReport `json:"report,omitempty"`
+	// SetGate.
+	Gate *GateChange `json:"gate,omitempty"`
 }
 
 // Encode serializes a command for the Raft log.
@@ -82,6 +94,12 @@ func (s *State) Apply(index uint64, cmd Command) error {
 		return s.setMember(index, &cmd)
 	case RemoveMember:
 		return s.removeMember(index, &cmd)
+	case ChangePrimary:
+		return s.changePrimary(index, &cmd)
+	case ReportPrimary:
+		return s.notePrimary(index, &cmd)
+	case SetGate:
+		return s.setGate(index, &cmd)
 	default:
 		return wrap(ErrUnknownCommand, "%q", cmd.Kind)
 	}
@@ -117,6 +135,7 @@ func (s *State) setConfig(index uint64, cmd *Command) error {
 			delete(s.overrides(), name)
 		}
 	}
+	s.dropPrimaries()
 	s.event(index, cmd, "config", "", fmt.Sprintf("configuration version %d applied (hash %s, %d services)",
 		s.Config.Version, cmd.ConfigHash, len(cmd.Config.Services)))
 	return nil

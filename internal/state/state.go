@@ -25,7 +25,13 @@ type State struct {
 	Verdicts  Verdicts            `json:"verdicts"`
 	Overrides map[string]Override `json:"overrides"`
 	Members   map[string]Member   `json:"members"`
-	Events    []Event             `json:"events"`
+	// Primaries are the agreed primaries of policy primary services, by
+	// service name.
+	Primaries map[string]Primary `json:"primaries,omitempty"`
+	// Gates are the gating rules operators turned off or on again, by
+	// name; a gate not here is on.
+	Gates  map[string]Gate `json:"gates,omitempty"`
+	Events []Event         `json:"events"`
 	// NextEvent is the sequence number the next event gets.
 	NextEvent uint64 `json:"next_event"`
 	// Index is the Raft index of the last command applied.
@@ -45,7 +51,7 @@ type State struct {
 }
 
 // sharedMaps says which of a State's maps belong to an older State too.
-type sharedMaps struct{ overrides, members bool }
+type sharedMaps struct{ overrides, members, primaries, gates bool }
 
 // AppliedConfig is the replicated configuration with its version.
 type AppliedConfig struct {
@@ -124,6 +130,8 @@ func (s *State) Clone() *State {
 		Verdicts:  s.Verdicts.clone(),
 		Overrides: maps.Clone(s.Overrides),
 		Members:   maps.Clone(s.Members),
+		Primaries: maps.Clone(s.Primaries),
+		Gates:     maps.Clone(s.Gates),
 		Events:    slices.Clone(s.Events),
 		NextEvent: s.NextEvent,
 		Index:     s.Index,
@@ -151,7 +159,7 @@ func (s *State) Clone() *State {
 func (s *State) derive() *State {
 	next := *s // the endpoint-name cache comes along: it is replaced, never edited
 	next.Verdicts = s.Verdicts.share()
-	next.shared = sharedMaps{overrides: true, members: true}
+	next.shared = sharedMaps{overrides: true, members: true, primaries: true, gates: true}
 	return &next
 }
 
@@ -174,6 +182,14 @@ func (s *State) overrides() map[string]Override {
 
 func (s *State) members() map[string]Member {
 	return writable(&s.Members, &s.shared.members)
+}
+
+func (s *State) primaries() map[string]Primary {
+	return writable(&s.Primaries, &s.shared.primaries)
+}
+
+func (s *State) gates() map[string]Gate {
+	return writable(&s.Gates, &s.shared.gates)
 }
 
 // event appends to the history, dropping the oldest beyond MaxEvents. It

@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
 	"pgregory.net/rapid"
+
+	"outlast/internal/primary"
 
 	"outlast/internal/config"
 	"outlast/internal/model"
@@ -250,7 +253,7 @@ func commands() *rapid.Generator[Command] {
 	return rapid.Custom(func(t *rapid.T) Command {
 		at := time.Duration(rapid.IntRange(0, 600).Draw(t, "at")) * time.Second
 		ep := rapid.SampledFrom(endpoints).Draw(t, "endpoint")
-		switch rapid.IntRange(0, 9).Draw(t, "kind") {
+		switch rapid.IntRange(0, 13).Draw(t, "kind") {
 		case 0:
 			n := rapid.IntRange(1, 3).Draw(t, "n")
 			return setConfig(at, fmt.Sprint("h", n), endpoints[:n]...)
@@ -273,6 +276,21 @@ func commands() *rapid.Generator[Command] {
 			c := setConfig(at, fmt.Sprint("b", rapid.IntRange(0, 3).Draw(t, "hash")), endpoints[:2]...)
 			c.BaseVersion = uint64(rapid.IntRange(1, 4).Draw(t, "base"))
 			return c
+		case 10:
+			return Command{Kind: SetConfig, At: t0.Add(at), Config: sharedPrimary(endpoints...), ConfigHash: "p"}
+		case 11: // a change of primary, often refused
+			kind := rapid.SampledFrom([]primary.Kind{primary.Promote, primary.Promoted, primary.Abandon, primary.Fenced, primary.Adopt}).Draw(t, "pk")
+			who := rapid.SampledFrom([]string{primary.Auto, "alice"}).Draw(t, "who")
+			return change(at, primary.Command{Kind: kind, Candidate: ep, Epoch: uint64(rapid.IntRange(0, 4).Draw(t, "epoch")),
+				Who: who, Reason: "r", BreakGlass: who != primary.Auto && rapid.Bool().Draw(t, "glass")})
+		case 12:
+			return Command{Kind: SetGate, At: t0.Add(at), Who: "alice", Why: "w", Gate: &GateChange{Name: "maint", On: rapid.Bool().Draw(t, "on")}}
+		case 13:
+			r := &PrimaryReport{Service: svcName, Held: rapid.SampledFrom([]string{"", "split"}).Draw(t, "held")}
+			if rapid.Bool().Draw(t, "hook") {
+				r.Hook = &HookRun{Hook: "on_promote", Endpoint: ep, OK: rapid.Bool().Draw(t, "ok"), Output: strings.Repeat("x", rapid.IntRange(0, 3000).Draw(t, "out"))}
+			}
+			return Command{Kind: ReportPrimary, At: t0.Add(at), Who: "leader", Report: r}
 		default: // several verdicts in one command, as the leader sends them
 			up := verdict(at, ep, model.Up)
 			down := verdict(at, rapid.SampledFrom(endpoints).Draw(t, "other"), model.Down)

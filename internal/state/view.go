@@ -39,7 +39,8 @@ func (s *State) ReturnedAt(endpoint string, now time.Time) time.Time {
 }
 
 // Services returns the configured services with drain overrides in force at
-// now applied, ready for steering. It copies what it changes: the
+// now applied, and each policy primary service with its one answered
+// endpoint (PrimaryOf) alone, ready for steering. It copies what it changes: the
 // configuration in the state is never edited.
 func (s *State) Services(now time.Time) []config.Service {
 	if s.Config == nil {
@@ -48,6 +49,10 @@ func (s *State) Services(now time.Time) []config.Service {
 	services := slices.Clone(s.Config.Shared.Services)
 	for i := range services {
 		svc := &services[i]
+		if svc.Policy == config.PolicyPrimary {
+			svc.Endpoints = s.answeredPrimary(svc)
+			continue
+		}
 		drained := false
 		for _, e := range svc.Endpoints {
 			if o, ok := s.Overrides[e.Name]; ok && o.Kind == Drain && o.Active(now) && !e.Drained {
@@ -65,6 +70,31 @@ func (s *State) Services(now time.Time) []config.Service {
 		}
 	}
 	return services
+}
+
+// PrimaryOf is the endpoint a policy primary service answers: its agreed
+// primary, or with move_dns: at-once the candidate of a pending
+// promotion; "" before the first election.
+func (s *State) PrimaryOf(svc *config.Service) string {
+	rec := s.Primaries[svc.Name]
+	if rec.Pending != nil && svc.Primary.MoveDNS == config.MoveAtOnce {
+		return rec.Pending.Candidate
+	}
+	return rec.Primary
+}
+
+// answeredPrimary is a primary service's one answered endpoint, or none.
+// Neither health nor drains apply: the record alone says who is primary,
+// and only a committed command changes it.
+func (s *State) answeredPrimary(svc *config.Service) []config.Endpoint {
+	name := s.PrimaryOf(svc)
+	for _, e := range svc.Endpoints {
+		if e.Name == name {
+			e.Drained = false
+			return []config.Endpoint{e}
+		}
+	}
+	return nil
 }
 
 // NextExpiry is the earliest time an override in force lapses, or zero.

@@ -45,7 +45,9 @@ func Ranked(svc *config.Service, order []model.Location, health func(endpoint st
 		}
 	}
 	switch {
-	case panicking(svc.PanicThreshold, len(usable), len(candidates)):
+	case svc.Policy == config.PolicyPrimary || panicking(svc.PanicThreshold, len(usable), len(candidates)):
+		// A primary service's one endpoint whatever its health: a retry
+		// must never reach a server that is not the primary.
 		return s.tiers(candidates)
 	case len(usable) > 0:
 		return s.byPolicy(usable)

@@ -50,6 +50,8 @@ func answer(svc *config.Service, area string, order []model.Location, health fun
 		}
 	}
 	switch {
+	case svc.Policy == config.PolicyPrimary:
+		s.primary(&a, candidates)
 	case panicking(svc.PanicThreshold, len(usable), len(candidates)):
 		a.Mode = model.ModePanic
 		s.fill(&a, candidates, false)
@@ -100,6 +102,19 @@ func appendAnswers(out []model.Answer, svc *config.Service, health func(endpoint
 // names missing from the map are Unknown.
 func FromMap(m map[string]model.Health) func(string) model.Health {
 	return func(name string) model.Health { return m[name] }
+}
+
+// primary answers a policy primary service: the endpoints it is given,
+// whatever their health, which are the one primary the cluster agreed on
+// (state.Services leaves no other), or nothing before the first election.
+// A verdict never moves the name by itself: only a committed change of
+// primary does, after its hook.
+func (s *steering) primary(a *model.Answer, eps []*config.Endpoint) {
+	if len(eps) == 0 {
+		a.Mode = model.ModeEmpty
+		return
+	}
+	s.fill(a, eps, false)
 }
 
 // panicking reports whether fewer than threshold percent of the candidates
