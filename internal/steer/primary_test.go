@@ -9,12 +9,11 @@ import (
 )
 
 // TestPrimaryAnswersItsOneEndpointWhateverItsHealth: a primary service
-// (which state.Services narrows to its agreed primary) answers that
-// endpoint even down or drained, and nothing before an election; the
+// (which state.Services narrows to its agreed primary, drains cleared)
+// answers that endpoint even down, and nothing before an election; the
 // proxy's plan holds it alone.
 func TestPrimaryAnswersItsOneEndpointWhateverItsHealth(t *testing.T) {
 	db := ep("db-b @2", "198.51.100.7")
-	db.Drained = true
 	svc := service(config.PolicyPrimary, db)
 	for _, h := range []string{"db-b=up", "db-b=down", "db-b=unknown"} {
 		a := Answer(&svc, health(h), nil)
