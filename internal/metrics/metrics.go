@@ -41,6 +41,7 @@ type Metrics struct {
 	dns            *dnsCounters
 	areas          *areaCounters
 	proxy          *proxyMetrics
+	primary        *primaryMetrics
 }
 
 // New registers outlast's collectors, plus the Go runtime and process ones, on a fresh registry.
@@ -133,9 +134,10 @@ func New(version string) *Metrics {
 			// From a timer's usual slack up to a whole default interval.
 			Buckets: []float64{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1},
 		}),
-		dns:   newDNSCounters(),
-		areas: newAreaCounters(),
-		proxy: newProxyMetrics(),
+		dns:     newDNSCounters(),
+		areas:   newAreaCounters(),
+		proxy:   newProxyMetrics(),
+		primary: newPrimaryMetrics(),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "outlast_build_info", Help: "Always 1, labelled with the outlast version.",
@@ -146,6 +148,7 @@ func New(version string) *Metrics {
 		m.term, m.configVersion, m.probeUp, m.apiRequests, m.dns.vec, m.areas.vec, m.probeLateness, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.Registry.MustRegister(m.proxy.collectors()...)
+	m.Registry.MustRegister(m.primary.collectors()...)
 	return m
 }
 

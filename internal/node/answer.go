@@ -62,6 +62,7 @@ func (n *Node) answerLoop() {
 		}
 		n.followFile(st.Config)
 		n.recordVerdicts(last, st, cfg)
+		n.recordPrimaries(last, st)
 		last = st
 		if n.holding.Load() && !n.caughtUp(now) {
 			continue

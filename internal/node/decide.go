@@ -56,6 +56,7 @@ func (n *Node) decideLoop() {
 			}
 			if !n.cluster.IsLeader() {
 				d = nil
+				n.primaries.stop()
 				if len(outbox) > 0 && now.Sub(lastSend) >= sendEvery {
 					n.queueSend(outbox)
 					outbox, lastSend = nil, now
@@ -91,6 +92,7 @@ func (n *Node) lead(d *decider, now time.Time) *decider {
 			}
 		})
 	}
+	n.primaries.lead(st, now)
 	if next := st.NextExpiry(); !next.IsZero() && !now.Before(next) {
 		n.propose(state.Command{Kind: state.ExpireOverrides, At: now, Who: n.local.Node.Name}, nil)
 	}

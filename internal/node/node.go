@@ -102,6 +102,9 @@ type Node struct {
 	targets  *targets      // the endpoints' target hostnames, resolved
 	areas    areas         // the table sorting DNS clients into areas
 	proxy    *httpProxy    // the HTTP failover proxy; nil when off
+	// primaries is the leader's work for policy primary services: its
+	// proposals and hooks (decide loop only, but for its hooks' goroutines).
+	primaries *primaries
 }
 
 // New prepares a node for cfg, which must come from config.Load. It binds
@@ -173,6 +176,7 @@ func (n *Node) Start() error {
 		_ = n.dns.Shutdown(context.Background())
 		return err
 	}
+	n.primaries = newPrimaries(n)
 	if n.proxy, err = n.startProxy(&n.local.Proxy); err != nil {
 		ln.Close()
 		_ = n.dns.Shutdown(context.Background())

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -139,7 +140,7 @@ func (s *State) changePrimary(index uint64, cmd *Command) error {
 	next, err := primary.Apply(cur.Record, c, EndpointNames(svc), s.RulesOf(svc))
 	if err != nil {
 		if errors.Is(err, primary.ErrRule) && c.Who == primary.Auto {
-			s.hold(index, cmd, pc.Service, fmt.Sprintf("%s of %s held: %v", c.Kind, c.Candidate, err), nil)
+			s.hold(index, cmd, pc.Service, HeldReason(c, err), nil)
 			return nil
 		}
 		return wrap(ErrInvalid, "%v", err)
@@ -156,6 +157,12 @@ func (s *State) changePrimary(index uint64, cmd *Command) error {
 	kind, detail := primaryEvent(cur.Record, next, c)
 	s.event(index, &Command{At: cmd.At, Who: c.Who, Why: c.Reason}, kind, c.Candidate, pc.Service+": "+detail)
 	return nil
+}
+
+// HeldReason says why the automatic change c is held, err being the
+// safety rule's refusal.
+func HeldReason(c primary.Command, err error) string {
+	return fmt.Sprintf("%s of %s held: %v", c.Kind, c.Candidate, err)
 }
 
 // primaryEvent names and describes a change of record for the history.
@@ -177,12 +184,7 @@ func primaryEvent(before, after primary.Record, c primary.Command) (kind, detail
 	return kind, detail
 }
 
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
-}
+func orNone(s string) string { return cmp.Or(s, "none") }
 
 // notePrimary records what the leader reports about a service's primary.
 func (s *State) notePrimary(index uint64, cmd *Command) error {
