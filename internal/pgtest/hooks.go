@@ -21,6 +21,8 @@ const hookHeader = `#!/bin/sh
 # %[1]s hook for the PostgreSQL test server %[2]s (data directory %[3]s),
 # written by outlast's internal/pgtest. Safe to run again: see below.
 set -u
+PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+export PATH
 name=%[4]s
 hookdir=%[5]s
 data=%[6]s
@@ -53,7 +55,16 @@ if [ ! -f "$data/standby.signal" ]; then
 	echo "$name is not a standby: nothing to promote"
 	exit 0
 fi
-as_owner "$bin/pg_ctl" promote -w -t 60 -D "$data"
+if as_owner "$bin/pg_ctl" promote -w -t 60 -D "$data"; then
+	exit 0
+fi
+# An earlier run (an interrupted attempt) may have finished the promotion
+# meanwhile: pg_ctl then refuses, as the server is no longer a standby.
+if [ ! -f "$data/standby.signal" ]; then
+	echo "$name was promoted meanwhile"
+	exit 0
+fi
+exit 1
 `
 
 // demoteBody stops the server for good, frozen or not: SIGSTOP the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,6 +35,20 @@ const setupTimeout = 60 * time.Second
 // not installed.
 func StartPair(t testing.TB, primaryPort, replicaPort int) *Pair {
 	t.Helper()
+	return StartPairOn(t, "127.0.0.1", primaryPort, "127.0.0.1", replicaPort)
+}
+
+// StartPairOn is StartPair with a loopback address per server, such as
+// 127.0.0.2 and 127.0.0.3 (Linux answers all of 127.0.0.0/8 on lo), for a
+// test that must tell the two apart by address alone: a DNS answer
+// carries no port.
+func StartPairOn(t testing.TB, primaryHost string, primaryPort int, replicaHost string, replicaPort int) *Pair {
+	t.Helper()
+	for _, h := range []string{primaryHost, replicaHost} {
+		if a, err := netip.ParseAddr(h); err != nil || !a.Is4() || !a.IsLoopback() {
+			t.Fatalf("pgtest: host %q: want an IPv4 loopback address (127.x.y.z): tests talk to loopback only", h)
+		}
+	}
 	bin, err := Find()
 	if err != nil {
 		t.Skip(err.Error())
@@ -47,7 +62,7 @@ func StartPair(t testing.TB, primaryPort, replicaPort int) *Pair {
 			t.Error(err)
 		}
 	})
-	if err := p.setup(primaryPort, replicaPort); err != nil {
+	if err := p.setup(primaryHost, primaryPort, replicaHost, replicaPort); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -72,21 +87,31 @@ func newPair(bin string) (*Pair, error) {
 	return &Pair{Dir: dir, BinDir: bin, as: as}, nil
 }
 
-func (p *Pair) setup(primaryPort, replicaPort int) error {
-	ports, err := freePorts(primaryPort, replicaPort)
+func (p *Pair) setup(primaryHost string, primaryPort int, replicaHost string, replicaPort int) error {
+	ports, err := freePorts([]string{primaryHost, replicaHost}, []int{primaryPort, replicaPort})
 	if err != nil {
 		return err
 	}
-	if p.Primary, err = newServer("pg1", ports[0], p.Dir, p.BinDir, p.as); err != nil {
+	if p.Primary, err = newServer("pg1", primaryHost, ports[0], p.Dir, p.BinDir, p.as); err != nil {
 		return err
 	}
-	if p.Replica, err = newServer("pg2", ports[1], p.Dir, p.BinDir, p.as); err != nil {
+	if p.Replica, err = newServer("pg2", replicaHost, ports[1], p.Dir, p.BinDir, p.as); err != nil {
 		return err
 	}
 	steps := []func() error{p.initPrimary, p.startAndWait(p.Primary), p.cloneReplica, p.startAndWait(p.Replica), p.waitStreaming}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// Server returns the pair's server called name ("pg1" or "pg2"), or nil.
+func (p *Pair) Server(name string) *Server {
+	for _, s := range []*Server{p.Primary, p.Replica} {
+		if s != nil && s.Name == name {
+			return s
 		}
 	}
 	return nil
@@ -106,10 +131,11 @@ func (p *Pair) close() error {
 	return errors.Join(errs...)
 }
 
-// freePorts keeps the ports asked for and picks a free loopback port for
-// each 0. (Another process could take a picked port before postgres binds
-// it; the start then fails with "could not bind" in the server's log.)
-func freePorts(asked ...int) ([]int, error) {
+// freePorts keeps the ports asked for and picks a free port on hosts[i]
+// for each 0, never the same port twice. (Another process could take a
+// picked port before postgres binds it; the start then fails with "could
+// not bind" in the server's log.)
+func freePorts(hosts []string, asked []int) ([]int, error) {
 	out := make([]int, len(asked))
 	for i, port := range asked {
 		if port < 0 || port > 65535 {
@@ -117,7 +143,7 @@ func freePorts(asked ...int) ([]int, error) {
 		}
 		out[i] = port
 		for out[i] == 0 || (i > 0 && out[i] == out[0]) {
-			l, err := net.Listen("tcp", "127.0.0.1:0")
+			l, err := net.Listen("tcp", net.JoinHostPort(hosts[i], "0"))
 			if err != nil {
 				return nil, fmt.Errorf("pgtest: picking a free port: %w", err)
 			}
@@ -133,7 +159,7 @@ func freePorts(asked ...int) ([]int, error) {
 // and fast (fsync off: the data is thrown away), streaming replication.
 const conf = `
 # Added by outlast's internal/pgtest: a throwaway test server.
-listen_addresses = '127.0.0.1'
+listen_addresses = '%s'
 port = %d
 cluster_name = '%s'
 unix_socket_directories = ''
@@ -154,8 +180,8 @@ dynamic_shared_memory_type = mmap
 // hba trusts loopback for queries and replication: no passwords to manage.
 const hba = `
 # Added by outlast's internal/pgtest.
-host all all 127.0.0.1/32 trust
-host replication all 127.0.0.1/32 trust
+host all all 127.0.0.0/8 trust
+host replication all 127.0.0.0/8 trust
 `
 
 func (p *Pair) initPrimary() error {
@@ -167,7 +193,7 @@ func (p *Pair) initPrimary() error {
 	if err := appendFile(filepath.Join(s.Dir, "pg_hba.conf"), hba); err != nil {
 		return err
 	}
-	return appendFile(filepath.Join(s.Dir, "postgresql.conf"), fmt.Sprintf(conf, s.Port, s.tag))
+	return appendFile(filepath.Join(s.Dir, "postgresql.conf"), fmt.Sprintf(conf, s.Host, s.Port, s.tag))
 }
 
 // cloneReplica takes a base backup of the primary with -R (standby.signal
@@ -175,12 +201,12 @@ func (p *Pair) initPrimary() error {
 // lines of postgresql.conf win.
 func (p *Pair) cloneReplica() error {
 	s := p.Replica
-	if err := p.run("pg_basebackup", "-h", "127.0.0.1", "-p", fmt.Sprint(p.Primary.Port), "-U", "postgres",
+	if err := p.run("pg_basebackup", "-h", p.Primary.Host, "-p", fmt.Sprint(p.Primary.Port), "-U", "postgres",
 		"-D", s.Dir, "-R", "-X", "stream", "-c", "fast", "--no-sync"); err != nil {
 		return err
 	}
 	return appendFile(filepath.Join(s.Dir, "postgresql.conf"),
-		fmt.Sprintf("\n# pgtest: the replica's own port and name.\nport = %d\ncluster_name = '%s'\n", s.Port, s.tag))
+		fmt.Sprintf("\n# pgtest: the replica's own address and name.\nlisten_addresses = '%s'\nport = %d\ncluster_name = '%s'\n", s.Host, s.Port, s.tag))
 }
 
 // run runs one PostgreSQL program as the pair's user; its output goes into
@@ -215,7 +241,7 @@ func (s *Server) waitReady() error {
 		return err == nil, nil
 	})
 	if err != nil {
-		return fmt.Errorf("pgtest: %s on port %d did not start: %w\n%s", s.Name, s.Port, err, s.logTail())
+		return fmt.Errorf("pgtest: %s on %s did not start: %w\n%s", s.Name, s.Addr(), err, s.logTail())
 	}
 	return nil
 }

@@ -148,7 +148,11 @@ func checkFreezeThaw(t *testing.T, p *Pair) {
 // interrupted, then twice more), while a checker asks both servers every
 // 50 ms. Two writable servers must never be seen; one promotion happens.
 func TestPostgresHooksFailOver(t *testing.T) {
-	p := StartPair(t, 0, 0)
+	// Two loopback addresses, as a test telling servers apart by DNS needs.
+	p := StartPairOn(t, "127.0.0.2", 0, "127.0.0.3", 0)
+	if p.Server("pg1") != p.Primary || p.Server("pg2") != p.Replica || p.Replica.Addr() == p.Primary.Addr() {
+		t.Fatalf("servers: pg1 at %s, pg2 at %s", p.Primary.Addr(), p.Replica.Addr())
+	}
 	hooks := t.TempDir()
 	if err := p.WriteHooks(hooks); err != nil {
 		t.Fatal(err)

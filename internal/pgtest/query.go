@@ -79,13 +79,13 @@ func (s *Server) withConn(ctx context.Context, f func(*pgx.Conn) error) error {
 	if s.conn == nil {
 		c, err := pgx.ConnectConfig(ctx, s.connCfg)
 		if err != nil {
-			return fmt.Errorf("pgtest: %s: connecting to 127.0.0.1:%d: %w", s.Name, s.Port, err)
+			return fmt.Errorf("pgtest: %s: connecting to %s: %w", s.Name, s.Addr(), err)
 		}
 		s.conn = c
 	}
 	if err := f(s.conn); err != nil {
 		s.dropConn()
-		return fmt.Errorf("pgtest: %s (127.0.0.1:%d): %w", s.Name, s.Port, err)
+		return fmt.Errorf("pgtest: %s (%s): %w", s.Name, s.Addr(), err)
 	}
 	return nil
 }

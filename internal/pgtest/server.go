@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,7 +20,8 @@ import (
 // Server is one PostgreSQL server of a Pair, started by the test.
 type Server struct {
 	Name    string // "pg1" (the pair's first primary) or "pg2" (its first replica); names the hook scripts
-	Port    int    // TCP port on 127.0.0.1
+	Host    string // loopback address it listens on, 127.0.0.1 unless StartPairOn chose another
+	Port    int    // TCP port
 	Dir     string // data directory
 	BinDir  string // the PostgreSQL programs
 	LogFile string // the server's own log (stderr), outside Dir
@@ -49,10 +51,10 @@ var (
 	ErrNotRunning = errors.New("pgtest: server is not running")
 )
 
-func newServer(name string, port int, base, bin string, as runAs) (*Server, error) {
+func newServer(name, host string, port int, base, bin string, as runAs) (*Server, error) {
 	tag := filepath.Base(base) + "-" + name
 	cfg, err := pgx.ParseConfig(fmt.Sprintf(
-		"host=127.0.0.1 port=%d user=postgres dbname=postgres sslmode=disable application_name=pgtest", port))
+		"host=%s port=%d user=postgres dbname=postgres sslmode=disable application_name=pgtest", host, port))
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: connection config for %s: %w", name, err)
 	}
@@ -61,7 +63,7 @@ func newServer(name string, port int, base, bin string, as runAs) (*Server, erro
 	cfg.ConnectTimeout = time.Second
 	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol // one round trip per check
 	return &Server{
-		Name: name, Port: port,
+		Name: name, Host: host, Port: port,
 		Dir:     filepath.Join(base, name),
 		BinDir:  bin,
 		LogFile: filepath.Join(base, name+".log"),
@@ -102,6 +104,11 @@ func (s *Server) handle() *execHandle {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.cmd
+}
+
+// Addr is host:port, as an outlast endpoint or a TCP probe names it.
+func (s *Server) Addr() string {
+	return net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
 }
 
 // PID returns the postmaster's process id, or 0 when it was never started.
