@@ -45,6 +45,8 @@ Usage:
   outlast status | endpoints [SERVICE] | events [--since N]      what a node's API says (OUTLAST_ADDR, OUTLAST_TOKEN; -o json)
   outlast drain|undrain ENDPOINT --reason TEXT [--for 30m]      take an endpoint out of the answers, or back
   outlast force up|down ENDPOINT --reason TEXT [--for 30m]      override the verdict
+  outlast primary status | set ENDPOINT --reason TEXT [--break-glass] | gate NAME on|off --reason TEXT
+                                       a policy primary service's primary, its promotions and gates
   outlast config get | validate FILE | apply FILE --reason TEXT the cluster's configuration, through the API
   outlast cluster status|join|remove   manage cluster membership (--config FILE)
   outlast token new --name N --scope S make an API token (read or admin) and its config line
@@ -84,6 +86,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return overrideCmd(args[0], args[1:], stdout, stderr)
 	case "events":
 		return eventsCmd(args[1:], stdout, stderr)
+	case "primary":
+		return primaryCmd(args[1:], stdout, stderr)
 	case "audit":
 		return auditCmd(args[1:], stdout, stderr)
 	case "drill":

@@ -91,6 +91,8 @@ func (h *Handler) routes() []route {
 		{wire.Prefix + "overrides", []method{{"GET", read, h.overrides}, {"POST", admin, h.setOverride}}},
 		{wire.Prefix + "overrides/{endpoint}", []method{{"DELETE", admin, h.clearOverride}}},
 		{wire.Prefix + "events", []method{{"GET", read, h.events}}},
+		{wire.Prefix + "primaries", []method{{"GET", read, h.primaries}, {"POST", admin, h.setPrimary}}},
+		{wire.Prefix + "gates/{name}", []method{{"POST", admin, h.setGate}}},
 		{wire.Prefix + "config", []method{{"GET", read, h.config}}},
 		{wire.Prefix + "config/validate", []method{{"POST", read, h.validate}}},
 		{wire.Prefix + "config/apply", []method{{"POST", admin, h.apply}}},

@@ -86,3 +86,26 @@ func checkAnswer(t *testing.T, h http.Handler, method, path, token string, body 
 		t.Fatalf("status %d with body %.500s, want a JSON error with a message and a code", w.Code, out)
 	}
 }
+
+// FuzzPrimaryBodies: the bodies of POST /api/v1/primaries and
+// /api/v1/gates/{name} (a hostile admin's or a broken script's) get a
+// JSON answer of 2xx or 4xx, never a crash or a 5xx.
+func FuzzPrimaryBodies(f *testing.F) {
+	for _, seed := range []string{
+		`{"endpoint":"use1","reason":"drill"}`,
+		`{"endpoint":"use1","reason":"drill","break_glass":true}`,
+		`{"endpoint":"use1","reason":""}`, `{"on":false,"reason":"upgrade"}`, `{"on":"yes"}`,
+		`{"endpoint":"use1","reason":"r"} {}`, `[]`, `null`, ``, `{`,
+	} {
+		f.Add([]byte(seed), false)
+		f.Add([]byte(seed), true)
+	}
+	h := New(sample(f), apiConfig(false), nil)
+	f.Fuzz(func(t *testing.T, body []byte, gate bool) {
+		if gate {
+			checkAnswer(t, h, "POST", "/api/v1/gates/maint", adminToken, body)
+		} else {
+			checkAnswer(t, h, "POST", "/api/v1/primaries", adminToken, body)
+		}
+	})
+}
