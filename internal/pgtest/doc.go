@@ -8,9 +8,9 @@
 // pg_is_in_recovery() every 50 ms. The package gives that test what it
 // needs and nothing more:
 //
-//   - StartPair (or StartPairOn, one loopback address per server): initdb
-//   - start a primary, pg_basebackup -R a replica from it, start it, and
-//     wait until it streams. Everything is stopped and
+//   - StartPair (or StartPairOn, one loopback address per server): run
+//     initdb and start a primary, pg_basebackup -R a replica from it,
+//     start it, and wait until it streams. Everything is stopped and
 //     removed at t.Cleanup, even a frozen server, and nothing is left
 //     running (postgres also dies with the test binary: the postmaster is
 //     started with a parent-death signal).
