@@ -62,6 +62,11 @@ type clusterLab struct {
 	primary *filteredBackend
 	healthy string // what every node answers while the primary is up
 	api     string // an api: section for every node's file, or ""
+	// services is the services: section of every node's file (by
+	// default api.example.test over the lab's two backends); hookDir the
+	// node.hook_dir, or "".
+	services string
+	hookDir  string
 }
 
 // TestClusterOfThreeProcesses is issue 3's integration test: three `outlast
@@ -132,23 +137,37 @@ func (lab *clusterLab) drill(t *testing.T) {
 
 func newClusterLab(t *testing.T) *clusterLab {
 	lab := &clusterLab{t: t, bin: buildOutlast(t), dir: t.TempDir(), healthy: clusterPrimary, api: operatorsAPI()}
-	lab.ports = freePortsOn(t, nodeIPs, 3)
+	port := freePortsOn(t, []string{clusterPrimary, clusterSecondary}, 1)[0]
+	lab.primary = startFilteredBackend(t, fmt.Sprintf("%s:%d", clusterPrimary, port))
+	startFilteredBackend(t, fmt.Sprintf("%s:%d", clusterSecondary, port))
+	lab.services = fmt.Sprintf(`services:
+  - name: api.example.test
+    ttl: 5s
+    check: {type: http, port: %d, interval: 1s, timeout: 1s, fall: 2, rise: 3, http: {path: /healthz}}
+    endpoints:
+      - {name: primary, location: aws/us-east-1, addresses: [%s], priority: 1}
+      - {name: secondary, location: gcp/us-central1, addresses: [%s], priority: 2}
+`, port, clusterPrimary, clusterSecondary)
+	lab.addNodes()
+	return lab
+}
+
+// addNodes makes the cluster's TLS files and writes the three nodes'
+// configurations with the lab's services.
+func (lab *clusterLab) addNodes() {
+	lab.ports = freePortsOn(lab.t, nodeIPs, 3)
 	tlsDir := filepath.Join(lab.dir, "tls")
 	lab.run("tls", "init", "--dir", tlsDir)
 	for i, name := range nodeNames {
 		lab.run("tls", "node", name, "--dir", tlsDir, "--host", nodeIPs[i])
 	}
-	port := freePortsOn(t, []string{clusterPrimary, clusterSecondary}, 1)[0]
-	lab.primary = startFilteredBackend(t, fmt.Sprintf("%s:%d", clusterPrimary, port))
-	startFilteredBackend(t, fmt.Sprintf("%s:%d", clusterSecondary, port))
 	for i, name := range nodeNames {
 		n := &labNode{name: name, ip: nodeIPs[i], config: filepath.Join(lab.dir, name+".yaml"),
 			dnsAddr:  fmt.Sprintf("%s:%d", nodeIPs[i], lab.ports[0]),
 			httpAddr: fmt.Sprintf("%s:%d", nodeIPs[i], lab.ports[1])}
-		lab.writeConfig(n, nodePlaces[i], tlsDir, port, true)
+		lab.writeConfig(n, nodePlaces[i], tlsDir, true)
 		lab.nodes = append(lab.nodes, n)
 	}
-	return lab
 }
 
 func (lab *clusterLab) run(args ...string) string {
@@ -159,12 +178,16 @@ func (lab *clusterLab) run(args ...string) string {
 	return string(out)
 }
 
-func (lab *clusterLab) writeConfig(n *labNode, place, tlsDir string, backendPort int, bootstrap bool) {
+func (lab *clusterLab) writeConfig(n *labNode, place, tlsDir string, bootstrap bool) {
 	var peers strings.Builder
 	for i, name := range nodeNames {
 		fmt.Fprintf(&peers, "    - {name: %s, address: \"%s:%d\"}\n", name, nodeIPs[i], lab.ports[2])
 	}
-	text := fmt.Sprintf(`node: {name: %[1]s, location: %[2]s, probe_source: %[3]s}
+	hookDir := ""
+	if lab.hookDir != "" {
+		hookDir = ", hook_dir: " + lab.hookDir
+	}
+	text := fmt.Sprintf(`node: {name: %[1]s, location: %[2]s, probe_source: %[3]s%[11]s}
 dns: {listen: "%[3]s:%[4]d"}
 http: {listen: "%[3]s:%[5]d"}
 cluster:
@@ -176,16 +199,9 @@ cluster:
 zones:
   - apex: example.test
     ns: [{name: ns1.example.test, addresses: [127.0.0.21]}, {name: ns2.example.test, addresses: [127.0.0.22]}, {name: ns3.example.test, addresses: [127.0.0.23]}]
-services:
-  - name: api.example.test
-    ttl: 5s
-    check: {type: http, port: %[11]d, interval: 1s, timeout: 1s, fall: 2, rise: 3, http: {path: /healthz}}
-    endpoints:
-      - {name: primary, location: aws/us-east-1, addresses: [%[12]s], priority: 1}
-      - {name: secondary, location: gcp/us-central1, addresses: [%[13]s], priority: 2}
 `, n.name, place, n.ip, lab.ports[0], lab.ports[1], lab.ports[2], filepath.Join(lab.dir, n.name+"-data"),
-		bootstrap, peers.String(), tlsDir, backendPort, clusterPrimary, clusterSecondary)
-	text = lab.api + text
+		bootstrap, peers.String(), tlsDir, hookDir)
+	text = lab.api + text + lab.services
 	if err := os.WriteFile(n.config, []byte(text), 0o644); err != nil {
 		lab.t.Fatal(err)
 	}
@@ -315,7 +331,7 @@ func (lab *clusterLab) foreignNode(t *testing.T) {
 	}
 	f.Close()
 	n4 := &labNode{name: "n4", ip: "127.0.0.24", config: filepath.Join(lab.dir, "n4.yaml")}
-	lab.writeConfig(n4, "hetzner/fsn1", foreignTLS, 1, false)
+	lab.writeConfig(n4, "hetzner/fsn1", foreignTLS, false)
 	out, err := exec.Command(lab.bin, "cluster", "join", "--config", n4.config, "--addr",
 		fmt.Sprintf("%s:%d", nodeIPs[0], lab.ports[2])).CombinedOutput()
 	if err == nil {
@@ -370,7 +386,7 @@ func (lab *clusterLab) joinAndRemove(t *testing.T) {
 	}
 	n4 := &labNode{name: "n4", ip: "127.0.0.24", config: filepath.Join(lab.dir, "n4-member.yaml"),
 		dnsAddr: fmt.Sprintf("127.0.0.24:%d", lab.ports[0]), httpAddr: fmt.Sprintf("127.0.0.24:%d", lab.ports[1])}
-	lab.writeConfig(n4, "hetzner/fsn1", tlsDir, 1, false)
+	lab.writeConfig(n4, "hetzner/fsn1", tlsDir, false)
 	lab.start(n4)
 	out := lab.run("cluster", "join", "--config", n4.config, "--addr", fmt.Sprintf("%s:%d", nodeIPs[0], lab.ports[2]))
 	t.Logf("join: %s", strings.TrimSpace(out))

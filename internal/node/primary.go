@@ -40,15 +40,18 @@ type primaries struct {
 	// running are the hooks in progress, by run key; stop cancels them
 	// when this node stops leading, and the next leader runs them again
 	// with the same epoch.
-	running map[string]context.CancelFunc
+	running map[string]*hookRun
 	// notBefore holds back a run (by key) or a service's next promotion
 	// (by service name) after a failure.
 	notBefore map[string]time.Time
 }
 
+// hookRun is one hook in progress.
+type hookRun struct{ cancel context.CancelFunc }
+
 func newPrimaries(n *Node) *primaries {
 	return &primaries{n: n, runner: &hook.Runner{Dir: n.local.Node.HookDir},
-		running: map[string]context.CancelFunc{}, notBefore: map[string]time.Time{}}
+		running: map[string]*hookRun{}, notBefore: map[string]time.Time{}}
 }
 
 // lead does the leader's primary work at now for every policy primary
@@ -76,8 +79,8 @@ func (p *primaries) lead(st *state.State, now time.Time) {
 func (p *primaries) stop() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for key, cancel := range p.running {
-		cancel()
+	for key, r := range p.running {
+		r.cancel()
 		delete(p.running, key)
 	}
 }
@@ -166,7 +169,8 @@ func (p *primaries) run(svc *config.Service, h *config.Hook, call hook.Call, don
 		return
 	}
 	ctx, cancel := context.WithCancel(p.n.ctx)
-	p.running[key] = cancel
+	mine := &hookRun{cancel: cancel}
+	p.running[key] = mine
 	spec := specOf(h)
 	p.n.wg.Add(1) // Stop waits for the hook, which its context ends
 	go func() {
@@ -175,16 +179,22 @@ func (p *primaries) run(svc *config.Service, h *config.Hook, call hook.Call, don
 		p.n.log.Info("running hook", "hook", call.Hook, "service", call.Service, "endpoint", call.Endpoint, "epoch", call.Epoch, "spec", spec.Describe())
 		res := p.runner.Run(ctx, spec, call)
 		p.mu.Lock()
-		_, current := p.running[key]
-		delete(p.running, key)
+		current := p.running[key] == mine
 		if res.Err != nil {
 			p.notBefore[key] = time.Now().Add(refenceEvery)
 		}
 		p.mu.Unlock()
-		if !current || errors.Is(res.Err, hook.ErrCancelled) {
-			return // this node stopped leading: the next leader runs it again
+		if current && !errors.Is(res.Err, hook.ErrCancelled) {
+			// Still running until its outcome is proposed: the state shows
+			// the promotion pending until then, and the loop must not
+			// start the hook again meanwhile.
+			p.finish(svc, call, res, done, failed)
 		}
-		p.finish(svc, call, res, done, failed)
+		p.mu.Lock()
+		if p.running[key] == mine {
+			delete(p.running, key)
+		}
+		p.mu.Unlock()
 	}()
 }
 

@@ -25,7 +25,8 @@ type View struct {
 }
 
 // Decide returns the change the leader proposes for rec, if any: the
-// first election, a promotion when the agreed verdict says the primary is
+// first election (the up endpoint of lowest priority number, once every
+// endpoint has a verdict), a promotion when the agreed verdict says the primary is
 // down and a candidate is up, or a failback. Nothing while a promotion is
 // pending (its hook's outcome comes first), and nothing without a
 // candidate: a primary judged down is kept rather than replaced by an
@@ -40,6 +41,12 @@ func Decide(rec Record, v View) (Command, bool) {
 		return Command{Kind: Promote, Candidate: e.Name, Epoch: rec.Epoch + 1, Reason: reason, Who: Auto, At: v.Now}, true
 	}
 	if rec.Primary == "" {
+		// Wait until every endpoint is judged: the database has a primary
+		// already, and electing the first endpoint found up could promote
+		// a replica while the real primary is still being probed.
+		if slices.ContainsFunc(v.Endpoints, func(e Endpoint) bool { return e.Health == model.Unknown }) {
+			return Command{}, false
+		}
 		if e, ok := best(v.Endpoints, func(e Endpoint) bool { return e.Health == model.Up }); ok {
 			return promote(e, "first election: no primary yet")
 		}

@@ -25,6 +25,14 @@ func view(health map[string]model.Health, failback bool) View {
 	return v
 }
 
+// unjudged is health with the endpoints named not judged yet.
+func unjudged(health map[string]model.Health, names ...string) map[string]model.Health {
+	for _, n := range names {
+		health[n] = model.Unknown
+	}
+	return health
+}
+
 func up(names ...string) map[string]model.Health {
 	m := map[string]model.Health{}
 	for _, n := range eps {
@@ -146,6 +154,8 @@ func TestDecide(t *testing.T) {
 	}{
 		{"first election: the preferred up", Record{}, up("pg-usc1", "pg-euw1"), false, "pg-usc1"},
 		{"first election: nobody up", Record{}, up(), false, ""},
+		{"first election waits while one is unjudged", Record{}, unjudged(up("pg-usc1", "pg-euw1"), "pg-use1"), false, ""},
+		{"later failovers do not wait for the unjudged", at("pg-use1"), unjudged(up("pg-euw1"), "pg-usc1"), false, "pg-euw1"},
 		{"primary up: nothing", at("pg-usc1"), up("pg-use1", "pg-usc1"), false, ""},
 		{"primary down: the next up by priority", at("pg-use1"), up("pg-usc1", "pg-euw1"), false, "pg-usc1"},
 		{"primary down, nobody up: keep it", at("pg-use1"), up(), false, ""},
