@@ -113,6 +113,50 @@ func TestDemoProxyRegionOutageJSON(t *testing.T) {
 	}
 }
 
+// TestDemoPrimaryRegionOutageJSON runs issue 17's demo command: the
+// primary database's region fails, the replica is promoted through its
+// hook, the name moves, and the checker saw no violation of exactly one
+// primary.
+func TestDemoPrimaryRegionOutageJSON(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays an outage in real time")
+	}
+	out, err := exec.Command(buildLab(t), "--scenario", "primary-region-outage", "--json", "--html", "", "--devices", "50").Output()
+	if err != nil {
+		t.Fatalf("outlast-lab --scenario primary-region-outage --json: %v\n%s", err, out)
+	}
+	var report struct {
+		Scenarios []struct {
+			Name    string `json:"name"`
+			Pass    bool   `json:"pass"`
+			Primary *struct {
+				From       string   `json:"from"`
+				To         string   `json:"to"`
+				Epoch      uint64   `json:"epoch"`
+				PromotedS  float64  `json:"promoted_s"`
+				MovedS     float64  `json:"moved_s"`
+				DemotedS   float64  `json:"demoted_s"`
+				Promotions int      `json:"promotions"`
+				Violations *int     `json:"violations"`
+				Final      []string `json:"final"`
+			} `json:"primary"`
+		} `json:"scenarios"`
+	}
+	if err := json.Unmarshal(out, &report); err != nil || len(report.Scenarios) != 1 {
+		t.Fatalf("want the JSON of one scenario, got %v:\n%s", err, out)
+	}
+	s := report.Scenarios[0]
+	if s.Name != "primary-region-outage" || s.Primary == nil || s.Primary.Violations == nil {
+		t.Fatalf("want primary-region-outage with its primary figures, got\n%s", out)
+	}
+	p := s.Primary
+	t.Logf("%s → %s at epoch %d: promoted after %v s, name moved after %v s, demoted %v s after the heal; %d promotions, %d violations",
+		p.From, p.To, p.Epoch, p.PromotedS, p.MovedS, p.DemotedS, p.Promotions, *p.Violations)
+	if !s.Pass || p.To != "db-gcp" || p.Promotions != 1 || *p.Violations != 0 || p.DemotedS < 0 || strings.Join(p.Final, ",") != "db-gcp" {
+		t.Errorf("want a pass, one promotion to db-gcp, no violation, db-use1 demoted and the name on db-gcp; got\n%s", out)
+	}
+}
+
 // demoReportInChromium opens the report the demo wrote, as a user would,
 // and wants the scenario's chart laid out, its legend naming the region
 // that failed and one that took over, nothing fetched from outside the

@@ -27,6 +27,9 @@ func addresses() []string {
 	for i := range regionSpecs {
 		ips = append(ips, endpointIP(i), backendIP(i))
 	}
+	for i := range dbSpecs {
+		ips = append(ips, dbIP(i))
+	}
 	for _, a := range clientAreas {
 		ips = append(ips, a.source)
 	}

@@ -73,9 +73,10 @@ type Lab struct {
 	dns     *labdns.Server // the CDN providers' DNS
 	Regions []*Region
 	Nodes   []*Node
-	port    int       // the service port, the same on every region
-	ports   [4]int    // the nodes' DNS, API, cluster and HTTP proxy ports
-	views   *ownViews // every node's own view of every endpoint
+	DB      []*RoleServer // db.example.test's servers (dbSpecs)
+	port    int           // the service port, the same on every region
+	ports   [4]int        // the nodes' DNS, API, cluster and HTTP proxy ports
+	views   *ownViews     // every node's own view of every endpoint
 }
 
 // Node is one outlast node of the lab, in-process, running the real serve code.
@@ -129,6 +130,9 @@ func (l *Lab) start() error {
 	}
 	copy(l.ports[:], ports)
 	if err := l.startRegions(endpointIPs); err != nil {
+		return err
+	}
+	if err := l.startDB(); err != nil {
 		return err
 	}
 	if err := l.makeCertificates(nodeIPs); err != nil {
@@ -262,7 +266,7 @@ func (l *Lab) servicesText() string {
 			fmt.Fprintf(&b, "      - {name: %s, location: %s, %s, priority: %d}\n", spec.endpoint, spec.location, where, spec.priority)
 		}
 	}
-	return b.String() + l.geoServiceText()
+	return b.String() + l.geoServiceText() + l.dbServiceText()
 }
 
 // checkText is every service's check: every 200 ms, down after two
@@ -351,6 +355,9 @@ func (l *Lab) Close() {
 	}
 	for _, r := range l.Regions {
 		r.Close()
+	}
+	for _, s := range l.DB {
+		s.Close()
 	}
 	if l.dns != nil {
 		l.dns.Close()

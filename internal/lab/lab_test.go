@@ -58,3 +58,37 @@ func TestScenarios(t *testing.T) {
 		}
 	}
 }
+
+// TestPrimaryRegionOutage plays issue 17's demo in a real lab with 50
+// devices (about 25 s): db-use1's region fails, db-gcp is promoted
+// through its hook, the name moves, db-use1 is demoted after the heal and
+// the name stays on db-gcp, with no moment of two primaries answered.
+func TestPrimaryRegionOutage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays an outage in real time")
+	}
+	l, err := Start(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	sc := primaryRegionOutage()
+	r, err := l.Run(context.Background(), sc, RunOptions{Devices: 50, Progress: func(line string) { t.Log(line) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := r.Primary
+	if p == nil {
+		t.Fatal("no primary figures: the role checker did not run")
+	}
+	t.Logf("%s: detection %.2f s, steering %.2f s; primary %+v", r.Name, r.DetectionS, r.SteeringS, *p)
+	if !r.Pass {
+		t.Errorf("%s failed its bounds: %v", r.Name, r.Failures)
+	}
+	if p.From != "db-use1" || p.To != "db-gcp" || p.Promotions != 1 || p.Violations != 0 || p.Epoch < 2 {
+		t.Errorf("want db-use1 → db-gcp, one promotion, no violation, epoch at least 2; got %+v", *p)
+	}
+	if got := l.roleServer("db-use1").Role(); got != Replica {
+		t.Errorf("db-use1 is %s after the scenario, want replica (on_demote ran)", got)
+	}
+}

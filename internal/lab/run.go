@@ -130,7 +130,8 @@ type timeline struct {
 	resolut  []measure.ResolutionEvent
 	verdict  []measure.VerdictEvent
 	markers  []Marker
-	record   // leaders and the nodes' own views (record.go)
+	roles    *roleChecker // the database's roles and answers; nil unless the scenario has Roles
+	record                // leaders and the nodes' own views (record.go)
 }
 
 func (l *Lab) startTimeline(ctx context.Context, sc Scenario, devices int) *timeline {
@@ -167,6 +168,10 @@ func (l *Lab) startTimeline(ctx context.Context, sc Scenario, devices int) *time
 		tl.wg.Go(func() { _ = clients.Run(ctx, copts, tl.rec) })
 	}
 	tl.wg.Go(func() { tl.poll(ctx, sc.Service, askers) })
+	if sc.Roles {
+		tl.roles = newRoleChecker(l, tl.start)
+		tl.wg.Go(func() { tl.roles.run(ctx) })
+	}
 	return tl
 }
 
@@ -324,6 +329,10 @@ func (tl *timeline) finish(sc Scenario, faultAt, healAt float64) Result {
 	r.Name, r.Title, r.Description = sc.Name, sc.Title, sc.Description
 	r.FaultAt, r.HealAt, r.Markers = faultAt, healAt, append(tl.markers, measure.EventMarkers(r)...)
 	slices.SortFunc(r.Markers, func(a, b Marker) int { return int((a.T - b.T) * 1000) })
+	if tl.roles != nil {
+		r.Primary = tl.roles.result(faultAt, healAt)
+		roundPrimary(r.Primary)
+	}
 	measure.Check(&r, sc.Bounds)
 	return r
 }
@@ -343,6 +352,11 @@ func askFrom(ctx context.Context, addr, name string, source netip.Addr) shiftwat
 // an address region, in geo.example.test.
 func endpointsAt(regions []string) []string {
 	var out []string
+	for _, spec := range dbSpecs {
+		if slices.Contains(regions, spec.endpoint) {
+			out = append(out, spec.endpoint) // a database server is its own endpoint
+		}
+	}
 	for _, spec := range regionSpecs {
 		if !slices.Contains(regions, spec.endpoint) {
 			continue
@@ -361,6 +375,10 @@ func endpointsAt(regions []string) []string {
 func (l *Lab) addrsOf(endpoints []string) []string {
 	var addrs []string
 	for _, e := range endpoints {
+		if s := l.roleServer(e); s != nil {
+			addrs = append(addrs, s.ip())
+			continue
+		}
 		addrs = append(addrs, l.region(e).ip())
 	}
 	slices.Sort(addrs)
@@ -374,6 +392,9 @@ func (l *Lab) addrNames() map[string]string {
 	names := map[string]string{}
 	for i, spec := range regionSpecs {
 		names[endpointIP(i)] = cmp.Or(spec.target, spec.endpoint)
+	}
+	for i, spec := range dbSpecs {
+		names[dbIP(i)] = spec.endpoint
 	}
 	return names
 }
@@ -411,6 +432,7 @@ func (l *Lab) waitHealthy(ctx context.Context, sc Scenario) error {
 	wants := l.firstChoices(sc)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
+		l.openReplicas()
 		problem := l.unhealthy(sc.Service, wants)
 		if problem == "" {
 			problem = l.barrier(ctx)
@@ -445,6 +467,8 @@ func (l *Lab) firstChoices(sc Scenario) []firstChoice {
 		return out
 	case sc.Service == CDNName:
 		return []firstChoice{{want: ip("cdn-a")}}
+	case sc.Service == DBName:
+		return []firstChoice{{want: l.roleServer(dbSpecs[0].endpoint).ip()}}
 	}
 	return []firstChoice{{want: ip("use1")}}
 }

@@ -38,7 +38,10 @@ type Scenario struct {
 	// proxies instead of resolving the name (device i to node i % 3's);
 	// the others resolve it, as in every scenario.
 	Proxied bool
-	Bounds  measure.Bounds
+	// Roles: a role checker samples db.example.test's answers and its
+	// servers' roles every 50 ms (rolecheck.go) for Result.Primary.
+	Roles  bool
+	Bounds measure.Bounds
 }
 
 // The scenario clock: clients run WarmUp before the fault, the fault lasts
@@ -152,7 +155,58 @@ func Scenarios() []Scenario {
 				measure.AreaBounds{Area: "us-east", From: []string{"use1"}, To: []string{"usc1"}}),
 			Fault: func(l *Lab) error { return l.region("use1").Hang() },
 		},
+		primaryRegionOutage(),
 	}
+}
+
+// primaryRegionOutage is issue 17's demo: a database with one writable
+// primary in us-east-1 and a replica in GCP, as db.example.test (policy
+// primary, failback manual, the name moved after on_promote succeeded).
+// It plays last: it leaves db-gcp the primary, and the lab starts with
+// db-use1.
+//
+// What the role checker counts (measure.ComputePrimary), every 50 ms,
+// from each running node's own answer (outlast answers authoritatively;
+// there is no cache in between) and both servers' roles read just before
+// and just after those queries:
+//   - a violation: an answer naming a server that was a replica at both
+//     reads (it cannot have been the primary when the node answered); an
+//     answer naming two servers; two primaries at once, unless the one of
+//     the older epoch is the former primary that no on_demote has reached
+//     yet (it was not promoted during the scenario);
+//   - no violation, shown apart: answers naming the former primary while
+//     it is frozen and still primary (the window before the verdict and
+//     the promotion; nobody reaches it), and the unfenced time, two
+//     primaries because the former was not demoted yet: while it is
+//     frozen nothing can write to it; after the heal it answers again
+//     until the leader's on_demote rerun (every 10 s) reaches it, which
+//     unfenced_reachable_s measures.
+//
+// The region fails as the lab fails regions: the API's use1 hangs and
+// db-use1 stops answering anything, check and hooks included, until the
+// heal. The scenario passes with strict's bounds, one promotion, no
+// violation, the name on db-gcp at the end, and db-use1 demoted after the
+// heal (Settled waits for that).
+func primaryRegionOutage() Scenario {
+	return Scenario{
+		Name: "primary-region-outage", Title: "A primary database's region fails; its replica in GCP is promoted",
+		Description: "db.example.test (policy primary) names one writable server: db-use1 (aws/us-east-1), with a replica, " +
+			"db-gcp (gcp/us-central1). us-east-1 fails: db-use1 stops answering. outlast promotes db-gcp through its " +
+			"on_promote hook (POST /promote with the epoch), moves the name once that succeeded, and demotes db-use1 " +
+			"through on_demote when the region is back; the name stays on db-gcp (failback manual). A checker reads " +
+			"both roles and every nameserver's answer every 50 ms.",
+		Service: DBName, Affected: []string{"use1", "db-use1"}, Roles: true,
+		Bounds:  withPrimary(strict),
+		Fault:   func(l *Lab) error { return l.failRegion() },
+		Heal:    func(l *Lab) error { return l.healRegion() },
+		Settled: func(l *Lab) bool { return l.roleServer("db-use1").Role() == Replica },
+	}
+}
+
+// withPrimary is b holding the primary scenario's figures too.
+func withPrimary(b measure.Bounds) measure.Bounds {
+	b.Primary = true
+	return b
 }
 
 // withAreas is b with what each client area must see.

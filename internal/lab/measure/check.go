@@ -28,6 +28,11 @@ type Bounds struct {
 	// devices calling through the nodes' HTTP proxies (100: not one
 	// error); 0 is not checked.
 	ProxiedSuccessPct float64
+	// Primary: the scenario's Result.Primary must show exactly one
+	// promotion, no violation of exactly one primary, the name moved to
+	// the promoted server and kept there, and after a heal the former
+	// primary demoted (checkPrimary).
+	Primary bool
 }
 
 // AreaBounds are what one client area must see. The scenario's
@@ -75,6 +80,9 @@ func Check(r *Result, b Bounds) {
 		failures = append(failures, checkArea(r.Areas, ab, b)...)
 	}
 	failures = append(failures, checkProxied(r.Proxied, b.ProxiedSuccessPct)...)
+	if b.Primary {
+		failures = append(failures, checkPrimary(r.Primary, r.HealAt >= 0)...)
+	}
 	if r.Flaps > b.MaxFlaps {
 		failures = append(failures, fmt.Sprintf("%d flap%s > %d", r.Flaps, plural(r.Flaps), b.MaxFlaps))
 	}

@@ -74,6 +74,9 @@ type Result struct {
 	// requests to the nodes' HTTP proxies. Both nil otherwise.
 	DNSOnly *ClientGroup `json:"dns_only,omitempty"`
 	Proxied *ClientGroup `json:"proxied,omitempty"`
+	// Primary are the figures of a scenario with a policy primary
+	// database (primary-region-outage); nil otherwise.
+	Primary *PrimaryResult `json:"primary,omitempty"`
 }
 
 // Second is what the clients saw during one second of a scenario.

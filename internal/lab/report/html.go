@@ -46,7 +46,7 @@ type scenarioView struct {
 	Figures     []figure
 	Extra       []figure // the figures only this scenario measured
 	Areas       []string // per client area, where it was answered and how its devices fared
-	Groups      []string // per group of devices (DNS-only, proxied), how it fared
+	Groups      []string // per group of devices (DNS-only, proxied), how it fared; a primary database's figures
 	Chart       chart
 	Legend      []legendItem
 	Marks       map[string]bool // the marker kinds the chart draws, so the legend names only those
@@ -111,7 +111,7 @@ func scenarioOf(i int, s lab.Result, order []string, colors map[string]string) s
 	v := scenarioView{
 		ID: anchor(i, s.Name), Name: s.Name, Title: s.Title, Description: s.Description,
 		Pass: s.Pass, Verdict: verdict(s.Pass), Failures: s.Failures,
-		Chart: buildChart(s, order, colors), Areas: areaLines(s), Groups: groupLines(s),
+		Chart: buildChart(s, order, colors), Areas: areaLines(s), Groups: append(groupLines(s), primaryLines(s)...),
 	}
 	if v.Title == "" {
 		v.Title = s.Name

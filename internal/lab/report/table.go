@@ -46,7 +46,7 @@ func Table(w io.Writer, r lab.Report) error {
 		}
 	}
 	for _, s := range r.Scenarios {
-		for _, line := range slices.Concat(eventLines(s), areaLines(s), groupLines(s)) {
+		for _, line := range slices.Concat(eventLines(s), areaLines(s), groupLines(s), primaryLines(s)) {
 			b.WriteString(s.Name + ": " + line + "\n")
 		}
 	}
