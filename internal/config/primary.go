@@ -53,9 +53,10 @@ type ServicePrimary struct {
 	// MoveDNS is after-promote or at-once (default after-promote): whether
 	// the name moves only once the new primary's on_promote succeeded.
 	MoveDNS MoveDNS `yaml:"move_dns" json:",omitempty"`
-	// Gates name gating rules: an automatic change of primary starts only
-	// while every one of them is on. Gates are turned on and off with
-	// outlast primary gate and start on (default: none).
+	// Gates name gating rules: a change of primary (automatic, or an
+	// operator's that does not break glass) starts only while every one of
+	// them is on. Gates are turned on and off with outlast primary gate
+	// and start on (default: none).
 	Gates []string `yaml:"gates" json:",omitempty"`
 	// Rules are assertion rules every change of primary must keep
 	// (default: none; "never more than one primary" always holds).

@@ -66,6 +66,8 @@ type Promotion struct {
 	At        time.Time `json:"at"`
 	// Who asked: "auto" for the leader's decision, else the operator.
 	Who string `json:"who"`
+	// BreakGlass: the operator passed over the safety rules to start it.
+	BreakGlass bool `json:"break_glass,omitempty"`
 }
 
 // Kind is what a Command does.
@@ -133,7 +135,7 @@ func apply(rec Record, cmd Command, eps []string) (Record, error) {
 		}
 		next.Epoch = cmd.Epoch
 		p := &Promotion{Candidate: cmd.Candidate, Epoch: cmd.Epoch, From: rec.Primary,
-			Reason: cmd.Reason, At: cmd.At, Who: cmd.Who}
+			Reason: cmd.Reason, At: cmd.At, Who: cmd.Who, BreakGlass: cmd.BreakGlass}
 		if cmd.Kind == Promote {
 			next.Pending = p
 		} else {

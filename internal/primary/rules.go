@@ -18,11 +18,17 @@ type Rule interface {
 // ErrRule is wrapped by the refusal of a change that breaks a rule.
 var ErrRule = fmt.Errorf("primary: refused by a safety rule")
 
-// Check returns nil when every rule allows the change. A break-glass
-// command (an operator's, with a reason) passes every rule: it is what an
-// operator uses when a rule is wrong for the moment, and the event
-// history records it.
+// Check returns nil when every rule allows the change. A change is judged
+// when it starts (Promote, Adopt): completing or abandoning a promotion
+// that passed, or fencing, is not judged again, so a promotion started by
+// breaking glass completes when its hook succeeds. A break-glass command
+// (an operator's, with a reason) passes every rule: it is what an operator
+// uses when a rule is wrong for the moment, and the event history records
+// it.
 func Check(rules []Rule, before, after Record, cmd Command) error {
+	if cmd.Kind != Promote && cmd.Kind != Adopt {
+		return nil
+	}
 	if cmd.BreakGlass && cmd.Who != "" && cmd.Who != Auto && cmd.Reason != "" {
 		return nil
 	}
@@ -53,9 +59,10 @@ func (r AnsweredAmong) Allows(_, after Record, _ Command) bool {
 	return among(after.Primary) && (after.Pending == nil || among(after.Pending.Candidate))
 }
 
-// Gate is a gating rule: while it is off, no automatic change starts. An
-// operator freezes failover during maintenance by turning it off; changes
-// by an operator and the completion of a promotion already started pass.
+// Gate is a gating rule: while it is off, no change of primary starts,
+// automatic or an operator's, unless the operator breaks glass (as Route
+// 53 ARC's gating rules). An operator freezes failover during maintenance
+// by turning it off; a promotion already started completes.
 type Gate struct {
 	RuleName string
 	On       bool
@@ -64,5 +71,5 @@ type Gate struct {
 func (g Gate) Name() string { return g.RuleName }
 
 func (g Gate) Allows(_, _ Record, cmd Command) bool {
-	return g.On || cmd.Who != Auto || cmd.Kind != Promote
+	return g.On || (cmd.Kind != Promote && cmd.Kind != Adopt)
 }
