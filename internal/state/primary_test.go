@@ -69,7 +69,7 @@ func TestPrimaryPromotionMovesTheNameAfterItsHook(t *testing.T) {
 	}
 }
 
-func TestGateHoldsAutomaticChangesOnly(t *testing.T) {
+func TestGatesHoldAndGlassBreaks(t *testing.T) {
 	s := New()
 	apply := func(cmd Command) error { return s.Apply(s.Index+1, cmd) }
 	_ = apply(Command{Kind: SetConfig, At: t0, Config: sharedPrimary("a", "b", "c"), ConfigHash: "p1"})
