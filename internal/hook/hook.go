@@ -160,12 +160,14 @@ func (r *Runner) once(ctx context.Context, s Spec, c Call) attempt {
 
 // stopped says why an attempt ended when its context did: the caller's
 // context ending is a cancellation, the attempt's own deadline a timeout.
+// What the attempt itself saw then (a killed process, a cancelled request)
+// only follows from that and is dropped.
 func stopped(ctx, actx context.Context, err error) error {
 	switch {
 	case ctx.Err() != nil:
-		return fmt.Errorf("%w: %w (%w)", ErrCancelled, context.Cause(ctx), err)
+		return fmt.Errorf("%w: %w; the attempt was stopped", ErrCancelled, context.Cause(ctx))
 	case actx.Err() != nil:
-		return fmt.Errorf("%w (%w)", context.Cause(actx), err)
+		return fmt.Errorf("%w; the attempt was stopped", context.Cause(actx))
 	}
 	return err
 }

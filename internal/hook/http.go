@@ -96,10 +96,20 @@ func statusError(resp *http.Response) error {
 	case code >= 200 && code <= 299:
 		return nil
 	case code >= 300 && code <= 399:
-		return fmt.Errorf("%w: HTTP %s redirecting to %s, not followed; point the hook at the final URL", ErrFailed, status, redact(resp.Header.Get("Location")))
+		return fmt.Errorf("%w: HTTP %s redirecting to %s, not followed; point the hook at the final URL", ErrFailed, status, location(resp))
 	default:
 		return fmt.Errorf("%w: HTTP %s", ErrFailed, status)
 	}
+}
+
+// location is where a redirect points, resolved against the request and
+// redacted.
+func location(resp *http.Response) string {
+	u, err := resp.Location()
+	if err != nil {
+		return "(no valid Location)"
+	}
+	return redact(u.String())
 }
 
 // withoutURL drops the URL net/http puts in its errors: it may carry
