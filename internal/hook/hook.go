@@ -42,16 +42,17 @@ var (
 // Spec is one hook as configured: either Exec or URL.
 type Spec struct {
 	// Exec is the program and its arguments, run without a shell. Exec[0]
-	// names a program inside Runner.Dir: a name relative to it
-	// ("promote-db") or an absolute path that resolves inside it.
+	// names a program inside Runner.Dir: a path relative to it
+	// ("promote-db") or an absolute path that resolves inside it, symlinks
+	// followed. It runs in its own directory.
 	Exec []string
 	// URL is an http or https URL called with a JSON body describing the
 	// Call.
 	URL string
 	// Method is the HTTP method (default POST).
 	Method string
-	// Headers are extra HTTP request headers; they cannot replace
-	// Content-Type or Idempotency-Key.
+	// Headers are extra HTTP request headers ("Host" sets the request's
+	// host); they cannot replace Content-Type or Idempotency-Key.
 	Headers map[string]string
 	// Timeout bounds each attempt (default 30s).
 	Timeout time.Duration
@@ -73,8 +74,8 @@ type Call struct {
 
 // Result is the outcome of Run.
 type Result struct {
-	// Attempts is how many attempts started (0 when the context had
-	// already ended, or the hook was refused before anything ran: 1).
+	// Attempts is how many attempts were made: 0 when ctx had ended before
+	// the first. A refused or invalid hook counts one and is not retried.
 	Attempts int
 	// Err is nil on success; otherwise it names the hook, the endpoint and
 	// what failed, and wraps one of the package's errors.
@@ -92,8 +93,9 @@ type Runner struct {
 	// Dir is node.hook_dir: exec hooks must name programs inside it. Empty
 	// refuses every exec hook.
 	Dir string
-	// Client makes HTTP calls. Nil uses a client that follows no redirect;
-	// each attempt is bounded by Spec.Timeout either way.
+	// Client makes HTTP calls. Nil uses a client that follows no redirect
+	// (a client given here should not follow them either, or the hook may
+	// land somewhere else); each attempt is bounded by Spec.Timeout.
 	Client *http.Client
 	// Backoff says how long to wait after failed attempt n (1-based). Nil
 	// waits 1s, 2s, 4s… capped at 10s.
