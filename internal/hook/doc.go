@@ -6,7 +6,7 @@
 //
 // The node runs hooks on the Raft leader only, but a leader can change while
 // a hook runs: the new leader runs the same hook again with the same epoch.
-// A hook therefore runs at least once per epoch, never exactly once, and
+// A hook therefore runs at least once per epoch, sometimes more, and
 // must be idempotent per epoch: promoting a replica that is already primary
 // for this epoch succeeds without doing anything, and a hook given an epoch
 // lower than one it has already acted on must refuse (that is the fencing
