@@ -98,6 +98,14 @@ func TestAuditExamples(t *testing.T) {
 			"warning vantage-points use1",
 			"warning vantage-points usc1",
 		}},
+		{"primary.yaml", 1, []string{
+			"critical quorum-lost hetzner outlast",
+			"warning location-unknown ns1.example.com.",
+			"warning vantage-points pg-use1",
+			"warning vantage-points pg-usc1",
+			"warning vantage-points patroni-use1",
+			"warning vantage-points patroni-usc1",
+		}},
 		{"hostnames.yaml", 1, []string{
 			"critical quorum-lost hetzner outlast",
 			"warning location-unknown ns1.example.com.",
