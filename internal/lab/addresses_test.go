@@ -31,7 +31,7 @@ func TestCheckAddressesSaysWhatToRun(t *testing.T) {
 	if err := checkAddresses(addresses(), net.Listen); err != nil {
 		t.Errorf("on this machine: %v", err)
 	}
-	if got := len(addresses()); got != len(nodeSpecs)+2*len(regionSpecs)+len(clientAreas)+1 || !strings.HasPrefix(addresses()[0], "127.77.") {
+	if got := len(addresses()); got != len(nodeSpecs)+2*len(regionSpecs)+len(dbSpecs)+len(clientAreas)+1 || !strings.HasPrefix(addresses()[0], "127.77.") {
 		t.Errorf("addresses() = %v", addresses())
 	}
 	// The client areas' devices ask from addresses of their own: macOS needs
