@@ -15,7 +15,7 @@ import (
 var wantAlerts = []string{
 	"OutlastEndpointDown", "OutlastNameNotSteering", "OutlastProbeDisagreement", "OutlastCertificateExpiring",
 	"OutlastNodeDown", "OutlastNodeStale", "OutlastCannotWriteLog", "OutlastNoLeader", "OutlastLeaderFlapping",
-	"OutlastConfigReloadFailed", "OutlastConfigDiverged",
+	"OutlastConfigReloadFailed", "OutlastConfigDiverged", "OutlastPrimarySplitBrain", "OutlastPrimaryHeld",
 }
 
 type ruleFile struct {
