@@ -2,8 +2,21 @@ package state
 
 import (
 	"bytes"
+	"strings"
 	"testing"
+	"time"
+
+	"outlast/internal/primary"
 )
+
+// fuzzHistory is history() followed by a primary service with a promotion
+// pending, so entries reach the primary commands' every path.
+func fuzzHistory() []Command {
+	return append(history(),
+		Command{Kind: SetConfig, At: t0.Add(time.Hour), Config: sharedPrimary("a", "b", "c"), ConfigHash: "fp"},
+		change(time.Hour, primary.Command{Kind: primary.Adopt, Candidate: "a", Epoch: 1, Who: primary.Auto}),
+		change(time.Hour, primary.Command{Kind: primary.Promote, Candidate: "b", Epoch: 2, Who: primary.Auto}))
+}
 
 // FuzzApply feeds arbitrary log entries to a Machine that holds a real
 // history. Every node applies every committed entry, so a panic here would
@@ -12,7 +25,7 @@ import (
 // but for the index, so every node stays at the same place in the log. The
 // same bytes must also give the same state twice (determinism).
 func FuzzApply(f *testing.F) {
-	for _, cmd := range history() {
+	for _, cmd := range fuzzHistory() {
 		data, err := Encode(cmd)
 		if err != nil {
 			f.Fatal(err)
@@ -21,7 +34,15 @@ func FuzzApply(f *testing.F) {
 	}
 	for _, seed := range []string{`{}`, `null`, `{"kind":"verdicts","verdicts":[{}]}`,
 		`{"kind":"set-override","override":{"endpoint":"a","kind":"drain"}}`, `{"kind":"set-config","config":{}}`,
-		`{"kind":"set-member","member":{}}`, `{"kind":"remove-member","member":{"name":""}}`, `{"kind":"clear-override"}`} {
+		`{"kind":"set-member","member":{}}`, `{"kind":"remove-member","member":{"name":""}}`, `{"kind":"clear-override"}`,
+		`{"kind":"primary","primary":{"service":"api.example.test.","change":{"kind":"promoted","epoch":2}}}`,
+		`{"kind":"primary","primary":{"service":"api.example.test.","change":{"kind":"fenced","candidate":"a","epoch":2}}}`,
+		`{"kind":"primary","primary":{"service":"api.example.test.","change":{"kind":"promote","candidate":"c","epoch":3,"who":"auto"}}}`,
+		`{"kind":"primary","primary":{"service":"api.example.test.","change":{"kind":"abandon","epoch":2}}}`,
+		`{"kind":"primary","primary":{"service":"nope","change":{}}}`, `{"kind":"primary"}`,
+		`{"kind":"set-gate","why":"w","gate":{"name":"maint","on":false}}`, `{"kind":"set-gate","gate":{}}`,
+		`{"kind":"primary-report","report":{"service":"api.example.test.","held":"x","claimants":["a","b"]}}`,
+		`{"kind":"primary-report","report":{"service":"api.example.test.","hook":{"hook":"on_promote","output":"` + strings.Repeat("y", 2000) + `"}}}`} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -31,12 +52,12 @@ func FuzzApply(f *testing.F) {
 		var after [2][]byte
 		for i := range after {
 			m := NewMachine(nil)
-			for j, cmd := range history() {
+			for j, cmd := range fuzzHistory() {
 				entry, _ := Encode(cmd)
 				_ = m.Apply(uint64(j+1), entry)
 			}
 			before := marshal(t, m.Current())
-			next := uint64(len(history()) + 1)
+			next := uint64(len(fuzzHistory()) + 1)
 			if err := m.Apply(next, data); err != nil {
 				got := m.Current().Clone()
 				if got.Index != next {
