@@ -12,6 +12,7 @@ import (
 	"outlast/internal/config"
 	"outlast/internal/hook"
 	"outlast/internal/metrics"
+	"outlast/internal/model"
 	"outlast/internal/primary"
 	"outlast/internal/state"
 )
@@ -44,6 +45,8 @@ type primaries struct {
 	// notBefore holds back a run (by key) or a service's next promotion
 	// (by service name) after a failure.
 	notBefore map[string]time.Time
+	// seen is each former primary's health when the loop last looked.
+	seen map[string]model.Health
 }
 
 // hookRun is one hook in progress.
@@ -51,7 +54,7 @@ type hookRun struct{ cancel context.CancelFunc }
 
 func newPrimaries(n *Node) *primaries {
 	return &primaries{n: n, runner: &hook.Runner{Dir: n.local.Node.HookDir},
-		running: map[string]*hookRun{}, notBefore: map[string]time.Time{}}
+		running: map[string]*hookRun{}, notBefore: map[string]time.Time{}, seen: map[string]model.Health{}}
 }
 
 // lead does the leader's primary work at now for every policy primary
@@ -67,7 +70,7 @@ func (p *primaries) lead(st *state.State, now time.Time) {
 		}
 		rec := st.Primaries[svc.Name]
 		if svc.Elects() {
-			p.hooks(svc, rec.Record, now)
+			p.hooks(st, svc, rec.Record, now)
 		}
 		if rec.Pending == nil {
 			p.decide(st, svc, rec, now)
@@ -133,7 +136,7 @@ func (p *primaries) report(rec state.Primary, r *state.PrimaryReport) {
 // hooks runs the hooks rec calls for: the pending promotion's on_promote,
 // and on_demote of every former primary not fenced yet. An endpoint
 // without the hook is done at once.
-func (p *primaries) hooks(svc *config.Service, rec primary.Record, now time.Time) {
+func (p *primaries) hooks(st *state.State, svc *config.Service, rec primary.Record, now time.Time) {
 	if pr := rec.Pending; pr != nil {
 		done := state.Command{Kind: state.ChangePrimary, Who: p.n.local.Node.Name, Primary: &state.PrimaryChange{Service: svc.Name,
 			Change: primary.Command{Kind: primary.Promoted, Epoch: pr.Epoch, Who: pr.Who}}}
@@ -145,12 +148,33 @@ func (p *primaries) hooks(svc *config.Service, rec primary.Record, now time.Time
 		p.run(svc, endpointOf(svc, pr.Candidate).OnPromote, call, done, &failed, now)
 	}
 	for _, name := range rec.ToFence() {
+		p.retryWhenBack(svc.Name, name, st.Health(name, now))
 		done := state.Command{Kind: state.ChangePrimary, Who: p.n.local.Node.Name, Primary: &state.PrimaryChange{Service: svc.Name,
 			Change: primary.Command{Kind: primary.Fenced, Candidate: name, Epoch: rec.Epoch, Who: primary.Auto}}}
 		call := hook.Call{Hook: "on_demote", Service: svc.Name, Endpoint: name, Epoch: rec.Epoch,
 			OldPrimary: name, Reason: "demoted: " + cmp.Or(rec.Primary, "none") + " is the primary at epoch " + fmt.Sprint(rec.Epoch), Who: primary.Auto}
 		p.run(svc, endpointOf(svc, name).OnDemote, call, done, nil, now)
 	}
+}
+
+// runKey is the start of a hook run's key, which ends with its epoch.
+func runKey(service, hook, endpoint string) string { return service + "/" + hook + "/" + endpoint + "/" }
+
+// retryWhenBack lets the on_demote of a former primary run at once when
+// its verdict turns up, rather than at the next retry after a failure: a
+// primary whose region comes back must be fenced before clients that
+// still reach it directly can write to it.
+func (p *primaries) retryWhenBack(service, endpoint string, h model.Health) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if h == model.Up && p.seen[endpoint] != model.Up {
+		for key := range p.notBefore {
+			if strings.HasPrefix(key, runKey(service, "on_demote", endpoint)) {
+				delete(p.notBefore, key)
+			}
+		}
+	}
+	p.seen[endpoint] = h
 }
 
 // run starts the hook h for call unless it runs already or waits after a
@@ -162,7 +186,7 @@ func (p *primaries) run(svc *config.Service, h *config.Hook, call hook.Call, don
 		p.n.propose(done, nil)
 		return
 	}
-	key := fmt.Sprintf("%s/%s/%s/%d", call.Service, call.Hook, call.Endpoint, call.Epoch)
+	key := runKey(call.Service, call.Hook, call.Endpoint) + fmt.Sprint(call.Epoch)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if _, busy := p.running[key]; busy || now.Before(p.notBefore[key]) {

@@ -181,6 +181,7 @@ func TestFollowSplitBrain(t *testing.T) {
 	both(2 * time.Second) // a claims again: b is kept
 	b.claims.Store(false)
 	waitForQuery(t, n, "db.example.test.", roleA, 15*time.Second)
+	time.Sleep(200 * time.Millisecond) // the watch polls every 20 ms: let it see the last answer too
 	w.stop()
 
 	seq, multiple := w.seen()
