@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"outlast/internal/config"
 	"outlast/internal/model"
 	"outlast/internal/state"
 	"outlast/internal/wire"
@@ -23,6 +24,10 @@ var (
 	// ErrHasOverride: an operator's override is in force on the endpoint; the
 	// drill's own would replace it and its undo would remove it.
 	ErrHasOverride = errors.New("drill: the endpoint already has an override")
+	// ErrPrimary: the endpoint belongs to a policy primary service, where
+	// forcing it down promotes another server through its hooks: a real
+	// failover of the database, not a drill.
+	ErrPrimary = errors.New("drill: the endpoint belongs to a primary service")
 )
 
 // Plan is what a drill of one endpoint touches: the service that answers
@@ -46,6 +51,10 @@ func Check(services []wire.Service, endpoint string) (Plan, error) {
 		return Plan{}, fmt.Errorf("%w: %q is in no service the node reports", ErrUnknownEndpoint, endpoint)
 	}
 	name := strings.TrimSuffix(svc.Name, ".")
+	if svc.Policy == config.PolicyPrimary {
+		return Plan{}, fmt.Errorf("%w: forcing %s down would promote another endpoint of %s through its on_promote hook; "+
+			"for a planned switchover use outlast primary set ENDPOINT --reason TEXT", ErrPrimary, endpoint, name)
+	}
 	if active(e.Override) {
 		return Plan{}, fmt.Errorf("%w: %s is under %s by %s (%s); clear it first", ErrHasOverride,
 			endpoint, e.Override.Kind, e.Override.Who, e.Override.Why)

@@ -3,8 +3,10 @@ package drill
 import (
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 
+	"outlast/internal/config"
 	"outlast/internal/state"
 	"outlast/internal/wire"
 )
@@ -59,6 +61,10 @@ func TestCheck(t *testing.T) {
 		if err == nil && (plan.Service != "api.example.test." || plan.Endpoint != "a" || len(plan.Addrs) != 1 || plan.Type != "A") {
 			t.Errorf("%s: plan %+v, want endpoint a of api.example.test. with its address", c.name, plan)
 		}
+	}
+	db := []wire.Service{{Name: "db.example.test.", Policy: config.PolicyPrimary, Endpoints: []wire.Endpoint{ep("a", "up"), ep("b", "up")}}}
+	if _, err := Check(db, "a"); !errors.Is(err, ErrPrimary) || !strings.Contains(err.Error(), "outlast primary set") {
+		t.Errorf("an endpoint of a primary service: %v, want ErrPrimary pointing at outlast primary set", err)
 	}
 	if _, err := Check(nil, "a"); !errors.Is(err, ErrUnknownEndpoint) {
 		t.Errorf("no services: %v, want ErrUnknownEndpoint", err)
