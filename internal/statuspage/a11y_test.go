@@ -18,9 +18,16 @@ import (
 // (a check's, a target hostname's) said in words beside its symbol and
 // colour. The sample has target hostnames, geo names answered per area,
 // a CNAME answer and a geo service's orders, so their markup is covered;
-// it is checked again with answers in every mode that is not normal.
+// it is checked again with answers in every mode that is not normal, and
+// with policy primary services (a pending promotion, a gate off, a failed
+// hook, a split brain held) for the Primaries section.
 func TestAccessibleStructure(t *testing.T) {
 	t.Run("sample", func(t *testing.T) { checkAccessible(t, parse(t, mustBody(t, sample(t), "/"))) })
+	t.Run("primaries", func(t *testing.T) {
+		doc := parse(t, mustBody(t, primarySample(t), "/"))
+		checkAccessible(t, doc)
+		checkPrimariesAccessible(t, doc)
+	})
 	t.Run("modes", func(t *testing.T) {
 		f := sample(t)
 		f.Update(func(s *apitest.Settings) {
@@ -98,6 +105,47 @@ func checkAccessible(t *testing.T, doc *html.Node) {
 			if text(k) == "" {
 				t.Errorf("row %q has a coloured mark without words", text(th))
 			}
+		}
+	}
+}
+
+// checkPrimariesAccessible: every card is labelled by its heading, a hook's
+// outcome and a gate's setting are said in words beside their symbol and
+// colour, and a hold says "Held" in words, not by its red alone.
+func checkPrimariesAccessible(t *testing.T, doc *html.Node) {
+	cards := findAll(doc, func(n *html.Node) bool { _, ok := attr(n, "data-primary-service"); return ok })
+	if len(cards) == 0 {
+		t.Fatal("the page has no Primaries card: this test covers nothing of it")
+	}
+	for _, c := range cards {
+		id, _ := attr(c, "aria-labelledby")
+		if h := findAll(c, func(n *html.Node) bool { return n.Data == "h3" && hasAttr(n, "id", id) }); id == "" || len(h) != 1 {
+			t.Errorf("the card %q is not labelled by its own heading", text(c))
+		}
+	}
+	for _, key := range []string{"data-hook-state", "data-gate-state"} {
+		marked := findAll(doc, func(n *html.Node) bool { _, ok := attr(n, key); return ok })
+		if len(marked) == 0 {
+			t.Errorf("the primaries page has nothing with %s: this test covers nothing of it", key)
+		}
+		for _, n := range marked {
+			if state, _ := attr(n, key); !strings.Contains(text(n), state) {
+				t.Errorf("a %s %s does not say %q in words: %q", key, n.Data, state, text(n))
+			}
+		}
+	}
+	alerts := findAll(doc, func(n *html.Node) bool { return hasAttr(n, "class", "alert") })
+	if len(alerts) == 0 {
+		t.Error("the primaries page has no held alert: this test covers nothing of it")
+	}
+	for _, a := range alerts {
+		if !strings.Contains(text(a), "Held:") {
+			t.Errorf("an alert does not say it is held in words: %q", text(a))
+		}
+	}
+	for _, p := range findAll(doc, func(n *html.Node) bool { _, ok := attr(n, "data-pending"); return ok }) {
+		if !strings.Contains(text(p), "Waiting for on_promote") {
+			t.Errorf("a pending promotion does not say what it waits for: %q", text(p))
 		}
 	}
 }

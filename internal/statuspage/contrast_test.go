@@ -3,7 +3,9 @@ package statuspage
 import (
 	"regexp"
 	"testing"
+	"time"
 
+	"outlast/internal/state"
 	"outlast/internal/wcag"
 	"outlast/internal/wire"
 )
@@ -37,6 +39,13 @@ func TestContrast(t *testing.T) {
 		class, _ := resolutionClass(st)
 		if !tested[class+"-fg/"+class+"-bg"] {
 			t.Errorf("a %s target is shown as s-%s, whose colours this test does not check", st, class)
+		}
+	}
+	// So is every colour class of a gate's setting and a hook's outcome.
+	for _, class := range []string{gateOf(snapshot{state: state.New()}, "g").Class, hookOf(time.Time{}, state.HookRun{OK: true}).Class,
+		hookOf(time.Time{}, state.HookRun{}).Class} {
+		if !tested[class+"-fg/"+class+"-bg"] {
+			t.Errorf("a gate or hook is shown as s-%s, whose colours this test does not check", class)
 		}
 	}
 	// White on the accent: the pressed pause button.

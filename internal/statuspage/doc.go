@@ -8,7 +8,10 @@
 // targets; a mode other than healthy flagged and explained), what this
 // node's resolver holds for the endpoints' target hostnames (a stale or
 // unresolved one also gets a line in the summary and a mark beside its
-// endpoint) and the latest events.
+// endpoint), for each service of policy primary its primary and epoch, a
+// promotion waiting for on_promote, former primaries being fenced, what
+// holds an automatic change (shown as an alert, in words), its rules and
+// gates and the last run of each hook, and the latest events.
 //
 // The page is rendered on the server with html/template and carries all its
 // CSS and JavaScript inline: it fetches nothing from anywhere else, so it

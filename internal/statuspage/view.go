@@ -91,6 +91,8 @@ type view struct {
 	Cluster   clusterView
 	Config    configView
 	Providers []providerView
+	// Primaries are the policy primary services' cards; none without such a service.
+	Primaries []primaryView
 	// TargetNotes are the summary's lines about stale or unresolved target
 	// hostnames; Targets the table of every target this node resolves.
 	TargetNotes []targetNote
@@ -138,6 +140,7 @@ func build(s snapshot) view {
 		Cluster:     clusterOf(s),
 		Config:      configOf(s),
 		Providers:   providers(s),
+		Primaries:   primaries(s),
 		TargetNotes: targetNotes(s.resolution),
 		Targets:     targets(s.now, s.resolution),
 		Answers:     answers(s.answers, geoNames(s.services())),
