@@ -13,16 +13,18 @@ import (
 
 	"outlast/internal/api/apitest"
 	"outlast/internal/model"
+	"outlast/internal/primary"
 	"outlast/internal/statuspage/statuspagetest"
 )
 
 // TestLiveUpdateInChromium loads the page in headless Chromium, turns an
-// endpoint down, changes the target hostnames' resolution and moves a
-// geo name's answer for one client area in the backend, and waits for the
-// page to show all three without a reload. It saves a screenshot to $OUTLAST_SCREENSHOT (default: a
+// endpoint down, changes the target hostnames' resolution, moves a geo
+// name's answer for one client area and completes a pending promotion of
+// a primary in the backend, and waits for the page to show all four
+// without a reload. It saves a screenshot to $OUTLAST_SCREENSHOT (default: a
 // temporary directory) and a phone-width one beside it.
 func TestLiveUpdateInChromium(t *testing.T) {
-	f := sample(t)
+	f := primarySample(t)
 	// Behind a token, as the node serves a page that is not public: the
 	// live updates must carry it too.
 	page := New(f, nil)
@@ -55,6 +57,10 @@ func TestLiveUpdateInChromium(t *testing.T) {
 		}
 	}
 
+	if err := browser.WaitPrimary(dbService, "db-gcp epoch 3, promoting db-azure epoch 3", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+
 	// gcp's region fails: every vantage sees it time out, and the leader decides.
 	f.Update(func(s *apitest.Settings) { s.Now = s.Now.Add(3 * time.Second) })
 	for _, m := range members {
@@ -82,6 +88,8 @@ func TestLiveUpdateInChromium(t *testing.T) {
 			}
 		}
 	})
+	// db-azure's on_promote succeeds: it is the primary, and the name moves.
+	f.Apply(t, change(dbService, primary.Command{Kind: primary.Promoted, Epoch: 3, Who: primary.Auto, At: t0.Add(2900 * time.Millisecond)}))
 	// Meanwhile the first CDN's DNS answers again, and the second's fails
 	// for longer than max_stale: the target hostnames refresh live too.
 	f.Update(func(s *apitest.Settings) {
@@ -103,6 +111,9 @@ func TestLiveUpdateInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := browser.WaitAnswer("geo.example.test.", "us-east", "192.0.2.12", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := browser.WaitPrimary(dbService, "db-azure epoch 3", 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	reloaded, seen, err := browser.Reloaded()

@@ -167,3 +167,34 @@ func (p *Page) Screenshot(path string, width int64) error {
 	}
 	return nil
 }
+
+// Primary reads what the page's Primaries section shows now for service:
+// "PRIMARY epoch N", with ", promoting CANDIDATE epoch M" while a
+// promotion waits for its on_promote hook ("none" before the first
+// election). It returns "" when the page has no card for the service.
+func (p *Page) Primary(service string) (string, error) {
+	arg, err := json.Marshal(service)
+	if err != nil {
+		return "", err
+	}
+	js := `((s) => {
+		const card = [...document.querySelectorAll("#live [data-primary-service]")].find(c => c.dataset.primaryService === s);
+		const rec = card && card.querySelector("[data-primary]");
+		if (!rec) return "";
+		let out = (rec.dataset.primary || "none") + " epoch " + rec.dataset.epoch;
+		const pending = card.querySelector("[data-pending]");
+		if (pending) out += ", promoting " + pending.dataset.pending + " epoch " + pending.dataset.pendingEpoch;
+		return out;
+	})(` + string(arg) + `)`
+	got, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		return "", fmt.Errorf("statuspagetest: reading the primary of %q: %w", service, err)
+	}
+	return got, nil
+}
+
+// WaitPrimary polls the page until Primary(service) is want, for at most
+// within. The error says what the page showed last.
+func (p *Page) WaitPrimary(service, want string, within time.Duration) error {
+	return p.wait(fmt.Sprintf("primary of %q", service), want, within, func() (string, error) { return p.Primary(service) })
+}
