@@ -15,7 +15,7 @@ import (
 // primaryOf is svc's record as the API shows it.
 func primaryOf(st *state.State, svc *config.Service) wire.Primary {
 	rec := st.Primaries[svc.Name]
-	out := wire.Primary{Service: svc.Name, Mode: string(svc.Primary.Mode), Primary: rec.Primary, Epoch: rec.Epoch,
+	out := wire.Primary{Service: svc.Name, Mode: string(svc.Primary.Mode), Primary: rec.Primary, Epoch: rec.PrimaryEpoch, LastEpoch: rec.Epoch,
 		Since: rec.Since, Pending: rec.Pending, Demoted: rec.Demoted, Fencing: rec.Fencing, Held: rec.Held,
 		Claimants: rec.Claimants}
 	for _, name := range slices.Sorted(maps.Keys(rec.Hooks)) {

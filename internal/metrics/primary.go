@@ -20,7 +20,7 @@ func newPrimaryMetrics() *primaryMetrics {
 	return &primaryMetrics{
 		epoch: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "outlast_primary_epoch",
-			Help: "The fencing epoch of each policy primary service's agreed primary.",
+			Help: "The fencing epoch of each policy primary service's agreed primary: the epoch it was promoted at.",
 		}, []string{"service"}),
 		current: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "outlast_primary",

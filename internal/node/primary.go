@@ -287,7 +287,7 @@ func (n *Node) recordPrimaries(before, after *state.State) {
 		}
 		rec := after.Primaries[svc.Name]
 		f := metrics.PrimaryFacts{Service: svc.Name, Primary: rec.Primary, Endpoints: state.EndpointNames(&svc),
-			Epoch: rec.Epoch, Held: rec.Held != "", Claimants: len(rec.Claimants)}
+			Epoch: rec.PrimaryEpoch, Held: rec.Held != "", Claimants: len(rec.Claimants)}
 		if rec.Pending != nil {
 			f.Pending = rec.Pending.Candidate
 		}

@@ -42,9 +42,12 @@ import (
 type Record struct {
 	// Primary is the endpoint answered; "" before the first election.
 	Primary string `json:"primary,omitempty"`
-	// Epoch is the fencing token of Primary (and of Pending, once it is
-	// promoted): it grows by one with every promotion.
+	// Epoch is the last epoch issued: it grows by one with every promotion
+	// started, and a pending or abandoned one keeps its number.
 	Epoch uint64 `json:"epoch"`
+	// PrimaryEpoch is Primary's own fencing token: the epoch it was
+	// promoted at.
+	PrimaryEpoch uint64 `json:"primary_epoch,omitempty"`
 	// Pending is a promotion waiting for its on_promote hook.
 	Pending *Promotion `json:"pending,omitempty"`
 	// Demoted are former primaries not to be answered again without an
@@ -195,7 +198,7 @@ func (r *Record) complete(p *Promotion, at time.Time, demote bool) {
 	isNew := func(e string) bool { return e == p.Candidate }
 	r.Demoted = slices.DeleteFunc(r.Demoted, isNew)
 	r.Fencing = slices.DeleteFunc(r.Fencing, isNew)
-	r.Primary, r.Pending, r.Since = p.Candidate, nil, at
+	r.Primary, r.PrimaryEpoch, r.Pending, r.Since = p.Candidate, p.Epoch, nil, at
 }
 
 // ToFence lists the former primaries whose on_demote the leader is to run

@@ -257,6 +257,10 @@ func checkRecord(t *rapid.T, before, rec Record, cmd Command, rules []Rule, prom
 	if rec.Primary != "" && !slices.Contains(eps, rec.Primary) {
 		t.Fatalf("answers %q, not an endpoint of the service", rec.Primary)
 	}
+	if rec.PrimaryEpoch > rec.Epoch || (rec.Primary != "") != (rec.PrimaryEpoch > 0) ||
+		(rec.Primary != before.Primary) != (rec.PrimaryEpoch != before.PrimaryEpoch) {
+		t.Fatalf("the primary's own epoch %d does not follow it: %+v → %+v after %+v", rec.PrimaryEpoch, before, rec, cmd)
+	}
 	if rec.Epoch < before.Epoch {
 		t.Fatalf("epoch went down: %d → %d after %+v", before.Epoch, rec.Epoch, cmd)
 	}

@@ -57,7 +57,7 @@ func TestLiveUpdateInChromium(t *testing.T) {
 		}
 	}
 
-	if err := browser.WaitPrimary(dbService, "db-gcp epoch 3, promoting db-azure epoch 3", 10*time.Second); err != nil {
+	if err := browser.WaitPrimary(dbService, "db-gcp epoch 2, promoting db-azure epoch 3", 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 

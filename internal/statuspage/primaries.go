@@ -21,13 +21,14 @@ type primaryView struct {
 	// settings, which say what the rest of the card will do next.
 	Mode, Failback, MoveDNS string
 	// Primary is the endpoint answered, "" before the first election;
-	// Epoch the record's, the latest fencing token issued; Since when the
+	// Epoch its fencing token, the epoch it was promoted at; Since when the
 	// primary last changed.
 	Primary string
 	Epoch   uint64
 	Since   string
-	// EpochNote says when Epoch is not the primary's own: a promotion
-	// takes its epoch when it starts, before its hook has run.
+	// EpochNote says when a later epoch was issued: a promotion takes its
+	// epoch when it starts, before its hook has run, and an abandoned one
+	// leaves its number used.
 	EpochNote string
 	Pending   *pendingView
 	// Fencing are former primaries whose on_demote has not succeeded yet;
@@ -90,11 +91,14 @@ func primaryOf(s snapshot, svc *config.Service) primaryView {
 	p := primaryView{Service: svc.Name, Mode: string(cmp.Or(svc.Primary.Mode, config.PrimaryElect)),
 		Failback: string(cmp.Or(svc.Primary.Failback, config.FailbackManual)),
 		MoveDNS:  string(cmp.Or(svc.Primary.MoveDNS, config.MoveAfterPromote)),
-		Primary:  rec.Primary, Epoch: rec.Epoch, Since: since(s.now, rec.Since),
+		Primary:  rec.Primary, Epoch: rec.PrimaryEpoch, Since: since(s.now, rec.Since),
 		Pending: pendingOf(s.now, rec.Pending), Fencing: rec.Fencing, Demoted: rec.Demoted,
 		Held: rec.Held, Claimants: rec.Claimants}
-	if rec.Pending != nil && rec.Pending.Epoch == rec.Epoch {
-		p.EpochNote = "taken by the promotion of " + rec.Pending.Candidate + ", waiting for on_promote"
+	switch {
+	case rec.Pending != nil:
+		p.EpochNote = fmt.Sprintf("epoch %d taken by the promotion of %s, waiting for on_promote", rec.Pending.Epoch, rec.Pending.Candidate)
+	case rec.Epoch > rec.PrimaryEpoch:
+		p.EpochNote = fmt.Sprintf("epoch %d was issued to a promotion that was abandoned", rec.Epoch)
 	}
 	for _, r := range svc.Primary.Rules {
 		p.Rules = append(p.Rules, r.Name+": the primary is one of "+strings.Join(r.AnsweredAmong, ", "))

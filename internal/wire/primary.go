@@ -19,10 +19,13 @@ type Primary struct {
 	// Mode is elect or follow.
 	Mode string `json:"mode"`
 	// Primary is the endpoint answered ("" before the first election);
-	// Epoch its fencing token.
+	// Epoch its fencing token, the epoch it was promoted at.
 	Primary string    `json:"primary"`
 	Epoch   uint64    `json:"epoch"`
 	Since   time.Time `json:"since,omitzero"`
+	// LastEpoch is the last epoch issued: above Epoch while a promotion
+	// is pending or after one was abandoned (its number is never reused).
+	LastEpoch uint64 `json:"last_epoch"`
 	// Pending is a promotion waiting for its on_promote hook.
 	Pending *primary.Promotion `json:"pending,omitempty"`
 	// Demoted former primaries are not answered again without an
