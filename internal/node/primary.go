@@ -158,7 +158,9 @@ func (p *primaries) hooks(st *state.State, svc *config.Service, rec primary.Reco
 }
 
 // runKey is the start of a hook run's key, which ends with its epoch.
-func runKey(service, hook, endpoint string) string { return service + "/" + hook + "/" + endpoint + "/" }
+func runKey(service, hook, endpoint string) string {
+	return service + "/" + hook + "/" + endpoint + "/"
+}
 
 // retryWhenBack lets the on_demote of a former primary run at once when
 // its verdict turns up, rather than at the next retry after a failure: a
