@@ -28,24 +28,23 @@ func dbIP(i int) string { return fmt.Sprintf("%s%d", dbSubnet, i+1) }
 
 // Hooks' limits in the lab: on_promote is tried twice for 1 s each, so a
 // promotion never waits long on loopback; on_demote once, as the leader
-// runs it again every 10 s until the former primary can be reached.
+// runs it again when the former primary's verdict turns up (and every
+// 10 s) until it succeeds.
 const (
 	dbHookTimeout    = "1s"
 	dbPromoteRetries = 1
 	dbDemoteRetries  = 0
 )
 
-// startDB runs the role servers on the service port. The replicas' checks
-// fail until the first primary is elected (openReplicas): the cluster's
-// first election takes the first endpoint up by priority, and a replica
-// seen up first would be elected over the running primary.
+// startDB runs the role servers on the service port. The cluster's first
+// election waits until every endpoint is judged and takes the one up of
+// lowest priority number: db-use1, the running primary.
 func (l *Lab) startDB() error {
 	for i, spec := range dbSpecs {
 		s, err := startRoleServer(spec.endpoint, fmt.Sprintf("%s:%d", dbIP(i), l.port), spec.role)
 		if err != nil {
 			return err
 		}
-		s.hold(spec.role != Primary)
 		l.DB = append(l.DB, s)
 	}
 	return nil
@@ -66,22 +65,6 @@ func (l *Lab) dbServiceText() string {
 		fmt.Fprintf(&b, "        on_demote: {url: \"%s/demote\", timeout: %s, retries: %d}\n", base, dbHookTimeout, dbDemoteRetries)
 	}
 	return b.String()
-}
-
-// openReplicas lets the replicas' checks pass once the cluster agrees on
-// the first primary, db-use1, with no promotion pending.
-func (l *Lab) openReplicas() {
-	leader := l.Leader()
-	if leader == nil || len(l.DB) == 0 {
-		return
-	}
-	rec := leader.node.State().Primaries[DBName]
-	if rec.Primary != dbSpecs[0].endpoint || rec.Pending != nil {
-		return
-	}
-	for _, s := range l.DB[1:] {
-		s.hold(false)
-	}
 }
 
 // roleServer returns the role server of the given endpoint, or nil.

@@ -82,7 +82,6 @@ type RoleServer struct {
 	mu     sync.Mutex
 	book   roleBook
 	frozen chan struct{} // closed while not frozen
-	held   bool          // the check fails (the lab has not elected the first primary yet)
 }
 
 // startRoleServer runs a role server of the given role on addr.
@@ -133,12 +132,8 @@ func (s *RoleServer) waitThawed(h http.Handler) http.Handler {
 
 func (s *RoleServer) healthz(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
-	held, role := s.held, s.book.role
+	role := s.book.role
 	s.mu.Unlock()
-	if held {
-		http.Error(w, "held back by the lab until the first primary is elected", http.StatusServiceUnavailable)
-		return
-	}
 	fmt.Fprintf(w, "%s: %s\n", s.Name, role)
 }
 
@@ -231,13 +226,6 @@ func (s *RoleServer) Thaw() {
 	default:
 		close(s.frozen)
 	}
-}
-
-// hold makes the check fail (true) or pass again (false).
-func (s *RoleServer) hold(held bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.held = held
 }
 
 // Close stops the server.

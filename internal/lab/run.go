@@ -432,7 +432,6 @@ func (l *Lab) waitHealthy(ctx context.Context, sc Scenario) error {
 	wants := l.firstChoices(sc)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		l.openReplicas()
 		problem := l.unhealthy(sc.Service, wants)
 		if problem == "" {
 			problem = l.barrier(ctx)
