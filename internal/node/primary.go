@@ -99,7 +99,9 @@ func (p *primaries) decide(st *state.State, svc *config.Service, rec state.Prima
 	var ok bool
 	held := ""
 	if svc.Elects() {
-		cmd, ok = primary.Decide(rec.Record, view)
+		if cmd, ok = primary.Decide(rec.Record, view); !ok {
+			held = primary.Stranded(rec.Record, view)
+		}
 	} else {
 		var claimants []string
 		cmd, ok, claimants = primary.Follow(rec.Record, view)

@@ -1,7 +1,9 @@
 package primary
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"outlast/internal/model"
@@ -119,4 +121,32 @@ func Follow(rec Record, v View) (cmd Command, ok bool, claimants []string) {
 		reason += " and no longer that of " + rec.Primary
 	}
 	return Command{Kind: Adopt, Candidate: claimants[0], Epoch: rec.Epoch + 1, Reason: reason, Who: Auto, At: v.Now}, true, nil
+}
+
+// Stranded says why a primary judged down stays the primary: Decide
+// proposes nothing because no endpoint can take over (none is up, or only
+// former primaries are, which failback: manual keeps out). "" when the
+// primary is not down, a promotion is under way, or Decide proposes one.
+// The leader records it as held, so an operator is told to act.
+func Stranded(rec Record, v View) string {
+	if rec.Pending != nil || rec.Primary == "" {
+		return ""
+	}
+	if cur, known := find(v.Endpoints, rec.Primary); known && cur.Health != model.Down {
+		return ""
+	}
+	if _, ok := Decide(rec, v); ok {
+		return ""
+	}
+	var demoted []string
+	for _, e := range v.Endpoints {
+		if e.Name != rec.Primary && e.Health == model.Up && slices.Contains(rec.Demoted, e.Name) {
+			demoted = append(demoted, e.Name)
+		}
+	}
+	if len(demoted) > 0 {
+		return fmt.Sprintf("primary %s is down; only former primaries (%s) are up, which failback: manual keeps out: "+
+			"outlast primary set ENDPOINT --reason TEXT", rec.Primary, strings.Join(demoted, ", "))
+	}
+	return fmt.Sprintf("primary %s is down and no other endpoint is up to take over", rec.Primary)
 }

@@ -351,3 +351,27 @@ func TestFencing(t *testing.T) {
 		t.Fatalf("fencing %v after Fenced, want empty", rec.Fencing)
 	}
 }
+
+func TestStranded(t *testing.T) {
+	at := func(primary string, demoted ...string) Record {
+		return Record{Primary: primary, Epoch: 3, PrimaryEpoch: 3, Demoted: demoted}
+	}
+	for _, c := range []struct {
+		name   string
+		rec    Record
+		health map[string]model.Health
+		want   string
+	}{
+		{"primary up", at("pg-use1"), up("pg-use1"), ""},
+		{"a candidate exists", at("pg-use1"), up("pg-usc1"), ""},
+		{"nobody up", at("pg-use1"), up(), "primary pg-use1 is down and no other endpoint is up"},
+		{"only a former primary up", at("pg-usc1", "pg-use1"), up("pg-use1"), "only former primaries (pg-use1) are up"},
+		{"before any election", Record{}, up(), ""},
+		{"pending", Record{Primary: "pg-use1", Epoch: 4, Pending: &Promotion{Candidate: "pg-usc1", Epoch: 4}}, up(), ""},
+	} {
+		got := Stranded(c.rec, view(c.health, false))
+		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+			t.Errorf("%s: Stranded = %q, want %q", c.name, got, c.want)
+		}
+	}
+}
