@@ -173,23 +173,7 @@ func (b *sampleBackend) close() {
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	for range 20 {
-		ln, err := net.Listen("tcp", primaryAddr+":0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		if other, err := net.Listen("tcp", fmt.Sprintf("%s:%d", secondaryAddr, port)); err == nil {
-			other.Close()
-			return port
-		}
-	}
-	t.Fatal("no port free on both backend addresses")
-	return 0
-}
+func freePort(t *testing.T) int { return freePortOn(t, primaryAddr, secondaryAddr) }
 
 func startNode(t *testing.T, cfg *config.Config) *Node {
 	t.Helper()

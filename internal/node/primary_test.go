@@ -53,23 +53,7 @@ func startRoleServer(t *testing.T, addr string, claims bool) *roleServer {
 }
 
 // rolePort is a port free on both role addresses.
-func rolePort(t *testing.T) int {
-	t.Helper()
-	for range 20 {
-		ln, err := net.Listen("tcp", roleA+":0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		if other, err := net.Listen("tcp", fmt.Sprintf("%s:%d", roleB, port)); err == nil {
-			other.Close()
-			return port
-		}
-	}
-	t.Fatal("no port free on both role addresses")
-	return 0
-}
+func rolePort(t *testing.T) int { return freePortOn(t, roleA, roleB) }
 
 // dbService is db.example.test of policy primary over the two role
 // servers; primary is its primary: section, endpoints what each endpoint
