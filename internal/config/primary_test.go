@@ -61,6 +61,8 @@ func TestPrimaryProblems(t *testing.T) {
 		{"both exec and url", dir, strings.Replace(dbService, "{exec: [promote-db-a, --fast]}", "{exec: [p], url: \"http://h/\"}", 1), "on_promote: sets both exec and url"},
 		{"neither", dir, strings.Replace(dbService, "{exec: [promote-db-a, --fast]}", "{timeout: 5s}", 1), "on_promote: needs exec"},
 		{"bad url", dir, strings.Replace(dbService, "http://127.0.0.1:9000/demote", "ftp://h/x", 1), `on_demote.url: "ftp://h/x": use an http:// or https:// URL`},
+		{"url without host", dir, strings.Replace(dbService, "http://127.0.0.1:9000/demote", "http:///demote", 1), `on_demote.url: "http:///demote" has no host`},
+		{"url with a space", dir, strings.Replace(dbService, "http://127.0.0.1:9000/demote", "http://h/de mote", 1), `on_demote.url: "http://h/de mote" holds spaces`},
 		{"too many retries", dir, strings.Replace(dbService, "retries: 0", "retries: 11", 1), "on_demote.retries: 11 is outside 0..10"},
 		{"timeout too long", dir, strings.Replace(dbService, "retries: 0", "timeout: 11m", 1), "on_demote.timeout: 11m0s is outside"},
 		{"header with newline", dir, strings.Replace(dbService, "retries: 0", "headers: [\"X-A: a\\nb\", \"Authorization: Bearer t\"]", 1), `on_demote.headers[0]: "X-A: a\nb" is not a header`},
