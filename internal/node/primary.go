@@ -210,6 +210,8 @@ func (p *primaries) run(svc *config.Service, h *config.Hook, call hook.Call, don
 		current := p.running[key] == mine
 		if res.Err != nil {
 			p.notBefore[key] = time.Now().Add(refenceEvery)
+		} else {
+			delete(p.notBefore, key) // the map holds failures only
 		}
 		p.mu.Unlock()
 		if current && !errors.Is(res.Err, hook.ErrCancelled) {
