@@ -155,7 +155,14 @@ func (s *State) changePrimary(index uint64, cmd *Command) error {
 	}
 	s.primaries()[pc.Service] = out
 	kind, detail := primaryEvent(cur.Record, next, c)
-	s.event(index, &Command{At: cmd.At, Who: c.Who, Why: c.Reason}, kind, c.Candidate, pc.Service+": "+detail)
+	endpoint := c.Candidate
+	switch {
+	case c.Kind == primary.Promoted:
+		endpoint = next.Primary
+	case c.Kind == primary.Abandon && cur.Pending != nil:
+		endpoint = cur.Pending.Candidate
+	}
+	s.event(index, &Command{At: cmd.At, Who: c.Who, Why: c.Reason}, kind, endpoint, pc.Service+": "+detail)
 	return nil
 }
 

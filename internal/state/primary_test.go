@@ -58,6 +58,9 @@ func TestPrimaryPromotionMovesTheNameAfterItsHook(t *testing.T) {
 	if got := answered(s); len(got) != 1 || got[0] != "b" {
 		t.Fatalf("answers %v after the hook reported; want b alone", got)
 	}
+	if last := s.Events[len(s.Events)-1]; last.Kind != "primary-promoted" || last.Endpoint != "b" {
+		t.Fatalf("last event %+v: want primary-promoted naming b", last)
+	}
 	if rec := s.Primaries[svcName]; rec.Epoch != 2 || len(rec.ToFence()) != 1 || rec.ToFence()[0] != "a" {
 		t.Fatalf("record %+v: want epoch 2 and a to fence", rec)
 	}
