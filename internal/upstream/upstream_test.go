@@ -289,6 +289,13 @@ func TestBodyErrorIsTheCallers(t *testing.T) {
 	if _, err := p.RoundTrip(req); !errors.Is(err, cut) {
 		t.Errorf("a body that fails: %v, want its own error", err)
 	}
+	// The server counts a connection when its accept loop gets to it,
+	// which may be after RoundTrip returned: wait for the first, then give
+	// a second (had the request been resent) the same time to show.
+	for deadline := time.Now().Add(2 * time.Second); conns.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
 	if n := conns.Load(); n != 1 {
 		t.Errorf("%d connections, want 1: a failing body is not sent again", n)
 	}
