@@ -7,8 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -329,17 +327,10 @@ func (c *checker) stop() {
 // segment behind; Stop removes it, or every test run would leak one.
 func checkStopRemovesShm(t *testing.T, s *Server) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(s.Dir, "postmaster.pid"))
-	if err != nil {
-		t.Fatalf("a killed postmaster leaves its pid file: %v", err)
-	}
-	lines := strings.Split(string(b), "\n")
-	if len(lines) < 7 || len(strings.Fields(lines[6])) != 2 {
-		t.Fatalf("postmaster.pid has no shared memory line:\n%s", b)
-	}
-	id, err := strconv.Atoi(strings.Fields(lines[6])[1])
-	if err != nil {
-		t.Fatal(err)
+	_, id, ok := shmSegment(s.Dir)
+	if !ok {
+		b, err := os.ReadFile(filepath.Join(s.Dir, "postmaster.pid"))
+		t.Fatalf("a killed postmaster leaves its pid file with its shared memory line: %v\n%s", err, b)
 	}
 	var desc unix.SysvShmDesc
 	if _, err := unix.SysvShmCtl(id, unix.IPC_STAT, &desc); err != nil {

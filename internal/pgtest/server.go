@@ -111,14 +111,6 @@ func (s *Server) Addr() string {
 	return net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
 }
 
-// PID returns the postmaster's process id, or 0 when it was never started.
-func (s *Server) PID() int {
-	if h := s.handle(); h != nil {
-		return h.pid
-	}
-	return 0
-}
-
 // Alive says the postmaster is running (frozen counts as running).
 func (s *Server) Alive() bool {
 	h := s.handle()
@@ -236,29 +228,39 @@ func (s *Server) sweep() []int {
 // with SIGKILL leaves behind (line 7 of postmaster.pid: "key shmid"), so
 // test runs do not pile segments up. A segment still attached is kept.
 func removeShm(dataDir string) {
-	b, err := os.ReadFile(filepath.Join(dataDir, "postmaster.pid"))
-	if err != nil {
-		return
-	}
-	lines := strings.Split(string(b), "\n")
-	if len(lines) < 7 {
-		return
-	}
-	fields := strings.Fields(lines[6])
-	if len(fields) != 2 {
-		return
-	}
-	key, err1 := strconv.ParseUint(fields[0], 10, 32)
-	id, err2 := strconv.Atoi(fields[1])
-	if err1 != nil || err2 != nil || id < 0 {
+	key, id, ok := shmSegment(dataDir)
+	if !ok {
 		return
 	}
 	// The id may have been reused since: remove it only if the key still
 	// matches and nothing has it attached.
 	var desc unix.SysvShmDesc
 	if _, err := unix.SysvShmCtl(id, unix.IPC_STAT, &desc); err != nil ||
-		uint32(desc.Perm.Key) != uint32(key) || desc.Nattch != 0 {
+		uint32(desc.Perm.Key) != key || desc.Nattch != 0 {
 		return
 	}
 	_, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil)
+}
+
+// shmSegment reads the System V segment a postmaster recorded in line 7 of
+// its postmaster.pid ("key shmid").
+func shmSegment(dataDir string) (key uint32, id int, ok bool) {
+	b, err := os.ReadFile(filepath.Join(dataDir, "postmaster.pid"))
+	if err != nil {
+		return 0, 0, false
+	}
+	lines := strings.Split(string(b), "\n")
+	if len(lines) < 7 {
+		return 0, 0, false
+	}
+	fields := strings.Fields(lines[6])
+	if len(fields) != 2 {
+		return 0, 0, false
+	}
+	k, err1 := strconv.ParseUint(fields[0], 10, 32)
+	id, err2 := strconv.Atoi(fields[1])
+	if err1 != nil || err2 != nil || id < 0 {
+		return 0, 0, false
+	}
+	return uint32(k), id, true
 }
