@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -63,6 +64,11 @@ func (p *primaries) lead(st *state.State, now time.Time) {
 	if st.Config == nil {
 		return
 	}
+	p.mu.Lock()
+	// A wait that is over holds nothing back; dropping it keeps the map to
+	// the failures still waited on (a failed epoch's key is never run again).
+	maps.DeleteFunc(p.notBefore, func(_ string, t time.Time) bool { return !now.Before(t) })
+	p.mu.Unlock()
 	for i := range st.Config.Shared.Services {
 		svc := &st.Config.Shared.Services[i]
 		if svc.Policy != config.PolicyPrimary {
