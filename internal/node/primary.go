@@ -153,7 +153,7 @@ func (p *primaries) hooks(st *state.State, svc *config.Service, rec primary.Reco
 			Who: pr.Who, Reason: "on_promote of " + pr.Candidate + " failed"}}
 		call := hook.Call{Hook: "on_promote", Service: svc.Name, Endpoint: pr.Candidate, Epoch: pr.Epoch,
 			OldPrimary: pr.From, Reason: pr.Reason, Who: pr.Who}
-		p.run(svc, endpointOf(svc, pr.Candidate).OnPromote, call, done, &failed, now)
+		p.run(st, svc, endpointOf(svc, pr.Candidate).OnPromote, call, done, &failed, now)
 	}
 	for _, name := range rec.ToFence() {
 		p.retryWhenBack(svc.Name, name, st.Health(name, now))
@@ -161,7 +161,7 @@ func (p *primaries) hooks(st *state.State, svc *config.Service, rec primary.Reco
 			Change: primary.Command{Kind: primary.Fenced, Candidate: name, Epoch: rec.Epoch, Who: primary.Auto}}}
 		call := hook.Call{Hook: "on_demote", Service: svc.Name, Endpoint: name, Epoch: rec.Epoch,
 			OldPrimary: name, Reason: "demoted: " + cmp.Or(rec.Primary, "none") + " is the primary at epoch " + fmt.Sprint(rec.Epoch), Who: primary.Auto}
-		p.run(svc, endpointOf(svc, name).OnDemote, call, done, nil, now)
+		p.run(st, svc, endpointOf(svc, name).OnDemote, call, done, nil, now)
 	}
 }
 
@@ -187,10 +187,11 @@ func (p *primaries) retryWhenBack(service, endpoint string, h model.Health) {
 	p.seen[endpoint] = h
 }
 
-// run starts the hook h for call unless it runs already or waits after a
-// failure; done is proposed when it succeeded (at once without a hook),
-// failed (if any) when it failed for good, else it runs again later.
-func (p *primaries) run(svc *config.Service, h *config.Hook, call hook.Call, done state.Command, failed *state.Command, now time.Time) {
+// run starts the hook h for call, which st calls for, unless it runs
+// already or waits after a failure; done is proposed when it succeeded
+// (at once without a hook), failed (if any) when it failed for good, else
+// it runs again later.
+func (p *primaries) run(st *state.State, svc *config.Service, h *config.Hook, call hook.Call, done state.Command, failed *state.Command, now time.Time) {
 	if h == nil {
 		done.At, done.Primary.Change.At = now, now
 		p.n.propose(done, nil)
@@ -200,6 +201,13 @@ func (p *primaries) run(svc *config.Service, h *config.Hook, call hook.Call, don
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if _, busy := p.running[key]; busy || now.Before(p.notBefore[key]) {
+		return
+	}
+	if p.n.machine.Current() != st {
+		// A run leaves running only after its outcome was applied; one
+		// that ended since st was read may have it applied after st, and
+		// starting it again would run the hook twice for one epoch. The
+		// next tick reads the state again.
 		return
 	}
 	ctx, cancel := context.WithCancel(p.n.ctx)
