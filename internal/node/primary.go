@@ -118,7 +118,7 @@ func (p *primaries) decide(st *state.State, svc *config.Service, rec state.Prima
 			return
 		}
 	}
-	if ok && now.Before(p.notBefore[svc.Name]) {
+	if ok && p.waiting(svc.Name, now) {
 		return
 	}
 	if ok {
@@ -131,6 +131,14 @@ func (p *primaries) decide(st *state.State, svc *config.Service, rec state.Prima
 		held = state.HeldReason(cmd, err)
 	}
 	p.report(rec, &state.PrimaryReport{Service: svc.Name, Held: held})
+}
+
+// waiting reports whether key (a service's promotion) is held back at now
+// after a failure; a hook's goroutine sets it.
+func (p *primaries) waiting(key string, now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return now.Before(p.notBefore[key])
 }
 
 // report proposes r when it says something the state does not hold yet.
