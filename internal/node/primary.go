@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -143,7 +144,7 @@ func (p *primaries) waiting(key string, now time.Time) bool {
 
 // report proposes r when it says something the state does not hold yet.
 func (p *primaries) report(rec state.Primary, r *state.PrimaryReport) {
-	if rec.Held == r.Held && strings.Join(rec.Claimants, " ") == strings.Join(r.Claimants, " ") {
+	if rec.Held == r.Held && slices.Equal(rec.Claimants, r.Claimants) {
 		return
 	}
 	p.n.propose(state.Command{Kind: state.ReportPrimary, At: time.Now(), Who: p.n.local.Node.Name, Report: r}, nil)
