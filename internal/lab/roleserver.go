@@ -35,11 +35,10 @@ type RoleChange struct {
 // former leader's late call), one equal to it changes nothing (a rerun),
 // a newer one is recorded and applied.
 type roleBook struct {
-	role       Role
-	epoch      uint64
-	seen       bool // a call's epoch was recorded
-	promotions int  // replica → primary, by a hook
-	changes    []RoleChange
+	role    Role
+	epoch   uint64
+	seen    bool // a call's epoch was recorded
+	changes []RoleChange
 }
 
 // errStaleEpoch is a hook call whose epoch is older than one already seen.
@@ -59,9 +58,6 @@ func (b *roleBook) apply(to Role, epoch uint64, t time.Time) (bool, error) {
 		return false, nil
 	}
 	b.role = to
-	if to == Primary {
-		b.promotions++
-	}
 	b.changes = append(b.changes, RoleChange{At: t, Role: to, Epoch: epoch})
 	return true, nil
 }
@@ -151,7 +147,8 @@ func (s *RoleServer) hook(w http.ResponseWriter, r *http.Request, to Role) {
 	var call struct {
 		Epoch *uint64 `json:"epoch"`
 	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, maxHookBody)).Decode(&call); err != nil || call.Epoch == nil {
+	// waitThawed has read the body, at most maxHookBody bytes of it.
+	if err := json.NewDecoder(r.Body).Decode(&call); err != nil || call.Epoch == nil {
 		http.Error(w, "want the hook's JSON body with its epoch", http.StatusBadRequest)
 		return
 	}
@@ -175,26 +172,19 @@ func (s *RoleServer) Role() Role {
 
 // roleSample is what the checker reads of a server at one moment.
 type roleSample struct {
-	Role       Role
-	Epoch      uint64
-	Frozen     bool
-	Promotions int
-	Demotions  int
+	Role   Role
+	Epoch  uint64
+	Frozen bool
 }
 
 func (s *RoleServer) sample() roleSample {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := roleSample{Role: s.book.role, Epoch: s.book.epoch, Promotions: s.book.promotions}
+	out := roleSample{Role: s.book.role, Epoch: s.book.epoch}
 	select {
 	case <-s.frozen:
 	default:
 		out.Frozen = true
-	}
-	for _, c := range s.book.changes {
-		if c.Role == Replica {
-			out.Demotions++
-		}
 	}
 	return out
 }
