@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"outlast/internal/wire"
 )
@@ -46,7 +47,7 @@ func primaryStatusCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		for _, p := range ps {
 			for _, h := range p.Hooks {
-				outcome := fmt.Sprintf("ok in %s", h.Took.Round(1e6))
+				outcome := fmt.Sprintf("ok in %s", h.Took.Round(time.Millisecond))
 				if !h.OK {
 					outcome = "FAILED: " + h.Error
 				}

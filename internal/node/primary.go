@@ -124,9 +124,15 @@ func (p *primaries) decide(st *state.State, svc *config.Service, rec state.Prima
 	}
 	if ok {
 		_, err := primary.Apply(rec.Record, cmd, state.EndpointNames(svc), st.RulesOf(svc))
-		if err == nil || !errors.Is(err, primary.ErrRule) {
+		switch {
+		case err == nil:
 			p.n.propose(state.Command{Kind: state.ChangePrimary, At: now, Who: p.n.local.Node.Name,
 				Primary: &state.PrimaryChange{Service: svc.Name, Change: cmd}}, nil)
+			return
+		case !errors.Is(err, primary.ErrRule):
+			// Decide and Follow propose only what applies; proposing a
+			// refused change would send it through Raft on every tick.
+			p.n.log.Debug("change of primary not proposed", "service", svc.Name, "change", cmd.Kind, "err", err)
 			return
 		}
 		held = state.HeldReason(cmd, err)
