@@ -20,7 +20,10 @@ func TestFollowsUpstreamWithinTTL(t *testing.T) {
 	u := startUpstream(t)
 	u.set(alb, dns.TypeA, alb+" 1 IN A 192.0.2.1")
 	r := newResolver(t, fastOptions(u.addr), alb)
-	res := waitFor(t, r, alb, "first resolution", hasA("192.0.2.1"))
+	// A and AAAA are asked apart: wait for both, or AAAA may not be back yet.
+	res := waitFor(t, r, alb, "first resolution of A and AAAA", func(res Result) bool {
+		return hasA("192.0.2.1")(res) && res.AAAA.State != Unresolved
+	})
 	if res.State != Fresh || res.A.TTL > time.Second || res.A.TTL <= 0 {
 		t.Fatalf("after the first answer: %+v, want Fresh with at most the 1 s TTL", res)
 	}
