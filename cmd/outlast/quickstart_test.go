@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"net"
 	"net/http"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/miekg/dns"
 
 	"outlast/internal/shiftwatch"
 )
@@ -44,6 +47,9 @@ func TestQuickstart(t *testing.T) {
 	serve, logs := startProcess(t, bin, "serve", "--config", configFile)
 
 	waitDig(t, "api.example.test", "127.0.0.11", 10*time.Second)
+	if got := nsid(t, "api.example.test"); got != "local" {
+		t.Errorf("dig +nsid names %q, want the example's node, local", got)
+	}
 	time.Sleep(2 * time.Second) // let the primary be probed up, not merely unknown
 	stopProcess(t, primary)
 	took := waitDig(t, "api.example.test", "127.0.0.12", 10*time.Second)
@@ -158,6 +164,42 @@ func dig(name string) string {
 		lines = append(lines, ip.String())
 	}
 	return strings.Join(lines, "\n")
+}
+
+// nsid asks the quickstart's node for name with the NSID option, as
+// dig +nsid does (with dig where it is installed), and returns the
+// identifier it answered.
+func nsid(t *testing.T, name string) string {
+	t.Helper()
+	if path, err := exec.LookPath("dig"); err == nil {
+		out, err := exec.Command(path, "+nsid", "+tries=1", "+time=2", "@127.0.0.1", "-p", "8053", name, "A").Output()
+		if err != nil {
+			t.Fatalf("dig +nsid: %v", err)
+		}
+		// ; NSID: 6c 6f 63 61 6c ("local")
+		_, quoted, ok := strings.Cut(string(out), "; NSID: ")
+		_, id, _ := strings.Cut(quoted, "(\"")
+		id, _, _ = strings.Cut(id, "\")")
+		if !ok {
+			t.Fatalf("dig +nsid printed no NSID:\n%s", out)
+		}
+		return id
+	}
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(name), dns.TypeA)
+	m.SetEdns0(1232, false)
+	m.IsEdns0().Option = append(m.IsEdns0().Option, &dns.EDNS0_NSID{Code: dns.EDNS0NSID})
+	r, err := dns.Exchange(m, "127.0.0.1:8053")
+	if err != nil {
+		t.Fatalf("a query with NSID: %v", err)
+	}
+	for _, o := range r.IsEdns0().Option {
+		if n, ok := o.(*dns.EDNS0_NSID); ok {
+			b, _ := hex.DecodeString(n.Nsid)
+			return string(b)
+		}
+	}
+	return ""
 }
 
 // publicReads checks a node with api.public_status: every read endpoint and

@@ -49,6 +49,10 @@ func applyDefaults(c *Config, hostname string) {
 		c.Node.Location = DefaultLocation
 	}
 	setDefault(&c.DNS.Listen, DefaultDNSListen)
+	if c.DNS.NSID == nil {
+		name := c.Node.Name
+		c.DNS.NSID = &name
+	}
 	setDefault(&c.HTTP.Listen, DefaultHTTPListen)
 	setDefault(&c.HTTP.TLS, HTTPAuto)
 	setDefault(&c.Health.StaleAfter, DefaultStaleAfter)

@@ -250,3 +250,23 @@ func TestHTTPTLS(t *testing.T) {
 		errtest.WantMessage(t, err, want)
 	}
 }
+
+// TestNSID: dns.nsid defaults to the node's name, "" turns it off, and a
+// long one is refused naming the limit.
+func TestNSID(t *testing.T) {
+	cfg, err := Parse("c.yaml", []byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(cfg.DNS.NSIDValue()); got != "n1" {
+		t.Errorf("default NSID %q, want the node's name n1", got)
+	}
+	off, err := Parse("c.yaml", []byte(strings.Replace(base, "  listen: 127.0.0.1:8053", "  listen: 127.0.0.1:8053\n  nsid: \"\"", 1)))
+	if err != nil || off.DNS.NSIDValue() != nil {
+		t.Errorf("nsid \"\": %v, %q; want none answered", err, off.DNS.NSIDValue())
+	}
+	long := strings.Replace(base, "  listen: 127.0.0.1:8053", "  listen: 127.0.0.1:8053\n  nsid: "+strings.Repeat("x", 129), 1)
+	if _, err := Parse("c.yaml", []byte(long)); err == nil || !strings.Contains(err.Error(), "dns.nsid: is 129 bytes; at most 128") {
+		t.Errorf("a 129-byte NSID: %v, want refused naming the limit", err)
+	}
+}

@@ -186,6 +186,21 @@ type ClusterTLS struct {
 type DNSListener struct {
 	// Listen is the host:port for both UDP and TCP (default "127.0.0.1:53").
 	Listen string `yaml:"listen"`
+	// NSID is what this node answers a query asking for its name server
+	// identifier (RFC 5001, dig +nsid), so an operator can tell which node
+	// of the fleet gave an answer (default: node.name; "" answers none).
+	NSID *string `yaml:"nsid"`
+}
+
+// MaxNSID bounds dns.nsid: it rides in every answer that asks for it.
+const MaxNSID = 128
+
+// NSIDValue is the identifier the node answers, or nil for none.
+func (d *DNSListener) NSIDValue() []byte {
+	if d.NSID == nil || *d.NSID == "" {
+		return nil
+	}
+	return []byte(*d.NSID)
 }
 
 // HTTPListener is where /healthz and /metrics are served.

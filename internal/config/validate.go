@@ -32,6 +32,9 @@ func (v *validator) add(path, format string, args ...any) {
 func validate(c *Config, skip func(path string) bool) problemList {
 	v := &validator{skip: skip}
 	v.listener("dns.listen", c.DNS.Listen)
+	if n := len(c.DNS.NSIDValue()); n > MaxNSID {
+		v.add("dns.nsid", "is %d bytes; at most %d", n, MaxNSID)
+	}
 	v.listener("http.listen", c.HTTP.Listen)
 	if ap, err := netip.ParseAddrPort(c.HTTP.Listen); err == nil && !ap.Addr().IsLoopback() && c.Cluster.Listen == "" {
 		v.add("http.listen", "%s is not loopback, so the API must be served over TLS with the node certificate; "+

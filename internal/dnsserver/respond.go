@@ -96,10 +96,14 @@ func (s *Snapshot) respond(out []byte, r *dns.Msg, udp bool, remote netip.Addr) 
 	// The ECS option is kept apart from meta, so queries without one
 	// carry none of it around.
 	var e ecs
+	var nsid []byte
 	if m.rcode == dns.RcodeSuccess && m.opt != nil && len(m.opt.Option) > 0 {
 		var ok bool
 		if e, ok = parseECS(m.opt); !ok {
 			m.rcode = dns.RcodeFormatError
+		}
+		if s.nsid != nil && asksNSID(m.opt) {
+			nsid = s.nsid
 		}
 	}
 	var rep reply
@@ -113,7 +117,7 @@ func (s *Snapshot) respond(out []byte, r *dns.Msg, udp bool, remote netip.Addr) 
 	if e.present && (rep.rcode == dns.RcodeSuccess || rep.rcode == dns.RcodeNameError) {
 		echo = &e // answers carry it back, NXDOMAIN too; errors do not (RFC 7871 7.2.1)
 	}
-	out = finish(out, r, &rep, end-headerLen, m.opt, echo, limit)
+	out = finish(out, r, &rep, end-headerLen, m.opt, echo, nsid, limit)
 	if m.tsig != nil {
 		out = appendTSIG(out, m.tsig, r.Id, limit)
 	}
@@ -283,14 +287,16 @@ func sizeLimit(opt *dns.OPT, udp bool) int {
 // finish appends the sections after the question, truncating to limit, and
 // fills in the header. RRsets are never split: what does not fit whole is
 // left out and TC is set, so the client retries over TCP. A non-nil echo
-// is the ECS option to send back, with rep.scope.
-func finish(out []byte, r *dns.Msg, rep *reply, qlen int, opt *dns.OPT, echo *ecs, limit int) []byte {
+// is the ECS option to send back, with rep.scope; a non-nil nsid is this
+// node's identifier, asked for by the query.
+func finish(out []byte, r *dns.Msg, rep *reply, qlen int, opt *dns.OPT, echo *ecs, nsid []byte, limit int) []byte {
 	fixed := len(out)
-	if opt != nil {
-		fixed += optLen
-	}
+	rdlen := nsidLen(nsid)
 	if echo != nil {
-		fixed += echo.echoLen()
+		rdlen += echo.echoLen()
+	}
+	if opt != nil {
+		fixed += optLen + rdlen
 	}
 	tc := false
 	main := fixed + setSize(rep.chain) + setSize(rep.answer) + setSize(rep.authority)
@@ -313,11 +319,12 @@ func finish(out []byte, r *dns.Msg, rep *reply, qlen int, opt *dns.OPT, echo *ec
 	out = appendRotated(out, rep.optional, 0, headerLen+qlen)
 	arcount := len(rep.extra) + len(rep.optional)
 	if opt != nil {
+		out = appendOPT(out, rep.rcode, opt.Do(), rdlen)
 		if echo != nil {
-			out = appendOPT(out, rep.rcode, opt.Do(), echo.echoLen())
 			out = appendECS(out, echo, rep.scope)
-		} else {
-			out = appendOPT(out, rep.rcode, opt.Do(), 0)
+		}
+		if nsid != nil {
+			out = appendNSID(out, nsid)
 		}
 		arcount++
 	}

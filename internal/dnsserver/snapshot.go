@@ -1,6 +1,7 @@
 package dnsserver
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -27,6 +28,8 @@ type Snapshot struct {
 	// areas maps clients to the areas of geo names' answers (Static.Areas).
 	areas     Areas
 	areaNames []string // area index → name, for OnQuery
+	// nsid is Static.NSID, answered to queries asking for it.
+	nsid []byte
 }
 
 // Holding returns a snapshot that answers SERVFAIL to every query, for a
@@ -114,7 +117,8 @@ func NewSnapshot(zones []config.Zone, answers []model.Answer, static Static) (*S
 	if err != nil {
 		return nil, err
 	}
-	s := &Snapshot{zones: make(map[string]*zone), names: make(map[string]*node), areas: static.Areas, areaNames: static.AreaNames}
+	s := &Snapshot{zones: make(map[string]*zone), names: make(map[string]*node), areas: static.Areas, areaNames: static.AreaNames,
+		nsid: bytes.Clone(static.NSID)}
 	for i := range zones {
 		if err := s.addZone(&zones[i], static.Version); err != nil {
 			return nil, err

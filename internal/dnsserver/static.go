@@ -77,6 +77,9 @@ type Static struct {
 	// AreaNames are the areas' names, by the index Areas.Area returns:
 	// every answer's non-empty Area must be one of them, each listed once.
 	AreaNames []string
+	// NSID is this node's name server identifier, answered to queries
+	// that ask for it (RFC 5001); nil answers none.
+	NSID []byte
 }
 
 // Serial is the SOA serial a zone is served with: its configured serial

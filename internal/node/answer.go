@@ -130,6 +130,7 @@ func (n *Node) buildAnswers(cfg *config.Config, st *state.State, now time.Time) 
 	if st.Config != nil {
 		static.Version = st.Config.Version
 	}
+	static.NSID = n.local.DNS.NSIDValue()
 	if err := n.areas.static(cfg, &static); err != nil {
 		return nil, err
 	}

@@ -131,7 +131,7 @@ func localDiff(running, next *config.Config) string {
 	switch {
 	case !reflect.DeepEqual(running.Node, next.Node):
 		return "node"
-	case running.DNS != next.DNS:
+	case !reflect.DeepEqual(running.DNS, next.DNS):
 		return "dns"
 	case !reflect.DeepEqual(running.HTTP, next.HTTP):
 		return "http"
