@@ -438,3 +438,29 @@ func BenchmarkCheckExpired(b *testing.B) {
 	jar := Jar{Current: Secret{1}, Previous: Secret{2}}
 	benchmarkCheck(b, jar, jar, at(1_700_100_000))
 }
+
+// TestRotationStages walks the three stages the package doc gives: at every
+// step, a cookie any node of the cluster may have made checks on every node.
+func TestRotationStages(t *testing.T) {
+	old, next := Secret{0x0d}, Secret{0x0e}
+	client := [ClientLen]byte{5}
+	ip := netip.MustParseAddr("2001:db8::5")
+	now := at(1_700_000_000)
+	stages := []Jar{
+		{Current: old},
+		{Current: old, Previous: next},
+		{Current: next, Previous: old},
+		{Current: next},
+	}
+	// Nodes move one stage at a time, so neighbouring stages coexist.
+	for i := 0; i+1 < len(stages); i++ {
+		a, b := stages[i], stages[i+1]
+		for _, pair := range [][2]Jar{{a, b}, {b, a}} {
+			maker, checker := pair[0], pair[1]
+			cookie := maker.Make(nil, client, ip, now)
+			if v := checker.Check(client, cookie, ip, now); v == Invalid {
+				t.Errorf("stages %d/%d: cookie of %+v refused by %+v", i+1, i+2, maker, checker)
+			}
+		}
+	}
+}

@@ -28,14 +28,17 @@
 //
 // A [Jar] holds two secrets. Every node of a cluster must hold the same two,
 // or a client answered by one node would fail at the next. [Jar.Make] always
-// uses Current; [Jar.Check] accepts a cookie made with Current or Previous.
-// To rotate, make a new secret with [NewSecret], hand every node
-// Jar{Current: new, Previous: old} (see [Jar.Rotated]), and keep the old one
-// as Previous for at least an hour, the lifetime of a cookie; after that
-// it may be dropped. A cookie verified with Previous is reported as
-// [ValidButRefresh] so that the client learns one made with Current before
-// the old secret goes. RFC 9018 §5 suggests the same three stages, and
-// rotating every day or so (Knot's default is 26 hours).
+// uses Current; [Jar.Check] accepts a cookie made with Current or Previous,
+// and reports one verified with Previous as [ValidButRefresh] so that the
+// client learns a cookie of Current before Previous goes. A rotation to a
+// new secret from [NewSecret] takes the three stages of RFC 9018 §5, so that
+// no node makes cookies with a secret another node does not yet accept:
+//
+//  1. every node gets Jar{Current: old, Previous: new} (accept new, make old);
+//  2. once all have it, Jar{Current: new, Previous: old} ([Jar.Rotated]);
+//  3. an hour later at least (the lifetime of a cookie), Jar{Current: new}.
+//
+// Rotating about once a day is plenty (Knot's default is 26 hours).
 //
 // A zero Secret is never accepted by Check: it would be a key every attacker
 // knows, and an unset Previous must accept nothing.
