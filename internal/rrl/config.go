@@ -26,7 +26,8 @@ const (
 type Config struct {
 	// Rate is how many responses a second one account (client network,
 	// class, name) may receive, sustained; an idle account may also burst
-	// up to Rate at once (default 20, as Knot's rate-limit; 1 to 100000).
+	// up to Rate at once (default 20, conservative: see the package doc;
+	// 1 to 100000).
 	Rate int
 	// Slip makes every Slip-th limited response of an account go out
 	// truncated (TC=1) instead of being dropped: 0 drops them all, 1
@@ -44,7 +45,7 @@ type Config struct {
 	IPv6Prefix int
 	// TableSize is how many accounts the table holds, a power of two; it
 	// is allocated once, 16 bytes each (default 262144, 4 MiB, of the order
-	// of Knot's default rate-limit-table-size; 16 to 4194304).
+	// of Knot's table sizes; 16 to 4194304).
 	TableSize int
 }
 

@@ -38,10 +38,14 @@
 //     is always the same form; bytes past 255 are ignored.
 //
 // Each account is a token bucket with BIND's semantics. It earns Rate
-// credits a second (default 20, Knot's rate-limit default; BIND's
-// responses-per-second has no default, and 20 is well above what one
-// resolver asks of one name in one second). A response, sent or not, costs
-// one credit. Credit never exceeds Rate (one second's worth), so an idle
+// credits a second (default 20). Neither server gives a default for a
+// per-response limit: BIND's responses-per-second must be set, as had the
+// rate-limit of Knot's classic rrl module, which keyed by response class as
+// this package does (Knot's current module limits all queries from one
+// address, 50 a second by default, instead). 20 is conservative against
+// attacks and still far above what one resolver asks of one name, or of
+// one zone's negative answers, in a second, since it caches them. A
+// response, sent or not, costs one credit. Credit never exceeds Rate (one second's worth), so an idle
 // account bursts at most Rate responses; debt never exceeds Rate×Window
 // (default 15 s, BIND's window), so an account that was flooded is answered
 // again Window (and one response's cost, 1/Rate) after the flood stops,
@@ -64,19 +68,24 @@
 //
 // Every Slip-th limited response of an account is slipped instead of
 // dropped (default 2, BIND's slip default: half the limited responses are
-// truncated). A truncated response is no larger than the query, so it
-// amplifies nothing, and a genuine client whose network shares an account
-// with an attack still gets through by retrying over TCP. Slip 0 drops every
-// limited response; 1 truncates every one (Knot's default).
+// truncated). A truncated response carries the question and no records,
+// about the size of the query, so it amplifies next to nothing, and a
+// genuine client whose network shares an account with an attack still gets
+// through by retrying over TCP. Slip 0 drops every limited response; 1
+// truncates every one (Knot's default, which sends as many packets as
+// arrive, if small ones).
 //
 // # Memory
 //
 // Accounts live in a table of TableSize buckets (a power of two, default
-// 2^18, about 4 MiB), allocated once by New: a flood from random source
-// addresses cannot grow it. Keys that hash to one bucket share it, as in
-// Knot's table, which can only limit more, never less. The hash is keyed
-// with a random seed per Limiter (hash/maphash), so an attacker cannot
-// choose sources or names that land on a victim's bucket.
+// 2^18, 4 MiB, of the order of Knot's tables: 393241 buckets in its classic
+// rrl module, 524288 in its current one), allocated once by New: a flood
+// from random source addresses cannot grow it. Keys that hash to one
+// bucket share it, with no key stored to tell them apart; a shared bucket
+// can only limit more, never less (Knot's current table, also of a fixed
+// size, approximates likewise). The hash is keyed with a random seed per
+// Limiter (hash/maphash), so an attacker cannot choose sources or names
+// that land on a victim's bucket.
 //
 // # Exemptions
 //
@@ -84,8 +93,8 @@
 // skips it (and sends) for responses over TCP, whose source is verified by
 // the handshake, and for queries carrying a valid DNS server cookie
 // (RFC 7873), which proves that the client received an earlier response at
-// that address; cookies are checked elsewhere, before Decide would be
-// called. A nil *Limiter sends everything, so a server with RRL off holds a
+// that address, as Knot does when its cookies module is on; cookies are
+// checked elsewhere, before Decide would be called. A nil *Limiter sends everything, so a server with RRL off holds a
 // nil one.
 //
 // # Time
