@@ -19,8 +19,8 @@ func TestSerialLessRFC1982(t *testing.T) {
 		{0xFFFFFFFF, 0, true}, // wrap-around: 0 follows 2^32-1
 		{0xFFFFFFF0, 5, true},
 		{5, 0xFFFFFFF0, false},
-		{0, 1<<31 - 1, true},  // the largest step that is still "greater"
-		{0, 1 << 31, false},   // exactly 2^31 apart: undefined, so neither
+		{0, 1<<31 - 1, true}, // the largest step that is still "greater"
+		{0, 1 << 31, false},  // exactly 2^31 apart: undefined, so neither
 		{1 << 31, 0, false},
 	}
 	for _, tt := range tests {
@@ -173,10 +173,10 @@ func TestDiffSetsAreCaseInsensitiveAndTTLSensitive(t *testing.T) {
 		"txt.example. 60 IN TXT \"Hello\"",
 	)
 	nv := version(t, 2,
-		"www.EXAMPLE. 60 IN A 192.0.2.1", // same record, other case
-		"api.example. 30 IN A 192.0.2.2", // TTL changed
+		"www.EXAMPLE. 60 IN A 192.0.2.1",   // same record, other case
+		"api.example. 30 IN A 192.0.2.2",   // TTL changed
 		"txt.example. 60 IN TXT \"hello\"", // RDATA case is data
-		"www.example. 60 IN A 192.0.2.1", // a duplicate, dropped
+		"www.example. 60 IN A 192.0.2.1",   // a duplicate, dropped
 	)
 	d, err := Compute(old, nv)
 	if err != nil {
