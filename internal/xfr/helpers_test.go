@@ -45,11 +45,13 @@ func refKey(rr dns.RR) string {
 }
 
 // refSet is a version's records (SOA included) as a sorted set of refKeys.
-func refSet(records []dns.RR) []string {
+func refSet(records []dns.RR) []string { return keySet(refKey, records) }
+
+func keySet(key func(dns.RR) string, records []dns.RR) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, rr := range records {
-		if k := refKey(rr); !seen[k] {
+		if k := key(rr); !seen[k] {
 			seen[k] = true
 			out = append(out, k)
 		}
@@ -63,8 +65,12 @@ func refSet(records []dns.RR) []string {
 // a step that does not start at the zone's serial or deletes a record the
 // zone does not hold.
 func replay(records []dns.RR, diffs []Diff) ([]string, error) {
+	return replayWith(refKey, records, diffs)
+}
+
+func replayWith(refKey func(dns.RR) string, records []dns.RR, diffs []Diff) ([]string, error) {
 	set := map[string]bool{}
-	for _, k := range refSet(records) {
+	for _, k := range keySet(refKey, records) {
 		set[k] = true
 	}
 	serial := records[0].(*dns.SOA).Serial
