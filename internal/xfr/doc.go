@@ -64,6 +64,9 @@
 //   - Give the server's TsigSecret the keys from ACLs.Secrets.
 //   - Start one Notifier with the configured secondaries and call Notify
 //     with the new SOA after each Journal.Add on the leader (or on every
-//     node: a duplicate NOTIFY only costs the secondary one SOA query).
-//   - Metrics from Notifier results (Config.OnResult) and transfer counts.
+//     node: a duplicate NOTIFY only costs the secondary one SOA query). A
+//     secondary accepts NOTIFY only from the primaries it lists, so its
+//     config must list every outlast node that may send one.
+//   - Metrics from Notifier results (NotifierConfig.OnResult) and transfer
+//     counts; Journal.Stats for the journal's depth and size.
 package xfr
