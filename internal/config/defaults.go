@@ -49,6 +49,7 @@ func applyDefaults(c *Config, hostname string) {
 		c.Node.Location = DefaultLocation
 	}
 	setDefault(&c.DNS.Listen, DefaultDNSListen)
+	rateLimitDefaults(&c.DNS.RateLimit)
 	if c.DNS.NSID == nil {
 		name := c.Node.Name
 		c.DNS.NSID = &name

@@ -190,6 +190,9 @@ type DNSListener struct {
 	// identifier (RFC 5001, dig +nsid), so an operator can tell which node
 	// of the fleet gave an answer (default: node.name; "" answers none).
 	NSID *string `yaml:"nsid"`
+	// RateLimit limits the UDP responses one network receives (on by
+	// default; local).
+	RateLimit RateLimit `yaml:"rate_limit"`
 }
 
 // MaxNSID bounds dns.nsid: it rides in every answer that asks for it.

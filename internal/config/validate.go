@@ -32,6 +32,7 @@ func (v *validator) add(path, format string, args ...any) {
 func validate(c *Config, skip func(path string) bool) problemList {
 	v := &validator{skip: skip}
 	v.listener("dns.listen", c.DNS.Listen)
+	v.rateLimit(&c.DNS.RateLimit)
 	if n := len(c.DNS.NSIDValue()); n > MaxNSID {
 		v.add("dns.nsid", "is %d bytes; at most %d", n, MaxNSID)
 	}

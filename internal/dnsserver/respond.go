@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"net/netip"
+	"outlast/internal/rrl"
 
 	"github.com/miekg/dns"
 )
@@ -66,6 +67,9 @@ type Query struct {
 	// names it ("" for a client in no area).
 	Geo  bool
 	Area string
+	// Limited is what rate limiting did with the reply: rrl.Send (nothing)
+	// unless it was truncated (Slip) or not sent (Drop).
+	Limited rrl.Action
 }
 
 // respond writes the response to r into out (which it may grow) and returns
@@ -74,11 +78,26 @@ type Query struct {
 // query carries no ECS option (the zero Addr: none known). It takes no lock
 // and allocates only if out is too small.
 func (s *Snapshot) respond(out []byte, r *dns.Msg, udp bool, remote netip.Addr) ([]byte, Query) {
+	out, q, _ := s.respondCharged(out, r, udp, remote)
+	return out, q
+}
+
+// charge is the rate-limiting account of a reply (account): its class,
+// and the name the class is keyed by, which points into the reply or the
+// snapshot.
+type charge struct {
+	class rrl.Class
+	name  []byte
+}
+
+// respondCharged is respond, also returning what rate limiting charges
+// the reply to.
+func (s *Snapshot) respondCharged(out []byte, r *dns.Msg, udp bool, remote netip.Addr) ([]byte, Query, charge) {
 	if r.Opcode != dns.OpcodeQuery {
-		return appendBare(out, r, dns.RcodeNotImplemented), Query{Rcode: dns.RcodeNotImplemented}
+		return appendBare(out, r, dns.RcodeNotImplemented), Query{Rcode: dns.RcodeNotImplemented}, charge{class: rrl.Error}
 	}
 	if len(r.Question) != 1 {
-		return appendBare(out, r, dns.RcodeFormatError), Query{Rcode: dns.RcodeFormatError}
+		return appendBare(out, r, dns.RcodeFormatError), Query{Rcode: dns.RcodeFormatError}, charge{class: rrl.Error}
 	}
 	q := &r.Question[0]
 	if cap(out) < headerLen+maxNameLen+4 {
@@ -87,7 +106,7 @@ func (s *Snapshot) respond(out []byte, r *dns.Msg, udp bool, remote netip.Addr) 
 	// The question is echoed byte for byte as asked, 0x20 case included.
 	end, err := dns.PackDomainName(q.Name, out[:headerLen+maxNameLen], headerLen, nil, false)
 	if err != nil {
-		return appendBare(out[:0], r, dns.RcodeFormatError), Query{Type: q.Qtype, Rcode: dns.RcodeFormatError}
+		return appendBare(out[:0], r, dns.RcodeFormatError), Query{Type: q.Qtype, Rcode: dns.RcodeFormatError}, charge{class: rrl.Error}
 	}
 	out = binary.BigEndian.AppendUint16(out[:end], q.Qtype)
 	out = binary.BigEndian.AppendUint16(out, q.Qclass)
@@ -121,7 +140,8 @@ func (s *Snapshot) respond(out []byte, r *dns.Msg, udp bool, remote netip.Addr) 
 	if m.tsig != nil {
 		out = appendTSIG(out, m.tsig, r.Id, limit)
 	}
-	return out, Query{Type: q.Qtype, Rcode: rep.rcode, Geo: rep.geo, Area: rep.area}
+	class, name := account(&rep, out[headerLen:end])
+	return out, Query{Type: q.Qtype, Rcode: rep.rcode, Geo: rep.geo, Area: rep.area}, charge{class, name}
 }
 
 // appendTSIG adds the BADKEY TSIG to a finished reply and counts it in the

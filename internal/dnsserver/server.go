@@ -38,6 +38,8 @@ type Options struct {
 	// open (default: conncap's, 64 per client and 1024 in all). Over a cap
 	// a connection is closed at once; the client retries or uses UDP.
 	TCP conncap.Caps
+	// RateLimit limits the UDP replies one network receives (default: none).
+	RateLimit RateLimit
 }
 
 // Server answers DNS queries from the current Snapshot. ServeDNS is safe for
@@ -46,6 +48,9 @@ type Server struct {
 	log     *slog.Logger
 	onQuery func(Query)
 	tcpCaps conncap.Caps
+	limit   RateLimit
+	// started is the monotonic origin of the rate limiter's clock.
+	started time.Time
 	snap    atomic.Pointer[Snapshot]
 
 	mu       sync.Mutex // guards tcp, tcpConns, udp and done; only Start, Shutdown and TCPStats take them
@@ -61,7 +66,7 @@ func New(opts Options, initial *Snapshot) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{log: log.With("component", "dns"), onQuery: opts.OnQuery, tcpCaps: opts.TCP}
+	s := &Server{log: log.With("component", "dns"), onQuery: opts.OnQuery, tcpCaps: opts.TCP, limit: opts.RateLimit, started: time.Now()}
 	s.Swap(initial)
 	return s
 }

@@ -9,11 +9,13 @@ import (
 	"net"
 	"net/netip"
 	"runtime"
+	"time"
 
 	"github.com/miekg/dns"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
 
+	"outlast/internal/rrl"
 	"outlast/internal/udpbatch"
 )
 
@@ -121,6 +123,7 @@ type loop struct {
 	dec     decoder
 	sources replySources
 	seen    []Query // what OnQuery hears of each reply of the batch
+	now     int64   // the batch's time for rate limiting, from Server.started
 }
 
 func newLoop() *loop { return &loop{seen: make([]Query, udpBatch)} }
@@ -131,11 +134,17 @@ func newLoop() *loop { return &loop{seen: make([]Query, udpBatch)} }
 // are. Datagrams that get no reply leave no gap. out holds at least
 // len(in) entries, and in at most udpBatch.
 func (s *Server) answerBatch(l *loop, in, out []udpbatch.Message) int {
+	if s.limit.Limiter != nil {
+		l.now = int64(time.Since(s.started)) // monotonic: the limiter's clock must not jump
+	}
 	k := 0
 	for i := range in {
 		m, r := &in[i], &out[k]
 		reply, q, ok := s.answerUDP(l, m.Buf[:m.N], r.Buf[:0], m.Addr.Addr().Unmap())
 		if !ok {
+			if q.Limited == rrl.Drop && s.onQuery != nil {
+				s.onQuery(q)
+			}
 			continue
 		}
 		// UDP replies stay under the EDNS cap, so the buffer is kept.
@@ -197,12 +206,28 @@ func (s *Server) answerUDP(l *loop, m, out []byte, remote netip.Addr) (reply []b
 		return nil, Query{}, false
 	}
 	if action == dns.MsgAccept && l.dec.decode(&l.req, m) == nil {
-		reply, q = s.snap.Load().respond(out, &l.req, true, remote)
-		return reply, q, true
+		reply, q, c := s.snap.Load().respondCharged(out, &l.req, true, remote)
+		return s.rateLimit(l, reply, q, c, remote)
 	}
 	rcode := rejectRcode(action)
 	bare := dns.Msg{MsgHdr: dns.MsgHdr{Id: h.Id, Opcode: int(h.Bits>>11) & 0xF, RecursionDesired: h.Bits&flagRD != 0}}
 	return appendBare(out, &bare, rcode), Query{Rcode: rcode}, true
+}
+
+// rateLimit passes reply through response rate limiting: sent as is,
+// truncated (slipped) or not sent at all.
+func (s *Server) rateLimit(l *loop, reply []byte, q Query, c charge, remote netip.Addr) ([]byte, Query, bool) {
+	if s.limit.Limiter == nil || s.limit.exempt(remote) {
+		return reply, q, true
+	}
+	q.Limited = s.limit.Limiter.Decide(l.now, remote, c.class, c.name)
+	switch q.Limited {
+	case rrl.Drop:
+		return nil, q, false
+	case rrl.Slip:
+		return slip(reply), q, true
+	}
+	return reply, q, true
 }
 
 // oobSize holds the control messages a dual-stack socket may attach to one

@@ -101,3 +101,18 @@ func (c *areaCounters) counts() map[string]uint64 {
 	})
 	return out
 }
+
+// rateLimited counts the UDP replies response rate limiting truncated
+// ("slip") or did not send ("drop"), pre-resolved for the query path.
+type rateLimited struct {
+	vec        *prometheus.CounterVec
+	slip, drop prometheus.Counter
+}
+
+func newRateLimited() *rateLimited {
+	vec := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "outlast_dns_rate_limited_total",
+		Help: "UDP replies response rate limiting truncated (slip) or did not send (drop).",
+	}, []string{"action"})
+	return &rateLimited{vec: vec, slip: vec.WithLabelValues("slip"), drop: vec.WithLabelValues("drop")}
+}

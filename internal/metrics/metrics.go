@@ -39,6 +39,7 @@ type Metrics struct {
 	configVersion  prometheus.Gauge
 	apiRequests    *prometheus.CounterVec
 	dns            *dnsCounters
+	rateLimited    *rateLimited
 	areas          *areaCounters
 	proxy          *proxyMetrics
 	primary        *primaryMetrics
@@ -134,10 +135,11 @@ func New(version string) *Metrics {
 			// From a timer's usual slack up to a whole default interval.
 			Buckets: []float64{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1},
 		}),
-		dns:     newDNSCounters(),
-		areas:   newAreaCounters(),
-		proxy:   newProxyMetrics(),
-		primary: newPrimaryMetrics(),
+		dns:         newDNSCounters(),
+		rateLimited: newRateLimited(),
+		areas:       newAreaCounters(),
+		proxy:       newProxyMetrics(),
+		primary:     newPrimaryMetrics(),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "outlast_build_info", Help: "Always 1, labelled with the outlast version.",
@@ -145,7 +147,7 @@ func New(version string) *Metrics {
 	build.WithLabelValues(version).Set(1)
 	m.Registry.MustRegister(m.probeDuration, m.probeResults, m.certExpiry, m.verdict, m.verdictChanges,
 		m.configInfo, m.configReload, m.answerAddrs, m.resolution, m.isLeader, m.stale, m.ready, m.persistFailing, m.leaderChanges, m.appliedIndex,
-		m.term, m.configVersion, m.probeUp, m.apiRequests, m.dns.vec, m.areas.vec, m.probeLateness, build,
+		m.term, m.configVersion, m.probeUp, m.apiRequests, m.dns.vec, m.rateLimited.vec, m.areas.vec, m.probeLateness, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.Registry.MustRegister(m.proxy.collectors()...)
 	m.Registry.MustRegister(m.primary.collectors()...)
@@ -281,6 +283,16 @@ func boolValue(b bool) float64 {
 
 // DNSQuery counts one DNS query; it is called on the query path and does not allocate.
 func (m *Metrics) DNSQuery(qtype uint16, rcode int) { m.dns.inc(qtype, rcode) }
+
+// DNSRateLimited counts one reply rate limiting truncated (slipped) or,
+// when dropped, did not send; on the query path, without allocating.
+func (m *Metrics) DNSRateLimited(dropped bool) {
+	if dropped {
+		m.rateLimited.drop.Inc()
+	} else {
+		m.rateLimited.slip.Inc()
+	}
+}
 
 // AreaQuery counts one query of a geo name for the client area it was
 // answered for; on the query path, it allocates only on an area's first query.

@@ -27,6 +27,7 @@ import (
 	"outlast/internal/httpguard"
 	"outlast/internal/metrics"
 	"outlast/internal/model"
+	"outlast/internal/rrl"
 	"outlast/internal/scheduler"
 	"outlast/internal/state"
 	"outlast/internal/tlsca"
@@ -147,7 +148,11 @@ func New(cfg *config.Config, opts Options) (*Node, error) {
 		n.holding.Store(true)
 		snap = dnsserver.Holding()
 	}
-	n.dns = dnsserver.New(dnsserver.Options{Logger: opts.Logger, OnQuery: n.countQuery}, snap)
+	limit, err := rateLimit(&cfg.DNS.RateLimit)
+	if err != nil {
+		return nil, err
+	}
+	n.dns = dnsserver.New(dnsserver.Options{Logger: opts.Logger, OnQuery: n.countQuery, RateLimit: limit}, snap)
 	n.metrics.Config(opts.ConfigFile, cfg.Hash, true)
 	n.access = n.newAccess(cfg.API)
 	n.syncFile(cfg.Hash, 0)
@@ -215,8 +220,27 @@ func refusals(stats func() conncap.Stats) metrics.Refusals {
 	}
 }
 
-// countQuery counts one answered query, and the client area of a geo one.
+// rateLimit is the DNS server's response rate limiting from r.
+func rateLimit(r *config.RateLimit) (dnsserver.RateLimit, error) {
+	if !r.Enabled() {
+		return dnsserver.RateLimit{}, nil
+	}
+	l, err := rrl.New(r.Limiter())
+	if err != nil {
+		return dnsserver.RateLimit{}, fmt.Errorf("node: dns.rate_limit: %w", err)
+	}
+	return dnsserver.RateLimit{Limiter: l, Exempt: r.Exempt}, nil
+}
+
+// countQuery counts one answered query (or one rate limiting dropped),
+// and the client area of a geo one.
 func (n *Node) countQuery(q dnsserver.Query) {
+	if q.Limited != rrl.Send {
+		n.metrics.DNSRateLimited(q.Limited == rrl.Drop)
+		if q.Limited == rrl.Drop {
+			return // not answered
+		}
+	}
 	n.metrics.DNSQuery(q.Type, q.Rcode)
 	if q.Geo {
 		n.metrics.AreaQuery(q.Area)
