@@ -270,3 +270,32 @@ func TestNSID(t *testing.T) {
 		t.Errorf("a 129-byte NSID: %v, want refused naming the limit", err)
 	}
 }
+
+// TestRateLimit: dns.rate_limit is on by default with loopback exempt,
+// rate 0 turns it off, and bad fields are named.
+func TestRateLimit(t *testing.T) {
+	cfg, err := Parse("c.yaml", []byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cfg.DNS.RateLimit
+	if !r.Enabled() || r.Limiter().Rate != 20 || r.Limiter().Slip != 2 || !r.Exempted(netip.MustParseAddr("127.0.0.53")) || r.Exempted(netip.MustParseAddr("192.0.2.1")) {
+		t.Errorf("defaults %+v: want on at 20/s, slip 2, loopback exempt", r.Limiter())
+	}
+	with := func(section string) string {
+		return strings.Replace(base, "  listen: 127.0.0.1:8053", "  listen: 127.0.0.1:8053\n  rate_limit: "+section, 1)
+	}
+	if off, err := Parse("c.yaml", []byte(with("{rate: 0}"))); err != nil || off.DNS.RateLimit.Enabled() {
+		t.Errorf("rate 0: %v, enabled %v; want off", err, off != nil && off.DNS.RateLimit.Enabled())
+	}
+	for section, want := range map[string]string{
+		"{slip: 200}":        "dns.rate_limit.slip: is 200, want 0",
+		"{table_size: 1000}": "dns.rate_limit.table_size: is 1000, want a power of two",
+		"{rate: -1}":         "dns.rate_limit.rate: must not be negative",
+		"{window: 2h}":       "dns.rate_limit.window: is 2h0m0s, want a duration from 1s to 1h0m0s",
+	} {
+		if _, err := Parse("c.yaml", []byte(with(section))); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error containing %q", section, err, want)
+		}
+	}
+}
