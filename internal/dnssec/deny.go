@@ -1,0 +1,131 @@
+package dnssec
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// maxDenyTypes bounds the type list given to Deny: a name in an outlast zone holds a handful of types.
+const maxDenyTypes = 64
+
+// Deny returns the signed compact denial (RFC 9824) for qname at now: an NSEC owned by qname whose
+// Next Domain Name is qname's immediate successor, and its RRSIGs.
+//
+// exists false: qname does not exist; the bitmap is {RRSIG, NSEC, NXNAME} and types is ignored. The
+// server answers NOERROR, or NXDOMAIN (setting CO in its OPT) when the query's OPT has the CO flag.
+//
+// exists true: qname exists without the asked type (NODATA) or is an empty non-terminal (types
+// empty); the bitmap is types plus RRSIG and NSEC. The server answers NOERROR.
+//
+// Either way the server puts the NSEC and its RRSIGs in the authority section beside the signed SOA.
+// Results are cached by (qname, bitmap) and shared between callers: they must not be modified.
+func (s *Signer) Deny(qname string, exists bool, types []uint16, now time.Time) (nsec dns.RR, sigs []dns.RR, err error) {
+	qname = dns.CanonicalName(qname)
+	if !dns.IsSubDomain(s.zone, qname) {
+		return nil, nil, fmt.Errorf("%w: %s is not in zone %s", ErrOutOfZone, qname, s.zone)
+	}
+	bitmap, err := denialBitmap(exists, types)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w for %s", err, qname)
+	}
+	key := denialKey(qname, bitmap)
+	if e, ok := s.deny.get(key); ok && !s.NeedsResign(e.sigs, now) {
+		return e.nsec, e.sigs, nil
+	}
+	next, err := successor(qname)
+	if err != nil {
+		return nil, nil, err
+	}
+	rr := &dns.NSEC{
+		Hdr:        dns.RR_Header{Name: qname, Rrtype: dns.TypeNSEC, Class: dns.ClassINET, Ttl: s.opts.DenialTTL},
+		NextDomain: next, TypeBitMap: bitmap,
+	}
+	sigs, err = s.Sign([]dns.RR{rr}, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.deny.put(key, denial{nsec: rr, sigs: sigs})
+	return rr, sigs, nil
+}
+
+// denialBitmap is the NSEC type bitmap for a denial, sorted and without duplicates as RFC 4034 4.1.2
+// encodes it. Meta types and query types (OPT, 128-255 apart from none) cannot exist at a name.
+func denialBitmap(exists bool, types []uint16) ([]uint16, error) {
+	if !exists {
+		return []uint16{dns.TypeRRSIG, dns.TypeNSEC, dns.TypeNXNAME}, nil
+	}
+	if len(types) > maxDenyTypes {
+		return nil, fmt.Errorf("%w: %d types, more than %d", ErrTypes, len(types), maxDenyTypes)
+	}
+	out := make([]uint16, 0, len(types)+2)
+	for _, t := range types {
+		if t == 0 || t == dns.TypeOPT || (t >= 128 && t <= 255) {
+			return nil, fmt.Errorf("%w: type %d (%s) cannot be held by a name", ErrTypes, t, dns.TypeToString[t])
+		}
+		out = append(out, t)
+	}
+	out = append(out, dns.TypeRRSIG, dns.TypeNSEC)
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// denialKey is the cache key: the canonical name, a zero byte (which a presentation-format name
+// never holds unescaped), and the bitmap's types as bytes.
+func denialKey(qname string, bitmap []uint16) string {
+	b := make([]byte, 0, len(qname)+1+2*len(bitmap))
+	b = append(b, qname...)
+	b = append(b, 0)
+	for _, t := range bitmap {
+		b = append(b, byte(t>>8), byte(t))
+	}
+	return string(b)
+}
+
+// successor is the immediate successor of name in DNSSEC canonical order (RFC 4034 6.1), which makes
+// the NSEC cover no name but qname itself. Normally that is \000.name (RFC 9824). When that would be
+// longer than 255 octets, the successor among names of legal length: name's first label with a zero
+// octet appended, or else with its last octet raised by one (RFC 4471 3.1.2).
+func successor(name string) (string, error) {
+	var buf [256]byte
+	n, err := dns.PackDomainName(name, buf[:], 0, nil, false)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s: %v", ErrOutOfZone, name, err)
+	}
+	if n+2 <= 255 {
+		return `\000.` + name, nil
+	}
+	wire := make([]byte, 0, n+1)
+	if l := int(buf[0]); l < 63 && n+1 <= 255 {
+		wire = append(wire, byte(l+1))
+		wire = append(wire, buf[1:1+l]...)
+		wire = append(wire, 0)
+		wire = append(wire, buf[1+l:n]...)
+	} else if wire, err = bumpFirstLabel(buf[:n]); err != nil {
+		return "", fmt.Errorf("%w: %s has no successor of legal length", ErrOutOfZone, name)
+	}
+	next, _, err := dns.UnpackDomainName(wire, 0)
+	return next, err
+}
+
+// bumpFirstLabel raises the last octet of the first label that is below 0xff (dropping the 0xff
+// octets after it), skipping the upper-case letters, which compare as lower case.
+func bumpFirstLabel(wire []byte) ([]byte, error) {
+	l := int(wire[0])
+	label := slices.Clone(wire[1 : 1+l])
+	for len(label) > 0 && label[len(label)-1] == 0xff {
+		label = label[:len(label)-1]
+	}
+	if len(label) == 0 {
+		return nil, fmt.Errorf("label of 0xff octets")
+	}
+	c := label[len(label)-1] + 1
+	if c >= 'A' && c <= 'Z' {
+		c = 'Z' + 1
+	}
+	label[len(label)-1] = c
+	out := append([]byte{byte(len(label))}, label...)
+	return append(out, wire[1+l:]...), nil
+}
