@@ -35,12 +35,12 @@ func (s *Signer) Deny(qname string, exists bool, types []uint16, now time.Time) 
 	if e, ok := s.deny.get(key); ok && !s.NeedsResign(e.sigs, now) {
 		return e.nsec, e.sigs, nil
 	}
-	next, err := successor(qname)
+	owner, next, err := successor(qname)
 	if err != nil {
 		return nil, nil, err
 	}
 	rr := &dns.NSEC{
-		Hdr:        dns.RR_Header{Name: qname, Rrtype: dns.TypeNSEC, Class: dns.ClassINET, Ttl: s.opts.DenialTTL},
+		Hdr:        dns.RR_Header{Name: owner, Rrtype: dns.TypeNSEC, Class: dns.ClassINET, Ttl: s.opts.DenialTTL},
 		NextDomain: next, TypeBitMap: bitmap,
 	}
 	sigs, err = s.Sign([]dns.RR{rr}, now)
@@ -84,18 +84,22 @@ func denialKey(qname string, bitmap []uint16) string {
 	return string(b)
 }
 
-// successor is the immediate successor of name in DNSSEC canonical order (RFC 4034 6.1), which makes
-// the NSEC cover no name but qname itself. Normally that is \000.name (RFC 9824). When that would be
+// successor returns name as it reads after a trip through the wire (a name not from a query may be
+// spelled with escapes miekg reads loosely, such as \0) and its immediate successor in DNSSEC
+// canonical order (RFC 4034 6.1), which makes the NSEC cover no name but qname itself. Normally that is \000.name (RFC 9824). When that would be
 // longer than 255 octets, the successor among names of legal length: name's first label with a zero
 // octet appended, or else with its last octet raised by one (RFC 4471 3.1.2).
-func successor(name string) (string, error) {
+func successor(name string) (owner, next string, err error) {
 	var buf [256]byte
 	n, err := dns.PackDomainName(name, buf[:], 0, nil, false)
 	if err != nil {
-		return "", fmt.Errorf("%w: %s: %v", ErrOutOfZone, name, err)
+		return "", "", fmt.Errorf("%w: %s: %v", ErrOutOfZone, name, err)
+	}
+	if owner, _, err = dns.UnpackDomainName(buf[:n], 0); err != nil {
+		return "", "", fmt.Errorf("%w: %s: %v", ErrOutOfZone, name, err)
 	}
 	if n+2 <= 255 {
-		return `\000.` + name, nil
+		return owner, `\000.` + owner, nil
 	}
 	wire := make([]byte, 0, n+1)
 	if l := int(buf[0]); l < 63 && n+1 <= 255 {
@@ -104,10 +108,10 @@ func successor(name string) (string, error) {
 		wire = append(wire, 0)
 		wire = append(wire, buf[1+l:n]...)
 	} else if wire, err = bumpFirstLabel(buf[:n]); err != nil {
-		return "", fmt.Errorf("%w: %s has no successor of legal length", ErrOutOfZone, name)
+		return "", "", fmt.Errorf("%w: %s has no successor of legal length", ErrOutOfZone, name)
 	}
-	next, _, err := dns.UnpackDomainName(wire, 0)
-	return next, err
+	next, _, err = dns.UnpackDomainName(wire, 0)
+	return owner, next, err
 }
 
 // bumpFirstLabel raises the last octet of the first label that is below 0xff (dropping the 0xff

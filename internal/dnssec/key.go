@@ -317,4 +317,3 @@ func selfTest(k *Key) error {
 	}
 	return nil
 }
-
