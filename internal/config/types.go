@@ -193,7 +193,14 @@ type DNSListener struct {
 	// RateLimit limits the UDP responses one network receives (on by
 	// default; local).
 	RateLimit RateLimit `yaml:"rate_limit"`
+	// Cookies answers DNS cookies (RFC 7873, RFC 9018) with server
+	// cookies made from a secret the cluster shares and rotates daily; a
+	// query with a valid one is not rate limited (default true).
+	Cookies *bool `yaml:"cookies"`
 }
+
+// CookiesOn reports whether the node answers DNS cookies.
+func (d *DNSListener) CookiesOn() bool { return d.Cookies == nil || *d.Cookies }
 
 // MaxNSID bounds dns.nsid: it rides in every answer that asks for it.
 const MaxNSID = 128

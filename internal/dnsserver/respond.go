@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"net/netip"
+	"outlast/internal/dnscookie"
 	"outlast/internal/rrl"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -88,6 +90,9 @@ func (s *Snapshot) respond(out []byte, r *dns.Msg, udp bool, remote netip.Addr) 
 type charge struct {
 	class rrl.Class
 	name  []byte
+	// cookie: the query carried a valid server cookie, so its source is
+	// real and rate limiting lets it through.
+	cookie bool
 }
 
 // respondCharged is respond, also returning what rate limiting charges
@@ -115,14 +120,18 @@ func (s *Snapshot) respondCharged(out []byte, r *dns.Msg, udp bool, remote netip
 	// The ECS option is kept apart from meta, so queries without one
 	// carry none of it around.
 	var e ecs
-	var nsid []byte
+	var x extras
 	if m.rcode == dns.RcodeSuccess && m.opt != nil && len(m.opt.Option) > 0 {
 		var ok bool
 		if e, ok = parseECS(m.opt); !ok {
 			m.rcode = dns.RcodeFormatError
 		}
 		if s.nsid != nil && asksNSID(m.opt) {
-			nsid = s.nsid
+			x.nsid = s.nsid
+		}
+		if s.cookies != nil {
+			x.now, x.remote, x.jar = time.Now(), remote, s.cookies
+			x.cookie, x.hasCookie = cookieOf(m.opt, s.cookies, remote, x.now)
 		}
 	}
 	var rep reply
@@ -132,16 +141,16 @@ func (s *Snapshot) respondCharged(out []byte, r *dns.Msg, udp bool, remote netip
 		rep = s.lookup(out[headerLen:end], q.Qtype, q.Qclass, &client{ecs: e, remote: remote})
 	}
 	limit := sizeLimit(m.opt, udp)
-	var echo *ecs
 	if e.present && (rep.rcode == dns.RcodeSuccess || rep.rcode == dns.RcodeNameError) {
-		echo = &e // answers carry it back, NXDOMAIN too; errors do not (RFC 7871 7.2.1)
+		x.echo = &e // answers carry it back, NXDOMAIN too; errors do not (RFC 7871 7.2.1)
 	}
-	out = finish(out, r, &rep, end-headerLen, m.opt, echo, nsid, limit)
+	out = finish(out, r, &rep, end-headerLen, m.opt, &x, limit)
 	if m.tsig != nil {
 		out = appendTSIG(out, m.tsig, r.Id, limit)
 	}
 	class, name := account(&rep, out[headerLen:end])
-	return out, Query{Type: q.Qtype, Rcode: rep.rcode, Geo: rep.geo, Area: rep.area}, charge{class, name}
+	return out, Query{Type: q.Qtype, Rcode: rep.rcode, Geo: rep.geo, Area: rep.area},
+		charge{class: class, name: name, cookie: x.hasCookie && x.cookie.valid}
 }
 
 // appendTSIG adds the BADKEY TSIG to a finished reply and counts it in the
@@ -306,15 +315,11 @@ func sizeLimit(opt *dns.OPT, udp bool) int {
 
 // finish appends the sections after the question, truncating to limit, and
 // fills in the header. RRsets are never split: what does not fit whole is
-// left out and TC is set, so the client retries over TCP. A non-nil echo
-// is the ECS option to send back, with rep.scope; a non-nil nsid is this
-// node's identifier, asked for by the query.
-func finish(out []byte, r *dns.Msg, rep *reply, qlen int, opt *dns.OPT, echo *ecs, nsid []byte, limit int) []byte {
+// left out and TC is set, so the client retries over TCP. x holds the
+// EDNS options the reply carries besides our OPT.
+func finish(out []byte, r *dns.Msg, rep *reply, qlen int, opt *dns.OPT, x *extras, limit int) []byte {
 	fixed := len(out)
-	rdlen := nsidLen(nsid)
-	if echo != nil {
-		rdlen += echo.echoLen()
-	}
+	rdlen := x.len()
 	if opt != nil {
 		fixed += optLen + rdlen
 	}
@@ -340,17 +345,50 @@ func finish(out []byte, r *dns.Msg, rep *reply, qlen int, opt *dns.OPT, echo *ec
 	arcount := len(rep.extra) + len(rep.optional)
 	if opt != nil {
 		out = appendOPT(out, rep.rcode, opt.Do(), rdlen)
-		if echo != nil {
-			out = appendECS(out, echo, rep.scope)
-		}
-		if nsid != nil {
-			out = appendNSID(out, nsid)
-		}
+		out = x.append(out, rep.scope)
 		arcount++
 	}
 	flags := flagQR | uint16(r.Opcode&0xF)<<11 | uint16(rep.rcode&0xF)
 	flags |= flagIf(rep.aa, flagAA) | flagIf(tc, flagTC) | flagIf(r.RecursionDesired, flagRD) | flagIf(r.CheckingDisabled, flagCD)
 	putHeader(out, r.Id, flags, 1, len(rep.chain)+len(rep.answer), len(rep.authority), arcount)
+	return out
+}
+
+// extras are the EDNS options a reply carries in its OPT record, each
+// present when the query asked for it: the ECS option echoed, this node's
+// NSID, a COOKIE with a fresh server cookie.
+type extras struct {
+	echo      *ecs
+	nsid      []byte
+	cookie    cookie
+	hasCookie bool
+	// jar, remote and now make the server cookie.
+	jar    *dnscookie.Jar
+	remote netip.Addr
+	now    time.Time
+}
+
+func (x *extras) len() int {
+	n := nsidLen(x.nsid)
+	if x.hasCookie {
+		n += cookieLen
+	}
+	if x.echo != nil {
+		n += x.echo.echoLen()
+	}
+	return n
+}
+
+func (x *extras) append(out []byte, scope uint8) []byte {
+	if x.echo != nil {
+		out = appendECS(out, x.echo, scope)
+	}
+	if x.nsid != nil {
+		out = appendNSID(out, x.nsid)
+	}
+	if x.hasCookie {
+		out = appendCookie(out, &x.cookie, x.jar, x.remote, x.now)
+	}
 	return out
 }
 

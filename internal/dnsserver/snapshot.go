@@ -10,6 +10,7 @@ import (
 	"github.com/miekg/dns"
 
 	"outlast/internal/config"
+	"outlast/internal/dnscookie"
 	"outlast/internal/model"
 )
 
@@ -30,6 +31,8 @@ type Snapshot struct {
 	areaNames []string // area index → name, for OnQuery
 	// nsid is Static.NSID, answered to queries asking for it.
 	nsid []byte
+	// cookies are Static.Cookies; nil answers no cookie.
+	cookies *dnscookie.Jar
 }
 
 // Holding returns a snapshot that answers SERVFAIL to every query, for a
@@ -118,7 +121,7 @@ func NewSnapshot(zones []config.Zone, answers []model.Answer, static Static) (*S
 		return nil, err
 	}
 	s := &Snapshot{zones: make(map[string]*zone), names: make(map[string]*node), areas: static.Areas, areaNames: static.AreaNames,
-		nsid: bytes.Clone(static.NSID)}
+		nsid: bytes.Clone(static.NSID), cookies: static.Cookies}
 	for i := range zones {
 		if err := s.addZone(&zones[i], static.Version); err != nil {
 			return nil, err

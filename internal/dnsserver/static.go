@@ -11,6 +11,7 @@ import (
 	"github.com/miekg/dns"
 
 	"outlast/internal/config"
+	"outlast/internal/dnscookie"
 )
 
 // Static is what a Snapshot serves besides the steered answers: the zones'
@@ -80,6 +81,11 @@ type Static struct {
 	// NSID is this node's name server identifier, answered to queries
 	// that ask for it (RFC 5001); nil answers none.
 	NSID []byte
+	// Cookies are the server cookie secrets (RFC 7873, RFC 9018): a query
+	// with a client cookie gets a server cookie made with Current, and
+	// one whose server cookie checks is let through rate limiting; nil
+	// answers no cookie. Never changed once given.
+	Cookies *dnscookie.Jar
 }
 
 // Serial is the SOA serial a zone is served with: its configured serial

@@ -217,7 +217,7 @@ func (s *Server) answerUDP(l *loop, m, out []byte, remote netip.Addr) (reply []b
 // rateLimit passes reply through response rate limiting: sent as is,
 // truncated (slipped) or not sent at all.
 func (s *Server) rateLimit(l *loop, reply []byte, q Query, c charge, remote netip.Addr) ([]byte, Query, bool) {
-	if s.limit.Limiter == nil || s.limit.exempt(remote) {
+	if s.limit.Limiter == nil || c.cookie || s.limit.exempt(remote) {
 		return reply, q, true
 	}
 	q.Limited = s.limit.Limiter.Decide(l.now, remote, c.class, c.name)

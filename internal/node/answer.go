@@ -131,6 +131,7 @@ func (n *Node) buildAnswers(cfg *config.Config, st *state.State, now time.Time) 
 		static.Version = st.Config.Version
 	}
 	static.NSID = n.local.DNS.NSIDValue()
+	static.Cookies = n.cookieJar(st)
 	if err := n.areas.static(cfg, &static); err != nil {
 		return nil, err
 	}

@@ -93,6 +93,7 @@ func (n *Node) lead(d *decider, now time.Time) *decider {
 		})
 	}
 	n.primaries.lead(st, now)
+	n.rotateCookies(st, now)
 	if next := st.NextExpiry(); !next.IsZero() && !now.Before(next) {
 		n.propose(state.Command{Kind: state.ExpireOverrides, At: now, Who: n.local.Node.Name}, nil)
 	}

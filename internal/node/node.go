@@ -103,6 +103,7 @@ type Node struct {
 	targets  *targets      // the endpoints' target hostnames, resolved
 	areas    areas         // the table sorting DNS clients into areas
 	proxy    *httpProxy    // the HTTP failover proxy; nil when off
+	jar      cachedJar     // the DNS cookie secrets' jar (buildAnswers only)
 	// primaries is the leader's work for policy primary services: its
 	// proposals and hooks (decide loop only, but for its hooks' goroutines).
 	primaries *primaries

@@ -30,6 +30,9 @@ const (
 	ReportPrimary Kind = "primary-report"
 	// SetGate turns a gating rule on or off (Gate).
 	SetGate Kind = "set-gate"
+	// RotateCookies makes Cookie the current DNS cookie secret, the
+	// current one the previous.
+	RotateCookies Kind = "rotate-cookies"
 )
 
 // Command is one change proposed to the cluster. At is stamped by the
@@ -59,6 +62,8 @@ type Command struct {
 	Report *PrimaryReport `json:"report,omitempty"`
 	// SetGate.
 	Gate *GateChange `json:"gate,omitempty"`
+	// RotateCookies: the new secret, 32 hex digits.
+	Cookie string `json:"cookie,omitempty"`
 }
 
 // Encode serializes a command for the Raft log.
@@ -100,6 +105,8 @@ func (s *State) Apply(index uint64, cmd Command) error {
 		return s.notePrimary(index, &cmd)
 	case SetGate:
 		return s.setGate(index, &cmd)
+	case RotateCookies:
+		return s.rotateCookies(&cmd)
 	default:
 		return wrap(ErrUnknownCommand, "%q", cmd.Kind)
 	}

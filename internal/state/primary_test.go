@@ -130,3 +130,19 @@ func TestPrimaryRecordsGoWithTheirService(t *testing.T) {
 		t.Fatalf("a primary change for a failover service: %v, want ErrInvalid", err)
 	}
 }
+
+func TestRotateCookies(t *testing.T) {
+	s := New()
+	a, b := "000102030405060708090a0b0c0d0e0f", "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"
+	for i, c := range []string{a, b} {
+		if err := s.Apply(uint64(i+1), Command{Kind: RotateCookies, At: t0, Cookie: c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.Cookies.Current != b || s.Cookies.Previous != a {
+		t.Errorf("after two rotations %+v, want %s current and %s previous", s.Cookies, b, a)
+	}
+	if err := s.Apply(3, Command{Kind: RotateCookies, At: t0, Cookie: "short"}); err == nil || s.Cookies.Current != b {
+		t.Errorf("a bad secret: %v, state %+v; want refused and unchanged", err, s.Cookies)
+	}
+}

@@ -30,7 +30,10 @@ type State struct {
 	Primaries map[string]Primary `json:"primaries,omitempty"`
 	// Gates are the gating rules operators turned off or on again, by
 	// name; a gate not here is on.
-	Gates  map[string]Gate `json:"gates,omitempty"`
+	Gates map[string]Gate `json:"gates,omitempty"`
+	// Cookies are the DNS server cookie secrets every node answers with
+	// (RFC 9018), rotated by the leader; nil before the first.
+	Cookies *CookieSecrets `json:"cookies,omitempty"`
 	Events []Event         `json:"events"`
 	// NextEvent is the sequence number the next event gets.
 	NextEvent uint64 `json:"next_event"`
@@ -132,6 +135,7 @@ func (s *State) Clone() *State {
 		Members:   maps.Clone(s.Members),
 		Primaries: maps.Clone(s.Primaries),
 		Gates:     maps.Clone(s.Gates),
+		Cookies:   s.Cookies, // replaced whole, never edited
 		Events:    slices.Clone(s.Events),
 		NextEvent: s.NextEvent,
 		Index:     s.Index,

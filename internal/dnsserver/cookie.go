@@ -1,0 +1,87 @@
+package dnsserver
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"outlast/internal/dnscookie"
+)
+
+// cookie is the COOKIE option of a query, as far as the reply needs it.
+type cookie struct {
+	client [dnscookie.ClientLen]byte
+	// valid: the query's server cookie is one of ours, for this client
+	// and address: its source is not spoofed (RRL exempts it).
+	valid bool
+}
+
+// cookieOf reads the query's COOKIE option, if any; screen has refused a
+// malformed one (FORMERR) already. miekg keeps the option as hex: it is
+// decoded onto the stack.
+func cookieOf(opt *dns.OPT, jar *dnscookie.Jar, remote netip.Addr, now time.Time) (cookie, bool) {
+	for _, o := range opt.Option {
+		c, ok := o.(*dns.EDNS0_COOKIE)
+		if !ok {
+			continue
+		}
+		var buf [dnscookie.ClientLen + dnscookie.MaxServerLen]byte
+		n, ok := decodeHex(buf[:], c.Cookie)
+		if !ok {
+			return cookie{}, false
+		}
+		client, server, err := dnscookie.Parse(buf[:n])
+		if err != nil {
+			return cookie{}, false
+		}
+		out := cookie{client: client}
+		out.valid = server != nil && jar.Check(client, server, remote, now) != dnscookie.Invalid
+		return out, true
+	}
+	return cookie{}, false
+}
+
+// decodeHex decodes s into dst without converting it to a byte slice
+// (which could allocate on the query path); ok is false when s is not
+// hex or does not fit.
+func decodeHex(dst []byte, s string) (n int, ok bool) {
+	if len(s)%2 != 0 || len(s)/2 > len(dst) {
+		return 0, false
+	}
+	for i := 0; i < len(s); i += 2 {
+		hi, ok1 := fromHex(s[i])
+		lo, ok2 := fromHex(s[i+1])
+		if !ok1 || !ok2 {
+			return 0, false
+		}
+		dst[i/2] = hi<<4 | lo
+	}
+	return len(s) / 2, true
+}
+
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// cookieLen is the length of the COOKIE option a reply carries.
+const cookieLen = 4 + dnscookie.ClientLen + dnscookie.ServerLen
+
+// appendCookie appends the COOKIE option of the reply: the client's cookie
+// and a fresh server cookie for it (RFC 7873 5.2.2, RFC 9018 4): made anew
+// every time, so a cookie getting old is refreshed without a rule.
+func appendCookie(out []byte, c *cookie, jar *dnscookie.Jar, remote netip.Addr, now time.Time) []byte {
+	out = binary.BigEndian.AppendUint16(out, dns.EDNS0COOKIE)
+	out = binary.BigEndian.AppendUint16(out, dnscookie.ClientLen+dnscookie.ServerLen)
+	out = append(out, c.client[:]...)
+	return jar.Make(out, c.client, remote, now)
+}

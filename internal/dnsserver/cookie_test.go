@@ -1,0 +1,101 @@
+package dnsserver
+
+import (
+	"encoding/hex"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"outlast/internal/dnscookie"
+	"outlast/internal/rrl"
+)
+
+// serverCookie returns the server cookie of r's COOKIE option, checking
+// the client cookie came back.
+func serverCookie(t *testing.T, r *dns.Msg, client string) []byte {
+	t.Helper()
+	for _, o := range r.IsEdns0().Option {
+		if c, ok := o.(*dns.EDNS0_COOKIE); ok {
+			b, err := hex.DecodeString(c.Cookie)
+			if err != nil || len(b) != dnscookie.ClientLen+dnscookie.ServerLen || hex.EncodeToString(b[:8]) != client {
+				t.Fatalf("COOKIE %s: want the client cookie %s and a 16-byte server cookie", c.Cookie, client)
+			}
+			return b[8:]
+		}
+	}
+	t.Fatalf("no COOKIE in %v", r)
+	return nil
+}
+
+func withCookie(name, cookie string) *dns.Msg {
+	m := new(dns.Msg)
+	m.SetQuestion(name, dns.TypeA)
+	m.SetEdns0(1232, false)
+	m.IsEdns0().Option = append(m.IsEdns0().Option, &dns.EDNS0_COOKIE{Code: dns.EDNS0COOKIE, Cookie: cookie})
+	return m
+}
+
+// TestCookies: a client cookie gets a server cookie made with the current
+// secret for the client's address (RFC 7873, RFC 9018); with it, the
+// client is not rate limited while another without one is; a server
+// cookie that does not check is answered, with a new one, but limited.
+func TestCookies(t *testing.T) {
+	secret, _ := dnscookie.NewSecret()
+	jar := &dnscookie.Jar{Current: secret}
+	snap, err := NewSnapshot(testZones(), testAnswers(), Static{Cookies: jar})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := rrl.Defaults()
+	cfg.Rate, cfg.Slip = 1, 0
+	l, _ := rrl.New(cfg)
+	ts := startServer(t, snap, Options{RateLimit: RateLimit{Limiter: l}})
+	const client = "0102030405060708"
+	first := ts.exchange(t, "udp", withCookie("www.example.test.", client))
+	sc := serverCookie(t, first, client)
+	var cc [8]byte
+	hex.Decode(cc[:], []byte(client))
+	if v := jar.Check(cc, sc, netip.MustParseAddr("127.0.0.1"), time.Now()); v != dnscookie.Valid {
+		t.Fatalf("the server cookie checks %s for 127.0.0.1, want valid", v)
+	}
+	full := client + hex.EncodeToString(sc)
+	for i := range 20 {
+		r := ts.exchange(t, "udp", withCookie("www.example.test.", full))
+		if r.Truncated || len(r.Answer) == 0 {
+			t.Fatalf("query %d with a valid cookie, rate 1/s: %v; want answered", i, r)
+		}
+		serverCookie(t, r, client)
+	}
+	forged := client + "01000000" + "00000000" + "0000000000000000"
+	c := &dns.Client{Net: "udp", Timeout: 200 * time.Millisecond}
+	answered := 0
+	for range 10 {
+		if r, _, err := c.Exchange(withCookie("www.example.test.", forged), ts.udp); err == nil && len(r.Answer) > 0 {
+			answered++
+		}
+	}
+	if answered > 2 {
+		t.Errorf("%d of 10 queries with a forged server cookie answered at rate 1/s, want it limited", answered)
+	}
+	if r := ts.exchange(t, "tcp", withCookie("www.example.test.", forged)); len(r.Answer) == 0 {
+		t.Errorf("a forged cookie over TCP: %v, want answered (with a new cookie)", r)
+	} else {
+		serverCookie(t, r, client)
+	}
+}
+
+// TestCookiesAllocateNothing: reading and answering a cookie stays off the heap.
+func TestCookiesAllocateNothing(t *testing.T) {
+	secret, _ := dnscookie.NewSecret()
+	snap, err := NewSnapshot(testZones(), testAnswers(), Static{Cookies: &dnscookie.Jar{Current: secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := withCookie("www.example.test.", "0102030405060708")
+	out := make([]byte, 0, 4096)
+	if n := testing.AllocsPerRun(100, func() { snap.respond(out[:0], req, true, netip.MustParseAddr("192.0.2.1")) }); n != 0 {
+		t.Errorf("%.1f allocations per cookie reply, want 0", n)
+	}
+}
