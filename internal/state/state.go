@@ -34,7 +34,7 @@ type State struct {
 	// Cookies are the DNS server cookie secrets every node answers with
 	// (RFC 9018), rotated by the leader; nil before the first.
 	Cookies *CookieSecrets `json:"cookies,omitempty"`
-	Events []Event         `json:"events"`
+	Events  []Event        `json:"events"`
 	// NextEvent is the sequence number the next event gets.
 	NextEvent uint64 `json:"next_event"`
 	// Index is the Raft index of the last command applied.
