@@ -99,3 +99,45 @@ func TestCookiesAllocateNothing(t *testing.T) {
 		t.Errorf("%.1f allocations per cookie reply, want 0", n)
 	}
 }
+
+// FuzzLimitedWithCookies drives the UDP answer path with rate limiting and
+// cookies on: whatever the datagram, no panic, and every reply parses; a
+// slipped one holds the question alone, with TC.
+func FuzzLimitedWithCookies(f *testing.F) {
+	for _, m := range []*dns.Msg{
+		withCookie("www.example.test.", "0102030405060708"),
+		withCookie("www.example.test.", "0102030405060708"+"0100000000000000"+"0000000000000000"),
+		withCookie("nope.example.test.", "01020304050607"),
+		question("www.example.test.", dns.TypeA),
+	} {
+		b, err := m.Pack()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, uint8(1))
+	}
+	secret, _ := dnscookie.NewSecret()
+	snap, err := NewSnapshot(testZones(), testAnswers(), Static{Cookies: &dnscookie.Jar{Current: secret}, NSID: []byte("n1")})
+	if err != nil {
+		f.Fatal(err)
+	}
+	cfg := rrl.Defaults()
+	cfg.Rate, cfg.Slip = 1, 1
+	l, _ := rrl.New(cfg)
+	srv := New(Options{RateLimit: RateLimit{Limiter: l}}, snap)
+	loop, out := newLoop(), make([]byte, 0, 4096)
+	f.Fuzz(func(t *testing.T, pkt []byte, last uint8) {
+		client := netip.AddrFrom4([4]byte{198, 51, 100, last})
+		reply, q, ok := srv.answerUDP(loop, pkt, out[:0], client)
+		if !ok {
+			return
+		}
+		var r dns.Msg
+		if err := r.Unpack(reply); err != nil {
+			t.Fatalf("reply does not parse: %v", err)
+		}
+		if q.Limited == rrl.Slip && (!r.Truncated || len(r.Answer)+len(r.Ns)+len(r.Extra) != 0) {
+			t.Fatalf("a slipped reply with records or without TC: %v", &r)
+		}
+	})
+}

@@ -62,15 +62,21 @@ func ownerOf(rrs []wireRR, qname []byte) []byte {
 // TC set and the question, no records, so a real client retries over TCP
 // while a forged source gets no more bytes than it sent.
 func slip(reply []byte) []byte {
-	end := headerLen
-	for end < len(reply) && reply[end] != 0 {
-		end += 1 + int(reply[end]) // the question name is written uncompressed
-	}
-	end += 1 + 4 // the root label, QTYPE and QCLASS
-	if end > len(reply) {
+	if len(reply) < headerLen {
 		return reply
 	}
+	end, qd := headerLen, 0
+	if binary.BigEndian.Uint16(reply[4:]) == 1 {
+		for end < len(reply) && reply[end] != 0 {
+			end += 1 + int(reply[end]) // the question name is written uncompressed
+		}
+		end += 1 + 4 // the root label, QTYPE and QCLASS
+		qd = 1
+	}
+	if end > len(reply) {
+		end, qd = headerLen, 0 // no question to keep after all
+	}
 	flags := binary.BigEndian.Uint16(reply[2:]) | flagTC
-	putHeader(reply, binary.BigEndian.Uint16(reply[0:]), flags, 1, 0, 0, 0)
+	putHeader(reply, binary.BigEndian.Uint16(reply[0:]), flags, qd, 0, 0, 0)
 	return reply[:end]
 }
