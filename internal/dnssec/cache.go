@@ -32,10 +32,11 @@ func newDenialCache(size int) *denialCache {
 	return &denialCache{index: make(map[string]int, size), slots: make([]slot, 0, size)}
 }
 
-func (c *denialCache) get(key string) (denial, bool) {
+// get takes the key as bytes: indexing the map with string(key) does not copy it.
+func (c *denialCache) get(key []byte) (denial, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	i, ok := c.index[key]
+	i, ok := c.index[string(key)]
 	if !ok {
 		return denial{}, false
 	}

@@ -24,14 +24,15 @@ const maxDenyTypes = 64
 // Results are cached by (qname, bitmap) and shared between callers: they must not be modified.
 func (s *Signer) Deny(qname string, exists bool, types []uint16, now time.Time) (nsec dns.RR, sigs []dns.RR, err error) {
 	qname = dns.CanonicalName(qname)
-	if !dns.IsSubDomain(s.zone, qname) {
+	if !inZone(qname, s.zone) {
 		return nil, nil, fmt.Errorf("%w: %s is not in zone %s", ErrOutOfZone, qname, s.zone)
 	}
 	bitmap, err := denialBitmap(exists, types)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w for %s", err, qname)
 	}
-	key := denialKey(qname, bitmap)
+	var kb [320]byte // most keys fit: a hit then allocates nothing for its key
+	key := appendDenialKey(kb[:0], qname, bitmap)
 	if e, ok := s.deny.get(key); ok && !s.NeedsResign(e.sigs, now) {
 		return e.nsec, e.sigs, nil
 	}
@@ -41,21 +42,42 @@ func (s *Signer) Deny(qname string, exists bool, types []uint16, now time.Time) 
 	}
 	rr := &dns.NSEC{
 		Hdr:        dns.RR_Header{Name: owner, Rrtype: dns.TypeNSEC, Class: dns.ClassINET, Ttl: s.opts.DenialTTL},
-		NextDomain: next, TypeBitMap: bitmap,
+		NextDomain: next, TypeBitMap: slices.Clone(bitmap),
 	}
 	sigs, err = s.Sign([]dns.RR{rr}, now)
 	if err != nil {
 		return nil, nil, err
 	}
-	s.deny.put(key, denial{nsec: rr, sigs: sigs})
+	s.deny.put(string(key), denial{nsec: rr, sigs: sigs})
 	return rr, sigs, nil
 }
+
+// inZone reports whether the canonical name is zone or below it, like dns.IsSubDomain but without
+// splitting the name into labels (which allocates on every query). The zone must start at a label
+// boundary of name: after a dot that is not escaped (preceded by an even number of backslashes).
+func inZone(name, zone string) bool {
+	if zone == "." || name == zone {
+		return true
+	}
+	i := len(name) - len(zone)
+	if i < 2 || name[i:] != zone || name[i-1] != '.' {
+		return false
+	}
+	slashes := 0
+	for j := i - 2; j >= 0 && name[j] == '\\'; j-- {
+		slashes++
+	}
+	return slashes%2 == 0
+}
+
+// nxBitmap is the bitmap of every nonexistent name (RFC 9824 3.1); shared, never modified.
+var nxBitmap = []uint16{dns.TypeRRSIG, dns.TypeNSEC, dns.TypeNXNAME}
 
 // denialBitmap is the NSEC type bitmap for a denial, sorted and without duplicates as RFC 4034 4.1.2
 // encodes it. Meta types and query types (OPT, 128-255 apart from none) cannot exist at a name.
 func denialBitmap(exists bool, types []uint16) ([]uint16, error) {
 	if !exists {
-		return []uint16{dns.TypeRRSIG, dns.TypeNSEC, dns.TypeNXNAME}, nil
+		return nxBitmap, nil
 	}
 	if len(types) > maxDenyTypes {
 		return nil, fmt.Errorf("%w: %d types, more than %d", ErrTypes, len(types), maxDenyTypes)
@@ -74,14 +96,13 @@ func denialBitmap(exists bool, types []uint16) ([]uint16, error) {
 
 // denialKey is the cache key: the canonical name, a zero byte (which a presentation-format name
 // never holds unescaped), and the bitmap's types as bytes.
-func denialKey(qname string, bitmap []uint16) string {
-	b := make([]byte, 0, len(qname)+1+2*len(bitmap))
+func appendDenialKey(b []byte, qname string, bitmap []uint16) []byte {
 	b = append(b, qname...)
 	b = append(b, 0)
 	for _, t := range bitmap {
 		b = append(b, byte(t>>8), byte(t))
 	}
-	return string(b)
+	return b
 }
 
 // successor returns name as it reads after a trip through the wire (a name not from a query may be
