@@ -50,6 +50,7 @@ Usage:
   outlast config get | validate FILE | apply FILE --reason TEXT the cluster's configuration, through the API
   outlast cluster status|join|remove   manage cluster membership (--config FILE)
   outlast token new --name N --scope S make an API token (read or admin) and its config line
+  outlast dnssec keygen --zone Z | ds KEYFILE  a zone's DNSSEC signing key, and the DS for its parent
   outlast tls init [--dir DIR]         make the cluster CA (docs/tls.md)
   outlast tls node NAME [--host H]...  make a node certificate from it
   outlast backend --listen ADDR        run the sample HTTP service (200 "ok" on / and /healthz)
@@ -88,6 +89,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return eventsCmd(args[1:], stdout, stderr)
 	case "primary":
 		return primaryCmd(args[1:], stdout, stderr)
+	case "dnssec":
+		return dnssecCmd(args[1:], stdout, stderr)
 	case "audit":
 		return auditCmd(args[1:], stdout, stderr)
 	case "drill":
