@@ -16,12 +16,14 @@ type cookie struct {
 	// valid: the query's server cookie is one of ours, for this client
 	// and address: its source is not spoofed (RRL exempts it).
 	valid bool
+	// now is when the server cookie was checked, and the reply's is made.
+	now time.Time
 }
 
 // cookieOf reads the query's COOKIE option, if any; screen has refused a
 // malformed one (FORMERR) already. miekg keeps the option as hex: it is
-// decoded onto the stack.
-func cookieOf(opt *dns.OPT, jar *dnscookie.Jar, remote netip.Addr, now time.Time) (cookie, bool) {
+// decoded onto the stack. The clock is read only for a query carrying one.
+func cookieOf(opt *dns.OPT, jar *dnscookie.Jar, remote netip.Addr) (cookie, bool) {
 	for _, o := range opt.Option {
 		c, ok := o.(*dns.EDNS0_COOKIE)
 		if !ok {
@@ -36,8 +38,8 @@ func cookieOf(opt *dns.OPT, jar *dnscookie.Jar, remote netip.Addr, now time.Time
 		if err != nil {
 			return cookie{}, false
 		}
-		out := cookie{client: client}
-		out.valid = server != nil && jar.Check(client, server, remote, now) != dnscookie.Invalid
+		out := cookie{client: client, now: time.Now()}
+		out.valid = server != nil && jar.Check(client, server, remote, out.now) != dnscookie.Invalid
 		return out, true
 	}
 	return cookie{}, false
@@ -79,9 +81,9 @@ const cookieLen = 4 + dnscookie.ClientLen + dnscookie.ServerLen
 // appendCookie appends the COOKIE option of the reply: the client's cookie
 // and a fresh server cookie for it (RFC 7873 5.2.2, RFC 9018 4): made anew
 // every time, so a cookie getting old is refreshed without a rule.
-func appendCookie(out []byte, c *cookie, jar *dnscookie.Jar, remote netip.Addr, now time.Time) []byte {
+func appendCookie(out []byte, c *cookie, jar *dnscookie.Jar, remote netip.Addr) []byte {
 	out = binary.BigEndian.AppendUint16(out, dns.EDNS0COOKIE)
 	out = binary.BigEndian.AppendUint16(out, dnscookie.ClientLen+dnscookie.ServerLen)
 	out = append(out, c.client[:]...)
-	return jar.Make(out, c.client, remote, now)
+	return jar.Make(out, c.client, remote, c.now)
 }

@@ -4,11 +4,11 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"net/netip"
-	"outlast/internal/dnscookie"
-	"outlast/internal/rrl"
-	"time"
 
 	"github.com/miekg/dns"
+
+	"outlast/internal/dnscookie"
+	"outlast/internal/rrl"
 )
 
 // Response size limits.
@@ -130,8 +130,8 @@ func (s *Snapshot) respondCharged(out []byte, r *dns.Msg, udp bool, remote netip
 			x.nsid = s.nsid
 		}
 		if s.cookies != nil {
-			x.now, x.remote, x.jar = time.Now(), remote, s.cookies
-			x.cookie, x.hasCookie = cookieOf(m.opt, s.cookies, remote, x.now)
+			x.remote, x.jar = remote, s.cookies
+			x.cookie, x.hasCookie = cookieOf(m.opt, s.cookies, remote)
 		}
 	}
 	var rep reply
@@ -362,10 +362,9 @@ type extras struct {
 	nsid      []byte
 	cookie    cookie
 	hasCookie bool
-	// jar, remote and now make the server cookie.
+	// jar and remote make the server cookie.
 	jar    *dnscookie.Jar
 	remote netip.Addr
-	now    time.Time
 }
 
 func (x *extras) len() int {
@@ -387,7 +386,7 @@ func (x *extras) append(out []byte, scope uint8) []byte {
 		out = appendNSID(out, x.nsid)
 	}
 	if x.hasCookie {
-		out = appendCookie(out, &x.cookie, x.jar, x.remote, x.now)
+		out = appendCookie(out, &x.cookie, x.jar, x.remote)
 	}
 	return out
 }
