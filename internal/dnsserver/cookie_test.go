@@ -141,3 +141,46 @@ func FuzzLimitedWithCookies(f *testing.F) {
 		}
 	})
 }
+
+// TestForgedCookiesAreLimited: only a server cookie that checks for the
+// very address asking lets a UDP query past rate limiting. One made for
+// another address, or one with a fresh timestamp and a made-up hash, is
+// limited like a query without a cookie.
+func TestForgedCookiesAreLimited(t *testing.T) {
+	secret, _ := dnscookie.NewSecret()
+	jar := &dnscookie.Jar{Current: secret}
+	snap, err := NewSnapshot(testZones(), testAnswers(), Static{Cookies: jar})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := rrl.Defaults()
+	cfg.Rate, cfg.Slip = 1, 0
+	l, _ := rrl.New(cfg)
+	srv := New(Options{RateLimit: RateLimit{Limiter: l}}, snap)
+	client := [dnscookie.ClientLen]byte{1, 2, 3, 4, 5, 6, 7, 8}
+	asker, other := netip.MustParseAddr("198.51.100.7"), netip.MustParseAddr("203.0.113.9")
+	cookieFor := func(addr netip.Addr) []byte { return jar.Make(client[:], client, addr, time.Now()) }
+	badHash := cookieFor(asker)
+	badHash[len(badHash)-1] ^= 1
+	loop, out := newLoop(), make([]byte, 0, 4096)
+	for _, c := range []struct {
+		name   string
+		cookie []byte
+		sent   bool
+	}{
+		{"valid for the asker", cookieFor(asker), true},
+		{"made for another address", cookieFor(other), false},
+		{"fresh timestamp, wrong hash", badHash, false},
+	} {
+		pkt, err := withCookie("www.example.test.", hex.EncodeToString(c.cookie)).Pack()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 5 { // the rate is 1 and the clock stands still: all but the first are over it
+			_, q, ok := srv.answerUDP(loop, pkt, out[:0], asker)
+			if sent := ok && q.Limited == rrl.Send; sent != c.sent && i > 0 {
+				t.Errorf("%s: query %d sent %v, want %v", c.name, i, sent, c.sent)
+			}
+		}
+	}
+}
