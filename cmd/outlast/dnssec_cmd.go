@@ -71,8 +71,8 @@ func dsCmd(args []string, stdout, stderr io.Writer) int {
 	return printDS(stdout, stderr, fs.Args())
 }
 
-// printDS prints the SHA-256 DS records of the key-signing keys among the
-// key files named, one signer per zone.
+// printDS prints the SHA-256 DS record of each key file named, which must
+// hold a key-signing (or combined) key.
 func printDS(stdout, stderr io.Writer, files []string) int {
 	for _, f := range files {
 		key, err := dnssec.LoadKey(f)

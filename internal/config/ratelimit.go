@@ -60,17 +60,6 @@ func (r *RateLimit) Limiter() rrl.Config {
 	return c
 }
 
-// Exempted reports whether addr is in an exempt network.
-func (r *RateLimit) Exempted(addr netip.Addr) bool {
-	addr = addr.Unmap()
-	for _, p := range r.Exempt {
-		if p.Contains(addr) {
-			return true
-		}
-	}
-	return false
-}
-
 func setNonZero[T comparable](dst *T, v T) {
 	var zero T
 	if v != zero {
