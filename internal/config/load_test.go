@@ -3,8 +3,8 @@ package config
 import (
 	"errors"
 	"net/netip"
-	"slices"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
