@@ -29,6 +29,12 @@ func serverCookie(t *testing.T, r *dns.Msg, client string) []byte {
 	return nil
 }
 
+// withOptions adds options to m's OPT record.
+func withOptions(m *dns.Msg, opts ...dns.EDNS0) *dns.Msg {
+	m.IsEdns0().Option = append(m.IsEdns0().Option, opts...)
+	return m
+}
+
 func withCookie(name, cookie string) *dns.Msg {
 	m := new(dns.Msg)
 	m.SetQuestion(name, dns.TypeA)
@@ -83,6 +89,29 @@ func TestCookies(t *testing.T) {
 		t.Errorf("a forged cookie over TCP: %v, want answered (with a new cookie)", r)
 	} else {
 		serverCookie(t, r, client)
+	}
+}
+
+// TestCookieQueriesAllocateNothing: a UDP query with a cookie (as BIND
+// resolvers send with every query) is decoded, answered with a fresh
+// server cookie and rate limited without an allocation.
+func TestCookieQueriesAllocateNothing(t *testing.T) {
+	secret, _ := dnscookie.NewSecret()
+	snap, err := NewSnapshot(testZones(), testAnswers(), Static{Cookies: &dnscookie.Jar{Current: secret}, NSID: []byte("n1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _ := rrl.New(rrl.Defaults())
+	srv := New(Options{RateLimit: RateLimit{Limiter: l}}, snap)
+	pkt, err := withOptions(withCookie("www.example.test.", "0102030405060708"), &dns.EDNS0_NSID{Code: dns.EDNS0NSID}).Pack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loop, out := newLoop(), make([]byte, 0, 4096)
+	client := netip.MustParseAddr("198.51.100.7")
+	srv.answerUDP(loop, pkt, out, client)
+	if n := testing.AllocsPerRun(100, func() { srv.answerUDP(loop, pkt, out, client) }); n != 0 {
+		t.Errorf("%.1f allocations per UDP query with a cookie and NSID, want 0", n)
 	}
 }
 

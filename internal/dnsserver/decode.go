@@ -2,6 +2,8 @@ package dnsserver
 
 import (
 	"encoding/binary"
+	"encoding/hex"
+	"outlast/internal/dnscookie"
 
 	"github.com/miekg/dns"
 )
@@ -13,7 +15,8 @@ import (
 // the geo bench). Nearly every query has the same shape, so that shape is
 // read here without allocating: one question whose name is plain
 // letters, digits, hyphens and underscores, uncompressed, and at most an
-// OPT record carrying nothing or one ECS option. Anything else, and
+// OPT record carrying no option or at most one each of ECS, COOKIE (which
+// resolvers such as BIND send with every query) and NSID. Anything else, and
 // anything this reading would not take as miekg does, goes to Unpack, so
 // the result is always what Unpack gives (FuzzDecoder holds it to that).
 //
@@ -23,9 +26,17 @@ type decoder struct {
 	question [1]dns.Question
 	extra    [1]dns.RR
 	opt      dns.OPT
-	options  [1]dns.EDNS0
+	options  [3]dns.EDNS0
 	subnet   dns.EDNS0_SUBNET
 	address  [16]byte // subnet.Address's storage
+	cookie   dns.EDNS0_COOKIE
+	nsid     dns.EDNS0_NSID
+	// cookies are recent COOKIE options in miekg's hex form: a resolver
+	// repeats its cookie until the server's changes (each second at most),
+	// so most are not allocated again; nextCookie is the slot to take.
+	cookies    [16]string
+	nextCookie int
+	hex        [2 * (dnscookie.ClientLen + dnscookie.MaxServerLen)]byte
 	// names are recent question names, so a name asked again is not
 	// allocated again; next is the slot the next new name takes.
 	names [8]string
@@ -136,7 +147,8 @@ func (d *decoder) intern(name []byte) string {
 }
 
 // readOPT reads the one additional record, m being the rest of the
-// message: an OPT owned by the root with no option or one ECS option.
+// message: an OPT owned by the root with no option, or at most one each
+// of ECS, COOKIE and NSID, in the order given.
 func (d *decoder) readOPT(m []byte) bool {
 	if len(m) < optLen || m[0] != 0 || binary.BigEndian.Uint16(m[1:]) != dns.TypeOPT {
 		return false
@@ -153,18 +165,62 @@ func (d *decoder) readOPT(m []byte) bool {
 		Rdlength: uint16(rdlen),
 	}}
 	rdata := m[optLen : optLen+rdlen]
-	if len(rdata) == 0 {
-		return true
+	n := 0
+	for len(rdata) > 0 {
+		if len(rdata) < 4 || n == len(d.options) {
+			return false
+		}
+		code, l := binary.BigEndian.Uint16(rdata), int(binary.BigEndian.Uint16(rdata[2:]))
+		if 4+l > len(rdata) {
+			return false
+		}
+		var o dns.EDNS0
+		switch data := rdata[4 : 4+l]; {
+		case code == dns.EDNS0SUBNET && !d.has(&d.subnet, n) && d.readSubnet(data):
+			o = &d.subnet
+		case code == dns.EDNS0COOKIE && !d.has(&d.cookie, n) && 2*l <= len(d.hex):
+			d.cookie = dns.EDNS0_COOKIE{Cookie: d.internCookie(data)} // Code left zero, as Unpack leaves it
+			o = &d.cookie
+		case code == dns.EDNS0NSID && !d.has(&d.nsid, n) && l == 0:
+			d.nsid = dns.EDNS0_NSID{}
+			o = &d.nsid
+		default:
+			return false
+		}
+		d.options[n] = o
+		n++
+		rdata = rdata[4+l:]
 	}
-	if len(rdata) < 4 || binary.BigEndian.Uint16(rdata) != dns.EDNS0SUBNET || 4+int(binary.BigEndian.Uint16(rdata[2:])) != len(rdata) {
-		return false
+	if n > 0 {
+		d.opt.Option = d.options[:n]
 	}
-	if !d.readSubnet(rdata[4:]) {
-		return false
-	}
-	d.options[0] = &d.subnet
-	d.opt.Option = d.options[:]
 	return true
+}
+
+// has reports whether o is among the first n options read: each is read
+// into one place, so a second of a kind goes to Unpack.
+func (d *decoder) has(o dns.EDNS0, n int) bool {
+	for _, x := range d.options[:n] {
+		if x == o {
+			return true
+		}
+	}
+	return false
+}
+
+// internCookie returns data in miekg's hex form, reusing a recent string
+// with the same text.
+func (d *decoder) internCookie(data []byte) string {
+	h := d.hex[:hex.Encode(d.hex[:], data)]
+	for _, s := range d.cookies {
+		if s == string(h) { // compared without allocating
+			return s
+		}
+	}
+	s := string(h)
+	d.cookies[d.nextCookie] = s
+	d.nextCookie = (d.nextCookie + 1) % len(d.cookies)
+	return s
 }
 
 // readSubnet reads an ECS option's data as miekg's EDNS0_SUBNET does,

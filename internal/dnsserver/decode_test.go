@@ -24,6 +24,12 @@ func decodeSeeds(t testing.TB) [][]byte {
 		extra(question("www.example.test.", dns.TypeA), unknownTSIG()),
 		question(`we\.ird.example.test.`, dns.TypeA),
 		twoQuestions(),
+		withCookie("www.example.test.", "0102030405060708"),
+		withOptions(withECS(question("geo.example.test.", dns.TypeA), "10.1.2.0/24"),
+			&dns.EDNS0_COOKIE{Code: dns.EDNS0COOKIE, Cookie: "0102030405060708" + "0100000065a4b0c0" + "1122334455667788"},
+			&dns.EDNS0_NSID{Code: dns.EDNS0NSID}),
+		withOptions(withCookie("www.example.test.", "0102030405060708"),
+			&dns.EDNS0_COOKIE{Code: dns.EDNS0COOKIE, Cookie: "0102030405060708"}), // two cookies: left to Unpack
 	} {
 		b, err := m.Pack()
 		if err != nil {
@@ -68,7 +74,7 @@ func FuzzDecoder(f *testing.F) {
 func TestDecoderTakesTheCommonShapes(t *testing.T) {
 	seeds := decodeSeeds(t)
 	var d decoder
-	for i, want := range []bool{true, true, true, true, true, true, true, true, true, false, false, false} {
+	for i, want := range []bool{true, true, true, true, true, true, true, true, true, false, false, false, true, true, false} {
 		var m dns.Msg
 		if got := d.fast(&m, seeds[i]); got != want {
 			t.Errorf("seed %d (% x): taken %v, want %v", i, seeds[i], got, want)
@@ -76,13 +82,13 @@ func TestDecoderTakesTheCommonShapes(t *testing.T) {
 	}
 }
 
-// TestDecoderNoAllocations: a name asked again, with or without ECS,
-// costs no allocation.
+// TestDecoderNoAllocations: a name asked again, with or without ECS, a
+// cookie asked again, NSID, cost no allocation.
 func TestDecoderNoAllocations(t *testing.T) {
 	seeds := decodeSeeds(t)
 	var d decoder
 	var m dns.Msg
-	for _, i := range []int{0, 4, 5} {
+	for _, i := range []int{0, 4, 5, 12, 13} {
 		d.decode(&m, seeds[i])
 		if n := testing.AllocsPerRun(50, func() { _ = d.decode(&m, seeds[i]) }); n != 0 {
 			t.Errorf("seed %d: %.1f allocations per decode, want 0", i, n)
