@@ -10,6 +10,25 @@ import (
 	"outlast/internal/dnscookie"
 )
 
+// Cookies are the server cookie secrets a snapshot answers with: Jar makes
+// cookies with its Current secret and accepts its Previous one too; Next
+// is a secret staged to become current at the next rotation, accepted
+// already, so that by the time any node makes cookies with it every node
+// accepts them (RFC 9018 5).
+type Cookies struct {
+	Jar  dnscookie.Jar
+	Next dnscookie.Secret
+}
+
+// check reports whether server is a cookie of ours for client and remote.
+func (c *Cookies) check(client [dnscookie.ClientLen]byte, server []byte, remote netip.Addr, now time.Time) bool {
+	if c.Jar.Check(client, server, remote, now) != dnscookie.Invalid {
+		return true
+	}
+	next := dnscookie.Jar{Current: c.Next}
+	return next.Check(client, server, remote, now) != dnscookie.Invalid
+}
+
 // cookie is the COOKIE option of a query, as far as the reply needs it.
 type cookie struct {
 	client [dnscookie.ClientLen]byte
@@ -23,7 +42,7 @@ type cookie struct {
 // cookieOf reads the query's COOKIE option, if any; screen has refused a
 // malformed one (FORMERR) already. miekg keeps the option as hex: it is
 // decoded onto the stack. The clock is read only for a query carrying one.
-func cookieOf(opt *dns.OPT, jar *dnscookie.Jar, remote netip.Addr) (cookie, bool) {
+func cookieOf(opt *dns.OPT, jar *Cookies, remote netip.Addr) (cookie, bool) {
 	for _, o := range opt.Option {
 		c, ok := o.(*dns.EDNS0_COOKIE)
 		if !ok {
@@ -39,7 +58,7 @@ func cookieOf(opt *dns.OPT, jar *dnscookie.Jar, remote netip.Addr) (cookie, bool
 			return cookie{}, false
 		}
 		out := cookie{client: client, now: time.Now()}
-		out.valid = server != nil && jar.Check(client, server, remote, out.now) != dnscookie.Invalid
+		out.valid = server != nil && jar.check(client, server, remote, out.now)
 		return out, true
 	}
 	return cookie{}, false
@@ -81,9 +100,9 @@ const cookieLen = 4 + dnscookie.ClientLen + dnscookie.ServerLen
 // appendCookie appends the COOKIE option of the reply: the client's cookie
 // and a fresh server cookie for it (RFC 7873 5.2.2, RFC 9018 4): made anew
 // every time, so a cookie getting old is refreshed without a rule.
-func appendCookie(out []byte, c *cookie, jar *dnscookie.Jar, remote netip.Addr) []byte {
+func appendCookie(out []byte, c *cookie, jar *Cookies, remote netip.Addr) []byte {
 	out = binary.BigEndian.AppendUint16(out, dns.EDNS0COOKIE)
 	out = binary.BigEndian.AppendUint16(out, dnscookie.ClientLen+dnscookie.ServerLen)
 	out = append(out, c.client[:]...)
-	return jar.Make(out, c.client, remote, c.now)
+	return jar.Jar.Make(out, c.client, remote, c.now)
 }

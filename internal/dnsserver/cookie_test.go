@@ -50,7 +50,7 @@ func withCookie(name, cookie string) *dns.Msg {
 func TestCookies(t *testing.T) {
 	secret, _ := dnscookie.NewSecret()
 	jar := &dnscookie.Jar{Current: secret}
-	snap, err := NewSnapshot(testZones(), testAnswers(), Static{Cookies: jar})
+	snap, err := NewSnapshot(testZones(), testAnswers(), Static{Cookies: &Cookies{Jar: *jar}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestCookies(t *testing.T) {
 // server cookie and rate limited without an allocation.
 func TestCookieQueriesAllocateNothing(t *testing.T) {
 	secret, _ := dnscookie.NewSecret()
-	snap, err := NewSnapshot(testZones(), testAnswers(), Static{Cookies: &dnscookie.Jar{Current: secret}, NSID: []byte("n1")})
+	snap, err := NewSnapshot(testZones(), testAnswers(), Static{Cookies: &Cookies{Jar: dnscookie.Jar{Current: secret}}, NSID: []byte("n1")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestCookieQueriesAllocateNothing(t *testing.T) {
 // TestCookiesAllocateNothing: reading and answering a cookie stays off the heap.
 func TestCookiesAllocateNothing(t *testing.T) {
 	secret, _ := dnscookie.NewSecret()
-	snap, err := NewSnapshot(testZones(), testAnswers(), Static{Cookies: &dnscookie.Jar{Current: secret}})
+	snap, err := NewSnapshot(testZones(), testAnswers(), Static{Cookies: &Cookies{Jar: dnscookie.Jar{Current: secret}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func FuzzLimitedWithCookies(f *testing.F) {
 		f.Add(b, uint8(1))
 	}
 	secret, _ := dnscookie.NewSecret()
-	snap, err := NewSnapshot(testZones(), testAnswers(), Static{Cookies: &dnscookie.Jar{Current: secret}, NSID: []byte("n1")})
+	snap, err := NewSnapshot(testZones(), testAnswers(), Static{Cookies: &Cookies{Jar: dnscookie.Jar{Current: secret}}, NSID: []byte("n1")})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func FuzzLimitedWithCookies(f *testing.F) {
 func TestForgedCookiesAreLimited(t *testing.T) {
 	secret, _ := dnscookie.NewSecret()
 	jar := &dnscookie.Jar{Current: secret}
-	snap, err := NewSnapshot(testZones(), testAnswers(), Static{Cookies: jar})
+	snap, err := NewSnapshot(testZones(), testAnswers(), Static{Cookies: &Cookies{Jar: *jar}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,6 +210,26 @@ func TestForgedCookiesAreLimited(t *testing.T) {
 			if sent := ok && q.Limited == rrl.Send; sent != c.sent && i > 0 {
 				t.Errorf("%s: query %d sent %v, want %v", c.name, i, sent, c.sent)
 			}
+		}
+	}
+}
+
+// TestStagedCookieSecret: a cookie made with the staged (next) secret, as
+// a node that applied the rotation earlier makes them, is accepted; one
+// of an unknown secret is not.
+func TestStagedCookieSecret(t *testing.T) {
+	a, _ := dnscookie.NewSecret()
+	b, _ := dnscookie.NewSecret()
+	other, _ := dnscookie.NewSecret()
+	c := &Cookies{Jar: dnscookie.Jar{Current: a}, Next: b}
+	client, ip, now := [8]byte{1, 2, 3, 4, 5, 6, 7, 8}, netip.MustParseAddr("192.0.2.7"), time.Now()
+	for _, s := range []struct {
+		secret dnscookie.Secret
+		want   bool
+	}{{a, true}, {b, true}, {other, false}} {
+		j := dnscookie.Jar{Current: s.secret}
+		if got := c.check(client, j.Make(nil, client, ip, now), ip, now); got != s.want {
+			t.Errorf("a cookie of secret %x: accepted %v, want %v", s.secret[:2], got, s.want)
 		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/miekg/dns"
 
-	"outlast/internal/dnscookie"
 	"outlast/internal/rrl"
 )
 
@@ -363,7 +362,7 @@ type extras struct {
 	cookie    cookie
 	hasCookie bool
 	// jar and remote make the server cookie.
-	jar    *dnscookie.Jar
+	jar    *Cookies
 	remote netip.Addr
 }
 

@@ -10,7 +10,6 @@ import (
 	"github.com/miekg/dns"
 
 	"outlast/internal/config"
-	"outlast/internal/dnscookie"
 	"outlast/internal/model"
 )
 
@@ -32,7 +31,7 @@ type Snapshot struct {
 	// nsid is Static.NSID, answered to queries asking for it.
 	nsid []byte
 	// cookies are Static.Cookies; nil answers no cookie.
-	cookies *dnscookie.Jar
+	cookies *Cookies
 }
 
 // Holding returns a snapshot that answers SERVFAIL to every query, for a

@@ -11,7 +11,6 @@ import (
 	"github.com/miekg/dns"
 
 	"outlast/internal/config"
-	"outlast/internal/dnscookie"
 )
 
 // Static is what a Snapshot serves besides the steered answers: the zones'
@@ -82,10 +81,10 @@ type Static struct {
 	// that ask for it (RFC 5001); nil answers none.
 	NSID []byte
 	// Cookies are the server cookie secrets (RFC 7873, RFC 9018): a query
-	// with a client cookie gets a server cookie made with Current, and
-	// one whose server cookie checks is let through rate limiting; nil
-	// answers no cookie. Never changed once given.
-	Cookies *dnscookie.Jar
+	// with a client cookie gets a server cookie made with the current
+	// one, and one whose server cookie checks is let through rate
+	// limiting; nil answers no cookie. Never changed once given.
+	Cookies *Cookies
 }
 
 // Serial is the SOA serial a zone is served with: its configured serial

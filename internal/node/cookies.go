@@ -5,13 +5,14 @@ import (
 	"time"
 
 	"outlast/internal/dnscookie"
+	"outlast/internal/dnsserver"
 	"outlast/internal/state"
 )
 
 // cookieRotation is how often the leader gives the cluster a new DNS
-// cookie secret. Every node still accepts the previous one, and a client
-// gets a fresh cookie with every answer, so only a client silent for a
-// whole rotation has to start again (RFC 9018 5 asks for more than an
+// cookie secret (staged a rotation before it is used: state.CookieSecrets).
+// A client gets a fresh cookie with every answer, so only a client silent
+// for two rotations has to start again (RFC 9018 5 asks for more than an
 // hour between rotations).
 const cookieRotation = 24 * time.Hour
 
@@ -33,16 +34,19 @@ func (n *Node) rotateCookies(st *state.State, now time.Time) {
 // when this node answers no cookie (dns.cookies: false) or the cluster has
 // none yet. The jar is made again only when the secrets change: a
 // snapshot keeps the one it was given.
-func (n *Node) cookieJar(st *state.State) *dnscookie.Jar {
+func (n *Node) cookieJar(st *state.State) *dnsserver.Cookies {
 	if !n.local.DNS.CookiesOn() || st.Cookies == nil {
 		return nil
 	}
 	if c := n.jar; c.of == *st.Cookies {
 		return c.jar
 	}
-	jar := &dnscookie.Jar{}
-	jar.Current, _ = dnscookie.ParseSecret(st.Cookies.Current)
-	jar.Previous, _ = dnscookie.ParseSecret(st.Cookies.Previous)
+	jar := &dnsserver.Cookies{}
+	// A secret that does not parse stays zero, which accepts nothing
+	// (state.rotateCookies refuses such a secret anyway).
+	jar.Jar.Current, _ = dnscookie.ParseSecret(st.Cookies.Current)
+	jar.Jar.Previous, _ = dnscookie.ParseSecret(st.Cookies.Previous)
+	jar.Next, _ = dnscookie.ParseSecret(st.Cookies.Next)
 	n.jar = cachedJar{of: *st.Cookies, jar: jar}
 	return jar
 }
@@ -50,5 +54,5 @@ func (n *Node) cookieJar(st *state.State) *dnscookie.Jar {
 // cachedJar is the jar of one set of secrets (only buildAnswers uses it).
 type cachedJar struct {
 	of  state.CookieSecrets
-	jar *dnscookie.Jar
+	jar *dnsserver.Cookies
 }

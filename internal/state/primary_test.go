@@ -131,18 +131,24 @@ func TestPrimaryRecordsGoWithTheirService(t *testing.T) {
 	}
 }
 
+// TestRotateCookies: the first secret is current at once; each later one
+// is staged as next, and the staged one becomes current, the current one
+// previous: a secret is accepted a whole rotation before it is used.
 func TestRotateCookies(t *testing.T) {
 	s := New()
-	a, b := "000102030405060708090a0b0c0d0e0f", "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"
-	for i, c := range []string{a, b} {
-		if err := s.Apply(uint64(i+1), Command{Kind: RotateCookies, At: t0, Cookie: c}); err != nil {
+	a, b, c := "000102030405060708090a0b0c0d0e0f", "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff", "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
+	want := []CookieSecrets{{Current: a}, {Current: a, Next: b}, {Current: b, Previous: a, Next: c}}
+	for i, secret := range []string{a, b, c} {
+		if err := s.Apply(uint64(i+1), Command{Kind: RotateCookies, At: t0, Cookie: secret}); err != nil {
 			t.Fatal(err)
 		}
+		got := *s.Cookies
+		got.At = time.Time{}
+		if got != want[i] {
+			t.Errorf("after rotation %d: %+v, want %+v", i+1, got, want[i])
+		}
 	}
-	if s.Cookies.Current != b || s.Cookies.Previous != a {
-		t.Errorf("after two rotations %+v, want %s current and %s previous", s.Cookies, b, a)
-	}
-	if err := s.Apply(3, Command{Kind: RotateCookies, At: t0, Cookie: "short"}); err == nil || s.Cookies.Current != b {
+	if err := s.Apply(4, Command{Kind: RotateCookies, At: t0, Cookie: "short"}); err == nil || s.Cookies.Current != b {
 		t.Errorf("a bad secret: %v, state %+v; want refused and unchanged", err, s.Cookies)
 	}
 }
