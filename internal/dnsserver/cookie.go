@@ -33,8 +33,9 @@ func (c *Cookies) check(client [dnscookie.ClientLen]byte, server []byte, remote 
 type cookie struct {
 	client [dnscookie.ClientLen]byte
 	// valid: the query's server cookie is one of ours, for this client
-	// and address: its source is not spoofed (RRL exempts it).
-	valid bool
+	// and address: its source is not spoofed (RRL exempts it); server: it
+	// had a server cookie at all.
+	valid, server bool
 	// now is when the server cookie was checked, and the reply's is made.
 	now time.Time
 }
@@ -57,7 +58,7 @@ func cookieOf(opt *dns.OPT, jar *Cookies, remote netip.Addr) (cookie, bool) {
 		if err != nil {
 			return cookie{}, false
 		}
-		out := cookie{client: client, now: time.Now()}
+		out := cookie{client: client, now: time.Now(), server: server != nil}
 		out.valid = server != nil && jar.check(client, server, remote, out.now)
 		return out, true
 	}

@@ -233,3 +233,29 @@ func TestStagedCookieSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestCookieKinds: what OnQuery hears of a query's COOKIE option.
+func TestCookieKinds(t *testing.T) {
+	secret, _ := dnscookie.NewSecret()
+	jar := dnscookie.Jar{Current: secret}
+	snap, err := NewSnapshot(testZones(), testAnswers(), Static{Cookies: &Cookies{Jar: jar}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ip := netip.MustParseAddr("192.0.2.7")
+	client := [8]byte{1, 2, 3, 4, 5, 6, 7, 8}
+	valid := hex.EncodeToString(client[:]) + hex.EncodeToString(jar.Make(nil, client, ip, time.Now()))
+	for _, c := range []struct {
+		req  *dns.Msg
+		want CookieKind
+	}{
+		{question("www.example.test.", dns.TypeA), NoCookie},
+		{withCookie("www.example.test.", "0102030405060708"), ClientCookie},
+		{withCookie("www.example.test.", valid), ValidCookie},
+		{withCookie("www.example.test.", "0102030405060708"+"0100000000000000"+"0000000000000000"), InvalidCookie},
+	} {
+		if _, q := snap.respond(nil, c.req, true, ip); q.Cookie != c.want {
+			t.Errorf("%v: cookie %s, want %s", c.req.Extra, q.Cookie, c.want)
+		}
+	}
+}

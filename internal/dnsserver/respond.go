@@ -71,6 +71,24 @@ type Query struct {
 	// Limited is what rate limiting did with the reply: rrl.Send (nothing)
 	// unless it was truncated (Slip) or not sent (Drop).
 	Limited rrl.Action
+	// Cookie says what COOKIE option the query carried, when the node
+	// answers cookies.
+	Cookie CookieKind
+}
+
+// CookieKind is what a query's COOKIE option held.
+type CookieKind uint8
+
+// Cookie kinds.
+const (
+	NoCookie      CookieKind = iota
+	ClientCookie             // a client cookie alone: a first contact
+	ValidCookie              // a server cookie of ours for this client and address
+	InvalidCookie            // a server cookie that does not check (old, another's, forged)
+)
+
+func (k CookieKind) String() string {
+	return [...]string{"none", "client", "valid", "invalid"}[k]
 }
 
 // respond writes the response to r into out (which it may grow) and returns
@@ -148,7 +166,7 @@ func (s *Snapshot) respondCharged(out []byte, r *dns.Msg, udp bool, remote netip
 		out = appendTSIG(out, m.tsig, r.Id, limit)
 	}
 	class, name := account(&rep, out[headerLen:end])
-	return out, Query{Type: q.Qtype, Rcode: rep.rcode, Geo: rep.geo, Area: rep.area},
+	return out, Query{Type: q.Qtype, Rcode: rep.rcode, Geo: rep.geo, Area: rep.area, Cookie: x.cookieKind()},
 		charge{class: class, name: name, cookie: x.hasCookie && x.cookie.valid}
 }
 
@@ -364,6 +382,19 @@ type extras struct {
 	// jar and remote make the server cookie.
 	jar    *Cookies
 	remote netip.Addr
+}
+
+// cookieKind is what the query's COOKIE option held.
+func (x *extras) cookieKind() CookieKind {
+	switch {
+	case !x.hasCookie:
+		return NoCookie
+	case x.cookie.valid:
+		return ValidCookie
+	case x.cookie.server:
+		return InvalidCookie
+	}
+	return ClientCookie
 }
 
 func (x *extras) len() int {

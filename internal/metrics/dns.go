@@ -116,3 +116,18 @@ func newRateLimited() *rateLimited {
 	}, []string{"action"})
 	return &rateLimited{vec: vec, slip: vec.WithLabelValues("slip"), drop: vec.WithLabelValues("drop")}
 }
+
+// cookieCounters count the queries' COOKIE options by what they held,
+// pre-resolved for the query path.
+type cookieCounters struct {
+	vec *prometheus.CounterVec
+	by  [3]prometheus.Counter // client, valid, invalid
+}
+
+func newCookieCounters() *cookieCounters {
+	vec := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "outlast_dns_cookies_total",
+		Help: "Queries with a COOKIE option, by what it held: client (a client cookie alone), valid (a server cookie of ours), invalid (one that does not check).",
+	}, []string{"cookie"})
+	return &cookieCounters{vec: vec, by: [3]prometheus.Counter{vec.WithLabelValues("client"), vec.WithLabelValues("valid"), vec.WithLabelValues("invalid")}}
+}

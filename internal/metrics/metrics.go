@@ -40,6 +40,7 @@ type Metrics struct {
 	apiRequests    *prometheus.CounterVec
 	dns            *dnsCounters
 	rateLimited    *rateLimited
+	cookies        *cookieCounters
 	areas          *areaCounters
 	proxy          *proxyMetrics
 	primary        *primaryMetrics
@@ -137,6 +138,7 @@ func New(version string) *Metrics {
 		}),
 		dns:         newDNSCounters(),
 		rateLimited: newRateLimited(),
+		cookies:     newCookieCounters(),
 		areas:       newAreaCounters(),
 		proxy:       newProxyMetrics(),
 		primary:     newPrimaryMetrics(),
@@ -147,7 +149,7 @@ func New(version string) *Metrics {
 	build.WithLabelValues(version).Set(1)
 	m.Registry.MustRegister(m.probeDuration, m.probeResults, m.certExpiry, m.verdict, m.verdictChanges,
 		m.configInfo, m.configReload, m.answerAddrs, m.resolution, m.isLeader, m.stale, m.ready, m.persistFailing, m.leaderChanges, m.appliedIndex,
-		m.term, m.configVersion, m.probeUp, m.apiRequests, m.dns.vec, m.rateLimited.vec, m.areas.vec, m.probeLateness, build,
+		m.term, m.configVersion, m.probeUp, m.apiRequests, m.dns.vec, m.rateLimited.vec, m.cookies.vec, m.areas.vec, m.probeLateness, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.Registry.MustRegister(m.proxy.collectors()...)
 	m.Registry.MustRegister(m.primary.collectors()...)
@@ -283,6 +285,15 @@ func boolValue(b bool) float64 {
 
 // DNSQuery counts one DNS query; it is called on the query path and does not allocate.
 func (m *Metrics) DNSQuery(qtype uint16, rcode int) { m.dns.inc(qtype, rcode) }
+
+// DNSCookie counts a query's COOKIE option by what it held: 1 a client
+// cookie alone, 2 a valid server cookie, 3 an invalid one (dnsserver's
+// CookieKind); 0 counts nothing.
+func (m *Metrics) DNSCookie(kind uint8) {
+	if kind >= 1 && int(kind) <= len(m.cookies.by) {
+		m.cookies.by[kind-1].Inc()
+	}
+}
 
 // DNSRateLimited counts one reply rate limiting truncated (slipped) or,
 // when dropped, did not send; on the query path, without allocating.

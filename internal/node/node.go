@@ -243,6 +243,7 @@ func (n *Node) countQuery(q dnsserver.Query) {
 		}
 	}
 	n.metrics.DNSQuery(q.Type, q.Rcode)
+	n.metrics.DNSCookie(uint8(q.Cookie))
 	if q.Geo {
 		n.metrics.AreaQuery(q.Area)
 	}
