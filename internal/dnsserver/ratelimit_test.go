@@ -90,10 +90,7 @@ func TestRateLimitFlood(t *testing.T) {
 
 // TestRateLimitExempt: an exempt network is never limited.
 func TestRateLimitExempt(t *testing.T) {
-	cfg := rrl.Defaults()
-	cfg.Rate = 1
-	l, _ := rrl.New(cfg)
-	ts := startServer(t, testSnapshot(t), Options{RateLimit: RateLimit{Limiter: l, Exempt: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}})
+	ts := startServer(t, testSnapshot(t), Options{RateLimit: RateLimit{Limiter: limiter(1, 2), Exempt: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}})
 	q := new(dns.Msg)
 	q.SetQuestion("www.example.test.", dns.TypeA)
 	for i := range 20 {
@@ -121,10 +118,7 @@ func TestSlipKeepsHeaderAndQuestion(t *testing.T) {
 // TestRateLimitAllocatesNothing: the query path stays allocation-free with
 // a limiter, whether it sends, slips or drops.
 func TestRateLimitAllocatesNothing(t *testing.T) {
-	cfg := rrl.Defaults()
-	cfg.Rate = 1
-	l, _ := rrl.New(cfg)
-	srv := New(Options{RateLimit: RateLimit{Limiter: l}}, testSnapshot(t))
+	srv := New(Options{RateLimit: RateLimit{Limiter: limiter(1, 2)}}, testSnapshot(t))
 	pkt, _ := question("www.example.test.", dns.TypeA).Pack()
 	loop, out := newLoop(), make([]byte, 0, 4096)
 	client := netip.MustParseAddr("198.51.100.7")
@@ -137,16 +131,13 @@ func TestRateLimitAllocatesNothing(t *testing.T) {
 // rate limiting on, from a client under the rate (every reply sent): what
 // the limiter adds to an answer.
 func BenchmarkAnswerUDPRateLimited(b *testing.B) {
-	cfg := rrl.Defaults()
-	cfg.Rate = rrl.MaxRate
-	l, _ := rrl.New(cfg)
-	srv := New(Options{RateLimit: RateLimit{Limiter: l}}, testSnapshot(b))
+	srv := New(Options{RateLimit: RateLimit{Limiter: limiter(rrl.MaxRate, 2)}}, testSnapshot(b))
 	pkt, _ := question("www.example.test.", dns.TypeA).Pack()
 	loop, out := newLoop(), make([]byte, 0, 4096)
 	client := netip.MustParseAddr("198.51.100.7")
 	b.ReportAllocs()
 	for b.Loop() {
-		loop.now += int64(time.Second) / int64(cfg.Rate) // paced at the rate: always sent
+		loop.now += int64(time.Second) / rrl.MaxRate // paced at the rate: always sent
 		if _, q, ok := srv.answerUDP(loop, pkt, out, client); !ok || q.Limited != rrl.Send {
 			b.Fatal("limited")
 		}
