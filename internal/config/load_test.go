@@ -294,6 +294,7 @@ func TestRateLimit(t *testing.T) {
 		"{table_size: 1000}": "dns.rate_limit.table_size: is 1000, want a power of two",
 		"{rate: -1}":         "dns.rate_limit.rate: must not be negative",
 		"{window: 2h}":       "dns.rate_limit.window: is 2h0m0s, want a duration from 1s to 1h0m0s",
+		"{exempt: [" + strings.Repeat("10.0.0.0/8, ", 64) + "10.0.0.0/8]}": "dns.rate_limit.exempt: 65 networks; at most 64",
 	} {
 		if _, err := Parse("c.yaml", []byte(with(section))); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want an error containing %q", section, err, want)

@@ -2,7 +2,6 @@ package config
 
 import (
 	"net/netip"
-	"strings"
 	"time"
 
 	"outlast/internal/rrl"
@@ -37,6 +36,10 @@ type RateLimit struct {
 	// ::1/128, the node's own host: its checks and a local resolver).
 	Exempt []netip.Prefix `yaml:"exempt"`
 }
+
+// MaxRateLimitExempt bounds rate_limit.exempt, which every limited reply
+// is checked against.
+const MaxRateLimitExempt = 64
 
 // DefaultRateLimitExempt is rate_limit.exempt's default: this host.
 var DefaultRateLimitExempt = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
@@ -81,10 +84,19 @@ func (v *validator) rateLimit(r *RateLimit) {
 		return
 	}
 	if err := r.Limiter().Validate(); err != nil {
-		// rrl names each field as this section does: "rrl: slip is 200, want ..."
-		for _, line := range strings.Split(err.Error(), "\n") {
-			field, rest, _ := strings.Cut(strings.TrimPrefix(line, "rrl: "), " ")
-			v.add("dns.rate_limit."+field, "%s", rest)
+		errs := []error{err}
+		if joined, ok := err.(interface{ Unwrap() []error }); ok {
+			errs = joined.Unwrap()
 		}
+		for _, e := range errs {
+			if fe, ok := e.(*rrl.FieldError); ok { // rrl names each field as this section does
+				v.add("dns.rate_limit."+fe.Field, "is %v, want %s", fe.Got, fe.Want)
+			} else {
+				v.add("dns.rate_limit", "%v", e)
+			}
+		}
+	}
+	if len(r.Exempt) > MaxRateLimitExempt {
+		v.add("dns.rate_limit.exempt", "%d networks; at most %d (they are checked for every reply)", len(r.Exempt), MaxRateLimitExempt)
 	}
 }

@@ -62,12 +62,24 @@ func Defaults() Config {
 	}
 }
 
-// Validate reports every field out of its bounds, joined, each naming the
-// field and what to set it to.
+// FieldError is one field out of its bounds: Validate's errors are these,
+// joined, so a caller (the configuration) can name the field its own way.
+type FieldError struct {
+	Field string // as the configuration spells it: rate, slip, window…
+	Got   any
+	Want  string
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("rrl: %s is %v, want %s", e.Field, e.Got, e.Want)
+}
+
+// Validate reports every field out of its bounds, joined (*FieldError
+// each), each naming the field and what to set it to.
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(field string, got any, want string) {
-		errs = append(errs, fmt.Errorf("rrl: %s is %v, want %s", field, got, want))
+		errs = append(errs, &FieldError{Field: field, Got: got, Want: want})
 	}
 	if c.Rate < MinRate || c.Rate > MaxRate {
 		bad("rate", c.Rate, fmt.Sprintf("responses per second from %d to %d (default 20)", MinRate, MaxRate))
