@@ -125,7 +125,7 @@ func (d *decoder) questionName(m []byte) (string, int, bool) {
 	if n == 0 {
 		return ".", off, true
 	}
-	return d.intern(d.name[:n]), off, true
+	return intern(d.names[:], &d.next, d.name[:n]), off, true
 }
 
 // plainNameByte: a byte that stands for itself in a name's presentation.
@@ -133,16 +133,17 @@ func plainNameByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_'
 }
 
-// intern returns name as a string, reusing a recent one with the same bytes.
-func (d *decoder) intern(name []byte) string {
-	for _, s := range d.names {
-		if s == string(name) { // compared without allocating
+// intern returns b as a string, reusing one of recent with the same bytes
+// or else replacing recent[*next], the oldest; names and cookies share it.
+func intern(recent []string, next *int, b []byte) string {
+	for _, s := range recent {
+		if s == string(b) { // compared without allocating
 			return s
 		}
 	}
-	s := string(name)
-	d.names[d.next] = s
-	d.next = (d.next + 1) % len(d.names)
+	s := string(b)
+	recent[*next] = s
+	*next = (*next + 1) % len(recent)
 	return s
 }
 
@@ -211,16 +212,7 @@ func (d *decoder) has(o dns.EDNS0, n int) bool {
 // internCookie returns data in miekg's hex form, reusing a recent string
 // with the same text.
 func (d *decoder) internCookie(data []byte) string {
-	h := d.hex[:hex.Encode(d.hex[:], data)]
-	for _, s := range d.cookies {
-		if s == string(h) { // compared without allocating
-			return s
-		}
-	}
-	s := string(h)
-	d.cookies[d.nextCookie] = s
-	d.nextCookie = (d.nextCookie + 1) % len(d.cookies)
-	return s
+	return intern(d.cookies[:], &d.nextCookie, d.hex[:hex.Encode(d.hex[:], data)])
 }
 
 // readSubnet reads an ECS option's data as miekg's EDNS0_SUBNET does,
