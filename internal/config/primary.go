@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -144,7 +145,7 @@ var gateName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 // node's hook_dir.
 func (v *validator) primary(path string, s *Service, hookDir string) {
 	if s.Policy != PolicyPrimary {
-		if !isZero(s.Primary) {
+		if !reflect.ValueOf(s.Primary).IsZero() { // a section given at all
 			v.add(path+".primary", "is for services with policy primary; this one is %s", s.Policy)
 		}
 		for i, e := range s.Endpoints {
@@ -303,10 +304,4 @@ func SplitHeader(line string) (name, value string, ok bool) {
 	value = strings.TrimSpace(value)
 	ok = found && validHeaderName(name) && !strings.ContainsAny(value, "\r\n\x00")
 	return name, value, ok
-}
-
-// isZero reports whether p is its type's zero value (it holds slices, so
-// == cannot say).
-func isZero(p ServicePrimary) bool {
-	return p.Mode == "" && p.Failback == "" && p.MoveDNS == "" && len(p.Gates) == 0 && len(p.Rules) == 0
 }
