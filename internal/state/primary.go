@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -145,7 +146,7 @@ func (s *State) changePrimary(index uint64, cmd *Command) error {
 		}
 		return wrap(ErrInvalid, "%v", err)
 	}
-	if next.Epoch == cur.Epoch && next.Primary == cur.Primary && slices.Equal(next.Fencing, cur.Fencing) && (next.Pending == nil) == (cur.Pending == nil) {
+	if reflect.DeepEqual(next, cur.Record) {
 		return nil // reported again after a leader change: nothing changes, no event
 	}
 	out := cur
