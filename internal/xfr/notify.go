@@ -91,9 +91,9 @@ type pendingKey struct {
 	zone   string
 }
 
-type pending struct {
-	soa  *dns.SOA      // the newest serial to announce; guarded by Notifier.mu
-	wake chan struct{} // signalled (under Notifier.mu) when soa is replaced
+type pending struct { // guarded by Notifier.mu
+	soa       *dns.SOA                // the newest serial to announce
+	supersede context.CancelCauseFunc // ends the delivery of an older soa; nil before the first
 }
 
 // NewNotifier returns a Notifier; Close stops it.
@@ -132,14 +132,13 @@ func (n *Notifier) Notify(soa *dns.SOA) {
 		if p := n.pending[k]; p != nil {
 			if SerialLess(p.soa.Serial, soa.Serial) {
 				p.soa = soa
-				select {
-				case p.wake <- struct{}{}:
-				default:
+				if p.supersede != nil {
+					p.supersede(errSuperseded)
 				}
 			}
 			continue
 		}
-		p := &pending{soa: soa, wake: make(chan struct{}, 1)}
+		p := &pending{soa: soa}
 		n.pending[k] = p
 		n.wg.Add(1)
 		go n.run(t, k, p)
@@ -161,15 +160,14 @@ func (n *Notifier) Close() error {
 func (n *Notifier) run(t Target, k pendingKey, p *pending) {
 	defer n.wg.Done()
 	for {
+		ctx, cancel := context.WithCancelCause(n.ctx)
 		n.mu.Lock()
 		soa := p.soa
-		select { // a wake for this soa is stale now
-		case <-p.wake:
-		default:
-		}
+		p.supersede = cancel // Notify cancels it when it replaces soa
 		n.mu.Unlock()
 
-		res := n.deliver(t, soa, p.wake)
+		res := n.deliver(ctx, t, soa)
+		cancel(nil)
 		if errors.Is(res.Err, errSuperseded) {
 			continue
 		}
@@ -199,20 +197,10 @@ func (n *Notifier) report(res Result) {
 }
 
 // deliver sends one serial to one target, retrying with backoff. It
-// returns early with errSuperseded when wake fires, or with the context's
-// error when the Notifier closes.
-func (n *Notifier) deliver(t Target, soa *dns.SOA, wake <-chan struct{}) Result {
+// returns early with ctx's cause when ctx ends: errSuperseded when Notify
+// replaced soa, or the Notifier's error when it closes.
+func (n *Notifier) deliver(ctx context.Context, t Target, soa *dns.SOA) Result {
 	res := Result{Zone: dns.CanonicalName(soa.Hdr.Name), Target: t.Addr, Serial: soa.Serial}
-	ctx, cancel := context.WithCancelCause(n.ctx)
-	defer cancel(nil)
-	go func() {
-		select {
-		case <-wake:
-			cancel(errSuperseded)
-		case <-ctx.Done():
-		}
-	}()
-
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "udp", t.Addr.String())
 	if err != nil {
