@@ -163,7 +163,6 @@ func (s *Signer) Sign(rrset []dns.RR, now time.Time) ([]dns.RR, error) {
 		if err := sig.Sign(k.signer, rrset); err != nil {
 			return nil, fmt.Errorf("dnssec: sign %s %s with key %d: %w", h.Name, dns.TypeToString[h.Rrtype], k.tag, err)
 		}
-		sig.Hdr.Ttl = h.Ttl
 		sigs = append(sigs, sig)
 	}
 	return sigs, nil
