@@ -168,7 +168,7 @@ func (j *Jar) Check(client [ClientLen]byte, server []byte, clientIP netip.Addr, 
 // 16 to 40 is ErrMalformed. Parse does not allocate.
 func Parse(option []byte) (client [ClientLen]byte, server []byte, err error) {
 	n := len(option)
-	if n != ClientLen && (n < ClientLen+MinServerLen || n > ClientLen+MaxServerLen) {
+	if !WellFormed(n) {
 		return client, nil, ErrMalformed
 	}
 	copy(client[:], option)
@@ -176,6 +176,13 @@ func Parse(option []byte) (client [ClientLen]byte, server []byte, err error) {
 		server = option[ClientLen:n:n]
 	}
 	return client, server, nil
+}
+
+// WellFormed reports whether n bytes is a legal length for a COOKIE
+// option's data: 8 (client cookie alone) or 16 to 40; Parse refuses any
+// other with ErrMalformed.
+func WellFormed(n int) bool {
+	return n == ClientLen || ClientLen+MinServerLen <= n && n <= ClientLen+MaxServerLen
 }
 
 // timestamp is now in seconds since 1970, modulo 2^32 as the wire holds it.

@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	"github.com/miekg/dns"
+
+	"outlast/internal/dnscookie"
 )
 
 // A query carries, besides its question, at most these meta records: one
@@ -40,14 +42,6 @@ import (
 // says NOTIMP), and AXFR and IXFR stay REFUSED over either transport: no
 // zone transfers is a policy refusal (Knot says NOTAUTH, or NOTIMP for AXFR
 // over UDP).
-
-// Sizes of a COOKIE option (RFC 7873 4): the client cookie alone, or with
-// a server cookie of 8 to 32 bytes.
-const (
-	clientCookieLen    = 8
-	minServerCookieLen = 8
-	maxServerCookieLen = 32
-)
 
 // meta is what a query's meta records say.
 type meta struct {
@@ -120,16 +114,12 @@ func additional(extra []dns.RR) (m meta, ok bool) {
 }
 
 // cookieWellFormed reports whether every COOKIE option in opt has a legal
-// length. miekg keeps the option as hex, two characters a byte.
+// length (dnscookie.WellFormed). miekg keeps the option as hex, two
+// characters a byte.
 func cookieWellFormed(opt *dns.OPT) bool {
 	for _, o := range opt.Option {
 		c, isCookie := o.(*dns.EDNS0_COOKIE)
-		if !isCookie {
-			continue
-		}
-		n := len(c.Cookie) / 2
-		if len(c.Cookie)%2 != 0 || n != clientCookieLen &&
-			(n < clientCookieLen+minServerCookieLen || n > clientCookieLen+maxServerCookieLen) {
+		if isCookie && (len(c.Cookie)%2 != 0 || !dnscookie.WellFormed(len(c.Cookie)/2)) {
 			return false
 		}
 	}
