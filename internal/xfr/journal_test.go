@@ -206,8 +206,11 @@ func TestDiffOrderIsDeterministic(t *testing.T) {
 	old := version(t, 1, "a.example. 60 IN A 192.0.2.1", "b.example. 60 IN A 192.0.2.2", "c.example. 60 IN A 192.0.2.3")
 	nv1 := version(t, 2, "c.example. 60 IN A 192.0.2.9", "b.example. 60 IN A 192.0.2.8", "a.example. 60 IN A 192.0.2.7")
 	nv2 := version(t, 2, "a.example. 60 IN A 192.0.2.7", "c.example. 60 IN A 192.0.2.9", "b.example. 60 IN A 192.0.2.8")
-	d1, _ := Compute(old, nv1)
-	d2, _ := Compute(old, nv2)
+	d1, err1 := Compute(old, nv1)
+	d2, err2 := Compute(old, nv2)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("Compute: %v, %v", err1, err2) // two empty diffs would compare equal
+	}
 	text := func(d Diff) []string {
 		var s []string
 		for _, rr := range append(slices.Clone(d.Deleted), d.Added...) {
