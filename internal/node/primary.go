@@ -113,7 +113,7 @@ func (p *primaries) decide(st *state.State, svc *config.Service, rec state.Prima
 		var claimants []string
 		cmd, ok, claimants = primary.Follow(rec.Record, view)
 		if len(claimants) > 1 {
-			p.report(rec, &state.PrimaryReport{Service: svc.Name, Claimants: claimants,
+			p.report(rec, now, &state.PrimaryReport{Service: svc.Name, Claimants: claimants,
 				Held: fmt.Sprintf("split brain: %s pass the role check at once; answering %s, the last agreed primary",
 					strings.Join(claimants, " and "), cmp.Or(rec.Primary, "none"))})
 			return
@@ -137,7 +137,7 @@ func (p *primaries) decide(st *state.State, svc *config.Service, rec state.Prima
 		}
 		held = state.HeldReason(cmd, err)
 	}
-	p.report(rec, &state.PrimaryReport{Service: svc.Name, Held: held})
+	p.report(rec, now, &state.PrimaryReport{Service: svc.Name, Held: held})
 }
 
 // waiting reports whether key (a service's promotion) is held back at now
@@ -149,11 +149,11 @@ func (p *primaries) waiting(key string, now time.Time) bool {
 }
 
 // report proposes r when it says something the state does not hold yet.
-func (p *primaries) report(rec state.Primary, r *state.PrimaryReport) {
+func (p *primaries) report(rec state.Primary, now time.Time, r *state.PrimaryReport) {
 	if rec.Held == r.Held && slices.Equal(rec.Claimants, r.Claimants) {
 		return
 	}
-	p.n.propose(state.Command{Kind: state.ReportPrimary, At: time.Now(), Who: p.n.local.Node.Name, Report: r}, nil)
+	p.n.propose(state.Command{Kind: state.ReportPrimary, At: now, Who: p.n.local.Node.Name, Report: r}, nil)
 }
 
 // hooks runs the hooks rec calls for: the pending promotion's on_promote,
