@@ -78,26 +78,27 @@ func (e *FieldError) Error() string {
 // each), each naming the field and what to set it to.
 func (c Config) Validate() error {
 	var errs []error
+	def := Defaults()
 	bad := func(field string, got any, want string) {
 		errs = append(errs, &FieldError{Field: field, Got: got, Want: want})
 	}
 	if c.Rate < MinRate || c.Rate > MaxRate {
-		bad("rate", c.Rate, fmt.Sprintf("responses per second from %d to %d (default 20)", MinRate, MaxRate))
+		bad("rate", c.Rate, fmt.Sprintf("responses per second from %d to %d (default %d)", MinRate, MaxRate, def.Rate))
 	}
 	if c.Slip < 0 || c.Slip > MaxSlip {
-		bad("slip", c.Slip, fmt.Sprintf("0 (drop all limited responses) to %d (default 2)", MaxSlip))
+		bad("slip", c.Slip, fmt.Sprintf("0 (drop all limited responses) to %d (default %d)", MaxSlip, def.Slip))
 	}
 	if c.Window < MinWindow || c.Window > MaxWindow {
-		bad("window", c.Window, fmt.Sprintf("a duration from %v to %v (default 15s)", MinWindow, MaxWindow))
+		bad("window", c.Window, fmt.Sprintf("a duration from %v to %v (default %v)", MinWindow, MaxWindow, def.Window))
 	}
 	if c.IPv4Prefix < MinIPv4Prefix || c.IPv4Prefix > MaxIPv4Prefix {
-		bad("ipv4_prefix", c.IPv4Prefix, fmt.Sprintf("a prefix length from %d to %d (default 24)", MinIPv4Prefix, MaxIPv4Prefix))
+		bad("ipv4_prefix", c.IPv4Prefix, fmt.Sprintf("a prefix length from %d to %d (default %d)", MinIPv4Prefix, MaxIPv4Prefix, def.IPv4Prefix))
 	}
 	if c.IPv6Prefix < MinIPv6Prefix || c.IPv6Prefix > MaxIPv6Prefix {
-		bad("ipv6_prefix", c.IPv6Prefix, fmt.Sprintf("a prefix length from %d to %d (default 56)", MinIPv6Prefix, MaxIPv6Prefix))
+		bad("ipv6_prefix", c.IPv6Prefix, fmt.Sprintf("a prefix length from %d to %d (default %d)", MinIPv6Prefix, MaxIPv6Prefix, def.IPv6Prefix))
 	}
 	if c.TableSize < MinTableSize || c.TableSize > MaxTableSize || c.TableSize&(c.TableSize-1) != 0 {
-		bad("table_size", c.TableSize, fmt.Sprintf("a power of two from %d to %d (default %d)", MinTableSize, MaxTableSize, 1<<18))
+		bad("table_size", c.TableSize, fmt.Sprintf("a power of two from %d to %d (default %d)", MinTableSize, MaxTableSize, def.TableSize))
 	}
 	return errors.Join(errs...)
 }
