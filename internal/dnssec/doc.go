@@ -55,4 +55,11 @@
 //
 // While both keys are listed every set is signed with both, which is the double-signature rollover:
 // wasteful in bytes but correct whichever DNSKEY set a resolver holds.
+//
+// # Status
+//
+// The DNS server does not sign yet (issue 18). Today only `outlast dnssec keygen` and `outlast dnssec
+// ds` call this package (Keygen, LoadKey, NewSigner and Signer.DS); the rest of the Signer (Sign,
+// NeedsResign, Window, Zone, DNSKEY, CDS, CDNSKEY, Deny) is the API the server is to wire when it
+// builds its answer sets and answers denials.
 package dnssec
