@@ -87,19 +87,24 @@ func printDS(stdout, stderr io.Writer, files []string) int {
 			fmt.Fprintf(stderr, "outlast: %s is a zone-signing key: the parent's DS names the key-signing key\n", f)
 			return exitFailure
 		}
-		signer, err := dnssec.NewSigner(key.Zone(), []*dnssec.Key{key}, dnssec.Options{})
-		if err == nil {
-			var ds []dns.RR
-			if ds, err = signer.DS(0); err == nil {
-				for _, rr := range ds {
-					fmt.Fprintln(stdout, rr)
-				}
-			}
-		}
+		ds, err := keyDS(key)
 		if err != nil {
 			fmt.Fprintf(stderr, "outlast: %s: %v\n", f, err)
 			return exitFailure
 		}
+		for _, rr := range ds {
+			fmt.Fprintln(stdout, rr)
+		}
 	}
 	return exitOK
+}
+
+// keyDS is the SHA-256 DS of a key-signing key, as the zone's Signer
+// would publish it (the zone's name and key TTL).
+func keyDS(key *dnssec.Key) ([]dns.RR, error) {
+	signer, err := dnssec.NewSigner(key.Zone(), []*dnssec.Key{key}, dnssec.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return signer.DS(0)
 }
