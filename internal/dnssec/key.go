@@ -2,6 +2,8 @@ package dnssec
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -250,11 +252,23 @@ func readPrivate(path string, pub *dns.DNSKEY) (crypto.Signer, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("%w %s: %v", ErrKeyFile, path, err)
 	}
-	signer, ok := priv.(crypto.Signer)
-	if !ok {
-		return nil, "", fmt.Errorf("%w %s: key of type %T cannot sign", ErrKeyFile, path, priv)
+	if !complete(pub, priv) {
+		return nil, "", fmt.Errorf("%w %s: no %s private key in it (its Algorithm line must match the .key and a PrivateKey line must follow)", ErrKeyFile, path, dns.AlgorithmToString[pub.Algorithm])
 	}
-	return signer, warning, nil
+	return priv.(crypto.Signer), warning, nil
+}
+
+// complete reports whether priv is a whole private key of pub's algorithm. miekg trusts the
+// .private's Algorithm line and returns an empty Ed25519 key, or an ECDSA key without a curve, when
+// the file does not match its .key; signing with either panics.
+func complete(pub *dns.DNSKEY, priv crypto.PrivateKey) bool {
+	switch k := priv.(type) {
+	case *ecdsa.PrivateKey:
+		return pub.Algorithm != dns.ED25519 && k.Curve != nil
+	case ed25519.PrivateKey:
+		return pub.Algorithm == dns.ED25519 && len(k) == ed25519.PrivateKeySize
+	}
+	return false
 }
 
 // checkMode refuses a .private file others on the host can read (any of them could sign for the zone)

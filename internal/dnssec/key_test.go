@@ -2,6 +2,7 @@ package dnssec
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -194,4 +195,42 @@ func TestLoadKeyMissing(t *testing.T) {
 	if !errors.Is(err, ErrKeyFile) || !strings.Contains(err.Error(), "Kexample.com.+013+12345.key") {
 		t.Fatalf("missing key: %v", err)
 	}
+}
+
+// FuzzLoadKey: whatever a .private file holds beside a good .key, LoadKey refuses it with ErrKeyFile
+// or loads a key that signs; it never panics (an Ed25519 file without its PrivateKey line once did).
+func FuzzLoadKey(f *testing.F) {
+	bases := map[bool]string{}
+	for _, ed := range []bool{false, true} {
+		alg := uint8(dns.ECDSAP256SHA256)
+		if ed {
+			alg = dns.ED25519
+		}
+		base, err := Keygen(f.TempDir(), "example.com.", alg, true)
+		if err != nil {
+			f.Fatal(err)
+		}
+		bases[ed] = base
+		good, err := os.ReadFile(base + ".private")
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(ed, string(good))
+		f.Add(ed, fmt.Sprintf("Private-key-format: v1.3\nAlgorithm: %d\n", alg))
+		f.Add(ed, fmt.Sprintf("Private-key-format: v1.3\nAlgorithm: %d\nPrivateKey: AAAA\n", alg))
+	}
+	f.Fuzz(func(t *testing.T, ed bool, priv string) {
+		base := copyKey(t, bases[ed], t.TempDir())
+		writeFile(t, base+".private", priv, 0o600)
+		k, err := LoadKey(base)
+		if err != nil {
+			if !errors.Is(err, ErrKeyFile) {
+				t.Fatalf("LoadKey: %v, want ErrKeyFile", err)
+			}
+			return
+		}
+		if err := selfTest(k); err != nil {
+			t.Fatalf("loaded key does not sign: %v", err)
+		}
+	})
 }
