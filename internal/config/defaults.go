@@ -50,6 +50,11 @@ func applyDefaults(c *Config, hostname string) {
 	}
 	setDefault(&c.DNS.Listen, DefaultDNSListen)
 	rateLimitDefaults(&c.DNS.RateLimit)
+	for i := range c.DNS.TSIGKeys {
+		k := &c.DNS.TSIGKeys[i]
+		k.Name = canonicalName(k.Name)
+		setDefault(&k.Algorithm, DefaultTSIGAlgorithm)
+	}
 	if c.DNS.NSID == nil {
 		name := c.Node.Name
 		c.DNS.NSID = &name
@@ -92,6 +97,9 @@ func clusterDefaults(c *Cluster, self string, where model.Location) {
 
 func zoneDefaults(z *Zone) {
 	z.Apex = canonicalName(z.Apex)
+	if z.DNSSEC != nil {
+		dnssecDefaults(z.DNSSEC)
+	}
 	for i := range z.NS {
 		z.NS[i].Name = canonicalName(z.NS[i].Name)
 	}

@@ -72,7 +72,11 @@ func Load(path string) (*Config, error) {
 	cfg, err := parse(path, data, zoneFileReader(filepath.Dir(path)))
 	if err == nil {
 		// Files the node reads are named relative to the configuration.
-		for _, f := range []*string{&cfg.GeoIP.Database, &cfg.Proxy.TLS.CertFile, &cfg.Proxy.TLS.KeyFile} {
+		files := []*string{&cfg.GeoIP.Database, &cfg.Proxy.TLS.CertFile, &cfg.Proxy.TLS.KeyFile, &cfg.DNS.KeyDir}
+		for i := range cfg.DNS.TSIGKeys {
+			files = append(files, &cfg.DNS.TSIGKeys[i].SecretFile)
+		}
+		for _, f := range files {
 			if *f != "" && !filepath.IsAbs(*f) {
 				*f = filepath.Join(filepath.Dir(path), *f)
 			}

@@ -197,6 +197,14 @@ type DNSListener struct {
 	// cookies made from a secret the cluster shares and rotates daily; a
 	// query with a valid one is not rate limited (default true).
 	Cookies *bool `yaml:"cookies"`
+	// KeyDir holds the DNSSEC key files zones[].dnssec.keys name, the same
+	// files on every node (local: secrets never enter the replicated
+	// configuration), relative to the configuration file (default: none,
+	// which refuses signed zones).
+	KeyDir string `yaml:"key_dir"`
+	// TSIGKeys are the keys zone transfers and NOTIFY are signed with
+	// (local; default: none).
+	TSIGKeys []TSIGKey `yaml:"tsig_keys"`
 }
 
 // CookiesOn reports whether the node answers DNS cookies.
@@ -336,6 +344,11 @@ type Zone struct {
 	// the zone, whatever its own disk holds, and the configuration's hash
 	// changes when the file does.
 	FileText string `yaml:"-"`
+	// DNSSEC signs the zone online (default: unsigned).
+	DNSSEC *ZoneDNSSEC `yaml:"dnssec" json:",omitempty"`
+	// Transfer serves the zone to secondaries at other providers (default:
+	// no transfers).
+	Transfer *ZoneTransfer `yaml:"transfer" json:",omitempty"`
 }
 
 // HasRecords reports whether the zone serves static records, inline or from a file.

@@ -33,6 +33,7 @@ func validate(c *Config, skip func(path string) bool) problemList {
 	v := &validator{skip: skip}
 	v.listener("dns.listen", c.DNS.Listen)
 	v.rateLimit(&c.DNS.RateLimit)
+	v.tsigKeys(c.DNS.TSIGKeys)
 	if n := len(c.DNS.NSIDValue()); n > MaxNSID {
 		v.add("dns.nsid", "is %d bytes; at most %d", n, MaxNSID)
 	}
@@ -64,6 +65,7 @@ func validate(c *Config, skip func(path string) bool) problemList {
 	for i := range c.Zones {
 		path := fmt.Sprintf("zones[%d]", i)
 		v.zone(path, &c.Zones[i])
+		v.zoneSecurity(path, &c.Zones[i], &c.DNS)
 		if prev, dup := apexes[c.Zones[i].Apex]; dup && c.Zones[i].Apex != "" {
 			v.add(path+".apex", "zone %s is already defined at zones[%d]", c.Zones[i].Apex, prev)
 		}
