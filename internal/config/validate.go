@@ -65,7 +65,7 @@ func validate(c *Config, skip func(path string) bool) problemList {
 	for i := range c.Zones {
 		path := fmt.Sprintf("zones[%d]", i)
 		v.zone(path, &c.Zones[i])
-		v.zoneSecurity(path, &c.Zones[i], &c.DNS)
+		v.zoneSecurity(path, &c.Zones[i], c)
 		if prev, dup := apexes[c.Zones[i].Apex]; dup && c.Zones[i].Apex != "" {
 			v.add(path+".apex", "zone %s is already defined at zones[%d]", c.Zones[i].Apex, prev)
 		}

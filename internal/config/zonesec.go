@@ -225,12 +225,18 @@ func CheckTSIGSecret(text []byte) (string, error) {
 
 // zoneSecurity checks a zone's signing and transfer settings against this
 // node's keys.
-func (v *validator) zoneSecurity(path string, z *Zone, d *DNSListener) {
+func (v *validator) zoneSecurity(path string, z *Zone, c *Config) {
 	if z.DNSSEC != nil {
-		v.dnssec(path+".dnssec", z.DNSSEC, d.KeyDir)
+		v.dnssec(path+".dnssec", z.DNSSEC, c.DNS.KeyDir)
 	}
 	if z.Transfer != nil {
-		v.transfer(path+".transfer", z.Transfer, d.TSIGKeys)
+		v.transfer(path+".transfer", z.Transfer, c.DNS.TSIGKeys)
+		if c.Cluster.Listen == "" {
+			// The serial comes from the Raft index (internal/zoneserial),
+			// which a node without a log on disk starts again from 1.
+			v.add(path+".transfer", "needs cluster (listen and data_dir, a cluster of one will do): "+
+				"the zone's serial comes from the Raft log, which must outlive a restart or secondaries would ignore the zone")
+		}
 	}
 	if z.DNSSEC != nil && z.Transfer != nil {
 		// A signed zone's answers for names that do not exist are signed

@@ -15,6 +15,14 @@ func zoneSecConfig(dnsLines, zoneLines string) string {
 	return strings.Replace(cfg, "        addresses: [127.0.0.1]\nservices:", "        addresses: [127.0.0.1]\n"+zoneLines+"services:", 1)
 }
 
+// clusterOfOne is a cluster section: transfers need a durable Raft log.
+const clusterOfOne = `cluster:
+  listen: 127.0.0.1:7946
+  data_dir: data
+  peers: [{name: n1, address: "127.0.0.1:7946"}]
+  tls: {ca_file: ca.pem, cert_file: n1.pem, key_file: n1-key.pem}
+`
+
 const (
 	keyDir  = "  key_dir: /etc/outlast/keys\n"
 	tsigKey = "  tsig_keys: [{name: xfr.example, secret_file: xfr.secret}]\n"
@@ -54,6 +62,7 @@ func TestZoneSecurityProblems(t *testing.T) {
 		{"validity", keyDir, "    dnssec: {keys: [Kx], validity: 2400h}\n", "zones[0].dnssec.validity: 2400h0m0s must lie between 1h"},
 		{"refresh", keyDir, "    dnssec: {keys: [Kx], validity: 24h, refresh: 24h}\n", "zones[0].dnssec.refresh: 24h0m0s must be shorter than validity"},
 		{"jitter", keyDir, "    dnssec: {keys: [Kx], validity: 72h, refresh: 24h, jitter: 48h}\n", "zones[0].dnssec.jitter: 48h0m0s must be shorter than validity less refresh"},
+		{"no cluster", tsigKey, xfr("{allow: [{keys: [xfr.example]}]}"), "zones[0].transfer: needs cluster (listen and data_dir, a cluster of one will do)"},
 		{"no rules", tsigKey, xfr("{notify: [{address: 192.0.2.53}]}"), "zones[0].transfer.allow: is required"},
 		{"empty rule", tsigKey, xfr("{allow: [{}]}"), "zones[0].transfer.allow[0]: needs addresses, keys or both"},
 		{"unknown key", tsigKey, xfr("{allow: [{keys: [other]}]}"), `zones[0].transfer.allow[0].keys[0]: "other" is not among dns.tsig_keys`},
@@ -79,7 +88,7 @@ func TestZoneSecurityProblems(t *testing.T) {
 func TestLoadResolvesKeyFiles(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "c.yaml")
-	text := zoneSecConfig("  key_dir: keys\n"+tsigKey, "    transfer: {allow: [{keys: [xfr.example]}]}\n")
+	text := clusterOfOne + zoneSecConfig("  key_dir: keys\n"+tsigKey, "    transfer: {allow: [{keys: [xfr.example]}]}\n")
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
