@@ -21,7 +21,9 @@ const maxDenyTypes = 64
 // empty); the bitmap is types plus RRSIG and NSEC. The server answers NOERROR.
 //
 // Either way the server puts the NSEC and its RRSIGs in the authority section beside the signed SOA.
-// Results are cached by (qname, bitmap) and shared between callers: they must not be modified.
+// Results are shared between callers and must not be modified. Denials of nonexistent names are
+// cached by (qname, bitmap) in a fixed-size cache (Options.DenialCache), as they are made per query;
+// those of existing names, made when the server builds its answers, in SignCached's cache.
 func (s *Signer) Deny(qname string, exists bool, types []uint16, now time.Time) (nsec dns.RR, sigs []dns.RR, err error) {
 	qname = dns.CanonicalName(qname)
 	if !inZone(qname, s.zone) {
@@ -31,18 +33,24 @@ func (s *Signer) Deny(qname string, exists bool, types []uint16, now time.Time) 
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w for %s", err, qname)
 	}
+	if exists {
+		// Existing names are denied when the server builds its answers, once per build: their
+		// signatures live in the build's cache (SignCached), not in the per-query one.
+		rr, err := s.compactNSEC(qname, bitmap)
+		if err != nil {
+			return nil, nil, err
+		}
+		sigs, err = s.SignCached([]dns.RR{rr}, now)
+		return rr, sigs, err
+	}
 	var kb [320]byte // most keys fit: a hit then allocates nothing for its key
 	key := appendDenialKey(kb[:0], qname, bitmap)
 	if e, ok := s.deny.get(key); ok && !s.NeedsResign(e.sigs, now) {
 		return e.nsec, e.sigs, nil
 	}
-	owner, next, err := successor(qname)
+	rr, err := s.compactNSEC(qname, bitmap)
 	if err != nil {
 		return nil, nil, err
-	}
-	rr := &dns.NSEC{
-		Hdr:        dns.RR_Header{Name: owner, Rrtype: dns.TypeNSEC, Class: dns.ClassINET, Ttl: s.opts.DenialTTL},
-		NextDomain: next, TypeBitMap: slices.Clone(bitmap),
 	}
 	sigs, err = s.Sign([]dns.RR{rr}, now)
 	if err != nil {
@@ -50,6 +58,18 @@ func (s *Signer) Deny(qname string, exists bool, types []uint16, now time.Time) 
 	}
 	s.deny.put(string(key), denial{nsec: rr, sigs: sigs})
 	return rr, sigs, nil
+}
+
+// compactNSEC is the NSEC owned by qname whose Next Domain Name is its immediate successor.
+func (s *Signer) compactNSEC(qname string, bitmap []uint16) (*dns.NSEC, error) {
+	owner, next, err := successor(qname)
+	if err != nil {
+		return nil, err
+	}
+	return &dns.NSEC{
+		Hdr:        dns.RR_Header{Name: owner, Rrtype: dns.TypeNSEC, Class: dns.ClassINET, Ttl: s.opts.DenialTTL},
+		NextDomain: next, TypeBitMap: slices.Clone(bitmap),
+	}, nil
 }
 
 // inZone reports whether the canonical name is zone or below it, like dns.IsSubDomain but without

@@ -28,6 +28,9 @@ type Options struct {
 	// DenialCache is how many signed denials are kept (default 10000, at most 1000000); an
 	// estimated 1 KB each (NSEC, RRSIG and key; not measured).
 	DenialCache int
+	// SigCache is how many signed sets SignCached keeps between builds (default 100000, at most
+	// 1000000); an estimated 0.5 KB each with one key (the set's wire form as key, an RRSIG).
+	SigCache int
 }
 
 const (
@@ -38,6 +41,8 @@ const (
 	defaultDenialTTL   = 300
 	defaultDenialCache = 10000
 	maxDenialCache     = 1000000
+	defaultSigCache    = 100000
+	maxSigCache        = 1000000
 	// inceptionBackdate is taken off the hour-rounded time for inception, so validators whose clocks
 	// lag ours by up to an hour still accept a signature made a moment ago.
 	inceptionBackdate = time.Hour
@@ -65,8 +70,11 @@ func (o Options) withDefaults() (Options, error) {
 	if o.DenialCache == 0 {
 		o.DenialCache = defaultDenialCache
 	}
+	if o.SigCache == 0 {
+		o.SigCache = defaultSigCache
+	}
 	switch {
-	case o.Validity < 0 || o.Refresh < 0 || o.Jitter < 0 || o.DenialCache < 0:
+	case o.Validity < 0 || o.Refresh < 0 || o.Jitter < 0 || o.DenialCache < 0 || o.SigCache < 0:
 		return o, fmt.Errorf("dnssec: options: durations and sizes must not be negative (%+v)", o)
 	case o.Validity > maxValidity:
 		return o, fmt.Errorf("dnssec: options: validity %s is longer than %s", o.Validity, maxValidity)
@@ -74,6 +82,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("dnssec: options: refresh %s plus jitter %s plus 2h must be less than validity %s, or a fresh signature would already be due", o.Refresh, o.Jitter, o.Validity)
 	case o.DenialCache > maxDenialCache:
 		return o, fmt.Errorf("dnssec: options: denial cache %d is more than %d entries", o.DenialCache, maxDenialCache)
+	case o.SigCache > maxSigCache:
+		return o, fmt.Errorf("dnssec: options: signature cache %d is more than %d sets", o.SigCache, maxSigCache)
 	}
 	return o, nil
 }
@@ -86,6 +96,7 @@ type Signer struct {
 	zsk  []*Key // sign everything else
 	keys []*Key
 	deny *denialCache
+	sigs *sigCache
 }
 
 // NewSigner makes a Signer for zone with keys, all of which must belong to it and at least one of
@@ -97,7 +108,7 @@ func NewSigner(zone string, keys []*Key, opts Options) (*Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Signer{zone: zone, opts: opts, keys: keys, deny: newDenialCache(opts.DenialCache)}
+	s := &Signer{zone: zone, opts: opts, keys: keys, deny: newDenialCache(opts.DenialCache), sigs: newSigCache(opts.SigCache)}
 	for _, k := range keys {
 		if k.Zone() != zone {
 			return nil, fmt.Errorf("%w: key %s is for zone %s, not %s", ErrZoneMismatch, k.Base, k.Zone(), zone)
