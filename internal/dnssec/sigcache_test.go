@@ -13,7 +13,7 @@ func TestSignCachedReuses(t *testing.T) {
 	s := newSigner(t, Options{}, newKey(t, "example.com.", dns.ECDSAP256SHA256, true))
 	now := time.Date(2026, 12, 5, 4, 0, 0, 0, time.UTC)
 	a := []dns.RR{mustRR(t, "www.example.com. 30 IN A 192.0.2.1"), mustRR(t, "www.example.com. 30 IN A 192.0.2.2")}
-	b := []dns.RR{mustRR(t, "WWW.Example.com. 30 IN A 192.0.2.2"), mustRR(t, "www.example.com. 30 IN A 192.0.2.1")}
+	b := []dns.RR{mustRR(t, "WWW.Example.com. 30 IN A 192.0.2.2"), mustRR(t, "WWW.Example.com. 30 IN A 192.0.2.1")}
 	first, err := s.SignCached(a, now)
 	if err != nil {
 		t.Fatal(err)
