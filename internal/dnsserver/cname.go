@@ -18,6 +18,9 @@ type cname struct {
 	chain  []wireRR // the CNAMEs from this name on, each owned by the previous target
 	end    *node    // the last target, when it is served here and authoritative
 	nx     *zone    // the zone the last target would be in, when it does not exist
+	// nxDenial is the signed compact denial of the missing last target,
+	// when nx is signed (see reply.denial).
+	nxDenial []wireRR
 	// steered marks a service's CNAME: it replaced the name's static
 	// CNAME, A and AAAA, and a second service may not claim the name.
 	steered bool
@@ -168,7 +171,7 @@ func (c *cname) follow(qtype uint16) reply {
 		}
 		rep.aa = true
 	case c.nx != nil:
-		rep = reply{rcode: dns.RcodeNameError, aa: true, authority: c.nx.negSOA}
+		rep = reply{rcode: dns.RcodeNameError, aa: true, authority: c.nx.negSOA, denial: c.nxDenial}
 	}
 	rep.chain = c.chain
 	return rep

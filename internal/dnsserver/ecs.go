@@ -187,6 +187,9 @@ func appendECS(out []byte, e *ecs, scope uint8) []byte {
 type client struct {
 	ecs    ecs        // a copy: a pointer would escape with the address handed to the area table
 	remote netip.Addr // the zero Addr when unknown: the default answer
+	// do: the query set the DO bit, so a nonexistent name in a signed
+	// zone gets its compact denial made (the one answer signed per query).
+	do bool
 }
 
 // lookupAddr returns the address an area is looked up for and how many of

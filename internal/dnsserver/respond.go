@@ -51,6 +51,13 @@ type reply struct {
 	// optional is additional data left out when it does not fit (RFC 1035
 	// 4.3.2 step 6: addresses of MX, SRV and NS targets, sibling glue).
 	optional []wireRR
+	// denial follows the authority section in a signed zone's reply to a
+	// query with the DO bit: the NSEC of a compact denial, or a referral's
+	// DS set or NSEC, one RRset, its RRSIGs on its records (wireRR.sigs).
+	denial []wireRR
+	// co: the reply is a compact denial answered NXDOMAIN because the
+	// query set the CO flag, which the reply's OPT then carries (RFC 9824).
+	co bool
 	// scope is the ECS SCOPE PREFIX-LENGTH: how many bits of the client's
 	// address the answer depended on; 0 unless a geo name was answered.
 	scope uint8
@@ -134,6 +141,10 @@ func (s *Snapshot) respondCharged(out []byte, r *dns.Msg, udp bool, remote netip
 	out = binary.BigEndian.AppendUint16(out, q.Qclass)
 
 	m := screen(r, q.Qtype)
+	if m.rcode == dns.RcodeSuccess && q.Qtype == dns.TypeNXNAME {
+		m.rcode = dns.RcodeFormatError // a meta type, asked explicitly (RFC 9824 3.5)
+	}
+	do := m.opt != nil && m.opt.Do()
 	// The ECS option is kept apart from meta, so queries without one
 	// carry none of it around.
 	var e ecs
@@ -155,7 +166,16 @@ func (s *Snapshot) respondCharged(out []byte, r *dns.Msg, udp bool, remote netip
 	if m.rcode != dns.RcodeSuccess {
 		rep.rcode = m.rcode
 	} else {
-		rep = s.lookup(out[headerLen:end], q.Qtype, q.Qclass, &client{ecs: e, remote: remote})
+		rep = s.lookup(out[headerLen:end], q.Qtype, q.Qclass, &client{ecs: e, remote: remote, do: do})
+	}
+	if do && rep.rcode == dns.RcodeNameError && len(rep.denial) > 0 {
+		// A compact denial: NOERROR, the NSEC's NXNAME bit says the name
+		// does not exist, unless the client asked for NXDOMAIN with CO.
+		if m.opt.Co() {
+			rep.co = true
+		} else {
+			rep.rcode = dns.RcodeSuccess
+		}
 	}
 	limit := sizeLimit(m.opt, udp)
 	if e.present && (rep.rcode == dns.RcodeSuccess || rep.rcode == dns.RcodeNameError) {
@@ -212,7 +232,11 @@ func (s *Snapshot) lookup(qname []byte, qtype, qclass uint16, c *client) reply {
 			if e.cut != nil {
 				return e.cut.referral()
 			}
-			return reply{rcode: dns.RcodeNameError, aa: true, authority: e.zone.negSOA}
+			rep := reply{rcode: dns.RcodeNameError, aa: true, authority: e.zone.negSOA}
+			if c.do && e.zone.signer != nil {
+				rep.denial = e.zone.denyNX(string(lower)) // a copy: lower stays on the stack
+			}
+			return rep
 		}
 	}
 	return reply{rcode: dns.RcodeRefused}
@@ -256,7 +280,7 @@ func (n *node) belowCut(qtype uint16) reply {
 // authoritative, the NS set in authority, glue in additional.
 func (n *node) referral() reply {
 	set := n.find(dns.TypeNS)
-	return reply{authority: set.rrs, extra: set.extra, optional: set.optional}
+	return reply{authority: set.rrs, extra: set.extra, optional: set.optional, denial: n.proof}
 }
 
 // static answers a type from the name's static RRsets, or NODATA.
@@ -315,7 +339,7 @@ func (n *node) addrs(set *addrSet) reply {
 }
 
 func (n *node) nodata() reply {
-	return reply{aa: true, authority: n.zone.negSOA}
+	return reply{aa: true, authority: n.zone.negSOA, denial: n.denial}
 }
 
 // sizeLimit is the largest response allowed: 64 KiB over TCP; over UDP the
@@ -341,10 +365,14 @@ func finish(out []byte, r *dns.Msg, rep *reply, qlen int, opt *dns.OPT, x *extra
 		fixed += optLen + rdlen
 	}
 	tc := false
+	do := opt != nil && opt.Do()
 	main := fixed + setSize(rep.chain) + setSize(rep.answer) + setSize(rep.authority)
+	if do {
+		main += rep.signedSize()
+	}
 	if main > limit {
 		tc = true
-		rep.chain, rep.answer, rep.authority, rep.extra, rep.optional = nil, nil, nil, nil, nil
+		rep.chain, rep.answer, rep.authority, rep.denial, rep.extra, rep.optional = nil, nil, nil, nil, nil, nil
 	}
 	if len(rep.extra) > 0 && main+setSize(rep.extra) > limit {
 		// Glue for our own nameservers is not optional (RFC 9471).
@@ -354,20 +382,27 @@ func finish(out []byte, r *dns.Msg, rep *reply, qlen int, opt *dns.OPT, x *extra
 	if len(rep.optional) > 0 && main+setSize(rep.extra)+setSize(rep.optional) > limit {
 		rep.optional = nil // a resolver asks for these itself: no TC
 	}
-	out, ref := appendChain(out, rep.chain, headerLen+qlen)
-	out = appendRotated(out, rep.answer, rep.rotate, ref)
-	out = appendRotated(out, rep.authority, 0, ref)
+	var an, ns int
+	if do {
+		out, an, ns = appendSigned(out, rep, headerLen+qlen)
+	} else {
+		var ref int
+		out, ref = appendChain(out, rep.chain, headerLen+qlen)
+		out = appendRotated(out, rep.answer, rep.rotate, ref)
+		out = appendRotated(out, rep.authority, 0, ref)
+		an, ns = len(rep.chain)+len(rep.answer), len(rep.authority)
+	}
 	out = appendRotated(out, rep.extra, 0, headerLen+qlen)
 	out = appendRotated(out, rep.optional, 0, headerLen+qlen)
 	arcount := len(rep.extra) + len(rep.optional)
 	if opt != nil {
-		out = appendOPT(out, rep.rcode, opt.Do(), rdlen)
+		out = appendOPT(out, rep.rcode, do, rep.co, rdlen)
 		out = x.append(out, rep.scope)
 		arcount++
 	}
 	flags := flagQR | uint16(r.Opcode&0xF)<<11 | uint16(rep.rcode&0xF)
 	flags |= flagIf(rep.aa, flagAA) | flagIf(tc, flagTC) | flagIf(r.RecursionDesired, flagRD) | flagIf(r.CheckingDisabled, flagCD)
-	putHeader(out, r.Id, flags, 1, len(rep.chain)+len(rep.answer), len(rep.authority), arcount)
+	putHeader(out, r.Id, flags, 1, an, ns, arcount)
 	return out
 }
 
@@ -432,14 +467,17 @@ func appendBare(out []byte, r *dns.Msg, rcode int) []byte {
 
 // appendOPT appends our OPT record (RFC 6891 6.1): our UDP size, the upper
 // bits of the rcode, version 0, and the DO bit copied from the query
-// (RFC 3225 3); rdlen is the length of the options the caller appends.
-func appendOPT(out []byte, rcode int, do bool, rdlen int) []byte {
+// (RFC 3225 3), CO when the reply is a compact NXDOMAIN; rdlen is the length of the options the caller appends.
+func appendOPT(out []byte, rcode int, do, co bool, rdlen int) []byte {
 	out = append(out, 0) // root owner
 	out = binary.BigEndian.AppendUint16(out, dns.TypeOPT)
 	out = binary.BigEndian.AppendUint16(out, maxUDPSize)
 	ttl := uint32(rcode>>4) << 24
 	if do {
 		ttl |= 1 << 15
+	}
+	if co {
+		ttl |= 1 << 14 // Compact Answers OK (RFC 9824)
 	}
 	out = binary.BigEndian.AppendUint32(out, ttl)
 	return binary.BigEndian.AppendUint16(out, uint16(rdlen))

@@ -10,6 +10,7 @@ import (
 	"github.com/miekg/dns"
 
 	"outlast/internal/config"
+	"outlast/internal/dnssec"
 	"outlast/internal/model"
 )
 
@@ -32,6 +33,9 @@ type Snapshot struct {
 	nsid []byte
 	// cookies are Static.Cookies; nil answers no cookie.
 	cookies *Cookies
+	// resignAt is the earliest time a signature of this snapshot falls
+	// due (ResignAt); zero when no zone is signed.
+	resignAt time.Time
 }
 
 // Holding returns a snapshot that answers SERVFAIL to every query, for a
@@ -48,6 +52,10 @@ type zone struct {
 	ns      []wireRR
 	glue    []wireRR // A/AAAA for nameserver names inside the zone
 	ttl     uint32   // SOA/NS TTL, also used for glue and the RFC 8482 HINFO
+	// signer signs the zone's answers (Static.Signers); nil serves it
+	// unsigned. now is Static.Now, the time its signatures are made for.
+	signer *dnssec.Signer
+	now    time.Time
 }
 
 // node is one existing name.
@@ -62,6 +70,14 @@ type node struct {
 	sets    []rrset  // static RRsets of every other type, in the data's order
 	hinfo   []wireRR // the RFC 8482 answer to ANY when nothing else exists here
 	geo     *geoNode // a geo name's answers per client area; nil for the rest
+	// denial is, in a signed zone, the NSEC (and its RRSIGs) that proves
+	// this name holds no data of the asked type (compact denial, RFC 9824),
+	// sent after the negative SOA to a query with the DO bit. At a
+	// delegation point it also proves the delegation has no DS.
+	denial []wireRR
+	// proof is what a referral from a signed zone carries after the NS set
+	// to a query with the DO bit: the signed DS set, or denial.
+	proof []wireRR
 }
 
 // addrSet is the A or AAAA answer of one name.
@@ -121,10 +137,17 @@ func NewSnapshot(zones []config.Zone, answers []model.Answer, static Static) (*S
 	}
 	s := &Snapshot{zones: make(map[string]*zone), names: make(map[string]*node), areas: static.Areas, areaNames: static.AreaNames,
 		nsid: bytes.Clone(static.NSID), cookies: static.Cookies}
+	settings, err := zoneSettings(&static)
+	if err != nil {
+		return nil, err
+	}
 	for i := range zones {
-		if err := s.addZone(&zones[i], static.Version); err != nil {
+		if err := s.addZone(&zones[i], static.Version, settings); err != nil {
 			return nil, err
 		}
+	}
+	if err := settings.check(s); err != nil {
+		return nil, err
 	}
 	// Names are placed after every zone is known, so each lands in its
 	// longest-matching zone.
@@ -134,6 +157,9 @@ func NewSnapshot(zones []config.Zone, answers []model.Answer, static Static) (*S
 		}
 	}
 	if err := s.addStatic(zones, static.Records); err != nil {
+		return nil, err
+	}
+	if err := s.addKeys(); err != nil {
 		return nil, err
 	}
 	for i := range answers {
@@ -153,10 +179,13 @@ func NewSnapshot(zones []config.Zone, answers []model.Answer, static Static) (*S
 	if err := s.addHINFO(); err != nil {
 		return nil, err
 	}
-	return s, s.addAreaViews(plan)
+	if err := s.addAreaViews(plan); err != nil {
+		return nil, err
+	}
+	return s, s.sign()
 }
 
-func (s *Snapshot) addZone(cz *config.Zone, version uint64) error {
+func (s *Snapshot) addZone(cz *config.Zone, version uint64, set *settings) error {
 	apex, err := wireName(cz.Apex)
 	if err != nil {
 		return err
@@ -167,8 +196,11 @@ func (s *Snapshot) addZone(cz *config.Zone, version uint64) error {
 	if len(cz.NS) == 0 {
 		return fmt.Errorf("dnsserver: zone %q has no nameservers", cz.Apex)
 	}
-	z := &zone{apexLen: len(apex), ttl: seconds(cz.SOA.TTL)}
-	serial := Serial(cz.SOA.Serial, version)
+	z := &zone{apexLen: len(apex), ttl: seconds(cz.SOA.TTL), signer: set.signers[string(apex)], now: set.now}
+	serial, ok := set.serials[string(apex)]
+	if !ok {
+		serial = Serial(cz.SOA.Serial, version)
+	}
 	if z.soa, err = soaRecord(cz, serial, z.ttl, len(apex)); err != nil {
 		return err
 	}

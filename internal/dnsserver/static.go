@@ -7,10 +7,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/miekg/dns"
 
 	"outlast/internal/config"
+	"outlast/internal/dnssec"
 )
 
 // Static is what a Snapshot serves besides the steered answers: the zones'
@@ -85,6 +87,22 @@ type Static struct {
 	// one, and one whose server cookie checks is let through rate
 	// limiting; nil answers no cookie. Never changed once given.
 	Cookies *Cookies
+	// Signers sign zones (keyed by apex, any case, with or without the
+	// final dot) online: every authoritative RRset is signed when the
+	// snapshot is built, and queries with the DO bit get the RRSIGs and
+	// compact denials (RFC 9824); see sign.go. A zone without a signer is
+	// served unsigned. Each key must name a configured zone, and its
+	// signer be for that zone. A Signer keeps its signatures between
+	// builds (dnssec.Signer.SignCached), so a rebuild signs only the sets
+	// that changed: hand the same Signers to every build.
+	Signers map[string]*dnssec.Signer
+	// Now is the time signatures are made for (the node's clock when it
+	// builds the snapshot); required when Signers is not empty. Rebuild by
+	// Snapshot.ResignAt, even if nothing changed, so they never run out.
+	Now time.Time
+	// Serials are the SOA serials to serve, by zone apex (as Signers);
+	// a zone not in it is served with Serial(soa.serial, Version).
+	Serials map[string]uint32
 }
 
 // Serial is the SOA serial a zone is served with: its configured serial

@@ -32,6 +32,11 @@ type wireRR struct {
 	owner []byte
 	// tail is everything after the owner: type, class, TTL, rdlength, rdata.
 	tail []byte
+	// sigs are the RRSIGs of the RRset this record belongs to, owned as it
+	// is (the same suffix or owner), written after the set to a query with
+	// the DO bit; every record of a set holds the same slice. Nil in an
+	// unsigned zone and for data that is not signed (glue, delegation NS).
+	sigs []wireRR
 }
 
 func (rr *wireRR) size() int {
