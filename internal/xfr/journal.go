@@ -248,3 +248,43 @@ func (j *Journal) Stats() Stats {
 	}
 	return st
 }
+
+// AddIfChanged adds v unless it holds exactly the newest version's records
+// (its SOA included, serial and all), and reports whether it added it. It
+// is what a node calls after each new snapshot: most snapshots change
+// another zone, or nothing a secondary sees, and need no new version and
+// no NOTIFY. A version with other records but the newest serial is refused
+// with ErrSerialNotNewer, as by Add: the serial did not follow the change.
+func (j *Journal) AddIfChanged(v Version) (added bool, err error) {
+	if err := checkShape(v); err != nil {
+		return false, err
+	}
+	if same, err := j.holds(v); err != nil || same {
+		return false, err
+	}
+	if err := j.Add(v); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// holds reports whether the newest version has exactly v's records.
+func (j *Journal) holds(v Version) (bool, error) {
+	latest := j.Latest()
+	if latest.Records == nil || latest.Serial != v.Serial {
+		return false, nil
+	}
+	oldSOA, err := recordKey(latest.Records[0])
+	if err != nil {
+		return false, err
+	}
+	newSOA, err := recordKey(v.Records[0])
+	if err != nil || oldSOA != newSOA {
+		return false, err
+	}
+	d, err := Compute(latest, v)
+	if err != nil {
+		return false, err
+	}
+	return len(d.Deleted) == 1 && len(d.Added) == 1, nil
+}

@@ -236,3 +236,29 @@ func TestDiffFromCurrentAndEmpty(t *testing.T) {
 		t.Errorf("Diff(current) = %d steps, %v; want none, ok", len(diffs), ok)
 	}
 }
+
+// TestAddIfChanged: the same records under the same serial add nothing;
+// a new serial adds a version even when only the SOA changed; other
+// records under the newest serial are refused, not silently dropped.
+func TestAddIfChanged(t *testing.T) {
+	j := NewJournal(Limits{})
+	v1 := version(t, 1, "www.example. 60 IN A 192.0.2.1")
+	if added, err := j.AddIfChanged(v1); !added || err != nil {
+		t.Fatalf("first version: added %v, %v; want added", added, err)
+	}
+	same := version(t, 1, "WWW.example. 60 IN A 192.0.2.1", "www.example. 60 IN A 192.0.2.1")
+	if added, err := j.AddIfChanged(same); added || err != nil {
+		t.Fatalf("same records again: added %v, %v; want nothing added", added, err)
+	}
+	changed := version(t, 1, "www.example. 60 IN A 192.0.2.2")
+	if added, err := j.AddIfChanged(changed); added || !errors.Is(err, ErrSerialNotNewer) {
+		t.Fatalf("other records, same serial: added %v, %v; want ErrSerialNotNewer", added, err)
+	}
+	soaOnly := version(t, 2, "www.example. 60 IN A 192.0.2.1")
+	if added, err := j.AddIfChanged(soaOnly); !added || err != nil {
+		t.Fatalf("new serial, same records: added %v, %v; want added", added, err)
+	}
+	if got := j.Stats().Versions; got != 2 {
+		t.Errorf("journal holds %d versions, want 2", got)
+	}
+}
