@@ -29,19 +29,20 @@ import (
 //	                                   it; BIND the same. Two ECS options too.
 //	                                   Checked last (by respond, see ecs.go), so
 //	                                   the rcodes below come first.
-//	TSIG (any key)            NOTAUTH  TSIG error BADKEY, unsigned, RFC 8945 5.2.2:
-//	                                   outlast holds no TSIG keys, so every key is
-//	                                   unknown; Knot the same inside its zones,
-//	                                   REFUSED outside them
+//	TSIG of a key not in      NOTAUTH  TSIG error BADKEY, unsigned, RFC 8945 5.2.2;
+//	  Options.Transfer                 Knot the same inside its zones, REFUSED
+//	                                   outside them. A configured key's requests
+//	                                   never get here: tsig.go verifies them and
+//	                                   signs their replies
 //	qtype OPT, TSIG or TKEY   FORMERR  these exist only inside one message and can
 //	                                   never be asked for (RFC 6895 3.1); BIND the
 //	                                   same, Knot answers NODATA
 //	qtype 0                   NOTIMP   a reserved type; Knot the same
 //
 // MAILA and MAILB stay NODATA (Knot, NSD and PowerDNS do the same; BIND
-// says NOTIMP), and AXFR and IXFR stay REFUSED over either transport: no
-// zone transfers is a policy refusal (Knot says NOTAUTH, or NOTIMP for AXFR
-// over UDP).
+// says NOTIMP). AXFR and IXFR get REFUSED here, over either transport: the
+// requests a zone's transfer rules allow are answered before they reach
+// this (transfer.go), and AXFR over UDP is never served.
 
 // meta is what a query's meta records say.
 type meta struct {

@@ -40,6 +40,10 @@ type Options struct {
 	TCP conncap.Caps
 	// RateLimit limits the UDP replies one network receives (default: none).
 	RateLimit RateLimit
+	// Transfer serves zone transfers to secondaries and signs the replies
+	// to queries signed with its TSIG keys (default: none; every TSIG key
+	// is unknown). Replace it with SetTransfer. See transfer.go.
+	Transfer *Transfer
 }
 
 // Server answers DNS queries from the current Snapshot. ServeDNS is safe for
@@ -52,6 +56,7 @@ type Server struct {
 	// started is the monotonic origin of the rate limiter's clock.
 	started time.Time
 	snap    atomic.Pointer[Snapshot]
+	xfr     atomic.Pointer[Transfer]
 
 	mu       sync.Mutex // guards tcp, tcpConns, udp and done; only Start, Shutdown and TCPStats take them
 	tcp      *dns.Server
@@ -68,6 +73,7 @@ func New(opts Options, initial *Snapshot) *Server {
 	}
 	s := &Server{log: log.With("component", "dns"), onQuery: opts.OnQuery, tcpCaps: opts.TCP, limit: opts.RateLimit, started: time.Now()}
 	s.Swap(initial)
+	s.SetTransfer(opts.Transfer)
 	return s
 }
 
@@ -105,6 +111,9 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	}
 	remote := w.RemoteAddr()
 	udp := remote.Network() != "tcp"
+	if !udp && special(r) && s.serveSpecialTCP(w, r) {
+		return
+	}
 	bp := bufPool.Get().(*[]byte)
 	out, q := s.snap.Load().respond((*bp)[:0], r, udp, addrOf(remote))
 	if _, err := w.Write(out); err != nil {
@@ -162,7 +171,8 @@ func (s *Server) Start(addr string) (udp, tcp net.Addr, err error) {
 	s.tcpConns = capped
 	s.tcp = &dns.Server{Listener: &tcpListener{Listener: capped}, Handler: s,
 		MsgAcceptFunc: s.acceptTCP, MsgInvalidFunc: s.invalidTCP, MaxTCPQueries: tcpQueriesPerConn,
-		ReadTimeout: 2 * time.Second, IdleTimeout: func() time.Duration { return 8 * time.Second }}
+		TsigProvider: tsigProvider{s},
+		ReadTimeout:  2 * time.Second, IdleTimeout: func() time.Duration { return 8 * time.Second }}
 	s.done = make(chan struct{})
 	var started, stopped sync.WaitGroup
 	started.Add(1)

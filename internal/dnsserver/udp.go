@@ -206,6 +206,11 @@ func (s *Server) answerUDP(l *loop, m, out []byte, remote netip.Addr) (reply []b
 		return nil, Query{}, false
 	}
 	if action == dns.MsgAccept && l.dec.decode(&l.req, m) == nil {
+		if special(&l.req) {
+			if reply, q, handled := s.answerSpecialUDP(&l.req, m, out, remote); handled {
+				return reply, q, reply != nil
+			}
+		}
 		reply, q, c := s.snap.Load().respondCharged(out, &l.req, true, remote)
 		return s.rateLimit(l, reply, q, c, remote)
 	}
