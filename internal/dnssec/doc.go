@@ -58,8 +58,12 @@
 //
 // # Status
 //
-// The DNS server does not sign yet (issue 18). Today only `outlast dnssec keygen` and `outlast dnssec
-// ds` call this package (Keygen, LoadKey, NewSigner and Signer.DS); the rest of the Signer (Sign,
-// NeedsResign, Window, Zone, DNSKEY, CDS, CDNSKEY, Deny) is the API the server is to wire when it
-// builds its answer sets and answers denials.
+// The DNS server signs (issue 18): given a Signer per zone (dnsserver.Static.Signers) it signs every
+// authoritative RRset when it builds a snapshot, with SignCached, which keeps each set's signatures
+// across builds (bounded by Options.SigCache, and swept by Sweep after each build of the sets no
+// build used since the last), so a rebuild signs only the sets that changed. Existing names get
+// their compact denials then too (Deny, exists true); nonexistent names per query (Deny, exists
+// false, from the fixed-size denial cache). The node rebuilds by Snapshot.ResignAt, built on
+// ResignAt here, so no signature runs out. Not done yet: wiring the keys from the configuration
+// (the node's side), and NSEC for the additional section (it is optional, RFC 4035 3.1.1).
 package dnssec

@@ -31,6 +31,22 @@
 // too many or too few or bits set beyond SOURCE) gets FORMERR: see ecs.go.
 // FAMILY 0 with SOURCE 0 ("use none of my address") gets the default.
 //
+// Zones with a dnssec.Signer (Static.Signers) are signed online, at build
+// time, never per query (sign.go): every authoritative RRset carries its
+// RRSIGs in wire form, and every existing name its compact denial (RFC
+// 9824: an NSEC owned by the name, Next Domain Name \000.name, the bitmap
+// its types). A query with the DO bit gets each answered RRset's RRSIGs
+// right after it (each CNAME of a chain included); NODATA and empty
+// non-terminals the signed SOA and the name's NSEC; a nonexistent name
+// NOERROR with an NSEC whose bitmap is {RRSIG, NSEC, NXNAME}, signed per
+// query and cached by the signer (the only signed reply that allocates),
+// or NXDOMAIN with CO in the OPT when the query set CO; a referral the
+// delegation's signed DS, or the NSEC that proves it has none. A set and
+// its RRSIGs are truncated together. AD is never set. Delegation NS sets
+// and glue are not signed. Queries without DO, and every query for an
+// unsigned zone, are answered exactly as without signing; an explicit
+// query for NXNAME gets FORMERR everywhere (RFC 9824 3.5).
+//
 // How static records are answered is Static's documentation; how steered
 // answers (addresses, CNAMEs, unresolved, per area) are answered and
 // replace them is NewSnapshot's; the zone serial is Serial's.
