@@ -16,7 +16,7 @@ const dnssecUsage = `usage:
 `
 
 // dnssecCmd: outlast dnssec keygen|ds, a zone's signing keys and the DS
-// records its parent publishes. Signing itself is not wired yet.
+// records its parent publishes; zones[].dnssec names the keys to sign with.
 func dnssecCmd(args []string, stdout, stderr io.Writer) int {
 	verb, rest := splitFirst(args)
 	switch verb {

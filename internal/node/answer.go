@@ -130,6 +130,11 @@ func (n *Node) buildAnswers(cfg *config.Config, st *state.State, now time.Time) 
 	if st.Config != nil {
 		static.Version = st.Config.Version
 	}
+	if static.Signers, err = n.signersOf(cfg); err != nil {
+		return nil, err
+	}
+	static.Now = now
+	static.Serials = n.transferSerials(cfg, st, answers)
 	static.NSID = n.local.DNS.NSIDValue()
 	static.Cookies = n.cookieJar(st)
 	if err := n.areas.static(cfg, &static); err != nil {

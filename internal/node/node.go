@@ -32,6 +32,7 @@ import (
 	"outlast/internal/state"
 	"outlast/internal/tlsca"
 	"outlast/internal/zone"
+	"outlast/internal/zoneserial"
 )
 
 // evaluateEvery is how often the leader recomputes verdicts and followers
@@ -99,11 +100,13 @@ type Node struct {
 	ctx      context.Context // done when the node stops
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
-	static   staticRecords // the zones' records, parsed once per configuration
-	targets  *targets      // the endpoints' target hostnames, resolved
-	areas    areas         // the table sorting DNS clients into areas
-	proxy    *httpProxy    // the HTTP failover proxy; nil when off
-	jar      cachedJar     // the DNS cookie secrets' jar (buildAnswers only)
+	static   staticRecords       // the zones' records, parsed once per configuration
+	signers  zoneSigners         // the signed zones' signers, kept across snapshots
+	serials  zoneserial.Numberer // transferred zones' serials, by content
+	targets  *targets            // the endpoints' target hostnames, resolved
+	areas    areas               // the table sorting DNS clients into areas
+	proxy    *httpProxy          // the HTTP failover proxy; nil when off
+	jar      cachedJar           // the DNS cookie secrets' jar (buildAnswers only)
 	// primaries is the leader's work for policy primary services: its
 	// proposals and hooks (decide loop only, but for its hooks' goroutines).
 	primaries *primaries

@@ -1,0 +1,101 @@
+package node
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"outlast/internal/config"
+	"outlast/internal/dnssec"
+	"outlast/internal/model"
+	"outlast/internal/state"
+	"outlast/internal/zoneserial"
+)
+
+// zoneSigners keeps the signers of the zones the configuration signs. A
+// signer outlives the snapshots built with it: it holds the signatures
+// made so far, so a rebuild every second signs only the sets that
+// changed. Only buildAnswers uses it, from the answer loop: no lock.
+type zoneSigners struct {
+	key     string // the configuration hash and key directory they were made from
+	signers map[string]*dnssec.Signer
+}
+
+// signersOf returns the signers of cfg's signed zones (nil when none is
+// signed), loading the keys from dns.key_dir when the configuration or the
+// directory changed. A key that does not load fails the build, so the node
+// keeps answering from its last snapshot rather than serve a signed zone
+// unsigned, which validators would take for an attack.
+func (n *Node) signersOf(cfg *config.Config) (map[string]*dnssec.Signer, error) {
+	keyDir := n.local.DNS.KeyDir
+	c := &n.signers
+	key := cfg.Hash + "\x00" + keyDir
+	if c.key == key {
+		return c.signers, nil
+	}
+	signers := make(map[string]*dnssec.Signer)
+	for i := range cfg.Zones {
+		z := &cfg.Zones[i]
+		if z.DNSSEC == nil {
+			continue
+		}
+		s, err := loadSigner(z, keyDir)
+		if err != nil {
+			return nil, fmt.Errorf("node: zone %s cannot be signed: %w", z.Apex, err)
+		}
+		signers[z.Apex] = s
+	}
+	if len(signers) == 0 {
+		signers = nil
+	}
+	c.key, c.signers = key, signers
+	return signers, nil
+}
+
+// loadSigner reads a zone's keys from keyDir and makes its signer.
+func loadSigner(z *config.Zone, keyDir string) (*dnssec.Signer, error) {
+	if keyDir == "" {
+		return nil, fmt.Errorf("dns.key_dir is not set on this node; set it and copy the zone's keys there")
+	}
+	var keys []*dnssec.Key
+	for _, base := range z.DNSSEC.Keys {
+		if base != filepath.Base(base) || strings.HasPrefix(base, ".") {
+			// The replicated configuration may come from the API: it names
+			// keys, never paths elsewhere on this node's disk.
+			return nil, fmt.Errorf("key %q is not a base name in dns.key_dir", base)
+		}
+		k, err := dnssec.LoadKey(filepath.Join(keyDir, base))
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	d := z.DNSSEC
+	return dnssec.NewSigner(z.Apex, keys, dnssec.Options{
+		Validity: d.Validity, Refresh: d.Refresh, Jitter: d.Jitter,
+		KeyTTL:    seconds(d.KeyTTL),
+		DenialTTL: seconds(min(z.SOA.TTL, z.SOA.Minimum)), // RFC 9077
+	})
+}
+
+func seconds(d time.Duration) uint32 { return uint32(d / time.Second) }
+
+// transferSerials numbers the zones secondaries copy (zones[].transfer):
+// see internal/zoneserial. Other zones keep dnsserver.Serial's numbering.
+func (n *Node) transferSerials(cfg *config.Config, st *state.State, answers []model.Answer) map[string]uint32 {
+	var serials map[string]uint32
+	for i := range cfg.Zones {
+		z := &cfg.Zones[i]
+		if z.Transfer == nil {
+			continue
+		}
+		if serials == nil {
+			serials = make(map[string]uint32)
+		}
+		fp := zoneserial.Fingerprint(z.Apex, cfg.Hash, answers)
+		serials[z.Apex] = n.serials.Serial(z.Apex, z.SOA.Serial, fp, st.Index)
+	}
+	n.serials.Forget(func(apex string) bool { _, ok := serials[apex]; return ok })
+	return serials
+}
