@@ -232,11 +232,11 @@ func (s *Snapshot) lookup(qname []byte, qtype, qclass uint16, c *client) reply {
 			if e.cut != nil {
 				return e.cut.referral()
 			}
-			rep := reply{rcode: dns.RcodeNameError, aa: true, authority: e.zone.negSOA}
 			if c.do && e.zone.signer != nil {
-				rep.denial = e.zone.denyNX(string(lower)) // a copy: lower stays on the stack
+				return reply{rcode: dns.RcodeNameError, aa: true, authority: e.zone.negSOA,
+					denial: e.zone.denyNX(string(lower))} // a copy: lower stays on the stack
 			}
-			return rep
+			return reply{rcode: dns.RcodeNameError, aa: true, authority: e.zone.negSOA}
 		}
 	}
 	return reply{rcode: dns.RcodeRefused}
