@@ -44,6 +44,7 @@ type Metrics struct {
 	areas          *areaCounters
 	proxy          *proxyMetrics
 	primary        *primaryMetrics
+	transfer       *transferMetrics
 }
 
 // New registers outlast's collectors, plus the Go runtime and process ones, on a fresh registry.
@@ -142,6 +143,7 @@ func New(version string) *Metrics {
 		areas:       newAreaCounters(),
 		proxy:       newProxyMetrics(),
 		primary:     newPrimaryMetrics(),
+		transfer:    newTransferMetrics(),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "outlast_build_info", Help: "Always 1, labelled with the outlast version.",
@@ -153,6 +155,7 @@ func New(version string) *Metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.Registry.MustRegister(m.proxy.collectors()...)
 	m.Registry.MustRegister(m.primary.collectors()...)
+	m.Registry.MustRegister(m.transfer.collectors()...)
 	return m
 }
 

@@ -32,6 +32,7 @@ const recheckEvery = time.Second
 func (n *Node) answerLoop() {
 	var probing *probeRun
 	defer func() { probing.stop() }()
+	defer n.secondaries.close()
 	tick := time.NewTimer(0)
 	defer tick.Stop()
 	var last *state.State
@@ -75,6 +76,8 @@ func (n *Node) answerLoop() {
 			continue
 		}
 		n.dns.Swap(snap)
+		n.setUpTransfers(cfg)
+		n.publishZones(snap)
 	}
 }
 

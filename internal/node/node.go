@@ -93,20 +93,21 @@ type Node struct {
 	// holding: DNS answers SERVFAIL until the node caught up (caughtUp).
 	holding atomic.Bool
 
-	started  time.Time
-	httpSrv  *http.Server
-	httpAddr net.Addr
-	dnsAddr  net.Addr
-	ctx      context.Context // done when the node stops
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	static   staticRecords       // the zones' records, parsed once per configuration
-	signers  zoneSigners         // the signed zones' signers, kept across snapshots
-	serials  zoneserial.Numberer // transferred zones' serials, by content
-	targets  *targets            // the endpoints' target hostnames, resolved
-	areas    areas               // the table sorting DNS clients into areas
-	proxy    *httpProxy          // the HTTP failover proxy; nil when off
-	jar      cachedJar           // the DNS cookie secrets' jar (buildAnswers only)
+	started     time.Time
+	httpSrv     *http.Server
+	httpAddr    net.Addr
+	dnsAddr     net.Addr
+	ctx         context.Context // done when the node stops
+	cancel      context.CancelFunc
+	wg          sync.WaitGroup
+	static      staticRecords       // the zones' records, parsed once per configuration
+	signers     zoneSigners         // the signed zones' signers, kept across snapshots
+	secondaries secondaries         // zones served to secondaries: journals, notifiers
+	serials     zoneserial.Numberer // transferred zones' serials, by content
+	targets     *targets            // the endpoints' target hostnames, resolved
+	areas       areas               // the table sorting DNS clients into areas
+	proxy       *httpProxy          // the HTTP failover proxy; nil when off
+	jar         cachedJar           // the DNS cookie secrets' jar (buildAnswers only)
 	// primaries is the leader's work for policy primary services: its
 	// proposals and hooks (decide loop only, but for its hooks' goroutines).
 	primaries *primaries
