@@ -228,6 +228,14 @@ func CheckTSIGSecret(text []byte) (string, error) {
 func (v *validator) zoneSecurity(path string, z *Zone, c *Config) {
 	if z.DNSSEC != nil {
 		v.dnssec(path+".dnssec", z.DNSSEC, c.DNS.KeyDir)
+		for _, other := range c.Zones {
+			// The parent's half of the delegation (its NS, DS, and the NSEC
+			// proving no DS) is not built for a child served here too.
+			if other.Apex != z.Apex && other.Apex != "" && inZone(other.Apex, z.Apex) {
+				v.add(path+".dnssec", "zone %s lies inside this signed zone and is served here too, which a signed parent cannot delegate to yet; "+
+					"serve one of them elsewhere, or leave this one unsigned", other.Apex)
+			}
+		}
 	}
 	if z.Transfer != nil {
 		v.transfer(path+".transfer", z.Transfer, c.DNS.TSIGKeys)

@@ -69,6 +69,7 @@ func TestZoneSecurityProblems(t *testing.T) {
 		{"bad notify", tsigKey, xfr("{allow: [{keys: [xfr.example]}], notify: [{address: ns.example.net}]}"), `zones[0].transfer.notify[0].address: "ns.example.net" must be an IP address`},
 		{"notify key", tsigKey, xfr("{allow: [{keys: [xfr.example]}], notify: [{address: 192.0.2.1, key: nope}]}"), `zones[0].transfer.notify[0].key: "nope" is not among dns.tsig_keys`},
 		{"signed and transferred", keyDir + tsigKey, signed + xfr("{allow: [{keys: [xfr.example]}]}"), "zones[0].transfer: cannot be combined with dnssec yet"},
+		{"signed parent of a served child", keyDir, signed + "  - apex: sub.example.test\n    ns: [{name: ns1.example.test}]\n", "zones[0].dnssec: zone sub.example.test. lies inside this signed zone"},
 		{"tsig algorithm", "  tsig_keys: [{name: k, algorithm: hmac-md5, secret_file: f}]\n", "", `dns.tsig_keys[0].algorithm: "hmac-md5": use one of hmac-sha256`},
 		{"tsig secret", "  tsig_keys: [{name: k}]\n", "", "dns.tsig_keys[0].secret_file: is required"},
 		{"tsig twice", "  tsig_keys: [{name: k, secret_file: f}, {name: K., secret_file: g}]\n", "", `dns.tsig_keys[1].name: "k." is defined twice`},
