@@ -291,3 +291,22 @@ func signedExchange(addr, network string, m *dns.Msg, key, secret string) (*dns.
 func dialerFrom(local string) *net.Dialer {
 	return &net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
 }
+
+// TestSignedQueryOutsideFudge: a signature an hour old gets NOTAUTH with
+// TSIG error BADTIME, signed, our time in other data (RFC 8945 5.2.3), so
+// the secondary's operator sees a clock problem, not a key problem.
+func TestSignedQueryOutsideFudge(t *testing.T) {
+	f := startXfr(t)
+	for _, network := range networks {
+		m := question("example.test.", dns.TypeSOA)
+		m.SetTsig(testKeyName, dns.HmacSHA256, 300, time.Now().Add(-time.Hour).Unix())
+		c := &dns.Client{Net: network, Timeout: 5 * time.Second, TsigSecret: map[string]string{testKeyName: testKeySecret}}
+		r, _, _ := c.Exchange(m, f.addr(network)) // miekg rejects the reply's time, as it should
+		if r == nil || r.Rcode != dns.RcodeNotAuth || r.IsTsig() == nil {
+			t.Fatalf("%s: old signature: %v, want NOTAUTH with a TSIG", network, r)
+		}
+		if ts := r.IsTsig(); ts.Error != dns.RcodeBadTime || ts.MAC == "" || ts.OtherLen != 6 {
+			t.Errorf("%s: TSIG %v, want BADTIME, signed, with our time", network, ts)
+		}
+	}
+}

@@ -47,26 +47,35 @@
 // (changesets, bounded by journal-max-depth, default 20, and
 // journal-max-usage, default 100 MiB); here the bounds are Limits.
 //
-// # What the server must wire (not done in this package)
+// # How it is wired
 //
-//   - Build a Version whenever the published snapshot changes, with the
-//     serial from replicated state, and call Journal.Add on every node (any
-//     node may be asked for a transfer).
-//   - In the DNS handler, over TCP only: for AXFR and IXFR check
-//     ACL/ACLs.Allow with the remote address and the TSIG status
-//     (w.TsigStatus() == nil, name from req.IsTsig()), answering REFUSED
-//     when not allowed. Then Journal.AXFR or Journal.IXFR with the serial of
-//     the SOA in the request's authority section, and send each returned
-//     slice of records as one message (miekg's dns.Transfer.Out with one
-//     Envelope per slice), TSIG-signed when the request was. Over UDP, answer
-//     IXFR with the single current SOA (RFC 1995 §2: the client then retries
-//     over TCP) and refuse AXFR (RFC 5936 §4.2).
-//   - Give the server's TsigSecret the keys from ACLs.Secrets.
+// internal/dnsserver serves the transfers (transfer.go, tsig.go): over TCP
+// it checks ACLs.Allow with the remote address and the TSIG status,
+// answers REFUSED when not allowed, and streams Journal.AXFR or
+// Journal.IXFR (the serial of the SOA in the request's authority section)
+// one message per slice, each TSIG-signed when the request was; over UDP
+// it answers IXFR with the single current SOA and refuses AXFR. Its TSIG
+// keys are those of the zones' ACLs, and replies to any query signed with
+// one of them are signed. Snapshot.ZoneVersion exports a zone as the
+// server answers it (geo names as the default area, see dnsserver's
+// export.go) and internal/secondarytest holds the whole against real Knot
+// and BIND secondaries.
+//
+// What the node must still do:
+//
+//   - Keep one Journal per zone, and after each Server.Swap call
+//     Snapshot.ZoneVersion and Journal.AddIfChanged on every node (any node
+//     may be asked for a transfer). The serial is the snapshot's SOA serial,
+//     so it must grow with every change of the zone's answers, steered
+//     answers included (see "Serials must never go backwards").
+//   - Give the server a dnsserver.Transfer (NewTransfer) with each zone's
+//     ACLs and Journal, and replace it on a config reload (SetTransfer).
 //   - Start one Notifier with the configured secondaries and call Notify
-//     with the new SOA after each Journal.Add on the leader (or on every
-//     node: a duplicate NOTIFY only costs the secondary one SOA query). A
-//     secondary accepts NOTIFY only from the primaries it lists, so its
-//     config must list every outlast node that may send one.
-//   - Metrics from Notifier results (NotifierConfig.OnResult) and transfer
-//     counts; Journal.Stats for the journal's depth and size.
+//     with the new SOA when AddIfChanged added a version (on every node: a
+//     duplicate NOTIFY only costs the secondary one SOA query). A secondary
+//     accepts NOTIFY only from the primaries it lists, so its config must
+//     list every outlast node that may send one.
+//   - Metrics from Notifier results (NotifierConfig.OnResult), the
+//     server's TransferConfig.OnTransfer and OnTSIG, and Journal.Stats for
+//     the journal's depth and size.
 package xfr
