@@ -64,10 +64,10 @@ type TransferConfig struct {
 	// (default DefaultTransferTimeout); a transfer over it is cut off and
 	// its connection closed. Each message also has the TCP write bound.
 	Timeout time.Duration
-	// OnTransfer, when set, hears of every AXFR or IXFR request that named
-	// a zone served here, after it was answered; and OnTSIG of every
-	// request signed with a configured key name, as verified. Both must be
-	// cheap and safe for concurrent use: they feed metrics and logs.
+	// OnTransfer, when set, hears of every AXFR or IXFR request over TCP
+	// and IXFR over UDP, after it was answered; and OnTSIG of every signed
+	// request, as verified. Both must be cheap and safe for concurrent
+	// use: they feed metrics and logs.
 	OnTransfer func(TransferEvent)
 	OnTSIG     func(TSIGEvent)
 }
@@ -96,7 +96,9 @@ func (r TransferResult) String() string {
 
 // TransferEvent is one transfer request, for metrics and logs.
 type TransferEvent struct {
-	Zone     string // the zone's apex as configured
+	// Zone is the zone's apex as configured, "" for a name not transferred
+	// here: what a stranger asks must not mint metric labels.
+	Zone     string
 	Type     uint16 // dns.TypeAXFR or dns.TypeIXFR
 	TCP      bool
 	Remote   netip.Addr
@@ -108,15 +110,16 @@ type TransferEvent struct {
 	Err      error // why a TransferFailed failed
 }
 
-// TSIGEvent is the verification of one request signed with a configured key
-// name.
+// TSIGEvent is the verification of one signed request.
 type TSIGEvent struct {
+	// Key is the key's canonical name, "" for a key not configured (its
+	// name is the requester's to choose, and must not mint metric labels).
 	Key    string
 	TCP    bool
 	Remote netip.Addr
 	// Error is 0 when the signature verified, else the TSIG error sent
-	// back: dns.RcodeBadKey (the key's algorithm differs), RcodeBadSig or
-	// RcodeBadTime.
+	// back: dns.RcodeBadKey (no such key, or its algorithm differs),
+	// RcodeBadSig or RcodeBadTime.
 	Error int
 }
 

@@ -40,7 +40,11 @@ func (t *Transfer) verified(r *dns.Msg, status error, tcp bool, remote netip.Add
 	}
 	code := tsigError(status)
 	if t.onTSIG != nil {
-		t.onTSIG(TSIGEvent{Key: dns.CanonicalName(tsig.Hdr.Name), TCP: tcp, Remote: remote, Error: code})
+		ev := TSIGEvent{TCP: tcp, Remote: remote, Error: code}
+		if _, known := t.keys[dns.CanonicalName(tsig.Hdr.Name)]; known {
+			ev.Key = dns.CanonicalName(tsig.Hdr.Name)
+		}
+		t.onTSIG(ev)
 	}
 	switch code {
 	case dns.RcodeSuccess:
@@ -92,7 +96,7 @@ func ixfrSerialOf(r *dns.Msg, apex string) *dns.SOA {
 
 // event starts the TransferEvent of a request.
 func event(r *dns.Msg, z *TransferZone, tsig signed, tcp bool, remote netip.Addr) TransferEvent {
-	ev := TransferEvent{Zone: r.Question[0].Name, Type: r.Question[0].Qtype, TCP: tcp, Remote: remote}
+	ev := TransferEvent{Type: r.Question[0].Qtype, TCP: tcp, Remote: remote}
 	if z != nil {
 		ev.Zone = z.Apex
 	}

@@ -197,6 +197,9 @@ func TestTransferRefused(t *testing.T) {
 	if r := f.rawTCP(t, "127.0.0.203", m); r.Rcode != dns.RcodeRefused {
 		t.Errorf("AXFR of a zone without rules: %s, want REFUSED", dns.RcodeToString[r.Rcode])
 	}
+	if ev := f.lastEvent(t); ev.Result != TransferRefused || ev.Zone != "" {
+		t.Errorf("event %+v, want refused with no zone: a stranger's names must not become metric labels", ev)
+	}
 	if rrs, err := f.transferIn(t, "127.0.0.203", axfr(), ""); err != nil || len(rrs) < 3 {
 		t.Errorf("unsigned AXFR from the allowed 127.0.0.203: %d records, %v", len(rrs), err)
 	}
@@ -245,6 +248,12 @@ func TestSignedQueriesGetSignedReplies(t *testing.T) {
 			r, _ = signedExchange(f.addr(network), network, question("example.test.", dns.TypeSOA), "stranger.", otherSecret)
 			if r == nil || r.Rcode != dns.RcodeNotAuth || r.IsTsig() == nil || r.IsTsig().Error != dns.RcodeBadKey {
 				t.Fatalf("SOA query signed with an unknown key: %v; want NOTAUTH, BADKEY", r)
+			}
+			f.mu.Lock()
+			last := f.tsigs[len(f.tsigs)-1]
+			f.mu.Unlock()
+			if last.Error != dns.RcodeBadKey || last.Key != "" {
+				t.Errorf("TSIG event %+v, want BADKEY with no key name: a stranger's names must not become metric labels", last)
 			}
 		})
 	}
