@@ -80,11 +80,21 @@ func (s *Signer) Sweep() {
 	c.gen++
 }
 
-// cachedSets is the number of sets whose signatures are cached, for tests.
-func (s *Signer) cachedSets() int {
+// Stats are what a Signer did, for metrics.
+type Stats struct {
+	// Signed counts the RRSIGs made since the Signer was made (sets at
+	// build time, denials per query, one per signing key): with the cache
+	// working it grows with changes and re-signing, not with rebuilds.
+	Signed uint64
+	// CachedSets is how many sets' signatures SignCached holds now.
+	CachedSets int
+}
+
+// Stats returns the Signer's counts.
+func (s *Signer) Stats() Stats {
 	s.sigs.mu.Lock()
 	defer s.sigs.mu.Unlock()
-	return len(s.sigs.sets)
+	return Stats{Signed: s.signed.Load(), CachedSets: len(s.sigs.sets)}
 }
 
 // ResignAt is the earliest time NeedsResign turns true for sigs: the first expiration less

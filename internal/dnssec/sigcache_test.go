@@ -51,18 +51,23 @@ func TestSweepDropsUnused(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := s.cachedSets(); n != 2 {
+	if n := s.Stats().CachedSets; n != 2 {
 		t.Fatalf("%d sets cached, want the bound 2", n)
 	}
 	s.Sweep() // all three were used in this build: the two cached stay
-	if n := s.cachedSets(); n != 2 {
+	if n := s.Stats().CachedSets; n != 2 {
 		t.Fatalf("after the first sweep %d sets cached, want 2", n)
 	}
 	if _, err := s.SignCached(set("192.0.2.1"), now); err != nil {
 		t.Fatal(err)
 	}
 	s.Sweep() // only 192.0.2.1 was used by this build
-	if n := s.cachedSets(); n != 1 {
+	if n := s.Stats().CachedSets; n != 1 {
 		t.Fatalf("after the second sweep %d sets cached, want 1", n)
+	}
+	// Three sets signed once each (the cached one was reused), the third
+	// signed although it could not be kept.
+	if n := s.Stats().Signed; n != 3 {
+		t.Errorf("Stats().Signed = %d, want 3", n)
 	}
 }

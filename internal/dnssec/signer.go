@@ -3,6 +3,7 @@ package dnssec
 import (
 	"fmt"
 	"hash/fnv"
+	"sync/atomic"
 	"time"
 
 	"github.com/miekg/dns"
@@ -97,6 +98,8 @@ type Signer struct {
 	keys []*Key
 	deny *denialCache
 	sigs *sigCache
+	// signed counts the RRSIGs made, for Stats.
+	signed atomic.Uint64
 }
 
 // NewSigner makes a Signer for zone with keys, all of which must belong to it and at least one of
@@ -176,6 +179,7 @@ func (s *Signer) Sign(rrset []dns.RR, now time.Time) ([]dns.RR, error) {
 		}
 		sigs = append(sigs, sig)
 	}
+	s.signed.Add(uint64(len(sigs)))
 	return sigs, nil
 }
 

@@ -45,6 +45,7 @@ type Metrics struct {
 	proxy          *proxyMetrics
 	primary        *primaryMetrics
 	transfer       *transferMetrics
+	signing        *signingMetrics
 }
 
 // New registers outlast's collectors, plus the Go runtime and process ones, on a fresh registry.
@@ -144,6 +145,7 @@ func New(version string) *Metrics {
 		proxy:       newProxyMetrics(),
 		primary:     newPrimaryMetrics(),
 		transfer:    newTransferMetrics(),
+		signing:     newSigningMetrics(),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "outlast_build_info", Help: "Always 1, labelled with the outlast version.",
@@ -156,6 +158,7 @@ func New(version string) *Metrics {
 	m.Registry.MustRegister(m.proxy.collectors()...)
 	m.Registry.MustRegister(m.primary.collectors()...)
 	m.Registry.MustRegister(m.transfer.collectors()...)
+	m.Registry.MustRegister(m.signing.collectors()...)
 	return m
 }
 

@@ -147,6 +147,7 @@ func (n *Node) buildAnswers(cfg *config.Config, st *state.State, now time.Time) 
 	if err != nil {
 		return nil, fmt.Errorf("node: build answers: %w", err)
 	}
+	n.recordSigning(static.Signers, snap)
 	healthOf := func(*config.Service) func(string) model.Health { return agreed }
 	if cutOff {
 		healthOf = func(svc *config.Service) func(string) model.Health { return steer.CutOffHealth(svc, agreed, n.own.of) }

@@ -8,6 +8,8 @@ import (
 
 	"outlast/internal/config"
 	"outlast/internal/dnssec"
+	"outlast/internal/dnsserver"
+	"outlast/internal/metrics"
 	"outlast/internal/model"
 	"outlast/internal/state"
 	"outlast/internal/zoneserial"
@@ -20,6 +22,8 @@ import (
 type zoneSigners struct {
 	key     string // the configuration hash and key directory they were made from
 	signers map[string]*dnssec.Signer
+	// reported is each signer's Stats().Signed when the metrics last read it.
+	reported map[*dnssec.Signer]uint64
 }
 
 // signersOf returns the signers of cfg's signed zones (nil when none is
@@ -98,4 +102,20 @@ func (n *Node) transferSerials(cfg *config.Config, st *state.State, answers []mo
 	}
 	n.serials.Forget(func(apex string) bool { _, ok := serials[apex]; return ok })
 	return serials
+}
+
+// recordSigning gives the metrics the signers' counts after a build: the
+// signatures each made since the last build (a signer replaced by a new
+// configuration counts from zero).
+func (n *Node) recordSigning(signers map[string]*dnssec.Signer, snap *dnsserver.Snapshot) {
+	c := &n.signers
+	seen := make(map[*dnssec.Signer]uint64, len(signers))
+	facts := make([]metrics.SigningFacts, 0, len(signers))
+	for apex, s := range signers {
+		st := s.Stats()
+		facts = append(facts, metrics.SigningFacts{Zone: apex, NewSigs: st.Signed - c.reported[s], CachedSets: st.CachedSets})
+		seen[s] = st.Signed
+	}
+	c.reported = seen
+	n.metrics.Signing(facts, snap.ResignAt())
 }
