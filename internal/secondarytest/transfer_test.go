@@ -2,6 +2,7 @@ package secondarytest_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
@@ -39,14 +40,24 @@ func zones() []config.Zone {
 		NS:  []config.NameServer{{Name: "ns1.example.test.", Addresses: []netip.Addr{netip.MustParseAddr("192.0.2.53")}}}}}
 }
 
+// bulkNames is how many more names the zone holds, so that its AXFR takes
+// several messages, each TSIG-signed over the previous one's MAC and the
+// timers only (RFC 8945 5.3.1): one message would not test that chaining.
+const bulkNames = 3000
+
 func answers(www string) []model.Answer {
-	return []model.Answer{
+	out := make([]model.Answer, 0, bulkNames+2)
+	for i := range bulkNames {
+		out = append(out, model.Answer{Name: fmt.Sprintf("host%d.bulk.example.test.", i), Type: model.TypeA, TTL: 300, Mode: model.ModeHealthy,
+			Addrs: []netip.Addr{netip.AddrFrom4([4]byte{198, 51, byte(i >> 8), byte(i)})}})
+	}
+	return append(out, []model.Answer{
 		{Name: "www.example.test.", Type: model.TypeA, TTL: 30, Mode: model.ModeHealthy, Addrs: []netip.Addr{netip.MustParseAddr(www)}},
 		{Name: "api.example.test.", Type: model.TypeA, TTL: 30, Mode: model.ModeHealthy, Pools: []model.WeightedPool{
 			{Endpoint: "a", Weight: 1, Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.21")}},
 			{Endpoint: "b", Weight: 0, Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.22")}},
 		}},
-	}
+	}...)
 }
 
 // primary is an outlast DNS server serving zone from a journal, as the
@@ -142,8 +153,24 @@ func TestSecondariesTransferFromOutlast(t *testing.T) {
 	secondaries := []*secondarytest.Secondary{knot, bind}
 	for _, s := range secondaries {
 		s.WaitSerial(t, zone, 7, 20*time.Second)
+		expectA(t, s, "host2999.bulk.example.test.", "198.51.11.183") // the last message's
 		expectA(t, s, "www.example.test.", "192.0.2.1")
 		expectA(t, s, "api.example.test.", "192.0.2.21") // the pool of weight 0 is not exported
+	}
+
+	p.mu.Lock()
+	streams := 0
+	for _, e := range p.events {
+		if e.Type == dns.TypeAXFR {
+			streams++
+			if e.Messages < 2 {
+				t.Errorf("AXFR to %s took %d message, want several to test TSIG over a stream", e.Remote, e.Messages)
+			}
+		}
+	}
+	p.mu.Unlock()
+	if streams == 0 {
+		t.Error("no AXFR reported, though both secondaries hold the zone")
 	}
 
 	p.notifier = xfr.NewNotifier(xfr.NotifierConfig{
