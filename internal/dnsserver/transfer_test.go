@@ -319,3 +319,48 @@ func TestSignedQueryOutsideFudge(t *testing.T) {
 		}
 	}
 }
+
+// TestTransferTimeout: a transfer past its timeout is cut off, its
+// connection closed, and reported failed; the client gets no zone.
+func TestTransferTimeout(t *testing.T) {
+	f := startXfr(t)
+	tr, err := NewTransfer(TransferConfig{Timeout: time.Nanosecond,
+		Zones:      []TransferZone{{Apex: "example.test.", Journal: f.journal, ACLs: xfr.ACLs{{Addresses: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}}}},
+		OnTransfer: func(e TransferEvent) { f.mu.Lock(); f.events = append(f.events, e); f.mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.SetTransfer(tr)
+	if rrs, err := f.transferIn(t, "127.0.0.203", axfr(), ""); err == nil {
+		t.Fatalf("AXFR past its timeout: %d records and no error, want the connection cut", len(rrs))
+	}
+	if ev := f.lastEvent(t); ev.Result != TransferFailed || !errors.Is(ev.Err, errTransferTimeout) {
+		t.Errorf("event %+v, want failed at the timeout", ev)
+	}
+}
+
+// TestNewTransferRefuses names each configuration NewTransfer refuses.
+func TestNewTransferRefuses(t *testing.T) {
+	j := xfr.NewJournal(xfr.Limits{})
+	key := func(alg, secret string) xfr.ACLs {
+		return xfr.ACLs{{Keys: map[string]xfr.Key{"k.": {Algorithm: alg, Secret: secret}}}}
+	}
+	for name, zones := range map[string][]TransferZone{
+		"no journal":        {{Apex: "example.test."}},
+		"zone twice":        {{Apex: "example.test.", Journal: j}, {Apex: "EXAMPLE.test", Journal: j}},
+		"bad apex":          {{Apex: "a..b", Journal: j}},
+		"unknown algorithm": {{Apex: "example.test.", Journal: j, ACLs: key("hmac-md5.sig-alg.reg.int.", testKeySecret)}},
+		"secret not base64": {{Apex: "example.test.", Journal: j, ACLs: key(dns.HmacSHA256, "not base64!")}},
+		"key defined twice": {{Apex: "example.test.", Journal: j, ACLs: key(dns.HmacSHA256, testKeySecret)},
+			{Apex: "other.test.", Journal: j, ACLs: key(dns.HmacSHA256, otherSecret)}},
+	} {
+		if _, err := NewTransfer(TransferConfig{Zones: zones}); err == nil {
+			t.Errorf("%s: NewTransfer accepted it", name)
+		}
+	}
+	same := []TransferZone{{Apex: "example.test.", Journal: j, ACLs: key(dns.HmacSHA256, testKeySecret)},
+		{Apex: "other.test.", Journal: j, ACLs: key("HMAC-SHA256", testKeySecret)}}
+	if _, err := NewTransfer(TransferConfig{Zones: same}); err != nil {
+		t.Errorf("one key shared by two zones: %v", err)
+	}
+}
