@@ -71,3 +71,23 @@ func TestZoneUnknown(t *testing.T) {
 		t.Error("ZoneVersion of a holding snapshot did not fail")
 	}
 }
+
+// TestZoneExportsGeoDefault: a geo name exports the answer of clients in
+// no area, never an area's.
+func TestZoneExportsGeoDefault(t *testing.T) {
+	records, ok := geoSnapshot(t).Zone("example.test.")
+	if !ok {
+		t.Fatal("Zone(example.test.) not found")
+	}
+	var geo []string
+	for _, rr := range records {
+		if name := rr.Header().Name; name == "geo.example.test." || name == "geocdn.example.test." {
+			geo = append(geo, strings.Join(strings.Fields(rr.String()), " "))
+		}
+	}
+	want := []string{"geo.example.test. 30 IN A 192.0.2.100", "geo.example.test. 30 IN AAAA 2001:db8::100",
+		"geocdn.example.test. 60 IN CNAME edge.cdn-a.test."}
+	if strings.Join(geo, "\n") != strings.Join(want, "\n") {
+		t.Errorf("geo names export\n%s\nwant\n%s", strings.Join(geo, "\n"), strings.Join(want, "\n"))
+	}
+}
