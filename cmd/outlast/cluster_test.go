@@ -67,6 +67,9 @@ type clusterLab struct {
 	// node.hook_dir, or "".
 	services string
 	hookDir  string
+	// dnsExtra is added inside every node's dns: {...} (", key: value"),
+	// zoneExtra below its zone's lines; both "" by default.
+	dnsExtra, zoneExtra string
 }
 
 // TestClusterOfThreeProcesses is issue 3's integration test: three `outlast
@@ -188,7 +191,7 @@ func (lab *clusterLab) writeConfig(n *labNode, place, tlsDir string, bootstrap b
 		hookDir = ", hook_dir: " + lab.hookDir
 	}
 	text := fmt.Sprintf(`node: {name: %[1]s, location: %[2]s, probe_source: %[3]s%[11]s}
-dns: {listen: "%[3]s:%[4]d"}
+dns: {listen: "%[3]s:%[4]d"%[12]s}
 http: {listen: "%[3]s:%[5]d"}
 cluster:
   listen: "%[3]s:%[6]d"
@@ -199,8 +202,8 @@ cluster:
 zones:
   - apex: example.test
     ns: [{name: ns1.example.test, addresses: [127.0.0.21]}, {name: ns2.example.test, addresses: [127.0.0.22]}, {name: ns3.example.test, addresses: [127.0.0.23]}]
-`, n.name, place, n.ip, lab.ports[0], lab.ports[1], lab.ports[2], filepath.Join(lab.dir, n.name+"-data"),
-		bootstrap, peers.String(), tlsDir, hookDir)
+%[13]s`, n.name, place, n.ip, lab.ports[0], lab.ports[1], lab.ports[2], filepath.Join(lab.dir, n.name+"-data"),
+		bootstrap, peers.String(), tlsDir, hookDir, lab.dnsExtra, lab.zoneExtra)
 	text = lab.api + text + lab.services
 	if err := os.WriteFile(n.config, []byte(text), 0o644); err != nil {
 		lab.t.Fatal(err)
