@@ -47,7 +47,14 @@
 // unsigned zone, are answered exactly as without signing; an explicit
 // query for NXNAME gets FORMERR everywhere (RFC 9824 3.5).
 //
+// A zone may be signed online (Static.Signers; see sign.go) and served to
+// secondaries by AXFR and IXFR from the journal the node feeds with each
+// snapshot's version of it (Snapshot.ZoneVersion, Transfer; see
+// transfer.go); queries signed with a configured TSIG key get signed
+// replies (tsig.go).
+//
 // How static records are answered is Static's documentation; how steered
 // answers (addresses, CNAMEs, unresolved, per area) are answered and
-// replace them is NewSnapshot's; the zone serial is Serial's.
+// replace them is NewSnapshot's; the zone serial is Serial's, or
+// Static.Serials'.
 package dnsserver

@@ -114,8 +114,10 @@ type Static struct {
 // answering from its local file alone) the serial is the configured one,
 // which every agreed serial follows. Adding rather than replacing keeps a
 // migrated zone's date-style serial (2024010101) growing instead of
-// jumping backwards. Steered answers change without a new serial: they are
-// not zone data a secondary could transfer (outlast refuses AXFR).
+// jumping backwards. Steered answers change without a new serial here: a
+// zone no secondary copies needs none. A zone served to secondaries is
+// given its serial in Static.Serials instead, one that grows with every
+// change of its answers (see internal/zoneserial).
 func Serial(configured uint32, version uint64) uint32 {
 	return configured + uint32(version)
 }
