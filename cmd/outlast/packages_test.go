@@ -51,7 +51,7 @@ func TestEveryPackageHasOneDoc(t *testing.T) {
 // pure: nothing the pure packages link may reach the network, Raft, DNS,
 // gRPC, metrics or a logger (tailscale's deptest idea).
 func TestPurePackagesDoNoIO(t *testing.T) {
-	for _, pkg := range []string{"model", "clock", "config", "health", "steer", "state", "audit", "ipranges", "geo", "balance", "outlier", "retrybudget", "primary", "rrl", "dnscookie"} {
+	for _, pkg := range []string{"model", "clock", "config", "health", "steer", "state", "audit", "ipranges", "geo", "balance", "outlier", "retrybudget", "primary", "rrl", "dnscookie", "zoneserial"} {
 		out, err := exec.Command("go", "list", "-deps", "outlast/internal/"+pkg).Output()
 		if err != nil {
 			t.Fatalf("go list -deps outlast/internal/%s: %v", pkg, err)

@@ -16,7 +16,7 @@ import (
 	"github.com/miekg/dns"
 
 	"outlast/internal/secondarytest"
-	"outlast/internal/xfr"
+	"outlast/internal/zoneserial"
 )
 
 // The secondaries' addresses: each sends its SOA queries from its own,
@@ -93,7 +93,7 @@ func TestSecondariesFollowFailover(t *testing.T) {
 	lab.waitForLeader(nil, 15*time.Second)
 	lab.waitAllAnswer(clusterSecondary, 20*time.Second)
 	for _, n := range lab.nodes {
-		if got := nodeSerial(t, n.dnsAddr); xfr.SerialLess(got, serial) {
+		if got := nodeSerial(t, n.dnsAddr); zoneserial.Less(got, serial) {
 			t.Errorf("after %s was killed and restarted, %s serves serial %d, behind %d the secondaries hold", leader.name, n.name, got, serial)
 		}
 	}
@@ -115,10 +115,10 @@ func waitSecondariesAnswer(t *testing.T, lab *clusterLab, secondaries []*seconda
 	for _, s := range secondaries {
 		for {
 			got, ok := s.Serial("example.test.")
-			if ok && after != 0 && xfr.SerialLess(got, after) {
+			if ok && after != 0 && zoneserial.Less(got, after) {
 				t.Fatalf("%s went back to serial %d after serving %d", s.Name, got, after)
 			}
-			if ok && (after == 0 || xfr.SerialLess(after, got)) && secondaryAnswers(s, want) {
+			if ok && (after == 0 || zoneserial.Less(after, got)) && secondaryAnswers(s, want) {
 				serial = max(serial, got)
 				break
 			}

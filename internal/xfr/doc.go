@@ -24,7 +24,7 @@
 // # Serials must never go backwards
 //
 // A secondary that holds serial S ignores every zone whose serial is not
-// greater than S in RFC 1982 arithmetic (SerialLess). If a new leader, or a
+// greater than S in RFC 1982 arithmetic (zoneserial.Less). If a new leader, or a
 // node restarted with an empty journal, published a smaller serial, every
 // secondary would keep the old answers silently until the serial overtook
 // it again: the failover would not reach them. So the serial must be

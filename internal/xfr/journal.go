@@ -3,6 +3,7 @@ package xfr
 import (
 	"errors"
 	"fmt"
+	"outlast/internal/zoneserial"
 	"slices"
 	"sync"
 
@@ -152,7 +153,7 @@ func (j *Journal) checkNext(v Version) error {
 	if j.latest.Records == nil {
 		return nil
 	}
-	if !SerialLess(j.latest.Serial, v.Serial) {
+	if !zoneserial.Less(j.latest.Serial, v.Serial) {
 		return fmt.Errorf("%w: newest %d, offered %d", ErrSerialNotNewer, j.latest.Serial, v.Serial)
 	}
 	oldApex := j.latest.Records[0].Header().Name
@@ -169,7 +170,7 @@ func (j *Journal) checkNext(v Version) error {
 func (j *Journal) trim() {
 	drop := 0
 	for i, s := range j.steps {
-		if !SerialLess(s.diff.From(), j.latest.Serial) {
+		if !zoneserial.Less(s.diff.From(), j.latest.Serial) {
 			drop = i + 1
 		}
 	}
@@ -212,7 +213,7 @@ func (j *Journal) diffLocked(from uint32) ([]Diff, bool) {
 	if j.latest.Records == nil {
 		return nil, false
 	}
-	if from == j.latest.Serial || SerialLess(j.latest.Serial, from) {
+	if from == j.latest.Serial || zoneserial.Less(j.latest.Serial, from) {
 		return nil, true
 	}
 	for i, s := range j.steps {

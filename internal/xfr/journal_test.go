@@ -2,6 +2,7 @@ package xfr
 
 import (
 	"errors"
+	"outlast/internal/zoneserial"
 	"slices"
 	"testing"
 
@@ -24,8 +25,8 @@ func TestSerialLessRFC1982(t *testing.T) {
 		{1 << 31, 0, false},
 	}
 	for _, tt := range tests {
-		if got := SerialLess(tt.a, tt.b); got != tt.want {
-			t.Errorf("SerialLess(%d, %d) = %v, want %v", tt.a, tt.b, got, tt.want)
+		if got := zoneserial.Less(tt.a, tt.b); got != tt.want {
+			t.Errorf("zoneserial.Less(%d, %d) = %v, want %v", tt.a, tt.b, got, tt.want)
 		}
 	}
 }

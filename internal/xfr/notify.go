@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"outlast/internal/zoneserial"
 	"strings"
 	"sync"
 	"time"
@@ -130,7 +131,7 @@ func (n *Notifier) Notify(soa *dns.SOA) {
 	for _, t := range n.cfg.Targets {
 		k := pendingKey{t.Addr, zone}
 		if p := n.pending[k]; p != nil {
-			if SerialLess(p.soa.Serial, soa.Serial) {
+			if zoneserial.Less(p.soa.Serial, soa.Serial) {
 				p.soa = soa
 				if p.supersede != nil {
 					p.supersede(errSuperseded)

@@ -28,7 +28,6 @@ import (
 	"strings"
 
 	"outlast/internal/model"
-	"outlast/internal/xfr"
 )
 
 // Fingerprint identifies what a zone answers to a secondary: the
@@ -111,7 +110,7 @@ func (n *Numberer) Serial(apex string, configured uint32, fp [32]byte, index uin
 		return last.serial
 	}
 	serial := configured + uint32(index)
-	if seen && !xfr.SerialLess(last.serial, serial) {
+	if seen && !Less(last.serial, serial) {
 		serial = last.serial + 1
 	}
 	n.zones[apex] = version{fingerprint: fp, serial: serial}

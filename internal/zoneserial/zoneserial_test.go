@@ -7,7 +7,6 @@ import (
 	"pgregory.net/rapid"
 
 	"outlast/internal/model"
-	"outlast/internal/xfr"
 )
 
 func answer(name, addr string) model.Answer {
@@ -92,7 +91,7 @@ func TestSerialOnlyGrows(t *testing.T) {
 			case i == 0:
 			case fp == lastFP && got != last:
 				t.Fatalf("step %d: same content, serial %d became %d", i, last, got)
-			case fp != lastFP && !xfr.SerialLess(last, got):
+			case fp != lastFP && !Less(last, got):
 				t.Fatalf("step %d: new content, serial %d then %d: not greater", i, last, got)
 			}
 			last, lastFP = got, fp
