@@ -66,6 +66,8 @@ func fuzzSeeds(f *testing.F) [][]byte {
 		[]byte(header + "  - name: &n a.example.test\n    check: &c {type: tcp, port: 80}\n" +
 			"    endpoints: [{name: e, location: aws/r, addresses: &a [10.0.0.1]}]\n" +
 			"  - {name: b.example.test, check: *c, fallback: *a, when_all_down: fallback, endpoints: [{name: f, location: gcp/r, addresses: *a}]}\n"),
+		[]byte(clusterOfOne + zoneSecConfig(keyDir+tsigKey, "    transfer: {allow: [{addresses: [192.0.2.0/24], keys: [xfr.example]}], notify: [{address: 192.0.2.53, key: xfr.example}]}\n")),
+		[]byte(zoneSecConfig(keyDir, "    dnssec: {keys: [Kexample.test.+013+12345], validity: 72h, refresh: 24h, jitter: 12h, key_ttl: 10m}\n")),
 	}
 	files, _ := filepath.Glob("../../examples/*.yaml")
 	more, _ := filepath.Glob("../../examples/*/*.yaml")
