@@ -115,7 +115,7 @@ func TestSignedZoneValidates(t *testing.T) {
 	}
 	keyBase := strings.TrimSuffix(filepath.Base(keyFiles[0]), ".key")
 
-	startSignedParents(t, ds)
+	startParents(t, signedRoot, signedNode1, signedNode2, dsRecord(ds)+"\n")
 	primary := startBackend(t, signedBackA, signedPort)
 	startBackend(t, signedBackB, signedPort)
 	write(t, filepath.Join(dir, "example.test.zone"), strings.NewReplacer("127.0.0.172", signedNode1, "127.0.0.173", signedNode2).Replace(zonemasterZone))
@@ -199,28 +199,6 @@ func compactDenial(t *testing.T, node, name string) {
 				dns.RcodeToString[r.Rcode], nxname, r.IsEdns0() != nil && r.IsEdns0().Co(), dns.RcodeToString[want], co, r)
 		}
 	}
-}
-
-// startSignedParents serves the root and test. from Knot, test. holding
-// example.test's delegation to the two nodes and its DS.
-func startSignedParents(t *testing.T, ds string) {
-	t.Helper()
-	zonediff.StartKnotAt(t, signedRoot+":53",
-		zonediff.Zone{Apex: ".", Text: `$TTL 86400
-. IN SOA a.root. hostmaster.root. 1 1800 900 604800 86400
-. IN NS a.root.
-a.root. IN A ` + signedRoot + `
-test. IN NS a.root.
-`},
-		zonediff.Zone{Apex: "test.", Text: `$ORIGIN test.
-$TTL 86400
-@ IN SOA a.root. hostmaster.root. 1 1800 900 604800 86400
-@ IN NS a.root.
-example IN NS ns1.example
-example IN NS ns2.example
-ns1.example IN A ` + signedNode1 + `
-ns2.example IN A ` + signedNode2 + `
-` + dsRecord(ds) + "\n"})
 }
 
 // dsRecord is keygen's DS line as a one-line record.

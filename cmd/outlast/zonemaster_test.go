@@ -55,22 +55,7 @@ func TestZonemaster(t *testing.T) {
 		t.Skip("zonemaster-cli is not installed (Debian: apt-get install zonemaster-cli; .ci/run installs it)")
 	}
 	const root = "127.0.0.174"
-	zonediff.StartKnotAt(t, root+":53",
-		zonediff.Zone{Apex: ".", Text: `$TTL 86400
-. IN SOA a.root. hostmaster.root. 1 1800 900 604800 86400
-. IN NS a.root.
-a.root. IN A ` + root + `
-test. IN NS a.root.
-`},
-		zonediff.Zone{Apex: "test.", Text: `$ORIGIN test.
-$TTL 86400
-@ IN SOA a.root. hostmaster.root. 1 1800 900 604800 86400
-@ IN NS a.root.
-example IN NS ns1.example
-example IN NS ns2.example
-ns1.example IN A 127.0.0.172
-ns2.example IN A 127.0.0.173
-`})
+	startParents(t, root, "127.0.0.172", "127.0.0.173", "")
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "example.test.zone"), zonemasterZone)
 	bin := buildOutlast(t)
@@ -121,6 +106,29 @@ zones:
 	}
 	t.Logf("Zonemaster: %d findings at WARNING or above, all of them the loopback ones (%s)", len(findings),
 		strings.Join(keys(seen), ", "))
+}
+
+// startParents serves the root and test. from Knot on root:53, test.
+// delegating example.test to nameservers ns1 and ns2 (with glue), plus
+// extra lines in test. (a DS record, say).
+func startParents(t *testing.T, root, ns1, ns2, extra string) {
+	t.Helper()
+	zonediff.StartKnotAt(t, root+":53",
+		zonediff.Zone{Apex: ".", Text: `$TTL 86400
+. IN SOA a.root. hostmaster.root. 1 1800 900 604800 86400
+. IN NS a.root.
+a.root. IN A ` + root + `
+test. IN NS a.root.
+`},
+		zonediff.Zone{Apex: "test.", Text: `$ORIGIN test.
+$TTL 86400
+@ IN SOA a.root. hostmaster.root. 1 1800 900 604800 86400
+@ IN NS a.root.
+example IN NS ns1.example
+example IN NS ns2.example
+ns1.example IN A ` + ns1 + `
+ns2.example IN A ` + ns2 + `
+` + extra})
 }
 
 func write(t *testing.T, path, text string) {
