@@ -234,7 +234,7 @@ func (s *Snapshot) lookup(qname []byte, qtype, qclass uint16, c *client) reply {
 			}
 			if c.do && e.zone.signer != nil {
 				return reply{rcode: dns.RcodeNameError, aa: true, authority: e.zone.negSOA,
-					denial: e.zone.denyNX(string(lower))} // a copy: lower stays on the stack
+					denial: e.zone.denyNX(lower)}
 			}
 			return reply{rcode: dns.RcodeNameError, aa: true, authority: e.zone.negSOA}
 		}

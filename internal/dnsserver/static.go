@@ -468,7 +468,7 @@ func sortedNames(names map[string]*node) []string {
 func present(wire []byte) string {
 	name, _, err := dns.UnpackDomainName(wire, 0)
 	if err != nil {
-		return fmt.Sprintf("%q", wire)
+		return fmt.Sprintf("%q", string(wire))
 	}
 	return name
 }
