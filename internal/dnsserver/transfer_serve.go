@@ -117,12 +117,7 @@ func (t *Transfer) reply(m *dns.Msg, tsig signed, limit int) ([]byte, error) {
 	if tsig == nil {
 		return m.Pack()
 	}
-	out, err := t.keys.sign(m, tsig, dns.RcodeSuccess)
-	if err != nil || len(out) <= limit {
-		return out, err
-	}
-	m.Answer, m.Ns, m.Extra, m.Truncated = nil, nil, nil, true
-	return t.keys.sign(m, tsig, dns.RcodeSuccess)
+	return t.keys.signFit(m, tsig, limit)
 }
 
 // rcodeReply is the answer to r with rcode and no records.
@@ -190,7 +185,7 @@ func (s *Server) answerSpecialUDP(req *dns.Msg, raw, out []byte, remote netip.Ad
 	if tsig == nil {
 		return reply, q, true
 	}
-	signedReply, err := t.keys.signReply(reply, tsig, dns.RcodeSuccess, limit)
+	signedReply, err := t.keys.signReply(reply, tsig, limit)
 	if err != nil {
 		s.log.Debug("signing a reply", "remote", remote, "err", err)
 	}
@@ -227,7 +222,7 @@ func (s *Server) serveSpecialTCP(w dns.ResponseWriter, r *dns.Msg) (handled bool
 	reply, q := s.snap.Load().respond(nil, r, false, remote)
 	if tsig != nil {
 		var err error
-		if reply, err = t.keys.signReply(reply, tsig, dns.RcodeSuccess, dns.MaxMsgSize); err != nil {
+		if reply, err = t.keys.signReply(reply, tsig, dns.MaxMsgSize); err != nil {
 			s.log.Debug("signing a reply", "remote", remote, "err", err)
 			return true
 		}

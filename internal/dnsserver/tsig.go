@@ -150,22 +150,27 @@ func tsigError(err error) int {
 	return dns.RcodeBadSig
 }
 
-// signReply signs reply, the packed answer to a request whose TSIG was
-// verified (or failed with tsigErr BADSIG or BADTIME), with the request's
-// key, and returns it packed. A reply that with its TSIG exceeds limit is
-// cut to its header and question, with TC set, so the client retries over
-// TCP (RFC 8945 5.3: the TSIG is never dropped to make room).
-func (ring keyring) signReply(reply []byte, req *dns.TSIG, tsigErr, limit int) ([]byte, error) {
+// signReply signs reply, the packed answer to a request whose TSIG
+// verified, with the request's key, and returns it packed (see signFit).
+func (ring keyring) signReply(reply []byte, req *dns.TSIG, limit int) ([]byte, error) {
 	m := new(dns.Msg)
 	if err := m.Unpack(reply); err != nil {
 		return nil, fmt.Errorf("dnsserver: unpacking a reply to sign: %w", err)
 	}
-	out, err := ring.sign(m, req, tsigErr)
+	return ring.signFit(m, req, limit)
+}
+
+// signFit signs m, the answer to a request whose TSIG verified, with the
+// request's key and packs it. A reply that with its TSIG exceeds limit is
+// cut to its header and question, with TC set, so the client retries over
+// TCP (RFC 8945 5.3: the TSIG is never dropped to make room).
+func (ring keyring) signFit(m *dns.Msg, req *dns.TSIG, limit int) ([]byte, error) {
+	out, err := ring.sign(m, req, dns.RcodeSuccess)
 	if err != nil || len(out) <= limit {
 		return out, err
 	}
 	m.Answer, m.Ns, m.Extra, m.Truncated = nil, nil, nil, true
-	return ring.sign(m, req, tsigErr)
+	return ring.sign(m, req, dns.RcodeSuccess)
 }
 
 // sign appends to m the TSIG of a reply to req and packs it: signed with
