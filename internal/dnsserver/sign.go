@@ -3,7 +3,8 @@ package dnsserver
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/miekg/dns"
@@ -71,7 +72,7 @@ func (set *settings) check(s *Snapshot) error {
 	for _, m := range []struct {
 		field string
 		keys  []string
-	}{{"Serials", keysOf(set.serials)}, {"Signers", keysOf(set.signers)}} {
+	}{{"Serials", slices.Sorted(maps.Keys(set.serials))}, {"Signers", slices.Sorted(maps.Keys(set.signers))}} {
 		for _, k := range m.keys {
 			if s.zones[k] == nil {
 				errs = append(errs, fmt.Errorf("dnsserver: Static.%s names zone %s, which is not configured", m.field, present([]byte(k))))
@@ -81,18 +82,12 @@ func (set *settings) check(s *Snapshot) error {
 	return errors.Join(errs...)
 }
 
-func keysOf[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // notStatic are types a signed zone makes itself, refused from its static
 // records: its own keys at the apex, and signatures and denials anywhere.
 var notStatic = []uint16{dns.TypeRRSIG, dns.TypeNSEC, dns.TypeNSEC3, dns.TypeNSEC3PARAM}
+
+// apexKeyTypes are the sets addKeys makes at a signed zone's apex.
+var apexKeyTypes = []uint16{dns.TypeDNSKEY, dns.TypeCDS, dns.TypeCDNSKEY}
 
 // addKeys puts each signed zone's DNSKEY, CDS and CDNSKEY sets at its apex.
 func (s *Snapshot) addKeys() error {
@@ -104,7 +99,7 @@ func (s *Snapshot) addKeys() error {
 		}
 		for _, set := range n.sets {
 			t := set.rrtype
-			if isOneOf(t, notStatic...) || n.apex && isOneOf(t, dns.TypeDNSKEY, dns.TypeCDS, dns.TypeCDNSKEY) {
+			if slices.Contains(notStatic, t) || n.apex && slices.Contains(apexKeyTypes, t) {
 				errs = append(errs, fmt.Errorf("dnsserver: %s: static %s records in a signed zone: the signer makes them from the zone's keys", present([]byte(k)), dns.TypeToString[t]))
 			}
 		}
@@ -123,15 +118,6 @@ func (s *Snapshot) addKeys() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func isOneOf(t uint16, types ...uint16) bool {
-	for _, u := range types {
-		if t == u {
-			return true
-		}
-	}
-	return false
 }
 
 // ResignAt is the earliest time some signature of this snapshot falls due
