@@ -1,12 +1,13 @@
 package xfr
 
 import (
-	"outlast/internal/zoneserial"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/miekg/dns"
+
+	"outlast/internal/zoneserial"
 )
 
 // fuzzVersions turns fuzz input into up to 8 versions of example.: chunks

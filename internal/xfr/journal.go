@@ -3,11 +3,12 @@ package xfr
 import (
 	"errors"
 	"fmt"
-	"outlast/internal/zoneserial"
 	"slices"
 	"sync"
 
 	"github.com/miekg/dns"
+
+	"outlast/internal/zoneserial"
 )
 
 // Version is the whole zone as outlast answers it at one moment.

@@ -7,12 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"outlast/internal/zoneserial"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/miekg/dns"
+
+	"outlast/internal/zoneserial"
 )
 
 // Target is a secondary to notify.

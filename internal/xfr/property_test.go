@@ -2,12 +2,13 @@ package xfr
 
 import (
 	"fmt"
-	"outlast/internal/zoneserial"
 	"slices"
 	"testing"
 
 	"github.com/miekg/dns"
 	"pgregory.net/rapid"
+
+	"outlast/internal/zoneserial"
 )
 
 // genRecord draws a record of example. from a small universe, so versions
