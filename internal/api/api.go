@@ -92,6 +92,7 @@ func (h *Handler) routes() []route {
 		{wire.Prefix + "overrides/{endpoint}", []method{{"DELETE", admin, h.clearOverride}}},
 		{wire.Prefix + "events", []method{{"GET", read, h.events}}},
 		{wire.Prefix + "primaries", []method{{"GET", read, h.primaries}, {"POST", admin, h.setPrimary}}},
+		{wire.Prefix + "zones", []method{{"GET", read, h.zones}}},
 		{wire.Prefix + "gates/{name}", []method{{"POST", admin, h.setGate}}},
 		{wire.Prefix + "config", []method{{"GET", read, h.config}}},
 		{wire.Prefix + "config/validate", []method{{"POST", read, h.validate}}},

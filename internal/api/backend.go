@@ -1,7 +1,7 @@
 // Package api is the operator's JSON API on every node, under /api/v1/ on
 // the node's HTTP listener: cluster status, services with their verdicts and
-// per-vantage evidence, the current answers, overrides, the event history and
-// the configuration. Reads need a token with scope read (or none, when the
+// per-vantage evidence, the current answers, overrides, the event history,
+// the zones' signing and transfers, and the configuration. Reads need a token with scope read (or none, when the
 // status is public); writes need scope admin and are recorded, with who and
 // why, in the replicated event history. A write sent to a follower is
 // forwarded to the leader by the cluster.
@@ -40,6 +40,10 @@ type Backend interface {
 	// AreaQueries count, by client area, the geo queries this node
 	// answered since it started, sorted by area.
 	AreaQueries() []wire.AreaQueries
+	// Zones are the zones this node serves, in configuration order, with
+	// how it signs them and how secondaries follow them, as its DNS server
+	// answers now; none before it answers.
+	Zones() []wire.ZoneStatus
 	// Observations are the latest probe results from every vantage point the
 	// node can learn of: its own always, the others' through the leader
 	// while it can reach it. Keyed by vantage, then endpoint.

@@ -78,6 +78,7 @@ func (n *Node) answerLoop() {
 		n.dns.Swap(snap)
 		n.setUpTransfers(cfg)
 		n.publishZones(snap)
+		n.publishZoneStatus(cfg, st, snap)
 	}
 }
 

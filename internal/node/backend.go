@@ -65,6 +65,15 @@ func (n *Node) AreaQueries() []wire.AreaQueries {
 	return out
 }
 
+// Zones are the zones this node serves, as its answer loop last published
+// them (zonestatus.go); none before it answers.
+func (n *Node) Zones() []wire.ZoneStatus {
+	if p := n.zones.published.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
 // Readiness says why this node is not ready, one sentence per reason.
 func (n *Node) Readiness() []string { return n.readiness() }
 

@@ -104,6 +104,7 @@ type Node struct {
 	signers     zoneSigners         // the signed zones' signers, kept across snapshots
 	secondaries secondaries         // zones served to secondaries: journals, notifiers
 	serials     zoneserial.Numberer // transferred zones' serials, by content
+	zones       zoneBoard           // the zones' facts for the API (zonestatus.go)
 	targets     *targets            // the endpoints' target hostnames, resolved
 	areas       areas               // the table sorting DNS clients into areas
 	proxy       *httpProxy          // the HTTP failover proxy; nil when off

@@ -155,6 +155,7 @@ func (n *Node) countTSIG(e dnsserver.TSIGEvent) {
 }
 
 func (n *Node) countNotify(r xfr.Result) {
+	n.recordNotify(r)
 	result := "acknowledged"
 	switch {
 	case r.Err == nil:

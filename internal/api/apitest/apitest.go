@@ -31,6 +31,8 @@ type Settings struct {
 	Resolution []wire.Resolution
 	// AreaQueries count geo queries by client area.
 	AreaQueries []wire.AreaQueries
+	// Zones are the zones the node serves, with signing and transfers.
+	Zones []wire.ZoneStatus
 	// Observations are keyed by vantage, then endpoint.
 	Observations map[string]map[string]model.Observation
 	Now          time.Time
@@ -159,6 +161,11 @@ func (b *Backend) Resolution() []wire.Resolution {
 // AreaQueries is Settings.AreaQueries.
 func (b *Backend) AreaQueries() []wire.AreaQueries {
 	return get(b, func(s *Settings) []wire.AreaQueries { return s.AreaQueries })
+}
+
+// Zones is Settings.Zones.
+func (b *Backend) Zones() []wire.ZoneStatus {
+	return get(b, func(s *Settings) []wire.ZoneStatus { return s.Zones })
 }
 
 // Info is Settings.Info.
