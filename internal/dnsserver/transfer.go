@@ -118,8 +118,8 @@ type TSIGEvent struct {
 	TCP    bool
 	Remote netip.Addr
 	// Error is 0 when the signature verified, else the TSIG error sent
-	// back: dns.RcodeBadKey (no such key, or its algorithm differs),
-	// RcodeBadSig or RcodeBadTime.
+	// back: dns.RcodeBadKey (no such key, its algorithm differs, or a TSIG
+	// miekg cannot take apart), RcodeBadSig or RcodeBadTime.
 	Error int
 }
 

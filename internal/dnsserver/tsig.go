@@ -137,17 +137,21 @@ func (ring keyring) Verify(msg []byte, t *dns.TSIG) error {
 }
 
 // tsigError is the TSIG error code for a verification result: 0, BADKEY,
-// BADSIG or BADTIME.
+// BADSIG or BADTIME. BADSIG and BADTIME are only for a TSIG that names a
+// configured key and algorithm (a MAC was computed), since their replies
+// echo its algorithm; anything else, a TSIG miekg cannot take apart (or a
+// request whose header says NOTAUTH) included, is an unknown key, answered
+// unsigned by the ordinary path.
 func tsigError(err error) int {
 	switch {
 	case err == nil:
 		return dns.RcodeSuccess
 	case errors.Is(err, dns.ErrTime):
 		return dns.RcodeBadTime
-	case errors.Is(err, dns.ErrSecret), errors.Is(err, errKeyAlgorithm):
-		return dns.RcodeBadKey
+	case errors.Is(err, dns.ErrSig):
+		return dns.RcodeBadSig
 	}
-	return dns.RcodeBadSig
+	return dns.RcodeBadKey
 }
 
 // signReply signs reply, the packed answer to a request whose TSIG
