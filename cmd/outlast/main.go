@@ -47,6 +47,7 @@ Usage:
   outlast force up|down ENDPOINT --reason TEXT [--for 30m]      override the verdict
   outlast primary status | set ENDPOINT --reason TEXT [--break-glass] | gate NAME on|off --reason TEXT
                                        a policy primary service's primary, its promotions and gates
+  outlast zones                        each zone's serial, signing (key tags, DS, re-sign) and secondaries' NOTIFY
   outlast config get | validate FILE | apply FILE --reason TEXT the cluster's configuration, through the API
   outlast cluster status|join|remove   manage cluster membership (--config FILE)
   outlast token new --name N --scope S make an API token (read or admin) and its config line
@@ -89,6 +90,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return eventsCmd(args[1:], stdout, stderr)
 	case "primary":
 		return primaryCmd(args[1:], stdout, stderr)
+	case "zones":
+		return zonesCmd(args[1:], stdout, stderr)
 	case "dnssec":
 		return dnssecCmd(args[1:], stdout, stderr)
 	case "audit":
