@@ -32,6 +32,10 @@ type ZoneDNSSEC struct {
 	Jitter time.Duration `yaml:"jitter,nonzero"`
 	// KeyTTL is the TTL of the DNSKEY, CDS and CDNSKEY records (default 1h).
 	KeyTTL time.Duration `yaml:"key_ttl,nonzero"`
+	// DenialRate is how many denials of names that do not exist a node
+	// signs afresh each second for queries over UDP, whose source can be
+	// forged; beyond it such a query is sent to TCP (default 2000).
+	DenialRate int `yaml:"denial_rate,nonzero" json:",omitempty"`
 }
 
 // ZoneTransfer lets secondaries at other providers copy a zone (AXFR and
@@ -97,7 +101,10 @@ const (
 	DefaultDNSSECRefresh  = 48 * time.Hour
 	DefaultDNSSECJitter   = 24 * time.Hour
 	DefaultDNSSECKeyTTL   = time.Hour
-	DefaultTSIGAlgorithm  = "hmac-sha256"
+	DefaultDenialRate     = 2000
+	// MaxDenialRate bounds denial_rate: far beyond what a core can sign.
+	MaxDenialRate        = 1000000
+	DefaultTSIGAlgorithm = "hmac-sha256"
 	// MaxDNSSECValidity keeps signatures well inside RFC 4034's serial
 	// arithmetic, and a replayed answer's life bounded.
 	MaxDNSSECValidity = 90 * 24 * time.Hour
@@ -120,6 +127,7 @@ func dnssecDefaults(d *ZoneDNSSEC) {
 	setDefault(&d.Refresh, DefaultDNSSECRefresh)
 	setDefault(&d.Jitter, DefaultDNSSECJitter)
 	setDefault(&d.KeyTTL, DefaultDNSSECKeyTTL)
+	setDefault(&d.DenialRate, DefaultDenialRate)
 }
 
 func (v *validator) dnssec(path string, d *ZoneDNSSEC, keyDir string) {
@@ -147,6 +155,9 @@ func (v *validator) dnssec(path string, d *ZoneDNSSEC, keyDir string) {
 		v.add(path+".jitter", "%s must be shorter than validity less refresh (%s)", d.Jitter, d.Validity-d.Refresh)
 	}
 	v.seconds(path+".key_ttl", d.KeyTTL)
+	if d.DenialRate < 1 || d.DenialRate > MaxDenialRate {
+		v.add(path+".denial_rate", "%d must lie between 1 and %d", d.DenialRate, MaxDenialRate)
+	}
 }
 
 func (v *validator) transfer(path string, t *ZoneTransfer, keys []TSIGKey) {

@@ -63,6 +63,7 @@ func TestZoneSecurityProblems(t *testing.T) {
 		{"refresh", keyDir, "    dnssec: {keys: [Kx], validity: 24h, refresh: 24h}\n", "zones[0].dnssec.refresh: 24h0m0s must be shorter than validity"},
 		{"jitter", keyDir, "    dnssec: {keys: [Kx], validity: 72h, refresh: 24h, jitter: 48h}\n", "zones[0].dnssec.jitter: 48h0m0s must be shorter than validity less refresh"},
 		{"no cluster", tsigKey, xfr("{allow: [{keys: [xfr.example]}]}"), "zones[0].transfer: needs cluster (listen and data_dir, a cluster of one will do)"},
+		{"denial rate", keyDir, "    dnssec: {keys: [Kx], denial_rate: -1}\n", "zones[0].dnssec.denial_rate: -1 must lie between 1 and 1000000"},
 		{"no rules", tsigKey, xfr("{notify: [{address: 192.0.2.53}]}"), "zones[0].transfer.allow: is required"},
 		{"empty rule", tsigKey, xfr("{allow: [{}]}"), "zones[0].transfer.allow[0]: needs addresses, keys or both"},
 		{"unknown key", tsigKey, xfr("{allow: [{keys: [other]}]}"), `zones[0].transfer.allow[0].keys[0]: "other" is not among dns.tsig_keys`},

@@ -25,6 +25,19 @@ const maxDenyTypes = 64
 // cached by (qname, bitmap) in a fixed-size cache (Options.DenialCache), as they are made per query;
 // those of existing names, made when the server builds its answers, in SignCached's cache.
 func (s *Signer) Deny(qname string, exists bool, types []uint16, now time.Time) (nsec dns.RR, sigs []dns.RR, err error) {
+	return s.denial(qname, exists, types, now, false)
+}
+
+// DenyLimited is Deny for a nonexistent name asked over a transport whose
+// source can be forged (UDP): a denial not in the cache is signed only
+// while the zone's allowance of fresh denials (Options.DenialRate a
+// second, on Options.Clock) lasts, else it fails with ErrDenialBudget and
+// the server sends the client to TCP, where its address is its own.
+func (s *Signer) DenyLimited(qname string, now time.Time) (nsec dns.RR, sigs []dns.RR, err error) {
+	return s.denial(qname, false, nil, now, true)
+}
+
+func (s *Signer) denial(qname string, exists bool, types []uint16, now time.Time, limited bool) (nsec dns.RR, sigs []dns.RR, err error) {
 	qname = dns.CanonicalName(qname)
 	if !inZone(qname, s.zone) {
 		return nil, nil, fmt.Errorf("%w: %s is not in zone %s", ErrOutOfZone, qname, s.zone)
@@ -47,6 +60,9 @@ func (s *Signer) Deny(qname string, exists bool, types []uint16, now time.Time) 
 	key := appendDenialKey(kb[:0], qname, bitmap)
 	if e, ok := s.deny.get(key); ok && !s.NeedsResign(e.sigs, now) {
 		return e.nsec, e.sigs, nil
+	}
+	if limited && !s.budget.take(s.opts.Clock()) {
+		return nil, nil, ErrDenialBudget
 	}
 	rr, err := s.compactNSEC(qname, bitmap)
 	if err != nil {

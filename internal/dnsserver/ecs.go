@@ -190,6 +190,8 @@ type client struct {
 	// do: the query set the DO bit, so a nonexistent name in a signed
 	// zone gets its compact denial made (the one answer signed per query).
 	do bool
+	// udp: the query came over UDP, whose source can be forged.
+	udp bool
 }
 
 // lookupAddr returns the address an area is looked up for and how many of

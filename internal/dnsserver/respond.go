@@ -55,6 +55,10 @@ type reply struct {
 	// query with the DO bit: the NSEC of a compact denial, or a referral's
 	// DS set or NSEC, one RRset, its RRSIGs on its records (wireRR.sigs).
 	denial []wireRR
+	// toTCP: the reply is sent empty with TC set, so the client asks over
+	// TCP: its denial needed a fresh signature and the zone's allowance of
+	// them over UDP is spent (see denyNX).
+	toTCP bool
 	// co: the reply is a compact denial answered NXDOMAIN because the
 	// query set the CO flag, which the reply's OPT then carries (RFC 9824).
 	co bool
@@ -81,6 +85,10 @@ type Query struct {
 	// Cookie says what COOKIE option the query carried, when the node
 	// answers cookies.
 	Cookie CookieKind
+	// DenialToTCP: the query, for a name that does not exist in a signed
+	// zone, was sent to TCP (an empty reply with TC) because the zone's
+	// allowance of fresh denials over UDP was spent.
+	DenialToTCP bool
 }
 
 // CookieKind is what a query's COOKIE option held.
@@ -166,7 +174,7 @@ func (s *Snapshot) respondCharged(out []byte, r *dns.Msg, udp bool, remote netip
 	if m.rcode != dns.RcodeSuccess {
 		rep.rcode = m.rcode
 	} else {
-		rep = s.lookup(out[headerLen:end], q.Qtype, q.Qclass, &client{ecs: e, remote: remote, do: do})
+		rep = s.lookup(out[headerLen:end], q.Qtype, q.Qclass, &client{ecs: e, remote: remote, do: do, udp: udp})
 	}
 	if do && rep.rcode == dns.RcodeNameError && len(rep.denial) > 0 {
 		// A compact denial: NOERROR, the NSEC's NXNAME bit says the name
@@ -186,7 +194,7 @@ func (s *Snapshot) respondCharged(out []byte, r *dns.Msg, udp bool, remote netip
 		out = appendTSIG(out, m.tsig, r.Id, limit)
 	}
 	class, name := account(&rep, out[headerLen:end])
-	return out, Query{Type: q.Qtype, Rcode: rep.rcode, Geo: rep.geo, Area: rep.area, Cookie: x.cookieKind()},
+	return out, Query{Type: q.Qtype, Rcode: rep.rcode, Geo: rep.geo, Area: rep.area, Cookie: x.cookieKind(), DenialToTCP: rep.toTCP},
 		charge{class: class, name: name, cookie: x.hasCookie && x.cookie.valid}
 }
 
@@ -233,8 +241,11 @@ func (s *Snapshot) lookup(qname []byte, qtype, qclass uint16, c *client) reply {
 				return e.cut.referral()
 			}
 			if c.do && e.zone.signer != nil {
-				return reply{rcode: dns.RcodeNameError, aa: true, authority: e.zone.negSOA,
-					denial: e.zone.denyNX(lower)}
+				denial, spent := e.zone.denyNX(lower, c.udp)
+				if spent {
+					return reply{toTCP: true}
+				}
+				return reply{rcode: dns.RcodeNameError, aa: true, authority: e.zone.negSOA, denial: denial}
 			}
 			return reply{rcode: dns.RcodeNameError, aa: true, authority: e.zone.negSOA}
 		}
@@ -370,7 +381,7 @@ func finish(out []byte, r *dns.Msg, rep *reply, qlen int, opt *dns.OPT, x *extra
 	if do {
 		main += rep.signedSize()
 	}
-	if main > limit {
+	if main > limit || rep.toTCP {
 		tc = true
 		rep.chain, rep.answer, rep.authority, rep.denial, rep.extra, rep.optional = nil, nil, nil, nil, nil, nil
 	}

@@ -32,6 +32,12 @@ type signedFixture struct {
 
 func newSignedFixture(t testing.TB) *signedFixture {
 	t.Helper()
+	return newSignedFixtureWith(t, dnssec.Options{})
+}
+
+// newSignedFixtureWith is newSignedFixture with the signer's options.
+func newSignedFixtureWith(t testing.TB, opts dnssec.Options) *signedFixture {
+	t.Helper()
 	base, err := dnssec.Keygen(t.TempDir(), "example.test.", dns.ECDSAP256SHA256, true)
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +46,7 @@ func newSignedFixture(t testing.TB) *signedFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := dnssec.NewSigner("example.test.", []*dnssec.Key{key}, dnssec.Options{})
+	signer, err := dnssec.NewSigner("example.test.", []*dnssec.Key{key}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,6 +282,37 @@ func TestSignedTruncation(t *testing.T) {
 		t.Fatalf("want 30 AAAA and their RRSIG over TCP, got %d records tc=%v", len(r.Answer), r.Truncated)
 	}
 	f.verifyReply(t, r, "mid.example.test. AAAA")
+}
+
+// TestFreshDenialsOverUDPAreBounded: a flood of names that do not exist
+// costs one signature each, which rate limiting cannot spare (it judges a
+// reply once built); over UDP, whose source can be forged, a zone signs at
+// most its DenialRate of new denials a second and sends the rest to TCP
+// with an empty TC reply. Cached denials and TCP are not limited.
+func TestFreshDenialsOverUDPAreBounded(t *testing.T) {
+	clock := time.Now()
+	f := newSignedFixtureWith(t, dnssec.Options{DenialRate: 2, Clock: func() time.Time { return clock }})
+	ts := startServer(t, f.snapshot(t), Options{})
+	ask := func(network, name string) *dns.Msg {
+		return ts.exchange(t, network, dnssecQuestion(name, dns.TypeA, 1232, false))
+	}
+	for _, name := range []string{"flood1.example.test.", "flood2.example.test."} {
+		if r := ask("udp", name); r.Truncated || nsecOf(t, r) == nil {
+			t.Fatalf("%s within the allowance: want its denial, got\n%v", name, r)
+		}
+	}
+	r := ask("udp", "flood3.example.test.")
+	if !r.Truncated || len(r.Answer)+len(r.Ns)+len(r.Extra) > 1 {
+		t.Fatalf("a third fresh denial in the same second over UDP: want an empty reply with TC, got\n%v", r)
+	}
+	if r := ask("udp", "flood1.example.test."); r.Truncated || nsecOf(t, r) == nil {
+		t.Errorf("a cached denial with the allowance spent: want it, got\n%v", r)
+	}
+	r = ask("tcp", "flood3.example.test.")
+	if r.Truncated || nsecOf(t, r) == nil {
+		t.Fatalf("the same name over TCP: want its denial, got\n%v", r)
+	}
+	f.verifyReply(t, r, "example.test. SOA", "flood3.example.test. NSEC")
 }
 
 // TestSignedWithoutDOUnchanged: without the DO bit a signed zone answers

@@ -13,6 +13,7 @@ type signingMetrics struct {
 	signed *prometheus.CounterVec
 	cached *prometheus.GaugeVec
 	resign prometheus.Gauge
+	toTCP  prometheus.Counter
 }
 
 func newSigningMetrics() *signingMetrics {
@@ -25,6 +26,10 @@ func newSigningMetrics() *signingMetrics {
 			Name: "outlast_dnssec_cached_sets",
 			Help: "Answer sets of each signed zone whose signatures are kept between builds.",
 		}, []string{"zone"}),
+		toTCP: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "outlast_dnssec_denials_to_tcp_total",
+			Help: "Queries over UDP for names that do not exist in a signed zone sent to TCP (empty, TC set) because the zone's allowance of fresh denials a second (zones[].dnssec.denial_rate) was spent: a flood of random names, or a rate set too low.",
+		}),
 		resign: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "outlast_dnssec_resign_timestamp_seconds",
 			Help: "When a signature in the node's current answers falls due for re-signing (Unix time; 0: nothing signed). Answers are rebuilt every second, so a time long past means the node stopped rebuilding them.",
@@ -33,7 +38,7 @@ func newSigningMetrics() *signingMetrics {
 }
 
 func (s *signingMetrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{s.signed, s.cached, s.resign}
+	return []prometheus.Collector{s.signed, s.cached, s.resign, s.toTCP}
 }
 
 // SigningFacts are one signed zone's signer counts since the last call.
@@ -59,3 +64,7 @@ func (m *Metrics) Signing(zones []SigningFacts, resignAt time.Time) {
 	}
 	s.resign.Set(float64(resignAt.Unix()))
 }
+
+// DenialToTCP counts one query sent to TCP because its zone's fresh
+// denials were spent; on the query path, without allocating.
+func (m *Metrics) DenialToTCP() { m.signing.toTCP.Inc() }

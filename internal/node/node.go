@@ -249,6 +249,9 @@ func (n *Node) countQuery(q dnsserver.Query) {
 	}
 	n.metrics.DNSQuery(q.Type, q.Rcode)
 	n.metrics.DNSCookie(uint8(q.Cookie))
+	if q.DenialToTCP {
+		n.metrics.DenialToTCP()
+	}
 	if q.Geo {
 		n.metrics.AreaQuery(q.Area)
 	}

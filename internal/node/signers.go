@@ -78,7 +78,7 @@ func loadSigner(z *config.Zone, keyDir string) (*dnssec.Signer, error) {
 	d := z.DNSSEC
 	return dnssec.NewSigner(z.Apex, keys, dnssec.Options{
 		Validity: d.Validity, Refresh: d.Refresh, Jitter: d.Jitter,
-		KeyTTL:    seconds(d.KeyTTL),
+		KeyTTL: seconds(d.KeyTTL), DenialRate: d.DenialRate,
 		DenialTTL: seconds(min(z.SOA.TTL, z.SOA.Minimum)), // RFC 9077
 	})
 }
