@@ -42,7 +42,9 @@
 // that sets the EDNS "Compact Answers OK" flag (CO, miekg's OPT.Co) is given NXDOMAIN back, with CO set
 // in the response's OPT; a query whose type is NXNAME itself gets FORMERR. Signed denials are kept in
 // a small fixed-size cache keyed by name and bitmap, so a name asked again costs a map lookup, not a
-// signature; a flood of random names costs one signature each (see BenchmarkDeny).
+// signature; a flood of random names costs one signature each (see BenchmarkDeny), which the
+// server bounds with DenyLimited for queries over UDP: Options.DenialRate fresh denials a second,
+// the rest sent to TCP, where a source cannot be forged.
 //
 // # Rotating a key (in brief)
 //
