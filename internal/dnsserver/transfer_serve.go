@@ -8,6 +8,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"outlast/internal/rrl"
 	"outlast/internal/xfr"
 )
 
@@ -153,11 +154,13 @@ func (t *Transfer) ixfrUDP(r *dns.Msg, tsig signed, remote netip.Addr) (*dns.Msg
 // answerSpecialUDP answers a datagram that special picked, raw being its
 // bytes; handled is false when the ordinary path is to answer it (a key
 // this server does not hold, or no transfer settings). A handled request
-// with a nil reply gets none.
-func (s *Server) answerSpecialUDP(req *dns.Msg, raw, out []byte, remote netip.Addr) (reply []byte, q Query, handled bool) {
+// with a nil reply gets none. Replies to requests not signed with a
+// verified key, which anyone can ask for from any source, come with their
+// rate-limiting charge; a verified request's reply has none (charged false).
+func (s *Server) answerSpecialUDP(req *dns.Msg, raw, out []byte, remote netip.Addr) (reply []byte, q Query, c charge, charged, handled bool) {
 	t := s.xfr.Load()
 	if t == nil {
-		return nil, Query{}, false
+		return nil, Query{}, charge{}, false, false
 	}
 	var status error
 	if req.IsTsig() != nil {
@@ -167,9 +170,9 @@ func (s *Server) answerSpecialUDP(req *dns.Msg, raw, out []byte, remote netip.Ad
 	tsig, goOn, errReply := t.verified(req, status, false, remote)
 	switch {
 	case !goOn && errReply == nil:
-		return nil, Query{}, false
+		return nil, Query{}, charge{}, false, false
 	case !goOn:
-		return errReply, Query{Type: qtypeOf(req), Rcode: dns.RcodeNotAuth}, true
+		return errReply, Query{Type: qtypeOf(req), Rcode: dns.RcodeNotAuth}, charge{class: rrl.Error}, true, true
 	}
 	limit := sizeLimit(req.IsEdns0(), true)
 	if isTransfer(req) && req.Question[0].Qtype == dns.TypeIXFR {
@@ -179,17 +182,21 @@ func (s *Server) answerSpecialUDP(req *dns.Msg, raw, out []byte, remote netip.Ad
 		if err != nil {
 			s.log.Debug("packing an IXFR answer", "remote", remote, "err", err)
 		}
-		return reply, Query{Type: dns.TypeIXFR, Rcode: m.Rcode}, true
+		c := charge{class: rrl.Error}
+		if name, err := wireName(req.Question[0].Name); err == nil && m.Rcode == dns.RcodeSuccess {
+			c = charge{class: rrl.Answer, name: name}
+		}
+		return reply, Query{Type: dns.TypeIXFR, Rcode: m.Rcode}, c, tsig == nil, true
 	}
-	reply, q = s.snap.Load().respond(out, req, true, remote)
+	reply, q, c = s.snap.Load().respondCharged(out, req, true, remote)
 	if tsig == nil {
-		return reply, q, true
+		return reply, q, c, true, true
 	}
 	signedReply, err := t.keys.signReply(reply, tsig, limit)
 	if err != nil {
 		s.log.Debug("signing a reply", "remote", remote, "err", err)
 	}
-	return signedReply, q, true
+	return signedReply, q, charge{}, false, true
 }
 
 func qtypeOf(r *dns.Msg) uint16 {

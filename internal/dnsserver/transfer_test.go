@@ -11,6 +11,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"outlast/internal/rrl"
 	"outlast/internal/xfr"
 )
 
@@ -362,5 +363,56 @@ func TestNewTransferRefuses(t *testing.T) {
 		{Apex: "other.test.", Journal: j, ACLs: key("HMAC-SHA256", testKeySecret)}}
 	if _, err := NewTransfer(TransferConfig{Zones: same}); err != nil {
 		t.Errorf("one key shared by two zones: %v", err)
+	}
+}
+
+// TestSpecialUDPRepliesAreRateLimited: the replies anyone can ask for
+// from a forged source, an unsigned IXFR's SOA and a BADSIG error, pass
+// through response rate limiting like every other UDP reply.
+func TestSpecialUDPRepliesAreRateLimited(t *testing.T) {
+	cfg := rrl.Defaults()
+	cfg.Rate, cfg.Slip = 2, 0
+	l, err := rrl.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := xfr.NewJournal(xfr.Limits{})
+	snap := testSnapshot(t)
+	v, err := snap.ZoneVersion("example.test.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Add(v); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := NewTransfer(TransferConfig{Zones: []TransferZone{{Apex: "example.test.", Journal: j, ACLs: xfr.ACLs{
+		{Addresses: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Keys: map[string]xfr.Key{testKeyName: {Algorithm: dns.HmacSHA256, Secret: testKeySecret}}},
+		{Addresses: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}},
+	}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(Options{Transfer: tr, RateLimit: RateLimit{Limiter: l}}, snap)
+	unsigned, err := ixfr(3).Pack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	badSig := ixfr(3)
+	badSig.SetTsig(testKeyName, dns.HmacSHA256, 300, time.Now().Unix())
+	forged, _, err := dns.TsigGenerate(badSig, otherSecret, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, pkt := range map[string][]byte{"unsigned IXFR": unsigned, "BADSIG": forged} {
+		loop := newLoop()
+		sent := 0
+		for range 20 {
+			if _, _, ok := s.answerUDP(loop, pkt, nil, netip.MustParseAddr("127.0.0.1")); ok {
+				sent++
+			}
+		}
+		if sent == 0 || sent >= 20 {
+			t.Errorf("%s: %d of 20 replies sent in one second at a rate of 2, want some, not all", name, sent)
+		}
 	}
 }

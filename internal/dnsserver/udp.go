@@ -207,8 +207,11 @@ func (s *Server) answerUDP(l *loop, m, out []byte, remote netip.Addr) (reply []b
 	}
 	if action == dns.MsgAccept && l.dec.decode(&l.req, m) == nil {
 		if special(&l.req) {
-			if reply, q, handled := s.answerSpecialUDP(&l.req, m, out, remote); handled {
-				return reply, q, reply != nil
+			if reply, q, c, charged, handled := s.answerSpecialUDP(&l.req, m, out, remote); handled {
+				if reply == nil || !charged {
+					return reply, q, reply != nil
+				}
+				return s.rateLimit(l, reply, q, c, remote)
 			}
 		}
 		reply, q, c := s.snap.Load().respondCharged(out, &l.req, true, remote)
