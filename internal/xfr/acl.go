@@ -12,6 +12,14 @@ type Key struct {
 	Secret    string // base64, as in a knot.conf or named.conf key statement
 }
 
+// String names the algorithm and never the secret, so a Key (or a Target,
+// ACL or TransferZone holding one) printed in a log or an error leaks
+// nothing.
+func (k Key) String() string { return k.Algorithm + " (secret redacted)" }
+
+// GoString is String, for %#v.
+func (k Key) GoString() string { return k.String() }
+
 // ACL is one rule saying who may transfer a zone, with Knot's semantics
 // (knot.conf(5), acl section): the request's source address must lie in one
 // of Addresses when Addresses is set, and the request must carry a valid

@@ -1,7 +1,9 @@
 package xfr
 
 import (
+	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -64,5 +66,19 @@ func TestACLsAllowAnyRuleAndSecrets(t *testing.T) {
 	s := l.Secrets()
 	if s["knot."] != "a25vdA==" || s["bind."] != "YmluZA==" || len(s) != 2 {
 		t.Errorf("Secrets = %v", s)
+	}
+}
+
+// TestKeyNeverPrintsItsSecret: %v, %+v and %#v of a key, alone or inside
+// a rule, name no secret.
+func TestKeyNeverPrintsItsSecret(t *testing.T) {
+	k := Key{Algorithm: dns.HmacSHA256, Secret: "c2VjcmV0IHNoYXJlZCB3aXRoIHRoZSBzZWNvbmRhcmllcw=="}
+	acl := ACL{Keys: map[string]Key{"k.": k}}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		for _, x := range []any{k, acl, Target{Key: k}} {
+			if out := fmt.Sprintf(verb, x); strings.Contains(out, k.Secret) {
+				t.Errorf("%s of %T prints the secret: %s", verb, x, out)
+			}
+		}
 	}
 }
