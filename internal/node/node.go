@@ -32,7 +32,6 @@ import (
 	"outlast/internal/state"
 	"outlast/internal/tlsca"
 	"outlast/internal/zone"
-	"outlast/internal/zoneserial"
 )
 
 // evaluateEvery is how often the leader recomputes verdicts and followers
@@ -100,15 +99,15 @@ type Node struct {
 	ctx         context.Context // done when the node stops
 	cancel      context.CancelFunc
 	wg          sync.WaitGroup
-	static      staticRecords       // the zones' records, parsed once per configuration
-	signers     zoneSigners         // the signed zones' signers, kept across snapshots
-	secondaries secondaries         // zones served to secondaries: journals, notifiers
-	serials     zoneserial.Numberer // transferred zones' serials, by content
-	zones       zoneBoard           // the zones' facts for the API (zonestatus.go)
-	targets     *targets            // the endpoints' target hostnames, resolved
-	areas       areas               // the table sorting DNS clients into areas
-	proxy       *httpProxy          // the HTTP failover proxy; nil when off
-	jar         cachedJar           // the DNS cookie secrets' jar (buildAnswers only)
+	static      staticRecords // the zones' records, parsed once per configuration
+	signers     zoneSigners   // the signed zones' signers, kept across snapshots
+	secondaries secondaries   // zones served to secondaries: journals, notifiers
+	serials     zoneSerials   // transferred zones' serials, by content, kept on disk
+	zones       zoneBoard     // the zones' facts for the API (zonestatus.go)
+	targets     *targets      // the endpoints' target hostnames, resolved
+	areas       areas         // the table sorting DNS clients into areas
+	proxy       *httpProxy    // the HTTP failover proxy; nil when off
+	jar         cachedJar     // the DNS cookie secrets' jar (buildAnswers only)
 	// primaries is the leader's work for policy primary services: its
 	// proposals and hooks (decide loop only, but for its hooks' goroutines).
 	primaries *primaries

@@ -10,9 +10,6 @@ import (
 	"outlast/internal/dnssec"
 	"outlast/internal/dnsserver"
 	"outlast/internal/metrics"
-	"outlast/internal/model"
-	"outlast/internal/state"
-	"outlast/internal/zoneserial"
 )
 
 // zoneSigners keeps the signers of the zones the configuration signs. A
@@ -84,25 +81,6 @@ func loadSigner(z *config.Zone, keyDir string) (*dnssec.Signer, error) {
 }
 
 func seconds(d time.Duration) uint32 { return uint32(d / time.Second) }
-
-// transferSerials numbers the zones secondaries copy (zones[].transfer):
-// see internal/zoneserial. Other zones keep dnsserver.Serial's numbering.
-func (n *Node) transferSerials(cfg *config.Config, st *state.State, answers []model.Answer) map[string]uint32 {
-	var serials map[string]uint32
-	for i := range cfg.Zones {
-		z := &cfg.Zones[i]
-		if z.Transfer == nil {
-			continue
-		}
-		if serials == nil {
-			serials = make(map[string]uint32)
-		}
-		fp := zoneserial.Fingerprint(z.Apex, cfg.Hash, answers)
-		serials[z.Apex] = n.serials.Serial(z.Apex, z.SOA.Serial, fp, st.Index)
-	}
-	n.serials.Forget(func(apex string) bool { _, ok := serials[apex]; return ok })
-	return serials
-}
 
 // recordSigning gives the metrics the signers' counts after a build: the
 // signatures each made since the last build (a signer replaced by a new

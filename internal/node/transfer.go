@@ -27,13 +27,14 @@ type secondaries struct {
 }
 
 // setUpTransfers makes the server's transfer rules and the notifiers for
-// cfg, when the configuration or this node's keys changed. Journals
+// cfg, when the configuration or this node's keys changed (a secret file
+// replaced counts: its size and time are part of the key). Journals
 // outlive a configuration change, so a secondary can still ask IXFR
-// across it. A key that cannot be read is logged once per configuration
-// and leaves the previous rules in place: DNS answers never wait for it.
+// across it. A key that cannot be read is logged once per change and
+// leaves the previous rules in place: DNS answers never wait for it.
 func (n *Node) setUpTransfers(cfg *config.Config) {
 	s := &n.secondaries
-	key := cfg.Hash + fmt.Sprint(n.local.DNS.TSIGKeys)
+	key := cfg.Hash + secretFilesKey(n.local.DNS.TSIGKeys)
 	if s.key == key {
 		return
 	}
@@ -45,7 +46,7 @@ func (n *Node) setUpTransfers(cfg *config.Config) {
 	}
 	var zones []dnsserver.TransferZone
 	journals := make(map[string]*xfr.Journal)
-	s.close()
+	notifiers := make(map[string]*xfr.Notifier)
 	for i := range cfg.Zones {
 		z := &cfg.Zones[i]
 		if z.Transfer == nil {
@@ -57,15 +58,33 @@ func (n *Node) setUpTransfers(cfg *config.Config) {
 		}
 		journals[z.Apex] = j
 		zones = append(zones, dnsserver.TransferZone{Apex: z.Apex, ACLs: n.transferRules(z, keys), Journal: j})
-		s.notifiers[z.Apex] = n.newNotifier(z, keys)
 	}
 	t, err := dnsserver.NewTransfer(dnsserver.TransferConfig{Zones: zones, OnTransfer: n.countTransfer, OnTSIG: n.countTSIG})
 	if err != nil {
 		n.log.Error("zone transfers not set up", "err", err)
 		return
 	}
+	for i := range cfg.Zones {
+		if z := &cfg.Zones[i]; z.Transfer != nil {
+			notifiers[z.Apex] = n.newNotifier(z, keys)
+		}
+	}
 	n.dns.SetTransfer(t)
-	s.journals = journals
+	s.close()
+	s.journals, s.notifiers = journals, notifiers
+}
+
+// secretFilesKey names the TSIG keys and the state of their secret files,
+// so a replaced secret is read again without a configuration change.
+func secretFilesKey(keys []config.TSIGKey) string {
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprint(&b, k)
+		if st, err := os.Stat(k.SecretFile); err == nil {
+			fmt.Fprint(&b, st.Size(), st.ModTime().UnixNano())
+		}
+	}
+	return b.String()
 }
 
 // transferRules turns a zone's allow rules into the server's ACLs. A rule
@@ -136,7 +155,7 @@ func (s *secondaries) close() {
 	for _, nt := range s.notifiers {
 		_ = nt.Close()
 	}
-	s.notifiers = make(map[string]*xfr.Notifier)
+	s.notifiers = nil
 }
 
 func (n *Node) countTransfer(e dnsserver.TransferEvent) {

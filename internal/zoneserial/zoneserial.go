@@ -11,8 +11,10 @@
 // the node first saw the zone's current content (or the last serial plus
 // one, when content changed without a new entry: a hostname target
 // resolved anew, a return ramp's weight crossing zero). A node that
-// restarts numbers its first version from an index at least as large as
-// any it numbered before, since its log is durable.
+// restarts numbers from an index at least as large as any it numbered
+// before, since its log is durable, and past the last serial it gave,
+// which it kept on disk (Restore): the bumps without an entry are not
+// in the log.
 //
 // The content is fingerprinted from what the zone is built from, before
 // it is built: the configuration's hash (zones, static records) and the
@@ -115,6 +117,17 @@ func (n *Numberer) Serial(apex string, configured uint32, fp [32]byte, index uin
 	}
 	n.zones[apex] = version{fingerprint: fp, serial: serial}
 	return serial
+}
+
+// Restore makes serial the last one given for apex, as a node that
+// restarts reads it back from disk: the next content is numbered past it,
+// whatever the index, so a serial bumped without a new Raft entry (last
+// plus one) is not given again after a restart.
+func (n *Numberer) Restore(apex string, serial uint32) {
+	if n.zones == nil {
+		n.zones = make(map[string]version)
+	}
+	n.zones[apex] = version{serial: serial} // no fingerprint: any content is new
 }
 
 // Forget drops the zones not in keep, so a zone removed and added again
