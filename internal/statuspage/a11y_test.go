@@ -20,13 +20,19 @@ import (
 // a CNAME answer and a geo service's orders, so their markup is covered;
 // it is checked again with answers in every mode that is not normal, and
 // with policy primary services (a pending promotion, a gate off, a failed
-// hook, a split brain held) for the Primaries section.
+// hook, a split brain held) for the Primaries section, and with a signed
+// zone and secondaries of every NOTIFY outcome for the Zones section.
 func TestAccessibleStructure(t *testing.T) {
 	t.Run("sample", func(t *testing.T) { checkAccessible(t, parse(t, mustBody(t, sample(t), "/"))) })
 	t.Run("primaries", func(t *testing.T) {
 		doc := parse(t, mustBody(t, primarySample(t), "/"))
 		checkAccessible(t, doc)
 		checkPrimariesAccessible(t, doc)
+	})
+	t.Run("zones", func(t *testing.T) {
+		doc := parse(t, mustBody(t, zoneSample(t), "/"))
+		checkAccessible(t, doc)
+		checkZonesAccessible(t, doc)
 	})
 	t.Run("modes", func(t *testing.T) {
 		f := sample(t)
@@ -146,6 +152,30 @@ func checkPrimariesAccessible(t *testing.T, doc *html.Node) {
 	for _, p := range findAll(doc, func(n *html.Node) bool { _, ok := attr(n, "data-pending"); return ok }) {
 		if !strings.Contains(text(p), "Waiting for on_promote") {
 			t.Errorf("a pending promotion does not say what it waits for: %q", text(p))
+		}
+	}
+}
+
+// checkZonesAccessible: a secondary's NOTIFY outcome is said in words
+// beside its symbol and colour, and a failed NOTIFY's alert says what
+// failed in words, not by its red alone.
+func checkZonesAccessible(t *testing.T, doc *html.Node) {
+	marked := findAll(doc, func(n *html.Node) bool { _, ok := attr(n, "data-notify"); return ok })
+	if len(marked) == 0 {
+		t.Fatal("the zones page has no secondary: this test covers nothing of it")
+	}
+	for _, n := range marked {
+		if state, _ := attr(n, "data-notify"); !strings.Contains(text(n), state) {
+			t.Errorf("a NOTIFY outcome %s does not say %q in words: %q", n.Data, state, text(n))
+		}
+	}
+	alerts := findAll(doc, func(n *html.Node) bool { _, ok := attr(n, "data-notify-failing"); return ok })
+	if len(alerts) == 0 {
+		t.Error("the zones page has no NOTIFY alert: this test covers nothing of it")
+	}
+	for _, a := range alerts {
+		if got := text(a); !strings.Contains(got, "NOTIFY of") || !(strings.Contains(got, "rejected") || strings.Contains(got, "did not answer")) {
+			t.Errorf("a NOTIFY alert does not say what failed in words: %q", got)
 		}
 	}
 }

@@ -15,16 +15,18 @@ import (
 	"outlast/internal/model"
 	"outlast/internal/primary"
 	"outlast/internal/statuspage/statuspagetest"
+	"outlast/internal/wire"
 )
 
 // TestLiveUpdateInChromium loads the page in headless Chromium, turns an
 // endpoint down, changes the target hostnames' resolution, moves a geo
-// name's answer for one client area and completes a pending promotion of
-// a primary in the backend, and waits for the page to show all four
-// without a reload. It saves a screenshot to $OUTLAST_SCREENSHOT (default: a
+// name's answer for one client area, completes a pending promotion of a
+// primary and has a secondary's NOTIFY go unanswered in the backend, and
+// waits for the page to show all five without a reload. It saves a screenshot to $OUTLAST_SCREENSHOT (default: a
 // temporary directory) and a phone-width one beside it.
 func TestLiveUpdateInChromium(t *testing.T) {
 	f := primarySample(t)
+	f.Update(func(s *apitest.Settings) { s.Zones = sampleZones() })
 	// Behind a token, as the node serves a page that is not public: the
 	// live updates must carry it too.
 	page := New(f, nil)
@@ -60,6 +62,13 @@ func TestLiveUpdateInChromium(t *testing.T) {
 	if err := browser.WaitPrimary(dbService, "db-gcp epoch 2, promoting db-azure epoch 3", 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
+	const xfrBefore = "serial 7, 192.0.2.53:53 acknowledged, 198.51.100.53:53 rejected (alert), 203.0.113.53:53 unanswered (alert), 203.0.113.54:53 none"
+	if err := browser.WaitZone("example.test.", "serial 2026120501, signed 12345 23456", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := browser.WaitZone("xfr.test.", xfrBefore, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
 
 	// gcp's region fails: every vantage sees it time out, and the leader decides.
 	f.Update(func(s *apitest.Settings) { s.Now = s.Now.Add(3 * time.Second) })
@@ -90,6 +99,15 @@ func TestLiveUpdateInChromium(t *testing.T) {
 	})
 	// db-azure's on_promote succeeds: it is the primary, and the name moves.
 	f.Apply(t, change(dbService, primary.Command{Kind: primary.Promoted, Epoch: 3, Who: primary.Auto, At: t0.Add(2900 * time.Millisecond)}))
+	// xfr.test moves to serial 8: the first secondary stops answering
+	// NOTIFY, the second's ACL was fixed and it acknowledges.
+	f.Update(func(s *apitest.Settings) {
+		s.Zones = sampleZones()
+		x := &s.Zones[1]
+		x.Serial, x.Transfer.Journal.Newest = 8, 8
+		x.Transfer.Notify[0].Result, x.Transfer.Notify[0].Serial = wire.NotifyUnanswered, 8
+		x.Transfer.Notify[1].Result, x.Transfer.Notify[1].Serial, x.Transfer.Notify[1].Rcode = wire.NotifyAcknowledged, 8, ""
+	})
 	// Meanwhile the first CDN's DNS answers again, and the second's fails
 	// for longer than max_stale: the target hostnames refresh live too.
 	f.Update(func(s *apitest.Settings) {
@@ -114,6 +132,10 @@ func TestLiveUpdateInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := browser.WaitPrimary(dbService, "db-azure epoch 3", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	const xfrAfter = "serial 8, 192.0.2.53:53 unanswered (alert), 198.51.100.53:53 acknowledged, 203.0.113.53:53 unanswered (alert), 203.0.113.54:53 none"
+	if err := browser.WaitZone("xfr.test.", xfrAfter, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	reloaded, seen, err := browser.Reloaded()

@@ -48,6 +48,12 @@ func TestContrast(t *testing.T) {
 			t.Errorf("a gate or hook is shown as s-%s, whose colours this test does not check", class)
 		}
 	}
+	// So is every colour class of a secondary's NOTIFY outcome.
+	for _, r := range []string{wire.NotifyAcknowledged, wire.NotifyRejected, wire.NotifyUnanswered, wire.NotifyNone, "other"} {
+		if class := secondaryOf(time.Time{}, wire.NotifyStatus{Result: r}).Class; !tested[class+"-fg/"+class+"-bg"] {
+			t.Errorf("a secondary whose NOTIFY was %s is shown as s-%s, whose colours this test does not check", r, class)
+		}
+	}
 	// White on the accent: the pressed pause button.
 	if r := contrast("#ffffff", vars["accent"]); r < wcag.AA {
 		t.Errorf("white on --accent: contrast %.2f", r)

@@ -28,7 +28,9 @@ type snapshot struct {
 	resolution []wire.Resolution
 	// areaQueries count this node's geo queries by client area.
 	areaQueries []wire.AreaQueries
-	now         time.Time
+	// zones are the zones this node serves, with signing and transfers.
+	zones []wire.ZoneStatus
+	now   time.Time
 }
 
 func take(ctx context.Context, b api.Backend) snapshot {
@@ -41,6 +43,7 @@ func take(ctx context.Context, b api.Backend) snapshot {
 		obs:         b.Observations(ctx),
 		resolution:  b.Resolution(),
 		areaQueries: b.AreaQueries(),
+		zones:       b.Zones(),
 		now:         b.Now(),
 	}
 	if s.state == nil {
@@ -101,7 +104,11 @@ type view struct {
 	Answers     []answerView
 	// AreaQueries are this node's geo queries by client area.
 	AreaQueries []areaQueryView
-	Events      []eventView
+	// Zones are the zones served; ZoneAlerts the secondaries whose last
+	// NOTIFY went unanswered or was rejected.
+	Zones      []zoneView
+	ZoneAlerts []zoneAlert
+	Events     []eventView
 	// EventsTotal is how many events the state holds; Events are the latest.
 	EventsTotal int
 }
@@ -148,6 +155,7 @@ func build(s snapshot) view {
 		Events:      events(s),
 		EventsTotal: len(s.state.Events),
 	}
+	v.Zones, v.ZoneAlerts = zones(s.now, s.zones)
 	for _, svc := range s.services() {
 		v.Services = append(v.Services, serviceOf(s, svc, vantages, merged, resolved))
 	}

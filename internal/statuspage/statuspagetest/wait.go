@@ -198,3 +198,40 @@ func (p *Page) Primary(service string) (string, error) {
 func (p *Page) WaitPrimary(service, want string, within time.Duration) error {
 	return p.wait(fmt.Sprintf("primary of %q", service), want, within, func() (string, error) { return p.Primary(service) })
 }
+
+// Zone reads what the page's Zones table shows now for apex: "serial N",
+// then ", signed K1 K2" with the key tags when it is signed, then each
+// secondary as ", ADDRESS RESULT" (acknowledged, rejected, unanswered or
+// none), and " (alert)" after a secondary the page also alerts about. It
+// returns "" when the page has no row for the zone.
+func (p *Page) Zone(apex string) (string, error) {
+	arg, err := json.Marshal(apex)
+	if err != nil {
+		return "", err
+	}
+	js := `((z) => {
+		const row = [...document.querySelectorAll("#live tr[data-zone]")].find(r => r.dataset.zone === z);
+		if (!row) return "";
+		let out = "serial " + row.dataset.serial;
+		const signed = row.querySelector("[data-signed]");
+		if (signed) out += ", signed " + signed.dataset.signed;
+		const alerts = new Set([...document.querySelectorAll("#live [data-notify-failing]")].map(a => a.dataset.notifyFailing));
+		for (const s of row.querySelectorAll("[data-secondary]")) {
+			const n = s.querySelector("[data-notify]");
+			out += ", " + s.dataset.secondary + " " + (n ? n.dataset.notify : "?");
+			if (alerts.has(z + " " + s.dataset.secondary)) out += " (alert)";
+		}
+		return out;
+	})(` + string(arg) + `)`
+	got, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		return "", fmt.Errorf("statuspagetest: reading zone %q: %w", apex, err)
+	}
+	return got, nil
+}
+
+// WaitZone polls the page until Zone(apex) is want, for at most within.
+// The error says what the page showed last.
+func (p *Page) WaitZone(apex, want string, within time.Duration) error {
+	return p.wait(fmt.Sprintf("zone %q", apex), want, within, func() (string, error) { return p.Zone(apex) })
+}
