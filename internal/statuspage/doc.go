@@ -11,7 +11,10 @@
 // endpoint), for each service of policy primary its primary and epoch, a
 // promotion waiting for on_promote, former primaries being fenced, what
 // holds an automatic change (shown as an alert, in words), its rules and
-// gates and the last run of each hook, and the latest events.
+// gates and the last run of each hook, the zones it serves (each one's
+// serial, signing keys, next re-sign and DS, and its secondaries' last
+// NOTIFY, a rejected or unanswered one shown as an alert, in words), and
+// the latest events.
 //
 // The page is rendered on the server with html/template and carries all its
 // CSS and JavaScript inline: it fetches nothing from anywhere else, so it
