@@ -138,7 +138,11 @@ func (n *Node) buildAnswers(cfg *config.Config, st *state.State, now time.Time) 
 		return nil, err
 	}
 	static.Now = now
-	static.Serials = n.transferSerials(cfg, st, answers)
+	if !n.holding.Load() {
+		// A holding node's answers are not served: numbering them would
+		// spend serials on a state it has not caught up with.
+		static.Serials = n.transferSerials(cfg, st, answers)
+	}
 	static.NSID = n.local.DNS.NSIDValue()
 	static.Cookies = n.cookieJar(st)
 	if err := n.areas.static(cfg, &static); err != nil {

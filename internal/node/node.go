@@ -142,15 +142,16 @@ func New(cfg *config.Config, opts Options) (*Node, error) {
 		n.signalChange()
 		n.applied.Notify()
 	})
+	// A member starts from an empty or old state: it holds its answers
+	// until it has caught up with the cluster (answerLoop). The answers
+	// built here only check the configuration builds.
+	n.holding.Store(cfg.Cluster.Listen != "")
 	st := n.machine.Current()
 	snap, err := n.buildAnswers(n.effectiveConfig(st), st, time.Now())
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Cluster.Listen != "" {
-		// A member starts from an empty or old state: it holds its answers
-		// until it has caught up with the cluster (answerLoop).
-		n.holding.Store(true)
+	if n.holding.Load() {
 		snap = dnsserver.Holding()
 	}
 	limit, err := rateLimit(&cfg.DNS.RateLimit)

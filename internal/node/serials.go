@@ -1,6 +1,7 @@
 package node
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"maps"
@@ -28,7 +29,14 @@ const maxSerialsFile = 1 << 20
 type zoneSerials struct {
 	numberer zoneserial.Numberer
 	loaded   bool
-	saved    map[string]uint32
+	saved    map[string]keptSerial
+}
+
+// keptSerial is a zone's last serial on disk, with its content's
+// fingerprint (hex), so the same content keeps its serial after a restart.
+type keptSerial struct {
+	Serial      uint32 `json:"serial"`
+	Fingerprint string `json:"fingerprint"`
 }
 
 // transferSerials numbers the zones secondaries copy (zones[].transfer):
@@ -38,8 +46,10 @@ func (n *Node) transferSerials(cfg *config.Config, st *state.State, answers []mo
 	if !z.loaded {
 		z.loaded = true
 		z.saved = n.loadSerials()
-		for apex, serial := range z.saved {
-			z.numberer.Restore(apex, serial)
+		for apex, k := range z.saved {
+			var fp [32]byte
+			_, _ = hex.Decode(fp[:], []byte(k.Fingerprint)) // a bad one only makes any content new
+			z.numberer.Restore(apex, k.Serial, fp)
 		}
 	}
 	var serials map[string]uint32
@@ -55,9 +65,15 @@ func (n *Node) transferSerials(cfg *config.Config, st *state.State, answers []mo
 		serials[zc.Apex] = z.numberer.Serial(zc.Apex, zc.SOA.Serial, fp, st.Index)
 	}
 	z.numberer.Forget(func(apex string) bool { _, ok := serials[apex]; return ok })
-	if serials != nil && !maps.Equal(serials, z.saved) {
-		n.saveSerials(serials)
-		z.saved = serials
+	kept := make(map[string]keptSerial, len(serials))
+	for apex := range serials {
+		serial, fp, _ := z.numberer.Last(apex)
+		kept[apex] = keptSerial{Serial: serial, Fingerprint: hex.EncodeToString(fp[:])}
+	}
+	if len(kept) > 0 && !maps.Equal(kept, z.saved) {
+		n.log.Debug("zone serials", "serials", serials, "index", st.Index)
+		n.saveSerials(kept)
+		z.saved = kept
 	}
 	return serials
 }
@@ -69,7 +85,7 @@ func (n *Node) serialsPath() string {
 	return filepath.Join(n.local.Cluster.DataDir, serialsFile)
 }
 
-func (n *Node) loadSerials() map[string]uint32 {
+func (n *Node) loadSerials() map[string]keptSerial {
 	path := n.serialsPath()
 	if path == "" {
 		return nil
@@ -82,7 +98,7 @@ func (n *Node) loadSerials() map[string]uint32 {
 		return nil
 	}
 	defer f.Close()
-	var serials map[string]uint32
+	var serials map[string]keptSerial
 	if err := json.NewDecoder(io.LimitReader(f, maxSerialsFile)).Decode(&serials); err != nil {
 		n.log.Error("zone serials not read: numbering from the Raft index", "path", path, "err", err)
 		return nil
@@ -92,14 +108,17 @@ func (n *Node) loadSerials() map[string]uint32 {
 
 // saveSerials writes the serials through a temporary file and a rename,
 // so a crash leaves the old file or the new one, never half of one.
-func (n *Node) saveSerials(serials map[string]uint32) {
+func (n *Node) saveSerials(serials map[string]keptSerial) {
 	path := n.serialsPath()
 	if path == "" {
 		return
 	}
 	data, _ := json.Marshal(serials)
 	tmp := path + ".tmp"
-	err := os.WriteFile(tmp, data, 0o600)
+	err := os.MkdirAll(filepath.Dir(path), 0o700)
+	if err == nil {
+		err = os.WriteFile(tmp, data, 0o600)
+	}
 	if err == nil {
 		err = os.Rename(tmp, path)
 	}

@@ -37,8 +37,10 @@ func TestTransferSerialsSurviveARestart(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, serialsFile)); err != nil {
 		t.Fatalf("the serials were not kept: %v", err)
 	}
-	again := newNode().transferSerials(cfg, st, answer("192.0.2.2"))["example.test."]
-	if again <= bumped {
-		t.Errorf("after a restart at index 10: serial %d, want past %d", again, bumped)
+	if again := newNode().transferSerials(cfg, st, answer("192.0.2.2"))["example.test."]; again != bumped {
+		t.Errorf("after a restart, the same content at index 10: serial %d, want %d again", again, bumped)
+	}
+	if next := newNode().transferSerials(cfg, st, answer("192.0.2.3"))["example.test."]; next <= bumped {
+		t.Errorf("after a restart, new content at index 10: serial %d, want past %d", next, bumped)
 	}
 }

@@ -119,15 +119,23 @@ func (n *Numberer) Serial(apex string, configured uint32, fp [32]byte, index uin
 	return serial
 }
 
-// Restore makes serial the last one given for apex, as a node that
-// restarts reads it back from disk: the next content is numbered past it,
-// whatever the index, so a serial bumped without a new Raft entry (last
-// plus one) is not given again after a restart.
-func (n *Numberer) Restore(apex string, serial uint32) {
+// Restore makes serial, given to content fp, the last one for apex, as a
+// node that restarts reads them back from disk: the same content keeps its
+// serial, and new content is numbered past it whatever the index, so a
+// serial bumped without a new Raft entry (last plus one) is not given
+// again after a restart.
+func (n *Numberer) Restore(apex string, serial uint32, fp [32]byte) {
 	if n.zones == nil {
 		n.zones = make(map[string]version)
 	}
-	n.zones[apex] = version{serial: serial} // no fingerprint: any content is new
+	n.zones[apex] = version{fingerprint: fp, serial: serial}
+}
+
+// Last returns the serial last given to apex and the fingerprint of its
+// content, for a node to keep on disk.
+func (n *Numberer) Last(apex string) (serial uint32, fp [32]byte, ok bool) {
+	v, ok := n.zones[apex]
+	return v.serial, v.fingerprint, ok
 }
 
 // Forget drops the zones not in keep, so a zone removed and added again

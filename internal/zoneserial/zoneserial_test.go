@@ -99,20 +99,24 @@ func TestSerialOnlyGrows(t *testing.T) {
 	})
 }
 
-// TestRestore: a node that restarts reads back its last serial, and the
-// next content is numbered past it even when the Raft index is behind it
-// (the last serial was a bump without a new entry).
+// TestRestore: a node that restarts reads back its last serial and
+// content: the same content keeps it, and new content is numbered past it
+// even when the Raft index is behind it (the last serial was a bump
+// without a new entry).
 func TestRestore(t *testing.T) {
 	var n Numberer
-	n.Restore("example.test.", 500)
-	a := [32]byte{1}
-	if got := n.Serial("example.test.", 100, a, 10); got != 501 {
-		t.Errorf("after Restore(500) at index 10: got %d, want 501", got)
+	a, b := [32]byte{1}, [32]byte{2}
+	n.Restore("example.test.", 500, a)
+	if got := n.Serial("example.test.", 100, a, 10); got != 500 {
+		t.Errorf("the content restored: got %d, want 500", got)
 	}
-	if got := n.Serial("example.test.", 100, a, 11); got != 501 {
-		t.Errorf("the same content again: got %d, want 501", got)
+	if got := n.Serial("example.test.", 100, b, 10); got != 501 {
+		t.Errorf("new content at index 10 after Restore(500): got %d, want 501", got)
 	}
-	n.Restore("other.test.", 5)
+	if got, fp, ok := n.Last("example.test."); got != 501 || fp != b || !ok {
+		t.Errorf("Last: %d %v %v, want 501, the new content's fingerprint", got, fp, ok)
+	}
+	n.Restore("other.test.", 5, b)
 	if got := n.Serial("other.test.", 100, a, 10); got != 110 {
 		t.Errorf("after Restore(5) at index 10: got %d, want 110 (the index is ahead)", got)
 	}
