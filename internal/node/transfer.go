@@ -175,15 +175,7 @@ func (n *Node) countTSIG(e dnsserver.TSIGEvent) {
 
 func (n *Node) countNotify(r xfr.Result) {
 	n.recordNotify(r)
-	result := "acknowledged"
-	switch {
-	case r.Err == nil:
-	case r.Rcode != 0:
-		result = "rejected"
-	default:
-		result = "unanswered"
-	}
-	n.metrics.ZoneNotify(r.Zone, r.Target.String(), result)
+	n.metrics.ZoneNotify(r.Zone, r.Target.String(), notifyResult(r))
 }
 
 // readTSIGKeys reads this node's TSIG secrets, by canonical key name.
