@@ -37,8 +37,14 @@ func (p *partition) dialFrom(from *tcpNode) func(ctx context.Context, network, a
 			return nil, err
 		}
 		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.cut[from.addr] || p.cut[addr] {
+			// isolate ran while this dial was under way: the connection
+			// would cross the cut unseen by it.
+			conn.Close()
+			return nil, &net.OpError{Op: "dial", Net: network, Err: syscall.ECONNREFUSED}
+		}
 		p.conns[conn] = [2]string{from.addr, addr}
-		p.mu.Unlock()
 		return conn, nil
 	}
 }
