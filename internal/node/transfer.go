@@ -1,8 +1,10 @@
 package node
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -158,11 +160,22 @@ func (s *secondaries) close() {
 	s.notifiers = nil
 }
 
+// countTransfer counts a transfer request and logs the ones that went
+// wrong. A refusal is logged at debug level only: anyone can ask, as often
+// as they like, and the metric counts them; a failure can only follow an
+// allowed request, so it is worth a warning.
 func (n *Node) countTransfer(e dnsserver.TransferEvent) {
 	n.metrics.ZoneTransfer(e.Zone, dns.TypeToString[e.Type], e.Result.String())
-	if e.Result == dnsserver.TransferRefused || e.Result == dnsserver.TransferFailed {
-		n.log.Warn("zone transfer "+e.Result.String(), "zone", e.Zone, "type", dns.TypeToString[e.Type], "remote", e.Remote, "key", e.Key, "err", e.Err)
+	level := slog.LevelDebug
+	switch e.Result {
+	case dnsserver.TransferFailed:
+		level = slog.LevelWarn
+	case dnsserver.TransferRefused:
+	default:
+		return
 	}
+	n.log.Log(context.Background(), level, "zone transfer "+e.Result.String(), "zone", e.Zone, "type", dns.TypeToString[e.Type],
+		"remote", e.Remote, "key", e.Key, "err", e.Err)
 }
 
 func (n *Node) countTSIG(e dnsserver.TSIGEvent) {
