@@ -33,6 +33,8 @@ const (
 	// RotateCookies makes Cookie the current DNS cookie secret, the
 	// current one the previous.
 	RotateCookies Kind = "rotate-cookies"
+	// RestoreState replaces the state with a backup's (Restore, restore.go).
+	RestoreState Kind = "restore-state"
 )
 
 // Command is one change proposed to the cluster. At is stamped by the
@@ -64,6 +66,8 @@ type Command struct {
 	Gate *GateChange `json:"gate,omitempty"`
 	// RotateCookies: the new secret, 32 hex digits.
 	Cookie string `json:"cookie,omitempty"`
+	// RestoreState: the backup's state and where it came from.
+	Restore *Restore `json:"restore,omitempty"`
 }
 
 // Encode serializes a command for the Raft log.
@@ -107,6 +111,8 @@ func (s *State) Apply(index uint64, cmd Command) error {
 		return s.setGate(index, &cmd)
 	case RotateCookies:
 		return s.rotateCookies(&cmd)
+	case RestoreState:
+		return s.restore(index, &cmd)
 	default:
 		return wrap(ErrUnknownCommand, "%q", cmd.Kind)
 	}
