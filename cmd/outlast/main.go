@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -21,6 +22,7 @@ import (
 	"outlast/internal/backend"
 	"outlast/internal/config"
 	"outlast/internal/node"
+	"outlast/internal/sdnotify"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -55,7 +57,7 @@ Usage:
   outlast tls init [--dir DIR]         make the cluster CA (docs/tls.md)
   outlast tls node NAME [--host H]...  make a node certificate from it
   outlast backend --listen ADDR        run the sample HTTP service (200 "ok" on / and /healthz)
-  outlast version                      print the version
+  outlast version                      print the version, the commit and the Go release it was built with
 `
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -101,7 +103,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "import":
 		return importCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
-		fmt.Fprintln(stdout, "outlast", versionString())
+		fmt.Fprint(stdout, versionText())
 		return exitOK
 	case "help", "--help", "-h":
 		fmt.Fprint(stdout, usage)
@@ -112,17 +114,62 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
+// versionString is the version and short commit, as a node reports it
+// (metrics, API): "v1.2.0 (0123456789ab)", "+dirty" when built from a
+// modified tree.
 func versionString() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
+	b := readBuild()
+	if len(b.commit) < 12 {
 		return version
 	}
+	s := version + " (" + b.commit[:12]
+	if b.modified {
+		s += "+dirty"
+	}
+	return s + ")"
+}
+
+// versionText is what outlast version prints: the version, the commit it
+// was built from and the Go release that built it.
+func versionText() string {
+	b := readBuild()
+	commit := b.commit
+	switch {
+	case commit == "":
+		commit = "unknown (built without VCS information: use deploy/package)"
+	case b.modified:
+		commit += " (modified)"
+	}
+	return fmt.Sprintf("outlast %s\ncommit: %s\ngo: %s %s/%s\n", version, commit, b.goVersion, runtime.GOOS, runtime.GOARCH)
+}
+
+// commit is set at build time with -ldflags "-X main.commit=..." when the
+// build carries no VCS information (go build -buildvcs=false).
+var commit = ""
+
+type buildFacts struct {
+	commit, goVersion string
+	modified          bool
+}
+
+// readBuild reads the commit from the build information, or the commit
+// given at link time when it holds none.
+func readBuild() buildFacts {
+	b := buildFacts{commit: commit, goVersion: runtime.Version()}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return b
+	}
+	b.goVersion = info.GoVersion
 	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			return version + " (" + s.Value[:12] + ")"
+		switch s.Key {
+		case "vcs.revision":
+			b.commit = s.Value
+		case "vcs.modified":
+			b.modified = s.Value == "true"
 		}
 	}
-	return version
+	return b
 }
 
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
@@ -200,7 +247,15 @@ func serve(args []string, stderr io.Writer) int {
 		logger.Error("cannot start", "err", err)
 		return exitFailure
 	}
-	waitForSignals(func() { _ = n.ReloadFile(*path) })
+	// Type=notify: systemd hears READY=1 once the node answers DNS (a
+	// member answers SERVFAIL until it has caught up with the cluster).
+	notifier, err := sdnotify.FromEnv()
+	if err != nil {
+		logger.Warn("cannot tell systemd about readiness", "err", err)
+	}
+	life := sdnotify.Watch(notifier, n.DNSAddr(), logger)
+	waitForSignals(func() { life.Reload(func() { _ = n.ReloadFile(*path) }) })
+	life.Stopping()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := n.Stop(ctx); err != nil {
