@@ -40,10 +40,15 @@ const (
 // Command is one change proposed to the cluster. At is stamped by the
 // proposer; Apply uses it, never a clock of its own.
 type Command struct {
-	Kind Kind      `json:"kind"`
-	At   time.Time `json:"at"`
-	Who  string    `json:"who,omitempty"`
-	Why  string    `json:"why,omitempty"`
+	Kind Kind `json:"kind"`
+	// V is the protocol version of the kind (KindVersion), which Encode
+	// sets; absent (0) means 1, as in every entry written before versions
+	// were numbered. A node refuses a command of a version it does not
+	// speak (Understood).
+	V   int       `json:"v,omitempty"`
+	At  time.Time `json:"at"`
+	Who string    `json:"who,omitempty"`
+	Why string    `json:"why,omitempty"`
 
 	// SetConfig: the configuration, its hash, and (when not zero) the
 	// version it was edited from, for an optimistic concurrency check.
@@ -70,8 +75,15 @@ type Command struct {
 	Restore *Restore `json:"restore,omitempty"`
 }
 
-// Encode serializes a command for the Raft log.
-func Encode(cmd Command) ([]byte, error) { return json.Marshal(cmd) }
+// Encode serializes a command for the Raft log, stamped with its kind's
+// protocol version (none for a version 1 kind, so those read as before).
+func Encode(cmd Command) ([]byte, error) {
+	cmd.V = 0
+	if v := versionOf(cmd.Kind); v > 1 {
+		cmd.V = v
+	}
+	return json.Marshal(cmd)
+}
 
 // Decode parses a command from the Raft log.
 func Decode(data []byte) (Command, error) {
@@ -84,8 +96,19 @@ func Decode(data []byte) (Command, error) {
 
 // Apply applies the command at Raft index. On error the state is unchanged
 // except for Index, so every node stays at the same place in the log.
+//
+// A command this build does not understand (Understood: a newer version,
+// an unknown kind) leaves the state entirely unchanged, Index included:
+// skipping it would leave this node's state apart from the nodes that
+// applied it, so Machine stops there instead (Halt).
 func (s *State) Apply(index uint64, cmd Command) error {
+	if err := Understood(cmd); err != nil {
+		return err
+	}
 	s.Index = index
+	if v := cmd.version(); v > s.version() {
+		s.V = v
+	}
 	s.expire(index, &cmd)
 	switch cmd.Kind {
 	case SetConfig:

@@ -15,10 +15,16 @@ var (
 	ErrVersionConflict = &Error{code: "version_conflict", text: "state: configuration version conflict"}
 	// ErrInvalid means the command lacks something it needs.
 	ErrInvalid = &Error{code: "invalid_command", text: "state: invalid command"}
+	// ErrNewerVersion means a command or snapshot is of a protocol version
+	// newer than this build speaks (ProtocolVersion): upgrade the node.
+	ErrNewerVersion = &Error{code: "newer_version", text: "state: newer protocol version"}
+	// ErrNotYet means a command kind is newer than the cluster version:
+	// some member still runs an older build that could not apply it.
+	ErrNotYet = &Error{code: "not_yet", text: "state: not every member speaks this command yet"}
 )
 
 // sentinels are the errors above, the only values of *Error.
-var sentinels = []*Error{ErrUnknownCommand, ErrUnknownEndpoint, ErrVersionConflict, ErrInvalid}
+var sentinels = []*Error{ErrUnknownCommand, ErrUnknownEndpoint, ErrVersionConflict, ErrInvalid, ErrNewerVersion, ErrNotYet}
 
 // Error is a refusal of the state machine: one of the sentinel errors
 // above, compared with errors.Is (Apply wraps them with detail).

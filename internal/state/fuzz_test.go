@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -58,7 +59,14 @@ func FuzzApply(f *testing.F) {
 			}
 			before := marshal(t, m.Current())
 			next := uint64(len(fuzzHistory()) + 1)
-			if err := m.Apply(next, data); err != nil {
+			err := m.Apply(next, data)
+			var halt *Halt
+			if errors.As(err, &halt) {
+				// Not understood: nothing applied, not even the index.
+				if m.Halted() == nil || !bytes.Equal(marshal(t, m.Current()), before) {
+					t.Fatalf("an entry not understood (%v) must halt the machine and change nothing", err)
+				}
+			} else if err != nil {
 				got := m.Current().Clone()
 				if got.Index != next {
 					t.Fatalf("a refused entry must still move the index to %d, got %d", next, got.Index)

@@ -22,6 +22,9 @@ type Machine struct {
 	mu        sync.Mutex // serializes Apply and Restore: one line of States
 	published atomic.Pointer[State]
 	onChange  func(*State)
+	// halted is set when an entry could not be understood (Halt): from
+	// then on the Machine applies nothing and takes no snapshot.
+	halted atomic.Pointer[Halt]
 }
 
 // NewMachine returns a Machine holding an empty State. onChange, if not nil,
@@ -39,26 +42,68 @@ func NewMachine(onChange func(*State)) *Machine {
 func (m *Machine) Current() *State { return m.published.Load() }
 
 // Apply decodes and applies one command from the log.
+//
+// An entry this build does not understand (it does not decode, or
+// Understood refuses it: a newer protocol version, an unknown kind) halts
+// the Machine: skipping it, as a refused command is skipped, would leave
+// this node's state apart from the nodes that applied it, for good, since
+// its snapshots would carry the difference on. Halted, the Machine keeps
+// its last State, applies nothing more and takes no snapshot (so the log
+// from its last snapshot on stays, and the upgraded build replays it);
+// Halted says why. The leader refuses such commands before they reach
+// the log (Check), so only a newer leader can commit one, and it does so
+// only once every voter speaks its version (Allowed).
 func (m *Machine) Apply(index uint64, data []byte) error {
-	cmd, err := Decode(data)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	next := m.published.Load().derive()
-	if err != nil {
-		next.Index = index // a refused entry still moves the index readers wait for
-	} else {
-		err = next.Apply(index, cmd)
+	if h := m.halted.Load(); h != nil {
+		return h
 	}
+	cmd, err := Decode(data)
+	if err == nil {
+		err = Understood(cmd)
+	}
+	if err != nil {
+		h := &Halt{Index: index, Err: err}
+		m.halted.Store(h)
+		return h
+	}
+	next := m.published.Load().derive()
+	err = next.Apply(index, cmd)
 	m.publish(next)
 	return err
 }
+
+// Check returns an error when cmd is a command this build could not
+// apply (it does not decode, its kind is unknown or its version newer than
+// ProtocolVersion). The cluster asks before it proposes a command, so the
+// leader refuses it instead of committing an entry that would halt the
+// Machines that meet it.
+func (m *Machine) Check(data []byte) error {
+	cmd, err := Decode(data)
+	if err != nil {
+		return wrap(ErrInvalid, "%v", err)
+	}
+	return Understood(cmd)
+}
+
+// Halted returns why the Machine stopped applying the log, or nil while
+// it applies.
+func (m *Machine) Halted() *Halt { return m.halted.Load() }
 
 // Snapshot captures the latest published State for raft to persist. Raft
 // calls it on the goroutine that applies the log, between two Applies, and
 // applies nothing until it returns; the capture is a pointer, since a
 // published State never changes, and WriteTo does the serialization later,
 // on raft's snapshot goroutine, concurrently with further Applies.
+//
+// A halted Machine takes no snapshot: its State stops short of the index
+// raft would record it at, and the log after its last snapshot is what
+// the upgraded build must replay.
 func (m *Machine) Snapshot() (io.WriterTo, error) {
+	if h := m.halted.Load(); h != nil {
+		return nil, h
+	}
 	return snapshot{m.published.Load()}, nil
 }
 
@@ -120,14 +165,22 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 
 func (c *countingWriter) WriteString(s string) { c.Write([]byte(s)) }
 
-// Restore replaces the state with a snapshot's.
+// Restore replaces the state with a snapshot's. A snapshot of a protocol
+// version newer than ProtocolVersion is refused (the State stays), since
+// this build could misread it; one it can read ends a halt, since it
+// replaces everything the halt kept.
 func (m *Machine) Restore(data []byte) error {
 	restored := New()
 	if err := json.Unmarshal(data, restored); err != nil {
 		return fmt.Errorf("state: restore: %w", err)
 	}
+	if v := restored.version(); v > ProtocolVersion {
+		return fmt.Errorf("state: restore: %w: the snapshot is of protocol version %d; this build speaks %d: upgrade it",
+			ErrNewerVersion, v, ProtocolVersion)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.halted.Store(nil)
 	m.publish(restored)
 	return nil
 }

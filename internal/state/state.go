@@ -39,6 +39,10 @@ type State struct {
 	NextEvent uint64 `json:"next_event"`
 	// Index is the Raft index of the last command applied.
 	Index uint64 `json:"index"`
+	// V is the highest protocol version of the commands applied, which a
+	// node needs to read this State from a snapshot; absent (0) means 1.
+	// It stays last in the JSON: snapshot.WriteTo counts on the order.
+	V int `json:"v,omitempty"`
 
 	// names caches the configuration's endpoint names for Apply, which
 	// needs them with every command; namesOf is the configuration version
@@ -139,6 +143,7 @@ func (s *State) Clone() *State {
 		Events:    slices.Clone(s.Events),
 		NextEvent: s.NextEvent,
 		Index:     s.Index,
+		V:         s.V,
 	}
 	if s.Config != nil {
 		c := *s.Config
@@ -210,6 +215,9 @@ func (s *State) event(index uint64, cmd *Command, kind, endpoint, detail string)
 		s.Events = s.Events[over:]
 	}
 }
+
+// version is the State's protocol version: 1 when it records none.
+func (s *State) version() int { return max(s.V, 1) }
 
 // endpointNames is the set of endpoints the current configuration has.
 func (s *State) endpointNames() map[string]bool {

@@ -271,7 +271,7 @@ func commands() *rapid.Generator[Command] {
 		case 6:
 			return Command{Kind: RemoveMember, At: t0.Add(at), Member: &Member{Name: ep}}
 		case 7: // refused: the state keeps all but the index
-			return Command{Kind: "reboot", At: t0.Add(at)}
+			return Command{Kind: ClearOverride, At: t0.Add(at), Endpoint: "nowhere"}
 		case 8: // refused unless edited from the current version
 			c := setConfig(at, fmt.Sprint("b", rapid.IntRange(0, 3).Draw(t, "hash")), endpoints[:2]...)
 			c.BaseVersion = uint64(rapid.IntRange(1, 4).Draw(t, "base"))
