@@ -97,6 +97,8 @@ func (h *Handler) routes() []route {
 		{wire.Prefix + "config", []method{{"GET", read, h.config}}},
 		{wire.Prefix + "config/validate", []method{{"POST", read, h.validate}}},
 		{wire.Prefix + "config/apply", []method{{"POST", admin, h.apply}}},
+		{wire.Prefix + "backup", []method{{"GET", admin, h.backup}}},
+		{wire.Prefix + "restore", []method{{"POST", admin, h.restore}}},
 	}
 }
 
