@@ -51,6 +51,8 @@ Usage:
                                        a policy primary service's primary, its promotions and gates
   outlast zones                        each zone's serial, signing (key tags, DS, re-sign) and secondaries' NOTIFY
   outlast config get | validate FILE | apply FILE --reason TEXT the cluster's configuration, through the API
+  outlast backup -o FILE               a consistent backup of the cluster's replicated state (admin token)
+  outlast restore --reason TEXT FILE   seed a new cluster with a backup's state (--force: replace one with history)
   outlast cluster status|join|remove   manage cluster membership (--config FILE)
   outlast token new --name N --scope S make an API token (read or admin) and its config line
   outlast dnssec keygen --zone Z | ds KEYFILE  a zone's DNSSEC signing key, and the DS for its parent
@@ -94,6 +96,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return primaryCmd(args[1:], stdout, stderr)
 	case "zones":
 		return zonesCmd(args[1:], stdout, stderr)
+	case "backup":
+		return backupCmd(args[1:], stdout, stderr)
+	case "restore":
+		return restoreCmd(args[1:], stdout, stderr)
 	case "dnssec":
 		return dnssecCmd(args[1:], stdout, stderr)
 	case "audit":
