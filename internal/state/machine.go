@@ -25,6 +25,9 @@ type Machine struct {
 	// halted is set when an entry could not be understood (Halt): from
 	// then on the Machine applies nothing and takes no snapshot.
 	halted atomic.Pointer[Halt]
+	// clusterVersion, when set (GateBy), is the cluster version Check
+	// gates new command kinds by.
+	clusterVersion atomic.Pointer[func() int]
 }
 
 // NewMachine returns a Machine holding an empty State. onChange, if not nil,
@@ -79,12 +82,37 @@ func (m *Machine) Apply(index uint64, data []byte) error {
 // ProtocolVersion). The cluster asks before it proposes a command, so the
 // leader refuses it instead of committing an entry that would halt the
 // Machines that meet it.
+//
+// With GateBy set, Check also refuses a kind newer than the cluster version
+// (Allowed): the cluster checks on the node that proposes and again on the
+// leader, so a command reaches the log only when every voter can apply it.
 func (m *Machine) Check(data []byte) error {
 	cmd, err := Decode(data)
 	if err != nil {
 		return wrap(ErrInvalid, "%v", err)
 	}
-	return Understood(cmd)
+	if err := Understood(cmd); err != nil {
+		return err
+	}
+	if f := m.clusterVersion.Load(); f != nil {
+		// Unknown (0: a voter does not answer) gates as 1: the member
+		// that does not answer may come back of any build.
+		return Allowed(cmd.Kind, max((*f)(), 1))
+	}
+	return nil
+}
+
+// GateBy makes Check gate command kinds by the cluster version f returns
+// (0 while it is unknown). Without it, Check gates by nothing but this
+// build's own version (a node on its own, tests).
+func (m *Machine) GateBy(f func() int) { m.clusterVersion.Store(&f) }
+
+// Stopped is Halted as an error, for the cluster (cluster.Stopper).
+func (m *Machine) Stopped() error {
+	if h := m.halted.Load(); h != nil {
+		return h
+	}
+	return nil
 }
 
 // Halted returns why the Machine stopped applying the log, or nil while

@@ -128,3 +128,26 @@ func TestAllowedGatesByClusterVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckGatesByTheClusterVersion: with GateBy, a kind newer than the
+// cluster version is refused before it is proposed, and an unknown cluster
+// version (0) gates as 1.
+func TestCheckGatesByTheClusterVersion(t *testing.T) {
+	m := NewMachine(nil)
+	restore := encoded(t, Command{Kind: RestoreState, At: t0})
+	if err := m.Check(restore); err != nil {
+		t.Fatalf("ungated Check refused a version %d kind: %v", ProtocolVersion, err)
+	}
+	version := 0
+	m.GateBy(func() int { return version })
+	for v, want := range map[int]error{0: ErrNotYet, 1: ErrNotYet, 2: nil} {
+		version = v
+		if err := m.Check(restore); !errors.Is(err, want) || (want == nil) != (err == nil) {
+			t.Errorf("cluster version %d: Check = %v, want %v", v, err, want)
+		}
+	}
+	version = 0
+	if err := m.Check(encoded(t, override(0, "use1", Drain, 0))); err != nil {
+		t.Errorf("a version 1 kind was gated: %v", err)
+	}
+}
