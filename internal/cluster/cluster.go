@@ -67,8 +67,14 @@ type Options struct {
 	// RPC a follower cannot forward: Apply, Join, Remove and Post work on
 	// the leader only and return ErrNoRPC elsewhere.
 	Transport raft.Transport
-	// Machine is the replicated state machine. Required.
+	// Machine is the replicated state machine. Required. When it is a
+	// Checker too, the leader checks every command before proposing it.
 	Machine Machine
+	// Protocol is the protocol version this node speaks: reported in
+	// Status and sent with every cluster RPC request and reply
+	// (ProtocolHeader), so that ClusterVersion can tell what every voter
+	// speaks (default 1).
+	Protocol int
 	// Handler serves the cluster RPC paths outside /cluster/v1/ on the same
 	// mutual-TLS port (observation batches from followers). PeerName tells
 	// it which node sent a request. Optional.
@@ -145,6 +151,12 @@ type Cluster struct {
 	logger   *slog.Logger
 	sampled  *sampledLog // repeated warnings: refused connections, raft's
 	handler  http.Handler
+	machine  Machine
+	protocol int // Options.Protocol, at least 1
+	// version is the cluster version watchVersion last decided, 0 while
+	// unknown; stopped is whether the Machine had stopped at its last look.
+	version  atomic.Int32
+	stopped  atomic.Bool
 	raft     *raft.Raft
 	rafts    atomic.Pointer[raft.Raft] // for dials raft makes while NewRaft runs
 	stores   io.Closer                 // the bolt store, nil in memory
@@ -173,6 +185,8 @@ func New(opts Options) (*Cluster, error) {
 		id:       opts.NodeID,
 		logger:   opts.Logger.With("component", "cluster"),
 		handler:  opts.Handler,
+		machine:  opts.Machine,
+		protocol: protocolOf(opts.Protocol),
 		leaderCh: make(chan bool, 1),
 		done:     make(chan struct{}),
 	}
@@ -192,6 +206,8 @@ func New(opts Options) (*Cluster, error) {
 		defer c.wg.Done()
 		c.sampled.reportLoop(every, c.done)
 	}()
+	c.wg.Add(1)
+	go c.watchVersion(versionEvery)
 	return c, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -84,12 +85,14 @@ func (c *Cluster) listen(opts Options) (raft.Transport, error) {
 	dial := func(ctx context.Context, _, addr string) (net.Conn, error) {
 		return n.dialer.dial(ctx, addr, kindHTTP)
 	}
-	n.client = &http.Client{Transport: &http.Transport{
+	protocol := strconv.Itoa(c.protocol)
+	n.client = &http.Client{Transport: versioned{protocol: protocol, next: &http.Transport{
 		DialTLSContext:      dial,
 		MaxIdleConnsPerHost: 4,
 		IdleConnTimeout:     30 * time.Second,
-	}}
-	n.proposer = &http.Client{Transport: &http.Transport{DialTLSContext: dial, DisableKeepAlives: true}}
+	}}}
+	n.proposer = &http.Client{Transport: versioned{protocol: protocol,
+		next: &http.Transport{DialTLSContext: dial, DisableKeepAlives: true}}}
 	c.net = n
 	c.logger.Info("cluster: listening", "address", ln.Addr().String(), "advertise", adv)
 	return n.trans, nil

@@ -75,7 +75,13 @@ func (c *Cluster) Apply(ctx context.Context, command []byte) error {
 // Commit is Apply that also returns the log index the command got, so a
 // caller can wait until its own node has applied that far (read your writes
 // on a follower).
+//
+// A Machine that is a Checker checks the command here first, on the
+// proposing node, and the leader checks it again before proposing it.
 func (c *Cluster) Commit(ctx context.Context, command []byte) (uint64, error) {
+	if err := c.check(command); err != nil {
+		return 0, err
+	}
 	var index uint64
 	err := c.onLeader(ctx, "apply",
 		func(ctx context.Context) (err error) {
@@ -156,6 +162,9 @@ func (c *Cluster) onLeader(ctx context.Context, op string, local func(context.Co
 
 // applyLocal applies a command on this node, which should be the leader.
 func (c *Cluster) applyLocal(ctx context.Context, command []byte) (uint64, error) {
+	if err := c.check(command); err != nil {
+		return 0, err
+	}
 	f := c.raft.Apply(command, enqueueTimeout(ctx))
 	if err := waitFuture(ctx, f); err != nil {
 		return 0, raftError("apply", err)

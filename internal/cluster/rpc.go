@@ -110,7 +110,7 @@ func (c *Cluster) rpcHandler() http.Handler {
 	if c.handler != nil {
 		mux.Handle("/", c.handler)
 	}
-	return mux
+	return withProtocol(mux, c.protocol)
 }
 
 func (c *Cluster) serveApply(w http.ResponseWriter, r *http.Request) {

@@ -11,6 +11,10 @@ type Status struct {
 	// ID and Address are this node's.
 	ID      string `json:"id"`
 	Address string `json:"address"`
+	// Protocol is the protocol version this node speaks (Options.Protocol);
+	// absent (0) from a node that predates versions, which speaks 1: read
+	// it with Version.
+	Protocol int `json:"protocol,omitempty"`
 	// State is this node's raft state: Leader, Follower, Candidate or Shutdown.
 	State string `json:"state"`
 	// LeaderID and LeaderAddress name the leader this node knows of; empty
@@ -47,6 +51,12 @@ type Status struct {
 	// LastContact is when this follower last heard from a leader: how stale
 	// its state may be. Zero on the leader and before any contact.
 	LastContact time.Time `json:"last_contact"`
+	// ClusterVersion is the lowest protocol version of the voters as this
+	// node last saw it (every few seconds); 0 while unknown, when a voter
+	// does not answer. ApplyStopped is why this node's Machine stopped
+	// applying the log (an entry of a newer protocol version): upgrade it.
+	ClusterVersion int    `json:"cluster_version,omitempty"`
+	ApplyStopped   string `json:"apply_stopped,omitempty"`
 	// Members is the latest cluster configuration (possibly not committed yet).
 	Members []Member `json:"members"`
 }
@@ -67,6 +77,7 @@ func (c *Cluster) Status() Status {
 	s := Status{
 		ID:            c.id,
 		Address:       c.addr,
+		Protocol:      c.protocol,
 		State:         state.String(),
 		LeaderID:      string(leaderID),
 		LeaderAddress: string(leaderAddr),
@@ -77,6 +88,10 @@ func (c *Cluster) Status() Status {
 	}
 	if state != raft.Leader {
 		s.LastContact = c.raft.LastContact()
+	}
+	s.ClusterVersion = int(c.version.Load())
+	if err := c.machineStopped(); err != nil {
+		s.ApplyStopped = err.Error()
 	}
 	f := c.persist.state()
 	s.PersistError, s.PersistFailingSince, s.PersistStore = f.err, f.since, f.store

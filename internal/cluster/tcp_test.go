@@ -27,6 +27,9 @@ type tcpNode struct {
 	posts *postLog
 	// dial, when set, opens the node's connections (Options.Dial).
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// protocol is Options.Protocol; checked makes its Machine a Checker.
+	protocol int
+	checked  bool
 }
 
 func (n *tcpNode) cluster() *Cluster { return n.c }
@@ -76,14 +79,19 @@ func startTCP(t *testing.T, n *tcpNode, ln net.Listener, bootstrap []Peer) {
 	}
 	server, client := n.ca.tlsFor(t, n.id)
 	n.m, n.posts = &logMachine{}, &postLog{}
+	var machine Machine = n.m
+	if n.checked {
+		machine = checkedMachine{n.m}
+	}
 	c, err := New(Options{
+		Protocol:  n.protocol,
 		NodeID:    n.id,
 		Listener:  ln,
 		DataDir:   n.dir,
 		Bootstrap: bootstrap,
 		ServerTLS: server,
 		ClientTLS: client,
-		Machine:   n.m,
+		Machine:   machine,
 		Handler:   n.posts,
 		Logger:    testLogger(t, n.id),
 		Dial:      n.dial,
