@@ -15,6 +15,7 @@ import (
 	"outlast/internal/conncap"
 	"outlast/internal/httpguard"
 	"outlast/internal/metrics"
+	"outlast/internal/state"
 	"outlast/internal/tlsca"
 )
 
@@ -24,9 +25,10 @@ import (
 func (n *Node) joinCluster() (*cluster.Cluster, error) {
 	name := n.local.Node.Name
 	opts := cluster.Options{
-		NodeID:  name,
-		Machine: n.machine,
-		Logger:  n.opts.Logger,
+		NodeID:   name,
+		Machine:  n.machine,
+		Protocol: state.ProtocolVersion,
+		Logger:   n.opts.Logger,
 	}
 	cl := n.local.Cluster
 	switch {
@@ -58,6 +60,8 @@ func (n *Node) joinCluster() (*cluster.Cluster, error) {
 		return nil, fmt.Errorf("node: %w", err)
 	}
 	n.metrics.ClusterTraffic(c.Traffic)
+	// New command kinds wait until every voter speaks them (state.Allowed).
+	n.machine.GateBy(c.KnownVersion)
 	return c, nil
 }
 
