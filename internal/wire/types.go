@@ -144,10 +144,21 @@ type ClusterInfo struct {
 	// PersistFailingSince when its writes began to fail; all empty while
 	// every store's last write succeeded. A failing log or stable store
 	// means the node applies nothing new (not ready).
-	PersistError        string       `json:"persist_error,omitempty"`
-	PersistStore        string       `json:"persist_store,omitempty"`
-	PersistFailingSince time.Time    `json:"persist_failing_since,omitzero"`
-	Members             []MemberInfo `json:"members"`
+	PersistError        string    `json:"persist_error,omitempty"`
+	PersistStore        string    `json:"persist_store,omitempty"`
+	PersistFailingSince time.Time `json:"persist_failing_since,omitzero"`
+	// Protocol is the protocol version this node's build speaks, and
+	// ClusterVersion the lowest over the voters as it last saw them (0
+	// while unknown: a voter does not answer); commands introduced in a
+	// version wait until ClusterVersion reaches it. Both absent from a
+	// node that predates versions (it speaks 1).
+	Protocol       int `json:"protocol,omitempty"`
+	ClusterVersion int `json:"cluster_version,omitempty"`
+	// ApplyStopped says why this node stopped applying the log: it holds
+	// an entry of a protocol version its build does not speak (upgrade it).
+	// Empty while it applies.
+	ApplyStopped string       `json:"apply_stopped,omitempty"`
+	Members      []MemberInfo `json:"members"`
 }
 
 // MemberInfo is one node of the cluster.
