@@ -130,7 +130,7 @@ func (n *Node) checkStale() {
 	}
 	n.metrics.ClusterState(facts)
 	was := n.stale.Swap(stale)
-	n.metrics.Ready(len(n.readinessOf(st)) == 0)
+	n.metrics.Ready(len(n.readinessOf(st))+len(stoppedReasons(st)) == 0)
 	if was == stale {
 		return
 	}

@@ -35,7 +35,7 @@ type Healthz struct {
 // healthz is this node's /healthz.
 func (n *Node) healthz() Healthz {
 	h := Healthz{Status: "ok", Ready: true}
-	if h.Reasons = n.readiness(); len(h.Reasons) > 0 {
+	if h.Reasons = n.readyReasons(); len(h.Reasons) > 0 {
 		h.Ready, h.Status = false, "not ready"
 	}
 	if n.stale.Load() {
@@ -102,7 +102,7 @@ func (n *Node) serveLive(w http.ResponseWriter, _ *http.Request) {
 func (n *Node) serveReady(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	reasons := n.readiness()
+	reasons := n.readyReasons()
 	if len(reasons) == 0 {
 		fmt.Fprintln(w, "ready")
 		return
