@@ -106,9 +106,15 @@ func (s *State) Apply(index uint64, cmd Command) error {
 		return err
 	}
 	s.Index = index
-	if v := cmd.version(); v > s.version() {
-		s.V = v
+	err := s.apply(index, cmd)
+	if v := cmd.version(); err == nil && v > s.version() {
+		s.V = v // what a snapshot of this State needs to be read
 	}
+	return err
+}
+
+// apply is Apply's work on an understood command.
+func (s *State) apply(index uint64, cmd Command) error {
 	s.expire(index, &cmd)
 	switch cmd.Kind {
 	case SetConfig:

@@ -42,6 +42,10 @@ func FuzzApply(f *testing.F) {
 		`{"kind":"primary","primary":{"service":"api.example.test.","change":{"kind":"abandon","epoch":2}}}`,
 		`{"kind":"primary","primary":{"service":"nope","change":{}}}`, `{"kind":"primary"}`,
 		`{"kind":"set-gate","why":"w","gate":{"name":"maint","on":false}}`, `{"kind":"set-gate","gate":{}}`,
+		// Protocol versions: newer than this build (halts), negative, a
+		// known kind of version 1 marked 2 (applied: this build speaks 2).
+		`{"kind":"set-override","v":3,"override":{"endpoint":"use1","kind":"drain"}}`, `{"kind":"expire-overrides","v":-4}`,
+		`{"kind":"set-gate","v":2,"gate":{"name":"maint","on":false}}`, `{"kind":"restore-state","v":2}`,
 		`{"kind":"primary-report","report":{"service":"api.example.test.","held":"x","claimants":["a","b"]}}`,
 		`{"kind":"primary-report","report":{"service":"api.example.test.","hook":{"hook":"on_promote","output":"` + strings.Repeat("y", 2000) + `"}}}`} {
 		f.Add([]byte(seed))
