@@ -50,7 +50,7 @@ func Allowed(kind Kind, clusterVersion int) error {
 	v, ok := KindVersion(kind)
 	switch {
 	case !ok:
-		return wrap(ErrUnknownCommand, "%q", kind)
+		return wrap(ErrUnknownCommand, "%.64q", kind)
 	case v > clusterVersion:
 		return wrap(ErrNotYet, "command %q needs protocol version %d, and the cluster speaks %d until every member runs a build that speaks %d (see outlast cluster status)",
 			kind, v, clusterVersion, v)
@@ -75,10 +75,10 @@ func versionOf(kind Kind) int {
 func Understood(cmd Command) error {
 	v := cmd.version()
 	if v > ProtocolVersion {
-		return wrap(ErrNewerVersion, "command %q is of protocol version %d; this build speaks %d: upgrade it", cmd.Kind, v, ProtocolVersion)
+		return wrap(ErrNewerVersion, "command %.64q is of protocol version %d; this build speaks %d: upgrade it", cmd.Kind, v, ProtocolVersion)
 	}
 	if _, ok := kindVersions[cmd.Kind]; !ok {
-		return wrap(ErrUnknownCommand, "%q (protocol version %d, this build speaks %d)", cmd.Kind, v, ProtocolVersion)
+		return wrap(ErrUnknownCommand, "%.64q (protocol version %d, this build speaks %d)", cmd.Kind, v, ProtocolVersion)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package state
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -149,5 +150,16 @@ func TestCheckGatesByTheClusterVersion(t *testing.T) {
 	version = 0
 	if err := m.Check(encoded(t, override(0, "use1", Drain, 0))); err != nil {
 		t.Errorf("a version 1 kind was gated: %v", err)
+	}
+}
+
+// TestRefusalTextIsBounded: the reason a Machine halts travels in every
+// cluster status (bounded at 256 KiB); a huge kind must not fill it.
+func TestRefusalTextIsBounded(t *testing.T) {
+	kind := Kind(strings.Repeat("k", 1<<20))
+	for _, err := range []error{Understood(Command{Kind: kind}), Understood(Command{Kind: kind, V: 9}), Allowed(kind, 2)} {
+		if err == nil || len(err.Error()) > 512 {
+			t.Errorf("refusal of a 1 MiB kind is %d bytes, want at most 512", len(fmt.Sprint(err)))
+		}
 	}
 }
