@@ -9,6 +9,7 @@ import (
 
 	"outlast/internal/cluster"
 	"outlast/internal/config"
+	"outlast/internal/state"
 	"outlast/internal/tlsca"
 )
 
@@ -125,21 +126,34 @@ func clusterStatus(ctx context.Context, client *cluster.Client, addr string, arg
 		return exitFailure
 	}
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "MEMBER\tADDRESS\tSUFFRAGE\tSTATE\tLEADER\tTERM\tAPPLIED\tLAST CONTACT")
+	fmt.Fprintln(w, "MEMBER\tADDRESS\tSUFFRAGE\tSTATE\tLEADER\tTERM\tAPPLIED\tVERSION\tLAST CONTACT")
 	code := exitOK
+	lowest, known := 0, true // the cluster version: the lowest voter's
 	for _, m := range first.Members {
 		st, err := client.Status(ctx, m.Address)
 		if err != nil {
-			fmt.Fprintf(w, "%s\t%s\t%s\tunreachable\t\t\t\t%v\n", m.ID, m.Address, m.Suffrage, err)
-			code = exitFailure
+			fmt.Fprintf(w, "%s\t%s\t%s\tunreachable\t\t\t\t\t%v\n", m.ID, m.Address, m.Suffrage, err)
+			code, known = exitFailure, known && m.Suffrage != "Voter"
 			continue
 		}
 		contact := "-"
 		if !st.LastContact.IsZero() {
 			contact = time.Since(st.LastContact).Round(time.Millisecond).String() + " ago"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", m.ID, m.Address, m.Suffrage, st.State, st.LeaderID, st.Term, st.AppliedIndex, contact)
+		if st.ApplyStopped != "" {
+			contact += " (stopped applying: " + st.ApplyStopped + ")"
+			code = exitFailure
+		}
+		if m.Suffrage == "Voter" && (lowest == 0 || st.Version() < lowest) {
+			lowest = st.Version()
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", m.ID, m.Address, m.Suffrage, st.State, st.LeaderID, st.Term, st.AppliedIndex, st.Version(), contact)
 	}
 	w.Flush()
+	if known && lowest > 0 {
+		fmt.Fprintf(stdout, "cluster version %d (the lowest protocol version of the voters; this build speaks %d)\n", lowest, state.ProtocolVersion)
+	} else {
+		fmt.Fprintf(stdout, "cluster version unknown: a voter did not answer (this build speaks %d)\n", state.ProtocolVersion)
+	}
 	return code
 }

@@ -106,8 +106,8 @@ func (lab *upgradeLab) restoreWaits(t *testing.T, n *labNode) {
 		t.Fatalf("outlast backup from the upgraded %s: %v\n%s", n.name, err, out)
 	}
 	out, err := lab.ops(n, adminToken, "restore", "--force", "--reason", "upgrade test: must wait for the cluster version", file)
-	if err == nil || !strings.Contains(out, "protocol version 2") {
-		t.Fatalf("outlast restore in a mixed cluster: %v, want a refusal naming protocol version 2:\n%s", err, out)
+	if err == nil || !strings.Contains(out, "protocol version 2") || !strings.Contains(out, "409 not_yet") {
+		t.Fatalf("outlast restore in a mixed cluster: %v, want a 409 not_yet refusal naming protocol version 2:\n%s", err, out)
 	}
 	t.Logf("restore in the mixed cluster refused: %s", strings.TrimSpace(out))
 }

@@ -147,6 +147,9 @@ func (h *Handler) propose(w http.ResponseWriter, r *http.Request, cmd state.Comm
 		status, code = http.StatusBadRequest, wire.CodeBadRequest
 	case errors.Is(err, state.ErrVersionConflict):
 		status, code = http.StatusConflict, wire.CodeVersionConflict
+	case errors.Is(err, state.ErrNotYet):
+		// A rolling upgrade is under way: the change waits for its end.
+		status, code = http.StatusConflict, wire.CodeNotYet
 	default:
 		h.log.Warn("proposal failed", "kind", cmd.Kind, "who", cmd.Who, "err", err)
 	}

@@ -37,7 +37,10 @@ func (n *Node) Answers() []model.Answer {
 }
 
 // ClusterInfo is this node's view of the Raft cluster.
-func (n *Node) ClusterInfo() wire.ClusterInfo { return clusterInfoOf(n.cluster.Status()) }
+func (n *Node) ClusterInfo() wire.ClusterInfo {
+	cs := n.cluster.Status()
+	return withVersions(clusterInfoOf(cs), cs)
+}
 
 // clusterInfoOf converts Raft's view for the API, which links no Raft.
 func clusterInfoOf(cs cluster.Status) wire.ClusterInfo {
@@ -75,7 +78,7 @@ func (n *Node) Zones() []wire.ZoneStatus {
 }
 
 // Readiness says why this node is not ready, one sentence per reason.
-func (n *Node) Readiness() []string { return n.readiness() }
+func (n *Node) Readiness() []string { return n.readyReasons() }
 
 // Info describes this node.
 func (n *Node) Info() wire.NodeInfo {

@@ -71,9 +71,8 @@ func since(now, t time.Time) string { return now.Sub(t).Round(time.Millisecond).
 // steer.CutOff.
 func (n *Node) cutOff() bool { return n.stale.Load() || n.persist.Load() != nil }
 
-// readiness gathers the facts and says why the node is not ready, if it is not.
-func (n *Node) readiness() []string { return n.readinessOf(n.cluster.Status()) }
-
+// readinessOf gathers the facts and says why the node is not ready, if it
+// is not (readyReasons adds a halted state machine).
 func (n *Node) readinessOf(st cluster.Status) []string {
 	return notReady(readinessFacts{
 		Now: time.Now(), Alone: n.local.Cluster.Listen == "", Stale: n.stale.Load(),

@@ -15,6 +15,7 @@ var (
 	ErrBadRequest       = &CodeError{CodeBadRequest}
 	ErrVersionConflict  = &CodeError{CodeVersionConflict}
 	ErrInvalidConfig    = &CodeError{CodeInvalidConfig}
+	ErrNotYet           = &CodeError{CodeNotYet}
 	ErrUnavailable      = &CodeError{CodeUnavailable}
 )
 

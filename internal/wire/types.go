@@ -46,6 +46,7 @@ const (
 	CodeBadRequest       = "bad_request"        // 400: malformed or incomplete request
 	CodeVersionConflict  = "version_conflict"   // 409: the configuration changed since base_version
 	CodeInvalidConfig    = "invalid_config"     // 422: the configuration has problems
+	CodeNotYet           = "not_yet"            // 409: a change some member's build does not speak yet (outlast cluster status)
 	CodeUnavailable      = "unavailable"        // 503: the cluster could not commit the change
 )
 
