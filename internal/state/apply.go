@@ -162,22 +162,7 @@ func (s *State) setConfig(index uint64, cmd *Command) error {
 		return wrap(ErrVersionConflict, "edited from version %d, but version %d is current", cmd.BaseVersion, current)
 	}
 	s.Config = &AppliedConfig{Version: current + 1, Hash: cmd.ConfigHash, Shared: *cmd.Config, At: cmd.At, Who: cmd.Who}
-	kept := s.endpointNames()
-	var dropped []string
-	for name := range s.Verdicts.All() {
-		if !kept[name] {
-			dropped = append(dropped, name)
-		}
-	}
-	for _, name := range dropped {
-		s.Verdicts.delete(name)
-	}
-	for name := range s.Overrides {
-		if !kept[name] {
-			delete(s.overrides(), name)
-		}
-	}
-	s.dropPrimaries()
+	s.dropUnknown()
 	s.event(index, cmd, "config", "", fmt.Sprintf("configuration version %d applied (hash %s, %d services)",
 		s.Config.Version, cmd.ConfigHash, len(cmd.Config.Services)))
 	return nil

@@ -103,8 +103,8 @@ func (s *State) restore(index uint64, cmd *Command) error {
 
 // dropUnknown drops the verdicts and overrides of endpoints the
 // configuration does not have, and the primaries of services it does not
-// make primary: the running cluster's verdicts were decided under its own
-// configuration, and a backup is taken as it is.
+// make primary: after a new configuration, and after a restore (the
+// running cluster's verdicts were decided under its own configuration).
 func (s *State) dropUnknown() {
 	kept := s.endpointNames()
 	var dropped []string
