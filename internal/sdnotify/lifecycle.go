@@ -20,8 +20,8 @@ type Lifecycle struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	mu    sync.Mutex // orders the notifications; guards ready
-	ready bool       // READY=1 has been sent
+	mu    sync.Mutex // guards ready, held by Watch while it sends READY=1
+	ready bool       // READY=1 has been sent: Reload's RELOADING=1 comes after it
 }
 
 // Watch starts waiting for the DNS listener at addr to answer and reports
