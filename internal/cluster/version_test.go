@@ -101,14 +101,22 @@ func TestRPCCarriesTheProtocol(t *testing.T) {
 	if got = rec.header.Get(ProtocolHeader); got != "2" {
 		t.Errorf("reply's %s = %q, want 2", ProtocolHeader, got)
 	}
-	seen := make(chan string, 1)
-	tr := versioned{protocol: "2", next: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		seen <- r.Header.Get(ProtocolHeader)
-		return nil, errors.New("not sent")
-	})}
-	_, _ = (&http.Client{Transport: tr}).Get("https://127.0.0.1:1/cluster/v1/status")
-	if got := <-seen; got != "2" {
-		t.Errorf("request's %s = %q, want 2", ProtocolHeader, got)
+	// The node's own clients, with their transport's next hop replaced by
+	// one that records what it is sent.
+	for name, client := range map[string]*http.Client{"client": nodes[0].c.net.client, "proposer": nodes[0].c.net.proposer} {
+		tr, ok := client.Transport.(versioned)
+		if !ok {
+			t.Fatalf("the cluster RPC %s's transport is a %T, not versioned", name, client.Transport)
+		}
+		seen := make(chan string, 1)
+		tr.next = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			seen <- r.Header.Get(ProtocolHeader)
+			return nil, errors.New("not sent")
+		})
+		_, _ = (&http.Client{Transport: tr}).Get("https://127.0.0.1:1/cluster/v1/status")
+		if got := <-seen; got != "2" {
+			t.Errorf("%s: request's %s = %q, want 2", name, ProtocolHeader, got)
+		}
 	}
 }
 
