@@ -96,24 +96,13 @@ func readBackup(w http.ResponseWriter, r *http.Request) (*wire.Backup, bool) {
 	}
 	b, err := wire.ParseBackup(data)
 	if err == nil {
-		err = checkState(b.State)
+		if _, serr := state.ParseBackupState(b.State); serr != nil {
+			err = fmt.Errorf("backup: %w", serr)
+		}
 	}
 	if err != nil {
 		writeError(w, http.StatusBadRequest, wire.CodeBadRequest, err.Error())
 		return nil, false
 	}
 	return b, true
-}
-
-// checkState refuses a backup's state the state machine would refuse,
-// before it costs a Raft entry.
-func checkState(data []byte) error {
-	st, err := state.ParseSnapshot(data)
-	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	if st.Config == nil {
-		return errors.New("backup: its state holds no configuration")
-	}
-	return nil
 }

@@ -2,6 +2,7 @@ package state
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -48,6 +49,20 @@ func ParseSnapshot(data []byte) (*State, error) {
 	return out, nil
 }
 
+// ParseBackupState reads a backup's state (Restore.State) as RestoreState
+// does: a snapshot that holds a configuration. The API calls it to refuse
+// what the state machine would refuse before it costs a Raft entry.
+func ParseBackupState(data []byte) (*State, error) {
+	b, err := ParseSnapshot(data)
+	if err != nil {
+		return nil, err
+	}
+	if b.Config == nil {
+		return nil, errors.New("the backup holds no configuration")
+	}
+	return b, nil
+}
+
 // History says what in s operators made, which a restore would replace: a
 // configuration changed since the first, overrides, gates, or an event
 // with a reason that is not the leader's own (every operator's write
@@ -76,12 +91,9 @@ func (s *State) restore(index uint64, cmd *Command) error {
 	if r == nil {
 		return wrap(ErrInvalid, "restore-state without a state")
 	}
-	b, err := ParseSnapshot(r.State)
+	b, err := ParseBackupState(r.State)
 	if err != nil {
 		return wrap(ErrInvalid, "restore-state: %v", err)
-	}
-	if b.Config == nil {
-		return wrap(ErrInvalid, "restore-state: the backup holds no configuration")
 	}
 	if h := s.History(); h != "" && !r.Force {
 		return wrap(ErrInvalid, "this cluster has history of its own (%s), which a restore would replace; "+
