@@ -103,7 +103,9 @@ func TestRestoreRefusesANewerSnapshot(t *testing.T) {
 	if err := m.Restore(newer); !errors.Is(err, ErrNewerVersion) || !strings.Contains(err.Error(), "version 3") {
 		t.Fatalf("Restore of a version 3 snapshot = %v, want ErrNewerVersion", err)
 	}
-	_ = m.Apply(2, []byte(`{"kind":"reboot"}`))
+	if err := m.Apply(2, []byte(`{"kind":"reboot"}`)); m.Halted() == nil {
+		t.Fatalf("setup: an unknown kind did not halt the machine (%v), so the Restore below ends no halt", err)
+	}
 	if err := m.Restore(good); err != nil || m.Halted() != nil {
 		t.Fatalf("Restore of a readable snapshot = %v, halted %v", err, m.Halted())
 	}
