@@ -43,6 +43,10 @@ func (h *Handler) backup(w http.ResponseWriter, r *http.Request) {
 
 // restore replaces the cluster's state with a backup's, through the log
 // (state.RestoreState), and answers once this node applied it.
+// maxRestoreEntry bounds the restore command in the Raft log: the backup
+// (wire.MaxRestore) and its metadata, under the cluster RPC's 16 MiB.
+const maxRestoreEntry = wire.MaxRestore + 512<<10
+
 func (h *Handler) restore(w http.ResponseWriter, r *http.Request) {
 	why := reason(r)
 	force, err := strconv.ParseBool(cmp.Or(r.URL.Query().Get("force"), "false"))
@@ -67,6 +71,13 @@ func (h *Handler) restore(w http.ResponseWriter, r *http.Request) {
 	who := callerOf(r.Context()).name
 	cmd := state.Command{Kind: state.RestoreState, At: h.b.Now(), Who: who, Why: why,
 		Restore: &state.Restore{State: b.State, Index: b.Index, TakenAt: b.TakenAt, Force: force}}
+	// The body is bounded, but the command's JSON escapes <, > and & in
+	// the state six bytes for one: bound the entry the log would carry.
+	if data, err := state.Encode(cmd); err == nil && len(data) > maxRestoreEntry {
+		writeError(w, http.StatusRequestEntityTooLarge, wire.CodeBadRequest, fmt.Sprintf(
+			"the backup makes a log entry of %d bytes (its <, > and & are escaped), more than %d", len(data), maxRestoreEntry))
+		return
+	}
 	if !h.propose(w, r, cmd) {
 		return
 	}

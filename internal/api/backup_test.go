@@ -84,12 +84,27 @@ func TestRestoreRefusals(t *testing.T) {
 	noConfig := backupOfState(t, `{"verdicts":{},"overrides":{},"members":{},"events":[],"next_event":0,"index":3}`)
 	call(t, s, "POST", path, adminToken, noConfig).wantError(t, 400, wire.CodeBadRequest)
 
+	escaped := backupOfState(t, strings.Replace(stateOf(t, body), `"why":"`, `"why":"`+strings.Repeat("<", 3<<20), 1))
+	call(t, s, "POST", path, adminToken, escaped).wantError(t, 413, wire.CodeBadRequest)
+
 	call(t, s, "POST", path, adminToken, body).decode(t, 200, &wire.Restored{})
 	e := call(t, s, "POST", path, adminToken, body).wantError(t, 409, wire.CodeHasHistory)
 	if !strings.Contains(e.Error, "restore by alice") {
 		t.Errorf("refusal %q does not name the history", e.Error)
 	}
 	call(t, s, "POST", path+"&force=true", adminToken, body).decode(t, 200, &wire.Restored{})
+}
+
+// stateOf is the state text of a backup file.
+func stateOf(t testing.TB, body string) string {
+	b, err := wire.ParseBackup([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b.State), `"why":"`) {
+		t.Fatal("the sample backup holds no event with a reason")
+	}
+	return string(b.State)
 }
 
 // backupOfState is a backup file holding the state text as it is.
