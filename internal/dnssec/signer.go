@@ -1,6 +1,7 @@
 package dnssec
 
 import (
+	"cmp"
 	"fmt"
 	"hash/fnv"
 	"sync/atomic"
@@ -63,32 +64,16 @@ const (
 
 // withDefaults fills zero fields and checks the durations fit together.
 func (o Options) withDefaults() (Options, error) {
-	if o.Validity == 0 {
-		o.Validity = defaultValidity
-	}
-	if o.Refresh == 0 {
-		o.Refresh = defaultRefresh
-	}
-	if o.Jitter == 0 {
-		o.Jitter = defaultJitter
-	}
-	if o.KeyTTL == 0 {
-		o.KeyTTL = defaultKeyTTL
-	}
-	if o.DenialTTL == 0 {
-		o.DenialTTL = defaultDenialTTL
-	}
-	if o.DenialCache == 0 {
-		o.DenialCache = defaultDenialCache
-	}
-	if o.DenialRate == 0 {
-		o.DenialRate = defaultDenialRate
-	}
+	o.Validity = cmp.Or(o.Validity, defaultValidity)
+	o.Refresh = cmp.Or(o.Refresh, defaultRefresh)
+	o.Jitter = cmp.Or(o.Jitter, defaultJitter)
+	o.KeyTTL = cmp.Or(o.KeyTTL, defaultKeyTTL)
+	o.DenialTTL = cmp.Or(o.DenialTTL, defaultDenialTTL)
+	o.DenialCache = cmp.Or(o.DenialCache, defaultDenialCache)
+	o.DenialRate = cmp.Or(o.DenialRate, defaultDenialRate)
+	o.SigCache = cmp.Or(o.SigCache, defaultSigCache)
 	if o.Clock == nil {
 		o.Clock = time.Now
-	}
-	if o.SigCache == 0 {
-		o.SigCache = defaultSigCache
 	}
 	switch {
 	case o.Validity < 0 || o.Refresh < 0 || o.Jitter < 0 || o.DenialCache < 0 || o.SigCache < 0 || o.DenialRate < 0:
