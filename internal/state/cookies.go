@@ -1,8 +1,9 @@
 package state
 
 import (
-	"encoding/hex"
 	"time"
+
+	"outlast/internal/dnscookie"
 )
 
 // CookieSecrets are the DNS server cookie secrets of the cluster, 32 hex
@@ -26,7 +27,7 @@ type CookieSecrets struct {
 // staged before becomes current. No event: it is routine, and the secret
 // is not for the history.
 func (s *State) rotateCookies(cmd *Command) error {
-	if b, err := hex.DecodeString(cmd.Cookie); err != nil || len(b) != 16 {
+	if _, err := dnscookie.ParseSecret(cmd.Cookie); err != nil {
 		return wrap(ErrInvalid, "rotate-cookies: the secret must be 32 hex digits")
 	}
 	c := s.Cookies
