@@ -82,27 +82,15 @@ func (n *Node) publishZoneStatus(cfg *config.Config, st *state.State, snap *dnss
 		}
 		if z.Transfer != nil {
 			zs.Transfer = n.transferOf(z, tsig, live)
-			zs.Serial = servedSerial(z.Apex, zs.Transfer.Journal, snap)
+			// The serial buildAnswers gave snap's copy (zoneserial).
+			if serial, _, ok := n.serials.numberer.Last(z.Apex); ok {
+				zs.Serial = serial
+			}
 		}
 		out = append(out, zs)
 	}
 	n.zones.forget(seen, live)
 	n.zones.published.Store(&out)
-}
-
-// servedSerial is a transferred zone's serial in snap, which zoneserial
-// numbered by content: the journal's newest, since publishZones journaled
-// snap's version. Without one (transfers not set up: a key that does not
-// read) it is read from snap's copy of the zone, at a cost that grows with
-// the zone, until the operator fixes the key.
-func servedSerial(apex string, j wire.JournalStatus, snap *dnsserver.Snapshot) uint32 {
-	if j.Versions > 0 {
-		return j.Newest
-	}
-	if records, ok := snap.Zone(apex); ok {
-		return records[0].(*dns.SOA).Serial
-	}
-	return 0
 }
 
 // signingOf is a signed zone's facts: its keys and DS (cached per signer,
