@@ -12,6 +12,7 @@ import (
 	"github.com/miekg/dns"
 
 	"outlast/internal/rrl"
+	"outlast/internal/secondarytest"
 	"outlast/internal/xfr"
 )
 
@@ -102,23 +103,7 @@ func (f *xfrFixture) transferIn(t *testing.T, local string, m *dns.Msg, secret s
 	if err != nil {
 		t.Fatalf("dialing %s from %s: %v", f.tcp, local, err)
 	}
-	tr := &dns.Transfer{Conn: &dns.Conn{Conn: conn}}
-	if secret != "" {
-		tr.TsigSecret = map[string]string{testKeyName: secret}
-		m.SetTsig(testKeyName, dns.HmacSHA256, 300, time.Now().Unix())
-	}
-	ch, err := tr.In(m, f.tcp)
-	if err != nil {
-		return nil, err
-	}
-	var rrs []dns.RR
-	for env := range ch {
-		if env.Error != nil {
-			return rrs, env.Error
-		}
-		rrs = append(rrs, env.RR...)
-	}
-	return rrs, nil
+	return secondarytest.TransferIn(conn, m, testKeyName, secret)
 }
 
 func axfr() *dns.Msg {

@@ -209,6 +209,30 @@ func start(t testing.TB, name string, addr netip.AddrPort, bin string, args ...s
 	}
 }
 
+// TransferIn runs the transfer m asks for over conn with miekg's client, as
+// a secondary would: signed with keyName and secret (base64, HMAC-SHA256)
+// unless secret is "", every message's TSIG then verified. It returns the
+// records of every envelope up to the first error, and that error.
+func TransferIn(conn net.Conn, m *dns.Msg, keyName, secret string) ([]dns.RR, error) {
+	tr := &dns.Transfer{Conn: &dns.Conn{Conn: conn}}
+	if secret != "" {
+		tr.TsigSecret = map[string]string{keyName: secret}
+		m.SetTsig(keyName, dns.HmacSHA256, 300, time.Now().Unix())
+	}
+	ch, err := tr.In(m, conn.RemoteAddr().String())
+	if err != nil {
+		return nil, err
+	}
+	var rrs []dns.RR
+	for env := range ch {
+		if env.Error != nil {
+			return rrs, env.Error
+		}
+		rrs = append(rrs, env.RR...)
+	}
+	return rrs, nil
+}
+
 // FreePort finds a port free for both UDP and TCP on addr.
 func FreePort(t testing.TB, addr netip.Addr) uint16 {
 	t.Helper()

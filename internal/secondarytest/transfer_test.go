@@ -239,20 +239,7 @@ func transferFrom(local netip.Addr, primary netip.AddrPort, secret string) ([]dn
 	if err != nil {
 		return nil, err
 	}
-	tr := &dns.Transfer{Conn: &dns.Conn{Conn: conn}, TsigSecret: map[string]string{keyName: secret}}
 	m := new(dns.Msg)
 	m.SetAxfr(zone)
-	m.SetTsig(keyName, dns.HmacSHA256, 300, time.Now().Unix())
-	ch, err := tr.In(m, primary.String())
-	if err != nil {
-		return nil, err
-	}
-	var rrs []dns.RR
-	for env := range ch {
-		if env.Error != nil {
-			return rrs, env.Error
-		}
-		rrs = append(rrs, env.RR...)
-	}
-	return rrs, nil
+	return secondarytest.TransferIn(conn, m, keyName, secret)
 }
