@@ -1,104 +1,17 @@
 package node
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
 
-	"outlast/internal/config"
-	"outlast/internal/dnssec"
-	"outlast/internal/tlsca"
+	"outlast/internal/node/nodetest/zonetest"
 	"outlast/internal/wire"
 )
-
-// startNotifyReceiver runs a secondary's NOTIFY side on loopback UDP that
-// answers every NOTIFY with rcode, and returns its address.
-func startNotifyReceiver(t *testing.T, rcode int) string {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetRcode(r, rcode)
-		_ = w.WriteMsg(m)
-	})}
-	started := make(chan struct{})
-	srv.NotifyStartedFunc = func() { close(started) }
-	go func() { _ = srv.ActivateAndServe() }()
-	<-started
-	t.Cleanup(func() { _ = srv.Shutdown() })
-	return pc.LocalAddr().String()
-}
-
-// zoneStatusConfig is a cluster of one serving signed.test, signed with a
-// fresh key, and xfr.test, transferred to rules with a TSIG key and
-// notifying ack and refuse. It returns the configuration and the key's tag.
-func zoneStatusConfig(t *testing.T, ack, refuse string) (*config.Config, uint16) {
-	t.Helper()
-	dir := t.TempDir()
-	keyDir, tlsDir := filepath.Join(dir, "keys"), filepath.Join(dir, "tls")
-	if err := os.Mkdir(keyDir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	path, err := dnssec.Keygen(keyDir, "signed.test", 0, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := dnssec.LoadKey(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret := filepath.Join(dir, "xfr.secret")
-	if err := os.WriteFile(secret, []byte(base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := tlsca.InitCA(tlsDir, tlsca.CAOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := tlsca.IssueNode(tlsDir, "local", tlsca.NodeOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	files, clusterPort := tlsca.NodeFiles(tlsDir, "local"), freePort(t)
-	text := fmt.Sprintf(`
-node: {name: local, location: local/lab}
-dns:
-  listen: "127.0.0.1:0"
-  key_dir: %s
-  tsig_keys: [{name: xfr.example, secret_file: %s}]
-http: {listen: "127.0.0.1:0"}
-api: {public_status: true}
-cluster:
-  listen: "127.0.0.1:%d"
-  data_dir: %s
-  peers: [{name: local, address: "127.0.0.1:%d"}]
-  tls: {ca_file: %s, cert_file: %s, key_file: %s}
-zones:
-  - apex: signed.test
-    ns: [{name: ns1.signed.test, addresses: [127.0.0.1]}]
-    dnssec: {keys: [%s]}
-  - apex: xfr.test
-    ns: [{name: ns1.xfr.test, addresses: [127.0.0.1]}]
-    transfer:
-      allow: [{addresses: [127.0.0.0/8], keys: [xfr.example]}]
-      notify: [{address: %q}, {address: %q}]
-services:
-  - name: api.xfr.test
-    check: {type: tcp, port: 9, interval: 1s}
-    endpoints:
-      - {name: primary, location: aws/us-east-1, addresses: [192.0.2.1], priority: 1}
-`, keyDir, secret, clusterPort, filepath.Join(dir, "data"), clusterPort, files.CA, files.Cert, files.Key, filepath.Base(path), ack, refuse)
-	return parseConfig(t, "zones.yaml", text), key.Tag()
-}
 
 // TestZoneStatus: a real node signing one zone and serving another to
 // secondaries publishes, through GET /api/v1/zones, the signed zone's key,
@@ -106,8 +19,8 @@ services:
 // (key names, never the secret) and each secondary's last NOTIFY: one
 // acknowledged, one rejected with its rcode.
 func TestZoneStatus(t *testing.T) {
-	ack, refuse := startNotifyReceiver(t, dns.RcodeSuccess), startNotifyReceiver(t, dns.RcodeRefused)
-	cfg, tag := zoneStatusConfig(t, ack, refuse)
+	ack, refuse := zonetest.NotifyReceiver(t, dns.RcodeSuccess), zonetest.NotifyReceiver(t, dns.RcodeRefused)
+	cfg, tag := zonetest.Config(t, ack, refuse)
 	n := startNode(t, cfg)
 	var zones []wire.ZoneStatus
 	var body string
