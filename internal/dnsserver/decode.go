@@ -3,9 +3,10 @@ package dnsserver
 import (
 	"encoding/binary"
 	"encoding/hex"
-	"outlast/internal/dnscookie"
 
 	"github.com/miekg/dns"
+
+	"outlast/internal/dnscookie"
 )
 
 // decoder unpacks UDP queries into a reused dns.Msg. miekg's Unpack
