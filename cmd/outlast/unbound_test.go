@@ -61,13 +61,7 @@ stub-zone:
 // when unbound is not installed.
 func startUnbound(t *testing.T, listenIP string, port int, authIP string, authPort int) string {
 	t.Helper()
-	bin, err := exec.LookPath("unbound")
-	if err != nil {
-		if _, serr := exec.LookPath("/usr/sbin/unbound"); serr != nil {
-			t.Skip("unbound is not installed (Debian: apt-get install --no-install-recommends unbound; .ci/run installs it)")
-		}
-		bin = "/usr/sbin/unbound"
-	}
+	bin := lookProgram(t, "unbound", "/usr/sbin/unbound", "apt-get install --no-install-recommends unbound")
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "unbound.conf")
 	write(t, conf, fmt.Sprintf(unboundConfig, listenIP, port, dir, filepath.Join(dir, "unbound.pid"), authIP, authPort))
@@ -79,17 +73,8 @@ func startUnbound(t *testing.T, listenIP string, port int, authIP string, authPo
 	}
 	startProcess(t, bin, "-d", "-c", conf)
 	addr := net.JoinHostPort(listenIP, strconv.Itoa(port))
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("unbound did not listen on %s within 10s: %v", addr, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitListening(t, addr)
+	return addr
 }
 
 func fileExists(path string) bool {
