@@ -168,7 +168,7 @@ func TestTransferAXFRThenIXFR(t *testing.T) {
 // with the configured name but another secret gets BADSIG and no records.
 func TestTransferRefused(t *testing.T) {
 	f := startXfr(t)
-	if _, err := f.transferIn(t, "127.0.0.204", axfr(), ""); !errors.Is(err, dns.ErrRcode) && err == nil {
+	if _, err := f.transferIn(t, "127.0.0.204", axfr(), ""); err == nil {
 		t.Fatalf("unsigned AXFR from 127.0.0.204: %v, want REFUSED", err)
 	}
 	if ev := f.lastEvent(t); ev.Result != TransferRefused {
