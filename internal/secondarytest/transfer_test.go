@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -191,7 +192,10 @@ func TestSecondariesTransferFromOutlast(t *testing.T) {
 		addr netip.Addr
 	}{{"knot", knotAddr}, {"bind", bindAddr}} {
 		if !p.incremental(s.addr) {
-			t.Errorf("%s took serial 8 without an incremental IXFR from outlast; events: %+v", s.name, p.events)
+			p.mu.Lock()
+			events := slices.Clone(p.events) // OnTransfer may still append
+			p.mu.Unlock()
+			t.Errorf("%s took serial 8 without an incremental IXFR from outlast; events: %+v", s.name, events)
 		}
 	}
 	// BIND asks the SOA over UDP before each transfer (Knot over TCP):
